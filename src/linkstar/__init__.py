@@ -1,0 +1,3 @@
+"""LinkStar: operations platform for cross-border e-commerce sellers."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""The HTTP API: /api/v1, health checks, error envelope."""

@@ -1,0 +1,9 @@
+"""Routers of /api/v1, in the order they appear in the OpenAPI document."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from linkstar.api.routers import workspace
+
+ROUTERS: list[APIRouter] = [*workspace.ROUTERS]

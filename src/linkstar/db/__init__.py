@@ -1,0 +1,1 @@
+"""Persistence: declarative base, engine, unit of work, repository base, outbox, migrations."""

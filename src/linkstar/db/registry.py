@@ -1,0 +1,24 @@
+"""Which modules hold tables, so migrations see the whole schema.
+
+Imported by name so the persistence layer does not depend on the domains above it.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from sqlalchemy import MetaData
+
+MODEL_MODULES = (
+    "linkstar.db.outbox",
+    "linkstar.workspace.models",
+)
+
+
+def load_metadata() -> MetaData:
+    """Import every model module and return the complete metadata."""
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
+    from linkstar.db.base import Base
+
+    return Base.metadata

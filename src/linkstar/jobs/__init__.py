@@ -1,0 +1,1 @@
+"""Background jobs: outbox relay, Dramatiq actors, embedded and distributed workers, schedules."""

@@ -1,0 +1,51 @@
+"""Errors that carry a stable code, a human message and details for the API envelope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class LinkStarError(Exception):
+    """Base of every expected failure; the API maps `status` to the HTTP status code."""
+
+    code = "error"
+    status = 400
+
+    def __init__(self, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class NotFound(LinkStarError):
+    code = "not_found"
+    status = 404
+
+
+class Conflict(LinkStarError):
+    code = "conflict"
+    status = 409
+
+
+class InvalidInput(LinkStarError):
+    code = "invalid_input"
+    status = 422
+
+
+class Unauthenticated(LinkStarError):
+    code = "unauthenticated"
+    status = 401
+
+
+class PermissionDenied(LinkStarError):
+    code = "permission_denied"
+    status = 403
+
+
+class Throttled(LinkStarError):
+    code = "throttled"
+    status = 429
+
+    def __init__(self, message: str, retry_after: int, details: Any = None) -> None:
+        super().__init__(message, details)
+        self.retry_after = retry_after

@@ -1,0 +1,1 @@
+"""Organisations, users, roles, API keys, stores, warehouses, audit log and settings."""

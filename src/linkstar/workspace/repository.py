@@ -1,0 +1,127 @@
+"""Every query of the workspace domain; tenant-scoped through the repository base."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from linkstar.db.repository import Repository
+from linkstar.workspace.models import (
+    ApiKey,
+    AuditEntry,
+    IdempotencyRecord,
+    LoginAttempt,
+    Organisation,
+    Store,
+    User,
+    UserSession,
+    Warehouse,
+)
+
+
+class UserRepository(Repository[User]):
+    model = User
+
+
+class ApiKeyRepository(Repository[ApiKey]):
+    model = ApiKey
+
+
+class StoreRepository(Repository[Store]):
+    model = Store
+
+
+class WarehouseRepository(Repository[Warehouse]):
+    model = Warehouse
+
+
+class SessionRepository(Repository[UserSession]):
+    model = UserSession
+
+
+class IdempotencyRepository(Repository[IdempotencyRecord]):
+    model = IdempotencyRecord
+
+
+class AuditRepository(Repository[AuditEntry]):
+    model = AuditEntry
+    order_column = "at"
+
+    def recent(self, limit: int, entity_type: str | None = None) -> list[AuditEntry]:
+        stmt = self.select()
+        if entity_type:
+            stmt = stmt.where(AuditEntry.entity_type == entity_type)
+        return list(self.session.scalars(stmt.order_by(AuditEntry.at.desc()).limit(limit)))
+
+    def daily_counts(self, since: datetime) -> list[tuple[str, int]]:
+        day = func.date(AuditEntry.at)
+        stmt = (
+            select(day, func.count())
+            .where(AuditEntry.organisation_id == self.organisation_id, AuditEntry.at >= since)
+            .group_by(day)
+            .order_by(day)
+        )
+        return [(str(d), int(n)) for d, n in self.session.execute(stmt)]
+
+
+# Look-ups that find the tenant in the first place (sign-in, API key, session cookie).
+# They are the only unscoped reads of tenant tables, and each returns at most one row.
+
+
+def organisation(session: Session, organisation_id: str) -> Organisation | None:
+    return session.get(Organisation, organisation_id)
+
+
+def organisation_by_slug(session: Session, slug: str) -> Organisation | None:
+    return session.scalars(select(Organisation).where(Organisation.slug == slug)).first()
+
+
+def user_for_login(session: Session, email: str) -> User | None:
+    return session.scalars(select(User).where(User.email == email.lower())).first()
+
+
+def api_key_by_prefix(session: Session, prefix: str) -> ApiKey | None:
+    return session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).first()
+
+
+def session_by_token_hash(session: Session, token_hash: str) -> UserSession | None:
+    return session.scalars(select(UserSession).where(UserSession.token_hash == token_hash)).first()
+
+
+def email_taken(session: Session, email: str) -> bool:
+    return session.scalar(select(func.count()).where(User.email == email.lower())) != 0
+
+
+def recent_login_failures(session: Session, email: str, ip: str, since: datetime) -> int:
+    """Failures for this e-mail, or from this address, since `since`."""
+    stmt = select(func.count()).where(
+        LoginAttempt.success.is_(False),
+        LoginAttempt.at >= since,
+        (LoginAttempt.email == email.lower()) | ((LoginAttempt.ip == ip) & (LoginAttempt.ip != "")),
+    )
+    return int(session.scalar(stmt) or 0)
+
+
+def purge_login_attempts(session: Session, before: datetime) -> int:
+    result = session.execute(delete(LoginAttempt).where(LoginAttempt.at < before))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def purge_expired_sessions(session: Session, now: datetime) -> int:
+    result = session.execute(delete(UserSession).where(UserSession.expires_at < now))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def purge_audit_entries(session: Session, organisation_id: str, before: datetime) -> int:
+    result = session.execute(
+        delete(AuditEntry).where(
+            AuditEntry.organisation_id == organisation_id, AuditEntry.at < before
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def all_organisations(session: Session) -> list[Organisation]:
+    return list(session.scalars(select(Organisation).order_by(Organisation.created_at)))
