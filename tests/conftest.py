@@ -49,7 +49,8 @@ def service_url(name: str) -> str:
 
 
 def _worker_suffix() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    # Unique per process: parallel runs (xdist workers, several checkouts) never share a database.
+    return f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
 
 
 @pytest.fixture(scope="session")

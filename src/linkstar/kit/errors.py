@@ -10,6 +10,9 @@ class LinkStarError(Exception):
 
     code = "error"
     status = 400
+    # When True, the unit of work commits what was written before the error was raised:
+    # the failure itself is a fact to keep (e.g. a failed sign-in counted for throttling).
+    keep_changes = False
 
     def __init__(self, message: str, details: Any = None) -> None:
         super().__init__(message)

@@ -41,5 +41,5 @@ def configure_logging(level: str = "INFO", json_output: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("uvicorn.access", "pika", "dramatiq"):
+    for noisy in ("uvicorn.access", "pika", "dramatiq", "alembic.runtime.migration"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

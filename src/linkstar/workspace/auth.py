@@ -73,7 +73,9 @@ def login(
     ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok or not user.is_active:
         session.add(LoginAttempt(email=email, ip=ip, success=False, at=now))
-        raise Unauthenticated("wrong e-mail or password")
+        rejected = Unauthenticated("wrong e-mail or password")
+        rejected.keep_changes = True  # the failed attempt must count towards throttling
+        raise rejected
     session.add(LoginAttempt(email=email, ip=ip, success=True, at=now))
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)

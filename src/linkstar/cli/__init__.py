@@ -1,0 +1,1 @@
+"""The `linkstar` command line (Typer + Rich)."""

@@ -1,0 +1,26 @@
+"""The `linkstar` command: serve, worker, scheduler, db, demo, org, users, apikeys."""
+
+from __future__ import annotations
+
+import typer
+
+from linkstar.cli import accounts, db, demo, processes
+
+app = typer.Typer(
+    name="linkstar",
+    help="LinkStar: orders, stock, carrier routing, tracking, returns and buyer inbox "
+    "for cross-border sellers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command("serve")(processes.serve)
+app.command("worker")(processes.worker)
+app.command("scheduler")(processes.scheduler)
+app.add_typer(db.app, name="db")
+app.add_typer(demo.app, name="demo")
+app.add_typer(accounts.org_app, name="org")
+app.add_typer(accounts.users_app, name="users")
+app.add_typer(accounts.apikeys_app, name="apikeys")
+
+if __name__ == "__main__":
+    app()

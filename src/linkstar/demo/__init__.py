@@ -1,0 +1,1 @@
+"""The demo workspace: a realistic, deterministic seller to explore LinkStar with."""

@@ -1,0 +1,73 @@
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from cryptography.fernet import Fernet
+from hypothesis import given
+from hypothesis import strategies as st
+
+from linkstar.kit.clock import as_utc
+from linkstar.kit.crypto import SecretBox, mask
+from linkstar.kit.errors import InvalidInput, LinkStarError
+from linkstar.kit.ids import constant_time_equal, new_id, new_token, sha256_hex
+from linkstar.kit.pagination import Cursor
+
+
+def test_secret_box_round_trip_and_ciphertext_hides_plaintext():
+    box = SecretBox([Fernet.generate_key()])
+    token = box.seal({"refresh_token": "Atzr|secret-value"})
+    assert "secret-value" not in token
+    assert box.open(token) == {"refresh_token": "Atzr|secret-value"}
+
+
+def test_secret_box_rotation_reads_old_keys_and_rewrites_under_new():
+    old, new = Fernet.generate_key(), Fernet.generate_key()
+    token = SecretBox([old]).seal({"a": "1"})
+    rotated_box = SecretBox([new, old])
+    assert rotated_box.open(token) == {"a": "1"}
+    rotated = rotated_box.rotate(token)
+    assert SecretBox([new]).open(rotated) == {"a": "1"}
+
+
+def test_secret_box_wrong_key_is_a_clear_error():
+    token = SecretBox([Fernet.generate_key()]).seal({"a": "1"})
+    with pytest.raises(LinkStarError, match="cannot be decrypted"):
+        SecretBox([Fernet.generate_key()]).open(token)
+
+
+def test_secret_box_needs_a_key():
+    with pytest.raises(ValueError):
+        SecretBox([])
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("abcdefgh", "••••efgh"), ("abcdefghijkl", "••••••••ijkl"), ("abc", "••••"), ("", "••••")],
+)
+def test_mask_keeps_only_last_four(value, expected):
+    assert mask(value) == expected
+
+
+@given(st.text(min_size=0, max_size=40), st.text(min_size=1, max_size=40))
+def test_cursor_round_trips(key, id_):
+    assert Cursor.decode(Cursor(key, id_).encode()) == Cursor(key, id_)
+
+
+@pytest.mark.parametrize("bad", ["", "!!!", "bm90IGpzb24", "WzEsMl0", "WyJhIl0"])
+def test_malformed_cursor_is_invalid_input(bad):
+    with pytest.raises(InvalidInput):
+        Cursor.decode(bad)
+
+
+def test_as_utc_treats_naive_as_utc_and_converts_aware():
+    assert as_utc(datetime(2026, 1, 1, 12)) == datetime(2026, 1, 1, 12, tzinfo=UTC)
+    plus2 = datetime(2026, 1, 1, 14, tzinfo=timezone(timedelta(hours=2)))
+    assert as_utc(plus2) == datetime(2026, 1, 1, 12, tzinfo=UTC)
+    assert as_utc(plus2).tzinfo is UTC
+
+
+def test_ids_and_tokens_are_unique_and_hashes_stable():
+    assert len({new_id() for _ in range(1000)}) == 1000
+    assert len(new_id()) == 32
+    assert len(new_token()) >= 40
+    assert sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert constant_time_equal("a", "a") and not constant_time_equal("a", "b")
