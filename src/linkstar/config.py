@@ -101,9 +101,12 @@ class Settings(BaseSettings):
         return [part.strip().encode() for part in raw.split(",") if part.strip()]
 
     def _dev_secrets(self) -> dict[str, str]:
-        path = self.data_dir / DEV_SECRETS_FILE
+        path = (self.data_dir / DEV_SECRETS_FILE).resolve()
+        if path in _dev_secrets_cache:
+            return _dev_secrets_cache[path]
         if path.exists():
-            return dict(json.loads(path.read_text()))
+            _dev_secrets_cache[path] = dict(json.loads(path.read_text()))
+            return _dev_secrets_cache[path]
         self.data_dir.mkdir(parents=True, exist_ok=True)
         values = {
             "secret_key": secrets.token_urlsafe(48),
@@ -111,7 +114,12 @@ class Settings(BaseSettings):
         }
         path.write_text(json.dumps(values))
         path.chmod(0o600)
+        _dev_secrets_cache[path] = values
         return values
+
+
+# Development keys per data dir, read once per process (they are used on every request).
+_dev_secrets_cache: dict[Path, dict[str, str]] = {}
 
 
 @lru_cache(maxsize=1)

@@ -41,7 +41,7 @@ def test_secret_box_needs_a_key():
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("abcdefgh", "••••efgh"), ("abcdefghijkl", "••••••••ijkl"), ("abc", "••••"), ("", "••••")],
+    [("abcdefgh", "••••"), ("abcdefghijkl", "••••ijkl"), ("x" * 40 + "wxyz", "••••wxyz"), ("", "••••")],
 )
 def test_mask_keeps_only_last_four(value, expected):
     assert mask(value) == expected
@@ -71,3 +71,29 @@ def test_ids_and_tokens_are_unique_and_hashes_stable():
     assert len(new_token()) >= 40
     assert sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     assert constant_time_equal("a", "a") and not constant_time_equal("a", "b")
+
+
+@pytest.mark.parametrize(("raw", "code"), [("us", "US"), (" gb ", "GB"), ("UK", "GB"), ("de", "DE")])
+def test_country_codes(raw, code):
+    from linkstar.kit.countries import country_code
+
+    assert country_code(raw) == code
+
+
+@pytest.mark.parametrize("raw", ["ZZ", "USA", "", "1A"])
+def test_bad_country_codes(raw):
+    from linkstar.kit.countries import country_code
+
+    with pytest.raises(InvalidInput):
+        country_code(raw)
+
+
+@pytest.mark.parametrize(("raw", "ok"), [("usd", True), ("GBP", True), ("CNY", True), ("XYZ", False), ("DOLLAR", False)])
+def test_currency_codes(raw, ok):
+    from linkstar.kit.countries import currency_code
+
+    if ok:
+        assert currency_code(raw) == raw.upper()
+    else:
+        with pytest.raises(InvalidInput):
+            currency_code(raw)

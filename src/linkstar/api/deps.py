@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -37,6 +38,13 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+# Function scope: the unit of work ends (commits or rolls back) before the response is sent,
+# so a failing commit becomes an error response instead of a 2xx for lost work. Every route and
+# dependency must take the session through this alias: FastAPI caches dependencies per scope, so
+# a plain Depends(get_session) elsewhere would open a second, separate transaction.
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
+
+
 @dataclass(frozen=True)
 class Auth:
     principal: Principal
@@ -59,7 +67,7 @@ def authenticate(request: Request, session: Session) -> Auth:
     raise Unauthenticated("authentication required: send an API key or sign in")
 
 
-def get_auth(request: Request, session: Session = Depends(get_session)) -> Auth:
+def get_auth(request: Request, session: DbSession) -> Auth:
     auth = authenticate(request, session)
     if auth.via_session and request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")

@@ -8,6 +8,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from linkstar.kit.errors import LinkStarError, Throttled
@@ -62,6 +63,19 @@ def install(app: FastAPI) -> None:
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
         return response
+
+    # Services check uniqueness first; these catch the races that slip past (two requests
+    # creating the same name at once) and values the database refuses (NUL bytes in
+    # PostgreSQL text): the request's transaction is rolled back, the client gets a 4xx.
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        log.warning("integrity error", path=request.url.path, error=str(exc.orig))
+        return envelope(409, "conflict", "the change conflicts with existing data")
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> JSONResponse:
+        log.warning("data error", path=request.url.path, error=str(exc.orig))
+        return envelope(422, "invalid_input", "a value cannot be stored as given")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from linkstar.db.base import Base, UTCDateTime
+from linkstar.kit.clock import as_utc
 from linkstar.kit.errors import InvalidInput, NotFound
 from linkstar.kit.pagination import Cursor, Page
 
@@ -56,14 +57,30 @@ class Repository(Generic[ModelT]):
 
     def page(self, limit: int, cursor: str | None = None, **filters: Any) -> Page[ModelT]:
         """Keyset pagination ordered by (order_column, id); the cursor is opaque to callers."""
+        return self._keyset_page(limit, cursor, filters, descending=False)
+
+    def page_newest_first(
+        self, limit: int, cursor: str | None = None, **filters: Any
+    ) -> Page[ModelT]:
+        """Keyset pagination ordered by (order_column, id) descending: newest first."""
+        return self._keyset_page(limit, cursor, filters, descending=True)
+
+    def _keyset_page(
+        self, limit: int, cursor: str | None, filters: dict[str, Any], *, descending: bool
+    ) -> Page[ModelT]:
         key_col = getattr(self.model, self.order_column)
         id_col = self.model.id  # type: ignore[attr-defined]
         stmt = self.select().filter_by(**filters)
         if cursor:
             pos = Cursor.decode(cursor)
             key_value = _parse_key(key_col, pos.key)
-            stmt = stmt.where((key_col > key_value) | ((key_col == key_value) & (id_col > pos.id)))
-        rows = list(self.session.scalars(stmt.order_by(key_col, id_col).limit(limit + 1)))
+            if descending:
+                after = (key_col < key_value) | ((key_col == key_value) & (id_col < pos.id))
+            else:
+                after = (key_col > key_value) | ((key_col == key_value) & (id_col > pos.id))
+            stmt = stmt.where(after)
+        order = (key_col.desc(), id_col.desc()) if descending else (key_col, id_col)
+        rows = list(self.session.scalars(stmt.order_by(*order).limit(limit + 1)))
         next_cursor = None
         if len(rows) > limit:
             rows = rows[:limit]
@@ -94,7 +111,7 @@ class Repository(Generic[ModelT]):
 def _parse_key(column: Any, raw: str) -> Any:
     if isinstance(column.type, UTCDateTime):
         try:
-            return datetime.fromisoformat(raw)
+            return as_utc(datetime.fromisoformat(raw))
         except ValueError as exc:
             raise InvalidInput("malformed cursor") from exc
     return raw

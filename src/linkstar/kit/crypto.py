@@ -35,5 +35,5 @@ class SecretBox:
 
 
 def mask(value: str) -> str:
-    """Show only the last four characters of a secret."""
-    return "•" * max(len(value) - 4, 4) + value[-4:] if len(value) > 4 else "••••"
+    """Show only the last four characters of a long secret, never its length."""
+    return "••••" + value[-4:] if len(value) >= 12 else "••••"

@@ -6,9 +6,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from linkstar.kit.clock import utcnow
-from linkstar.kit.errors import Conflict, InvalidInput
+from linkstar.kit.clock import as_utc, utcnow
+from linkstar.kit.errors import Conflict, InvalidInput, NotFound
 from linkstar.kit.ids import sha256_hex
+from linkstar.kit.pagination import Page
 from linkstar.workspace import audit
 from linkstar.workspace import repository as repo
 from linkstar.workspace.auth import hash_password, new_api_key_secret
@@ -56,6 +57,20 @@ def create_organisation(
 def list_users(session: Session, actor: Principal) -> list[User]:
     actor.require(Permission.workspace_read)
     return repo.UserRepository(session, actor.organisation_id).list()
+
+
+def users_page(session: Session, actor: Principal, limit: int, cursor: str | None) -> Page[User]:
+    """A page of the organisation's users, oldest first from the cursor."""
+    actor.require(Permission.workspace_read)
+    return repo.UserRepository(session, actor.organisation_id).page(limit, cursor)
+
+
+def whoami(session: Session, actor: Principal) -> Organisation:
+    """The organisation the actor acts in; every principal may know its own."""
+    org = repo.organisation(session, actor.organisation_id)
+    if org is None:
+        raise NotFound("organisation not found")
+    return org
 
 
 def get_user(session: Session, actor: Principal, user_id: str) -> User:
@@ -124,6 +139,14 @@ def list_api_keys(session: Session, actor: Principal) -> list[ApiKey]:
     return repo.ApiKeyRepository(session, actor.organisation_id).list()
 
 
+def api_keys_page(
+    session: Session, actor: Principal, limit: int, cursor: str | None
+) -> Page[ApiKey]:
+    """A page of the organisation's API keys (revoked ones included), oldest first."""
+    actor.require(Permission.apikeys_manage)
+    return repo.ApiKeyRepository(session, actor.organisation_id).page(limit, cursor)
+
+
 def create_api_key(
     session: Session, actor: Principal, data: ApiKeyCreate
 ) -> tuple[ApiKey, str]:
@@ -131,7 +154,9 @@ def create_api_key(
     actor.require(Permission.apikeys_manage)
     scopes = frozenset(data.scopes)
     check_api_key_scopes(actor, scopes)
-    if data.expires_at is not None and data.expires_at <= utcnow():
+    # A naive timestamp is read as UTC (comparing it with an aware one would raise).
+    expires_at = as_utc(data.expires_at) if data.expires_at is not None else None
+    if expires_at is not None and expires_at <= utcnow():
         raise InvalidInput("expires_at must be in the future", {"field": "expires_at"})
     prefix, secret = new_api_key_secret()
     key = ApiKey(
@@ -141,7 +166,7 @@ def create_api_key(
         scopes=sorted(s.value for s in scopes),
         created_by=actor.actor_id,
         created_at=utcnow(),
-        expires_at=data.expires_at,
+        expires_at=expires_at,
     )
     repo.ApiKeyRepository(session, actor.organisation_id).add(key)
     audit.record(session, actor, "api_key.create", key, after=audit.snapshot(key))

@@ -55,6 +55,16 @@ class AuditRepository(Repository[AuditEntry]):
             stmt = stmt.where(AuditEntry.entity_type == entity_type)
         return list(self.session.scalars(stmt.order_by(AuditEntry.at.desc()).limit(limit)))
 
+    def entity_types(self) -> list[str]:
+        """The kinds of entity this organisation's log mentions, for filtering."""
+        stmt = (
+            select(AuditEntry.entity_type)
+            .where(AuditEntry.organisation_id == self.organisation_id)
+            .distinct()
+            .order_by(AuditEntry.entity_type)
+        )
+        return [str(t) for t in self.session.scalars(stmt)]
+
     def daily_counts(self, since: datetime) -> list[tuple[str, int]]:
         day = func.date(AuditEntry.at)
         stmt = (

@@ -8,6 +8,8 @@ from zoneinfo import available_timezones
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
+from linkstar.kit.countries import country_code, currency_code
+from linkstar.kit.errors import InvalidInput
 from linkstar.workspace.core import Channel, Permission, Role, WarehouseKind
 
 _TIMEZONES = frozenset(available_timezones())
@@ -20,20 +22,33 @@ def _timezone(value: str) -> str:
 
 
 def _currency(value: str) -> str:
-    value = value.strip().upper()
-    if len(value) != 3 or not value.isalpha():
-        raise ValueError("currency must be a 3-letter ISO 4217 code")
-    return value
+    try:
+        return currency_code(value)
+    except InvalidInput as exc:
+        raise ValueError(exc.message) from None
 
 
 def _country(value: str) -> str:
-    value = value.strip().upper()
-    if len(value) != 2 or not value.isalpha():
-        raise ValueError("country must be an ISO 3166-1 alpha-2 code")
+    try:
+        return country_code(value)
+    except InvalidInput as exc:
+        raise ValueError(exc.message) from None
+
+
+def _local_time(value: time) -> time:
+    # A cut-off is a wall-clock time in the warehouse's own timezone; an offset would be ambiguous.
+    if value.tzinfo is not None:
+        raise ValueError("cut-off time is local to the warehouse: give it without a UTC offset")
     return value
 
 
 Timezone = Annotated[str, AfterValidator(_timezone)]
+LocalTime = Annotated[time, AfterValidator(_local_time)]
+# Channel secrets: a handful of named values, bounded so one request cannot store megabytes.
+Credentials = Annotated[
+    dict[Annotated[str, Field(min_length=1, max_length=100)], Annotated[str, Field(max_length=4000)]],
+    Field(max_length=20),
+]
 Currency = Annotated[str, AfterValidator(_currency)]
 Country = Annotated[str, AfterValidator(_country)]
 
@@ -68,7 +83,7 @@ class StoreCreate(BaseModel):
     region: str = Field(min_length=2, max_length=20)
     currency: Currency
     external_id: str = Field(default="", max_length=200)
-    credentials: dict[str, str] | None = Field(
+    credentials: Credentials | None = Field(
         default=None, description="Channel API secrets; stored encrypted, never returned."
     )
 
@@ -81,7 +96,7 @@ class StoreUpdate(BaseModel):
     currency: Currency | None = None
     external_id: str | None = Field(default=None, max_length=200)
     is_active: bool | None = None
-    credentials: dict[str, str] | None = None
+    credentials: Credentials | None = None
 
 
 
@@ -110,7 +125,7 @@ class WarehouseCreate(BaseModel):
     postcode: str = Field(min_length=1, max_length=20)
     country: Country
     timezone: Timezone
-    cutoff_time: time = time(15, 0)
+    cutoff_time: LocalTime = time(15, 0)
 
 
 
@@ -125,7 +140,7 @@ class WarehouseUpdate(BaseModel):
     postcode: str | None = Field(default=None, min_length=1, max_length=20)
     country: Country | None = None
     timezone: Timezone | None = None
-    cutoff_time: time | None = None
+    cutoff_time: LocalTime | None = None
     is_active: bool | None = None
 
 

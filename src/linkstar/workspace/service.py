@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from linkstar.kit.crypto import SecretBox, mask
 from linkstar.kit.errors import Conflict, NotFound
+from linkstar.kit.pagination import Page
 from linkstar.workspace import audit
 from linkstar.workspace import repository as repo
 from linkstar.workspace.core import Permission, Principal, check_warehouse_code
@@ -49,6 +50,12 @@ def update_organisation(session: Session, actor: Principal, data: OrganisationUp
 def list_stores(session: Session, actor: Principal) -> list[Store]:
     actor.require(Permission.workspace_read)
     return repo.StoreRepository(session, actor.organisation_id).list()
+
+
+def stores_page(session: Session, actor: Principal, limit: int, cursor: str | None) -> Page[Store]:
+    """A page of the organisation's stores, oldest first from the cursor."""
+    actor.require(Permission.workspace_read)
+    return repo.StoreRepository(session, actor.organisation_id).page(limit, cursor)
 
 
 def get_store(session: Session, actor: Principal, store_id: str) -> Store:
@@ -128,6 +135,14 @@ def _set_credentials(store: Store, credentials: dict[str, str] | None, box: Secr
 def list_warehouses(session: Session, actor: Principal) -> list[Warehouse]:
     actor.require(Permission.workspace_read)
     return repo.WarehouseRepository(session, actor.organisation_id).list()
+
+
+def warehouses_page(
+    session: Session, actor: Principal, limit: int, cursor: str | None
+) -> Page[Warehouse]:
+    """A page of the organisation's warehouses, oldest first from the cursor."""
+    actor.require(Permission.workspace_read)
+    return repo.WarehouseRepository(session, actor.organisation_id).page(limit, cursor)
 
 
 def get_warehouse(session: Session, actor: Principal, warehouse_id: str) -> Warehouse:
