@@ -6,11 +6,13 @@ to Dramatiq, runs them and keeps the schedules.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, select
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from linkstar.db.base import Base, IdMixin
@@ -23,6 +25,21 @@ class JobStatus(StrEnum):
     running = "running"  # claimed by a worker until lease_until
     done = "done"
     dead = "dead"  # failed max_attempts times; retryable from the console
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What a job handler learns about the job it runs (`attempt` counts from 1).
+
+    Defined here, not in `linkstar.jobs`, so the domains' `tasks.py` can name it without
+    importing the layer above them.
+    """
+
+    job_id: str
+    name: str
+    organisation_id: str | None
+    payload: dict[str, Any] = field(default_factory=dict)
+    attempt: int = 1
 
 
 class OutboxJob(IdMixin, Base):
@@ -59,12 +76,35 @@ def enqueue(
 
     With an idempotency key, enqueueing the same key again returns the existing job.
     """
+    job, _created = enqueue_unique(
+        session,
+        name,
+        payload,
+        organisation_id=organisation_id,
+        idempotency_key=idempotency_key,
+        run_after=run_after,
+    )
+    return job
+
+
+def enqueue_unique(
+    session: Session,
+    name: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    organisation_id: str | None = None,
+    idempotency_key: str | None = None,
+    run_after: datetime | None = None,
+) -> tuple[OutboxJob, bool]:
+    """Like `enqueue`, also telling whether this call created the job (False: the key existed).
+
+    Safe against a concurrent transaction enqueueing the same key: the insert runs in a
+    savepoint, and losing the race returns the winner's job instead of failing the caller.
+    """
     if idempotency_key:
-        existing = session.scalars(
-            select(OutboxJob).where(OutboxJob.idempotency_key == idempotency_key)
-        ).first()
+        existing = _by_key(session, idempotency_key)
         if existing is not None:
-            return existing
+            return existing, False
     job = OutboxJob(
         name=name,
         payload=payload or {},
@@ -73,6 +113,32 @@ def enqueue(
         run_after=run_after or utcnow(),
         status=JobStatus.pending.value,
     )
-    session.add(job)
-    session.flush()
-    return job
+    if not idempotency_key:
+        session.add(job)
+        session.flush()
+        return job, True
+    try:
+        with session.begin_nested():
+            session.add(job)
+    except IntegrityError:
+        existing = _by_key(session, idempotency_key)
+        if existing is None:  # the key is not what collided
+            raise
+        return existing, False
+    return job, True
+
+
+def _by_key(session: Session, idempotency_key: str) -> OutboxJob | None:
+    return session.scalars(
+        select(OutboxJob).where(OutboxJob.idempotency_key == idempotency_key)
+    ).first()
+
+
+def purge_finished(session: Session, before: datetime) -> int:
+    """Delete done jobs that finished before `before`; dead jobs are kept for the console."""
+    result = session.execute(
+        delete(OutboxJob).where(
+            OutboxJob.status == JobStatus.done.value, OutboxJob.finished_at < before
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

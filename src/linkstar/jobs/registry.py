@@ -1,0 +1,157 @@
+"""The job registry: which handler runs a job of a given name, and with which limits.
+
+Built-in jobs live in the domains' `tasks.py` edge files and are listed here (jobs is the top
+layer; lower layers never import it). Plugins add jobs through the `linkstar.jobs` entry-point
+group, tests and deployments through `load_modules`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from types import ModuleType
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from linkstar.db.outbox import JobContext
+from linkstar.workspace import tasks as workspace_tasks
+
+__all__ = [
+    "BUILTIN_JOBS",
+    "ENTRY_POINT_GROUP",
+    "Handler",
+    "JobContext",
+    "JobSpec",
+    "get_spec",
+    "job",
+    "load_entry_points",
+    "load_modules",
+    "register",
+    "registered",
+    "unregister",
+]
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "linkstar.jobs"
+
+Handler = Callable[[Session, JobContext], None]
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A job name bound to its handler and its retry and time limits."""
+
+    name: str
+    handler: Handler
+    max_attempts: int = 5
+    time_limit_seconds: float = 300
+    backoff_base_seconds: float = 2.0
+    backoff_max_seconds: float = 3600
+
+    def __post_init__(self) -> None:
+        if not self.name or len(self.name) > 120:
+            raise ValueError("a job name must have 1 to 120 characters")
+        if self.max_attempts < 1:
+            raise ValueError(f"job {self.name}: max_attempts must be at least 1")
+        if self.time_limit_seconds <= 0:
+            raise ValueError(f"job {self.name}: time_limit_seconds must be positive")
+        if self.backoff_base_seconds < 0 or self.backoff_max_seconds < 0:
+            raise ValueError(f"job {self.name}: backoff must not be negative")
+
+
+BUILTIN_JOBS: tuple[JobSpec, ...] = (
+    JobSpec("workspace.purge_audit_log", workspace_tasks.purge_audit_log, max_attempts=3),
+    JobSpec("workspace.purge_auth_records", workspace_tasks.purge_auth_records, max_attempts=3),
+    JobSpec("workspace.purge_finished_jobs", workspace_tasks.purge_finished_jobs, max_attempts=3),
+)
+
+_lock = threading.Lock()
+_specs: dict[str, JobSpec] = {}
+_loaded_entry_points = False
+
+
+def register(spec: JobSpec, *, replace: bool = False) -> JobSpec:
+    """Add a job; registering another handler under a taken name raises unless `replace`."""
+    with _lock:
+        existing = _specs.get(spec.name)
+        if existing is not None and existing != spec and not replace:
+            raise ValueError(f"job {spec.name!r} is already registered")
+        _specs[spec.name] = spec
+    return spec
+
+
+def unregister(name: str) -> None:
+    """Forget a job (tests register throw-away jobs)."""
+    with _lock:
+        _specs.pop(name, None)
+
+
+def job(name: str, **limits: Any) -> Callable[[Handler], Handler]:
+    """Decorator registering a handler: `@job("shop.sync", max_attempts=3)`."""
+
+    def decorate(handler: Handler) -> Handler:
+        register(JobSpec(name, handler, **limits))
+        return handler
+
+    return decorate
+
+
+def get_spec(name: str) -> JobSpec | None:
+    """The spec of a registered job, or None when no handler is known for `name`."""
+    return _specs.get(name)
+
+
+def registered() -> dict[str, JobSpec]:
+    """A snapshot of every registered job by name."""
+    with _lock:
+        return dict(_specs)
+
+
+def load_modules(names: Iterable[str]) -> list[ModuleType]:
+    """Import modules that register jobs when imported (e.g. with the `job` decorator)."""
+    return [importlib.import_module(name) for name in names if name.strip()]
+
+
+def load_entry_points(*, force: bool = False) -> int:
+    """Register the jobs plugins declare in the `linkstar.jobs` entry-point group.
+
+    An entry point may name a module (importing it registers its jobs), a JobSpec, an iterable
+    of JobSpecs, or a callable returning either. Returns how many entry points were loaded.
+    """
+    global _loaded_entry_points
+    if _loaded_entry_points and not force:
+        return 0
+    count = 0
+    for point in entry_points(group=ENTRY_POINT_GROUP):
+        _register_loaded(point.name, point.load())
+        count += 1
+    _loaded_entry_points = True
+    return count
+
+
+def _register_loaded(origin: str, value: Any) -> None:
+    if isinstance(value, ModuleType):
+        return
+    if callable(value) and not isinstance(value, JobSpec):
+        value = value()
+    if isinstance(value, JobSpec):
+        register(value)
+        return
+    if isinstance(value, Iterable):
+        for item in value:
+            if not isinstance(item, JobSpec):
+                raise TypeError(f"entry point {origin}: {item!r} is not a JobSpec")
+            register(item)
+        return
+    if value is not None:
+        raise TypeError(f"entry point {origin}: expected a module, JobSpec or JobSpecs")
+
+
+for _spec in BUILTIN_JOBS:
+    register(_spec)

@@ -1,0 +1,68 @@
+"""Periodic jobs as data: a job name and how often it runs.
+
+Each period is enqueued under the idempotency key `name@period_start`, so any number of
+schedulers (one per `linkstar serve`, or several `linkstar scheduler`) never enqueue it twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from linkstar.db.outbox import OutboxJob, enqueue_unique
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Run job `name` once per `every`, periods aligned on the UTC epoch (days start at 00:00)."""
+
+    name: str
+    every: timedelta
+
+    def period_start(self, now: datetime) -> datetime:
+        """The start of the period that contains `now`."""
+        step = int(self.every.total_seconds())
+        if step <= 0:
+            raise ValueError(f"schedule {self.name}: the interval must be at least one second")
+        elapsed = int((now.astimezone(UTC) - EPOCH).total_seconds())
+        return EPOCH + timedelta(seconds=elapsed - elapsed % step)
+
+    def key(self, now: datetime) -> str:
+        """The idempotency key of the period that contains `now`."""
+        return f"{self.name}@{self.period_start(now).isoformat()}"
+
+
+SCHEDULES: tuple[Schedule, ...] = (
+    Schedule("workspace.purge_audit_log", timedelta(days=1)),
+    Schedule("workspace.purge_auth_records", timedelta(hours=1)),
+    Schedule("workspace.purge_finished_jobs", timedelta(days=1)),
+)
+
+
+def enqueue_due(
+    session: Session, now: datetime, schedules: Iterable[Schedule] = SCHEDULES
+) -> list[str]:
+    """Enqueue every schedule's current period unless already enqueued; returns the new keys."""
+    wanted = {schedule.key(now): schedule for schedule in schedules}
+    if not wanted:
+        return []
+    existing = set(
+        session.scalars(
+            select(OutboxJob.idempotency_key).where(OutboxJob.idempotency_key.in_(list(wanted)))
+        )
+    )
+    created: list[str] = []
+    for key, schedule in wanted.items():
+        if key in existing:
+            continue
+        # Losing a race to another scheduler returns its job (created=False), not an error.
+        _job, new = enqueue_unique(session, schedule.name, {}, idempotency_key=key)
+        if new:
+            created.append(key)
+    return created
