@@ -38,9 +38,7 @@ def test_production_refuses_missing_secrets(tmp_path, values, message):
 
 
 def test_production_with_secrets_is_accepted(tmp_path):
-    s = Settings(
-        env="production", data_dir=tmp_path, secret_key="k" * 40, encryption_key="a,b"
-    )
+    s = Settings(env="production", data_dir=tmp_path, secret_key="k" * 40, encryption_key="a,b")
     assert s.secret() == "k" * 40
     assert s.encryption_keys() == [b"a", b"b"]
     assert s.secure_cookies is True

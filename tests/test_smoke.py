@@ -1,6 +1,7 @@
+from sqlalchemy import select
+
 from linkstar.db.uow import unit_of_work
 from linkstar.workspace.models import AuditEntry
-from sqlalchemy import select
 
 
 def test_create_organisation_writes_owner_and_audit(sessions, tenant):

@@ -46,7 +46,9 @@ def test_demo_load_twice_keeps_data_and_reset_recreates(cli_env, sessions):
     counts = {m: _count(sessions, m) for m in (Organisation, User, Store, Warehouse, ApiKey)}
     assert counts == {Organisation: 1, User: 5, Store: 3, Warehouse: 3, ApiKey: 1}
     second = run("demo", "load")
-    assert second.exit_code == 0 and "kept as it is" in second.output and "lsk_" not in second.output
+    assert (
+        second.exit_code == 0 and "kept as it is" in second.output and "lsk_" not in second.output
+    )
     assert {m: _count(sessions, m) for m in counts} == counts
     with unit_of_work(sessions) as s:
         org_id = s.scalars(select(Organisation.id)).one()
@@ -55,19 +57,53 @@ def test_demo_load_twice_keeps_data_and_reset_recreates(cli_env, sessions):
     with unit_of_work(sessions) as s:
         assert s.scalars(select(Organisation.id)).one() != org_id
         # the cascade removed every row of the old organisation
-        assert s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.organisation_id == org_id)) == 0
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.organisation_id == org_id)
+            )
+            == 0
+        )
     assert {m: _count(sessions, m) for m in counts} == counts
 
 
 def test_org_users_and_apikeys_commands(cli_env, sessions):
-    assert run("org", "create", "Blue Fin Goods", "--owner-email", "boss@bluefin.example",
-               "--owner-password", "Blue-Fin-Pass-1").exit_code == 0
+    assert (
+        run(
+            "org",
+            "create",
+            "Blue Fin Goods",
+            "--owner-email",
+            "boss@bluefin.example",
+            "--owner-password",
+            "Blue-Fin-Pass-1",
+        ).exit_code
+        == 0
+    )
     listed = run("org", "list")
     assert "blue-fin-goods" in listed.output
-    made = run("users", "create", "pack@bluefin.example", "--org", "blue-fin-goods", "--role", "operator",
-               "--password", "Shipping-Crew-22")
+    made = run(
+        "users",
+        "create",
+        "pack@bluefin.example",
+        "--org",
+        "blue-fin-goods",
+        "--role",
+        "operator",
+        "--password",
+        "Shipping-Crew-22",
+    )
     assert made.exit_code == 0 and "role operator" in made.output
-    key = run("apikeys", "create", "warehouse scanner", "--org", "blue-fin-goods", "--scope", "orders:read")
+    key = run(
+        "apikeys",
+        "create",
+        "warehouse scanner",
+        "--org",
+        "blue-fin-goods",
+        "--scope",
+        "orders:read",
+    )
     assert key.exit_code == 0
     secret = next(w for w in key.output.split() if w.startswith("lsk_"))
     with unit_of_work(sessions) as s:
@@ -84,8 +120,10 @@ def test_org_users_and_apikeys_commands(cli_env, sessions):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("users", "create", "a@b.example", "--org", "missing", "--password", "Whatever-Pass-1"),
-         "no organisation with slug 'missing'"),
+        (
+            ("users", "create", "a@b.example", "--org", "missing", "--password", "Whatever-Pass-1"),
+            "no organisation with slug 'missing'",
+        ),
         (("apikeys", "create", "k", "--org", "x", "--scope", "orders:fly"), "known scopes"),
         (("apikeys", "revoke", "nope", "--org", "missing"), "no organisation"),
     ],

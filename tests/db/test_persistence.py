@@ -9,15 +9,17 @@ from linkstar.db.registry import load_metadata
 from linkstar.db.uow import unit_of_work
 from linkstar.kit.errors import InvalidInput, LinkStarError
 from linkstar.workspace import access
+from linkstar.workspace.core import Role
 from linkstar.workspace.models import User
 from linkstar.workspace.repository import UserRepository
 from linkstar.workspace.schemas import UserCreate
-from linkstar.workspace.core import Role
 
 
 def test_migrations_match_the_models(engine):
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), load_metadata())
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), load_metadata()
+        )
     assert diff == []
     assert is_up_to_date(engine) and current_revision(engine) == head_revision(engine)
 
@@ -62,7 +64,11 @@ def test_unreachable_database_is_a_one_line_error():
 
 def test_unit_of_work_rolls_back_on_error(sessions, tenant):
     with pytest.raises(RuntimeError), unit_of_work(sessions) as s:
-        access.create_user(s, tenant.principal, UserCreate(email="x@acme.example", role=Role.agent, password="Agent-Pass-77"))
+        access.create_user(
+            s,
+            tenant.principal,
+            UserCreate(email="x@acme.example", role=Role.agent, password="Agent-Pass-77"),
+        )
         raise RuntimeError("boom")
     with unit_of_work(sessions) as s:
         assert UserRepository(s, tenant.org.id).count() == 1
@@ -72,7 +78,11 @@ def test_repository_pages_walk_every_row_once_in_order(sessions, tenant, make_te
     other = make_tenant("Other Org")
     with unit_of_work(sessions) as s:
         for n in range(6):
-            access.create_user(s, tenant.principal, UserCreate(email=f"u{n}@acme.example", role=Role.viewer, password="Viewer-Pass-77"))
+            access.create_user(
+                s,
+                tenant.principal,
+                UserCreate(email=f"u{n}@acme.example", role=Role.viewer, password="Viewer-Pass-77"),
+            )
     seen, cursor = [], None
     with unit_of_work(sessions) as s:
         repo = UserRepository(s, tenant.org.id)
@@ -98,6 +108,8 @@ def test_repository_refuses_bad_cursor_and_missing_org(sessions, tenant):
 def test_repository_add_forces_the_organisation(sessions, make_tenant):
     a, b = make_tenant("Org A"), make_tenant("Org B")
     with unit_of_work(sessions) as s:
-        user = User(email="sneaky@x.example", password_hash="x", role="viewer", organisation_id=b.org.id)
+        user = User(
+            email="sneaky@x.example", password_hash="x", role="viewer", organisation_id=b.org.id
+        )
         UserRepository(s, a.org.id).add(user)
     assert user.organisation_id == a.org.id

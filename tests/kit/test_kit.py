@@ -41,7 +41,12 @@ def test_secret_box_needs_a_key():
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("abcdefgh", "••••"), ("abcdefghijkl", "••••ijkl"), ("x" * 40 + "wxyz", "••••wxyz"), ("", "••••")],
+    [
+        ("abcdefgh", "••••"),
+        ("abcdefghijkl", "••••ijkl"),
+        ("x" * 40 + "wxyz", "••••wxyz"),
+        ("", "••••"),
+    ],
 )
 def test_mask_keeps_only_last_four(value, expected):
     assert mask(value) == expected
@@ -73,7 +78,9 @@ def test_ids_and_tokens_are_unique_and_hashes_stable():
     assert constant_time_equal("a", "a") and not constant_time_equal("a", "b")
 
 
-@pytest.mark.parametrize(("raw", "code"), [("us", "US"), (" gb ", "GB"), ("UK", "GB"), ("de", "DE")])
+@pytest.mark.parametrize(
+    ("raw", "code"), [("us", "US"), (" gb ", "GB"), ("UK", "GB"), ("de", "DE")]
+)
 def test_country_codes(raw, code):
     from linkstar.kit.countries import country_code
 
@@ -88,7 +95,9 @@ def test_bad_country_codes(raw):
         country_code(raw)
 
 
-@pytest.mark.parametrize(("raw", "ok"), [("usd", True), ("GBP", True), ("CNY", True), ("XYZ", False), ("DOLLAR", False)])
+@pytest.mark.parametrize(
+    ("raw", "ok"), [("usd", True), ("GBP", True), ("CNY", True), ("XYZ", False), ("DOLLAR", False)]
+)
 def test_currency_codes(raw, ok):
     from linkstar.kit.countries import currency_code
 

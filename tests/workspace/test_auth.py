@@ -87,7 +87,9 @@ def test_inactive_user_cannot_sign_in_and_loses_sessions(sessions, make_tenant, 
         user = access.create_user(
             s,
             tenant.principal,
-            access.UserCreate(email="ops@acme.example", role=Role.operator, password="Another-Pass-9"),
+            access.UserCreate(
+                email="ops@acme.example", role=Role.operator, password="Another-Pass-9"
+            ),
         )
     token = _login(sessions, "ops@acme.example", "Another-Pass-9").token
     with unit_of_work(sessions) as s:
@@ -141,7 +143,7 @@ def test_malformed_or_unknown_keys(sessions, tenant, presented):
 
 
 def test_wrong_secret_with_a_real_prefix_is_refused(sessions, tenant):
-    key, secret = _key(sessions, tenant, [Permission.orders_read])
+    _key_row, secret = _key(sessions, tenant, [Permission.orders_read])
     with unit_of_work(sessions) as s, pytest.raises(Unauthenticated, match="unknown"):
         principal_from_api_key(s, secret[:-2] + "zz")
 

@@ -25,18 +25,44 @@ P = Permission
 # The permission table, spelled out: a change to ROLE_PERMISSIONS must change this test too.
 EXPECTED = {
     Role.viewer: {
-        P.workspace_read, P.orders_read, P.inventory_read, P.routing_read, P.shipments_read,
-        P.tracking_read, P.returns_read, P.inbox_read, P.reports_read,
+        P.workspace_read,
+        P.orders_read,
+        P.inventory_read,
+        P.routing_read,
+        P.shipments_read,
+        P.tracking_read,
+        P.returns_read,
+        P.inbox_read,
+        P.reports_read,
     },
     Role.agent: {
-        P.workspace_read, P.orders_read, P.shipments_read, P.tracking_read, P.returns_read,
-        P.returns_write, P.inbox_read, P.inbox_reply,
+        P.workspace_read,
+        P.orders_read,
+        P.shipments_read,
+        P.tracking_read,
+        P.returns_read,
+        P.returns_write,
+        P.inbox_read,
+        P.inbox_reply,
     },
     Role.operator: {
-        P.workspace_read, P.orders_read, P.inventory_read, P.routing_read, P.shipments_read,
-        P.tracking_read, P.returns_read, P.inbox_read, P.reports_read, P.jobs_read,
-        P.orders_write, P.inventory_write, P.shipments_write, P.tracking_write, P.returns_write,
-        P.inbox_reply, P.jobs_manage,
+        P.workspace_read,
+        P.orders_read,
+        P.inventory_read,
+        P.routing_read,
+        P.shipments_read,
+        P.tracking_read,
+        P.returns_read,
+        P.inbox_read,
+        P.reports_read,
+        P.jobs_read,
+        P.orders_write,
+        P.inventory_write,
+        P.shipments_write,
+        P.tracking_write,
+        P.returns_write,
+        P.inbox_reply,
+        P.jobs_manage,
     },
     Role.admin: set(Permission),
     Role.owner: set(Permission),
@@ -126,7 +152,11 @@ def test_lockout_threshold(failures, locked):
 
 @pytest.mark.parametrize(
     ("name", "slug"),
-    [("Harbor & Pine Trading", "harbor-pine-trading"), ("  ACME  ", "acme"), ("Café 24/7", "caf-24-7")],
+    [
+        ("Harbor & Pine Trading", "harbor-pine-trading"),
+        ("  ACME  ", "acme"),
+        ("Café 24/7", "caf-24-7"),
+    ],
 )
 def test_slugify(name, slug):
     assert slugify(name) == slug

@@ -22,12 +22,22 @@ from linkstar.workspace.schemas import (
 
 BOX = SecretBox([Fernet.generate_key()])
 STORE = StoreCreate(
-    name="Amazon US", channel=Channel.amazon, region="na", currency="usd",
+    name="Amazon US",
+    channel=Channel.amazon,
+    region="na",
+    currency="usd",
     credentials={"refresh_token": "Atzr|IwEBIA-secret"},
 )
 WAREHOUSE = WarehouseCreate(
-    code="us-ca-1", name="Ontario", kind=WarehouseKind.third_party, line1="4200 E Airport Dr",
-    city="Ontario", state="CA", postcode="91761", country="us", timezone="America/Los_Angeles",
+    code="us-ca-1",
+    name="Ontario",
+    kind=WarehouseKind.third_party,
+    line1="4200 E Airport Dr",
+    city="Ontario",
+    state="CA",
+    postcode="91761",
+    country="us",
+    timezone="America/Los_Angeles",
     cutoff_time=time(14, 0),
 )
 
@@ -42,7 +52,9 @@ def test_store_credentials_are_encrypted_and_audited_without_secrets(sessions, t
         store = service.create_store(s, tenant.principal, STORE, BOX)
     assert (store.region, store.currency) == ("NA", "USD")
     assert "IwEBIA" not in store.credentials_encrypted
-    assert store.credentials_hint.startswith("refresh_token=") and store.credentials_hint.endswith("cret")
+    assert store.credentials_hint.startswith("refresh_token=") and store.credentials_hint.endswith(
+        "cret"
+    )
     with unit_of_work(sessions) as s:
         assert service.store_credentials(s, tenant.principal, store.id, BOX) == {
             "refresh_token": "Atzr|IwEBIA-secret"
@@ -87,9 +99,13 @@ def test_warehouse_code_is_normalised_and_unique_per_org(sessions, tenant):
         wh = service.create_warehouse(s, tenant.principal, WAREHOUSE)
     assert (wh.code, wh.country, wh.kind, wh.cutoff_time) == ("US-CA-1", "US", "3pl", time(14))
     with pytest.raises(Conflict), unit_of_work(sessions) as s:
-        service.create_warehouse(s, tenant.principal, WAREHOUSE.model_copy(update={"code": "US-CA-1"}))
+        service.create_warehouse(
+            s, tenant.principal, WAREHOUSE.model_copy(update={"code": "US-CA-1"})
+        )
     with unit_of_work(sessions) as s:
-        service.update_warehouse(s, tenant.principal, wh.id, WarehouseUpdate(cutoff_time=time(16, 30)))
+        service.update_warehouse(
+            s, tenant.principal, wh.id, WarehouseUpdate(cutoff_time=time(16, 30))
+        )
         assert service.get_warehouse(s, tenant.principal, wh.id).cutoff_time == time(16, 30)
     assert _count(sessions, Warehouse) == 1
 
@@ -130,13 +146,20 @@ def test_viewer_cannot_change_anything(sessions, tenant):
 def test_organisation_update(sessions, tenant):
     with unit_of_work(sessions) as s:
         org = service.update_organisation(
-            s, tenant.principal, OrganisationUpdate(timezone="Europe/London", audit_retention_days=120)
+            s,
+            tenant.principal,
+            OrganisationUpdate(timezone="Europe/London", audit_retention_days=120),
         )
-    assert (org.timezone, org.audit_retention_days, org.name) == ("Europe/London", 120, "Acme Trading")
+    assert (org.timezone, org.audit_retention_days, org.name) == (
+        "Europe/London",
+        120,
+        "Acme Trading",
+    )
 
 
 @pytest.mark.parametrize(
-    "values", [{"timezone": "Mars/Olympus"}, {"base_currency": "DOLLAR"}, {"audit_retention_days": 30}]
+    "values",
+    [{"timezone": "Mars/Olympus"}, {"base_currency": "DOLLAR"}, {"audit_retention_days": 30}],
 )
 def test_organisation_update_validation(values):
     with pytest.raises(ValueError):
@@ -146,26 +169,42 @@ def test_organisation_update_validation(values):
 def test_users_roles_and_last_owner(sessions, tenant):
     with unit_of_work(sessions) as s:
         admin = access.create_user(
-            s, tenant.principal, UserCreate(email="Ada@Acme.example", role=Role.admin, password="Admin-Pass-77")
+            s,
+            tenant.principal,
+            UserCreate(email="Ada@Acme.example", role=Role.admin, password="Admin-Pass-77"),
         )
     assert admin.email == "ada@acme.example"
     admin_actor = user_principal(tenant.org.id, admin.id, admin.email, Role.admin)
     with pytest.raises(PermissionDenied), unit_of_work(sessions) as s:
-        access.create_user(s, admin_actor, UserCreate(email="o2@acme.example", role=Role.owner, password="Owner-Pass-77"))
+        access.create_user(
+            s,
+            admin_actor,
+            UserCreate(email="o2@acme.example", role=Role.owner, password="Owner-Pass-77"),
+        )
     with pytest.raises(PermissionDenied), unit_of_work(sessions) as s:
         access.update_user(s, admin_actor, tenant.owner.id, UserUpdate(role=Role.viewer))
     with pytest.raises(Conflict, match="at least one active owner"), unit_of_work(sessions) as s:
         access.update_user(s, tenant.principal, tenant.owner.id, UserUpdate(role=Role.admin))
     with pytest.raises(Conflict), unit_of_work(sessions) as s:
-        access.create_user(s, tenant.principal, UserCreate(email="ada@acme.example", role=Role.agent, password="Agent-Pass-77"))
+        access.create_user(
+            s,
+            tenant.principal,
+            UserCreate(email="ada@acme.example", role=Role.agent, password="Agent-Pass-77"),
+        )
     with pytest.raises(InvalidInput), unit_of_work(sessions) as s:
-        access.create_user(s, tenant.principal, UserCreate(email="w@acme.example", role=Role.agent, password="short"))
+        access.create_user(
+            s,
+            tenant.principal,
+            UserCreate(email="w@acme.example", role=Role.agent, password="short"),
+        )
     assert _count(sessions, User) == 2
 
 
 def test_password_change_is_audited_without_the_hash(sessions, tenant):
     with unit_of_work(sessions) as s:
-        access.update_user(s, tenant.principal, tenant.owner.id, UserUpdate(password="Brand-New-Pass-1"))
+        access.update_user(
+            s, tenant.principal, tenant.owner.id, UserUpdate(password="Brand-New-Pass-1")
+        )
     with unit_of_work(sessions) as s:
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "user.update")).one()
         assert entry.after["password"] == "changed"

@@ -78,7 +78,9 @@ def users_create(
     with transaction(eng) as session:
         actor = _actor(session, org)
         user = access.create_user(
-            session, actor, UserCreate(email=email, full_name=full_name, role=role, password=password)
+            session,
+            actor,
+            UserCreate(email=email, full_name=full_name, role=role, password=password),
         )
     console.print(f"user [bold]{user.email}[/] created with role {user.role}")
 
@@ -95,7 +97,9 @@ def apikeys_create(
 ) -> None:
     """Issue an API key; the secret is printed once and only its hash is stored."""
     try:
-        scopes = [Permission(s) for s in scope] or [p for p in Permission if p.value.endswith(":read")]
+        scopes = [Permission(s) for s in scope] or [
+            p for p in Permission if p.value.endswith(":read")
+        ]
     except ValueError as exc:
         known = ", ".join(p.value for p in Permission)
         raise InvalidInput(f"{exc}; known scopes: {known}") from None
@@ -106,7 +110,9 @@ def apikeys_create(
         key, secret = access.create_api_key(
             session, actor, ApiKeyCreate(name=name, scopes=scopes, expires_at=expires_at)
         )
-    console.print(f"API key [bold]{key.name}[/] ({key.prefix}) created. Copy it now, it is not shown again:")
+    console.print(
+        f"API key [bold]{key.name}[/] ({key.prefix}) created. Copy it now, it is not shown again:"
+    )
     console.print(secret, highlight=False, soft_wrap=True)
 
 

@@ -30,4 +30,6 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
 def current() -> None:
     """Show the schema revision of the database and the newest one available."""
     eng = engine(settings(), require_schema=False)
-    console.print(f"current: {migrate.current_revision(eng) or 'empty'}  head: {migrate.head_revision(eng)}")
+    console.print(
+        f"current: {migrate.current_revision(eng) or 'empty'}  head: {migrate.head_revision(eng)}"
+    )

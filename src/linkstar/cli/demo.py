@@ -35,7 +35,9 @@ def load(
 
 def print_logins(api_key: str | None = None) -> None:
     """The demo sign-ins, one per role."""
-    table = Table(title="Demo sign-in (password for every user: " + demo_workspace.DEMO_PASSWORD + ")")
+    table = Table(
+        title="Demo sign-in (password for every user: " + demo_workspace.DEMO_PASSWORD + ")"
+    )
     table.add_column("e-mail")
     table.add_column("role")
     table.add_row(demo_workspace.DEMO_OWNER, "owner")

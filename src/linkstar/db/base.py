@@ -56,7 +56,7 @@ class OrgScoped:
     """Rows owned by one organisation; repositories filter every query on this column."""
 
     @declared_attr
-    def organisation_id(cls) -> Mapped[str]:  # noqa: N805
+    def organisation_id(cls) -> Mapped[str]:
         return mapped_column(
             String(32), ForeignKey("organisations.id", ondelete="CASCADE"), index=True
         )

@@ -27,7 +27,7 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite files get their folder, WAL mode, foreign keys and a busy timeout."""
+    """An engine; SQLite files get their folder, WAL mode, foreign keys and a busy timeout."""
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -28,7 +29,7 @@ class Repository(Generic[ModelT]):
         self.session = session
         self.organisation_id = organisation_id
 
-    def select(self) -> Select[tuple[ModelT]]:
+    def select(self) -> Select[Any]:
         """A SELECT over this organisation's rows; build every query from here."""
         column = self.model.organisation_id  # type: ignore[attr-defined]
         return select(self.model).where(column == self.organisation_id)
@@ -87,7 +88,7 @@ class Repository(Generic[ModelT]):
             last = rows[-1]
             key = getattr(last, self.order_column)
             raw = key.isoformat() if isinstance(key, datetime) else str(key)
-            next_cursor = Cursor(raw, last.id).encode()  # type: ignore[attr-defined]
+            next_cursor = Cursor(raw, last.id).encode()
         return Page(rows, next_cursor)
 
     def add(self, row: ModelT) -> ModelT:
@@ -104,7 +105,7 @@ class Repository(Generic[ModelT]):
         self.session.delete(row)
         self.session.flush()
 
-    def _order(self) -> list[Any]:
+    def _order(self) -> builtins.list[Any]:
         return [getattr(self.model, self.order_column), self.model.id]  # type: ignore[attr-defined]
 
 

@@ -20,7 +20,7 @@ from linkstar.workspace.schemas import ApiKeyCreate, StoreCreate, UserCreate, Wa
 
 DEMO_NAME = "Harbor & Pine Trading"
 DEMO_SLUG = "harbor-pine-trading"
-DEMO_PASSWORD = "linkstar-demo-2026"
+DEMO_PASSWORD = "linkstar-demo-2026"  # noqa: S105 - the published demo sign-in
 DEMO_OWNER = "owner@harborpine.example"
 
 DEMO_USERS = (
@@ -132,16 +132,23 @@ def load(session: Session, box: SecretBox) -> DemoSummary:
     actor = system_principal(org.id, "demo loader")
     for email, name, role in DEMO_USERS:
         access.create_user(
-            session, actor, UserCreate(email=email, full_name=name, role=role, password=DEMO_PASSWORD)
+            session,
+            actor,
+            UserCreate(email=email, full_name=name, role=role, password=DEMO_PASSWORD),
         )
     for number, store in enumerate(DEMO_STORES, start=1):
-        secrets = {"client_id": f"demo-client-{number}", "refresh_token": f"demo-refresh-token-{number:04d}"}
+        secrets = {
+            "client_id": f"demo-client-{number}",
+            "refresh_token": f"demo-refresh-token-{number:04d}",
+        }
         service.create_store(session, actor, store.model_copy(update={"credentials": secrets}), box)
     for warehouse in DEMO_WAREHOUSES:
         service.create_warehouse(session, actor, warehouse)
     _key, secret = access.create_api_key(
         session,
         actor,
-        ApiKeyCreate(name="Demo integration", scopes=[Permission.workspace_read, Permission.orders_read]),
+        ApiKeyCreate(
+            name="Demo integration", scopes=[Permission.workspace_read, Permission.orders_read]
+        ),
     )
     return DemoSummary(org, created=True, api_key=secret)

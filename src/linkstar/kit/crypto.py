@@ -27,7 +27,9 @@ class SecretBox:
         try:
             return dict(json.loads(self._fernet.decrypt(token.encode())))
         except InvalidToken as exc:
-            raise LinkStarError("stored credentials cannot be decrypted with the configured keys") from exc
+            raise LinkStarError(
+                "stored credentials cannot be decrypted with the configured keys"
+            ) from exc
 
     def rotate(self, token: str) -> str:
         """Re-encrypt a token under the newest key."""

@@ -49,7 +49,9 @@ def record(
 ) -> AuditEntry:
     """Append one audit entry for a mutation, in the caller's transaction."""
     if before is not None and after is not None:
-        changed = {k for k in after if before.get(k) != after.get(k)} | (before.keys() - after.keys())
+        changed = {k for k in after if before.get(k) != after.get(k)} | (
+            before.keys() - after.keys()
+        )
         before = {k: v for k, v in before.items() if k in changed}
         after = {k: v for k, v in after.items() if k in changed}
     entry = AuditEntry(

@@ -64,7 +64,9 @@ def login(
     """Check the credentials under throttling and open a console session."""
     email = email.strip().lower()
     now = utcnow()
-    failures = repo.recent_login_failures(session, email, ip, now - timedelta(seconds=window_seconds))
+    failures = repo.recent_login_failures(
+        session, email, ip, now - timedelta(seconds=window_seconds)
+    )
     if is_locked_out(failures, max_failures):
         raise Throttled(
             "too many failed sign-in attempts; try again later", retry_after=window_seconds

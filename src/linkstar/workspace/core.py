@@ -104,7 +104,9 @@ class Principal:
 
 def system_principal(organisation_id: str, label: str = "system") -> Principal:
     """The principal of jobs and commands acting on behalf of the platform."""
-    return Principal(organisation_id, ActorType.system, "system", label, None, frozenset(Permission))
+    return Principal(
+        organisation_id, ActorType.system, "system", label, None, frozenset(Permission)
+    )
 
 
 def user_principal(organisation_id: str, user_id: str, email: str, role: Role) -> Principal:

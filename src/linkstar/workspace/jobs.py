@@ -49,7 +49,9 @@ def job_counts(session: Session, actor: Principal) -> dict[str, int]:
     return counts
 
 
-def daily_finished(session: Session, actor: Principal, since: datetime) -> list[tuple[str, str, int]]:
+def daily_finished(
+    session: Session, actor: Principal, since: datetime
+) -> list[tuple[str, str, int]]:
     """(UTC day, final status, count) of jobs that finished since `since`."""
     actor.require(Permission.jobs_read)
     day = func.date(OutboxJob.finished_at)

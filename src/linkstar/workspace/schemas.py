@@ -46,7 +46,9 @@ Timezone = Annotated[str, AfterValidator(_timezone)]
 LocalTime = Annotated[time, AfterValidator(_local_time)]
 # Channel secrets: a handful of named values, bounded so one request cannot store megabytes.
 Credentials = Annotated[
-    dict[Annotated[str, Field(min_length=1, max_length=100)], Annotated[str, Field(max_length=4000)]],
+    dict[
+        Annotated[str, Field(min_length=1, max_length=100)], Annotated[str, Field(max_length=4000)]
+    ],
     Field(max_length=20),
 ]
 Currency = Annotated[str, AfterValidator(_currency)]
@@ -75,7 +77,6 @@ class OrganisationUpdate(BaseModel):
     audit_retention_days: int | None = Field(default=None, ge=90, le=3650)
 
 
-
 class StoreCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=120)
@@ -88,7 +89,6 @@ class StoreCreate(BaseModel):
     )
 
 
-
 class StoreUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str | None = Field(default=None, min_length=1, max_length=120)
@@ -97,7 +97,6 @@ class StoreUpdate(BaseModel):
     external_id: str | None = Field(default=None, max_length=200)
     is_active: bool | None = None
     credentials: Credentials | None = None
-
 
 
 class StoreRead(ReadModel):
@@ -128,7 +127,6 @@ class WarehouseCreate(BaseModel):
     cutoff_time: LocalTime = time(15, 0)
 
 
-
 class WarehouseUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str | None = Field(default=None, min_length=1, max_length=120)
@@ -142,7 +140,6 @@ class WarehouseUpdate(BaseModel):
     timezone: Timezone | None = None
     cutoff_time: LocalTime | None = None
     is_active: bool | None = None
-
 
 
 class WarehouseRead(ReadModel):

@@ -32,7 +32,9 @@ def get_organisation(session: Session, actor: Principal) -> Organisation:
     return org
 
 
-def update_organisation(session: Session, actor: Principal, data: OrganisationUpdate) -> Organisation:
+def update_organisation(
+    session: Session, actor: Principal, data: OrganisationUpdate
+) -> Organisation:
     """Change the organisation's name, timezone, base currency or audit retention."""
     actor.require(Permission.workspace_manage)
     org = get_organisation(session, actor)
@@ -40,7 +42,9 @@ def update_organisation(session: Session, actor: Principal, data: OrganisationUp
     for field, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
         setattr(org, field, value)
     session.flush()
-    audit.record(session, actor, "organisation.update", org, before=before, after=audit.snapshot(org))
+    audit.record(
+        session, actor, "organisation.update", org, before=before, after=audit.snapshot(org)
+    )
     return org
 
 
@@ -111,7 +115,9 @@ def delete_store(session: Session, actor: Principal, store_id: str) -> None:
     audit.record(session, actor, "store.delete", store, before=before)
 
 
-def store_credentials(session: Session, actor: Principal, store_id: str, box: SecretBox) -> dict[str, Any]:
+def store_credentials(
+    session: Session, actor: Principal, store_id: str, box: SecretBox
+) -> dict[str, Any]:
     """Decrypt a store's channel secrets for a connector acting on the actor's behalf."""
     actor.require(Permission.workspace_manage)
     store = repo.StoreRepository(session, actor.organisation_id).get(store_id)
@@ -126,7 +132,9 @@ def _set_credentials(store: Store, credentials: dict[str, str] | None, box: Secr
         store.credentials_hint = ""
         return
     store.credentials_encrypted = box.seal(credentials)
-    store.credentials_hint = ", ".join(f"{k}={mask(v)}" for k, v in sorted(credentials.items()))[:200]
+    store.credentials_hint = ", ".join(f"{k}={mask(v)}" for k, v in sorted(credentials.items()))[
+        :200
+    ]
 
 
 # Warehouses --------------------------------------------------------------------------------
@@ -173,7 +181,12 @@ def update_warehouse(
         setattr(warehouse, field, value.value if hasattr(value, "value") else value)
     session.flush()
     audit.record(
-        session, actor, "warehouse.update", warehouse, before=before, after=audit.snapshot(warehouse)
+        session,
+        actor,
+        "warehouse.update",
+        warehouse,
+        before=before,
+        after=audit.snapshot(warehouse),
     )
     return warehouse
 
