@@ -12,7 +12,13 @@ from linkstar.jobs.registry import get_spec
 from linkstar.jobs.runner import Outcome, execute
 from linkstar.kit.clock import utcnow
 from linkstar.workspace import tasks
-from linkstar.workspace.models import AuditEntry, LoginAttempt, Organisation, UserSession
+from linkstar.workspace.models import (
+    AuditEntry,
+    IdempotencyRecord,
+    LoginAttempt,
+    Organisation,
+    UserSession,
+)
 
 JOB = JobContext("0" * 32, "test", None, {}, 1)
 
@@ -80,12 +86,26 @@ def test_purge_auth_records(sessions, tenant):
         for days in (1, 29, 31, 90):
             at = now - timedelta(days=days)
             s.add(LoginAttempt(email=f"{days}@example.com", success=False, at=at))
+        for hours in (1, 23, 25):
+            s.add(
+                IdempotencyRecord(
+                    organisation_id=tenant.org.id,
+                    key=f"k{hours}",
+                    route="POST /api/v1/stores",
+                    request_hash="h",
+                    status_code=201,
+                    response={},
+                    created_at=now - timedelta(hours=hours),
+                )
+            )
     with unit_of_work(sessions) as s:
         tasks.purge_auth_records(s, JOB)
     with sessions() as s:
         assert [x.token_hash[:4] for x in s.scalars(select(UserSession))] == ["live"]
         emails = sorted(s.scalars(select(LoginAttempt.email)))
+        keys = sorted(s.scalars(select(IdempotencyRecord.key)))
     assert emails == ["1@example.com", "29@example.com"]
+    assert keys == ["k1", "k23"]
 
 
 def test_purge_finished_jobs_keeps_dead_recent_and_unfinished_jobs(sessions):

@@ -124,6 +124,11 @@ def purge_expired_sessions(session: Session, now: datetime) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def purge_idempotency_records(session: Session, before: datetime) -> int:
+    result = session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < before))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def purge_audit_entries(session: Session, organisation_id: str, before: datetime) -> int:
     result = session.execute(
         delete(AuditEntry).where(

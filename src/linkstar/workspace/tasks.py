@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 LOGIN_ATTEMPT_RETENTION = timedelta(days=30)
 FINISHED_JOB_RETENTION = timedelta(days=14)
+# Clients retry a creating POST within minutes; a day covers any sane retry policy.
+IDEMPOTENCY_RETENTION = timedelta(hours=24)
 
 
 def purge_audit_log(session: Session, job: JobContext) -> None:
@@ -31,11 +33,17 @@ def purge_audit_log(session: Session, job: JobContext) -> None:
 
 
 def purge_auth_records(session: Session, job: JobContext) -> None:
-    """Delete expired console sessions and sign-in attempts older than 30 days."""
+    """Delete expired sessions, sign-ins older than 30 days, idempotency records over a day."""
     now = utcnow()
     sessions = repo.purge_expired_sessions(session, now)
     attempts = repo.purge_login_attempts(session, now - LOGIN_ATTEMPT_RETENTION)
-    log.info("purged %d expired sessions and %d login attempts", sessions, attempts)
+    replays = repo.purge_idempotency_records(session, now - IDEMPOTENCY_RETENTION)
+    log.info(
+        "purged %d expired sessions, %d login attempts, %d idempotency records",
+        sessions,
+        attempts,
+        replays,
+    )
 
 
 def purge_finished_jobs(session: Session, job: JobContext) -> None:
