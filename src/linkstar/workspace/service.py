@@ -111,7 +111,10 @@ def delete_store(session: Session, actor: Principal, store_id: str) -> None:
     stores = repo.StoreRepository(session, actor.organisation_id)
     store = stores.get(store_id)
     before = audit.snapshot(store)
-    stores.delete(store)
+    try:
+        stores.delete(store)
+    except IntegrityError as exc:
+        raise Conflict("store is still referenced; deactivate it instead") from exc
     audit.record(session, actor, "store.delete", store, before=before)
 
 

@@ -1,0 +1,137 @@
+"""Bar charts as geometry for server-rendered, accessible inline SVG (no chart library)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+WIDTH = 520
+HEIGHT = 200
+LEFT = 36  # room for the y-axis labels
+RIGHT = 8
+TOP = 12
+BOTTOM = 28  # room for the x-axis labels
+
+
+@dataclass(frozen=True)
+class Segment:
+    series: str
+    value: int
+    y: float
+    height: float
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str  # full label, e.g. the ISO day
+    short: str  # axis label, empty when skipped to avoid crowding
+    x: float
+    width: float
+    total: int
+    segments: tuple[Segment, ...]
+
+
+@dataclass(frozen=True)
+class Tick:
+    value: int
+    y: float
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """Everything a template needs to draw the chart and its data table."""
+
+    title: str
+    unit: str
+    series: tuple[str, ...]
+    bars: tuple[Bar, ...]
+    ticks: tuple[Tick, ...]
+    width: int = WIDTH
+    height: int = HEIGHT
+    left: int = LEFT
+    baseline: float = HEIGHT - BOTTOM
+
+    @property
+    def total(self) -> int:
+        return sum(bar.total for bar in self.bars)
+
+    @property
+    def empty(self) -> bool:
+        return self.total == 0
+
+    @property
+    def busiest(self) -> Bar | None:
+        return max(self.bars, key=lambda b: b.total) if self.bars and not self.empty else None
+
+    def series_total(self, series: str) -> int:
+        return sum(s.value for bar in self.bars for s in bar.segments if s.series == series)
+
+
+def last_days(today: date, days: int) -> list[date]:
+    """The `days` calendar days ending with `today`, oldest first."""
+    return [today - timedelta(days=offset) for offset in range(days - 1, -1, -1)]
+
+
+def nice_max(value: int) -> int:
+    """A round axis maximum at or above `value` (1, 2, 2.5 or 5 times a power of ten)."""
+    if value <= 4:
+        return 4
+    magnitude = 1
+    while magnitude * 10 <= value:
+        magnitude *= 10
+    for step in (1, 2, 2.5, 5, 10):
+        top = int(step * magnitude)
+        if top >= value:
+            return top
+    return 10 * magnitude
+
+
+def _ticks(top: int, plot_height: float) -> tuple[Tick, ...]:
+    count = 4 if top % 4 == 0 else (5 if top % 5 == 0 else 2)
+    step = top / count
+    ticks = []
+    for i in range(count + 1):
+        value = round(step * i)
+        ticks.append(Tick(value, TOP + plot_height - plot_height * value / top))
+    return tuple(ticks)
+
+
+def daily_bar_chart(
+    title: str,
+    unit: str,
+    days: Sequence[date],
+    values: Mapping[str, Mapping[str, int]],
+    series: Iterable[str],
+) -> BarChart:
+    """Stacked bars per day; `values` maps ISO day → series → count (missing days are 0)."""
+    names = tuple(series)
+    totals = [sum(values.get(d.isoformat(), {}).get(s, 0) for s in names) for d in days]
+    top = nice_max(max(totals, default=0))
+    plot_height = HEIGHT - TOP - BOTTOM
+    slot = (WIDTH - LEFT - RIGHT) / max(len(days), 1)
+    width = slot * 0.62
+    every = 1 if len(days) <= 10 else 2
+    bars = []
+    for index, day in enumerate(days):
+        counts = values.get(day.isoformat(), {})
+        y: float = TOP + plot_height
+        segments = []
+        for name in names:
+            value = int(counts.get(name, 0))
+            height = plot_height * value / top
+            y -= height
+            segments.append(Segment(name, value, round(y, 2), round(height, 2)))
+        # Label every other day on long ranges, always including the latest day.
+        show = (len(days) - 1 - index) % every == 0
+        bars.append(
+            Bar(
+                label=day.isoformat(),
+                short=day.strftime("%d %b").lstrip("0") if show else "",
+                x=round(LEFT + slot * index + (slot - width) / 2, 2),
+                width=round(width, 2),
+                total=totals[index],
+                segments=tuple(segments),
+            )
+        )
+    return BarChart(title, unit, names, tuple(bars), _ticks(top, plot_height))

@@ -1,0 +1,68 @@
+"""What the console's navigation offers: data, so a new module only sets its URL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from linkstar.workspace.core import Permission, Principal
+
+P = Permission
+NOT_BUILT = "arrives with its module"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One entry of a navigation list; `url` is None while the page does not exist yet."""
+
+    key: str
+    label: str
+    url: str | None
+    permission: Permission
+    icon: str = ""
+
+    @property
+    def available(self) -> bool:
+        return self.url is not None
+
+
+# The console's modules, in the order of the seller's flow (DESIGN.md section 1).
+MODULES: tuple[NavItem, ...] = (
+    NavItem("overview", "Overview", "/", P.workspace_read, "home"),
+    NavItem("orders", "Orders", None, P.orders_read, "cart"),
+    NavItem("inventory", "Inventory", None, P.inventory_read, "box"),
+    NavItem("routing", "Routing", None, P.routing_read, "route"),
+    NavItem("shipments", "Shipments", None, P.shipments_read, "truck"),
+    NavItem("tracking", "Tracking", None, P.tracking_read, "pin"),
+    NavItem("returns", "Returns", None, P.returns_read, "return"),
+    NavItem("inbox", "Inbox", None, P.inbox_read, "inbox"),
+    NavItem("reports", "Reports", None, P.reports_read, "chart"),
+    NavItem("settings", "Settings", "/settings", P.workspace_read, "gear"),
+)
+
+SETTINGS_SECTIONS: tuple[NavItem, ...] = (
+    NavItem("organisation", "Organisation", "/settings/organisation", P.workspace_read),
+    NavItem("stores", "Stores", "/settings/stores", P.workspace_read),
+    NavItem("warehouses", "Warehouses", "/settings/warehouses", P.workspace_read),
+    NavItem("users", "Users", "/settings/users", P.workspace_read),
+    NavItem("api_keys", "API keys", "/settings/api-keys", P.apikeys_manage),
+    NavItem("audit", "Audit log", "/settings/audit", P.audit_read),
+    NavItem("jobs", "Failed jobs", "/settings/jobs", P.jobs_read),
+)
+
+
+def visible(items: tuple[NavItem, ...], principal: Principal) -> list[NavItem]:
+    """The items this principal may open (modules it lacks the permission for are hidden)."""
+    return [item for item in items if principal.can(item.permission)]
+
+
+def active_key(items: tuple[NavItem, ...], path: str) -> str:
+    """The key of the item whose URL is the longest prefix of `path`."""
+    best, best_len = "", -1
+    for item in items:
+        url = item.url
+        if url is None:
+            continue
+        matches = path == url or (url != "/" and path.startswith(url.rstrip("/") + "/"))
+        if matches and len(url) > best_len:
+            best, best_len = item.key, len(url)
+    return best

@@ -1,0 +1,29 @@
+"""Console pages, one module per area; each exposes `router`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from linkstar.web.pages import (
+    auth,
+    overview,
+    settings_api_keys,
+    settings_audit,
+    settings_jobs,
+    settings_org,
+    settings_stores,
+    settings_users,
+    settings_warehouses,
+)
+
+ROUTERS: list[APIRouter] = [
+    auth.router,
+    overview.router,
+    settings_org.router,
+    settings_stores.router,
+    settings_warehouses.router,
+    settings_users.router,
+    settings_api_keys.router,
+    settings_audit.router,
+    settings_jobs.router,
+]

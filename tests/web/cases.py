@@ -1,0 +1,143 @@
+"""One case per console route: a valid request and the permission it needs.
+
+Tests walk the app's console routes and look each one up here, so a new page without a case
+fails the suite instead of escaping the CSRF, permission and tenant-isolation checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from linkstar.workspace.core import Permission
+from tests.web.conftest import Seeded
+
+P = Permission
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    template: str
+    needs: Permission | None  # None: no permission check (sign-in, sign-out, redirects)
+    form: dict[str, Any] = field(default_factory=dict)
+    ok_status: int = 200
+
+    def path(self, ids: Seeded) -> str:
+        return self.template.format(
+            store_id=ids.store_id,
+            warehouse_id=ids.warehouse_id,
+            user_id=ids.user_id,
+            key_id=ids.key_id,
+            job_id=ids.job_id,
+        )
+
+    @property
+    def has_id(self) -> bool:
+        return "{" in self.template
+
+    @property
+    def is_auth(self) -> bool:
+        return self.template in ("/login", "/logout")
+
+
+STORE_FORM = {
+    "name": "Injected Store",
+    "channel": "amazon",
+    "region": "US",
+    "currency": "USD",
+    "external_id": "",
+}
+STORE_EDIT = {"name": "Injected Store", "region": "US", "currency": "USD", "external_id": ""}
+WAREHOUSE_EDIT = {
+    "name": "Injected Warehouse",
+    "kind": "own",
+    "line1": "1 Way",
+    "line2": "",
+    "city": "Town",
+    "state": "",
+    "postcode": "12345",
+    "country": "US",
+    "timezone": "UTC",
+    "cutoff_time": "12:00",
+}
+ORG_FORM = {
+    "name": "Injected Org",
+    "timezone": "UTC",
+    "base_currency": "USD",
+    "audit_retention_days": "100",
+}
+
+_ALL = [
+    Case("GET", "/login", None, ok_status=303),
+    Case("POST", "/login", None),
+    Case("POST", "/logout", None, ok_status=303),
+    Case("GET", "/", P.workspace_read),
+    Case("GET", "/settings", P.workspace_read, ok_status=303),
+    Case("GET", "/settings/organisation", P.workspace_read),
+    Case("POST", "/settings/organisation", P.workspace_manage, ORG_FORM, 303),
+    Case("GET", "/settings/stores", P.workspace_read),
+    Case("GET", "/settings/stores/new", P.workspace_manage),
+    Case("POST", "/settings/stores", P.workspace_manage, STORE_FORM, 303),
+    Case("GET", "/settings/stores/{store_id}", P.workspace_read),
+    Case("POST", "/settings/stores/{store_id}", P.workspace_manage, STORE_EDIT, 303),
+    Case("POST", "/settings/stores/{store_id}/deactivate", P.workspace_manage, ok_status=303),
+    Case("POST", "/settings/stores/{store_id}/activate", P.workspace_manage, ok_status=303),
+    Case("POST", "/settings/stores/{store_id}/delete", P.workspace_manage, ok_status=303),
+    Case("GET", "/settings/warehouses", P.workspace_read),
+    Case("GET", "/settings/warehouses/new", P.workspace_manage),
+    Case(
+        "POST",
+        "/settings/warehouses",
+        P.workspace_manage,
+        {**WAREHOUSE_EDIT, "code": "INJ-1"},
+        303,
+    ),
+    Case("GET", "/settings/warehouses/{warehouse_id}", P.workspace_read),
+    Case("POST", "/settings/warehouses/{warehouse_id}", P.workspace_manage, WAREHOUSE_EDIT, 303),
+    Case("GET", "/settings/users", P.workspace_read),
+    Case("GET", "/settings/users/new", P.users_manage),
+    Case(
+        "POST",
+        "/settings/users",
+        P.users_manage,
+        {"email": "injected@example.com", "role": "viewer", "password": "Long-Enough-77"},
+        303,
+    ),
+    Case("POST", "/settings/users/{user_id}/role", P.users_manage, {"role": "viewer"}, 303),
+    Case("POST", "/settings/users/{user_id}/deactivate", P.users_manage, ok_status=303),
+    Case("POST", "/settings/users/{user_id}/activate", P.users_manage, ok_status=303),
+    Case("GET", "/settings/api-keys", P.apikeys_manage),
+    Case("GET", "/settings/api-keys/new", P.apikeys_manage),
+    Case(
+        "POST",
+        "/settings/api-keys",
+        P.apikeys_manage,
+        {"name": "Injected", "scopes": ["orders:read"]},
+    ),
+    Case("POST", "/settings/api-keys/{key_id}/revoke", P.apikeys_manage, ok_status=303),
+    Case("GET", "/settings/audit", P.audit_read),
+    Case("GET", "/settings/jobs", P.jobs_read),
+    Case("POST", "/settings/jobs/{job_id}/retry", P.jobs_manage, ok_status=303),
+]
+
+CASES: dict[tuple[str, str], Case] = {(c.method, c.template): c for c in _ALL}
+
+
+def route_keys(app: Any) -> list[tuple[str, str]]:
+    """(method, path) of every console route of the app."""
+    from tests.web.conftest import console_routes
+
+    keys = []
+    for route in console_routes(app):
+        for method in sorted(route.methods or ()):
+            if method != "HEAD":
+                keys.append((method, route.path))
+    return keys
+
+
+def case_for(key: tuple[str, str]) -> Case:
+    """The case of a route, failing the test when someone added a page without one."""
+    if key not in CASES:
+        raise AssertionError(f"console route {key} has no case in tests/web/cases.py")
+    return CASES[key]

@@ -1,0 +1,309 @@
+"""Helpers for the console tests: signed-in browsers-in-a-TestClient, users of every role,
+seeded rows, row snapshots, and the real app served by uvicorn for the browser tests.
+
+Users are inserted with one precomputed argon2 hash and sessions with a known token, so the
+suite pays for password hashing only where a test goes through the real sign-in form.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
+from fastapi.testclient import TestClient
+from httpx import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from linkstar.db.outbox import JobStatus, OutboxJob
+from linkstar.db.registry import load_metadata
+from linkstar.db.uow import unit_of_work
+from linkstar.kit.clock import utcnow
+from linkstar.kit.ids import new_token, sha256_hex
+from linkstar.web.context import SESSION_COOKIE
+from linkstar.workspace import access, service
+from linkstar.workspace.auth import hash_password
+from linkstar.workspace.core import Channel, Permission, Role, WarehouseKind, system_principal
+from linkstar.workspace.models import User, UserSession
+from linkstar.workspace.schemas import ApiKeyCreate, StoreCreate, WarehouseCreate
+from tests.conftest import OWNER_PASSWORD, REQUIRE_SERVICES, Tenant
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@cache
+def password_hash() -> str:
+    return hash_password(OWNER_PASSWORD)
+
+
+@pytest.fixture
+def make_tenant(make_tenant, monkeypatch):  # type: ignore[no-untyped-def]
+    """The shared factory, with the owner's argon2 hash computed once per process."""
+    real = access.hash_password
+
+    def hash_once(password: str) -> str:
+        return password_hash() if password == OWNER_PASSWORD else real(password)
+
+    monkeypatch.setattr(access, "hash_password", hash_once)
+    return make_tenant
+
+
+def console_routes(app: FastAPI) -> list[RouteContext]:
+    """Every route the console (linkstar.web) serves, with its effective path.
+
+    FastAPI keeps included routers lazily in app.routes; iter_route_contexts flattens them.
+    """
+    found = []
+    for route in iter_route_contexts(app.routes):
+        endpoint = route.endpoint
+        if (
+            isinstance(route.original_route, APIRoute)
+            and endpoint is not None
+            and endpoint.__module__.startswith("linkstar.web.")
+        ):
+            found.append(route)
+    return found
+
+
+@dataclass
+class Browser:
+    """A TestClient with its own cookie jar, signed in as one user (or nobody)."""
+
+    client: TestClient
+    csrf: str = ""
+    user_id: str = ""
+
+    def get(self, path: str, **kwargs: Any) -> Response:
+        kwargs.setdefault("follow_redirects", False)
+        return self.client.get(path, **kwargs)
+
+    def post(
+        self, path: str, data: dict[str, Any] | None = None, *, csrf: bool = True, **kwargs: Any
+    ) -> Response:
+        """A form POST carrying the session's CSRF token unless csrf=False."""
+        body = dict(data or {})
+        if csrf:
+            body.setdefault("csrf_token", self.csrf)
+        kwargs.setdefault("follow_redirects", False)
+        return self.client.post(path, data=body, **kwargs)
+
+    def follow(self, response: Response) -> Response:
+        """GET the page a POST/redirect points at (keeps flash cookies flowing)."""
+        assert response.status_code == 303, (response.status_code, response.text[:500])
+        return self.get(response.headers["location"])
+
+
+@pytest.fixture
+def browser_factory(
+    app: FastAPI, sessions: sessionmaker[Session]
+) -> Iterator[Callable[..., Browser]]:
+    """Make clients signed in as a given user (a new session row with a known token)."""
+    clients: list[TestClient] = []
+
+    def make(user: User | None = None, *, base_url: str = "http://testserver") -> Browser:
+        client = TestClient(app, base_url=base_url)
+        clients.append(client)
+        if user is None:
+            return Browser(client)
+        token, csrf = new_token(), new_token(24)
+        with unit_of_work(sessions) as s:
+            s.add(
+                UserSession(
+                    organisation_id=user.organisation_id,
+                    token_hash=sha256_hex(token),
+                    user_id=user.id,
+                    csrf_token=csrf,
+                    created_at=utcnow(),
+                    expires_at=utcnow() + timedelta(hours=1),
+                )
+            )
+        client.cookies.set(SESSION_COOKIE, token)
+        return Browser(client, csrf, user.id)
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def make_user(sessions: sessionmaker[Session]) -> Callable[..., User]:
+    """Insert a user of a role into a tenant's organisation (no hashing per user)."""
+
+    def make(tenant: Tenant, role: Role, email: str | None = None) -> User:
+        with unit_of_work(sessions) as s:
+            user = User(
+                organisation_id=tenant.org.id,
+                email=email or f"{role.value}-{new_token(4).lower()}@{tenant.org.slug}.example",
+                full_name=f"{role.value.title()} Person",
+                role=role.value,
+                password_hash=password_hash(),
+            )
+            s.add(user)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def owner(tenant: Tenant, browser_factory: Callable[..., Browser]) -> Browser:
+    """The tenant's owner, signed in."""
+    return browser_factory(tenant.owner)
+
+
+@dataclass
+class Seeded:
+    """One of each workspace row for a tenant, by id."""
+
+    store_id: str
+    warehouse_id: str
+    user_id: str
+    key_id: str
+    job_id: str
+
+
+def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str) -> Seeded:
+    """A store, a warehouse, a second user, an API key and a dead job, named after `marker`."""
+    actor = system_principal(tenant.org.id, "seed")
+    with unit_of_work(sessions) as s:
+        store = service.create_store(
+            s,
+            actor,
+            StoreCreate(
+                name=f"{marker} Store",
+                channel=Channel.shopify,
+                region="US",
+                currency="USD",
+                credentials={"access_token": f"{marker}-secret-token-1234"},
+            ),
+            box,
+        )
+        warehouse = service.create_warehouse(
+            s,
+            actor,
+            WarehouseCreate(
+                code=f"{marker[:6].upper()}-1",
+                name=f"{marker} Warehouse",
+                kind=WarehouseKind.third_party,
+                line1="1 Dock Road",
+                city="Reno",
+                postcode="89501",
+                country="US",
+                timezone="America/Los_Angeles",
+            ),
+        )
+        user = User(
+            organisation_id=tenant.org.id,
+            email=f"{marker.lower()}-agent@{tenant.org.slug}.example",
+            full_name=f"{marker} Agent",
+            role=Role.agent.value,
+            password_hash=password_hash(),
+        )
+        s.add(user)
+        s.flush()
+        key, _ = access.create_api_key(
+            s, actor, ApiKeyCreate(name=f"{marker} Key", scopes=[Permission.orders_read])
+        )
+        job = OutboxJob(
+            organisation_id=tenant.org.id,
+            name=f"{marker.lower()}.sync",
+            payload={},
+            status=JobStatus.dead.value,
+            attempts=5,
+            last_error=f"{marker} upstream said 502",
+            finished_at=utcnow(),
+        )
+        s.add(job)
+        s.flush()
+        return Seeded(store.id, warehouse.id, user.id, key.id, job.id)
+
+
+@pytest.fixture
+def seeded(sessions: sessionmaker[Session], tenant: Tenant, app: FastAPI) -> Seeded:
+    return seed(sessions, tenant, app.state.box, "Alpha")
+
+
+def snapshot(sessions: sessionmaker[Session], organisation_id: str | None = None) -> dict[str, Any]:
+    """Every row of every table (optionally only one organisation's), for before/after checks."""
+    rows: dict[str, Any] = {}
+    with unit_of_work(sessions) as s:
+        for table in load_metadata().sorted_tables:
+            stmt = select(table)
+            if organisation_id is not None and "organisation_id" in table.c:
+                stmt = stmt.where(table.c.organisation_id == organisation_id)
+            elif organisation_id is not None and table.name == "organisations":
+                stmt = stmt.where(table.c.id == organisation_id)
+            elif organisation_id is not None:
+                continue
+            found = [tuple(map(repr, r)) for r in s.execute(stmt)]
+            rows[table.name] = sorted(found)
+    return rows
+
+
+def count(sessions: sessionmaker[Session], model: Any, **filters: Any) -> int:
+    with unit_of_work(sessions) as s:
+        return len(list(s.scalars(select(model).filter_by(**filters))))
+
+
+def audit_actions(sessions: sessionmaker[Session], organisation_id: str) -> list[str]:
+    from linkstar.workspace.models import AuditEntry
+
+    with unit_of_work(sessions) as s:
+        entries = s.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.organisation_id == organisation_id)
+            .order_by(AuditEntry.at, AuditEntry.id)
+        )
+        return [e.action for e in entries]
+
+
+# Browser tests ------------------------------------------------------------------------------
+
+
+def chromium_path() -> str:
+    """Debian's Chromium (or LINKSTAR_TEST_CHROMIUM); skip, or fail under REQUIRE_SERVICES."""
+    path = os.environ.get("LINKSTAR_TEST_CHROMIUM") or "/usr/bin/chromium"
+    if not Path(path).is_file() or not os.access(path, os.X_OK):
+        reason = f"no Chromium at {path}: set LINKSTAR_TEST_CHROMIUM or install Debian's chromium"
+        if REQUIRE_SERVICES:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def live_server(app: FastAPI) -> Iterator[str]:
+    """The app served by uvicorn on a free 127.0.0.1 port in a background thread."""
+    import uvicorn
+
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="live-console", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
