@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 import uvicorn
 
-from linkstar.cli.context import console, engine, fail, guarded, settings
+from linkstar.cli.context import console, engine, fail, guarded, settings, transaction
+from linkstar.demo import workspace as demo_workspace
 from linkstar.jobs.broker import broker_ping
 
 
@@ -31,6 +32,12 @@ def serve(
     bind_host = host or current.host
     bind_port = port or current.port
     console.print(f"LinkStar console on [bold]http://{bind_host}:{bind_port}[/]")
+    with transaction(eng) as session:
+        if demo_workspace.find(session) is not None:
+            console.print(
+                f"demo sign-in: {demo_workspace.DEMO_OWNER} / {demo_workspace.DEMO_PASSWORD}"
+                " (`linkstar demo load` lists every role)"
+            )
     try:
         uvicorn.run(build_app(current, eng), host=bind_host, port=bind_port, log_config=None)
     finally:
