@@ -1,0 +1,1 @@
+"""Tracking hub: detection, one status vocabulary, derivation (pure core only so far)."""
