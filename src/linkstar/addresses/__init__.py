@@ -1,0 +1,1 @@
+"""Address checking: normalise, validate, classify and decide every destination."""
