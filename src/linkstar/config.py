@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=900, ge=1)
     session_max_age_seconds: int = Field(default=12 * 3600, ge=60)
     cookie_secure: bool | None = None
+    # Shared reference data (the USPS zone chart, ...) that the demo and benchmarks read.
+    reference_data_dir: Path = Path("../shared/data")
 
     @field_validator("log_level")
     @classmethod

@@ -7,11 +7,14 @@ suite pays for password hashing only where a test goes through the real sign-up 
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,6 +38,7 @@ from linkstar.workspace.schemas import ApiKeyCreate, StoreCreate, WarehouseCreat
 from tests.conftest import OWNER_PASSWORD, Tenant
 
 API = "/api/v1"
+EXAMPLE_CARD = Path(__file__).resolve().parents[2] / "examples" / "rate-cards"
 ALL_SCOPES = sorted(p.value for p in Permission)
 SECRET_COLUMNS = ("password_hash", "key_hash", "credentials_encrypted", "token_hash")
 
@@ -189,6 +193,24 @@ class Api:
             s.add(job)
             s.flush()
             return job.id
+
+    def rate_card(self, tenant: Tenant) -> str:
+        """Import the example rate card (examples/rate-cards/) through the service."""
+        from linkstar.rating import service as rating
+        from linkstar.rating.sheets import read_folder
+
+        with unit_of_work(self.sessions) as s:
+            book = read_folder(EXAMPLE_CARD)
+            return rating.import_workbook(s, system_principal(tenant.org.id), book).id
+
+    @staticmethod
+    def example_card_zip() -> bytes:
+        """The example rate card as a zip of its CSV files."""
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for path in sorted(EXAMPLE_CARD.glob("*.csv")):
+                archive.writestr(path.name, path.read_bytes())
+        return buffer.getvalue()
 
     # database state ---------------------------------------------------------------------
 

@@ -99,8 +99,8 @@ def test_garbage_bodies_to_every_write(api, client, target):
                 _check(r, allow_success=not takes_body)
                 if takes_body:
                     assert r.status_code in {400, 422}, (method, path, label, r.text)
-        if not takes_body:
-            continue
+        if not takes_body or "application/json" not in op["requestBody"]["content"]:
+            continue  # file uploads: their own tests send broken files (tests/rating)
         valid = BODIES[(method, path)]
         for field in valid:
             for value in WRONG_FOR_ANY_FIELD:
@@ -192,7 +192,11 @@ json_values = st.recursive(
 def test_fuzz_every_write_never_500(api, client, target, data):
     """Random JSON in random fields of a valid body, or as the whole body."""
     caller, ids = target
-    writes = [w for w in _writes(client) if "requestBody" in w[2]]
+    writes = [
+        w
+        for w in _writes(client)
+        if "application/json" in w[2].get("requestBody", {}).get("content", {})
+    ]
     method, path, _ = data.draw(st.sampled_from(writes), label="operation")
     valid = BODIES[(method, path)]
     body = data.draw(

@@ -48,6 +48,18 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("PATCH", "/api/v1/users/{user_id}"): {"role": "viewer", "is_active": False},
     ("POST", "/api/v1/api-keys"): {"name": "A's key", "scopes": ["orders:read"]},
+    ("POST", "/api/v1/quotes"): {
+        "origin_country": "US",
+        "origin_postcode": "91761",
+        "dest_country": "US",
+        "dest_postcode": "90210",
+        "weight_g": 1200,
+        "length_mm": 300,
+        "width_mm": 200,
+        "height_mm": 100,
+        "ship_date": "2026-12-01",
+        "residential": True,
+    },
 }
 
 # Operations without a path id, and what their isolation means. Every one must be listed.
@@ -65,6 +77,9 @@ SCOPED = {
     ("POST", "/api/v1/api-keys"): "create",
     ("GET", "/api/v1/audit-log"): "list",
     ("GET", "/api/v1/jobs"): "list",
+    ("GET", "/api/v1/rate-cards"): "list",
+    ("POST", "/api/v1/rate-cards/import"): "upload",
+    ("POST", "/api/v1/quotes"): "quote",
 }
 # Probes outside the API: no credentials, no tenant data.
 PUBLIC = {("GET", "/healthz"), ("GET", "/readyz")}
@@ -88,6 +103,7 @@ class Seeded:
             "user_id": api.add_user(tenant, Role.operator, email=f"op@{domain}").id,
             "key_id": api.key_secret(tenant, ["orders:read"], name="partner feed")[0],
             "job_id": api.job(tenant, JobStatus.dead),
+            "rate_card_id": api.rate_card(tenant),
         }
         self.owner_id = tenant.owner.id
 
@@ -190,6 +206,23 @@ def test_no_route_reaches_another_organisation(api, client, two_tenants, auth):
             assert r.status_code == 200, (path, r.text)
             assert not contains_any(r.json(), b_ids), path
             assert seeded_a.tenant.org.id in r.text
+        elif kind == "upload":
+            r = caller.post(
+                url,
+                files={"file": ("card.zip", api.example_card_zip(), "application/zip")},
+                data={"effective_from": "2026-06-01"},
+            )
+            assert r.status_code == 201, (path, r.text)
+            assert r.json()["id"] not in b_ids and r.json()["version"] == 2
+            a_rows = api.snapshot(seeded_a.tenant.org.id)
+            assert r.json()["id"] in {row["id"] for row in a_rows["rate_card_versions"]}
+        elif kind == "quote":
+            r = caller.post(url, json=BODIES[(method, path)])
+            assert r.status_code == 200, (path, r.text)
+            assert not contains_any(r.json(), b_ids), path
+            quoted = {q["rate_card_id"] for q in r.json()["eligible"] + r.json()["ineligible"]}
+            a_cards = api.snapshot(seeded_a.tenant.org.id)["rate_card_versions"]
+            assert quoted and quoted <= {row["id"] for row in a_cards}, path
         elif kind == "create":
             body = BODIES[(method, path)]
             if path.endswith("/users") and auth == "session":
@@ -222,6 +255,7 @@ def test_b_still_sees_its_own_rows(api, two_tenants):
         "/warehouses/{warehouse_id}",
         "/users/{user_id}",
         "/jobs/{job_id}",
+        "/rate-cards/{rate_card_id}",
     ]:
         url = path
         for name, value in seeded_b.ids.items():

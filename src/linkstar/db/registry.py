@@ -12,6 +12,7 @@ from sqlalchemy import MetaData
 MODEL_MODULES = (
     "linkstar.db.outbox",
     "linkstar.workspace.models",
+    "linkstar.rating.models",
 )
 
 

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import time
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from linkstar.config import get_settings
+from linkstar.demo import rating as rating_demo
 from linkstar.kit.crypto import SecretBox
 from linkstar.workspace import access, service
 from linkstar.workspace import repository as repo
@@ -115,8 +118,11 @@ def reset(session: Session) -> None:
         session.flush()
 
 
-def load(session: Session, box: SecretBox) -> DemoSummary:
-    """Create the demo workspace unless it exists; existing data is never touched."""
+def load(session: Session, box: SecretBox, reference_data_dir: Path | None = None) -> DemoSummary:
+    """Create the demo workspace unless it exists; existing data is never touched.
+
+    Rate cards built on the USPS chart need `reference_data_dir` (default: the setting).
+    """
     existing = find(session)
     if existing is not None:
         return DemoSummary(existing, created=False, api_key=None)
@@ -151,4 +157,6 @@ def load(session: Session, box: SecretBox) -> DemoSummary:
             name="Demo integration", scopes=[Permission.workspace_read, Permission.orders_read]
         ),
     )
+    data_dir = reference_data_dir or get_settings().reference_data_dir
+    rating_demo.load_rate_cards(session, actor, data_dir)
     return DemoSummary(org, created=True, api_key=secret)
