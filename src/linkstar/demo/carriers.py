@@ -1,0 +1,398 @@
+"""The demo carrier catalogue as data: carriers, services, weight ladders and surcharges.
+
+Prices are invented but shaped like real 2026 retail cards; `linkstar.demo.rating` turns this
+catalogue into importable tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+USPS_CHART = "usps-2018-06"
+EFFECTIVE = "2026-01-01"
+PEAK = ("2026-10-01", "2027-01-31")
+LB = 454
+
+Table = list[dict[str, str]]
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """A price ladder: base + per zone step + per lb (steeper in far zones), to `bracket_lb`."""
+
+    base: str
+    per_zone: str
+    per_lb: str
+    zones: tuple[str, ...]
+    bracket_lb: int = 20
+    ounces: bool = False  # 4/8/12 oz brackets before the first pound
+    far: str = "0.12"  # how much each zone adds to the per-lb price
+
+    def price(self, zone_index: int, weight_lb: Decimal) -> str:
+        """The bracket price for a zone (0 = nearest) and a weight in pounds."""
+        value = (
+            Decimal(self.base)
+            + Decimal(self.per_zone) * zone_index
+            + Decimal(self.per_lb) * (weight_lb - 1) * (1 + Decimal(self.far) * zone_index)
+        )
+        return str(value.quantize(Decimal("0.01"), ROUND_HALF_UP))
+
+    def per_step(self, zone_index: int) -> str:
+        """The price of each further pound beyond the last bracket."""
+        value = Decimal(self.per_lb) * (1 + Decimal(self.far) * zone_index)
+        return str(value.quantize(Decimal("0.01"), ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class DemoService:
+    service_id: str
+    name: str
+    ladder: Ladder
+    max_weight_g: int
+    min_charge: str = ""
+    restricted: str = ""
+    signature: bool = True
+    ddp: bool = False
+    po_box: bool = False
+    military: bool = False
+    max_length_mm: int = 2_743
+    max_girth_mm: int = 4_191
+
+
+@dataclass(frozen=True)
+class DemoCarrier:
+    carrier: str
+    currency: str
+    chart: str
+    origin_country: str
+    dest_countries: str
+    services: tuple[DemoService, ...]
+    origin_postcodes: str = ""
+    dim_divisor: str = "5022"
+    dim_rounding: str = "up_inch"
+    weight_rounding_g: int = LB
+    fuel_pct: str = "0"
+    surcharges: tuple[dict[str, str], ...] = ()
+    uses_usps: bool = True
+
+
+US_ZONES = tuple(str(z) for z in range(1, 10))
+NEAR_ZONES = tuple(str(z) for z in range(1, 6))
+
+
+def _s(kind: str, amount: str = "", **extra: str) -> dict[str, str]:
+    return {"service_id": "*", "kind": kind, "amount": amount, **extra}
+
+
+def _parcel_surcharges(
+    residential: str, remote: str, extended: str, peak: str
+) -> tuple[dict[str, str], ...]:
+    return (
+        _s("residential", residential),
+        _s("remote", remote, dest_country="US", postcode_list="us-rural"),
+        _s("extended_remote", extended, dest_country="US", postcode_list="us-noncontiguous"),
+        _s("oversize", "110.00", over_length_plus_girth_mm="3302"),
+        _s(
+            "additional_handling",
+            "26.50",
+            over_weight_g="22680",
+            over_length_mm="1219",
+            over_second_length_mm="762",
+        ),
+        _s("signature", "6.95", subject_to_fuel="no"),
+        _s("peak", peak, effective_from=PEAK[0], effective_to=PEAK[1]),
+    )
+
+
+CARRIERS: tuple[DemoCarrier, ...] = (
+    DemoCarrier(
+        "uspost",
+        "USD",
+        USPS_CHART,
+        "US",
+        "US",
+        (
+            DemoService(
+                "USNP-GA",
+                "US National Post Ground Advantage",
+                Ladder("5.40", "0.38", "0.92", US_ZONES, 20, ounces=True),
+                31_751,
+                po_box=True,
+                military=True,
+            ),
+            DemoService(
+                "USNP-ECO",
+                "US National Post Parcel Economy",
+                Ladder("4.95", "0.31", "0.84", US_ZONES, 20),
+                31_751,
+                restricted="battery",
+                po_box=True,
+            ),
+            DemoService(
+                "USNP-PRI",
+                "US National Post Priority",
+                Ladder("8.70", "0.82", "1.55", US_ZONES, 30),
+                31_751,
+                restricted="battery",
+                po_box=True,
+                military=True,
+            ),
+            DemoService(
+                "USNP-EXP",
+                "US National Post Priority Express",
+                Ladder("28.75", "2.10", "3.20", US_ZONES, 30),
+                31_751,
+                restricted="battery liquid",
+                po_box=True,
+                military=True,
+            ),
+        ),
+        dim_divisor="5997",
+        surcharges=(_s("peak", "0.30", effective_from=PEAK[0], effective_to=PEAK[1]),),
+    ),
+    DemoCarrier(
+        "parcelnet",
+        "USD",
+        USPS_CHART,
+        "US",
+        "US",
+        (
+            DemoService(
+                "PN-GND",
+                "ParcelNet Ground",
+                Ladder("10.20", "0.55", "0.88", US_ZONES),
+                68_039,
+                min_charge="10.20",
+            ),
+            DemoService(
+                "PN-3DS",
+                "ParcelNet 3 Day Select",
+                Ladder("19.80", "1.45", "1.70", US_ZONES),
+                68_039,
+                restricted="battery",
+            ),
+            DemoService(
+                "PN-2DA",
+                "ParcelNet 2nd Day Air",
+                Ladder("24.60", "2.05", "2.35", US_ZONES),
+                68_039,
+                restricted="battery liquid",
+            ),
+        ),
+        fuel_pct="15.5",
+        surcharges=_parcel_surcharges("5.45", "3.95", "10.90", "0.45"),
+    ),
+    DemoCarrier(
+        "swiftship",
+        "USD",
+        USPS_CHART,
+        "US",
+        "US",
+        (
+            DemoService(
+                "SW-HOME",
+                "SwiftShip Home Delivery",
+                Ladder("9.95", "0.52", "0.86", US_ZONES),
+                68_039,
+            ),
+            DemoService(
+                "SW-SAVER",
+                "SwiftShip Express Saver",
+                Ladder("18.40", "1.35", "1.62", US_ZONES),
+                68_039,
+                restricted="battery",
+            ),
+            DemoService(
+                "SW-2DAY",
+                "SwiftShip 2Day",
+                Ladder("23.90", "1.98", "2.28", US_ZONES),
+                68_039,
+                restricted="battery liquid",
+            ),
+        ),
+        fuel_pct="16.25",
+        surcharges=_parcel_surcharges("5.60", "4.10", "11.25", "0.50"),
+    ),
+    DemoCarrier(
+        "onwest",
+        "USD",
+        USPS_CHART,
+        "US",
+        "US",
+        (
+            DemoService(
+                "OW-GND",
+                "OnWest Regional Ground",
+                Ladder("6.85", "0.60", "0.70", NEAR_ZONES),
+                22_680,
+            ),
+            DemoService(
+                "OW-NEXT",
+                "OnWest Overnight",
+                Ladder("11.40", "1.10", "1.05", NEAR_ZONES),
+                22_680,
+                restricted="battery",
+            ),
+        ),
+        origin_postcodes="900-935",
+        dim_divisor="5000",
+        dim_rounding="up_cm",
+        fuel_pct="12",
+        surcharges=(
+            _s("residential", "2.95"),
+            _s("remote", "3.25", dest_country="US", postcode_list="us-rural"),
+            _s("peak", "0.35", effective_from=PEAK[0], effective_to=PEAK[1]),
+        ),
+    ),
+    DemoCarrier(
+        "eastline",
+        "USD",
+        USPS_CHART,
+        "US",
+        "US",
+        (
+            DemoService(
+                "EL-GND",
+                "EastLine Ground",
+                Ladder("6.60", "0.58", "0.68", NEAR_ZONES),
+                22_680,
+            ),
+            DemoService(
+                "EL-NEXT",
+                "EastLine Next Day",
+                Ladder("10.95", "1.05", "1.00", NEAR_ZONES),
+                22_680,
+                restricted="battery",
+            ),
+        ),
+        origin_postcodes="070-089",
+        dim_divisor="5000",
+        dim_rounding="up_cm",
+        fuel_pct="11.5",
+        surcharges=(
+            _s("residential", "2.85"),
+            _s("remote", "3.15", dest_country="US", postcode_list="us-rural"),
+            _s("peak", "0.35", effective_from=PEAK[0], effective_to=PEAK[1]),
+        ),
+    ),
+    DemoCarrier(
+        "sinous",
+        "USD",
+        "sinous-zones",
+        "CN",
+        "US",
+        (
+            DemoService(
+                "SU-ECO",
+                "SinoUS Economy Line (DDP)",
+                Ladder("4.20", "0.40", "3.10", ("1", "2", "3"), 4),
+                30_000,
+                restricted="battery liquid powder magnet",
+                ddp=True,
+                signature=False,
+                po_box=True,
+                max_length_mm=1_200,
+                max_girth_mm=2_700,
+            ),
+            DemoService(
+                "SU-PRI",
+                "SinoUS Priority Line (DDP)",
+                Ladder("7.60", "0.65", "4.80", ("1", "2", "3"), 4),
+                30_000,
+                restricted="liquid powder",
+                ddp=True,
+                po_box=True,
+                max_length_mm=1_200,
+                max_girth_mm=2_700,
+            ),
+        ),
+        origin_postcodes="518",
+        dim_divisor="6000",
+        dim_rounding="up_cm",
+        weight_rounding_g=LB,
+        surcharges=(
+            _s("ddp", "1.50"),
+            _s("extended_remote", "8.00", dest_country="US", postcode_list="us-noncontiguous"),
+            _s("peak", "0.60", effective_from=PEAK[0], effective_to=PEAK[1]),
+        ),
+        uses_usps=False,
+    ),
+    DemoCarrier(
+        "ukpost",
+        "GBP",
+        "uk-domestic",
+        "GB",
+        "GB",
+        (
+            DemoService(
+                "UKP-T48",
+                "UK National Post Tracked 48",
+                Ladder("3.35", "0.90", "0.32", ("MAIN", "NI", "HIGH", "ISL"), 20),
+                20_000,
+                po_box=True,
+                max_length_mm=1_000,
+                max_girth_mm=3_000,
+            ),
+            DemoService(
+                "UKP-T24",
+                "UK National Post Tracked 24",
+                Ladder("4.25", "1.10", "0.40", ("MAIN", "NI", "HIGH", "ISL"), 20),
+                20_000,
+                po_box=True,
+                max_length_mm=1_000,
+                max_girth_mm=3_000,
+            ),
+        ),
+        dim_divisor="",
+        weight_rounding_g=1,
+        surcharges=(_s("peak", "0.20", effective_from=PEAK[0], effective_to=PEAK[1]),),
+        uses_usps=False,
+    ),
+    DemoCarrier(
+        "parcelhop",
+        "GBP",
+        "uk-domestic",
+        "GB",
+        "GB",
+        (
+            DemoService(
+                "PH-NEXT",
+                "ParcelHop Next Day",
+                Ladder("5.90", "2.40", "0.45", ("MAIN", "NI", "HIGH", "ISL"), 30),
+                30_000,
+                restricted="battery",
+                max_length_mm=1_500,
+                max_girth_mm=3_000,
+            ),
+            DemoService(
+                "PH-48",
+                "ParcelHop 48 Hour",
+                Ladder("4.40", "2.10", "0.38", ("MAIN", "NI", "HIGH", "ISL"), 30),
+                30_000,
+                max_length_mm=1_500,
+                max_girth_mm=3_000,
+            ),
+            DemoService(
+                "PH-72",
+                "ParcelHop Economy 72",
+                Ladder("3.70", "1.90", "0.33", ("MAIN", "NI", "HIGH"), 30),
+                30_000,
+                max_length_mm=1_200,
+                max_girth_mm=2_500,
+            ),
+        ),
+        dim_divisor="5000",
+        dim_rounding="up_cm",
+        weight_rounding_g=500,
+        fuel_pct="8.5",
+        surcharges=(
+            _s("remote", "4.50", dest_country="GB", postcode_list="uk-highlands"),
+            _s("peak", "0.40", effective_from=PEAK[0], effective_to=PEAK[1]),
+        ),
+        uses_usps=False,
+    ),
+)
+
+# Highlands and islands that UK couriers surcharge (areas and outward codes).
+UK_HIGHLANDS = ("IV", "KW", "PH17", "PH18", "PH19", "PH20", "PA20", "PA80", "HS", "ZE")
