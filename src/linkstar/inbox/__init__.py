@@ -1,0 +1,1 @@
+"""Buyer inquiry inbox: threads, understanding, automation and compliant replies."""

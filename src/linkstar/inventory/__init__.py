@@ -1,0 +1,1 @@
+"""Central inventory: a ledger per master SKU and warehouse, allocation that never oversells."""

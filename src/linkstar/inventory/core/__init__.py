@@ -1,0 +1,1 @@
+"""Pure inventory core: allocation strategies and ledger arithmetic (no database)."""
