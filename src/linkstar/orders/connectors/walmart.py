@@ -82,7 +82,9 @@ def _line(
     statuses: set[str] = set()
     cancelled = 0
     status_path = at(path, "orderLineStatuses.orderLineStatus")
-    entries = lst(req_obj(node, "orderLineStatuses", path), "orderLineStatus", at(path, "orderLineStatuses"))
+    entries = lst(
+        req_obj(node, "orderLineStatuses", path), "orderLineStatus", at(path, "orderLineStatuses")
+    )
     for j, raw in enumerate(entries):
         spath = at(status_path, j)
         entry = obj(raw, spath)
@@ -92,8 +94,8 @@ def _line(
         statuses.add(value)
         if value == "Cancelled":
             counted = opt_obj(entry, "statusQuantity", spath)
-            amount = counted.get("amount") if counted else None
-            cancelled += qty if amount is None else quantity(amount, at(spath, "statusQuantity"))
+            units = counted.get("amount") if counted else None
+            cancelled += qty if units is None else quantity(units, at(spath, "statusQuantity"))
     if not statuses:
         raise PayloadError("line has no status", status_path)
     line = OrderLine(
