@@ -1,0 +1,146 @@
+"""Column mappings for order export files: which of their columns holds which of our fields.
+
+A mapping is plain data (it round-trips through `to_dict`/`from_dict` so a seller's own mapping
+can be saved); the marketplace presets live in `presets.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from linkstar.kit.errors import InvalidInput
+from linkstar.orders.core.canonical import Channel, ChannelStatus
+
+REQUIRED_FIELDS = ("external_id", "sku", "quantity", "placed_at")
+LINE_FIELDS = (
+    "line_id",
+    "sku",
+    "sku_fallback",
+    "title",
+    "quantity",
+    "unit_price",
+    "line_tax",
+    "line_discount",
+)
+ORDER_FIELDS = (
+    "external_id", "external_number", "placed_at", "updated_at", "status", "fulfillment_status",
+    "cancelled_at", "currency", "buyer_name", "buyer_email", "buyer_phone", "buyer_id",
+    "ship_name", "ship_company", "ship_line1", "ship_line2", "ship_line3", "ship_city",
+    "ship_state", "ship_postcode", "ship_country", "ship_phone", "subtotal", "shipping", "tax",
+    "discount", "total", "ship_by", "deliver_by", "ship_service_level", "tags",
+)  # fmt: skip
+FIELDS = frozenset(LINE_FIELDS + ORDER_FIELDS)
+MONEY_FIELDS = frozenset(
+    {"unit_price", "line_tax", "line_discount", "subtotal", "shipping", "tax", "discount", "total"}
+)
+TIME_FIELDS = frozenset({"placed_at", "updated_at", "cancelled_at", "ship_by", "deliver_by"})
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Our field → their column header, plus how to read their values.
+
+    - `group_by`: the column that is the same on every row of one order (default: the
+      external_id column); `external_id` itself may then be filled on the first row only.
+    - Order-level fields take the first non-empty value among the order's rows, except those in
+      `summed` (per-item shipping/tax in Amazon reports), which add up.
+    - A row with neither SKU nor quantity carries order-level values only (Shopify's and eBay's
+      extra rows).
+    - `line_price`: "unit" if the price column is per unit, "total" if for the row's quantity.
+    - `status_values`: their status (case-insensitive) → ours; a None value means "says nothing"
+      (Shopify's "unfulfilled"). The fulfilment column is consulted before the status column;
+      a non-empty `cancelled_at` means cancelled; no value at all means `default_status`.
+    - `date_formats`: strptime formats tried after ISO 8601; naive times are in `timezone`.
+    """
+
+    name: str
+    columns: Mapping[str, str]
+    channel: Channel = Channel.FILE
+    group_by: str | None = None
+    summed: frozenset[str] = frozenset()
+    line_price: Literal["unit", "total"] = "unit"
+    status_values: Mapping[str, ChannelStatus | None] = field(default_factory=dict)
+    default_status: ChannelStatus = ChannelStatus.OPEN
+    date_formats: tuple[str, ...] = ()
+    timezone: str = "UTC"
+    default_currency: str | None = None
+    default_country: str | None = None
+    decimal_comma: bool = False
+    delimiter: str | None = None  # None: sniffed from the header line
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.columns) - FIELDS)
+        if unknown:
+            raise InvalidInput(f"mapping {self.name!r}: unknown fields {', '.join(unknown)}")
+        missing = [f for f in REQUIRED_FIELDS if not self.columns.get(f)]
+        if missing:
+            raise InvalidInput(f"mapping {self.name!r}: fields {', '.join(missing)} need a column")
+        bad_sums = sorted(self.summed - {"shipping", "tax", "discount"})
+        if bad_sums:
+            raise InvalidInput(
+                f"mapping {self.name!r}: only shipping, tax and discount can be summed, "
+                f"not {', '.join(bad_sums)}"
+            )
+        if self.line_price not in ("unit", "total"):
+            raise InvalidInput(f"mapping {self.name!r}: line_price is 'unit' or 'total'")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InvalidInput(
+                f"mapping {self.name!r}: unknown time zone {self.timezone!r}"
+            ) from None
+        object.__setattr__(
+            self, "status_values", {k.strip().lower(): v for k, v in self.status_values.items()}
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "columns": dict(self.columns),
+            "channel": self.channel.value,
+            "group_by": self.group_by,
+            "summed": sorted(self.summed),
+            "line_price": self.line_price,
+            "status_values": {k: (v.value if v else None) for k, v in self.status_values.items()},
+            "default_status": self.default_status.value,
+            "date_formats": list(self.date_formats),
+            "timezone": self.timezone,
+            "default_currency": self.default_currency,
+            "default_country": self.default_country,
+            "decimal_comma": self.decimal_comma,
+            "delimiter": self.delimiter,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ColumnMapping:
+        """A saved mapping back; InvalidInput with a reason for anything malformed."""
+        try:
+            columns = data["columns"]
+            if not isinstance(columns, Mapping) or not all(
+                isinstance(v, str) for v in columns.values()
+            ):
+                raise InvalidInput("a mapping's columns are field → column-name strings")
+            return cls(
+                name=str(data.get("name") or "custom"),
+                columns=dict(columns),
+                channel=Channel(data.get("channel", "file")),
+                group_by=data.get("group_by"),
+                summed=frozenset(data.get("summed", ())),
+                line_price=data.get("line_price", "unit"),
+                status_values={
+                    str(k): (ChannelStatus(v) if v else None)
+                    for k, v in dict(data.get("status_values", {})).items()
+                },
+                default_status=ChannelStatus(data.get("default_status", "open")),
+                date_formats=tuple(data.get("date_formats", ())),
+                timezone=str(data.get("timezone", "UTC")),
+                default_currency=data.get("default_currency"),
+                default_country=data.get("default_country"),
+                decimal_comma=bool(data.get("decimal_comma", False)),
+                delimiter=data.get("delimiter"),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidInput(f"malformed column mapping: {exc}") from None

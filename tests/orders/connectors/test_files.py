@@ -1,0 +1,309 @@
+"""Order export files: every preset on its sample file, row errors, CSV dialects and XLSX."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from linkstar.kit.errors import InvalidInput
+from linkstar.orders.connectors.files import RowError, parse_order_file
+from linkstar.orders.connectors.mapping import ColumnMapping
+from linkstar.orders.connectors.presets import GENERIC, PRESETS
+from linkstar.orders.core.canonical import Channel, ChannelStatus, OrderLine, PostalAddress
+
+EXAMPLES = Path(__file__).parents[3] / "examples" / "channels"
+SAMPLES = {
+    "amazon": "amazon-order-report.txt",
+    "shopify": "shopify-orders-export.csv",
+    "ebay": "ebay-orders-report.csv",
+    "tiktok": "tiktok-orders-export.csv",
+    "walmart": "walmart-orders-export.csv",
+    "linkstar": "linkstar-orders.csv",
+}
+GENERIC_HEADER = "external_id,sku,quantity,unit_price,currency,placed_at,ship_country,status\n"
+
+
+def sample(preset: str) -> bytes:
+    return (EXAMPLES / SAMPLES[preset]).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("preset", "ids", "channel"),
+    [
+        ("amazon", ["113-6014921-4433810", "114-7730021-9182734"], Channel.AMAZON),
+        ("shopify", ["5745893228712", "5745893228999", "5745893231111"], Channel.SHOPIFY),
+        ("ebay", ["12-11054-28713", "05-11071-90211"], Channel.EBAY),
+        ("tiktok", ["576829349823748312", "576829349823799001"], Channel.TIKTOK),
+        ("walmart", ["1819456903284", "1819456909999"], Channel.WALMART),
+        ("linkstar", ["WEB-20261204-0001", "WEB-20261204-0002"], Channel.FILE),
+    ],
+)
+def test_every_preset_reads_its_sample_file_whole(
+    preset: str, ids: list[str], channel: Channel
+) -> None:
+    result = parse_order_file(sample(preset), SAMPLES[preset], preset)
+    assert result.errors == []
+    assert [o.external_id for o in result.orders] == ids
+    assert {o.channel for o in result.orders} == {channel}
+    assert len(result.raw) == len(result.orders)
+
+
+def test_amazon_report_groups_item_rows_and_divides_the_row_price() -> None:
+    order = parse_order_file(sample("amazon"), "report.txt", "amazon").orders[0]
+    assert order.lines == (
+        OrderLine(
+            "62118434510442",
+            "LS-BOTTLE-750-BLK",
+            2,
+            D("22.99"),
+            "Insulated Steel Water Bottle 750 ml, Black",
+            D("4.65"),
+        ),
+        OrderLine(
+            "62118434510443", "LS-LID-STRAW", 1, D("19.99"), "Replacement Straw Lid", D("2.02")
+        ),
+    )
+    assert (order.subtotal, order.shipping, order.tax, order.total) == (
+        D("65.97"),
+        D("3.99"),
+        D("6.67"),
+        D("76.63"),
+    )
+    assert order.placed_at == datetime(2026, 11, 30, 17, 5, 41, tzinfo=UTC)
+    assert order.ship_service_level == "Standard"
+    assert order.ship_to == PostalAddress(
+        name="Daniel Kim", line1="4410 Fremont Ave N", line2="Unit 302", city="SEATTLE", state="WA",
+        postcode="98103-7223", country="US", phone="+1 206-555-0187",
+    )  # fmt: skip
+
+
+def test_shopify_export_reads_first_row_order_values_and_statuses() -> None:
+    first, refunded, fulfilled = parse_order_file(
+        sample("shopify"), "orders_export.csv", "shopify"
+    ).orders
+    assert first.external_number == "#1042"
+    assert first.status is ChannelStatus.OPEN
+    assert first.buyer.name == "Maria Lopez" and first.buyer.email == "maria.lopez@example.com"
+    assert [(l.channel_sku, l.quantity, l.unit_price) for l in first.lines] == [
+        ("MUG-CER-350-WHT", 2, D("24.99")),
+        ("TEA-TIN-GRN-100", 1, D("34.99")),
+    ]
+    assert (first.subtotal, first.shipping, first.tax, first.discount, first.total) == (
+        D("84.97"), D("6.99"), D("6.40"), D("5.00"), D("93.36"),
+    )  # fmt: skip
+    assert first.placed_at == datetime(2026, 11, 28, 14, 14, 22, tzinfo=UTC)  # -0500 → UTC
+    assert first.ship_to is not None and first.ship_to.postcode == "78702"  # Shopify's '78702
+    assert first.tags == ("wholesale", "repeat-buyer")
+    assert refunded.status is ChannelStatus.CANCELLED  # Cancelled at is filled
+    assert fulfilled.status is ChannelStatus.SHIPPED
+    assert (fulfilled.currency, fulfilled.total, fulfilled.lines[0].title) == (
+        "JPY",
+        D("7180"),
+        "抹茶ボウル",
+    )
+
+
+def test_ebay_report_reads_symbols_country_names_and_short_dates() -> None:
+    lamp, bowl = parse_order_file(sample("ebay"), "ebay.csv", "ebay").orders
+    assert lamp.placed_at == datetime(2026, 11, 30, tzinfo=UTC)
+    assert lamp.ship_by == datetime(2026, 12, 2, tzinfo=UTC)
+    assert (lamp.shipping, lamp.tax, lamp.total) == (D("8.50"), D("4.80"), D("73.20"))
+    assert bowl.ship_to is not None and bowl.ship_to.country == "DE"  # "Germany"
+    assert bowl.lines == (
+        OrderLine("1998877665010", "225566778899", 2, D("19.00"), "Keramikschale handgemacht"),
+    )
+
+
+def test_tiktok_and_walmart_exports() -> None:
+    hoodie, unpaid = parse_order_file(sample("tiktok"), "tiktok.csv", "tiktok").orders
+    assert hoodie.placed_at == datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+    assert (hoodie.status, unpaid.status) == (ChannelStatus.OPEN, ChannelStatus.PENDING)
+    assert hoodie.lines == (
+        OrderLine("1", "LS-HOODIE-M-NVY", 2, D("26.99"), "Fleece Hoodie", D("0"), D("2.00")),
+    )
+    assert unpaid.lines[0].channel_sku == "1729384756100001"  # no Seller SKU: SKU ID
+    created, shipped = parse_order_file(sample("walmart"), "walmart.csv", "walmart").orders
+    assert [(l.external_line_id, l.quantity, l.unit_price) for l in created.lines] == [
+        ("1", 2, D("13.99")),
+        ("2", 1, D("9.50")),
+    ]
+    assert (created.shipping, created.tax, created.total) == (D("4.99"), D("3.38"), D("45.85"))
+    assert created.ship_to is not None and created.ship_to.country == "US"  # the preset's default
+    assert shipped.status is ChannelStatus.SHIPPED
+
+
+def test_a_bad_row_rejects_only_its_own_order_with_row_column_and_reason() -> None:
+    data = (
+        GENERIC_HEADER
+        + "A-1,SKU-1,1,10.00,USD,2026-12-01T10:00:00Z,US,open\n"
+        + "A-2,SKU-1,1,10.00,USD,2026-12-01T10:00:00Z,US,open\n"
+        + "A-2,SKU-2,two,5.00,USD,2026-12-01T10:00:00Z,US,open\n"
+        + "A-3,SKU-3,1,abc,USD,2026-12-01T10:00:00Z,US,open\n"
+        + "A-4,SKU-4,1,1.00,USD,yesterday,US,open\n"
+        + "A-5,SKU-5,1,1.00,USD,2026-12-01T10:00:00Z,Narnia,open\n"
+        + "A-6,SKU-6,1,1.00,USD,2026-12-01T10:00:00Z,US,lost\n"
+        + "A-7,,1,1.00,USD,2026-12-01T10:00:00Z,US,open\n"
+        + "A-8,SKU-8,1,1.00,,2026-12-01T10:00:00Z,US,open\n"
+        + ",SKU-9,1,1.00,USD,2026-12-01T10:00:00Z,US,open\n"
+        + "A-10,SKU-10,3,2.50,usd,2026-12-01T10:00:00Z,gb,shipped\n"
+    ).encode()
+    result = parse_order_file(data, "orders.csv", "linkstar")
+    assert [o.external_id for o in result.orders] == ["A-1", "A-10"]
+    assert result.errors == [
+        RowError(11, "external_id", "the order id is empty"),
+        RowError(4, "quantity", "'two' is not a whole quantity"),
+        RowError(5, "unit_price", "'abc' is not an amount"),
+        RowError(6, "placed_at", "'yesterday' is not a date/time"),
+        RowError(7, "ship_country", "'Narnia' is not a country"),
+        RowError(8, "status", "unknown status 'lost'"),
+        RowError(9, "sku", "the SKU is empty"),
+        RowError(10, "currency", "no currency (ISO 4217 code needed)"),
+    ]
+    last = result.orders[1]
+    assert (last.currency, last.status, last.total) == ("USD", ChannelStatus.SHIPPED, D("7.50"))
+    assert last.ship_to == PostalAddress(country="GB")
+    assert result.raw[0] == [
+        {"external_id": "A-1", "sku": "SKU-1", "quantity": "1", "unit_price": "10.00", "currency": "USD",
+         "placed_at": "2026-12-01T10:00:00Z", "ship_country": "US", "status": "open"}
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_the_delimiter_is_sniffed(delimiter: str) -> None:
+    rows = [
+        GENERIC_HEADER.strip().split(","),
+        ["B-1", "SKU-1", "2", "3.25", "EUR", "2026-12-01 10:00:00+01:00", "FR", "open"],
+    ]
+    data = "\r\n".join(delimiter.join(r) for r in rows).encode()
+    (order,) = parse_order_file(data, "orders.csv", "linkstar").orders
+    assert (order.placed_at, order.subtotal) == (datetime(2026, 12, 1, 9, 0, tzinfo=UTC), D("6.50"))
+
+
+def test_windows_1252_files_and_quoted_fields_are_read() -> None:
+    data = (
+        GENERIC_HEADER.replace("status", "title")
+        + 'C-1,SKU-1,1,1.00,EUR,2026-12-01T10:00:00Z,FR,"Crème brûlée, 2 pots"\n'
+    ).encode("cp1252")
+    (order,) = parse_order_file(data, "orders.csv", "linkstar").orders
+    assert order.lines[0].title == "Crème brûlée, 2 pots"
+
+
+def test_xlsx_files_read_typed_cells() -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(
+        [
+            "external_id",
+            "sku",
+            "quantity",
+            "unit_price",
+            "currency",
+            "placed_at",
+            "ship_postcode",
+            "ship_country",
+        ]
+    )
+    sheet.append(["X-1", "SKU-1", 2, 19.5, "USD", datetime(2026, 12, 1, 10, 30), "02139", "US"])
+    sheet.append(["X-1", "SKU-2", 1.0, 5, "USD", datetime(2026, 12, 1, 10, 30), None, None])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    (order,) = parse_order_file(buffer.getvalue(), "orders.xlsx", GENERIC).orders
+    assert [(l.channel_sku, l.quantity, l.unit_price) for l in order.lines] == [
+        ("SKU-1", 2, D("19.5")),
+        ("SKU-2", 1, D("5")),
+    ]
+    assert order.placed_at == datetime(2026, 12, 1, 10, 30, tzinfo=UTC)
+    assert order.ship_to == PostalAddress(postcode="02139", country="US")
+
+
+def test_file_level_problems_are_invalid_input() -> None:
+    with pytest.raises(InvalidInput, match="no column 'placed_at', 'quantity'"):
+        parse_order_file(b"external_id,sku\nA,B\n", "orders.csv", "linkstar")
+    with pytest.raises(InvalidInput, match="unknown preset 'etsy'"):
+        parse_order_file(b"", "orders.csv", "etsy")
+    with pytest.raises(InvalidInput, match="empty"):
+        parse_order_file(b"", "orders.csv", "linkstar")
+    with pytest.raises(InvalidInput, match="XLSX"):
+        parse_order_file(b"not a zip", "orders.xlsx", "linkstar")
+
+
+def test_a_custom_mapping_with_a_time_zone_and_decimal_commas_round_trips_as_data() -> None:
+    mapping = ColumnMapping(
+        name="shop-de",
+        columns={
+            "external_id": "Bestellnummer",
+            "sku": "Artikel",
+            "quantity": "Menge",
+            "unit_price": "Preis",
+            "placed_at": "Datum",
+        },
+        date_formats=("%d.%m.%Y %H:%M",),
+        timezone="Europe/Berlin",
+        default_currency="EUR",
+        decimal_comma=True,
+    )
+    assert ColumnMapping.from_dict(mapping.to_dict()) == mapping
+    data = "Bestellnummer;Artikel;Menge;Preis;Datum\nDE-1;LS-MUG;2;1.234,50 €;01.12.2026 10:00\n".encode()
+    (order,) = parse_order_file(data, "bestellungen.csv", mapping).orders
+    assert order.lines[0].unit_price == D("1234.50")
+    assert order.placed_at == datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    assert order.currency == "EUR"
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        ({"columns": {"sku": "s"}}, "need a column"),
+        (
+            {
+                "columns": {
+                    "external_id": "a",
+                    "sku": "b",
+                    "quantity": "c",
+                    "placed_at": "d",
+                    "colour": "e",
+                }
+            },
+            "unknown fields colour",
+        ),
+        (
+            {
+                "columns": {"external_id": "a", "sku": "b", "quantity": "c", "placed_at": "d"},
+                "timezone": "Mars/Olympus",
+            },
+            "unknown time zone",
+        ),
+        (
+            {
+                "columns": {"external_id": "a", "sku": "b", "quantity": "c", "placed_at": "d"},
+                "summed": ["total"],
+            },
+            "summed",
+        ),
+        (
+            {
+                "columns": {"external_id": "a", "sku": "b", "quantity": "c", "placed_at": "d"},
+                "default_status": "lost",
+            },
+            "malformed",
+        ),
+        ({"columns": ["a"]}, "field → column-name strings"),
+        ({}, "malformed"),
+    ],
+)
+def test_bad_saved_mappings_are_rejected_with_a_reason(
+    data: dict[str, object], reason: str
+) -> None:
+    with pytest.raises(InvalidInput, match=reason):
+        ColumnMapping.from_dict(data)
+
+
+def test_every_preset_survives_a_round_trip() -> None:
+    for mapping in PRESETS.values():
+        assert ColumnMapping.from_dict(mapping.to_dict()) == mapping
