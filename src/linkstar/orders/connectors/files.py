@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from linkstar.kit.errors import InvalidInput
@@ -47,8 +48,14 @@ class FileParseResult:
 
 
 class _Bad(Exception):
-    def __init__(self, row: int, column: str | None, reason: str) -> None:
+    """A row problem; row -1 means "the row this order-level `field` came from"."""
+
+    def __init__(self, row: int, column: str | None, reason: str, field: str | None = None) -> None:
         self.error = RowError(row, column, reason)
+        self.field = field
+
+
+_NO_ADDRESS = PostalAddress()
 
 
 class _Reader:
@@ -67,10 +74,15 @@ class _Reader:
         self.index = {f: positions[c] for f, c in mapping.columns.items() if c in positions}
         self.group = positions[mapping.group_by or mapping.columns["external_id"]]
         self.zone: tzinfo = ZoneInfo(mapping.timezone)
+        self.fields = tuple(self.index)
+        self.pick = itemgetter(*self.index.values())
+        self.width = max(self.index.values()) + 1
 
-    def get(self, row: list[str], name: str) -> str:
-        i = self.index.get(name)
-        return row[i].strip() if i is not None and i < len(row) else ""
+    def project(self, row: list[str]) -> dict[str, str]:
+        """The row's mapped, non-empty values by our field name (read once, used many times)."""
+        if len(row) < self.width:
+            row = row + [""] * (self.width - len(row))
+        return {f: v.strip() for f, v in zip(self.fields, self.pick(row), strict=True) if v}
 
     def money(self, text: str, n: int, name: str) -> Decimal:
         if not text:
@@ -89,9 +101,9 @@ class _Reader:
         try:
             amount = Decimal(cleaned.strip("()"))
         except InvalidOperation:
-            raise _Bad(n, self.m.columns[name], f"{text!r} is not an amount") from None
+            raise _Bad(n, self.m.columns[name], f"{text!r} is not an amount", name) from None
         if not amount.is_finite():
-            raise _Bad(n, self.m.columns[name], f"{text!r} is not an amount")
+            raise _Bad(n, self.m.columns[name], f"{text!r} is not an amount", name)
         return -amount if negative else amount
 
     def time(self, text: str, n: int, name: str) -> datetime | None:
@@ -99,7 +111,7 @@ class _Reader:
             return None
         value = self._strptime(text)
         if value is None:
-            raise _Bad(n, self.m.columns[name], f"{text!r} is not a date/time")
+            raise _Bad(n, self.m.columns[name], f"{text!r} is not a date/time", name)
         return value.replace(tzinfo=self.zone) if value.tzinfo is None else value
 
     def _strptime(self, text: str) -> datetime | None:
@@ -114,46 +126,34 @@ class _Reader:
                 continue
         return None
 
-    def first(self, rows: list[tuple[int, list[str]]], name: str) -> tuple[str, int]:
-        if name in self.index:
-            for n, row in rows:
-                value = self.get(row, name)
-                if value:
-                    return value, n
-        return "", rows[0][0]
+    def first_row(self, rows: list[tuple[int, dict[str, str]]], name: str) -> int:
+        """The row an order-level value came from (only looked up to report an error)."""
+        return next((n for n, row in rows if row.get(name)), rows[0][0])
 
-    def order_money(self, rows: list[tuple[int, list[str]]], name: str) -> Decimal | None:
-        if name not in self.index:
-            return None
-        if name in self.m.summed:
-            return sum((self.money(self.get(r, name), n, name) for n, r in rows), _ZERO)
-        text, n = self.first(rows, name)
-        return self.money(text, n, name) if text else None
+    def _money(self, o: dict[str, str], name: str) -> Decimal | None:
+        text = o.get(name)
+        return None if text is None else self.money(text, -1, name)
 
-    def order_time(self, rows: list[tuple[int, list[str]]], name: str) -> datetime | None:
-        text, n = self.first(rows, name)
-        return self.time(text, n, name)
-
-    def status(self, rows: list[tuple[int, list[str]]]) -> ChannelStatus:
-        if self.first(rows, "cancelled_at")[0]:
+    def status(self, o: dict[str, str]) -> ChannelStatus:
+        if o.get("cancelled_at"):
             return ChannelStatus.CANCELLED
         for name in ("fulfillment_status", "status"):
-            text, n = self.first(rows, name)
+            text = o.get(name)
             if not text:
                 continue
             key = text.lower()
             if key not in self.m.status_values:
-                raise _Bad(n, self.m.columns[name], f"unknown status {text!r}")
+                raise _Bad(-1, self.m.columns[name], f"unknown status {text!r}", name)
             mapped = self.m.status_values[key]
             if mapped is not None:
                 return mapped
         return self.m.default_status
 
-    def line(self, n: int, row: list[str], position: int) -> OrderLine:
-        sku = self.get(row, "sku") or self.get(row, "sku_fallback")
+    def line(self, n: int, row: dict[str, str], position: int) -> OrderLine:
+        sku = row.get("sku", "") or row.get("sku_fallback", "")
         if not sku:
             raise _Bad(n, self.m.columns["sku"], "the SKU is empty")
-        text = self.get(row, "quantity")
+        text = row.get("quantity", "")
         try:
             qty = int(text)
         except ValueError:
@@ -164,7 +164,7 @@ class _Reader:
                 qty = -1
         if qty < 0:
             raise _Bad(n, self.m.columns["quantity"], f"{text!r} is not a whole quantity")
-        price = self.money(self.get(row, "unit_price"), n, "unit_price")
+        price = self.money(row.get("unit_price", ""), n, "unit_price")
         if self.m.line_price == "total" and qty > 1:
             price = price / qty
             price = (
@@ -173,122 +173,99 @@ class _Reader:
                 else price.quantize(Decimal("0.0001"))
             )
         return OrderLine(
-            external_line_id=self.get(row, "line_id") or str(position),
+            external_line_id=row.get("line_id", "") or str(position),
             channel_sku=sku,
             quantity=qty,
             unit_price=price,
-            title=self.get(row, "title") or None,
-            tax=self.money(self.get(row, "line_tax"), n, "line_tax"),
-            discount=self.money(self.get(row, "line_discount"), n, "line_discount"),
+            title=row.get("title", "") or None,
+            tax=self.money(row.get("line_tax", ""), n, "line_tax"),
+            discount=self.money(row.get("line_discount", ""), n, "line_discount"),
         )
 
-    def order(self, rows: list[tuple[int, list[str]]]) -> ChannelOrder:
+    def order(self, rows: list[tuple[int, dict[str, str]]], key: str) -> ChannelOrder:
+        try:
+            return self._order(rows, key)
+        except _Bad as bad:
+            if bad.error.row == -1:  # an order-level value: find the row it came from
+                row = self.first_row(rows, bad.field or "")
+                raise _Bad(row, bad.error.column, bad.error.reason) from None
+            raise
+
+    def _order(self, rows: list[tuple[int, dict[str, str]]], key: str) -> ChannelOrder:
         first = rows[0][0]
-        lines = tuple(
-            self.line(n, row, i)
-            for i, (n, row) in enumerate(
-                (
-                    (n, r)
-                    for n, r in rows
-                    if self.get(r, "sku") or self.get(r, "sku_fallback") or self.get(r, "quantity")
-                ),
-                1,
-            )
-        )
+        if len(rows) == 1:
+            o = rows[0][1]
+        else:  # order-level values: the first non-empty one among the rows
+            o = {}
+            for _, row in reversed(rows):
+                o.update(row)
+            for name in self.m.summed:
+                o[name] = str(sum((self.money(r.get(name, ""), n, name) for n, r in rows), _ZERO))
+        built: list[OrderLine] = []
+        for n, row in rows:  # a row with neither SKU nor quantity carries order values only
+            if "sku" in row or "sku_fallback" in row or "quantity" in row:
+                built.append(self.line(n, row, len(built) + 1))
+        lines = tuple(built)
         if not lines:
             raise _Bad(
                 first, self.m.columns["sku"], "the order has no line with a SKU and a quantity"
             )
-        placed_at = self.order_time(rows, "placed_at")
+        placed_at = self.time(o.get("placed_at", ""), -1, "placed_at")
         if placed_at is None:
             raise _Bad(first, self.m.columns["placed_at"], "the order date is empty")
-        currency = (self.first(rows, "currency")[0] or self.m.default_currency or "").upper()
+        currency = (o.get("currency") or self.m.default_currency or "").upper()
         if len(currency) != 3 or not currency.isalpha():
-            raise _Bad(
-                first,
-                self.m.columns.get("currency"),
-                f"{currency or 'no'} currency (ISO 4217 code needed)",
-            )
-        country_text, country_row = self.first(rows, "ship_country")
-        country = (
-            country_alpha2(country_text or self.m.default_country or "")
-            if (country_text or self.m.default_country)
-            else None
+            reason = f"{currency or 'no'} currency (ISO 4217 code needed)"
+            raise _Bad(-1, self.m.columns.get("currency"), reason, "currency")
+        country_text = o.get("ship_country") or self.m.default_country
+        country = country_alpha2(country_text) if country_text else None
+        if country_text and country is None:
+            reason = f"{country_text!r} is not a country"
+            raise _Bad(-1, self.m.columns.get("ship_country"), reason, "ship_country")
+        get = o.get
+        postcode = get("ship_postcode")
+        line2 = ", ".join(p for p in (get("ship_line2"), get("ship_line3")) if p) or None
+        ship_to = PostalAddress(
+            get("ship_name"),
+            get("ship_company"),
+            get("ship_line1"),
+            line2,
+            get("ship_city"),
+            get("ship_state"),
+            postcode.lstrip("'") or None if postcode else None,  # Shopify writes '02139
+            country,
+            get("ship_phone"),
         )
-        if (country_text or self.m.default_country) and country is None:
-            raise _Bad(
-                country_row,
-                self.m.columns.get("ship_country"),
-                f"{country_text!r} is not a country",
-            )
-        address = [
-            self.first(rows, f)[0] or None
-            for f in (
-                "ship_name",
-                "ship_company",
-                "ship_line1",
-                "ship_line2",
-                "ship_line3",
-                "ship_city",
-                "ship_state",
-                "ship_postcode",
-                "ship_phone",
-            )
-        ]
-        line2 = ", ".join(p for p in address[3:5] if p) or None
-        ship_to = (
-            PostalAddress(
-                address[0],
-                address[1],
-                address[2],
-                line2,
-                address[5],
-                address[6],
-                address[7].lstrip("'") or None if address[7] else None,  # Shopify's '02139
-                country,
-                address[8],
-            )
-            if any(address) or country
-            else None
-        )
-        subtotal = self.order_money(rows, "subtotal")
+        subtotal = self._money(o, "subtotal")
         if subtotal is None:
             subtotal = sum((line.unit_price * line.quantity for line in lines), _ZERO)
-        shipping = self.order_money(rows, "shipping") or _ZERO
-        tax = self.order_money(rows, "tax")
+        shipping = self._money(o, "shipping") or _ZERO
+        tax = self._money(o, "tax")
         if tax is None:
             tax = sum((line.tax for line in lines), _ZERO)
-        discount = abs(
-            self.order_money(rows, "discount") or sum((line.discount for line in lines), _ZERO)
-        )
-        total = self.order_money(rows, "total")
-        external_id = self.first(rows, "external_id")[0] or rows[0][1][self.group].strip()
-        tags = self.first(rows, "tags")[0]
+        discount = abs(self._money(o, "discount") or sum((line.discount for line in lines), _ZERO))
+        total = self._money(o, "total")
+        tags = get("tags", "")
         return ChannelOrder(
             channel=self.m.channel,
-            external_id=external_id,
-            external_number=self.first(rows, "external_number")[0] or None,
-            version=self.order_time(rows, "updated_at") or placed_at,
+            external_id=get("external_id") or key,
+            external_number=get("external_number"),
+            version=self.time(get("updated_at", ""), -1, "updated_at") or placed_at,
             placed_at=placed_at,
-            status=self.status(rows),
+            status=self.status(o),
             currency=currency,
             lines=lines,
-            buyer=Buyer(
-                name=self.first(rows, "buyer_name")[0] or None,
-                email=self.first(rows, "buyer_email")[0] or None,
-                phone=self.first(rows, "buyer_phone")[0] or None,
-                external_id=self.first(rows, "buyer_id")[0] or None,
-            ),
-            ship_to=ship_to,
+            buyer=Buyer(get("buyer_name"), get("buyer_email"), get("buyer_phone"), get("buyer_id")),
+            ship_to=None if ship_to == _NO_ADDRESS else ship_to,
             subtotal=subtotal,
             shipping=shipping,
             tax=tax,
             discount=discount,
             total=subtotal + shipping + tax - discount if total is None else total,
-            ship_by=self.order_time(rows, "ship_by"),
-            deliver_by=self.order_time(rows, "deliver_by"),
-            ship_service_level=self.first(rows, "ship_service_level")[0] or None,
-            tags=tuple(t.strip() for t in tags.split(",") if t.strip()),
+            ship_by=self.time(get("ship_by", ""), -1, "ship_by"),
+            deliver_by=self.time(get("deliver_by", ""), -1, "deliver_by"),
+            ship_service_level=get("ship_service_level"),
+            tags=tuple(t.strip() for t in tags.split(",") if t.strip()) if tags else (),
         )
 
 
@@ -311,7 +288,9 @@ def parse_order_file(data: bytes, filename: str, mapping: ColumnMapping | str) -
     except csv.Error as exc:
         raise InvalidInput(f"unreadable CSV: {exc}") from None
     reader = _Reader(mapping, header)
-    groups: dict[str, list[tuple[int, list[str]]]] = {}
+    groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
+    sources: dict[str, list[list[str]]] = {}
+    project = reader.project
     result = FileParseResult()
     try:
         for n, row in enumerate(rows, start=2):
@@ -328,14 +307,19 @@ def parse_order_file(data: bytes, filename: str, mapping: ColumnMapping | str) -
                     )
                 )
                 continue
-            groups.setdefault(key, []).append((n, row))
+            if key in groups:
+                groups[key].append((n, project(row)))
+                sources[key].append(row)
+            else:
+                groups[key] = [(n, project(row))]
+                sources[key] = [row]
     except csv.Error as exc:
         raise InvalidInput(f"unreadable CSV near row {result.rows + 2}: {exc}") from None
     names = [h.strip() for h in header]
-    build: Callable[[list[tuple[int, list[str]]]], ChannelOrder] = reader.order
-    for group in groups.values():
+    build: Callable[[list[tuple[int, dict[str, str]]], str], ChannelOrder] = reader.order
+    for key, group in groups.items():
         try:
-            order = build(group)
+            order = build(group, key)
         except _Bad as bad:
             result.errors.append(bad.error)
             continue
@@ -343,7 +327,7 @@ def parse_order_file(data: bytes, filename: str, mapping: ColumnMapping | str) -
             result.errors.append(RowError(group[0][0], None, str(exc)))
             continue
         result.orders.append(order)
-        result.raw.append([dict(zip(names, row, strict=False)) for _, row in group])
+        result.raw.append([dict(zip(names, row, strict=False)) for row in sources[key]])
     return result
 
 
