@@ -22,20 +22,66 @@ from _common import report
 
 from linkstar.orders.connectors.files import parse_order_file
 
-AMAZON_HEADER = (
-    "order-id order-item-id purchase-date payments-date buyer-email buyer-name buyer-phone-number sku "
-    "product-name quantity-purchased currency item-price item-tax shipping-price shipping-tax "
-    "ship-service-level recipient-name ship-address-1 ship-address-2 ship-address-3 ship-city "
-    "ship-state ship-postal-code ship-country ship-phone-number sales-channel is-business-order "
-    "is-prime"
-).split()
+AMAZON_HEADER = [
+    "order-id",
+    "order-item-id",
+    "purchase-date",
+    "payments-date",
+    "buyer-email",
+    "buyer-name",
+    "buyer-phone-number",
+    "sku",
+    "product-name",
+    "quantity-purchased",
+    "currency",
+    "item-price",
+    "item-tax",
+    "shipping-price",
+    "shipping-tax",
+    "ship-service-level",
+    "recipient-name",
+    "ship-address-1",
+    "ship-address-2",
+    "ship-address-3",
+    "ship-city",
+    "ship-state",
+    "ship-postal-code",
+    "ship-country",
+    "ship-phone-number",
+    "sales-channel",
+    "is-business-order",
+    "is-prime",
+]
 SHOPIFY_HEADER = [
-    "Name", "Email", "Financial Status", "Fulfillment Status", "Currency", "Subtotal", "Shipping",
-    "Taxes", "Total", "Discount Amount", "Shipping Method", "Created at", "Lineitem quantity",
-    "Lineitem name", "Lineitem price", "Lineitem sku", "Billing Name", "Shipping Name",
-    "Shipping Address1", "Shipping Address2", "Shipping City", "Shipping Zip", "Shipping Province",
-    "Shipping Country", "Shipping Phone", "Cancelled at", "Id", "Tags",
-]  # fmt: skip
+    "Name",
+    "Email",
+    "Financial Status",
+    "Fulfillment Status",
+    "Currency",
+    "Subtotal",
+    "Shipping",
+    "Taxes",
+    "Total",
+    "Discount Amount",
+    "Shipping Method",
+    "Created at",
+    "Lineitem quantity",
+    "Lineitem name",
+    "Lineitem price",
+    "Lineitem sku",
+    "Billing Name",
+    "Shipping Name",
+    "Shipping Address1",
+    "Shipping Address2",
+    "Shipping City",
+    "Shipping Zip",
+    "Shipping Province",
+    "Shipping Country",
+    "Shipping Phone",
+    "Cancelled at",
+    "Id",
+    "Tags",
+]
 CITIES = [
     ("SEATTLE", "WA", "98103"),
     ("AUSTIN", "TX", "78702"),
@@ -68,10 +114,36 @@ def amazon_file(n: int, items: list[tuple[str, str, str]], rng: random.Random) -
         for j in range(1 if rng.random() < 0.6 else rng.randint(2, 3)):
             sku, title, price = rng.choice(items)
             qty = rng.randint(1, 3)
-            row = [order_id, f"{i:09d}{j}", when, when, f"b{i}@marketplace.amazon.com", name, "", sku, title,
-                   str(qty), "USD", f"{float(price) * qty:.2f}", f"{float(price) * qty * 0.08:.2f}",
-                   "3.99" if j == 0 else "0.00", "0.00", "Standard", name, f"{rng.randint(1, 9999)} Main St",
-                   "", "", city, state, zip5, "US", "+1 206-555-0100", "Amazon.com", "false", "false"]  # fmt: skip
+            row = [
+                order_id,
+                f"{i:09d}{j}",
+                when,
+                when,
+                f"b{i}@marketplace.amazon.com",
+                name,
+                "",
+                sku,
+                title,
+                str(qty),
+                "USD",
+                f"{float(price) * qty:.2f}",
+                f"{float(price) * qty * 0.08:.2f}",
+                "3.99" if j == 0 else "0.00",
+                "0.00",
+                "Standard",
+                name,
+                f"{rng.randint(1, 9999)} Main St",
+                "",
+                "",
+                city,
+                state,
+                zip5,
+                "US",
+                "+1 206-555-0100",
+                "Amazon.com",
+                "false",
+                "false",
+            ]
             out.write("\t".join(row) + "\n")
     return out.getvalue().encode()
 
@@ -90,12 +162,38 @@ def shopify_file(n: int, items: list[tuple[str, str, str]], rng: random.Random) 
         for j in range(1 if rng.random() < 0.6 else rng.randint(2, 3)):
             sku, title, price = rng.choice(items)
             first = j == 0
-            writer.writerow([f"#{1000 + i}", f"b{i}@example.com" if first else "", "paid" if first else "",
-                             "unfulfilled" if first else "", "USD" if first else "", "", "4.99" if first else "",
-                             "", "", "", "Standard" if first else "", when, rng.randint(1, 3), title, price, sku,
-                             name if first else "", name if first else "", f"{rng.randint(1, 9999)} Main St" if first else "",
-                             "", city if first else "", f"'{zip5}" if first else "", state if first else "",
-                             "US" if first else "", "", "", str(5_000_000_000_000 + i) if first else "", ""])  # fmt: skip
+            writer.writerow(
+                [
+                    f"#{1000 + i}",
+                    f"b{i}@example.com" if first else "",
+                    "paid" if first else "",
+                    "unfulfilled" if first else "",
+                    "USD" if first else "",
+                    "",
+                    "4.99" if first else "",
+                    "",
+                    "",
+                    "",
+                    "Standard" if first else "",
+                    when,
+                    rng.randint(1, 3),
+                    title,
+                    price,
+                    sku,
+                    name if first else "",
+                    name if first else "",
+                    f"{rng.randint(1, 9999)} Main St" if first else "",
+                    "",
+                    city if first else "",
+                    f"'{zip5}" if first else "",
+                    state if first else "",
+                    "US" if first else "",
+                    "",
+                    "",
+                    str(5_000_000_000_000 + i) if first else "",
+                    "",
+                ]
+            )
     return out.getvalue().encode()
 
 
@@ -119,11 +217,17 @@ def main() -> None:
             len(result.orders),
             result.errors[:3],
         )
-        rows.append({
-            "format": preset, "orders": args.orders, "rows": result.rows, "MB": round(len(data) / 1e6, 1),
-            "wall_s": round(seconds, 2), "cpu_s": round(cpu, 2),
-            "orders_per_cpu_s": int(args.orders / cpu),
-        })  # fmt: skip
+        rows.append(
+            {
+                "format": preset,
+                "orders": args.orders,
+                "rows": result.rows,
+                "MB": round(len(data) / 1e6, 1),
+                "wall_s": round(seconds, 2),
+                "cpu_s": round(cpu, 2),
+                "orders_per_cpu_s": int(args.orders / cpu),
+            }
+        )
     report("orders_file_parse", rows)
 
 

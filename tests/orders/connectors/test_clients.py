@@ -107,7 +107,8 @@ def _shopify_two_pages(throttle_page_two: int) -> tuple[Handler, list[httpx.Requ
         seen.append(request)
         params = query(request)
         if "page_info" not in params:
-            link = '<https://shop.example.com/admin/api/2024-10/orders.json?limit=250&page_info=p2>; rel="next"'
+            url = "https://shop.example.com/admin/api/2024-10/orders.json?limit=250&page_info=p2"
+            link = f'<{url}>; rel="next"'
             return httpx.Response(
                 200, json={"orders": [shopify_order(1), shopify_order(2)]}, headers={"Link": link}
             )
@@ -311,8 +312,8 @@ def test_amazon_pages_orders_by_next_token_and_fetches_every_order_s_items() -> 
     assert [o.external_id for o in result.orders] == ["113-6014921-4433810", "113-0000000-0000002"]
     assert [len(o.lines) for o in result.orders] == [2, 2]  # items joined across their own pages
     assert (
-        seen[0]
-        == "/orders/v0/orders?MarketplaceIds=ATVPDKIKX0DER&LastUpdatedAfter=2026-12-04T11%3A00%3A00Z&MaxResultsPerPage=100"
+        seen[0] == "/orders/v0/orders?MarketplaceIds=ATVPDKIKX0DER"
+        "&LastUpdatedAfter=2026-12-04T11%3A00%3A00Z&MaxResultsPerPage=100"
     )
     assert "NextToken=tok-2" in seen[3]
     # Backoff's first step (1 s), then the drained getOrderItems bucket refills one token at 0.5/s.
@@ -426,7 +427,8 @@ def test_walmart_follows_next_cursor() -> None:
             meta = {
                 "totalCount": 2,
                 "limit": 1,
-                "nextCursor": "?limit=1&hasMoreElements=true&soIndex=2&lastModifiedStartDate=2026-12-04T11:00:00Z",
+                "nextCursor": "?limit=1&hasMoreElements=true&soIndex=2"
+                "&lastModifiedStartDate=2026-12-04T11:00:00Z",
             }
             return httpx.Response(
                 200, json={"list": {"meta": meta, "elements": {"order": [order]}}}

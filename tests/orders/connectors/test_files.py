@@ -77,9 +77,15 @@ def test_amazon_report_groups_item_rows_and_divides_the_row_price() -> None:
     assert order.placed_at == datetime(2026, 11, 30, 17, 5, 41, tzinfo=UTC)
     assert order.ship_service_level == "Standard"
     assert order.ship_to == PostalAddress(
-        name="Daniel Kim", line1="4410 Fremont Ave N", line2="Unit 302", city="SEATTLE", state="WA",
-        postcode="98103-7223", country="US", phone="+1 206-555-0187",
-    )  # fmt: skip
+        name="Daniel Kim",
+        line1="4410 Fremont Ave N",
+        line2="Unit 302",
+        city="SEATTLE",
+        state="WA",
+        postcode="98103-7223",
+        country="US",
+        phone="+1 206-555-0187",
+    )
 
 
 def test_shopify_export_reads_first_row_order_values_and_statuses() -> None:
@@ -89,13 +95,17 @@ def test_shopify_export_reads_first_row_order_values_and_statuses() -> None:
     assert first.external_number == "#1042"
     assert first.status is ChannelStatus.OPEN
     assert first.buyer.name == "Maria Lopez" and first.buyer.email == "maria.lopez@example.com"
-    assert [(l.channel_sku, l.quantity, l.unit_price) for l in first.lines] == [
+    assert [(line.channel_sku, line.quantity, line.unit_price) for line in first.lines] == [
         ("MUG-CER-350-WHT", 2, D("24.99")),
         ("TEA-TIN-GRN-100", 1, D("34.99")),
     ]
     assert (first.subtotal, first.shipping, first.tax, first.discount, first.total) == (
-        D("84.97"), D("6.99"), D("6.40"), D("5.00"), D("93.36"),
-    )  # fmt: skip
+        D("84.97"),
+        D("6.99"),
+        D("6.40"),
+        D("5.00"),
+        D("93.36"),
+    )
     assert first.placed_at == datetime(2026, 11, 28, 14, 14, 22, tzinfo=UTC)  # -0500 → UTC
     assert first.ship_to is not None and first.ship_to.postcode == "78702"  # Shopify's '78702
     assert first.tags == ("wholesale", "repeat-buyer")
@@ -128,7 +138,7 @@ def test_tiktok_and_walmart_exports() -> None:
     )
     assert unpaid.lines[0].channel_sku == "1729384756100001"  # no Seller SKU: SKU ID
     created, shipped = parse_order_file(sample("walmart"), "walmart.csv", "walmart").orders
-    assert [(l.external_line_id, l.quantity, l.unit_price) for l in created.lines] == [
+    assert [(line.external_line_id, line.quantity, line.unit_price) for line in created.lines] == [
         ("1", 2, D("13.99")),
         ("2", 1, D("9.50")),
     ]
@@ -168,9 +178,17 @@ def test_a_bad_row_rejects_only_its_own_order_with_row_column_and_reason() -> No
     assert (last.currency, last.status, last.total) == ("USD", ChannelStatus.SHIPPED, D("7.50"))
     assert last.ship_to == PostalAddress(country="GB")
     assert result.raw[0] == [
-        {"external_id": "A-1", "sku": "SKU-1", "quantity": "1", "unit_price": "10.00", "currency": "USD",
-         "placed_at": "2026-12-01T10:00:00Z", "ship_country": "US", "status": "open"}
-    ]  # fmt: skip
+        {
+            "external_id": "A-1",
+            "sku": "SKU-1",
+            "quantity": "1",
+            "unit_price": "10.00",
+            "currency": "USD",
+            "placed_at": "2026-12-01T10:00:00Z",
+            "ship_country": "US",
+            "status": "open",
+        }
+    ]
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
@@ -214,7 +232,7 @@ def test_xlsx_files_read_typed_cells() -> None:
     buffer = io.BytesIO()
     book.save(buffer)
     (order,) = parse_order_file(buffer.getvalue(), "orders.xlsx", GENERIC).orders
-    assert [(l.channel_sku, l.quantity, l.unit_price) for l in order.lines] == [
+    assert [(line.channel_sku, line.quantity, line.unit_price) for line in order.lines] == [
         ("SKU-1", 2, D("19.5")),
         ("SKU-2", 1, D("5")),
     ]
@@ -249,8 +267,8 @@ def test_a_custom_mapping_with_a_time_zone_and_decimal_commas_round_trips_as_dat
         decimal_comma=True,
     )
     assert ColumnMapping.from_dict(mapping.to_dict()) == mapping
-    data = "Bestellnummer;Artikel;Menge;Preis;Datum\nDE-1;LS-MUG;2;1.234,50 €;01.12.2026 10:00\n".encode()
-    (order,) = parse_order_file(data, "bestellungen.csv", mapping).orders
+    data = "Bestellnummer;Artikel;Menge;Preis;Datum\nDE-1;LS-MUG;2;1.234,50 €;01.12.2026 10:00\n"
+    (order,) = parse_order_file(data.encode(), "bestellungen.csv", mapping).orders
     assert order.lines[0].unit_price == D("1234.50")
     assert order.placed_at == datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     assert order.currency == "EUR"

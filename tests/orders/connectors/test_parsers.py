@@ -541,3 +541,23 @@ def test_a_bad_field_is_one_payload_error_naming_its_path(parse, name, mutate, p
 def test_non_order_payloads_are_payload_errors(parse, raw) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(PayloadError):
         parse(raw)
+
+
+@pytest.mark.parametrize(
+    ("filename", "parse"),
+    [
+        ("shopify-rest-order.json", shopify.parse_order),
+        ("shopify-graphql-order.json", shopify.parse_order),
+        ("amazon-order-with-items.json", amazon.parse_order),
+        ("tiktok-order.json", tiktok.parse_order),
+        ("ebay-order.json", ebay.parse_order),
+        ("walmart-order.json", walmart.parse_order),
+    ],
+)
+def test_documented_example_payloads_parse(filename: str, parse) -> None:  # type: ignore[no-untyped-def]
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).parents[3] / "examples" / "channels" / "payloads" / filename
+    order = parse(json.loads(path.read_text(encoding="utf-8")))
+    assert order.lines and order.external_id
