@@ -197,35 +197,53 @@ def shopify_file(n: int, items: list[tuple[str, str, str]], rng: random.Random) 
     return out.getvalue().encode()
 
 
+def xlsx_of(csv_bytes: bytes) -> bytes:
+    """The same rows as an XLSX workbook (numbers as numbers, like a spreadsheet export)."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    for row in csv.reader(io.StringIO(csv_bytes.decode())):
+        sheet.append([float(v) if v.replace(".", "", 1).isdigit() and "." in v else v for v in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--orders", type=int, default=100_000)
+    parser.add_argument("--xlsx", type=int, default=20_000, help="orders in the XLSX run (0: skip)")
     parser.add_argument("--data", type=Path, default=Path(__file__).parents[2] / "shared" / "data")
     args = parser.parse_args()
     rng = random.Random(20261204)
     items = catalogue(args.data)
     rows = []
-    for preset, build, filename in (
-        ("amazon", amazon_file, "report.txt"),
-        ("shopify", shopify_file, "orders_export.csv"),
-    ):
-        data = build(args.orders, items, rng)
+    runs = [(args.orders, "amazon", amazon_file(args.orders, items, rng), "report.txt")]
+    runs.append(
+        (args.orders, "shopify", shopify_file(args.orders, items, rng), "orders_export.csv")
+    )
+    if args.xlsx:
+        runs.append(
+            (args.xlsx, "shopify", xlsx_of(shopify_file(args.xlsx, items, rng)), "orders.xlsx")
+        )
+    for count, preset, data, filename in runs:
         start, cpu = time.perf_counter(), time.process_time()
         result = parse_order_file(data, filename, preset)
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-        assert len(result.orders) == args.orders and not result.errors, (
+        assert len(result.orders) == count and not result.errors, (
             len(result.orders),
             result.errors[:3],
         )
         rows.append(
             {
-                "format": preset,
-                "orders": args.orders,
+                "file": filename,
+                "orders": count,
                 "rows": result.rows,
                 "MB": round(len(data) / 1e6, 1),
                 "wall_s": round(seconds, 2),
                 "cpu_s": round(cpu, 2),
-                "orders_per_cpu_s": int(args.orders / cpu),
+                "orders_per_cpu_s": int(count / cpu),
             }
         )
     report("orders_file_parse", rows)

@@ -461,3 +461,25 @@ def test_a_malformed_page_interrupts_the_poll() -> None:
     result = pollers.poll(Channel.SHOPIFY, pollers.shopify_rest_pages(http, SINCE), http, SINCE)
     assert (result.complete, result.cursor, result.orders) == (False, SINCE, [])
     assert result.interrupted_by == "$.orders: expected a list"
+
+
+def test_the_token_bucket_paces_a_long_poll_without_any_429() -> None:
+    clock = FakeClock()
+    order = payload("ebay_not_started")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        offset = int(query(request)["offset"][0])
+        return httpx.Response(
+            200, json={"total": 12, "orders": [{**order, "orderId": f"12-{offset}"}]}
+        )
+
+    http = ChannelHttp(
+        "https://api.ebay.com",
+        limit=RateLimit(rate=1.0, burst=10),
+        transport=httpx.MockTransport(handler),
+        clock=clock,
+    )
+    result = pollers.poll(Channel.EBAY, pollers.ebay_pages(http, SINCE, limit=1), http, SINCE)
+    assert len(result.orders) == 12 and result.complete
+    assert clock.sleeps == [1.0, 1.0]  # 10 from the burst, then one token a second
+    assert result.throttled == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -96,3 +97,56 @@ def test_arbitrary_json_parses_or_raises_payload_error(
     parse: Callable[[Mapping[str, Any]], ChannelOrder], raw: Any
 ) -> None:
     _parse_or_payload_error(parse, raw)
+
+
+cells = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(st.lists(cells, min_size=0, max_size=9), max_size=6),
+    delimiter=st.sampled_from([",", ";", "\t"]),
+)
+def test_any_table_under_the_generic_header_parses_or_reports_row_errors(
+    rows: list[list[str]], delimiter: str
+) -> None:
+    from linkstar.kit.errors import InvalidInput
+    from linkstar.orders.connectors.files import parse_order_file
+
+    header = [
+        "external_id",
+        "sku",
+        "quantity",
+        "unit_price",
+        "currency",
+        "placed_at",
+        "ship_country",
+        "status",
+    ]
+    lines = [delimiter.join(header)] + [
+        delimiter.join(
+            c.replace(delimiter, " ").replace("\n", " ").replace("\r", " ").replace('"', "")
+            for c in row
+        )
+        for row in rows
+    ]
+    try:
+        result = parse_order_file("\n".join(lines).encode(), "fuzz.csv", "linkstar")
+    except InvalidInput:
+        return
+    assert len(result.orders) == len(result.raw)
+    assert all(error.row >= 2 for error in result.errors)
+    assert len(result.orders) + len({e.row for e in result.errors}) <= max(result.rows, 0) + len(
+        result.orders
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.binary(max_size=200))
+def test_any_bytes_are_a_result_or_invalid_input(data: bytes) -> None:
+    from linkstar.kit.errors import InvalidInput
+    from linkstar.orders.connectors.files import parse_order_file
+
+    for name in ("orders.csv", "orders.xlsx"):
+        with contextlib.suppress(InvalidInput):
+            parse_order_file(data, name, "linkstar")
