@@ -119,7 +119,10 @@ def test_shopify_export_reads_first_row_order_values_and_statuses() -> None:
 
 
 def test_ebay_report_reads_symbols_country_names_and_short_dates() -> None:
-    lamp, bowl = parse_order_file(sample("ebay"), "ebay.csv", "ebay").orders
+    result = parse_order_file(sample("ebay"), "ebay.csv", "ebay")
+    lamp, bowl = result.orders
+    assert result.notes == [5, 6]  # the "record(s) downloaded" and "Seller ID" trailer lines
+    assert lamp.deliver_by == datetime(2026, 12, 8, tzinfo=UTC)
     assert lamp.placed_at == datetime(2026, 11, 30, tzinfo=UTC)
     assert lamp.ship_by == datetime(2026, 12, 2, tzinfo=UTC)
     assert (lamp.shipping, lamp.tax, lamp.total) == (D("8.50"), D("4.80"), D("73.20"))
@@ -325,3 +328,10 @@ def test_bad_saved_mappings_are_rejected_with_a_reason(
 def test_every_preset_survives_a_round_trip() -> None:
     for mapping in PRESETS.values():
         assert ColumnMapping.from_dict(mapping.to_dict()) == mapping
+
+
+def test_row_numbers_count_the_blank_line_before_the_ebay_header() -> None:
+    data = sample("ebay").replace(b",No,2,$19.00,", b",No,2.5,$19.00,")
+    result = parse_order_file(data, "ebay.csv", "ebay")
+    assert [o.external_id for o in result.orders] == ["12-11054-28713"]
+    assert result.errors == [RowError(4, "Quantity", "'2.5' is not a whole quantity")]

@@ -31,7 +31,7 @@ def text_rows(data: bytes, delimiter: str | None) -> Iterator[list[str]]:
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")  # Amazon EU reports are often Windows-1252
     if delimiter is None:
-        header = text[: text.find("\n") if "\n" in text else len(text)]
+        header = next((line for line in text.splitlines() if line.strip()), "")
         delimiter = max("\t,;|", key=header.count)
     return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 

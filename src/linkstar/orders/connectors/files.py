@@ -45,7 +45,8 @@ class FileParseResult:
     orders: list[ChannelOrder] = field(default_factory=list)
     raw: list[list[dict[str, str]]] = field(default_factory=list)  # each order's source rows
     errors: list[RowError] = field(default_factory=list)
-    rows: int = 0
+    rows: int = 0  # data rows read (blank rows not counted)
+    notes: list[int] = field(default_factory=list)  # footer/note rows skipped (eBay's trailer)
 
 
 class _Bad(Exception):
@@ -78,6 +79,14 @@ class _Reader:
         self.fields = tuple(self.index)
         self.pick = itemgetter(*self.index.values())
         self.width = max(self.index.values()) + 1
+
+    def has_line(self, row: list[str]) -> bool:
+        """Whether a raw row holds a SKU or a quantity."""
+        return any(
+            i < len(row) and row[i].strip()
+            for f in ("sku", "sku_fallback", "quantity")
+            if (i := self.index.get(f, -1)) >= 0
+        )
 
     def project(self, row: list[str]) -> dict[str, str]:
         """The row's mapped, non-empty values by our field name (read once, used many times)."""
@@ -295,7 +304,9 @@ def _parse(data: bytes, filename: str, mapping: ColumnMapping | str) -> FilePars
         else text_rows(data, mapping.delimiter)
     )
     try:
-        header = next(rows)
+        header, skipped = next(rows), 0
+        while not any(cell.strip() for cell in header):  # eBay reports open with a blank line
+            header, skipped = next(rows), skipped + 1
     except StopIteration:
         raise InvalidInput("the file is empty") from None
     except csv.Error as exc:
@@ -305,9 +316,13 @@ def _parse(data: bytes, filename: str, mapping: ColumnMapping | str) -> FilePars
     sources: dict[str, list[list[str]]] = {}
     project = reader.project
     result = FileParseResult()
+    short = len(header) // 2
     try:
-        for n, row in enumerate(rows, start=2):
+        for n, row in enumerate(rows, start=2 + skipped):
             if not any(row):
+                continue
+            if len(row) < short and not reader.has_line(row):
+                result.notes.append(n)  # a note or summary line, not an order row
                 continue
             result.rows += 1
             key = row[reader.group].strip() if reader.group < len(row) else ""

@@ -86,6 +86,7 @@ EBAY = ColumnMapping(
         "title": "Item Title", "quantity": "Quantity", "unit_price": "Sold For",
         "shipping": "Shipping And Handling", "tax": "eBay Collected Tax", "total": "Total Price",
         "placed_at": "Sale Date", "ship_by": "Ship By Date",
+        "deliver_by": "Maximum Estimated Delivery Date",
         "ship_service_level": "Shipping Service",
     },
     date_formats=("%b-%d-%y", "%b-%d-%Y", "%m/%d/%Y", "%d/%m/%Y"),
