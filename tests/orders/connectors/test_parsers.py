@@ -561,3 +561,13 @@ def test_documented_example_payloads_parse(filename: str, parse) -> None:  # typ
     path = Path(__file__).parents[3] / "examples" / "channels" / "payloads" / filename
     order = parse(json.loads(path.read_text(encoding="utf-8")))
     assert order.lines and order.external_id
+
+
+def test_shopify_custom_items_without_product_are_named_by_title() -> None:
+    raw = payload("shopify_rest_multiline")
+    raw["line_items"][1].update(sku=None, variant_id=None, product_id=None, title="Gift wrapping")
+    assert shopify.parse_order(raw).lines[1].channel_sku == "custom:Gift wrapping"
+    raw["line_items"][1].update(title=None, name=None)
+    with pytest.raises(PayloadError) as caught:
+        shopify.parse_order(raw)
+    assert caught.value.path == "$.line_items[1].sku"

@@ -102,9 +102,13 @@ def _sku(line: Mapping[str, Any], path: str, variant_key: str) -> str:
     variant = line.get(variant_key)
     if isinstance(variant, Mapping):  # GraphQL: variant { id }
         variant = variant.get("id")
-    if variant is None:
-        raise PayloadError("line has neither a SKU nor a variant", at(path, "sku"))
-    return f"variant:{str(variant).rsplit('/', 1)[-1]}"
+    if isinstance(variant, str | int) and not isinstance(variant, bool) and str(variant).strip():
+        return f"variant:{str(variant).rsplit('/', 1)[-1]}"
+    # A custom item (added by hand, no product behind it): named by its title.
+    title = opt_str(line, "title", path) or opt_str(line, "name", path)
+    if title is None:
+        raise PayloadError("line has no SKU, variant or title", at(path, "sku"))
+    return f"custom:{title}"
 
 
 def _rest(p: Mapping[str, Any]) -> ChannelOrder:
