@@ -1,0 +1,274 @@
+"""CSV and JSON-lines import of tracking events -> updates, with row-level errors.
+
+Columns (CSV header, or JSON-lines keys), in any order:
+
+    tracking_number  required
+    carrier          optional; empty -> detected from the number, else flagged
+    event_time       required; ISO 8601 *with* a UTC offset or Z (2025-03-03T09:12:00-05:00)
+    raw_code         the carrier's code (required unless raw_description is given)
+    raw_description  the carrier's text
+    city, state, postcode, country   optional; country ISO alpha-2 (a name goes to location)
+    code_source, location            optional (see docs/formats/tracking.md)
+
+A bad row (no number, a time without offset, an unparseable time, neither code nor text)
+becomes a `RowIssue` with its line, column and reason; the good rows are kept. A row whose
+carrier nobody can name is kept with carrier `unknown` and a warning, so its events are
+stored and flagged as unmapped instead of dropped. Events are grouped into one update per
+(tracking number, carrier), in file order.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from linkstar.tracking.connectors.carriers import UNKNOWN_CARRIER
+from linkstar.tracking.connectors.errors import TrackingPayloadError
+from linkstar.tracking.core import TrackingEvent, best_carrier, event_from_raw, table_for
+from linkstar.tracking.core.updates import TrackingUpdate
+
+SOURCE = "file"
+REQUIRED = ("tracking_number", "event_time")
+COLUMNS = (
+    "tracking_number",
+    "carrier",
+    "event_time",
+    "raw_code",
+    "raw_description",
+    "city",
+    "state",
+    "postcode",
+    "country",
+    "code_source",
+    "location",
+)
+FileFormat = Literal["csv", "jsonl"]
+
+
+@dataclass(frozen=True, slots=True)
+class RowIssue:
+    """A problem with one row: `row` is the file's line number (the CSV header is line 1)."""
+
+    row: int
+    column: str | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileImport:
+    """Updates built from the good rows; errors for rows left out; warnings for rows kept."""
+
+    updates: tuple[TrackingUpdate, ...]
+    errors: tuple[RowIssue, ...]
+    warnings: tuple[RowIssue, ...]
+    rows: int
+    events: int
+
+
+class _Builder:
+    """Accumulates rows into updates; caches carrier detection and table look-ups."""
+
+    def __init__(self) -> None:
+        self.groups: dict[tuple[str, str | None], list[TrackingEvent]] = {}
+        self.errors: list[RowIssue] = []
+        self.warnings: list[RowIssue] = []
+        self.rows = 0
+        self._detected: dict[str, str | None] = {}
+        self._has_table: dict[str, bool] = {}
+
+    def _carrier(self, number: str, given: str | None, line: int) -> str | None:
+        if given:
+            carrier = given.lower()
+            known = self._has_table.get(carrier)
+            if known is None:
+                known = self._has_table[carrier] = table_for(carrier) is not None
+            if not known:
+                self.warnings.append(
+                    RowIssue(
+                        line,
+                        "carrier",
+                        f"no mapping table for carrier {carrier!r}; "
+                        "its events are kept as unmapped",
+                    )
+                )
+            return carrier
+        if number not in self._detected:
+            candidate = best_carrier(number)
+            self._detected[number] = candidate.carrier if candidate else None
+        detected = self._detected[number]
+        if detected is None:
+            self.warnings.append(
+                RowIssue(
+                    line,
+                    "carrier",
+                    "carrier unknown and not detectable from the number; "
+                    "kept as 'unknown' (flagged)",
+                )
+            )
+        return detected
+
+    def add(self, line: int, row: Mapping[str, str | None]) -> None:
+        self.rows += 1
+        number = (row.get("tracking_number") or "").strip()
+        if not number:
+            self.errors.append(RowIssue(line, "tracking_number", "is required"))
+            return
+        stamp = (row.get("event_time") or "").strip()
+        if not stamp:
+            self.errors.append(RowIssue(line, "event_time", "is required"))
+            return
+        try:
+            moment = datetime.fromisoformat(stamp)
+        except ValueError:
+            self.errors.append(RowIssue(line, "event_time", f"{stamp!r} is not ISO 8601"))
+            return
+        if moment.tzinfo is None:
+            self.errors.append(
+                RowIssue(line, "event_time", f"{stamp!r} has no UTC offset (add Z or ±HH:MM)")
+            )
+            return
+        code, text = row.get("raw_code"), row.get("raw_description")
+        if not (code and code.strip()) and not (text and text.strip()):
+            self.errors.append(RowIssue(line, "raw_code", "needs raw_code or raw_description"))
+            return
+        carrier = self._carrier(number, (row.get("carrier") or "").strip() or None, line)
+        try:
+            event = event_from_raw(
+                carrier=carrier or UNKNOWN_CARRIER,
+                event_time=moment.astimezone(UTC),
+                raw_code=code,
+                raw_description=text,
+                code_source=(row.get("code_source") or "").strip() or None,
+                location=row.get("location"),
+                city=row.get("city"),
+                state=row.get("state"),
+                postcode=row.get("postcode"),
+                country=row.get("country"),
+            )
+        except ValueError as error:
+            self.errors.append(RowIssue(line, None, str(error)))
+            return
+        key = (number, carrier)
+        events = self.groups.get(key)
+        if events is None:
+            events = self.groups[key] = []
+        events.append(event)
+
+    def result(self) -> FileImport:
+        updates = tuple(
+            TrackingUpdate(number, carrier, tuple(events), SOURCE)
+            for (number, carrier), events in self.groups.items()
+        )
+        count = sum(len(u.events) for u in updates)
+        return FileImport(updates, tuple(self.errors), tuple(self.warnings), self.rows, count)
+
+
+def _text(data: bytes | str) -> str:
+    if isinstance(data, str):
+        return data
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise TrackingPayloadError(f"file is not UTF-8 (byte {error.start})", "file") from None
+
+
+def parse_csv(data: bytes | str) -> FileImport:
+    """Parse a CSV file of events (header row required)."""
+    reader = csv.reader(io.StringIO(_text(data), newline=""))
+    header = next(reader, None)
+    if header is None:
+        raise TrackingPayloadError("file is empty", "header")
+    names = [h.strip().lower() for h in header]
+    missing = [c for c in REQUIRED if c not in names]
+    if missing:
+        raise TrackingPayloadError(f"missing columns {missing}", "header")
+    if "raw_code" not in names and "raw_description" not in names:
+        raise TrackingPayloadError("needs a raw_code or raw_description column", "header")
+    unknown = sorted(set(names) - set(COLUMNS))
+    if unknown:
+        raise TrackingPayloadError(
+            f"unknown columns {unknown} (expected {list(COLUMNS)})", "header"
+        )
+    builder = _Builder()
+    width = len(names)
+    for row in reader:
+        line = reader.line_num
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        if len(row) != width:
+            builder.rows += 1
+            builder.errors.append(
+                RowIssue(line, None, f"has {len(row)} fields, the header has {width}")
+            )
+            continue
+        builder.add(line, dict(zip(names, row, strict=True)))
+    return builder.result()
+
+
+def _json_rows(text: str, builder: _Builder) -> Iterator[tuple[int, Mapping[str, str | None]]]:
+    for line, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            item: Any = json.loads(raw)
+        except json.JSONDecodeError as error:
+            builder.rows += 1
+            builder.errors.append(RowIssue(line, None, f"not JSON ({error.msg})"))
+            continue
+        except (ValueError, RecursionError) as error:
+            builder.rows += 1
+            builder.errors.append(RowIssue(line, None, f"not JSON ({error})"))
+            continue
+        if not isinstance(item, dict):
+            builder.rows += 1
+            builder.errors.append(RowIssue(line, None, "a line must be a JSON object"))
+            continue
+        unknown = sorted(str(k) for k in item if k not in COLUMNS)
+        bad = [k for k in COLUMNS if item.get(k) is not None and not isinstance(item[k], str)]
+        if unknown or bad:
+            builder.rows += 1
+            reason = f"unknown keys {unknown}" if unknown else "must be a string"
+            builder.errors.append(RowIssue(line, bad[0] if bad and not unknown else None, reason))
+            continue
+        yield line, item
+
+
+def parse_jsonl(data: bytes | str) -> FileImport:
+    """Parse a JSON-lines file of events (one object per line)."""
+    builder = _Builder()
+    for line, row in _json_rows(_text(data), builder):
+        builder.add(line, row)
+    return builder.result()
+
+
+def parse_events_file(data: bytes | str, file_format: FileFormat) -> FileImport:
+    """Parse an events file in the named format."""
+    if file_format == "csv":
+        return parse_csv(data)
+    if file_format == "jsonl":
+        return parse_jsonl(data)
+    raise ValueError(f"unknown file format {file_format!r}")
+
+
+def format_for(filename: str) -> FileFormat:
+    """The format a file name implies (.csv, .jsonl / .ndjson)."""
+    lower = filename.lower()
+    if lower.endswith(".csv"):
+        return "csv"
+    if lower.endswith((".jsonl", ".ndjson")):
+        return "jsonl"
+    raise ValueError(f"{filename!r}: expected a .csv, .jsonl or .ndjson file")
+
+
+def write_csv(rows: Iterable[Mapping[str, str]]) -> str:
+    """CSV text in the import format (used by the examples and the benchmark)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS[:9], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
