@@ -27,9 +27,11 @@ def load_json(body: bytes | str | Mapping[str, Any]) -> Mapping[str, Any]:
     if len(body) > MAX_BODY:
         raise TrackingPayloadError(f"body larger than {MAX_BODY} bytes")
     try:
-        data = json.loads(body)
-    except UnicodeDecodeError:
-        raise TrackingPayloadError("body is not UTF-8") from None
+        text = body.decode("utf-8") if isinstance(body, bytes) else body
+    except UnicodeDecodeError as error:
+        raise TrackingPayloadError(f"body is not UTF-8 (byte {error.start})") from None
+    try:
+        data = json.loads(text)
     except (ValueError, RecursionError) as error:
         raise TrackingPayloadError(f"body is not JSON ({error})") from None
     return obj(data, "$")

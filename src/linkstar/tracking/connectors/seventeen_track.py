@@ -123,9 +123,8 @@ def parse_17track(body: bytes | str | Mapping[str, Any]) -> list[TrackingUpdate]
     payload = load_json(body)
     event = req_str(payload, "event", "$")
     if event not in EVENTS:
-        raise TrackingPayloadError(
-            f"unknown event {event!r} (expected {sorted(EVENTS)})", "$.event"
-        )
+        expected = " or ".join(sorted(EVENTS))
+        raise TrackingPayloadError(f"unknown event {event!r} (expected {expected})", "$.event")
     data = obj(payload.get("data"), "$.data")
     number = req_str(data, "number", "$.data")
     carrier_key = _carrier_key(data.get("carrier"), "$.data.carrier")
