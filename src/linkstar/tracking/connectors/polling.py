@@ -177,7 +177,7 @@ def plan_polls(
         for start in range(0, len(ordered), limit.batch_size):
             chunk = ordered[start : start + limit.batch_size]
             wait = 0.0 if bucket.tokens >= 1 else (1 - bucket.tokens) / limit.calls_per_second
-            not_before = now + timedelta(seconds=wait)
+            not_before = bucket.at + timedelta(seconds=wait)
             if not_before - now > horizon:
                 deferred.extend(d.target for d in ordered[start:])
                 break
