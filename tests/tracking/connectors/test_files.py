@@ -162,3 +162,34 @@ def test_format_dispatch():
     assert parse_events_file(csv_text(), "csv").updates == ()
     with pytest.raises(ValueError, match="unknown file format"):
         parse_events_file("", "xml")  # type: ignore[arg-type]
+
+
+def test_events_built_from_cached_templates_equal_freshly_normalised_ones():
+    from linkstar.tracking.core import event_from_raw
+
+    result = parse_csv(csv_text(
+        "794843185271,fedex,2025-03-03T15:12:00-05:00,PU/PU,Picked up,NEWARK,NJ,07114,US",
+        "794843185271,fedex,2025-03-04T15:12:00+01:00,PU/PU,Picked up,NEWARK,NJ,07114,US",
+        "794843185271,fedex,2025-03-05T15:12:00Z,PU/PU,Picked up,NEWARK,NJ,07114,France",
+    ))  # fmt: skip
+    (update,) = result.updates
+    expected = [
+        event_from_raw(
+            carrier="fedex",
+            event_time=datetime.fromisoformat(stamp),
+            raw_code="PU/PU",
+            raw_description="Picked up",
+            city="NEWARK",
+            state="NJ",
+            postcode="07114",
+            country=country,
+        )
+        for stamp, country in (
+            ("2025-03-03T15:12:00-05:00", "US"),
+            ("2025-03-04T15:12:00+01:00", "US"),
+            ("2025-03-05T15:12:00+00:00", "France"),
+        )
+    ]
+    assert list(update.events) == expected
+    assert update.events[0].event_time.tzinfo is UTC
+    assert (update.events[2].country, update.events[2].location) == (None, "FRANCE")

@@ -23,7 +23,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -70,6 +70,42 @@ class FileImport:
     events: int
 
 
+_MAX_TEMPLATES = 200_000  # distinct (carrier, code, text, place) combinations kept
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+_SLOTS = tuple(f.name for f in fields(TrackingEvent) if f.name != "event_time")
+
+
+def _template(raw: tuple[str | None, ...]) -> TrackingEvent:
+    """A normalised event for one combination of raw fields, at a placeholder time."""
+    carrier, code, text, code_source, location, city, state, postcode, country = raw
+    return event_from_raw(
+        carrier=carrier or UNKNOWN_CARRIER,
+        event_time=_EPOCH,
+        raw_code=code,
+        raw_description=text,
+        code_source=code_source,
+        location=location,
+        city=city,
+        state=state,
+        postcode=postcode,
+        country=country,
+    )
+
+
+def _at(template: TrackingEvent, moment: datetime) -> TrackingEvent:
+    """The template event at `moment` (aware, UTC), without re-normalising.
+
+    Files repeat the same code, text and place endlessly; normalising each combination once
+    and copying the already-validated fields is what makes the import fast.
+    """
+    event = object.__new__(TrackingEvent)
+    setter = object.__setattr__
+    for name in _SLOTS:
+        setter(event, name, getattr(template, name))
+    setter(event, "event_time", moment)
+    return event
+
+
 class _Builder:
     """Accumulates rows into updates; caches carrier detection and table look-ups."""
 
@@ -80,6 +116,7 @@ class _Builder:
         self.rows = 0
         self._detected: dict[str, str | None] = {}
         self._has_table: dict[str, bool] = {}
+        self._templates: dict[tuple[str | None, ...], TrackingEvent] = {}
 
     def _carrier(self, number: str, given: str | None, line: int) -> str | None:
         if given:
@@ -137,22 +174,27 @@ class _Builder:
             self.errors.append(RowIssue(line, "raw_code", "needs raw_code or raw_description"))
             return
         carrier = self._carrier(number, (row.get("carrier") or "").strip() or None, line)
-        try:
-            event = event_from_raw(
-                carrier=carrier or UNKNOWN_CARRIER,
-                event_time=moment.astimezone(UTC),
-                raw_code=code,
-                raw_description=text,
-                code_source=(row.get("code_source") or "").strip() or None,
-                location=row.get("location"),
-                city=row.get("city"),
-                state=row.get("state"),
-                postcode=row.get("postcode"),
-                country=row.get("country"),
-            )
-        except ValueError as error:
-            self.errors.append(RowIssue(line, None, str(error)))
-            return
+        raw = (
+            carrier or UNKNOWN_CARRIER,
+            code,
+            text,
+            (row.get("code_source") or "").strip() or None,
+            row.get("location"),
+            row.get("city"),
+            row.get("state"),
+            row.get("postcode"),
+            row.get("country"),
+        )
+        template = self._templates.get(raw)
+        if template is None:
+            try:
+                template = _template(raw)
+            except ValueError as error:
+                self.errors.append(RowIssue(line, None, str(error)))
+                return
+            if len(self._templates) < _MAX_TEMPLATES:
+                self._templates[raw] = template
+        event = _at(template, moment.astimezone(UTC))
         key = (number, carrier)
         events = self.groups.get(key)
         if events is None:
