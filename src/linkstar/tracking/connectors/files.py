@@ -22,9 +22,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any, Literal
 
 from linkstar.tracking.connectors.carriers import UNKNOWN_CARRIER
@@ -92,17 +93,21 @@ def _template(raw: tuple[str | None, ...]) -> TrackingEvent:
     )
 
 
+_SETTERS = tuple(getattr(TrackingEvent, name).__set__ for name in _SLOTS)
+_SET_TIME = getattr(TrackingEvent, "event_time").__set__  # noqa: B009 - a slot descriptor
+
+
 def _at(template: TrackingEvent, moment: datetime) -> TrackingEvent:
     """The template event at `moment` (aware, UTC), without re-normalising.
 
     Files repeat the same code, text and place endlessly; normalising each combination once
-    and copying the already-validated fields is what makes the import fast.
+    and copying the already-validated fields (through the slot descriptors, as the frozen
+    dataclass's own __init__ does) is what makes the import fast.
     """
     event = object.__new__(TrackingEvent)
-    setter = object.__setattr__
-    for name in _SLOTS:
-        setter(event, name, getattr(template, name))
-    setter(event, "event_time", moment)
+    for set_slot, name in zip(_SETTERS, _SLOTS, strict=True):
+        set_slot(event, getattr(template, name))
+    _SET_TIME(event, moment)
     return event
 
 
@@ -149,13 +154,16 @@ class _Builder:
             )
         return detected
 
-    def add(self, line: int, row: Mapping[str, str | None]) -> None:
+    def add(self, line: int, values: Sequence[str | None]) -> None:
+        """One row, its values in `COLUMNS` order (None or "" for an absent column)."""
         self.rows += 1
-        number = (row.get("tracking_number") or "").strip()
+        (number_raw, carrier_raw, stamp_raw, code, text, city, state, postcode, country,
+         source_raw, location) = values  # fmt: skip
+        number = (number_raw or "").strip()
         if not number:
             self.errors.append(RowIssue(line, "tracking_number", "is required"))
             return
-        stamp = (row.get("event_time") or "").strip()
+        stamp = (stamp_raw or "").strip()
         if not stamp:
             self.errors.append(RowIssue(line, "event_time", "is required"))
             return
@@ -169,21 +177,20 @@ class _Builder:
                 RowIssue(line, "event_time", f"{stamp!r} has no UTC offset (add Z or ±HH:MM)")
             )
             return
-        code, text = row.get("raw_code"), row.get("raw_description")
         if not (code and code.strip()) and not (text and text.strip()):
             self.errors.append(RowIssue(line, "raw_code", "needs raw_code or raw_description"))
             return
-        carrier = self._carrier(number, (row.get("carrier") or "").strip() or None, line)
+        carrier = self._carrier(number, (carrier_raw or "").strip() or None, line)
         raw = (
             carrier or UNKNOWN_CARRIER,
             code,
             text,
-            (row.get("code_source") or "").strip() or None,
-            row.get("location"),
-            row.get("city"),
-            row.get("state"),
-            row.get("postcode"),
-            row.get("country"),
+            (source_raw or "").strip() or None,
+            location,
+            city,
+            state,
+            postcode,
+            country,
         )
         template = self._templates.get(raw)
         if template is None:
@@ -238,6 +245,8 @@ def parse_csv(data: bytes | str) -> FileImport:
         )
     builder = _Builder()
     width = len(names)
+    # the value of each of COLUMNS in a row; an absent column reads the "" appended to it
+    pick = itemgetter(*(names.index(c) if c in names else width for c in COLUMNS))
     for row in reader:
         line = reader.line_num
         if not row or (len(row) == 1 and not row[0].strip()):
@@ -248,11 +257,12 @@ def parse_csv(data: bytes | str) -> FileImport:
                 RowIssue(line, None, f"has {len(row)} fields, the header has {width}")
             )
             continue
-        builder.add(line, dict(zip(names, row, strict=True)))
+        row.append("")
+        builder.add(line, pick(row))
     return builder.result()
 
 
-def _json_rows(text: str, builder: _Builder) -> Iterator[tuple[int, Mapping[str, str | None]]]:
+def _json_rows(text: str, builder: _Builder) -> Iterator[tuple[int, Sequence[str | None]]]:
     for line, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
@@ -277,7 +287,7 @@ def _json_rows(text: str, builder: _Builder) -> Iterator[tuple[int, Mapping[str,
             reason = f"unknown keys {unknown}" if unknown else "must be a string"
             builder.errors.append(RowIssue(line, bad[0] if bad and not unknown else None, reason))
             continue
-        yield line, item
+        yield line, tuple(item.get(c) for c in COLUMNS)
 
 
 def parse_jsonl(data: bytes | str) -> FileImport:
