@@ -14,7 +14,7 @@ from linkstar.tracking.connectors import (
     parse_ups,
     parse_usps,
 )
-from linkstar.tracking.core import Status, TrackingEvent
+from linkstar.tracking.core import Status, TrackingEvent, normalise
 from tests.tracking.connectors.recorded import PAYLOADS, body
 
 
@@ -69,3 +69,41 @@ def test_returns_and_failed_attempts_are_never_in_transit(name):
                 Status.FAILED_ATTEMPT,
                 Status.EXCEPTION,
             }, (event.raw_code, event.raw_description, event.status)
+
+
+@pytest.mark.parametrize(
+    ("raw_code", "text", "status", "rule"),
+    [
+        ("IT/ED", "Enroute to delivery", Status.OUT_FOR_DELIVERY, "fedex:ED"),
+        ("IT/SF", "At sort facility", Status.IN_TRANSIT, "fedex:arrived"),
+        ("IT/TR", "Transfer", Status.IN_TRANSIT, "fedex:IT-moves"),
+        ("IT/EA", "Export approved", Status.IN_TRANSIT, "fedex:IT-moves"),
+        ("IT/CH", "Location changed", Status.IN_TRANSIT, "fedex:IT-moves"),
+        ("/EP", "Enroute to pickup", Status.INFO_RECEIVED, "fedex:EP-AP"),
+        ("/AP", "At pickup", Status.INFO_RECEIVED, "fedex:EP-AP"),
+        # a return recognised by its text wins over the code's in-transit meaning
+        ("IT/CH", "Location changed: returning to shipper", Status.RETURNING_TO_SENDER,
+         "fedex:returning-text"),
+        ("IT/TR", "Transfer delayed", Status.UNMAPPED, None),  # guarded: a person reads it
+    ],
+)  # fmt: skip
+def test_fedex_documented_event_types_added_in_2025_2(raw_code, text, status, rule):
+    assert normalise("fedex", raw_code, text)[0::2] == (status, rule)
+
+
+@pytest.mark.parametrize(
+    ("raw_code", "text"),
+    [
+        ("/RP", "Return label link emailed to return sender"),
+        ("IT/RP", "Return label link emailed to return sender"),
+        ("/LP", "Return label link cancelled by shipment originator"),
+        ("/RG", "Return label link expiring soon"),
+        ("/RD", "Return label link expired"),
+        ("/DR", "Vehicle furnished but not used"),
+        ("/AD", "At delivery"),
+    ],
+)
+def test_fedex_codes_left_unmapped_on_purpose(raw_code, text):
+    """Return-label links concern a label, not the parcel's movement; DR concerns a vehicle;
+    AD ('at delivery') does not say whether the parcel was delivered. A person reads them."""
+    assert normalise("fedex", raw_code, text).status is Status.UNMAPPED
