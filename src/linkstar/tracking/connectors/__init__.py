@@ -8,6 +8,7 @@ injectable `httpx` transport. Formats: docs/formats/tracking.md.
 
 from linkstar.tracking.connectors.aftership import parse_aftership
 from linkstar.tracking.connectors.dhl import DHLTracking, parse_dhl
+from linkstar.tracking.connectors.dispatch import DispatchOutcome, run_plan
 from linkstar.tracking.connectors.errors import (
     CarrierAPIError,
     RateLimited,
@@ -46,6 +47,7 @@ __all__ = [
     "CarrierAPIError",
     "CarrierLimit",
     "DHLTracking",
+    "DispatchOutcome",
     "FedExTracking",
     "FileImport",
     "PollBatch",
@@ -73,6 +75,7 @@ __all__ = [
     "parse_ups",
     "parse_usps",
     "plan_polls",
+    "run_plan",
     "verify_17track",
     "verify_aftership",
     "verify_generic",

@@ -72,6 +72,13 @@ class CarrierLimit:
             raise ValueError("batch_size, calls_per_second and burst must be positive")
 
 
+POLL_APIS: Mapping[str, str] = {
+    # carriers followed through another carrier's API (one key, one rate limit)
+    "dhl_express": "dhl",
+    "dhl_parcel": "dhl",
+    "dhl_ecommerce": "dhl",
+}
+
 DEFAULT_LIMITS: Mapping[str, CarrierLimit] = {
     "usps": CarrierLimit(batch_size=1, calls_per_second=1.0, burst=5),
     "ups": CarrierLimit(batch_size=1, calls_per_second=2.0, burst=5),
@@ -114,12 +121,26 @@ class PollBatch:
 
 @dataclass(frozen=True, slots=True)
 class PollPlan:
-    """The batches to send now, what was deferred or skipped, and the new bucket state."""
+    """The batches to send now, what was deferred or skipped, and the new bucket state.
+
+    `PollBatch.carrier` names the API to call (`dhl` for every DHL carrier, see `POLL_APIS`).
+    """
 
     batches: tuple[PollBatch, ...]
     deferred: tuple[PollTarget, ...]
     decisions: tuple[PollDecision, ...]
     buckets: Mapping[str, Bucket] = field(default_factory=dict)
+
+
+def after_rate_limit(
+    bucket: Bucket | None, now: datetime, retry_after: float, limit: CarrierLimit
+) -> Bucket:
+    """The bucket after the carrier answered 429 with Retry-After: no call before then.
+
+    Tokens go negative, so the next plan's first batch waits `retry_after` seconds.
+    """
+    current = (bucket or Bucket(float(limit.burst), now)).refill(now, limit)
+    return Bucket(min(current.tokens, 1.0 - retry_after * limit.calls_per_second), now)
 
 
 def poll_interval(target: PollTarget, now: datetime, policy: PollPolicy) -> timedelta:
@@ -156,6 +177,7 @@ def plan_polls(
     limits: Mapping[str, CarrierLimit] = DEFAULT_LIMITS,
     buckets: Mapping[str, Bucket] | None = None,
     horizon: timedelta = timedelta(minutes=5),
+    apis: Mapping[str, str] = POLL_APIS,
 ) -> PollPlan:
     """Decide who is due and batch them per carrier within each carrier's rate limit."""
     policy = policy or PollPolicy()
@@ -163,7 +185,8 @@ def plan_polls(
     due: dict[str, list[PollDecision]] = defaultdict(list)
     for decision in decisions:
         if decision.due:
-            due[decision.target.carrier].append(decision)
+            carrier = decision.target.carrier
+            due[apis.get(carrier, carrier)].append(decision)
     batches: list[PollBatch] = []
     deferred: list[PollTarget] = []
     state = dict(buckets or {})
