@@ -193,3 +193,15 @@ def test_events_built_from_cached_templates_equal_freshly_normalised_ones():
     assert list(update.events) == expected
     assert update.events[0].event_time.tzinfo is UTC
     assert (update.events[2].country, update.events[2].location) == (None, "FRANCE")
+
+
+def test_numbers_are_normalised_so_one_parcel_is_one_update():
+    result = parse_csv(csv_text(
+        "1z a1b2 c303-1234 5673,ups,2025-03-05T16:02:11-05:00,I/AR,Arrival Scan,,,,US",
+        "1ZA1B2C30312345673,ups,2025-03-06T14:23:11-05:00,D/FS,DELIVERED,,,,US",
+        " - ,ups,2025-03-06T14:23:11-05:00,D/FS,DELIVERED,,,,US",
+    ))  # fmt: skip
+    (update,) = result.updates
+    assert update.tracking_number == "1ZA1B2C30312345673"
+    assert len(update.events) == 2
+    assert result.errors == (RowIssue(4, "tracking_number", "is required"),)

@@ -311,3 +311,14 @@ def test_generic_single_update_without_carrier_detects_or_flags():
 )
 def test_generic_malformed(payload, reason, path):
     _raises(parse_generic, payload, reason, path)
+
+
+def test_generic_numbers_are_normalised():
+    single = {
+        "tracking_number": "1z a1b2-c303 1234 5673",
+        "events": [{"event_time": "2025-03-06T14:23:11-05:00", "raw_code": "D/FS"}],
+    }
+    (update,) = parse_generic(json.dumps(single))
+    assert (update.tracking_number, update.carrier) == ("1ZA1B2C30312345673", "ups")
+    single["tracking_number"] = " -- "
+    _raises(parse_generic, single, "has no letters or digits", "$.tracking_number")

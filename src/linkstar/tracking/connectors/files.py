@@ -2,7 +2,7 @@
 
 Columns (CSV header, or JSON-lines keys), in any order:
 
-    tracking_number  required
+    tracking_number  required; normalised (upper case, spaces and dashes removed)
     carrier          optional; empty -> detected from the number, else flagged
     event_time       required; ISO 8601 *with* a UTC offset or Z (2025-03-03T09:12:00-05:00)
     raw_code         the carrier's code (required unless raw_description is given)
@@ -30,7 +30,13 @@ from typing import Any, Literal
 
 from linkstar.tracking.connectors.carriers import UNKNOWN_CARRIER
 from linkstar.tracking.connectors.errors import TrackingPayloadError
-from linkstar.tracking.core import TrackingEvent, best_carrier, event_from_raw, table_for
+from linkstar.tracking.core import (
+    TrackingEvent,
+    best_carrier,
+    event_from_raw,
+    normalise_tracking_number,
+    table_for,
+)
 from linkstar.tracking.core.updates import TrackingUpdate
 
 SOURCE = "file"
@@ -122,6 +128,7 @@ class _Builder:
         self._detected: dict[str, str | None] = {}
         self._has_table: dict[str, bool] = {}
         self._templates: dict[tuple[str | None, ...], TrackingEvent] = {}
+        self._numbers: dict[str, str] = {}
 
     def _carrier(self, number: str, given: str | None, line: int) -> str | None:
         if given:
@@ -159,7 +166,11 @@ class _Builder:
         self.rows += 1
         (number_raw, carrier_raw, stamp_raw, code, text, city, state, postcode, country,
          source_raw, location) = values  # fmt: skip
-        number = (number_raw or "").strip()
+        number = self._numbers.get(number_raw or "")
+        if number is None:
+            number = normalise_tracking_number(number_raw or "")
+            if len(self._numbers) < _MAX_TEMPLATES:
+                self._numbers[number_raw or ""] = number
         if not number:
             self.errors.append(RowIssue(line, "tracking_number", "is required"))
             return

@@ -13,6 +13,7 @@ AfterShip. Documented in docs/formats/tracking.md ("Generic JSON"); one update::
 or several: `{"updates": [<update>, ...]}` (at most `MAX_UPDATES`). `carrier` may be left
 out: it is then detected from the number when that is certain enough, and the events of a
 parcel nobody can name are kept under carrier `unknown` (unmapped, so they are flagged).
+Numbers are normalised like typed labels (upper case, no spaces or dashes).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from linkstar.tracking.connectors._payload import (
 )
 from linkstar.tracking.connectors.carriers import UNKNOWN_CARRIER, carrier_or_detected
 from linkstar.tracking.connectors.errors import TrackingPayloadError
-from linkstar.tracking.core import TrackingEvent, event_from_raw
+from linkstar.tracking.core import TrackingEvent, event_from_raw, normalise_tracking_number
 from linkstar.tracking.core.updates import TrackingUpdate
 
 SOURCE = "generic"
@@ -80,7 +81,9 @@ def _event(raw: Any, path: str, carrier: str) -> TrackingEvent:
 def _update(raw: Any, path: str) -> TrackingUpdate:
     item = obj(raw, path)
     _unknown_keys(item, _UPDATE_KEYS, path)
-    number = req_str(item, "tracking_number", path)
+    number = normalise_tracking_number(req_str(item, "tracking_number", path))
+    if not number:
+        raise TrackingPayloadError("has no letters or digits", f"{path}.tracking_number")
     carrier = carrier_or_detected(number, opt_str(item, "carrier", path))
     raw_events = lst(item, "events", path, required=True)
     if len(raw_events) > MAX_EVENTS:
