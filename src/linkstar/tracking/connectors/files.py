@@ -103,16 +103,21 @@ _SETTERS = tuple(getattr(TrackingEvent, name).__set__ for name in _SLOTS)
 _SET_TIME = getattr(TrackingEvent, "event_time").__set__  # noqa: B009 - a slot descriptor
 
 
-def _at(template: TrackingEvent, moment: datetime) -> TrackingEvent:
-    """The template event at `moment` (aware, UTC), without re-normalising.
+def _values(template: TrackingEvent) -> tuple[object, ...]:
+    """The template's field values in `_SLOTS` order (everything but the time)."""
+    return tuple(getattr(template, name) for name in _SLOTS)
+
+
+def _at(values: tuple[object, ...], moment: datetime) -> TrackingEvent:
+    """An event with the template's validated values at `moment` (aware, UTC).
 
     Files repeat the same code, text and place endlessly; normalising each combination once
     and copying the already-validated fields (through the slot descriptors, as the frozen
     dataclass's own __init__ does) is what makes the import fast.
     """
     event = object.__new__(TrackingEvent)
-    for set_slot, name in zip(_SETTERS, _SLOTS, strict=True):
-        set_slot(event, getattr(template, name))
+    for set_slot, value in zip(_SETTERS, values, strict=True):
+        set_slot(event, value)
     _SET_TIME(event, moment)
     return event
 
@@ -127,7 +132,7 @@ class _Builder:
         self.rows = 0
         self._detected: dict[str, str | None] = {}
         self._has_table: dict[str, bool] = {}
-        self._templates: dict[tuple[str | None, ...], TrackingEvent] = {}
+        self._templates: dict[tuple[str | None, ...], tuple[object, ...]] = {}
         self._numbers: dict[str, str] = {}
 
     def _carrier(self, number: str, given: str | None, line: int) -> str | None:
@@ -206,7 +211,7 @@ class _Builder:
         template = self._templates.get(raw)
         if template is None:
             try:
-                template = _template(raw)
+                template = _values(_template(raw))
             except ValueError as error:
                 self.errors.append(RowIssue(line, None, str(error)))
                 return
