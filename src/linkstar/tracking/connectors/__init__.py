@@ -42,6 +42,7 @@ from linkstar.tracking.connectors.signatures import (
 )
 from linkstar.tracking.connectors.ups import UPSTracking, parse_ups
 from linkstar.tracking.connectors.usps import USPSTracking, parse_usps
+from linkstar.tracking.connectors.webhooks import WebhookReceipt, receive, rejection
 
 __all__ = [
     "CarrierAPIError",
@@ -63,6 +64,7 @@ __all__ = [
     "TrackingPayloadError",
     "UPSTracking",
     "USPSTracking",
+    "WebhookReceipt",
     "idempotency_key",
     "parse_17track",
     "parse_aftership",
@@ -75,6 +77,8 @@ __all__ = [
     "parse_ups",
     "parse_usps",
     "plan_polls",
+    "receive",
+    "rejection",
     "run_plan",
     "verify_17track",
     "verify_aftership",
