@@ -126,3 +126,27 @@ def test_any_csv_rows(values):
 def test_any_jsonl_lines(values):
     result = parse_jsonl("\n".join(json.dumps(v) for v in values))
     assert result.events + len(result.errors) == result.rows  # every line kept or reported
+
+
+@given(st.binary(max_size=100), st.one_of(st.none(), st.text(max_size=120)), st.text(max_size=20))
+@settings(max_examples=300)
+def test_signature_checks_only_ever_raise_signature_error(raw, header, secret):
+    from datetime import UTC, datetime
+
+    from linkstar.tracking.connectors import (
+        SignatureError,
+        verify_17track,
+        verify_aftership,
+        verify_generic,
+    )
+
+    now = datetime(2025, 3, 6, tzinfo=UTC)
+    for check in (
+        lambda: verify_17track(raw, header, secret),
+        lambda: verify_aftership(raw, header, secret),
+        lambda: verify_generic(raw, header, secret, now=now),
+    ):
+        try:
+            check()
+        except SignatureError as error:
+            assert error.reason

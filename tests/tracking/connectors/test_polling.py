@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from linkstar.tracking.connectors.polling import (
+    DEFAULT_LIMITS,
     Bucket,
     CarrierLimit,
     PollPolicy,
@@ -15,7 +18,7 @@ from linkstar.tracking.connectors.polling import (
     plan_polls,
     poll_interval,
 )
-from linkstar.tracking.core import Status
+from linkstar.tracking.core import TERMINAL_STATUSES, Status
 
 NOW = datetime(2025, 3, 6, 12, 0, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -152,3 +155,40 @@ def test_unknown_carrier_gets_a_conservative_default_limit():
 def test_plan_is_deterministic_whatever_the_input_order():
     targets = [target(f"F{i}", "fedex", polled=None) for i in range(40)]
     assert plan_polls(targets, NOW).batches == plan_polls(targets[::-1], NOW).batches
+
+
+statuses = st.sampled_from(list(Status))
+offsets = st.one_of(st.none(), st.integers(min_value=0, max_value=60 * 24 * 150))
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["usps", "ups", "fedex", "dhl_parcel", "x"]), statuses,
+                  st.integers(0, 60 * 24 * 150), offsets, offsets),
+        max_size=60,
+    ),
+    st.integers(0, 600),
+)  # fmt: skip
+@settings(max_examples=150)
+def test_plan_properties(rows, horizon_s):
+    targets = [
+        PollTarget(
+            f"N{i}",
+            carrier,
+            status,
+            NOW - timedelta(minutes=age),
+            None if idle is None else NOW - timedelta(minutes=idle),
+            None if polled is None else NOW - timedelta(minutes=polled),
+        )
+        for i, (carrier, status, age, idle, polled) in enumerate(rows)
+    ]
+    plan = plan_polls(targets, NOW, horizon=timedelta(seconds=horizon_s))
+    due = {d.target.tracking_number for d in plan.decisions if d.due}
+    sent = [n for b in plan.batches for n in b.numbers]
+    deferred = [t.tracking_number for t in plan.deferred]
+    assert sorted(sent + deferred) == sorted(due)  # every due number exactly once
+    terminal = {t.tracking_number for t in targets if t.status in TERMINAL_STATUSES}
+    assert not terminal & set(sent)
+    for batch in plan.batches:
+        assert len(batch.numbers) <= DEFAULT_LIMITS.get(batch.carrier, CarrierLimit()).batch_size
+        assert NOW <= batch.not_before <= NOW + timedelta(seconds=horizon_s)
