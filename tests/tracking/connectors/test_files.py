@@ -205,3 +205,15 @@ def test_numbers_are_normalised_so_one_parcel_is_one_update():
     assert update.tracking_number == "1ZA1B2C30312345673"
     assert len(update.events) == 2
     assert result.errors == (RowIssue(4, "tracking_number", "is required"),)
+
+
+def test_carrier_names_as_typed_become_codes():
+    result = parse_csv(csv_text(
+        "3318810025,DHL Express,2025-03-04T09:33:00Z,transit,Shipment picked up,,,,HK",
+        "00340434161094042557,dhl-parcel,2025-03-05T11:03:00+01:00,delivered,DELIVERED,,,,DE",
+    ))  # fmt: skip
+    assert [(u.carrier, u.events[0].status) for u in result.updates] == [
+        ("dhl_express", Status.IN_TRANSIT),
+        ("dhl_parcel", Status.DELIVERED),
+    ]
+    assert result.warnings == ()

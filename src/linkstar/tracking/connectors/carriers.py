@@ -9,11 +9,13 @@ the hub detects it from the number.
 
 from __future__ import annotations
 
+import re
 from types import MappingProxyType
 
 from linkstar.tracking.core import best_carrier
 
 UNKNOWN_CARRIER = "unknown"
+_SEPARATORS = re.compile(r"[\s\-]+")
 
 SEVENTEEN_TRACK_CARRIERS = MappingProxyType(
     {
@@ -72,9 +74,14 @@ def aftership_carrier(slug: str | None) -> str | None:
     return AFTERSHIP_SLUGS.get(slug.strip().lower()) if slug else None
 
 
+def carrier_code(named: str) -> str:
+    """A carrier name as typed, as our code: lower case, spaces and dashes as underscores."""
+    return _SEPARATORS.sub("_", named.strip().lower())
+
+
 def carrier_or_detected(number: str, named: str | None) -> str | None:
-    """The carrier the source named (lower case), else a confident detection, else None."""
+    """The carrier the source named (as a code), else a confident detection, else None."""
     if named and named.strip():
-        return named.strip().lower()
+        return carrier_code(named)
     candidate = best_carrier(number)
     return candidate.carrier if candidate is not None else None

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any, Literal
 
-from linkstar.tracking.connectors.carriers import UNKNOWN_CARRIER
+from linkstar.tracking.connectors.carriers import UNKNOWN_CARRIER, carrier_code
 from linkstar.tracking.connectors.errors import TrackingPayloadError
 from linkstar.tracking.core import (
     TrackingEvent,
@@ -134,10 +134,13 @@ class _Builder:
         self._has_table: dict[str, bool] = {}
         self._templates: dict[tuple[str | None, ...], tuple[object, ...]] = {}
         self._numbers: dict[str, str] = {}
+        self._codes: dict[str, str] = {}
 
     def _carrier(self, number: str, given: str | None, line: int) -> str | None:
         if given:
-            carrier = given.lower()
+            carrier = self._codes.get(given)
+            if carrier is None:
+                carrier = self._codes[given] = carrier_code(given)
             known = self._has_table.get(carrier)
             if known is None:
                 known = self._has_table[carrier] = table_for(carrier) is not None
