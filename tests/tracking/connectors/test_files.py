@@ -217,3 +217,20 @@ def test_carrier_names_as_typed_become_codes():
         ("dhl_parcel", Status.DELIVERED),
     ]
     assert result.warnings == ()
+
+
+def test_the_garbage_collector_is_switched_back_on_even_when_the_file_is_refused():
+    import gc
+
+    assert gc.isenabled()
+    with pytest.raises(TrackingPayloadError):
+        parse_csv("")
+    assert gc.isenabled()
+    parse_jsonl("{}")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        parse_csv(csv_text())
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()

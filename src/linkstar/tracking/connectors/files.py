@@ -20,9 +20,11 @@ stored and flagged as unmapped instead of dropped. Events are grouped into one u
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from operator import itemgetter
@@ -99,8 +101,27 @@ def _template(raw: tuple[str | None, ...]) -> TrackingEvent:
     )
 
 
-_SETTERS = tuple(getattr(TrackingEvent, name).__set__ for name in _SLOTS)
+_EXPECTED_SLOTS = (
+    "carrier",
+    "raw_code",
+    "raw_description",
+    "status",
+    "sub_status",
+    "rule_id",
+    "code_source",
+    "location",
+    "city",
+    "state",
+    "postcode",
+    "country",
+)
+if _SLOTS != _EXPECTED_SLOTS:  # pragma: no cover - guards the unrolled copy below
+    raise RuntimeError(f"TrackingEvent fields changed to {_SLOTS}; update files._at")
+(_S0, _S1, _S2, _S3, _S4, _S5, _S6, _S7, _S8, _S9, _S10, _S11) = (
+    getattr(TrackingEvent, name).__set__ for name in _SLOTS
+)
 _SET_TIME = getattr(TrackingEvent, "event_time").__set__  # noqa: B009 - a slot descriptor
+_NEW = object.__new__
 
 
 def _values(template: TrackingEvent) -> tuple[object, ...]:
@@ -113,12 +134,24 @@ def _at(values: tuple[object, ...], moment: datetime) -> TrackingEvent:
 
     Files repeat the same code, text and place endlessly; normalising each combination once
     and copying the already-validated fields (through the slot descriptors, as the frozen
-    dataclass's own __init__ does) is what makes the import fast.
+    dataclass's own __init__ does; unrolled, it is three times faster than a loop) is what
+    makes the import fast.
     """
-    event = object.__new__(TrackingEvent)
-    for set_slot, value in zip(_SETTERS, values, strict=True):
-        set_slot(event, value)
+    (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11) = values
+    event = _NEW(TrackingEvent)
     _SET_TIME(event, moment)
+    _S0(event, v0)
+    _S1(event, v1)
+    _S2(event, v2)
+    _S3(event, v3)
+    _S4(event, v4)
+    _S5(event, v5)
+    _S6(event, v6)
+    _S7(event, v7)
+    _S8(event, v8)
+    _S9(event, v9)
+    _S10(event, v10)
+    _S11(event, v11)
     return event
 
 
@@ -236,6 +269,24 @@ class _Builder:
         return FileImport(updates, tuple(self.errors), tuple(self.warnings), self.rows, count)
 
 
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a file is parsed.
+
+    A parse allocates hundreds of thousands of small acyclic objects that all stay alive
+    (the events), so every automatic collection scans them again for nothing: about a
+    fifth of the import time. Reference counting still frees garbage; the collector is
+    switched back on (if it was on) however the parse ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _text(data: bytes | str) -> str:
     if isinstance(data, str):
         return data
@@ -247,6 +298,11 @@ def _text(data: bytes | str) -> str:
 
 def parse_csv(data: bytes | str) -> FileImport:
     """Parse a CSV file of events (header row required)."""
+    with _cyclic_gc_paused():
+        return _parse_csv(data)
+
+
+def _parse_csv(data: bytes | str) -> FileImport:
     reader = csv.reader(io.StringIO(_text(data), newline=""))
     header = next(reader, None)
     if header is None:
@@ -311,10 +367,11 @@ def _json_rows(text: str, builder: _Builder) -> Iterator[tuple[int, Sequence[str
 
 def parse_jsonl(data: bytes | str) -> FileImport:
     """Parse a JSON-lines file of events (one object per line)."""
-    builder = _Builder()
-    for line, row in _json_rows(_text(data), builder):
-        builder.add(line, row)
-    return builder.result()
+    with _cyclic_gc_paused():
+        builder = _Builder()
+        for line, row in _json_rows(_text(data), builder):
+            builder.add(line, row)
+        return builder.result()
 
 
 def parse_events_file(data: bytes | str, file_format: FileFormat) -> FileImport:
