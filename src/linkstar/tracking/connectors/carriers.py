@@ -2,7 +2,8 @@
 
 17TRACK names carriers by a numeric key (its public carrier list, `apicarrier.all.json`,
 linked from the v2 API documentation); AfterShip by a slug (`GET /couriers/all`). Only the
-carriers LinkStar sellers ship with are translated; any other code is kept recognisable
+carriers LinkStar sellers ship with are translated (the 17TRACK keys cross-checked against
+public client code built on that list); any other code is kept recognisable
 (`17track:<key>`, the AfterShip slug) on the events, and the update's carrier is left None so
 the hub detects it from the number.
 """
@@ -23,8 +24,7 @@ SEVENTEEN_TRACK_CARRIERS = MappingProxyType(
         100001: "dhl_express",
         100002: "ups",
         100003: "fedex",
-        7041: "dhl_parcel",
-        7047: "dhl_ecommerce",
+        7044: "deutsche_post",
         3011: "china_post",
         3013: "china_ems",
         11031: "royal_mail",
