@@ -46,6 +46,7 @@ AFTERSHIP_SLUGS = MappingProxyType(
         "dhl-germany": "dhl_parcel",
         "dhl-global-mail": "dhl_ecommerce",
         "dhl-global-mail-asia": "dhl_ecommerce",
+        "deutsch-post": "deutsche_post",
         "china-post": "china_post",
         "china-ems": "china_ems",
         "royal-mail": "royal_mail",
