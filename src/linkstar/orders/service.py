@@ -288,19 +288,31 @@ def discard_dead_letter(session: Session, actor: Principal, dead_id: str) -> Ord
     return dead
 
 
-def import_orders(
-    session: Session, actor: Principal, store_id: str, text: str, source: str = "api"
+def import_items(
+    session: Session, actor: Principal, store_id: str, items: Sequence[Any], source: str = "api"
 ) -> IngestReport:
-    """Import canonical JSON orders; a payload that does not parse becomes one dead letter."""
+    """Import canonical JSON orders; an item that does not parse becomes a dead letter (with its
+    index in the report) and the others are imported."""
     actor.require(Permission.orders_write)
     store_of(session, actor.organisation_id, store_id)
-    try:
-        items = canonical_parser(text)
-    except InvalidInput as exc:
-        dead = record_dead_letter(
-            session, actor.organisation_id, store_id, source, text, exc.message
-        )
-        report = IngestReport()
-        report.errors.append(IngestError(0, "", exc.message, dead))
-        return report
-    return ingest(session, actor.organisation_id, store_id, items, source, actor=actor.label)
+    parsed: list[Item] = []
+    positions: list[int] = []
+    refused: list[IngestError] = []
+    for index, item in enumerate(items):
+        try:
+            parsed.append((order_from_json(item), item if isinstance(item, dict) else None))
+            positions.append(index)
+        except InvalidInput as exc:
+            text = json.dumps(item, default=str)
+            dead = record_dead_letter(
+                session, actor.organisation_id, store_id, source, text, exc.message
+            )
+            external = item.get("external_id") if isinstance(item, dict) else None
+            refused.append(IngestError(index, str(external or ""), exc.message, dead))
+    report = ingest(session, actor.organisation_id, store_id, parsed, source, actor=actor.label)
+    report.errors = refused + [
+        IngestError(positions[e.index], e.external_id, e.message, e.dead_letter_id)
+        for e in report.errors
+    ]
+    report.errors.sort(key=lambda e: e.index)
+    return report

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from linkstar.kit.clock import utcnow
 from linkstar.kit.errors import Conflict, InvalidInput, LinkStarError
+from linkstar.kit.pagination import Page
 from linkstar.orders.core.canonical import Channel
 from linkstar.orders.core.rules import evaluate, parse_rule
 from linkstar.orders.core.skus import (
@@ -225,6 +226,14 @@ def facts_of(order: Order, lines: list[OrderLine]) -> dict[str, Any]:
 def list_mappings(session: Session, actor: Principal) -> list[SkuMappingRow]:
     actor.require(Permission.orders_read)
     return SkuMappingRepository(session, actor.organisation_id).list()
+
+
+def mappings_page(
+    session: Session, actor: Principal, limit: int, cursor: str | None
+) -> Page[SkuMappingRow]:
+    """A page of mappings, by channel SKU."""
+    actor.require(Permission.orders_read)
+    return SkuMappingRepository(session, actor.organisation_id).page(limit, cursor)
 
 
 def _scope(session: Session, actor: Principal, store_id: str | None, channel: str | None) -> str:
