@@ -25,9 +25,12 @@ def seed_orders(sessions: sessionmaker[Session], org_id: str, store_id: str) -> 
         rule = setup.create_rule(
             s,
             actor,
-            {"name": "Tag big orders", "when": {"field": "total", "op": "gte", "value": 50},
-             "then": [{"type": "tag", "tag": "big"}]},
-        )  # fmt: skip
+            {
+                "name": "Tag big orders",
+                "when": {"field": "total", "op": "gte", "value": 50},
+                "then": [{"type": "tag", "tag": "big"}],
+            },
+        )
         mapping, _ = setup.put_mapping(
             s, actor, channel_sku="AMZ-MUG-RED", master_sku="HP-85123A", store_id=store_id
         )

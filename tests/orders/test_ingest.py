@@ -16,9 +16,11 @@ from linkstar.orders.models import (
     Order,
     OrderDeadLetter,
     OrderEvent,
-    OrderLine as LineRow,
     OrderPayload,
     SkuMappingRow,
+)
+from linkstar.orders.models import (
+    OrderLine as LineRow,
 )
 from tests.orders.conftest import BAD_US, T0, make_order
 
@@ -53,7 +55,7 @@ def test_new_order_is_stored_checked_with_lines_payload_and_timeline(sessions, t
         assert payload.raw == raw and payload.source == "webhook"
         assert payload.outcome == "created" and payload.order_id == order.id
         kinds = [e.kind for e in s.scalars(select(OrderEvent).order_by(OrderEvent.kind))]
-        assert kinds == ["address_checked", "imported"]
+        assert kinds == ["imported"]
 
 
 def test_same_order_from_three_sources_many_times_is_one_order(sessions, tenant, store):

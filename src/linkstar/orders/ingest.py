@@ -266,6 +266,11 @@ class _Batch:
         self.events: list[dict[str, Any]] = []
         self.payloads: list[dict[str, Any]] = []
 
+    def _insert(self, model: Any, rows: list[dict[str, Any]]) -> None:
+        """A Core executemany (no ORM bookkeeping): the bulk of an import's time is here."""
+        if rows:
+            self.session.connection().execute(insert(model.__table__), rows)
+
     def event(self, order_id: str, kind: str, detail: dict[str, Any]) -> None:
         self.events.append(
             {
@@ -321,14 +326,14 @@ class _Batch:
                 setattr(self.report, kind, getattr(self.report, kind) + 1)
                 decided[external_id] = kind
             else:
-                self._update(row, order, digest)
+                self._update(OrderRepository(self.session, self.org_id).get(row.id), order, digest)
                 decided[external_id] = "updated"
         self._create(drafts)
         self._keep_payloads(good, winners, decided, ids)
         if self.payloads:
-            self.session.execute(insert(OrderPayload), self.payloads)
+            self._insert(OrderPayload, self.payloads)
         if self.events:
-            self.session.execute(insert(OrderEvent), self.events)
+            self._insert(OrderEvent, self.events)
         return self.report
 
     # --- new orders ---------------------------------------------------------------------------
@@ -390,10 +395,17 @@ class _Batch:
             self.event(
                 d.id,
                 "imported",
-                {"source": self.source, "version": o.version.isoformat(), "state": state}
+                {
+                    "source": self.source,
+                    "version": o.version.isoformat(),
+                    "state": state,
+                    "address": d.target.verdict,
+                }
                 | ({"unmapped_skus": d.unmapped} if d.unmapped else {}),
             )
             for kind, note in d.target.events:
+                if kind == "address_checked" and not holds:
+                    continue  # a clean verdict is in the imported event; no row of its own
                 self.event(d.id, kind, note)
             for app in outcome.applications:
                 self.event(
@@ -411,8 +423,8 @@ class _Batch:
             self.report.created += 1
             self.report.held += bool(holds)
             self.report.order_ids.append(d.id)
-        self.session.execute(insert(Order), orders)
-        self.session.execute(insert(OrderLine), lines)
+        self._insert(Order, orders)
+        self._insert(OrderLine, lines)
         for order_id, hours in merges:
             self._merge(order_id, hours)
 
@@ -527,7 +539,7 @@ class _Batch:
         stored = OrderLineRepository(self.session, self.org_id).of(row.id)
         if [_line_key(x) for x in stored] != [_line_key(x) for x in exploded]:
             self.session.execute(delete(OrderLine).where(OrderLine.order_id == row.id))
-            self.session.execute(insert(OrderLine), self._line_rows(row.id, exploded))
+            self._insert(OrderLine, self._line_rows(row.id, exploded))
             changed.append("lines")
         self.event(
             row.id,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, func, or_, select
 
 from linkstar.db.repository import Repository
+from linkstar.kit.clock import as_utc
 from linkstar.orders.models import (
     Order,
     OrderDeadLetter,
@@ -27,17 +28,28 @@ def chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]
         yield items[start : start + size]
 
 
+class StoredKey(NamedTuple):
+    id: str
+    version: datetime
+    content_hash: str
+
+
 class OrderRepository(Repository[Order]):
     model = Order
     order_column = "placed_at"
 
-    def existing(self, store_id: str, external_ids: Sequence[str]) -> dict[str, Order]:
-        """The stored orders of one store among these external ids, by external id."""
-        found: dict[str, Order] = {}
+    def existing(self, store_id: str, external_ids: Sequence[str]) -> dict[str, StoredKey]:
+        """(id, version, content hash) of one store's orders among these external ids."""
+        found: dict[str, StoredKey] = {}
+        columns = (Order.external_id, Order.id, Order.version, Order.content_hash)
         for part in chunks(list(external_ids)):
-            stmt = self.select().where(Order.store_id == store_id, Order.external_id.in_(part))
-            for row in self.session.scalars(stmt):
-                found[row.external_id] = row
+            stmt = select(*columns).where(
+                Order.organisation_id == self.organisation_id,
+                Order.store_id == store_id,
+                Order.external_id.in_(part),
+            )
+            for external_id, id_, version, digest in self.session.execute(stmt):
+                found[external_id] = StoredKey(id_, as_utc(version), digest)
         return found
 
     def filtered(

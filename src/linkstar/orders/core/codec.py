@@ -37,10 +37,23 @@ _ADDRESS = (
 _BUYER = ("name", "email", "phone", "external_id")
 _MONEY = ("subtotal", "shipping", "tax", "discount", "total")
 _TOP = {
-    "channel", "external_id", "version", "placed_at", "status", "currency", "lines",
-    "external_number", "buyer", "ship_to", *_MONEY, "ship_by", "deliver_by",
-    "ship_service_level", "tax_terms", "tags",
-}  # fmt: skip
+    "channel",
+    "external_id",
+    "version",
+    "placed_at",
+    "status",
+    "currency",
+    "lines",
+    "external_number",
+    "buyer",
+    "ship_to",
+    *_MONEY,
+    "ship_by",
+    "deliver_by",
+    "ship_service_level",
+    "tax_terms",
+    "tags",
+}
 
 
 class PayloadInvalid(InvalidInput):

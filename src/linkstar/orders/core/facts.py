@@ -5,30 +5,76 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from linkstar.orders.core.canonical import ChannelOrder
+from linkstar.orders.core.canonical import ChannelOrder, PostalAddress
 from linkstar.orders.core.skus import ExplodedLine
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral() else str(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
+def _d(value: Decimal) -> str:
+    return str(value.normalize()) if value == value.to_integral() else str(value)
+
+
+def _t(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 def fingerprint(order: ChannelOrder) -> str:
-    """SHA-256 of the order's canonical content: equal for copies that say the same thing."""
-    text = json.dumps(_plain(asdict(order)), sort_keys=True, separators=(",", ":"), default=str)
+    """SHA-256 of the order's canonical content: equal for copies that say the same thing.
+
+    Built field by field (not with dataclasses.asdict) because it runs for every imported copy.
+    """
+    ship = order.ship_to
+    b = order.buyer
+    content = [
+        order.channel.value,
+        order.external_id,
+        order.external_number,
+        _t(order.version),
+        _t(order.placed_at),
+        order.status.value,
+        order.currency,
+        [b.name, b.email, b.phone, b.external_id],
+        None
+        if ship is None
+        else [
+            ship.name,
+            ship.company,
+            ship.line1,
+            ship.line2,
+            ship.city,
+            ship.state,
+            ship.postcode,
+            ship.country,
+            ship.phone,
+            ship.email,
+        ],
+        [
+            [
+                x.external_line_id,
+                x.channel_sku,
+                x.quantity,
+                _d(x.unit_price),
+                x.title,
+                _d(x.tax),
+                _d(x.discount),
+            ]
+            for x in order.lines
+        ],
+        _d(order.subtotal),
+        _d(order.shipping),
+        _d(order.tax),
+        _d(order.discount),
+        _d(order.total),
+        _t(order.ship_by),
+        _t(order.deliver_by),
+        order.ship_service_level,
+        order.tax_terms.value if order.tax_terms else None,
+        list(order.tags),
+    ]
+    text = json.dumps(content, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -78,7 +124,7 @@ def order_facts(
         "line_count": len(order.lines),
         "item_count": sum(line.quantity for line in order.lines),
         "buyer": {"name": order.buyer.name, "email": order.buyer.email, "phone": order.buyer.phone},
-        "ship_to": {} if ship is None else asdict(ship),
+        "ship_to": {} if ship is None else _address(ship),
         "address": {"verdict": address_verdict, "flags": list(address_flags)},
         "lines": [
             {
@@ -90,4 +136,19 @@ def order_facts(
             }
             for line in lines
         ],
+    }
+
+
+def _address(ship: PostalAddress) -> dict[str, Any]:
+    return {
+        "name": ship.name,
+        "company": ship.company,
+        "line1": ship.line1,
+        "line2": ship.line2,
+        "city": ship.city,
+        "state": ship.state,
+        "postcode": ship.postcode,
+        "country": ship.country,
+        "phone": ship.phone,
+        "email": ship.email,
     }
