@@ -26,6 +26,7 @@ from linkstar.kit.clock import utcnow
 from linkstar.kit.errors import InvalidInput, NotFound
 from linkstar.kit.ids import new_id
 from linkstar.orders.core.canonical import ChannelOrder, ChannelStatus, PostalAddress
+from linkstar.orders.core.codec import order_to_json
 from linkstar.orders.core.facts import fingerprint, order_facts, payload_hash
 from linkstar.orders.core.rules import Outcome, Rule, evaluate
 from linkstar.orders.core.skus import ExplodedLine, InputLine, SkuMap, explode
@@ -264,6 +265,7 @@ class _Batch:
         self.now = utcnow()
         self.report = IngestReport()
         self.events: list[dict[str, Any]] = []
+        self.known: set[str] = set()
         self.payloads: list[dict[str, Any]] = []
 
     def _insert(self, model: Any, rows: list[dict[str, Any]]) -> None:
@@ -285,8 +287,18 @@ class _Batch:
         )
 
     def run(self, items: Sequence[Item], offset: int) -> IngestReport:
-        good: list[tuple[ChannelOrder, Mapping[str, Any] | None, str]] = []
+        # A raw payload this store already holds was fully processed when it first came:
+        # a redelivery (webhook retry, overlapping poll, the same file again) changes nothing.
+        shas = [payload_hash(raw) if raw is not None else None for _, raw in items]
+        self.known = OrderPayloadRepository(self.session, self.org_id).known_hashes(
+            self.store.id, [h for h in shas if h is not None]
+        )
+        good: list[tuple[ChannelOrder, Mapping[str, Any] | None, str, str]] = []
         for index, (order, raw) in enumerate(items):
+            sha = shas[index]
+            if sha is not None and sha in self.known:
+                self.report.unchanged += 1
+                continue
             try:
                 validate(order)
             except InvalidInput as exc:
@@ -302,10 +314,11 @@ class _Batch:
                     IngestError(offset + index, order.external_id, exc.message, dead)
                 )
                 continue
-            good.append((order, raw, fingerprint(order)))
+            digest = fingerprint(order)
+            good.append((order, raw, digest, sha or digest))
         # The winner per external id inside the batch; the others are payloads only.
         winners: dict[str, tuple[ChannelOrder, str]] = {}
-        for order, _raw, digest in good:
+        for order, _raw, digest, _sha in good:
             held = winners.get(order.external_id)
             if held is None or (order.version, digest) > (held[0].version, held[1]):
                 winners[order.external_id] = (order, digest)
@@ -555,19 +568,16 @@ class _Batch:
 
     def _keep_payloads(
         self,
-        good: Sequence[tuple[ChannelOrder, Mapping[str, Any] | None, str]],
+        good: Sequence[tuple[ChannelOrder, Mapping[str, Any] | None, str, str]],
         winners: Mapping[str, tuple[ChannelOrder, str]],
         decided: Mapping[str, str],
         ids: Mapping[str, str],
     ) -> None:
-        hashed = [
-            (order, raw, digest, payload_hash(raw) if raw is not None else digest)
-            for order, raw, digest in good
-        ]
-        known = OrderPayloadRepository(self.session, self.org_id).known_hashes(
-            self.store.id, [h for *_, h in hashed]
+        canonical = [sha for _, raw, _, sha in good if raw is None]
+        known = self.known | OrderPayloadRepository(self.session, self.org_id).known_hashes(
+            self.store.id, canonical
         )
-        for order, raw, digest, sha in hashed:
+        for order, raw, digest, sha in good:
             if sha in known:
                 continue
             known.add(sha)
@@ -587,7 +597,7 @@ class _Batch:
                     "received_at": self.now,
                     "sha256": sha,
                     "outcome": outcome,
-                    "raw": dict(raw) if raw is not None else {"canonical": True},
+                    "raw": dict(raw) if raw is not None else order_to_json(order),
                 }
             )
 
