@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from linkstar.db.uow import unit_of_work
 from linkstar.orders import service
-from linkstar.orders.ingest import ingest
 from linkstar.orders.core.canonical import Buyer
+from linkstar.orders.ingest import ingest
 from linkstar.orders.models import Order, OrderRuleRow
 from linkstar.workspace.core import Role, system_principal
 from tests.orders.conftest import BAD_US, make_order
