@@ -219,18 +219,24 @@ def load_orders(
     zips = chart_zips(data_dir, rng)
     anchor = (now or datetime.now(UTC)).replace(minute=0, second=0, microsecond=0)
     weights = [i.lines for i in items]
-    held = created = 0
+    first: dict[str, list[tuple[ChannelOrder, dict[str, Any]]]] = {name: [] for name in stores}
+    later: dict[str, list[tuple[ChannelOrder, dict[str, Any]]]] = {name: [] for name in stores}
     for n in range(ORDERS):
         name = rng.choice(list(stores))
-        store = stores[name]
         order, raw = _order(n, name, rng, items, weights, zips, anchor)
-        copies: list[tuple[ChannelOrder, dict[str, Any]]] = [(order, raw)]
+        first[name].append((order, raw))
         if rng.random() < 0.07 and order.status is ChannelStatus.OPEN:
             cancelled = _replace_status(order, ChannelStatus.CANCELLED, timedelta(hours=3))
-            copies.append((cancelled, {**raw, "status_note": "cancelled by buyer"}))
-        report = ingest(session, actor.organisation_id, store.id, copies, "poll", actor="demo")
-        created += report.created
-        held += report.held
+            later[name].append((cancelled, {**raw, "status_note": "cancelled by buyer"}))
+    held = created = 0
+    # One import per store, then the cancellations as later copies (updates on the timeline).
+    for batch in (first, later):
+        for name, copies in batch.items():
+            report = ingest(
+                session, actor.organisation_id, stores[name].id, copies, "poll", actor="demo"
+            )
+            created += report.created
+            held += report.held
     return OrdersDemo(created, held)
 
 

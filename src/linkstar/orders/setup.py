@@ -291,14 +291,18 @@ def put_mapping(
     if created:
         mappings.add(row)
     session.flush()
-    audit.record(
-        session,
-        actor,
-        "sku_mapping.create" if created else "sku_mapping.update",
-        row,
-        before=before,
-        after=audit.snapshot(row),
-    )
+    after = audit.snapshot(row)
+    if before is not None:
+        before.pop("updated_at", None)
+    if created or before != {k: v for k, v in after.items() if k != "updated_at"}:
+        audit.record(
+            session,
+            actor,
+            "sku_mapping.create" if created else "sku_mapping.update",
+            row,
+            before=before,
+            after=after,
+        )
     return row, created
 
 
