@@ -17,6 +17,7 @@ import pytest
 from linkstar.db.outbox import JobStatus
 from linkstar.workspace.core import Role
 from tests.api.conftest import Api, Caller, contains_any, envelope
+from tests.orders.seed import seed_orders
 
 # A valid body for every operation that takes one, so that a 404 is about tenancy, never about
 # validation. Keys are (METHOD, OpenAPI path).
@@ -48,6 +49,28 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("PATCH", "/api/v1/users/{user_id}"): {"role": "viewer", "is_active": False},
     ("POST", "/api/v1/api-keys"): {"name": "A's key", "scopes": ["orders:read"]},
+    ("POST", "/api/v1/orders/{order_id}/hold"): {"reason": "fraud_check", "detail": "A's hold"},
+    ("POST", "/api/v1/orders/{order_id}/release"): {"reason": "address"},
+    ("POST", "/api/v1/orders/{order_id}/cancel"): {"note": "by A"},
+    ("POST", "/api/v1/orders/{order_id}/transition"): {"state": "allocated"},
+    ("POST", "/api/v1/sku-mappings"): {
+        "channel": "amazon",
+        "channel_sku": "AMZ-MUG-RED",  # the same SKU as B's mapping
+        "master_sku": "HP-22423",
+    },
+    ("POST", "/api/v1/sku-mappings/import"): {
+        "csv": "channel,channel_sku,master_sku,components\namazon,AMZ-KIT,,HP-1*2|HP-2\n"
+    },
+    ("POST", "/api/v1/order-rules"): {
+        "name": "Hold big orders",
+        "when": {"field": "total", "op": "gt", "value": 40},
+        "then": [{"type": "hold", "reason": "big_order"}],
+    },
+    ("POST", "/api/v1/order-rules/dry-run"): {
+        "name": "Everything",
+        "then": [{"type": "tag", "tag": "seen"}],
+    },
+    ("PATCH", "/api/v1/order-rules/{rule_id}"): {"name": "Stolen", "enabled": False},
     ("POST", "/api/v1/quotes"): {
         "origin_country": "US",
         "origin_postcode": "91761",
@@ -80,6 +103,15 @@ SCOPED = {
     ("GET", "/api/v1/rate-cards"): "list",
     ("POST", "/api/v1/rate-cards/import"): "upload",
     ("POST", "/api/v1/quotes"): "quote",
+    ("GET", "/api/v1/orders"): "list",
+    ("POST", "/api/v1/orders/import"): "import",
+    ("GET", "/api/v1/orders/dead-letters"): "list",
+    ("GET", "/api/v1/sku-mappings"): "list",
+    ("POST", "/api/v1/sku-mappings"): "create",
+    ("POST", "/api/v1/sku-mappings/import"): "action",
+    ("GET", "/api/v1/order-rules"): "list",
+    ("POST", "/api/v1/order-rules"): "create",
+    ("POST", "/api/v1/order-rules/dry-run"): "action",
 }
 # Probes outside the API: no credentials, no tenant data.
 PUBLIC = {("GET", "/healthz"), ("GET", "/readyz")}
@@ -87,6 +119,8 @@ PUBLIC = {("GET", "/healthz"), ("GET", "/readyz")}
 LIST_QUERIES: dict[str, list[dict[str, str]]] = {
     "/api/v1/audit-log": [{}, {"entity_type": "stores"}, {"entity_type": "users"}],
     "/api/v1/jobs": [{}, {"status": "dead"}],
+    "/api/v1/orders": [{}, {"q": "ORD"}, {"held": "false"}, {"state": "checked"}],
+    "/api/v1/orders/dead-letters": [{}, {"state": "open"}],
 }
 
 PARAM = re.compile(r"{(\w+)}")
@@ -105,6 +139,7 @@ class Seeded:
             "job_id": api.job(tenant, JobStatus.dead),
             "rate_card_id": api.rate_card(tenant),
         }
+        self.ids |= seed_orders(api.sessions, tenant.org.id, self.ids["store_id"])
         self.owner_id = tenant.owner.id
 
     def all_ids(self, api: Api) -> list[str]:
@@ -223,6 +258,20 @@ def test_no_route_reaches_another_organisation(api, client, two_tenants, auth):
             quoted = {q["rate_card_id"] for q in r.json()["eligible"] + r.json()["ineligible"]}
             a_cards = api.snapshot(seeded_a.tenant.org.id)["rate_card_versions"]
             assert quoted and quoted <= {row["id"] for row in a_cards}, path
+        elif kind == "import":
+            body = {"store_id": seeded_a.ids["store_id"], "orders": [order_json("A-NEW-1")]}
+            r = caller.post(url, json=body)
+            assert r.status_code == 201, (path, r.text)
+            assert r.json()["created"] == 1 and not contains_any(r.json(), b_ids)
+            a_orders = api.snapshot(seeded_a.tenant.org.id)["orders"]
+            assert r.json()["order_ids"][0] in {row["id"] for row in a_orders}
+            # B's store id is refused like a store that does not exist.
+            foreign = caller.post(url, json={**body, "store_id": seeded_b.ids["store_id"]})
+            assert foreign.status_code == 404, foreign.text
+        elif kind == "action":
+            r = caller.post(url, json=BODIES[(method, path)])
+            assert r.status_code == 200, (path, r.text)
+            assert not contains_any(r.json(), b_ids), path
         elif kind == "create":
             body = BODIES[(method, path)]
             if path.endswith("/users") and auth == "session":
@@ -240,6 +289,13 @@ def test_no_route_reaches_another_organisation(api, client, two_tenants, auth):
     # A's PATCH /organisation changed A only.
     assert api.snapshot(seeded_a.tenant.org.id)["organisations"][0]["name"] == "Renamed by A"
     assert b_before["organisations"][0]["name"] == "B Retail"
+
+
+def order_json(external_id: str) -> dict[str, Any]:
+    from linkstar.orders.core.codec import order_to_json
+    from tests.orders.conftest import make_order
+
+    return order_to_json(make_order(external_id))
 
 
 def _takes_body(op: dict[str, Any]) -> bool:

@@ -30,6 +30,10 @@ class Case:
             user_id=ids.user_id,
             key_id=ids.key_id,
             job_id=ids.job_id,
+            order_id=ids.order_id,
+            dead_letter_id=ids.dead_letter_id,
+            rule_id=ids.rule_id,
+            mapping_id=ids.mapping_id,
         )
 
     @property
@@ -67,6 +71,8 @@ ORG_FORM = {
     "base_currency": "USD",
     "audit_retention_days": "100",
 }
+
+RULE_JSON = '{"name": "Injected rule", "then": [{"type": "tag", "tag": "injected"}]}'
 
 _ALL = [
     Case("GET", "/login", None, ok_status=303),
@@ -119,6 +125,28 @@ _ALL = [
     Case("GET", "/settings/audit", P.audit_read),
     Case("GET", "/settings/jobs", P.jobs_read),
     Case("POST", "/settings/jobs/{job_id}/retry", P.jobs_manage, ok_status=303),
+    Case("GET", "/orders", P.orders_read),
+    Case("GET", "/orders/holds", P.orders_read),
+    Case("GET", "/orders/dead-letters", P.orders_read),
+    Case("POST", "/orders/dead-letters/{dead_letter_id}/retry", P.orders_write, ok_status=303),
+    Case("POST", "/orders/dead-letters/{dead_letter_id}/discard", P.orders_write, ok_status=303),
+    Case("GET", "/orders/sku-mappings", P.orders_read),
+    Case(
+        "POST",
+        "/orders/sku-mappings",
+        P.orders_write,
+        {"scope": "channel:amazon", "channel_sku": "INJ-1", "master_sku": "HP-1", "components": ""},
+        303,
+    ),
+    Case("POST", "/orders/sku-mappings/{mapping_id}/delete", P.orders_write, ok_status=303),
+    Case("GET", "/orders/rules", P.orders_read),
+    Case("POST", "/orders/rules", P.orders_write, {"rule": RULE_JSON}, 303),
+    Case("POST", "/orders/rules/dry-run", P.orders_read, {"rule": RULE_JSON}),
+    Case("POST", "/orders/rules/{rule_id}/delete", P.orders_write, ok_status=303),
+    Case("GET", "/orders/{order_id}", P.orders_read),
+    Case("POST", "/orders/{order_id}/hold", P.orders_write, {"reason": "fraud_check"}, 303),
+    Case("POST", "/orders/{order_id}/release", P.orders_write, {"note": "ok"}, 303),
+    Case("POST", "/orders/{order_id}/cancel", P.orders_write, {"note": "x"}, 303),
 ]
 
 CASES: dict[tuple[str, str], Case] = {(c.method, c.template): c for c in _ALL}

@@ -172,6 +172,10 @@ class Seeded:
     user_id: str
     key_id: str
     job_id: str
+    order_id: str = ""
+    dead_letter_id: str = ""
+    rule_id: str = ""
+    mapping_id: str = ""
 
 
 def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str) -> Seeded:
@@ -227,7 +231,10 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
         )
         s.add(job)
         s.flush()
-        return Seeded(store.id, warehouse.id, user.id, key.id, job.id)
+        ids = (store.id, warehouse.id, user.id, key.id, job.id)
+    from tests.orders.seed import seed_orders
+
+    return Seeded(*ids, **seed_orders(sessions, tenant.org.id, ids[0]))
 
 
 @pytest.fixture

@@ -66,8 +66,8 @@ def test_sign_in_overview_warehouse_api_key_and_sign_out(page, live_server, tena
     assert page.evaluate("typeof window.htmx") == "object"  # the vendored file loaded
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
-    disabled = page.locator(".nav-disabled", has_text="Orders")
-    expect(disabled).to_have_attribute("title", "Orders arrives with its module")
+    disabled = page.locator(".nav-disabled", has_text="Inventory")
+    expect(disabled).to_have_attribute("title", "Inventory arrives with its module")
 
     # Settings → Warehouses → Add warehouse, through the form.
     page.click("nav[aria-label=Modules] >> text=Settings")
@@ -132,3 +132,31 @@ def test_narrow_window_and_retry_button(page, live_server, tenant, seeded):
     expect(dead).to_have_text("0")  # the counts refreshed after the swap (HX-Trigger)
     page.screenshot(path=str(ARTIFACTS / "failed-jobs-narrow.png"), full_page=True)
     assert page.problems == []
+
+
+def test_orders_hold_release_and_rule_dry_run(page, live_server, tenant, seeded):
+    from playwright.sync_api import expect
+
+    page.goto(f"{live_server}/login")
+    page.fill("#f-email", tenant.owner.email)
+    page.fill("#f-password", OWNER_PASSWORD)
+    page.click("button[type=submit]")
+    page.click("nav[aria-label=Modules] >> text=Orders")
+    expect(page).to_have_url(f"{live_server}/orders")
+    page.fill("input[name=q]", "ORD-")
+    page.click("button:has-text('Filter')")
+    page.click(f"#order-{seeded.order_id} a.strong")
+    expect(page.locator("ol.timeline")).to_contain_text("rule_applied")
+    page.fill("input[name=reason]", "fraud_check")
+    page.click("button:has-text('Hold')")
+    expect(page.locator(".notice-success")).to_contain_text("Order held (fraud_check).")
+    page.click("nav[aria-label='Order sections'] >> text=Holds")
+    row = page.locator(f"#order-{seeded.order_id}")
+    expect(row).to_contain_text("fraud_check")
+    row.locator("input[name=note]").fill("buyer verified by phone")
+    row.locator("button:has-text('Release')").click()
+    expect(page.locator(".empty-state")).to_contain_text("Nothing on hold.")
+    page.click("nav[aria-label='Order sections'] >> text=Rules")
+    page.click("button:has-text('Dry run on the last 30 days')")
+    expect(page.locator("h3")).to_contain_text("fires on")
+    assert page.problems == []  # no CSP violations, no script errors

@@ -28,7 +28,7 @@ class NavItem:
 # The console's modules, in the order of the seller's flow (DESIGN.md section 1).
 MODULES: tuple[NavItem, ...] = (
     NavItem("overview", "Overview", "/", P.workspace_read, "home"),
-    NavItem("orders", "Orders", None, P.orders_read, "cart"),
+    NavItem("orders", "Orders", "/orders", P.orders_read, "cart"),
     NavItem("inventory", "Inventory", None, P.inventory_read, "box"),
     NavItem("routing", "Routing", None, P.routing_read, "route"),
     NavItem("shipments", "Shipments", None, P.shipments_read, "truck"),

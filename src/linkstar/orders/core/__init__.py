@@ -1,1 +1,2 @@
-"""Pure order core: the canonical order every channel connector produces (no database, no HTTP)."""
+"""Pure order core: the canonical order every channel connector produces, the state machine,
+rules as data and SKU mapping (no database, no HTTP)."""

@@ -1,0 +1,495 @@
+"""Idempotent ingestion of canonical orders from webhooks, polls, files and the API.
+
+The same order (store, external_id) arriving any number of times, from any source, in any
+order, yields one order: the copy with the highest `version` wins (ties broken by content
+hash, so the outcome never depends on arrival order); older copies are kept as payloads only.
+Work is batched: existing orders are loaded per batch, rows are written with multi-row
+inserts/updates, and nothing is committed here (see `ingest_committing` for one transaction
+per batch).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, insert, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from linkstar.addresses.core import DEFAULT_POLICY, Policy
+from linkstar.db.uow import unit_of_work
+from linkstar.kit.clock import utcnow
+from linkstar.kit.errors import InvalidInput
+from linkstar.kit.ids import new_id
+from linkstar.orders.core.canonical import ChannelOrder, ChannelStatus
+from linkstar.orders.core.codec import order_to_json
+from linkstar.orders.core.facts import fingerprint, order_facts, payload_hash
+from linkstar.orders.core.rules import Outcome, Rule, evaluate
+from linkstar.orders.core.skus import ExplodedLine, SkuMap, explode
+from linkstar.orders.core.states import (
+    TERMINAL,
+    OrderState,
+    add_hold,
+    holds_from_json,
+    holds_to_json,
+    release,
+)
+from linkstar.orders.intake import (
+    BATCH,
+    OPEN_STATES,
+    PENDING_HOLD,
+    IngestError,
+    IngestReport,
+    Item,
+    check_source,
+    initial_state,
+    inputs_of,
+    line_key,
+    order_columns,
+    raw_text,
+    record_dead_letter,
+    store_of,
+    validate,
+)
+from linkstar.orders.models import Order, OrderEvent, OrderLine, OrderPayload
+from linkstar.orders.pipeline import AddressTarget, check_addresses
+from linkstar.orders.repository import (
+    OrderLineRepository,
+    OrderPayloadRepository,
+    OrderRepository,
+)
+from linkstar.orders.rulesets import load_rules, load_sku_map
+from linkstar.workspace.models import Store
+
+__all__ = [
+    "IngestError",
+    "IngestReport",
+    "Item",
+    "check_source",
+    "ingest",
+    "ingest_committing",
+    "record_dead_letter",
+    "store_of",
+]
+
+
+def ingest(
+    session: Session,
+    org_id: str,
+    store_id: str,
+    items: Sequence[Item],
+    source: str,
+    *,
+    actor: str = "system",
+    policy: Policy = DEFAULT_POLICY,
+    batch_size: int = BATCH,
+) -> IngestReport:
+    """Create or update orders from canonical copies; see the module docstring."""
+    check_source(source)
+    store = store_of(session, org_id, store_id)
+    rules = load_rules(session, org_id)
+    skus = load_sku_map(session, org_id)
+    report = IngestReport()
+    for start in range(0, len(items), batch_size):
+        batch = _Batch(session, org_id, store, source, actor, policy, rules, skus)
+        report.add(batch.run(items[start : start + batch_size], start))
+        session.flush()
+    return report
+
+
+def ingest_committing(
+    sessions: sessionmaker[Session],
+    org_id: str,
+    store_id: str,
+    items: Sequence[Item],
+    source: str,
+    *,
+    actor: str = "system",
+    batch_size: int = BATCH,
+) -> IngestReport:
+    """`ingest` with one transaction per batch: for large imports (files, backfills)."""
+    report = IngestReport()
+    for start in range(0, len(items), batch_size):
+        with unit_of_work(sessions) as session:
+            part = ingest(
+                session, org_id, store_id, items[start : start + batch_size], source, actor=actor
+            )
+        for error in part.errors:
+            report.errors.append(
+                IngestError(
+                    error.index + start, error.external_id, error.message, error.dead_letter_id
+                )
+            )
+        part.errors = []
+        report.add(part)
+    return report
+
+
+@dataclass
+class _Draft:
+    """A new order being built from its winning copy."""
+
+    id: str
+    order: ChannelOrder
+    digest: str
+    lines: list[ExplodedLine]
+    unmapped: list[str]
+    target: AddressTarget
+    outcome: Outcome | None = None
+
+
+class _Batch:
+    def __init__(
+        self,
+        session: Session,
+        org_id: str,
+        store: Store,
+        source: str,
+        actor: str,
+        policy: Policy,
+        rules: Sequence[Rule],
+        skus: SkuMap,
+    ) -> None:
+        self.session, self.org_id, self.store = session, org_id, store
+        self.source, self.actor, self.policy = source, actor, policy
+        self.rules, self.skus = rules, skus
+        self.now = utcnow()
+        self.report = IngestReport()
+        self.events: list[dict[str, Any]] = []
+        self.known: set[str] = set()
+        self.payloads: list[dict[str, Any]] = []
+
+    def _insert(self, model: Any, rows: list[dict[str, Any]]) -> None:
+        """A Core executemany (no ORM bookkeeping): the bulk of an import's time is here."""
+        if rows:
+            self.session.connection().execute(insert(model.__table__), rows)
+
+    def event(self, order_id: str, kind: str, detail: dict[str, Any]) -> None:
+        self.events.append(
+            {
+                "id": new_id(),
+                "organisation_id": self.org_id,
+                "order_id": order_id,
+                "at": self.now,
+                "kind": kind,
+                "actor": self.actor,
+                "detail": detail,
+            }
+        )
+
+    def run(self, items: Sequence[Item], offset: int) -> IngestReport:
+        # A raw payload this store already holds was fully processed when it first came:
+        # a redelivery (webhook retry, overlapping poll, the same file again) changes nothing.
+        shas = [payload_hash(raw) if raw is not None else None for _, raw in items]
+        self.known = OrderPayloadRepository(self.session, self.org_id).known_hashes(
+            self.store.id, [h for h in shas if h is not None]
+        )
+        good: list[tuple[ChannelOrder, Mapping[str, Any] | None, str, str]] = []
+        for index, (order, raw) in enumerate(items):
+            sha = shas[index]
+            if sha is not None and sha in self.known:
+                self.report.unchanged += 1
+                continue
+            try:
+                validate(order)
+            except InvalidInput as exc:
+                dead = record_dead_letter(
+                    self.session,
+                    self.org_id,
+                    self.store.id,
+                    self.source,
+                    raw_text(order, raw),
+                    exc.message,
+                )
+                self.report.errors.append(
+                    IngestError(offset + index, order.external_id, exc.message, dead)
+                )
+                continue
+            digest = fingerprint(order)
+            good.append((order, raw, digest, sha or digest))
+        # The winner per external id inside the batch; the others are payloads only.
+        winners: dict[str, tuple[ChannelOrder, str]] = {}
+        for order, _raw, digest, _sha in good:
+            held = winners.get(order.external_id)
+            if held is None or (order.version, digest) > (held[0].version, held[1]):
+                winners[order.external_id] = (order, digest)
+        existing = OrderRepository(self.session, self.org_id).existing(self.store.id, list(winners))
+        ids: dict[str, str] = {}
+        decided: dict[str, str] = {}  # external id → what happened to the winning copy
+        drafts: list[_Draft] = []
+        for external_id, (order, digest) in winners.items():
+            row = existing.get(external_id)
+            if row is None:
+                drafts.append(self._draft(order, digest))
+                ids[external_id] = drafts[-1].id
+                decided[external_id] = "created"
+                continue
+            ids[external_id] = row.id
+            if (order.version, digest) <= (row.version, row.content_hash):
+                kind = "unchanged" if digest == row.content_hash else "stale"
+                setattr(self.report, kind, getattr(self.report, kind) + 1)
+                decided[external_id] = kind
+            else:
+                self._update(OrderRepository(self.session, self.org_id).get(row.id), order, digest)
+                decided[external_id] = "updated"
+        self._create(drafts)
+        self._keep_payloads(good, winners, decided, ids)
+        if self.payloads:
+            self._insert(OrderPayload, self.payloads)
+        if self.events:
+            self._insert(OrderEvent, self.events)
+        return self.report
+
+    # --- new orders ---------------------------------------------------------------------------
+
+    def _draft(self, order: ChannelOrder, digest: str) -> _Draft:
+        lines, unmapped = explode(inputs_of(order), self.store.id, order.channel.value, self.skus)
+        return _Draft(new_id(), order, digest, lines, unmapped, AddressTarget(order.ship_to))
+
+    def _create(self, drafts: list[_Draft]) -> None:
+        if not drafts:
+            return
+        check_addresses([d.target for d in drafts], self.now, self.policy)
+        orders: list[dict[str, Any]] = []
+        lines: list[dict[str, Any]] = []
+        merges: list[tuple[str, int]] = []
+        for d in drafts:
+            o = d.order
+            facts = order_facts(
+                o,
+                d.lines,
+                store_id=self.store.id,
+                store_name=self.store.name,
+                address_verdict=d.target.verdict,
+                address_flags=d.target.flags,
+            )
+            outcome = evaluate(self.rules, facts) if self.rules else Outcome()
+            holds = d.target.holds
+            for reason, detail in outcome.holds:
+                holds, added = add_hold(holds, reason, detail or "held by a rule", self.now)
+                if added:
+                    d.target.events.append(("held", {"reason": reason, "detail": detail}))
+            if o.status is ChannelStatus.PENDING:
+                holds, _ = add_hold(holds, PENDING_HOLD, "not yet payable on the channel", self.now)
+                d.target.events.append(("held", {"reason": PENDING_HOLD}))
+            state = initial_state(o.status, d.target.verdict, holds)
+            tags = list(o.tags) + [t for t in outcome.tags if t not in o.tags]
+            row = order_columns(o)
+            row.update(
+                id=d.id,
+                organisation_id=self.org_id,
+                store_id=self.store.id,
+                state=state,
+                content_hash=d.digest,
+                address_verdict=d.target.verdict,
+                address_flags=d.target.flags,
+                priority=outcome.priority or "normal",
+                tags=tags,
+                holds=holds_to_json(holds),
+                is_held=bool(holds),
+                warehouse_code=outcome.warehouse,
+                excluded_warehouses=outcome.excluded_warehouses,
+                split_plan=outcome.split,
+                merge_group=None,
+                created_at=self.now,
+                updated_at=self.now,
+            )
+            orders.append(row)
+            lines.extend(self._line_rows(d.id, d.lines))
+            self.event(
+                d.id,
+                "imported",
+                {
+                    "source": self.source,
+                    "version": o.version.isoformat(),
+                    "state": state,
+                    "address": d.target.verdict,
+                }
+                | ({"unmapped_skus": d.unmapped} if d.unmapped else {}),
+            )
+            for kind, note in d.target.events:
+                if kind == "address_checked" and not holds:
+                    continue  # a clean verdict is in the imported event; no row of its own
+                self.event(d.id, kind, note)
+            for app in outcome.applications:
+                self.event(
+                    d.id,
+                    "rule_applied",
+                    {
+                        "rule_id": app.rule_id,
+                        "rule": app.rule_name,
+                        "position": app.position,
+                        "actions": list(app.actions),
+                    },
+                )
+            if outcome.merge_window_hours:
+                merges.append((d.id, outcome.merge_window_hours))
+            self.report.created += 1
+            self.report.held += bool(holds)
+            self.report.order_ids.append(d.id)
+        self._insert(Order, orders)
+        self._insert(OrderLine, lines)
+        for order_id, hours in merges:
+            self._merge(order_id, hours)
+
+    def _line_rows(self, order_id: str, lines: Sequence[ExplodedLine]) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": new_id(),
+                "organisation_id": self.org_id,
+                "order_id": order_id,
+                "position": position,
+                "external_line_id": line.external_line_id,
+                "channel_sku": line.channel_sku,
+                "master_sku": line.master_sku,
+                "title": line.title[:500] if line.title else None,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "component_of": line.component_of,
+            }
+            for position, line in enumerate(lines, start=1)
+        ]
+
+    def _merge(self, order_id: str, hours: int) -> None:
+        """Group this order with open orders of the same buyer to the same address."""
+        self.session.flush()
+        orders = OrderRepository(self.session, self.org_id)
+        order = orders.get(order_id)
+        if not order.buyer_email or not order.ship_postcode:
+            return
+        since = order.placed_at - timedelta(hours=hours)
+        found = [
+            o
+            for o in orders.merge_candidates(order, since, OPEN_STATES)
+            if o.placed_at <= order.placed_at + timedelta(hours=hours)
+        ]
+        if not found:
+            return
+        group = next((o.merge_group for o in found if o.merge_group), None) or found[0].id
+        for other in [order, *found]:
+            if other.merge_group != group:
+                other.merge_group = group
+                self.event(
+                    other.id,
+                    "merged",
+                    {"group": group, "with": [o.id for o in [order, *found] if o.id != other.id]},
+                )
+
+    # --- updates ------------------------------------------------------------------------------
+
+    def _update(self, row: Order, order: ChannelOrder, digest: str) -> None:
+        values = order_columns(order)
+        changed = sorted(
+            k for k, v in values.items() if k not in {"version"} and getattr(row, k) != v
+        )
+        holds = holds_from_json(row.holds)
+        state = OrderState(row.state)
+        notes: list[tuple[str, dict[str, Any]]] = []
+        if PENDING_HOLD in {h.reason for h in holds} and order.status is not ChannelStatus.PENDING:
+            holds, _gone = release(holds, PENDING_HOLD)
+            notes.append(("released", {"reason": PENDING_HOLD, "detail": "paid on the channel"}))
+        if state not in TERMINAL:
+            if order.status is ChannelStatus.CANCELLED:
+                to = (
+                    OrderState.EXCEPTION
+                    if state in {OrderState.SHIPPED, OrderState.DELIVERED}
+                    else OrderState.CANCELLED
+                )
+                notes.append(
+                    (
+                        "state_changed",
+                        {
+                            "from": state.value,
+                            "to": to.value,
+                            "why": "cancelled on the channel",
+                        },
+                    )
+                )
+                state = to
+            elif order.status is ChannelStatus.SHIPPED and state not in {
+                OrderState.SHIPPED,
+                OrderState.DELIVERED,
+            }:
+                notes.append(
+                    (
+                        "state_changed",
+                        {"from": state.value, "to": "shipped", "why": "fulfilled on the channel"},
+                    )
+                )
+                state = OrderState.SHIPPED
+        address_fields = {
+            k
+            for k in changed
+            if k.startswith("ship_") and k not in {"ship_by", "ship_service_level"}
+        }
+        target = AddressTarget(order.ship_to, holds)
+        if address_fields and state not in TERMINAL:
+            target.holds, _ = release(target.holds, "address")
+            check_addresses([target], self.now, self.policy)
+            values["address_verdict"] = target.verdict
+            values["address_flags"] = target.flags
+            if state is OrderState.CHECKED and target.verdict in {"needs_review", "invalid"}:
+                state = OrderState.NEW
+        values.update(
+            id=row.id,
+            content_hash=digest,
+            state=state.value,
+            holds=holds_to_json(target.holds),
+            is_held=bool(target.holds),
+            updated_at=self.now,
+        )
+        self.session.execute(update(Order), [values])
+        exploded, _ = explode(inputs_of(order), self.store.id, order.channel.value, self.skus)
+        stored = OrderLineRepository(self.session, self.org_id).of(row.id)
+        if [line_key(x) for x in stored] != [line_key(x) for x in exploded]:
+            self.session.execute(delete(OrderLine).where(OrderLine.order_id == row.id))
+            self._insert(OrderLine, self._line_rows(row.id, exploded))
+            changed.append("lines")
+        self.event(
+            row.id,
+            "updated",
+            {"source": self.source, "version": order.version.isoformat(), "changed": changed},
+        )
+        for kind, detail in notes + target.events:
+            self.event(row.id, kind, detail)
+        self.report.updated += 1
+        self.report.held += bool(target.holds)
+
+    # --- payloads -----------------------------------------------------------------------------
+
+    def _keep_payloads(
+        self,
+        good: Sequence[tuple[ChannelOrder, Mapping[str, Any] | None, str, str]],
+        winners: Mapping[str, tuple[ChannelOrder, str]],
+        decided: Mapping[str, str],
+        ids: Mapping[str, str],
+    ) -> None:
+        canonical = [sha for _, raw, _, sha in good if raw is None]
+        known = self.known | OrderPayloadRepository(self.session, self.org_id).known_hashes(
+            self.store.id, canonical
+        )
+        for order, raw, digest, sha in good:
+            if sha in known:
+                continue
+            known.add(sha)
+            if winners[order.external_id][1] == digest:
+                outcome = decided[order.external_id]
+            else:
+                outcome = "stale"
+            self.payloads.append(
+                {
+                    "id": new_id(),
+                    "organisation_id": self.org_id,
+                    "store_id": self.store.id,
+                    "external_id": order.external_id,
+                    "order_id": ids[order.external_id],
+                    "source": self.source,
+                    "version": order.version,
+                    "received_at": self.now,
+                    "sha256": sha,
+                    "outcome": outcome,
+                    "raw": dict(raw) if raw is not None else order_to_json(order),
+                }
+            )

@@ -1,0 +1,78 @@
+"""The steps an imported order goes through after it is stored in canonical form.
+
+`check_addresses` is the one seam to the address domain: it runs the pure checker with the
+workspace's policy, records the verdict on each order draft and holds the order (reason
+`address`) when the verdict is needs_review or invalid. The address review queue plugs in here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from linkstar.addresses.core import DEFAULT_POLICY, AddressInput, CheckedAddress, Policy, Verdict
+from linkstar.addresses.core import check as check_address
+from linkstar.orders.core.canonical import PostalAddress
+from linkstar.orders.core.states import Hold, add_hold
+
+ADDRESS_HOLD = "address"
+HOLDING_VERDICTS = frozenset({Verdict.NEEDS_REVIEW, Verdict.INVALID})
+
+
+@dataclass
+class AddressTarget:
+    """What the address step reads and writes on one order (an import draft or a stored row)."""
+
+    ship_to: PostalAddress | None
+    holds: tuple[Hold, ...] = ()
+    verdict: str | None = None
+    flags: list[str] = field(default_factory=list)
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+
+def _input(address: PostalAddress | None) -> AddressInput:
+    if address is None:
+        return AddressInput()
+    return AddressInput(
+        name=address.name or "",
+        company=address.company or "",
+        line1=address.line1 or "",
+        line2=address.line2 or "",
+        city=address.city or "",
+        state=address.state or "",
+        postcode=address.postcode or "",
+        country=address.country or "",
+        phone=address.phone or "",
+        email=address.email or "",
+    )
+
+
+def check_addresses(
+    targets: Sequence[AddressTarget], at: datetime, policy: Policy = DEFAULT_POLICY
+) -> None:
+    """Check every target's ship-to address; store verdict and flags, hold what needs a human."""
+    seen: dict[AddressInput, CheckedAddress] = {}  # one check per distinct address per batch
+    for target in targets:
+        address = _input(target.ship_to)
+        result = seen.get(address)
+        if result is None:
+            result = seen[address] = check_address(address, policy)
+        target.verdict = result.verdict.value
+        target.flags = [f.value for f in result.flags]
+        reasons = [
+            {"code": r.code, "field": r.field, "message": r.message, "severity": r.severity.value}
+            for r in result.reasons
+        ]
+        target.events.append(
+            (
+                "address_checked",
+                {"verdict": target.verdict, "flags": target.flags, "reasons": reasons},
+            )
+        )
+        if result.verdict in HOLDING_VERDICTS:
+            detail = "; ".join(r["message"] for r in reasons[:3]) or f"address {target.verdict}"
+            target.holds, added = add_hold(target.holds, ADDRESS_HOLD, detail, at)
+            if added:
+                target.events.append(("held", {"reason": ADDRESS_HOLD, "detail": detail}))
