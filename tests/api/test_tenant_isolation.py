@@ -10,6 +10,7 @@ endpoint has to state how it is isolated.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -105,6 +106,7 @@ SCOPED = {
     ("POST", "/api/v1/quotes"): "quote",
     ("GET", "/api/v1/orders"): "list",
     ("POST", "/api/v1/orders/import"): "import",
+    ("POST", "/api/v1/orders/import-file"): "import_file",
     ("GET", "/api/v1/orders/dead-letters"): "list",
     ("GET", "/api/v1/sku-mappings"): "list",
     ("POST", "/api/v1/sku-mappings"): "create",
@@ -113,6 +115,7 @@ SCOPED = {
     ("POST", "/api/v1/order-rules"): "create",
     ("POST", "/api/v1/order-rules/dry-run"): "action",
 }
+EXAMPLE_ORDERS = Path(__file__).parents[2] / "examples" / "channels" / "linkstar-orders.csv"
 # Probes outside the API: no credentials, no tenant data.
 PUBLIC = {("GET", "/healthz"), ("GET", "/readyz")}
 # Query parameters that filter lists, with the values tried (B's data must never match).
@@ -267,6 +270,18 @@ def test_no_route_reaches_another_organisation(api, client, two_tenants, auth):
             assert r.json()["order_ids"][0] in {row["id"] for row in a_orders}
             # B's store id is refused like a store that does not exist.
             foreign = caller.post(url, json={**body, "store_id": seeded_b.ids["store_id"]})
+            assert foreign.status_code == 404, foreign.text
+        elif kind == "import_file":
+            upload = {"file": ("orders.csv", EXAMPLE_ORDERS.read_bytes(), "text/csv")}
+            form = {"store_id": seeded_a.ids["store_id"], "preset": "linkstar"}
+            r = caller.post(url, files=upload, data=form)
+            assert r.status_code == 201, (path, r.text)
+            assert r.json()["created"] >= 1 and not contains_any(r.json(), b_ids)
+            a_orders = {row["id"] for row in api.snapshot(seeded_a.tenant.org.id)["orders"]}
+            assert set(r.json()["order_ids"]) <= a_orders
+            foreign = caller.post(
+                url, files=upload, data={**form, "store_id": seeded_b.ids["store_id"]}
+            )
             assert foreign.status_code == 404, foreign.text
         elif kind == "action":
             r = caller.post(url, json=BODIES[(method, path)])

@@ -135,3 +135,33 @@ def test_skus_import_keeps_good_rows(org, sessions, tmp_path):
     with unit_of_work(sessions) as s:
         assert len(list(s.scalars(select(SkuMappingRow)))) == 3  # 2 + the seeded one
     assert "2 x HP-1 + 1 x HP-2" in run("orders", "skus", "list", "--org", org).output
+
+
+def test_import_amazon_report_twice_and_bad_rows(org, sessions, tmp_path):
+    from pathlib import Path
+
+    report = Path(__file__).parents[2] / "examples" / "channels" / "amazon-order-report.txt"
+    first = run("orders", "import", str(report), "--org", org, "--store", "Amazon US")
+    assert first.exit_code == 0, first.output
+    with unit_of_work(sessions) as s:
+        count = len(s.scalars(select(Order.id)).all())
+    assert f"{count - 1} created" in first.output  # the seeded order was there before
+    again = run("orders", "import", str(report), "--org", org, "--store", "Amazon US")
+    assert again.exit_code == 0 and " 0 created" in again.output, again.output
+    with unit_of_work(sessions) as s:
+        assert len(s.scalars(select(Order.id)).all()) == count
+
+    broken = tmp_path / "broken.txt"
+    lines = report.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split("\t")
+    cells = lines[1].split("\t")
+    cells[header.index("quantity-purchased")] = "many"
+    broken.write_text("\n".join([lines[0], "\t".join(cells)]) + "\n", encoding="utf-8")
+    bad = run("orders", "import", str(broken), "--org", org, "--store", "Amazon US")
+    assert bad.exit_code == 1
+    assert "row 2, column quantity-purchased" in bad.output
+    with unit_of_work(sessions) as s:
+        assert len(s.scalars(select(Order.id)).all()) == count
+
+    unknown = run("orders", "import", str(report), "--org", org, "--store", "Nope")
+    assert unknown.exit_code != 0 and "no store named 'Nope'" in unknown.output

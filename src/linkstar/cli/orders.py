@@ -11,8 +11,11 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from linkstar.cli.context import console, engine, err_console, guarded, settings, transaction
+from linkstar.db.engine import make_session_factory
 from linkstar.kit.errors import InvalidInput, NotFound
 from linkstar.orders import service, setup
+from linkstar.orders.connectors.presets import PRESETS
+from linkstar.orders.files import import_large_file
 from linkstar.orders.repository import OrderRepository
 from linkstar.workspace import repository as repo
 from linkstar.workspace.core import Principal, system_principal
@@ -39,6 +42,13 @@ def _say(text: str) -> None:
     console.print(text, highlight=False, markup=False, soft_wrap=True)
 
 
+def _store_id(session: Session, actor: Principal, name: str) -> str:
+    found = repo.StoreRepository(session, actor.organisation_id).find(name=name)
+    if found is None:
+        raise NotFound(f"no store named {name!r}")
+    return found.id
+
+
 def _order_id(session: Session, actor: Principal, ref: str) -> str:
     """An order id from an id, an external id or an external number."""
     orders = OrderRepository(session, actor.organisation_id)
@@ -63,12 +73,7 @@ def list_orders(
     """Orders, newest first, with their state and holds."""
     with transaction(engine(settings())) as session:
         actor = _actor(session, org)
-        store_id = None
-        if store:
-            found = repo.StoreRepository(session, actor.organisation_id).find(name=store)
-            if found is None:
-                raise NotFound(f"no store named {store!r}")
-            store_id = found.id
+        store_id = _store_id(session, actor, store) if store else None
         filters = service.OrderFilters(state, store_id, channel, True if held else None, q)
         rows, total = service.list_orders(session, actor, filters, limit)
         table = Table()
@@ -87,6 +92,45 @@ def list_orders(
             )
     console.print(table if rows else "no orders")
     _say(f"{len(rows)} of {total} order(s)")
+
+
+@app.command("import")
+@guarded
+def import_orders(
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV/TSV/TXT or XLSX."),
+    org: str = ORG_OPTION,
+    store: str = typer.Option(..., "--store", help="Store name the orders belong to."),
+    preset: str | None = typer.Option(
+        None,
+        "--preset",
+        help=f"Column preset: {', '.join(sorted(PRESETS))} (default: the store's channel).",
+    ),
+) -> None:
+    """Import a marketplace order export; bad rows are listed, good orders are kept."""
+    eng = engine(settings())
+    with transaction(eng) as session:
+        actor = _actor(session, org)
+        store_id = _store_id(session, actor, store)
+        channel = repo.StoreRepository(session, actor.organisation_id).get(store_id).channel
+    preset = preset or channel
+    if preset not in PRESETS:
+        raise InvalidInput(
+            f"no preset for {preset!r}: pass --preset ({', '.join(sorted(PRESETS))})"
+        )
+    result = import_large_file(
+        make_session_factory(eng), actor, store_id, path.read_bytes(), path.name, preset
+    )
+    r = result.report
+    _say(
+        f"{result.rows} row(s), {result.orders} order(s): {r.created} created, "
+        f"{r.updated} updated, {r.unchanged} unchanged, {r.stale} stale, {r.held} held"
+    )
+    for e in result.row_errors:
+        _say(f"row {e.row}" + (f", column {e.column}" if e.column else "") + f": {e.reason}")
+    for item in r.errors:
+        _say(f"order {item.external_id}: {item.message} (dead letter {item.dead_letter_id})")
+    if result.row_errors or r.errors:
+        raise typer.Exit(1)
 
 
 @app.command("show")

@@ -167,6 +167,18 @@ class ImportReportRead(BaseModel):
     order_ids: list[str]
 
 
+class RowErrorItem(BaseModel):
+    row: int
+    column: str | None
+    reason: str
+
+
+class FileImportRead(ImportReportRead):
+    rows: int
+    orders: int
+    row_errors: list[RowErrorItem]
+
+
 class DeadLetterRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
