@@ -81,3 +81,23 @@ def test_any_json_body_is_never_a_500(caller, body):
         assert r.status_code in {200, 422}, (path, r.text)
     r = caller.call("PUT", "/addresses/policy", json=body)
     assert r.status_code in {200, 422}, r.text
+
+
+@FUZZ
+@given(ref=st.text(max_size=40), comment=st.text(max_size=60), address=texts)
+def test_holds_and_decisions_store_any_text_or_refuse_it(caller, ref, comment, address):
+    body = {"addresses": [{**address, "id": ref}], "hold": True}
+    r = caller.post("/addresses/check/batch", json=body)
+    assert r.status_code in {200, 422}, r.text
+    if r.status_code == 422:
+        assert r.json()["error"]["details"] == {"field": "addresses[0].id"}
+        return
+    review_id = r.json()["results"][0]["review_id"]
+    if review_id is None:
+        return
+    got = caller.get(f"/addresses/reviews/{review_id}")
+    assert got.status_code == 200 and got.json()["original"]["id"] == ref
+    decided = caller.post(f"/addresses/reviews/{review_id}/reject", json={"comment": comment})
+    assert decided.status_code in {200, 409}, decided.text
+    if decided.status_code == 200:
+        assert "\x00" not in decided.json()["comment"]

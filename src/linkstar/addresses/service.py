@@ -196,10 +196,11 @@ def check_batch(
 def _distinct_ids(addresses: Sequence[AddressInput]) -> None:
     seen: dict[str, int] = {}
     for index, address in enumerate(addresses):
-        ref = address.id.strip()
-        if not ref or len(ref) > 200:
+        ref = address.id
+        if not _usable_ref(ref):
             raise InvalidInput(
-                "with hold, every address needs an id of 1 to 200 characters",
+                "with hold, every address needs an id of 1 to 200 characters without control "
+                "characters or surrounding spaces",
                 {"field": f"addresses[{index}].id"},
             )
         if ref in seen:
@@ -246,8 +247,11 @@ def open_reviews(
     out: list[AddressReview] = []
     new_rows: list[AddressReview] = []
     for ref, checked, original in items:
-        if not ref or len(ref) > 200:
-            raise InvalidInput("subject_ref must have 1 to 200 characters")
+        if not _usable_ref(ref):
+            raise InvalidInput(
+                "subject_ref must have 1 to 200 characters, no control characters or "
+                "surrounding spaces"
+            )
         values = _review_values(checked, original)
         row = existing.get(ref)
         if row is None:
@@ -274,6 +278,16 @@ def open_reviews(
     session.add_all(new_rows)
     session.flush()
     return out
+
+
+def _usable_ref(ref: str) -> bool:
+    # A reference is stored in a text column and matched exactly: PostgreSQL text cannot hold
+    # NUL, and invisible differences would make two subjects look the same to a person.
+    return (
+        0 < len(ref) <= 200
+        and ref == ref.strip()
+        and not any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in ref)
+    )
 
 
 def _review_values(checked: CheckedAddress, original: AddressInput) -> dict[str, Any]:
@@ -360,7 +374,7 @@ def decide(
     row.state = _DECIDED_STATE[decision].value
     row.decided_by = actor.label[:254]
     row.decided_at = utcnow()
-    row.comment = (comment or "").strip()[:2000]
+    row.comment = _printable(comment or "")[:2000]
     row.final_address = final
     session.flush()
     after = audit.snapshot(row)
@@ -382,6 +396,11 @@ def decide(
         organisation_id=actor.organisation_id,
     )
     return row
+
+
+def _printable(text: str) -> str:
+    """A comment without control characters other than newlines and tabs (NUL breaks text)."""
+    return "".join(c for c in text if c in "\n\t" or not (ord(c) < 32 or ord(c) == 0x7F)).strip()
 
 
 def _keep_id(address: AddressInput, original: dict[str, Any]) -> AddressInput:
