@@ -30,6 +30,7 @@ class Case:
             user_id=ids.user_id,
             key_id=ids.key_id,
             job_id=ids.job_id,
+            review_id=ids.review_id,
         )
 
     @property
@@ -66,6 +67,20 @@ ORG_FORM = {
     "timezone": "UTC",
     "base_currency": "USD",
     "audit_retention_days": "100",
+}
+
+HOLD_EDIT = {
+    "name": "Injected Buyer",
+    "company": "",
+    "line1": "1 Main St",
+    "line2": "",
+    "city": "Austin",
+    "state": "TX",
+    "postcode": "78701",
+    "country": "US",
+    "phone": "",
+    "email": "",
+    "comment": "buyer confirmed",
 }
 
 _ALL = [
@@ -119,6 +134,20 @@ _ALL = [
     Case("GET", "/settings/audit", P.audit_read),
     Case("GET", "/settings/jobs", P.jobs_read),
     Case("POST", "/settings/jobs/{job_id}/retry", P.jobs_manage, ok_status=303),
+    Case("GET", "/addresses", P.orders_read, ok_status=303),
+    Case("GET", "/addresses/holds", P.orders_read),
+    Case("GET", "/addresses/holds/{review_id}", P.orders_read),
+    Case("POST", "/addresses/holds/{review_id}/approve", P.orders_write, {"comment": "ok"}, 303),
+    Case("POST", "/addresses/holds/{review_id}/edit", P.orders_write, HOLD_EDIT, 303),
+    Case("POST", "/addresses/holds/{review_id}/reject", P.orders_write, {"comment": "no"}, 303),
+    Case("GET", "/addresses/policy", P.orders_read),
+    Case(
+        "POST",
+        "/addresses/policy",
+        P.workspace_manage,
+        {"policy": '{"block_military": true}'},
+        303,
+    ),
 ]
 
 CASES: dict[tuple[str, str], Case] = {(c.method, c.template): c for c in _ALL}

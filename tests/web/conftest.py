@@ -172,6 +172,7 @@ class Seeded:
     user_id: str
     key_id: str
     job_id: str
+    review_id: str
 
 
 def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str) -> Seeded:
@@ -227,7 +228,27 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
         )
         s.add(job)
         s.flush()
-        return Seeded(store.id, warehouse.id, user.id, key.id, job.id)
+        review = _hold_address(s, tenant.org.id, marker)
+        return Seeded(store.id, warehouse.id, user.id, key.id, job.id, review.id)
+
+
+def _hold_address(session: Session, organisation_id: str, marker: str) -> Any:
+    """An address held for review (78701 is Austin, not Dallas), named after `marker`."""
+    from linkstar.addresses import service as addresses
+    from linkstar.addresses.core import AddressInput, check
+
+    address = AddressInput(
+        id=f"{marker}-order-1",
+        name=f"{marker} Buyer",
+        line1="1 Main St",
+        city="Dallas",
+        state="TX",
+        postcode="78701",
+        country="US",
+    )
+    return addresses.open_review(
+        session, organisation_id, "order", address.id, check(address), address
+    )
 
 
 @pytest.fixture
