@@ -48,8 +48,9 @@ def _workspace(settings: Settings) -> tuple[object, str]:
     engine = make_engine(settings.database_url)
     upgrade(engine)
     with unit_of_work(make_session_factory(engine)) as session:
+        stamp = time.time_ns()
         org, owner = access.create_organisation(
-            session, f"Bench {time.time_ns()}", f"bench{time.time_ns()}@example.com", "Bench-Pass-1234"
+            session, f"Bench {stamp}", f"bench{stamp}@example.com", "Bench-Pass-1234"
         )
         actor = user_principal(org.id, owner.id, owner.email, Role.owner)
         # A stored (non-default) policy, so every request reads it as production would.

@@ -57,13 +57,21 @@ def test_policy_default_and_rejection_with_paths(owner, sessions):
     assert shown["policy"]["hold_po_box_unless_postal"] is True
     before = counts(sessions)
     r = owner.call(
-        "PUT", "/addresses/policy", json={"forwarder_hub_zips": ["1234"], "colour": "red"}
+        "PUT",
+        "/addresses/policy",
+        json={"forwarder_hub_zips": ["1234"], "severity_overrides": {"po_box_held": "fatal"}},
     )
     error = assert_error(r, 422, "policy_rejected")
     assert error["details"]["errors"] == [
         {"path": "forwarder_hub_zips[0]", "reason": "'1234' is not a five-digit ZIP"},
-        {"path": "colour", "reason": "unknown policy options: colour"},
+        {
+            "path": "severity_overrides",
+            "reason": "severity_overrides maps reason codes to info|correction|review|invalid",
+        },
     ]
+    typed = owner.call("PUT", "/addresses/policy", json={"colour": "red", "block_military": 3})
+    error = assert_error(typed, 422, "invalid_input")
+    assert {d["field"] for d in error["details"]} == {"body.colour", "body.block_military"}
     assert_error(owner.call("PUT", "/addresses/policy", json=[1, 2]), 422, "invalid_input")
     assert counts(sessions) == before
 
@@ -104,16 +112,17 @@ def test_batch_with_hold_then_the_queue(owner, sessions):
     assert (done["state"], done["comment"]) == ("edited", "buyer confirmed")
     assert done["final_address"]["city"] == "AUSTIN"
     assert owner.get(f"/addresses/reviews/{review_id}").json()["state"] == "edited"
-    assert_error(owner.post(f"/addresses/reviews/{review_id}/approve"), 409, "conflict")
+    assert_error(owner.post(f"/addresses/reviews/{review_id}/approve", json={}), 409, "conflict")
     assert [j["decision"] for j in jobs(sessions, "addresses.review_decided")] == ["edit"]
 
 
-def test_approve_and_reject_with_or_without_a_body(owner):
+def test_approve_and_reject_with_an_empty_or_commented_body(owner):
     body = {"addresses": [DALLAS_78701, {**DALLAS_78701, "id": "order-2"}], "hold": True}
     ids = [
         x["review_id"] for x in owner.post("/addresses/check/batch", json=body).json()["results"]
     ]
-    approved = owner.post(f"/addresses/reviews/{ids[0]}/approve")
+    assert_error(owner.post(f"/addresses/reviews/{ids[0]}/approve"), 422, "invalid_input")
+    approved = owner.post(f"/addresses/reviews/{ids[0]}/approve", json={})
     assert approved.status_code == 200, approved.text
     assert approved.json()["final_address"]["city"] == "DALLAS"
     rejected = owner.post(f"/addresses/reviews/{ids[1]}/reject", json={"comment": "no"})
@@ -175,7 +184,7 @@ def test_viewer_reads_the_queue_but_cannot_decide(api, owner, tenant):
     assert viewer.get(f"/addresses/reviews/{review_id}").status_code == 200
     for action in ("approve", "reject"):
         assert_error(
-            viewer.post(f"/addresses/reviews/{action and review_id}/{action}"),
+            viewer.post(f"/addresses/reviews/{review_id}/{action}", json={}),
             403,
             "permission_denied",
         )

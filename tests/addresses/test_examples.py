@@ -23,7 +23,7 @@ def stable(value: Any) -> Any:
     """The payload without generated ids and timestamps (kept: whether they are set)."""
     if isinstance(value, dict):
         return {
-            k: (v is not None) if k in VOLATILE or k == "id" and _is_row_id(v) else stable(v)
+            k: (v is not None) if k in VOLATILE or (k == "id" and _is_row_id(v)) else stable(v)
             for k, v in value.items()
         }
     if isinstance(value, list):

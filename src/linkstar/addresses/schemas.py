@@ -116,6 +116,35 @@ class BatchRead(BaseModel):
     counts: dict[str, int]
 
 
+class PolicyWrite(BaseModel):
+    """The policy options to store; options left out take their default. Types are checked
+    here, values (ZIP formats, country codes, score ranges, severities) by the service, which
+    names every problem's JSON path."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    block_military: bool | None = Field(default=None, description="Default false.")
+    hold_po_box_unless_postal: bool | None = Field(default=None, description="Default true.")
+    forwarder_hold_score: int | None = Field(default=None, ge=0, le=101, description="Default 60.")
+    forwarder_block_score: int | None = Field(
+        default=None, ge=0, le=101, description="Default 101 (never)."
+    )
+    require_phone_countries: list[str] | None = Field(default=None, max_length=300)
+    auto_apply_corrections: bool | None = Field(default=None, description="Default true.")
+    junk_is_invalid: bool | None = Field(default=None, description="Default true.")
+    review_invalid_phone: bool | None = Field(default=None, description="Default false.")
+    review_invalid_email: bool | None = Field(default=None, description="Default false.")
+    forwarder_hub_zips: list[str] | None = Field(default=None, max_length=10_000)
+    forwarder_keywords: list[str] | None = Field(default=None, max_length=1_000)
+    severity_overrides: dict[str, str] | None = Field(
+        default=None, description="Reason code → info | correction | review | invalid."
+    )
+
+    def options(self) -> dict[str, Any]:
+        """The options given (null means: the default)."""
+        return self.model_dump(exclude_none=True)
+
+
 class PolicyRead(BaseModel):
     """The policy in force; version 0 is the built-in default (never stored)."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Body, Depends, Query
+from fastapi import Depends, Query
 
 from linkstar.addresses import service
 from linkstar.addresses.models import AddressReview
@@ -17,6 +17,7 @@ from linkstar.addresses.schemas import (
     DecisionRequest,
     EditRequest,
     PolicyRead,
+    PolicyWrite,
     ReviewRead,
     checked_dict,
 )
@@ -109,18 +110,19 @@ def read_policy(session: DbSession, actor: Principal = Depends(needs(READ))) -> 
 @router.put(
     "/addresses/policy",
     summary="Set the address policy",
-    description="Stores the policy as the next version; options left out take their default. "
-    "A policy with problems is refused with 422 `policy_rejected` whose `details.errors` "
-    "lists each problem with its JSON path. Sending the policy in force changes nothing.",
+    description="Stores the policy as the next version; options left out (or null) take their "
+    "default. Wrong types and unknown options are a 422 `invalid_input`; wrong values are a "
+    "422 `policy_rejected` whose `details.errors` lists each problem with its JSON path. "
+    "Sending the policy in force changes nothing.",
     response_model=PolicyRead,
     responses=errors(403, 413, 422),
 )
 def write_policy(
+    data: PolicyWrite,
     session: DbSession,
-    data: Annotated[dict[str, Any], Body(description="The policy options (JSON object).")],
     actor: Principal = Depends(needs(Permission.workspace_manage)),
 ) -> PolicyRead:
-    return render_policy(service.set_policy(session, actor, data))
+    return render_policy(service.set_policy(session, actor, data.options()))
 
 
 @router.get(
@@ -161,18 +163,20 @@ _DECIDED = (
 @router.post(
     "/addresses/reviews/{review_id}/approve",
     summary="Approve a held address",
-    description="Ships the normalised address as it is." + _DECIDED,
+    description='Ships the normalised address as it is. Body: `{}` or `{"comment": ...}`.'
+    + _DECIDED,
     response_model=ReviewRead,
-    responses=errors(403, 404, 409, 422),
+    responses=errors(403, 404, 409, 413, 422),
 )
 def approve_review(
     review_id: str,
     session: DbSession,
-    data: DecisionRequest | None = None,
+    data: DecisionRequest,
     actor: Principal = Depends(needs(DECIDE)),
 ) -> ReviewRead:
-    comment = data.comment if data else ""
-    return render_review(service.decide(session, actor, review_id, Decision.APPROVE, None, comment))
+    return render_review(
+        service.decide(session, actor, review_id, Decision.APPROVE, None, data.comment)
+    )
 
 
 @router.post(
@@ -182,7 +186,7 @@ def approve_review(
     "result is a 422 with its reasons, anything else is accepted in its normalised form."
     + _DECIDED,
     response_model=ReviewRead,
-    responses=errors(403, 404, 409, 422),
+    responses=errors(403, 404, 409, 413, 422),
 )
 def edit_review(
     review_id: str,
@@ -200,15 +204,17 @@ def edit_review(
 @router.post(
     "/addresses/reviews/{review_id}/reject",
     summary="Reject a held address",
-    description="The subject is not shipped to this address." + _DECIDED,
+    description="The subject is not shipped to this address. Body: `{}` or "
+    '`{"comment": ...}`.' + _DECIDED,
     response_model=ReviewRead,
-    responses=errors(403, 404, 409, 422),
+    responses=errors(403, 404, 409, 413, 422),
 )
 def reject_review(
     review_id: str,
     session: DbSession,
-    data: DecisionRequest | None = None,
+    data: DecisionRequest,
     actor: Principal = Depends(needs(DECIDE)),
 ) -> ReviewRead:
-    comment = data.comment if data else ""
-    return render_review(service.decide(session, actor, review_id, Decision.REJECT, None, comment))
+    return render_review(
+        service.decide(session, actor, review_id, Decision.REJECT, None, data.comment)
+    )
