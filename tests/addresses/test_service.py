@@ -85,7 +85,7 @@ def test_bad_policy_lists_every_problem_with_its_path_and_writes_nothing(session
     ]
     reasons = {e["path"]: e["reason"] for e in caught.value.errors}
     assert reasons["forwarder_hub_zips[1]"] == "'ABCDE' is not a five-digit ZIP"
-    assert reasons["no_such_option"] == "unknown policy options: no_such_option"
+    assert reasons["no_such_option"] == "unknown policy option 'no_such_option'"
     assert caught.value.code == "policy_rejected"
     with pytest.raises(PolicyRejected) as top, unit_of_work(sessions) as s:
         service.set_policy(s, tenant.principal, ["not", "an", "object"])

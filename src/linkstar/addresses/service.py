@@ -78,7 +78,11 @@ def validate_policy(data: Any) -> Policy:
     if not isinstance(data, dict):
         raise PolicyRejected([{"path": "$", "reason": "a policy is a JSON object"}])
     errors: list[dict[str, str]] = []
+    known = set(Policy().to_dict())
     for key, value in data.items():
+        if key not in known:
+            errors.append({"path": key or '""', "reason": f"unknown policy option {key!r}"})
+            continue
         try:
             Policy.from_dict({key: value})
         except InvalidInput as exc:
