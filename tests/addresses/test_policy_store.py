@@ -1,4 +1,4 @@
-"""Validating a stored policy: any JSON is a Policy or a PolicyRejected naming paths, never a crash."""
+"""Validating a stored policy: any JSON is a Policy or a PolicyRejected naming paths."""
 
 from __future__ import annotations
 
