@@ -4,13 +4,16 @@ Each request checks one different real US address (a real ZIP with its city and 
 `zipcodes` database, varied as in addresses_speed.py: case, lost zeros, misspelt cities, units,
 PO boxes, APO lines) with the workspace's stored policy: API-key authentication, one unit of
 work, the policy read, the check, the JSON answer. Batches of 100 and 1,000 are timed per batch.
-The issue's budget: p99 <= 20 ms for one address.
+The issue's budget: p99 <= 20 ms for one address. `cpu_ms` is the CPU time of the whole process
+(server and client threads) per request: what a request costs when no other process competes
+for the cores; the wall-clock percentiles also hold the time the process waited for a core.
 Usage: python benchmarks/addresses_api.py [--database-url URL] [--requests N] [--seed S]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import tempfile
 import threading
@@ -93,8 +96,25 @@ def main() -> None:
     with httpx.Client(base_url=f"http://127.0.0.1:{port}/api/v1", headers=headers) as client:
         for body in bodies[:100]:  # warm-up: the ZIP tables, the connection, the code paths
             client.post("/addresses/check", json=body)
+        # The platform's floor at this moment: authentication, one unit of work, one query.
+        floor = []
+        cpu0 = time.process_time()
+        for _ in range(min(args.requests, 1000)):
+            t0 = time.perf_counter()
+            response = client.get("/addresses/policy")
+            floor.append(time.perf_counter() - t0)
+            assert response.status_code == 200, response.text
+        rows.append(
+            {
+                "request": "GET /addresses/policy (floor: auth + 1 query)",
+                "n": len(floor),
+                "addr_per_s": 0.0,
+                "cpu_ms": (time.process_time() - cpu0) * 1000 / len(floor),
+                **percentiles(floor),
+            }
+        )
         samples = []
-        started = time.perf_counter()
+        started, cpu0 = time.perf_counter(), time.process_time()
         for body in bodies[100 : 100 + args.requests]:
             t0 = time.perf_counter()
             response = client.post("/addresses/check", json=body)
@@ -108,11 +128,13 @@ def main() -> None:
                 "request": "POST /addresses/check (1 address)",
                 "n": args.requests,
                 "addr_per_s": args.requests / elapsed,
+                "cpu_ms": (time.process_time() - cpu0) * 1000 / args.requests,
                 **one,
             }
         )
         for size, repeat in ((100, 30), (1000, 5)):
             batch_samples = []
+            cpu0 = time.process_time()
             for i in range(repeat):
                 chunk = bodies[(i * size) % 1000 : (i * size) % 1000 + size]
                 chunk = (chunk + bodies[:size])[:size]
@@ -126,12 +148,15 @@ def main() -> None:
                     "request": f"POST /addresses/check/batch ({size:,} addresses)",
                     "n": repeat,
                     "addr_per_s": size * repeat / sum(batch_samples),
+                    "cpu_ms": (time.process_time() - cpu0) * 1000 / repeat,
                     **stats,
                 }
             )
     server.should_exit = True
     thread.join(10)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"database: {engine.dialect.name}; one client, keep-alive, sequential requests")
+    print(f"load average (1, 5, 15 min) at the end: {load} on {os.cpu_count()} cores")
     print("verdicts of the single checks:", dict(sorted(verdicts.items())))
     report(f"addresses_api_{engine.dialect.name}", rows)
     verdict = "meets" if one["p99_ms"] <= BUDGET_P99_MS else "MISSES"
