@@ -191,3 +191,20 @@ def test_viewer_reads_the_queue_but_cannot_decide(api, owner, tenant):
     hold = viewer.post("/addresses/check/batch", json=body)
     assert_error(hold, 403, "permission_denied")
     assert viewer.post("/addresses/check/batch", json={"addresses": [APO]}).status_code == 200
+
+
+def test_the_queue_pages_oldest_first(owner):
+    batch = [{**DALLAS_78701, "id": f"order-{n}"} for n in range(5)]
+    r = owner.post("/addresses/check/batch", json={"addresses": batch, "hold": True})
+    opened = [x["review_id"] for x in r.json()["results"]]
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"limit": 2, "state": "pending", **({"cursor": cursor} if cursor else {})}
+        page = owner.get("/addresses/reviews", params=params).json()
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert sorted(seen) == sorted(opened) and len(seen) == 5
+    assert_error(owner.get("/addresses/reviews", params={"cursor": "forged"}), 422, "invalid_input")

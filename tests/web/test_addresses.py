@@ -147,3 +147,16 @@ def test_viewer_reads_but_cannot_decide_or_edit(tenant, seeded, make_user, brows
     operator = browser_factory(make_user(tenant, Role.operator))
     assert 'action="/addresses/holds/' in operator.get("/addresses/holds").text
     assert "<textarea" not in operator.get("/addresses/policy").text
+
+
+def test_htmx_decision_on_a_decided_hold_is_reported_not_swapped(owner, seeded, sessions):
+    assert (
+        owner.post(f"/addresses/holds/{seeded.review_id}/reject", {"comment": "x"}).status_code
+        == 303
+    )
+    before = snapshot(sessions)
+    response = owner.post(f"/addresses/holds/{seeded.review_id}/approve", headers=HTMX)
+    assert response.status_code == 409
+    assert response.headers["HX-Retarget"] == "#flash"
+    assert "already rejected" in response.text
+    assert snapshot(sessions) == before
