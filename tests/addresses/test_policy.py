@@ -96,3 +96,10 @@ def test_phone_required_countries():
         line1="1 Main St", city="Austin", state="TX", postcode="78701", country="US", phone="12"
     )
     assert check(bad, Policy(review_invalid_phone=True)).verdict == Verdict.NEEDS_REVIEW
+
+
+def test_severity_overrides_of_the_wrong_type_are_refused_not_crashed():
+    # A list is unhashable: it used to raise TypeError instead of InvalidInput.
+    for value in ([], {}, 3, None):
+        with pytest.raises(InvalidInput):
+            Policy.from_dict({"severity_overrides": {"zip_unknown": value}})

@@ -203,6 +203,25 @@ class Api:
             book = read_folder(EXAMPLE_CARD)
             return rating.import_workbook(s, system_principal(tenant.org.id), book).id
 
+    def address_review(self, tenant: Tenant) -> str:
+        """Hold one address (a ZIP of another city) for review, as the order hub would."""
+        from linkstar.addresses import service as addresses
+        from linkstar.addresses.core import AddressInput, check
+
+        address = AddressInput(
+            id="order-1001",
+            line1="1 Main St",
+            city="Dallas",
+            state="TX",
+            postcode="78701",
+            country="US",
+        )
+        with unit_of_work(self.sessions) as s:
+            review = addresses.open_review(
+                s, tenant.org.id, "api", address.id, check(address), address
+            )
+            return review.id
+
     @staticmethod
     def example_card_zip() -> bytes:
         """The example rate card as a zip of its CSV files."""

@@ -50,6 +50,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("PATCH", "/api/v1/users/{user_id}"): {"role": "viewer", "is_active": False},
     ("POST", "/api/v1/api-keys"): {"name": "A's key", "scopes": ["orders:read"]},
+    ("POST", "/api/v1/orders/import"): {"store_id": "unknown", "orders": []},
     ("POST", "/api/v1/orders/{order_id}/hold"): {"reason": "fraud_check", "detail": "A's hold"},
     ("POST", "/api/v1/orders/{order_id}/release"): {"reason": "address"},
     ("POST", "/api/v1/orders/{order_id}/cancel"): {"note": "by A"},
@@ -84,6 +85,38 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "ship_date": "2026-12-01",
         "residential": True,
     },
+    ("POST", "/api/v1/addresses/check"): {
+        "line1": "200 Congress Avenue",
+        "city": "Austin",
+        "state": "TX",
+        "postcode": "78701",
+        "country": "US",
+    },
+    ("POST", "/api/v1/addresses/check/batch"): {
+        "addresses": [  # the same subject as B's held address: subjects are per organisation
+            {
+                "id": "order-1001",
+                "line1": "1 Main St",
+                "city": "Dallas",
+                "state": "TX",
+                "postcode": "78701",
+                "country": "US",
+            }
+        ],
+        "hold": True,
+    },
+    ("PUT", "/api/v1/addresses/policy"): {"forwarder_hold_score": 55},
+    ("POST", "/api/v1/addresses/reviews/{review_id}/approve"): {"comment": "looks fine"},
+    ("POST", "/api/v1/addresses/reviews/{review_id}/reject"): {"comment": "fraud"},
+    ("POST", "/api/v1/addresses/reviews/{review_id}/edit"): {
+        "address": {
+            "line1": "1 Main St",
+            "city": "Austin",
+            "state": "TX",
+            "postcode": "78701",
+            "country": "US",
+        },
+    },
 }
 
 # Operations without a path id, and what their isolation means. Every one must be listed.
@@ -114,6 +147,11 @@ SCOPED = {
     ("GET", "/api/v1/order-rules"): "list",
     ("POST", "/api/v1/order-rules"): "create",
     ("POST", "/api/v1/order-rules/dry-run"): "action",
+    ("POST", "/api/v1/addresses/check"): "check",
+    ("POST", "/api/v1/addresses/check/batch"): "hold",
+    ("GET", "/api/v1/addresses/policy"): "policy",
+    ("PUT", "/api/v1/addresses/policy"): "policy",
+    ("GET", "/api/v1/addresses/reviews"): "list",
 }
 EXAMPLE_ORDERS = Path(__file__).parents[2] / "examples" / "channels" / "linkstar-orders.csv"
 # Probes outside the API: no credentials, no tenant data.
@@ -124,6 +162,7 @@ LIST_QUERIES: dict[str, list[dict[str, str]]] = {
     "/api/v1/jobs": [{}, {"status": "dead"}],
     "/api/v1/orders": [{}, {"q": "ORD"}, {"held": "false"}, {"state": "checked"}],
     "/api/v1/orders/dead-letters": [{}, {"state": "open"}],
+    "/api/v1/addresses/reviews": [{}, {"state": "pending"}],
 }
 
 PARAM = re.compile(r"{(\w+)}")
@@ -141,6 +180,7 @@ class Seeded:
             "key_id": api.key_secret(tenant, ["orders:read"], name="partner feed")[0],
             "job_id": api.job(tenant, JobStatus.dead),
             "rate_card_id": api.rate_card(tenant),
+            "review_id": api.address_review(tenant),
         }
         self.ids |= seed_orders(api.sessions, tenant.org.id, self.ids["store_id"])
         self.owner_id = tenant.owner.id
@@ -287,6 +327,15 @@ def test_no_route_reaches_another_organisation(api, client, two_tenants, auth):
             r = caller.post(url, json=BODIES[(method, path)])
             assert r.status_code == 200, (path, r.text)
             assert not contains_any(r.json(), b_ids), path
+        elif kind in {"check", "policy"}:
+            r = caller.call(method, url, json=BODIES.get((method, path)))
+            assert r.status_code == 200, (path, r.text)
+            assert not contains_any(r.json(), b_ids), path
+        elif kind == "hold":
+            r = caller.post(url, json=BODIES[(method, path)])
+            assert r.status_code == 200, (path, r.text)
+            review_id = r.json()["results"][0]["review_id"]
+            assert review_id == seeded_a.ids["review_id"]  # A's own subject, not B's
         elif kind == "create":
             body = BODIES[(method, path)]
             if path.endswith("/users") and auth == "session":
@@ -327,6 +376,7 @@ def test_b_still_sees_its_own_rows(api, two_tenants):
         "/users/{user_id}",
         "/jobs/{job_id}",
         "/rate-cards/{rate_card_id}",
+        "/addresses/reviews/{review_id}",
     ]:
         url = path
         for name, value in seeded_b.ids.items():

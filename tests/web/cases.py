@@ -34,6 +34,7 @@ class Case:
             dead_letter_id=ids.dead_letter_id,
             rule_id=ids.rule_id,
             mapping_id=ids.mapping_id,
+            review_id=ids.review_id,
         )
 
     @property
@@ -73,6 +74,19 @@ ORG_FORM = {
 }
 
 RULE_JSON = '{"name": "Injected rule", "then": [{"type": "tag", "tag": "injected"}]}'
+HOLD_EDIT = {
+    "name": "Injected Buyer",
+    "company": "",
+    "line1": "1 Main St",
+    "line2": "",
+    "city": "Austin",
+    "state": "TX",
+    "postcode": "78701",
+    "country": "US",
+    "phone": "",
+    "email": "",
+    "comment": "buyer confirmed",
+}
 
 _ALL = [
     Case("GET", "/login", None, ok_status=303),
@@ -147,6 +161,20 @@ _ALL = [
     Case("POST", "/orders/{order_id}/hold", P.orders_write, {"reason": "fraud_check"}, 303),
     Case("POST", "/orders/{order_id}/release", P.orders_write, {"note": "ok"}, 303),
     Case("POST", "/orders/{order_id}/cancel", P.orders_write, {"note": "x"}, 303),
+    Case("GET", "/addresses", P.orders_read, ok_status=303),
+    Case("GET", "/addresses/holds", P.orders_read),
+    Case("GET", "/addresses/holds/{review_id}", P.orders_read),
+    Case("POST", "/addresses/holds/{review_id}/approve", P.orders_write, {"comment": "ok"}, 303),
+    Case("POST", "/addresses/holds/{review_id}/edit", P.orders_write, HOLD_EDIT, 303),
+    Case("POST", "/addresses/holds/{review_id}/reject", P.orders_write, {"comment": "no"}, 303),
+    Case("GET", "/addresses/policy", P.orders_read),
+    Case(
+        "POST",
+        "/addresses/policy",
+        P.workspace_manage,
+        {"policy": '{"block_military": true}'},
+        303,
+    ),
 ]
 
 CASES: dict[tuple[str, str], Case] = {(c.method, c.template): c for c in _ALL}

@@ -176,6 +176,7 @@ class Seeded:
     dead_letter_id: str = ""
     rule_id: str = ""
     mapping_id: str = ""
+    review_id: str = ""
 
 
 def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str) -> Seeded:
@@ -231,10 +232,31 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
         )
         s.add(job)
         s.flush()
+        review = _hold_address(s, tenant.org.id, marker)
         ids = (store.id, warehouse.id, user.id, key.id, job.id)
+        review_id = review.id
     from tests.orders.seed import seed_orders
 
-    return Seeded(*ids, **seed_orders(sessions, tenant.org.id, ids[0]))
+    return Seeded(*ids, review_id=review_id, **seed_orders(sessions, tenant.org.id, ids[0]))
+
+
+def _hold_address(session: Session, organisation_id: str, marker: str) -> Any:
+    """An address held for review (78701 is Austin, not Dallas), named after `marker`."""
+    from linkstar.addresses import service as addresses
+    from linkstar.addresses.core import AddressInput, check
+
+    address = AddressInput(
+        id=f"{marker}-order-1",
+        name=f"{marker} Buyer",
+        line1="1 Main St",
+        city="Dallas",
+        state="TX",
+        postcode="78701",
+        country="US",
+    )
+    return addresses.open_review(
+        session, organisation_id, "order", address.id, check(address), address
+    )
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
-"""`linkstar address check`: check a CSV of addresses into a result CSV (no database needed)."""
+"""`linkstar address check`: check a CSV of addresses into a result CSV (no database needed);
+`linkstar address policy show|set`: the workspace's stored address policy."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,17 +18,25 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from sqlalchemy.orm import Session
 
+from linkstar.addresses import service
 from linkstar.addresses.core import Policy, Verdict, check
 from linkstar.addresses.files import Row, RowError, read_addresses, result_row, write_results
-from linkstar.cli.context import console, err_console, guarded
-from linkstar.kit.errors import InvalidInput
+from linkstar.cli.context import console, engine, err_console, guarded, settings, transaction
+from linkstar.kit.errors import InvalidInput, NotFound
+from linkstar.workspace import repository as repo
+from linkstar.workspace.core import Principal, system_principal
 
 app = typer.Typer(
     help="Check addresses: normalise, validate, classify and decide.", no_args_is_help=True
 )
 
+policy_app = typer.Typer(help="The workspace's address policy (stored, versioned).")
+app.add_typer(policy_app, name="policy")
+
 _SHOWN_ERRORS = 50
+ORG_OPTION = typer.Option(..., "--org", help="Organisation slug (see `linkstar org list`).")
 
 
 @app.command("check")
@@ -98,3 +108,55 @@ def _count_lines(path: Path) -> int:
         return max(
             0, sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b"")) - 1
         )
+
+
+def _actor(session: Session, slug: str) -> Principal:
+    org = repo.organisation_by_slug(session, slug)
+    if org is None:
+        raise NotFound(f"no organisation with slug {slug!r}")
+    return system_principal(org.id, "cli")
+
+
+@policy_app.command("show")
+@guarded
+def policy_show(org: str = ORG_OPTION) -> None:
+    """Print the policy in force as JSON (version 0 is the built-in default)."""
+    with transaction(engine(settings())) as session:
+        found = service.get_policy(session, _actor(session, org))
+    err_console.print(
+        f"version {found.version}"
+        + (f", set by {found.set_by} at {found.set_at:%Y-%m-%d %H:%M} UTC" if found.set_by else "")
+        + (" (the default)" if found.version == 0 else ""),
+        highlight=False,
+        markup=False,
+    )
+    print(json.dumps(found.policy.to_dict(), indent=2, ensure_ascii=False))
+
+
+@policy_app.command("set")
+@guarded
+def policy_set(
+    path: Path = typer.Argument(..., help="The policy as JSON (see docs/formats/addresses.md)."),
+    org: str = ORG_OPTION,
+) -> None:
+    """Validate a policy file and store it as the next version; every problem is listed."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeError) as exc:
+        raise InvalidInput(f"cannot read the policy {path}: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{path} is not valid JSON: {exc}") from None
+    with transaction(engine(settings())) as session:
+        actor = _actor(session, org)
+        try:
+            found = service.set_policy(session, actor, data)
+        except service.PolicyRejected as exc:
+            for error in exc.errors:
+                err_console.print(
+                    f"{path}: {error['path']}: {error['reason']}", highlight=False, markup=False
+                )
+            err_console.print(
+                f"rejected: {len(exc.errors)} problem(s), nothing was stored", highlight=False
+            )
+            raise typer.Exit(1) from None
+    console.print(f"address policy version {found.version} in force", highlight=False)

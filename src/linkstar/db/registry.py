@@ -14,6 +14,7 @@ MODEL_MODULES = (
     "linkstar.workspace.models",
     "linkstar.rating.models",
     "linkstar.orders.models",
+    "linkstar.addresses.models",
 )
 
 

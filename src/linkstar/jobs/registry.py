@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from linkstar.addresses import tasks as address_tasks
 from linkstar.db.outbox import JobContext
 from linkstar.workspace import tasks as workspace_tasks
 
@@ -69,6 +70,7 @@ BUILTIN_JOBS: tuple[JobSpec, ...] = (
     JobSpec("workspace.purge_audit_log", workspace_tasks.purge_audit_log, max_attempts=3),
     JobSpec("workspace.purge_auth_records", workspace_tasks.purge_auth_records, max_attempts=3),
     JobSpec("workspace.purge_finished_jobs", workspace_tasks.purge_finished_jobs, max_attempts=3),
+    JobSpec("addresses.review_decided", address_tasks.review_decided),
 )
 
 _lock = threading.Lock()

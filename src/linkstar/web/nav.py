@@ -29,6 +29,7 @@ class NavItem:
 MODULES: tuple[NavItem, ...] = (
     NavItem("overview", "Overview", "/", P.workspace_read, "home"),
     NavItem("orders", "Orders", "/orders", P.orders_read, "cart"),
+    NavItem("addresses", "Addresses", "/addresses/holds", P.orders_read, "pin"),
     NavItem("inventory", "Inventory", None, P.inventory_read, "box"),
     NavItem("routing", "Routing", None, P.routing_read, "route"),
     NavItem("shipments", "Shipments", None, P.shipments_read, "truck"),
@@ -47,6 +48,12 @@ SETTINGS_SECTIONS: tuple[NavItem, ...] = (
     NavItem("api_keys", "API keys", "/settings/api-keys", P.apikeys_manage),
     NavItem("audit", "Audit log", "/settings/audit", P.audit_read),
     NavItem("jobs", "Failed jobs", "/settings/jobs", P.jobs_read),
+)
+
+
+ADDRESS_SECTIONS: tuple[NavItem, ...] = (
+    NavItem("holds", "Holds", "/addresses/holds", P.orders_read),
+    NavItem("policy", "Policy", "/addresses/policy", P.orders_read),
 )
 
 

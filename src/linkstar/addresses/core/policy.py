@@ -78,8 +78,9 @@ class Policy:
                     raise InvalidInput(f"{name} must be a list of strings")
                 value = tuple(v.upper() if name == "require_phone_countries" else v for v in value)
             elif isinstance(default, dict):
+                levels = {s.value for s in Severity}
                 if not isinstance(value, dict) or not all(
-                    v in set(Severity) for v in value.values()
+                    isinstance(v, str) and v in levels for v in value.values()
                 ):
                     raise InvalidInput(
                         f"{name} maps reason codes to info|correction|review|invalid"

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from linkstar.api.routers import order_files, orders, rating, workspace
+from linkstar.api.routers import addresses, order_files, orders, rating, workspace
 
-ROUTERS: list[APIRouter] = [*workspace.ROUTERS, rating.router, orders.router, order_files.router]
+ROUTERS: list[APIRouter] = [
+    *workspace.ROUTERS,
+    rating.router,
+    addresses.router,
+    orders.router,
+    order_files.router,
+]

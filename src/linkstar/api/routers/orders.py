@@ -224,7 +224,7 @@ def _read(order: Order) -> OrderRead:
     summary="Hold an order",
     description="Adds a hold with a reason (one per reason; holding twice changes nothing).",
     response_model=OrderRead,
-    responses=errors(403, 404, 409, 422),
+    responses=errors(403, 404, 409, 413, 422),
 )
 def hold_order(
     order_id: str,
@@ -240,7 +240,7 @@ def hold_order(
     summary="Release a hold",
     description="Releases the hold with `reason`, or every hold when it is omitted (audited).",
     response_model=OrderRead,
-    responses=errors(403, 404, 409, 422),
+    responses=errors(403, 404, 409, 413, 422),
 )
 def release_order(
     order_id: str,
@@ -256,7 +256,7 @@ def release_order(
     summary="Cancel an order",
     description="Only before it ships (409 otherwise).",
     response_model=OrderRead,
-    responses=errors(403, 404, 409, 422),
+    responses=errors(403, 404, 409, 413, 422),
 )
 def cancel_order(
     order_id: str,
@@ -272,7 +272,7 @@ def cancel_order(
     summary="Move an order to another state",
     description="Along the state machine of docs/orders.md; a held order does not advance.",
     response_model=OrderRead,
-    responses=errors(403, 404, 409, 422),
+    responses=errors(403, 404, 409, 413, 422),
 )
 def transition_order(
     order_id: str,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from linkstar.web.pages import (
+    addresses,
     auth,
     orders,
     overview,
@@ -28,4 +29,5 @@ ROUTERS: list[APIRouter] = [
     settings_api_keys.router,
     settings_audit.router,
     settings_jobs.router,
+    addresses.router,
 ]

@@ -1,0 +1,27 @@
+"""The job `addresses.review_decided` runs to `done` (never `dead`) until the hub takes it."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from linkstar.addresses import service
+from linkstar.addresses.core import AddressInput, check
+from linkstar.db.outbox import OutboxJob
+from linkstar.db.uow import unit_of_work
+from linkstar.jobs.runner import Outcome, execute
+from tests.addresses.helpers import DALLAS_78701
+
+
+def test_a_decision_job_runs_to_done(sessions, tenant, caplog):
+    address = AddressInput(**DALLAS_78701)
+    with unit_of_work(sessions) as s:
+        review = service.open_review(s, tenant.org.id, "order", address.id, check(address), address)
+        service.decide(s, tenant.principal, review.id, "reject", comment="fraud")
+    with sessions() as s:
+        job = s.scalars(select(OutboxJob).where(OutboxJob.name == "addresses.review_decided")).one()
+        assert job.organisation_id == tenant.org.id
+    caplog.set_level("INFO", logger="linkstar.addresses.tasks")
+    assert execute(sessions, job.id, "w1", 60) is Outcome.done
+    with sessions() as s:
+        assert s.get(OutboxJob, job.id).status == "done"  # type: ignore[union-attr]
+    assert f"address review {review.id} decided (reject) for order order-1001" in caplog.text
