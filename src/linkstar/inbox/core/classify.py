@@ -98,7 +98,7 @@ class Classifier:
                 tone.cues,
             )
         scores = row.astype(float).copy()
-        hits = match_rules(text[:5000].lower())
+        hits = match_rules(text[:5000].lower(), language.code)
         for hit in hits:
             index = self._index.get(hit.intent.value)
             if index is not None:

@@ -82,6 +82,7 @@ _CURRENCY_CODES = {
     "元": "CNY",
 }
 EMAIL = re.compile(r"(?i)(?<![\w.+-])[a-z0-9._%+-]{1,64}@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,24}")
+_DIGIT = re.compile(r"\d")
 _PHONE_HINT = re.compile(r"\+?\d[\d\s().-]{6,}\d")
 
 
@@ -133,6 +134,8 @@ def _free(taken: list[tuple[int, int]], start: int, end: int) -> bool:
 def extract_entities(text: str, *, default_region: str = "US") -> tuple[Entity, ...]:
     """Every entity found in `text`, in order of position."""
     text = text[:MAX_CHARS]
+    if "@" not in text and _DIGIT.search(text) is None:
+        return ()  # every entity type needs a digit or an @
     found: list[Entity] = []
     taken: list[tuple[int, int]] = []
 

@@ -3,7 +3,8 @@
 A rule is a regular expression over the lower-cased message. When it fires, its weight is
 added to its intent's model probability before renormalising, so a strong cue wins unless the
 model is sure of something else; the id of the rule that backs the chosen intent is recorded.
-Rules of every language run on every message: buyers mix languages and detection can miss.
+The rules of the detected language and English run (buyers mix in English words); when the
+language is unknown, every rule runs.
 """
 
 from __future__ import annotations
@@ -292,10 +293,20 @@ class RuleHit:
     weight: float
 
 
-def match_rules(lowered: str) -> tuple[RuleHit, ...]:
+def _rules_for(lang: str) -> tuple[Rule, ...]:
+    if lang not in _LANGS:
+        return RULES
+    return tuple(r for r in RULES if r.id.split(".", 1)[0] in (lang, "en"))
+
+
+_LANGS = ("en", "es", "de", "fr", "pt", "zh")
+_BY_LANGUAGE = {lang: _rules_for(lang) for lang in _LANGS}
+
+
+def match_rules(lowered: str, lang: str = "") -> tuple[RuleHit, ...]:
     """Every rule that fires on the lower-cased message, the heaviest per intent."""
     best: dict[Intent, RuleHit] = {}
-    for rule in RULES:
+    for rule in _BY_LANGUAGE.get(lang, RULES):
         if rule.pattern.search(lowered):
             kept = best.get(rule.intent)
             if kept is None or rule.weight > kept.weight:
