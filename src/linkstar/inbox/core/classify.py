@@ -26,6 +26,8 @@ from linkstar.inbox.core.sentiment import Sentiment, Urgency, assess_tone
 MAX_TEXT = 100_000  # characters of a message that are looked at at all
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _LETTER = re.compile(r"[^\W\d_]")
+_PROBLEMS = ("delivery_problem", "complaint")
+_POSITIVE_DAMPING = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +105,12 @@ class Classifier:
             index = self._index.get(hit.intent.value)
             if index is not None:
                 scores[index] += hit.weight
+        if tone.sentiment is Sentiment.positive:
+            # Praise without a single negative cue is not a problem report.
+            for intent in _PROBLEMS:
+                index = self._index.get(intent)
+                if index is not None:
+                    scores[index] *= _POSITIVE_DAMPING
         scores /= scores.sum()
         order = np.argsort(-scores)
         best = self.model.labels[int(order[0])]

@@ -275,6 +275,51 @@ RULES: tuple[Rule, ...] = (
         r"(显示已签收|发错货|少发|破损|卡在海关|没收到.*签收)",
         0.5,
     ),
+    # Complaints about service, praise, and unsolicited pitches (mid-precision cues).
+    _r(
+        "en.complaint",
+        I.complaint,
+        r"((terrible|awful|horrible|worst|rude|unacceptable|appalling) (customer )?(service|"
+        r"experience|support)|(very|extremely|really) disappointed|formal complaint|"
+        r"file a complaint|make a complaint)",
+        0.4,
+    ),
+    _r(
+        "es.complaint",
+        I.complaint,
+        r"(queja|pésimo servicio|muy decepcionad|hoja de reclamaci)",
+        0.4,
+    ),
+    _r("de.complaint", I.complaint, r"(beschwer|sehr enttäuscht|unverschämt|frechheit)", 0.4),
+    _r(
+        "fr.complaint", I.complaint, r"(réclamation|plainte|très déçu|scandaleux|inadmissible)", 0.4
+    ),
+    _r(
+        "pt.complaint",
+        I.complaint,
+        r"(reclamação|muito decepcionad|péssimo atendimento|absurdo)",
+        0.4,
+    ),
+    _r("zh.complaint", I.complaint, r"(投诉|太差|很失望|服务态度)", 0.4),
+    _r(
+        "en.feedback",
+        I.feedback,
+        r"(wanted to say thanks|thank you so much|love (it|the)\b|five stars|great product|"
+        r"works perfectly|very happy with|highly recommend)",
+        0.6,
+    ),
+    _r("es.feedback", I.feedback, r"(muchas gracias|me encanta|muy content|lo recomiendo)", 0.4),
+    _r("de.feedback", I.feedback, r"(vielen dank|sehr zufrieden|empfehle ich|bin begeistert)", 0.4),
+    _r("fr.feedback", I.feedback, r"(merci beaucoup|très satisfait|je recommande|j'adore)", 0.4),
+    _r("pt.feedback", I.feedback, r"(muito obrigad|adorei|muito satisfeit|recomendo)", 0.4),
+    _r("zh.feedback", I.feedback, r"(非常满意|好评|很喜欢|推荐)", 0.4),
+    _r(
+        "en.other",
+        I.other,
+        r"(\bseo\b|guest post|backlinks?|marketing agency|boost your (sales|ranking)|"
+        r"page one of google|we are hiring|job application|press inquir)",
+        0.6,
+    ),
     # Legal and dispute threats read as complaints unless something stronger is asked.
     _r(
         "en.dispute",
