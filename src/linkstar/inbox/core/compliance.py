@@ -20,6 +20,7 @@ from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
 
+from linkstar.inbox.core.entities import extract_entities
 from linkstar.kit.errors import InvalidInput
 
 CHANNELS: tuple[str, ...] = ("amazon", "ebay", "tiktok", "shopify", "email")
@@ -31,7 +32,6 @@ _URL = re.compile(
     r"br|cn|info|biz|me|ly|link)(?:/[^\s<>\"']*)?)(?<![.,;:!?)])"
 )
 _EMAIL = re.compile(r"(?i)[a-z0-9._%+-]{1,64}@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,24}")
-_PHONE = re.compile(r"(?<![\w-])\+?\(?\d[\d ().-]{7,}\d(?![\w-])")
 _TAG = re.compile(r"(?i)<\s*/?\s*[a-z][a-z0-9-]*(?:\s[^<>]*)?>")
 _SCRIPT = re.compile(r"(?i)<\s*script\b|javascript:|\bon[a-z]+\s*=\s*[\"']")
 _ONE_CLICK = "List-Unsubscribe=One-Click"
@@ -232,18 +232,21 @@ def lint(message: Outgoing, rules: RuleBook | None = None) -> LintResult:
             "asking for a positive review or offering something for one",
         )
     if rule.forbid_contact_details:
-        spans(
-            _EMAIL,
-            "contact.email",
-            Severity.error,
-            f"e-mail addresses are not allowed in {rule.name}",
-        )
-        spans(
-            _PHONE,
-            "contact.phone",
-            Severity.warning,
-            f"a phone number in {rule.name} (allowed only when needed for delivery)",
-        )
+        for entity in extract_entities(text):
+            if entity.type in ("email", "phone"):
+                findings.append(
+                    Finding(
+                        f"contact.{entity.type}",
+                        Severity.error if entity.type == "email" else Severity.warning,
+                        f"e-mail addresses are not allowed in {rule.name}"
+                        if entity.type == "email"
+                        else f"a phone number in {rule.name} (allowed only when needed for "
+                        "delivery)",
+                        entity.start - shift,
+                        entity.end - shift,
+                        text[entity.start : entity.end][:80],
+                    )
+                )
     spans(_SCRIPT, "html.script", Severity.error, "script or event-handler markup")
     if not rule.html:
         spans(_TAG, "html.markup", Severity.error, f"{rule.name} accepts plain text only")

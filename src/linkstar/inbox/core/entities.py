@@ -29,7 +29,7 @@ GENERIC_ORDER = re.compile(
     rf"(?i)(?:{_ORDER_WORDS})\s*(?:{_NUMBER_WORDS}\s*)?[:\uff1a]?\s*#?"
     r"(?=[A-Z0-9-]*\d)([A-Z0-9][A-Z0-9-]{3,24}[A-Z0-9])(?![\w-])"
 )
-_TRACKING_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z0-9]*\d)[A-Za-z0-9]{10,34}(?![A-Za-z0-9])")
+_TOKEN = re.compile(r"[A-Za-z0-9]+")  # whole runs, then length and digit checks: linear time
 _TRACKING_WORDS = re.compile(
     r"(?i)track|seguimiento|rastreo|sendungsnummer|sendungsverfolgung|suivi|rastreio|"
     r"rastreamento|运单|物流单号|快递单号|追踪"
@@ -49,7 +49,7 @@ QUANTITY = re.compile(
 _CUR = r"US\$|USD|EUR|GBP|R\$|BRL|CNY|RMB|\$|€|£|¥|￥"
 _AMOUNT = r"\d{1,3}(?:[.,\s]\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
 PRICE = re.compile(
-    rf"(?i)(?:(?P<c1>{_CUR})\s?(?P<a1>{_AMOUNT})|(?P<a2>{_AMOUNT})\s?(?P<c2>{_CUR}|"
+    rf"(?i)(?:(?P<c1>{_CUR})\s?(?P<a1>{_AMOUNT})|(?<![\d.,])(?P<a2>{_AMOUNT})\s?(?P<c2>{_CUR}|"
     r"(?:dollars?|euros?|dólares|reais)(?!\w)|美元|欧元|元))"
 )
 _PER_UNIT = re.compile(
@@ -158,7 +158,9 @@ def extract_entities(text: str, *, default_region: str = "US") -> tuple[Entity, 
         add(Entity("email", m.group().lower(), m.start(), m.end()))
     tracking_context = _TRACKING_WORDS.search(text) is not None
     floor = 0.6 if tracking_context else 0.85
-    for m in _TRACKING_TOKEN.finditer(text):
+    for m in _TOKEN.finditer(text):
+        if not 10 <= len(m.group()) <= 34 or not _DIGIT.search(m.group()):
+            continue
         if not _free(taken, m.start(), m.end()):
             continue
         candidates = detect_carriers(m.group(), min_confidence=floor)

@@ -153,6 +153,7 @@ RULES: tuple[Rule, ...] = (
         "en.wismo",
         I.where_is_my_order,
         r"(where is my (order|package|parcel|item|shipment)|where'?s my (order|package|parcel)|"
+        r"where is it\b|still (says|shows) in transit|when will (it|my order|my package) arrive|"
         r"(order|package|parcel) (hasn'?t|has not|still hasn'?t) (arrived|been delivered|shipped))",
         0.6,
     ),
