@@ -28,12 +28,13 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from linkstar.inbox.core.intents import INTENTS
 from linkstar.kit.errors import InvalidInput
 
-MODEL_VERSION = "inbox-intent-1"  # part of the cache key: bump when features or settings change
+MODEL_VERSION = "inbox-intent-2"  # part of the cache key: bump when features or settings change
 C_VALUE = 30.0  # inverse regularisation strength of the logistic regression
 MAX_MODEL_CHARS = 2000  # the first 2,000 characters carry the intent; more only costs time
 _PLACEHOLDER = re.compile(r"\{\{[^{}]{0,40}\}\}")
 _DIGITS = re.compile(r"\d+")
 _SPACE = re.compile(r"\s+")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,7 @@ class Example:
 def normalise_for_model(text: str) -> str:
     """What the model sees: lower case, placeholders and digit runs folded, spaces collapsed."""
     text = _PLACEHOLDER.sub(" 0 ", text[:MAX_MODEL_CHARS])
+    text = _HAN.sub(r" \g<0> ", text)  # Chinese: characters become words, bigrams carry words
     return _SPACE.sub(" ", _DIGITS.sub("0", text.lower())).strip()
 
 
