@@ -59,16 +59,7 @@ CLEAR = [
         "bulk_or_oem_inquiry",
     ),
     ("es", "¿Me hace un descuento si le compro tres unidades?", "price_negotiation"),
-    pytest.param(
-        "es",
-        "¿Este reloj es resistente al agua?",
-        "product_question",
-        marks=pytest.mark.xfail(
-            reason="known weakness: short Spanish product questions read as 'other' "
-            "(few Spanish product questions to learn from)",
-            strict=True,
-        ),
-    ),
+    ("es", "¿Este reloj es resistente al agua?", "product_question"),
     ("es", "Necesito la factura de mi compra con mis datos fiscales.", "invoice_request"),
     ("es", "Por favor, quiero hablar con un agente de verdad.", "human_agent"),
     # German.

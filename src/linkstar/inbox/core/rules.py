@@ -321,6 +321,42 @@ RULES: tuple[Rule, ...] = (
         r"page one of google|we are hiring|job application|press inquir)",
         0.6,
     ),
+    # Product attributes asked about: a light boost (questions about fit also mean returns).
+    _r(
+        "en.product",
+        I.product_question,
+        r"(waterproof|water resistant|compatible with|dishwasher safe|warranty|battery life|"
+        r"dimensions|what size|in stock|made of)",
+        0.35,
+    ),
+    _r(
+        "es.product",
+        I.product_question,
+        r"(resistente al agua|impermeable|sumergible|compatible con|garantía|batería|medidas|"
+        r"de qué material|hay stock)",
+        0.35,
+    ),
+    _r(
+        "de.product",
+        I.product_question,
+        r"(wasserdicht|wasserfest|kompatibel|garantie|akku|maße|aus welchem material|auf lager)",
+        0.35,
+    ),
+    _r(
+        "fr.product",
+        I.product_question,
+        r"(étanche|imperméable|compatible avec|garantie|batterie|dimensions|en quelle matière|"
+        r"en stock)",
+        0.35,
+    ),
+    _r(
+        "pt.product",
+        I.product_question,
+        r"(prova d'água|à prova d|impermeável|compatível com|garantia|bateria|medidas|"
+        r"de que material|tem em estoque)",
+        0.35,
+    ),
+    _r("zh.product", I.product_question, r"(防水|兼容|保修|电池|尺寸|什么材质|有货)", 0.35),
     # Legal and dispute threats read as complaints unless something stronger is asked.
     _r(
         "en.dispute",
