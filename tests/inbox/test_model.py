@@ -93,3 +93,15 @@ def test_bad_bitext_file(tmp_path):
         bitext_examples(path)
     with pytest.raises(InvalidInput, match="cannot read"):
         bitext_examples(tmp_path / "missing.csv.gz")
+
+
+def test_without_the_reference_data_the_seed_set_is_enough(settings, tmp_path):
+    bare = settings.model_copy(update={"reference_data_dir": tmp_path / "no-such-dir"})
+    model = default_classifier(bare)
+    assert model.model.size == len(seed_examples())
+    result = model.classify("Wir möchten 500 Stück mit eigenem Logo im Großhandel bestellen")
+    assert (result.intent.value, result.language, result.rule) == (
+        "bulk_or_oem_inquiry",
+        "de",
+        "de.b2b",
+    )
