@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from linkstar.cli import accounts, address, db, demo, orders, processes, ratecards
+from linkstar.cli import accounts, address, db, demo, inbox, processes, ratecards
 
 app = typer.Typer(
     name="linkstar",
@@ -24,6 +25,7 @@ app.add_typer(accounts.apikeys_app, name="apikeys")
 app.add_typer(address.app, name="address")
 app.add_typer(ratecards.app, name="ratecards")
 app.add_typer(orders.app, name="orders")
+app.add_typer(inbox.app, name="inbox")
 
 if __name__ == "__main__":
     app()

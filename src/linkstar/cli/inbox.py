@@ -1,0 +1,76 @@
+"""`linkstar inbox classify`: understand a CSV of buyer messages into a result CSV (no database)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from linkstar.cli.context import console, err_console, guarded, settings
+from linkstar.inbox.core.classify import Message
+from linkstar.inbox.files import MessageRow, RowError, read_messages, result_row, write_results
+from linkstar.inbox.understanding import classifier
+from linkstar.kit.errors import InvalidInput
+
+app = typer.Typer(help="Buyer inbox: understand messages.", no_args_is_help=True)
+
+_SHOWN_ERRORS = 50
+_BATCH = 512
+
+
+@app.command("classify")
+@guarded
+def classify_file(
+    source: Path = typer.Argument(..., help="CSV with columns id,text[,subject,channel]"),
+    out: Path = typer.Option(..., "--out", "-o", help="Where to write the result CSV."),
+) -> None:
+    """Classify every message of a CSV file; bad rows are reported, good rows are kept.
+
+    Adds intent, confidence, language, entities (JSON), sentiment, urgency and the keyword rule
+    that backed the intent. The model trains on first use (a few seconds) and is cached under
+    the data directory.
+    """
+    if not source.is_file():
+        raise InvalidInput(f"{source} is not a file")
+    model = classifier(settings())
+    errors: list[str] = []
+    intents: Counter[str] = Counter()
+
+    def results() -> Iterator[list[str]]:
+        batch: list[MessageRow] = []
+        for item in read_messages(source):
+            if isinstance(item, RowError):
+                errors.append(str(item))
+                continue
+            if item.warning:
+                errors.append(item.warning)
+            batch.append(item)
+            if len(batch) >= _BATCH:
+                yield from _flush(batch)
+                batch = []
+        yield from _flush(batch)
+
+    def _flush(batch: list[MessageRow]) -> Iterator[list[str]]:
+        understood = model.classify_batch(
+            [Message(r.message.text, r.message.subject, r.message.channel) for r in batch]
+        )
+        for row, result in zip(batch, understood, strict=True):
+            intents[result.intent.value] += 1
+            yield result_row(row.id, result)
+
+    written = write_results(out, results())
+    for error in errors[:_SHOWN_ERRORS]:
+        err_console.print(error, style="yellow", highlight=False, soft_wrap=True, markup=False)
+    if len(errors) > _SHOWN_ERRORS:
+        err_console.print(f"… and {len(errors) - _SHOWN_ERRORS} more row problems", highlight=False)
+    console.print(f"{written} messages classified, results in {out}", highlight=False)
+    table = Table()
+    table.add_column("intent")
+    table.add_column("count", justify="right")
+    for intent, count in intents.most_common():
+        table.add_row(intent, str(count))
+    table.add_row("row errors", str(sum(1 for e in errors if "unknown channel" not in e)))
+    console.print(table)

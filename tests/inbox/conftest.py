@@ -1,0 +1,29 @@
+"""One classifier for the whole session: trained once (seed set + Bitext when present), cached."""
+
+from pathlib import Path
+
+import pytest
+
+from linkstar.config import Settings
+from linkstar.inbox.core.classify import Classifier
+from linkstar.inbox.core.model import cached_model
+from linkstar.inbox.core.training import BITEXT_FILE, bitext_examples, seed_examples
+
+BITEXT = Settings().reference_data_dir / BITEXT_FILE
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("inbox-models")
+
+
+@pytest.fixture(scope="session")
+def classifier(model_cache: Path) -> Classifier:
+    extra = bitext_examples(BITEXT) if BITEXT.is_file() else ()
+    return Classifier(cached_model((*seed_examples(), *extra), model_cache))
+
+
+@pytest.fixture(scope="session")
+def seed_classifier(model_cache: Path) -> Classifier:
+    """Seed set only: what a checkout without the reference data directory gets."""
+    return Classifier(cached_model(seed_examples(), model_cache))
