@@ -27,10 +27,11 @@ from linkstar.tracking.core.fold import Folded, event_row, fold
 from linkstar.tracking.core.keys import dedup_key, time_text
 from linkstar.tracking.core.numbers import normalise_tracking_number
 from linkstar.tracking.core.updates import TrackingUpdate
-from linkstar.tracking.core.vocabulary import Status
+from linkstar.tracking.core.vocabulary import Status, SubStatus
 from linkstar.tracking.models import (
     Shipment,
     TrackingDeadLetter,
+    TrackingEventRow,
     new_public_token,
 )
 
@@ -416,6 +417,32 @@ def _folded_values(folded: Folded) -> dict[str, Any]:
         "event_count": folded.event_count,
         "unmapped_count": folded.unmapped_count,
     }
+
+
+def load_events(session: Session, shipment_ids: list[str]) -> dict[str, list[TrackingEvent]]:
+    """Every stored event of these shipments as core events, grouped by shipment."""
+    t = TrackingEventRow
+    out: dict[str, list[TrackingEvent]] = defaultdict(list)
+    for part in chunks(shipment_ids):
+        for row in session.scalars(select(t).where(t.shipment_id.in_(part))):
+            out[row.shipment_id].append(
+                TrackingEvent(
+                    event_time=row.event_time,
+                    carrier=row.carrier,
+                    raw_code=row.raw_code,
+                    raw_description=row.raw_description,
+                    status=Status(row.status),
+                    sub_status=SubStatus(row.sub_status) if row.sub_status else None,
+                    rule_id=row.rule_id,
+                    code_source=row.code_source,
+                    location=row.location,
+                    city=row.city,
+                    state=row.state,
+                    postcode=row.postcode,
+                    country=row.country,
+                )
+            )
+    return out
 
 
 def dead_letter(

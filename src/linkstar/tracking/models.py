@@ -139,6 +139,7 @@ class LaneTransitStat(IdMixin, OrgScoped, Base):
     p95_days: Mapped[float]
     on_time_rate: Mapped[float | None]
     success_rate: Mapped[float]
+    gap_p95_hours: Mapped[float | None]  # p95 of hours between consecutive scans (stall limit)
     confidence: Mapped[float]
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
 

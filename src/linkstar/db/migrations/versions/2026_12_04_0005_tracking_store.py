@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("p95_days", sa.Double(), nullable=False),
         sa.Column("on_time_rate", sa.Double(), nullable=True),
         sa.Column("success_rate", sa.Double(), nullable=False),
+        sa.Column("gap_p95_hours", sa.Double(), nullable=True),
         sa.Column("confidence", sa.Double(), nullable=False),
         sa.Column("computed_at", linkstar.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.String(length=32), nullable=False),
