@@ -90,7 +90,9 @@ def run(url: str, n: int, label: str) -> list[dict[str, object]]:
     upgrade(eng)
     factory = make_session_factory(eng)
     with unit_of_work(factory) as session:
-        org, _ = create_organisation(session, f"Bench {time.time_ns()}", "b@bench.example", "Bench-Pass-2026")
+        org, _ = create_organisation(
+            session, f"Bench {time.time_ns()}", "b@bench.example", "Bench-Pass-2026"
+        )
         org_id = org.id
     first, follow = make_batches(n)
     rows: list[dict[str, object]] = []

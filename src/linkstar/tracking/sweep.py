@@ -218,7 +218,8 @@ def _suspend_disrupted(
     )
     tally: dict[tuple[str, str], list[int]] = {}
     for carrier, country, opened_at in session.execute(stmt):
-        for key in ((carrier, ""), (carrier, country or "")):
+        keys = [(carrier, "")] + ([(carrier, country)] if country else [])
+        for key in keys:
             counts = tally.setdefault(key, [0, 0])
             counts[0 if opened_at >= window_start else 1] += 1
     lanes = [LaneCounts(c, d, r, b) for (c, d), (r, b) in sorted(tally.items())]

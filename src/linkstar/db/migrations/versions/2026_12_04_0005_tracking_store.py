@@ -12,7 +12,6 @@ from alembic import op
 
 import linkstar.db.base
 
-
 revision: str = "0005"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
