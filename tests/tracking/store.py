@@ -35,3 +35,58 @@ def usps(step: tuple[str, str], hours: float, *, city: str | None = "DENVER") ->
 
 def update(number: str, *events: TrackingEvent, source: str = "test", **kw) -> TrackingUpdate:
     return TrackingUpdate(number, kw.pop("carrier", "usps"), tuple(events), source, **kw)
+
+
+def seed(sessions, tenant, prefix: str = "A", box=None) -> dict[str, str]:
+    """A shipment with events, an open exception, lane figures and an alert target for one
+    organisation; returns the ids the API tests need."""
+    from datetime import timedelta
+
+    from cryptography.fernet import Fernet
+    from sqlalchemy import select
+
+    from linkstar.db.uow import unit_of_work
+    from linkstar.kit.crypto import SecretBox
+    from linkstar.tracking.ingest import ingest
+    from linkstar.tracking.models import (
+        LaneTransitStat,
+        NotificationTarget,
+        Shipment,
+        TrackingException,
+    )
+    from linkstar.tracking.sweep import sweep
+
+    number = f"{prefix}SEED0001"
+    with unit_of_work(sessions) as s:
+        ingest(s, tenant.org.id, [update(number, usps(PICKED_UP, 0), usps(ATTEMPT, 30))])
+        sweep(s, tenant.org.id, now=T0 + timedelta(hours=31))
+        shipment = s.scalars(
+            select(Shipment).where(
+                Shipment.organisation_id == tenant.org.id, Shipment.tracking_number == number
+            )
+        ).one()
+        s.add(
+            LaneTransitStat(
+                organisation_id=tenant.org.id, level="lane", carrier="usps",
+                carrier_service="Ground", origin="", dest_country="US", postcode_prefix="802",
+                shipments=40, delivered=39, p50_days=3.0, p90_days=4.5, p95_days=5.0,
+                on_time_rate=0.9, success_rate=0.975, gap_p95_hours=30.0, confidence=0.8,
+            )
+        )  # fmt: skip
+        box = box or SecretBox([Fernet.generate_key()])
+        s.add(
+            NotificationTarget(
+                organisation_id=tenant.org.id, name=f"{prefix} ops", kinds=[],
+                sealed_url=box.seal({"url": "json://localhost:9/hook"}),
+            )
+        )  # fmt: skip
+        s.flush()
+        exception = s.scalars(
+            select(TrackingException).where(TrackingException.shipment_id == shipment.id)
+        ).one()
+        return {
+            "shipment_id": shipment.id,
+            "exception_id": exception.id,
+            "public_token": shipment.public_token,
+            "tracking_number": number,
+        }

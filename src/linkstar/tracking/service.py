@@ -415,6 +415,15 @@ def add_notification_target(
     return row
 
 
+def notification_targets(session: Session, actor: Principal) -> list[NotificationTarget]:
+    """The workspace's alert targets, oldest first."""
+    actor.require(READ)
+    stmt = select(NotificationTarget).where(
+        NotificationTarget.organisation_id == actor.organisation_id
+    )
+    return list(session.scalars(stmt.order_by(NotificationTarget.created_at)))
+
+
 def target_view(row: NotificationTarget, box: SecretBox) -> dict[str, Any]:
     """A target as shown to users: the URL masked."""
     return {
