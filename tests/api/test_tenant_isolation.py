@@ -76,7 +76,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
                 ],
             }
         ]
-    },  # fmt: skip
+    },
     ("PUT", "/api/v1/tracking/rules"): {"lost_days": 9},
     ("POST", "/api/v1/tracking/notification-targets"): {
         "name": "A ops",

@@ -67,19 +67,33 @@ def seed(sessions, tenant, prefix: str = "A", box=None) -> dict[str, str]:
         ).one()
         s.add(
             LaneTransitStat(
-                organisation_id=tenant.org.id, level="lane", carrier="usps",
-                carrier_service="Ground", origin="", dest_country="US", postcode_prefix="802",
-                shipments=40, delivered=39, p50_days=3.0, p90_days=4.5, p95_days=5.0,
-                on_time_rate=0.9, success_rate=0.975, gap_p95_hours=30.0, confidence=0.8,
+                organisation_id=tenant.org.id,
+                level="lane",
+                carrier="usps",
+                carrier_service="Ground",
+                origin="",
+                dest_country="US",
+                postcode_prefix="802",
+                shipments=40,
+                delivered=39,
+                p50_days=3.0,
+                p90_days=4.5,
+                p95_days=5.0,
+                on_time_rate=0.9,
+                success_rate=0.975,
+                gap_p95_hours=30.0,
+                confidence=0.8,
             )
-        )  # fmt: skip
+        )
         box = box or SecretBox([Fernet.generate_key()])
         s.add(
             NotificationTarget(
-                organisation_id=tenant.org.id, name=f"{prefix} ops", kinds=[],
+                organisation_id=tenant.org.id,
+                name=f"{prefix} ops",
+                kinds=[],
                 sealed_url=box.seal({"url": "json://localhost:9/hook"}),
             )
-        )  # fmt: skip
+        )
         s.flush()
         exception = s.scalars(
             select(TrackingException).where(TrackingException.shipment_id == shipment.id)

@@ -18,19 +18,33 @@ EVENTS = {
             "carrier": "usps",
             "source": "generic",
             "events": [
-                {"event_time": "2026-11-03T10:00:00Z", "raw_code": "03",
-                 "raw_description": "USPS picked up item", "city": "Ontario", "state": "CA",
-                 "country": "US"},
-                {"event_time": "2026-11-05T16:30:00-05:00", "raw_code": "01",
-                 "raw_description": "Delivered, In/At Mailbox", "city": "Edison",
-                 "state": "NJ", "country": "US"},
-                {"event_time": "2026-11-04T08:00:00Z", "raw_code": "10",
-                 "raw_description": "Processed Through USPS Facility", "country": "US"},
+                {
+                    "event_time": "2026-11-03T10:00:00Z",
+                    "raw_code": "03",
+                    "raw_description": "USPS picked up item",
+                    "city": "Ontario",
+                    "state": "CA",
+                    "country": "US",
+                },
+                {
+                    "event_time": "2026-11-05T16:30:00-05:00",
+                    "raw_code": "01",
+                    "raw_description": "Delivered, In/At Mailbox",
+                    "city": "Edison",
+                    "state": "NJ",
+                    "country": "US",
+                },
+                {
+                    "event_time": "2026-11-04T08:00:00Z",
+                    "raw_code": "10",
+                    "raw_description": "Processed Through USPS Facility",
+                    "country": "US",
+                },
             ],
         },
         {"tracking_number": "NOTHING", "source": "generic", "events": []},
     ]
-}  # fmt: skip
+}
 
 
 @pytest.fixture
@@ -55,10 +69,13 @@ def test_ingest_then_list_filter_and_read_the_timeline(owner, sessions):
         "duplicates": 0,
         "unmapped": 0,
         "rejected": [
-            {"tracking_number": "NOTHING", "source": "generic",
-             "reason": "carrier not given and not recognisable"}
+            {
+                "tracking_number": "NOTHING",
+                "source": "generic",
+                "reason": "carrier not given and not recognisable",
+            }
         ],
-    }  # fmt: skip
+    }
     again = owner.post("/tracking/events", json=EVENTS).json()
     assert (again["events_inserted"], again["duplicates"]) == (0, 3)
     listed = owner.get("/shipments", params={"status": "delivered"}).json()["items"]
@@ -79,19 +96,31 @@ def test_ingest_then_list_filter_and_read_the_timeline(owner, sessions):
 
 def test_register_with_detection_and_bad_input(owner, sessions):
     number = ups("1Y2345", "03", "1234567")
-    r = owner.post("/shipments", json={"tracking_number": number, "dest_country": "US",
-                                       "dest_postcode": "10001", "order_ref": "AMZ-1"})  # fmt: skip
+    r = owner.post(
+        "/shipments",
+        json={
+            "tracking_number": number,
+            "dest_country": "US",
+            "dest_postcode": "10001",
+            "order_ref": "AMZ-1",
+        },
+    )
     assert r.status_code == 201, r.text
     assert (r.json()["carrier"], r.json()["status"], r.json()["order_ref"]) == (
-        "ups", "pending", "AMZ-1",
-    )  # fmt: skip
+        "ups",
+        "pending",
+        "AMZ-1",
+    )
     again = owner.post("/shipments", json={"tracking_number": number, "order_ref": "AMZ-2"})
     assert again.json()["id"] == r.json()["id"] and again.json()["order_ref"] == "AMZ-2"
     bad = owner.post("/shipments", json={"tracking_number": "HELLO"})
     body = assert_error(bad, 422, "invalid_input")
     assert body["details"]["errors"][0]["reason"].startswith("carrier not given")
-    assert_error(owner.post("/shipments", json={"tracking_number": "X", "dest_country": "usa"}),
-                 422, "invalid_input")  # fmt: skip
+    assert_error(
+        owner.post("/shipments", json={"tracking_number": "X", "dest_country": "usa"}),
+        422,
+        "invalid_input",
+    )
     assert_error(owner.get("/shipments", params={"status": "lost"}), 422, "invalid_input")
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(Shipment)) == 1
@@ -106,14 +135,18 @@ def test_detect_exceptions_bulk_actions_rules_and_stats(api, owner, tenant, sess
     assert [(x["kind"], x["shipment_id"]) for x in queue] == [
         ("failed_attempt", ids["shipment_id"])
     ]
-    r = owner.post("/tracking/exceptions/actions",
-                   json={"ids": [ids["exception_id"], "0" * 32], "action": "acknowledge"})  # fmt: skip
+    r = owner.post(
+        "/tracking/exceptions/actions",
+        json={"ids": [ids["exception_id"], "0" * 32], "action": "acknowledge"},
+    )
     assert r.json() == {"changed": 1, "skipped": [{"id": "0" * 32, "reason": "not found"}]}
-    r = owner.post("/tracking/exceptions/actions",
-                   json={"ids": [ids["exception_id"]], "action": "acknowledge"})  # fmt: skip
+    r = owner.post(
+        "/tracking/exceptions/actions", json={"ids": [ids["exception_id"]], "action": "acknowledge"}
+    )
     assert r.json()["skipped"] == [{"id": ids["exception_id"], "reason": "already acknowledged"}]
-    r = owner.post("/tracking/exceptions/actions",
-                   json={"ids": [ids["exception_id"]], "action": "resolve"})  # fmt: skip
+    r = owner.post(
+        "/tracking/exceptions/actions", json={"ids": [ids["exception_id"]], "action": "resolve"}
+    )
     assert r.json()["changed"] == 1
     assert owner.get("/tracking/exceptions", params={"state": "open"}).json()["items"] == []
     # Rules: defaults, then a validated replacement; a bad one stores nothing.
@@ -135,8 +168,10 @@ def test_detect_exceptions_bulk_actions_rules_and_stats(api, owner, tenant, sess
 
 
 def test_alert_targets_are_encrypted_and_masked(api, owner, sessions):
-    r = owner.post("/tracking/notification-targets",
-                   json={"name": "Ops", "url": "json://hooks.example.com/linkstar-secret-path"})  # fmt: skip
+    r = owner.post(
+        "/tracking/notification-targets",
+        json={"name": "Ops", "url": "json://hooks.example.com/linkstar-secret-path"},
+    )
     assert r.status_code == 201, r.text
     assert r.json()["url_masked"].endswith("path") and "secret" not in r.json()["url_masked"]
     assert "linkstar-secret-path" not in str(api.snapshot(api_org(owner, api)))

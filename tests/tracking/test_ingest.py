@@ -79,9 +79,10 @@ def test_a_return_after_delivery_replaces_it_and_unmapped_events_are_counted(ses
         ingest(s, tenant.org.id, [update(NUMBER, usps(DELIVERED, 10))])
     with unit_of_work(sessions) as s:
         report = ingest(
-            s, tenant.org.id, [update(NUMBER, usps(("09", "Return to Sender"), 30),
-                                      usps(UNKNOWN, 31))]
-        )  # fmt: skip
+            s,
+            tenant.org.id,
+            [update(NUMBER, usps(("09", "Return to Sender"), 30), usps(UNKNOWN, 31))],
+        )
     assert report.unmapped == 1
     row = _shipments(sessions, tenant.org.id)[NUMBER]
     assert (row.status, row.unmapped_count, row.delivered_at) == ("returning_to_sender", 1, None)
@@ -137,10 +138,13 @@ def test_a_failing_batch_writes_nothing(sessions, tenant):
 def test_dead_letters_keep_the_payload_but_not_credentials(sessions, tenant):
     with unit_of_work(sessions) as s:
         dead_letter(
-            s, tenant.org.id, source="17track",
+            s,
+            tenant.org.id,
+            source="17track",
             headers={"Content-Type": "application/json", "Authorization": "Bearer x"},
-            body='{"truncated": ', reason="malformed JSON at character 14",
-        )  # fmt: skip
+            body='{"truncated": ',
+            reason="malformed JSON at character 14",
+        )
     with sessions() as s:
         row = s.scalars(select(TrackingDeadLetter)).one()
     assert (row.source, row.body, row.state) == ("17track", '{"truncated": ', "new")

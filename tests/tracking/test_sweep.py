@@ -46,11 +46,12 @@ def _ingest(sessions, org_id, *updates):
 
 def test_sweep_opens_each_exception_once_and_resolves_it_when_the_parcel_moves(sessions, tenant):
     _ingest(
-        sessions, tenant.org.id,
+        sessions,
+        tenant.org.id,
         update("STALL1", usps(PICKED_UP, 0), usps(PROCESSED, 2)),
         update("ATTEMPT1", usps(PICKED_UP, 0), usps(ATTEMPT, 80)),
         update("FINE1", usps(PICKED_UP, 70), usps(PROCESSED, 80)),
-    )  # fmt: skip
+    )
     now = T0 + timedelta(hours=84)  # Thursday 21:00: STALL1 has had 82 business hours
     with unit_of_work(sessions) as s:
         first = sweep(s, tenant.org.id, now=now)
@@ -136,8 +137,11 @@ def test_lane_statistics_from_delivered_shipments(sessions, tenant):
         rows = {r.level: r for r in s.scalars(select(LaneTransitStat))}
     lane, country = rows["lane"], rows["country"]
     assert (lane.carrier, lane.carrier_service, lane.dest_country, lane.postcode_prefix) == (
-        "usps", "Ground", "US", "802",
-    )  # fmt: skip
+        "usps",
+        "Ground",
+        "US",
+        "802",
+    )
     assert (lane.shipments, lane.delivered) == (30, 30)
     assert (lane.p50_days, lane.p90_days, lane.p95_days) == (3.0, 4.0, 4.0)
     assert lane.on_time_rate == 0.6667 and lane.success_rate == 1.0
