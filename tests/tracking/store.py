@@ -56,7 +56,7 @@ def seed(sessions, tenant, prefix: str = "A", box=None) -> dict[str, str]:
     )
     from linkstar.tracking.sweep import sweep
 
-    number = f"{prefix}SEED0001"
+    number = f"{prefix}SEED0001".upper()
     with unit_of_work(sessions) as s:
         ingest(s, tenant.org.id, [update(number, usps(PICKED_UP, 0), usps(ATTEMPT, 30))])
         sweep(s, tenant.org.id, now=T0 + timedelta(hours=31))

@@ -22,6 +22,7 @@ class Case:
     needs: Permission | None  # None: no permission check (sign-in, sign-out, redirects)
     form: dict[str, Any] = field(default_factory=dict)
     ok_status: int = 200
+    public: bool = False  # no sign-in: the unguessable token in the URL is the credential
 
     def path(self, ids: Seeded) -> str:
         return self.template.format(
@@ -30,6 +31,8 @@ class Case:
             user_id=ids.user_id,
             key_id=ids.key_id,
             job_id=ids.job_id,
+            shipment_id=ids.shipment_id,
+            token=ids.public_token,
         )
 
     @property
@@ -38,7 +41,7 @@ class Case:
 
     @property
     def is_auth(self) -> bool:
-        return self.template in ("/login", "/logout")
+        return self.template in ("/login", "/logout") or self.public
 
 
 STORE_FORM = {
@@ -119,6 +122,19 @@ _ALL = [
     Case("GET", "/settings/audit", P.audit_read),
     Case("GET", "/settings/jobs", P.jobs_read),
     Case("POST", "/settings/jobs/{job_id}/retry", P.jobs_manage, ok_status=303),
+    Case("GET", "/tracking", P.tracking_read, ok_status=303),
+    Case("GET", "/tracking/shipments", P.tracking_read),
+    Case("GET", "/tracking/shipments/{shipment_id}", P.tracking_read),
+    Case("GET", "/tracking/exceptions", P.tracking_read),
+    Case(
+        "POST",
+        "/tracking/exceptions/actions",
+        P.tracking_write,
+        {"action": "acknowledge"},  # nothing selected: a message, no change
+        303,
+    ),
+    Case("GET", "/tracking/scorecards", P.tracking_read),
+    Case("GET", "/t/{token}", None, public=True),
 ]
 
 CASES: dict[tuple[str, str], Case] = {(c.method, c.template): c for c in _ALL}

@@ -39,6 +39,7 @@ from linkstar.workspace.core import Channel, Permission, Role, WarehouseKind, sy
 from linkstar.workspace.models import User, UserSession
 from linkstar.workspace.schemas import ApiKeyCreate, StoreCreate, WarehouseCreate
 from tests.conftest import OWNER_PASSWORD, REQUIRE_SERVICES, Tenant
+from tests.tracking.store import seed as seed_tracking
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -172,6 +173,8 @@ class Seeded:
     user_id: str
     key_id: str
     job_id: str
+    shipment_id: str = ""
+    public_token: str = ""
 
 
 def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str) -> Seeded:
@@ -227,7 +230,16 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
         )
         s.add(job)
         s.flush()
-        return Seeded(store.id, warehouse.id, user.id, key.id, job.id)
+    tracking = seed_tracking(sessions, tenant, marker, box)
+    return Seeded(
+        store.id,
+        warehouse.id,
+        user.id,
+        key.id,
+        job.id,
+        tracking["shipment_id"],
+        tracking["public_token"],
+    )
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ from linkstar.tracking.models import (
     TrackingEventRow,
     TrackingException,
     TrackingRuleSet,
+    TrackingSuspension,
 )
 from linkstar.tracking.notify import check_url
 from linkstar.tracking.rules import ExceptionRules, parse_rules
@@ -68,6 +69,15 @@ class ShipmentRepository(Repository[Shipment]):
                 )
             )
         return stmt
+
+    def list_by_ids(self, ids: Sequence[str]) -> list[Shipment]:
+        """This organisation's shipments among `ids` (others' ids are silently absent)."""
+        wanted = sorted(set(ids))
+        out: list[Shipment] = []
+        for start in range(0, len(wanted), 900):
+            part = wanted[start : start + 900]
+            out.extend(self.session.scalars(self.select().where(Shipment.id.in_(part))))
+        return out
 
 
 class _Filtered(ShipmentRepository):
@@ -361,6 +371,16 @@ def act_on_exceptions(
         changed += 1
     session.flush()
     return ActionResult(changed, skipped)
+
+
+def active_suspensions(session: Session, actor: Principal) -> list[TrackingSuspension]:
+    """Carriers and lanes currently suspended for routing after a disruption."""
+    actor.require(READ)
+    stmt = select(TrackingSuspension).where(
+        TrackingSuspension.organisation_id == actor.organisation_id,
+        TrackingSuspension.until > utcnow(),
+    )
+    return list(session.scalars(stmt.order_by(TrackingSuspension.since.desc())))
 
 
 def get_rules(session: Session, actor: Principal) -> ExceptionRules:

@@ -32,7 +32,7 @@ MODULES: tuple[NavItem, ...] = (
     NavItem("inventory", "Inventory", None, P.inventory_read, "box"),
     NavItem("routing", "Routing", None, P.routing_read, "route"),
     NavItem("shipments", "Shipments", None, P.shipments_read, "truck"),
-    NavItem("tracking", "Tracking", None, P.tracking_read, "pin"),
+    NavItem("tracking", "Tracking", "/tracking", P.tracking_read, "pin"),
     NavItem("returns", "Returns", None, P.returns_read, "return"),
     NavItem("inbox", "Inbox", None, P.inbox_read, "inbox"),
     NavItem("reports", "Reports", None, P.reports_read, "chart"),
@@ -47,6 +47,13 @@ SETTINGS_SECTIONS: tuple[NavItem, ...] = (
     NavItem("api_keys", "API keys", "/settings/api-keys", P.apikeys_manage),
     NavItem("audit", "Audit log", "/settings/audit", P.audit_read),
     NavItem("jobs", "Failed jobs", "/settings/jobs", P.jobs_read),
+)
+
+
+TRACKING_SECTIONS: tuple[NavItem, ...] = (
+    NavItem("shipments", "Shipments", "/tracking/shipments", P.tracking_read),
+    NavItem("exceptions", "Exceptions", "/tracking/exceptions", P.tracking_read),
+    NavItem("scorecards", "Carriers & lanes", "/tracking/scorecards", P.tracking_read),
 )
 
 

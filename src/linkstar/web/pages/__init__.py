@@ -14,6 +14,7 @@ from linkstar.web.pages import (
     settings_stores,
     settings_users,
     settings_warehouses,
+    tracking,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -26,4 +27,5 @@ ROUTERS: list[APIRouter] = [
     settings_api_keys.router,
     settings_audit.router,
     settings_jobs.router,
+    tracking.router,
 ]
