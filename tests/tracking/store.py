@@ -54,17 +54,26 @@ def seed(sessions, tenant, prefix: str = "A", box=None) -> dict[str, str]:
         Shipment,
         TrackingException,
     )
-    from linkstar.tracking.sweep import sweep
 
     number = f"{prefix}SEED0001".upper()
     with unit_of_work(sessions) as s:
         ingest(s, tenant.org.id, [update(number, usps(PICKED_UP, 0), usps(ATTEMPT, 30))])
-        sweep(s, tenant.org.id, now=T0 + timedelta(hours=31))
         shipment = s.scalars(
             select(Shipment).where(
                 Shipment.organisation_id == tenant.org.id, Shipment.tracking_number == number
             )
         ).one()
+        # What the sweep opens for a failed attempt (written directly: no alert job queued).
+        s.add(
+            TrackingException(
+                organisation_id=tenant.org.id,
+                shipment_id=shipment.id,
+                kind="failed_attempt",
+                state="open",
+                opened_at=T0 + timedelta(hours=31),
+                detail={"status": "failed_attempt", "sub_status": "recipient_unavailable"},
+            )
+        )
         s.add(
             LaneTransitStat(
                 organisation_id=tenant.org.id,

@@ -44,8 +44,14 @@ def business_hours_between(
     end_part = (end_s % _DAY_S) / 3600.0
     first_year = int(str(np.datetime64(int(start_s.min()) // _DAY_S, "D"))[:4])
     last_year = int(str(end_day)[:4])
-    for country in np.unique(countries):
-        mask = countries == country
+    lookup: dict[object, int] = {}
+    codes = np.fromiter(
+        (lookup.setdefault(c, len(lookup)) for c in countries.tolist()),
+        dtype=np.int32,
+        count=len(countries),
+    )
+    for country, code in lookup.items():
+        mask = codes == code
         hols = holiday_dates(str(country or ""), first_year, last_year) if country else None
         calendar = np.busdaycalendar(holidays=hols) if hols is not None and hols.size else None
         starts = start_s[mask]

@@ -72,17 +72,29 @@ class SweepColumns:
         return int(self.status.shape[0])
 
 
-def _in(values: npt.NDArray[np.object_], wanted: tuple[str, ...]) -> Bools:
-    # Encode once, then compare small integers: much faster than object comparisons.
-    uniques, codes = np.unique(values.astype(str), return_inverse=True)
-    hit = np.isin(uniques, np.array(wanted, dtype=str))
-    return np.asarray(hit[codes], dtype=bool)
+class Encoded:
+    """A column of a few distinct strings as small integer codes (one dictionary pass)."""
+
+    def __init__(self, values: npt.NDArray[np.object_]) -> None:
+        lookup: dict[object, int] = {}
+        codes = np.fromiter(
+            (lookup.setdefault(v, len(lookup)) for v in values.tolist()),
+            dtype=np.int32,
+            count=len(values),
+        )
+        self.codes = codes
+        self.names = list(lookup)
+
+    def isin(self, wanted: tuple[str, ...]) -> Bools:
+        """Which entries hold one of `wanted` (compared once per distinct value)."""
+        hit = np.array([name in wanted for name in self.names] + [False], dtype=bool)
+        return np.asarray(hit[self.codes], dtype=bool)
 
 
 def detect(columns: SweepColumns, rules: Thresholds, now_s: int) -> dict[ExceptionKind, Bools]:
     """A mask per enabled exception kind over the shipments of `columns`."""
-    status, sub = columns.status, columns.sub_status
-    moving = _in(status, MOVING)
+    status, sub = Encoded(columns.status), Encoded(columns.sub_status)
+    moving = status.isin(MOVING)
     has_last = columns.last_event_at != NONE
     out: dict[ExceptionKind, Bools] = {}
     hours_since_scan = np.where(has_last, (now_s - columns.last_event_at) / 3600.0, 0.0)
@@ -101,21 +113,21 @@ def detect(columns: SweepColumns, rules: Thresholds, now_s: int) -> dict[Excepti
     if ExceptionKind.LOST in rules.enabled:
         out[ExceptionKind.LOST] = lost
     if ExceptionKind.CUSTOMS_HOLD in rules.enabled:
-        held = _in(sub, ("customs_hold", "customs_information_required")) & ~_in(
-            status, ("delivered", "returned")
+        held = sub.isin(("customs_hold", "customs_information_required")) & ~status.isin(
+            ("delivered", "returned")
         )
         since = columns.status_since
         out[ExceptionKind.CUSTOMS_HOLD] = (
             held & (since != NONE) & ((now_s - since) / 3600.0 > rules.customs_hold_hours)
         )
     if ExceptionKind.FAILED_ATTEMPT in rules.enabled:
-        out[ExceptionKind.FAILED_ATTEMPT] = _in(status, ("failed_attempt",))
+        out[ExceptionKind.FAILED_ATTEMPT] = status.isin(("failed_attempt",))
     if ExceptionKind.ADDRESS_ISSUE in rules.enabled:
-        out[ExceptionKind.ADDRESS_ISSUE] = _in(sub, ("address_issue", "recipient_moved")) & ~_in(
-            status, ("delivered",)
-        )
+        out[ExceptionKind.ADDRESS_ISSUE] = sub.isin(
+            ("address_issue", "recipient_moved")
+        ) & ~status.isin(("delivered",))
     if ExceptionKind.RETURN_TO_SENDER in rules.enabled:
-        out[ExceptionKind.RETURN_TO_SENDER] = _in(status, ("returning_to_sender", "returned"))
+        out[ExceptionKind.RETURN_TO_SENDER] = status.isin(("returning_to_sender", "returned"))
     if ExceptionKind.LATE in rules.enabled:
         promised = columns.promised_by != NONE
         delivered = columns.delivered_at != NONE
@@ -123,7 +135,7 @@ def detect(columns: SweepColumns, rules: Thresholds, now_s: int) -> dict[Excepti
         overdue = promised & ~delivered & moving & (now_s > columns.promised_by)
         out[ExceptionKind.LATE] = late_delivery | overdue
     if ExceptionKind.UNMAPPED in rules.enabled:
-        out[ExceptionKind.UNMAPPED] = (columns.unmapped_count > 0) | _in(status, ("unmapped",))
+        out[ExceptionKind.UNMAPPED] = (columns.unmapped_count > 0) | status.isin(("unmapped",))
     return out
 
 
