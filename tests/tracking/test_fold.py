@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from linkstar.tracking.core.derive import deduplicate
 from linkstar.tracking.core.events import TrackingEvent
-from linkstar.tracking.core.fold import event_row, fold
+from linkstar.tracking.core.fold import event_row, fold, fold_onto
 from linkstar.tracking.core.keys import dedup_key, time_text
 from linkstar.tracking.core.summary import summarise
 from linkstar.tracking.core.vocabulary import Status, SubStatus
@@ -76,3 +76,26 @@ def test_dedup_key_ignores_normalisation_and_tracks_every_raw_field():
     later = TrackingEvent(T0 + timedelta(seconds=1), "usps", "01", "Delivered", Status.DELIVERED)
     assert len({dedup_key(base), dedup_key(moved), dedup_key(later)}) == 3
     assert time_text(base) == "2026-03-01 00:00:00.000000"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(events, max_size=10), st.lists(events, max_size=6))
+def test_folding_later_events_onto_the_stored_state_equals_a_full_fold(old, new):
+    old_rows = [event_row(e) for e in deduplicate(old)]
+    # Shift the new events after every old one (the precondition of fold_onto).
+    shift = timedelta(hours=1)
+    later = [
+        TrackingEvent(
+            event_time=e.event_time + shift,
+            carrier=e.carrier,
+            raw_code=e.raw_code,
+            raw_description=e.raw_description,
+            status=e.status,
+            sub_status=e.sub_status,
+            rule_id=e.rule_id,
+            city=e.city,
+        )
+        for e in deduplicate(new)
+    ]
+    new_rows = [event_row(e) for e in later]
+    assert fold_onto(fold(old_rows), new_rows) == fold(old_rows + new_rows)

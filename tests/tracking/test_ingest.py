@@ -150,3 +150,33 @@ def test_dead_letters_keep_the_payload_but_not_credentials(sessions, tenant):
     assert (row.source, row.body, row.state) == ("17track", '{"truncated": ', "new")
     assert row.headers == {"Content-Type": "application/json"}
     assert row.received_at >= T0
+
+
+def test_later_scans_continue_the_stored_state_exactly_like_a_full_recompute(sessions, make_tenant):
+    in_two, at_once = make_tenant("Two Batches"), make_tenant("One Batch")
+    early = [usps(LABEL, 0), usps(PICKED_UP, 5), usps(DELIVERED, 30)]
+    later = [usps(("09", "Return to Sender"), 40), usps(UNKNOWN, 41), usps(PROCESSED, 42)]
+    with unit_of_work(sessions) as s:
+        ingest(s, in_two.org.id, [update(NUMBER, *early)])
+    with unit_of_work(sessions) as s:
+        report = ingest(s, in_two.org.id, [update(NUMBER, *later)])
+    assert (report.events_inserted, report.duplicates) == (3, 0)
+    with unit_of_work(sessions) as s:
+        ingest(s, at_once.org.id, [update(NUMBER, *early, *later)])
+    columns = (
+        "status",
+        "sub_status",
+        "status_since",
+        "last_event_at",
+        "first_scan_at",
+        "delivered_at",
+        "event_count",
+        "unmapped_count",
+    )
+    a = _shipments(sessions, in_two.org.id)[NUMBER]
+    b = _shipments(sessions, at_once.org.id)[NUMBER]
+    assert [getattr(a, c) for c in columns] == [getattr(b, c) for c in columns]
+    # Returning replaces delivery (delivered is terminal, a return may follow it); returning is
+    # not terminal, so the later scan decides, and the unmapped event before it no longer counts.
+    assert (a.status, a.event_count, a.unmapped_count) == ("in_transit", 6, 0)
+    assert a.delivered_at is None

@@ -23,7 +23,7 @@ def hook():
     received: list[dict] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             length = int(self.headers["Content-Length"])
             received.append({"path": self.path, "body": json.loads(self.rfile.read(length))})
             self.send_response(200)

@@ -23,7 +23,7 @@ from linkstar.kit.clock import as_utc, utcnow
 from linkstar.kit.ids import new_id
 from linkstar.tracking.core.detect import best_carrier
 from linkstar.tracking.core.events import TrackingEvent
-from linkstar.tracking.core.fold import Folded, event_row, fold
+from linkstar.tracking.core.fold import Folded, event_row, fold, fold_onto
 from linkstar.tracking.core.keys import dedup_key, time_text
 from linkstar.tracking.core.numbers import normalise_tracking_number
 from linkstar.tracking.core.updates import TrackingUpdate
@@ -112,6 +112,7 @@ class _Pending:
     service: str | None = None
     promised_by: datetime | None = None
     source: str = "api"
+    stored: Folded | None = None  # the shipment's derived columns before this batch
 
 
 def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -190,8 +191,11 @@ def _group(
     found = _existing_ids(session, organisation_id, list(wanted))
     pending: dict[tuple[str, str], _Pending] = {}
     for key, group in wanted.items():
-        shipment_id = found.get(key)
-        item = _Pending(shipment_id or new_id(), key[0], key[1], shipment_id is not None)
+        known = found.get(key)
+        if known is None:
+            item = _Pending(new_id(), key[0], key[1], False)
+        else:
+            item = _Pending(known[0], key[0], key[1], True, stored=known[1])
         for upd in group:
             item.source = upd.source
             item.service = item.service or upd.carrier_service
@@ -205,17 +209,21 @@ def _group(
 
 def _existing_ids(
     session: Session, organisation_id: str, keys: list[tuple[str, str]]
-) -> dict[tuple[str, str], str]:
-    found: dict[tuple[str, str], str] = {}
+) -> dict[tuple[str, str], tuple[str, Folded]]:
+    """Known shipments of these keys: id and derived columns."""
+    found: dict[tuple[str, str], tuple[str, Folded]] = {}
     wanted = set(keys)
     numbers = sorted({number for _, number in keys})
+    s = Shipment
     for part in chunks(numbers):
-        stmt = select(Shipment.id, Shipment.carrier, Shipment.tracking_number).where(
-            Shipment.organisation_id == organisation_id, Shipment.tracking_number.in_(part)
-        )
-        for shipment_id, carrier, number in session.execute(stmt):
-            if (carrier, number) in wanted:
-                found[(carrier, number)] = shipment_id
+        stmt = select(
+            s.id, s.carrier, s.tracking_number, s.status, s.sub_status, s.status_since,
+            s.last_event_at, s.first_scan_at, s.delivered_at, s.event_count, s.unmapped_count,
+        ).where(s.organisation_id == organisation_id, s.tracking_number.in_(part))  # fmt: skip
+        for row in session.execute(stmt):
+            key = (row[1], row[2])
+            if key in wanted:
+                found[key] = (row[0], Folded(*row[3:]))
     return found
 
 
@@ -339,10 +347,27 @@ def _refresh_existing(session: Session, existing: list[_Pending], now: datetime)
     """Re-derive the status of shipments that already had events, from everything stored."""
     if not existing:
         return
-    stored = load_fold_rows(session, [p.shipment_id for p in existing])
+    # Events all later than the last stored one continue the stored state; any other batch
+    # (late arrivals, repeats) re-reads the shipment's stored events.
+    onto: dict[str, Folded] = {}
+    reread: list[str] = []
+    for item in existing:
+        last = item.stored.last_event_at if item.stored else None
+        if item.stored is not None and (
+            last is None
+            or min((e.event_time for _, e in item.events.values()), default=last) > last
+        ):
+            rows = [event_row(e) for _, e in item.events.values()]
+            onto[item.shipment_id] = fold_onto(item.stored, rows)
+        elif item.stored is not None and not item.events:
+            onto[item.shipment_id] = item.stored  # an update without events changes nothing
+        else:
+            reread.append(item.shipment_id)
+    stored = load_fold_rows(session, reread)
     values = []
     for item in existing:
-        fields = _folded_values(fold(stored.get(item.shipment_id, ())))
+        folded = onto.get(item.shipment_id) or fold(stored.get(item.shipment_id, ()))
+        fields = _folded_values(folded)
         fields["b_id"] = item.shipment_id
         fields["updated_at"] = now
         values.append(fields)

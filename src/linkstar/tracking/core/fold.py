@@ -98,3 +98,47 @@ def fold(rows: Iterable[Row]) -> Folded:
         len(ordered),
         unmapped_after,
     )
+
+
+def fold_onto(stored: Folded, rows: Iterable[Row]) -> Folded:
+    """Continue a fold with rows that are all later than every stored event.
+
+    Same answer as `fold(stored_rows + rows)` without the stored rows: later events cannot be
+    repeats of stored ones (a repeat has the same time), and the order is stored-then-new
+    whatever the lifecycle ranks. The caller checks the precondition.
+    """
+    ordered = sorted(rows, key=_key)
+    if not ordered:
+        return stored
+    has_decider = stored.status not in {"pending", _UNMAPPED}
+    decider: tuple[str, str | None, Any] | None = (
+        (stored.status, stored.sub_status, stored.status_since) if has_decider else None
+    )
+    unmapped_after = stored.unmapped_count
+    first_scan = stored.first_scan_at
+    for row in ordered:
+        status = row[1]
+        if first_scan is None and status not in _NOT_A_SCAN:
+            first_scan = row[0]
+        if status == _UNMAPPED:
+            unmapped_after += 1
+            continue
+        if decider is not None:
+            allowed = _TERMINAL.get(decider[0])
+            if allowed is not None and status not in allowed:
+                continue
+        decider, unmapped_after = (status, row[2] or None, row[0]), 0
+    last = ordered[-1][0]
+    count = stored.event_count + len(ordered)
+    if decider is None:
+        return Folded(_UNMAPPED, None, last, last, first_scan, None, count, unmapped_after)
+    return Folded(
+        decider[0],
+        decider[1],
+        decider[2],
+        last,
+        first_scan,
+        decider[2] if decider[0] == "delivered" else None,
+        count,
+        unmapped_after,
+    )
