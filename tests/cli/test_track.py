@@ -105,3 +105,21 @@ def test_detect_scan_and_stats(org, sessions, tmp_path):
     assert "0 finished shipments" in stats.output and "no lane statistics yet" in stats.output
     wrong = runner.invoke(app, ["track", "scan", "--org", "nobody"])
     assert wrong.exit_code == 1 and "no organisation with slug 'nobody'" in wrong.output
+
+
+def test_the_documented_example_file_ingests_as_documented(org, sessions):
+    from pathlib import Path
+
+    example = Path(__file__).parents[2] / "examples" / "tracking" / "updates.jsonl"
+    result = runner.invoke(app, ["track", "ingest", str(example), "--org", org])
+    assert result.exit_code == 0, result.output
+    assert (
+        "9 events stored (0 duplicates dropped, 1 unmapped) for 3 shipments (3 new); "
+        "0 bad lines, 0 rejected"
+    ) in result.output
+    with sessions() as s:
+        rows = {r.tracking_number: r for r in s.scalars(select(Shipment))}
+    assert rows["9400111899223100000077"].status == "delivered"
+    assert rows["9400111899223100000086"].carrier == "usps"
+    held = rows["JD014600006281230704"]
+    assert (held.status, held.sub_status, held.unmapped_count) == ("exception", "customs_hold", 1)
