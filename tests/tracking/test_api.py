@@ -190,3 +190,26 @@ def test_viewers_read_but_do_not_write(api, tenant):
     assert_error(viewer.post("/tracking/sweep"), 403, "permission_denied")
     with api.sessions() as s:
         assert s.scalar(select(func.count()).select_from(TrackingEventRow)) == 0
+
+
+def test_in_flight_shipment_gets_an_eta_from_its_lane(api, owner, tenant, sessions):
+    ids = seed(sessions, tenant, box=api.client.app.state.box)
+    assert owner.get(f"/shipments/{ids['shipment_id']}").json()["eta"] is None  # no lane yet
+    owner.post(
+        "/shipments",
+        json={
+            "tracking_number": ids["tracking_number"],
+            "carrier": "usps",
+            "carrier_service": "Ground",
+            "dest_country": "US",
+            "dest_postcode": "80202",
+        },
+    )
+    eta = owner.get(f"/shipments/{ids['shipment_id']}").json()["eta"]
+    # First scan 2026-11-02 09:00 UTC + the lane's p50 3.0 d and p90 4.5 d.
+    assert eta == {
+        "p50": "2026-11-05T09:00:00Z",
+        "p90": "2026-11-06T21:00:00Z",
+        "confidence": 0.8,
+        "basis": "lane",
+    }

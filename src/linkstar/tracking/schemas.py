@@ -91,8 +91,18 @@ class ExceptionRead(BaseModel):
     detail: dict[str, Any]
 
 
+class EtaRead(BaseModel):
+    """Estimated delivery: median and 90 % bound, and what the estimate rests on."""
+
+    p50: datetime
+    p90: datetime
+    confidence: float
+    basis: str
+
+
 class ShipmentDetail(BaseModel):
     shipment: ShipmentRead
+    eta: EtaRead | None = None
     timeline: list[EventRead]
     exceptions: list[ExceptionRead]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
@@ -28,6 +28,7 @@ from linkstar.tracking.core.updates import TrackingUpdate
 from linkstar.tracking.core.vocabulary import STATUS_RANK, Status
 from linkstar.tracking.ingest import IngestReport, Rejected, ingest, load_events
 from linkstar.tracking.models import (
+    LaneTransitStat,
     NotificationTarget,
     Shipment,
     TrackingEventRow,
@@ -139,6 +140,38 @@ def stored_events(session: Session, shipment_id: str) -> list[TrackingEventRow]:
         select(TrackingEventRow).where(TrackingEventRow.shipment_id == shipment_id)
     )
     return sorted(rows, key=lambda r: (r.event_time, STATUS_RANK[Status(r.status)], r.id))
+
+
+def shipment_eta(session: Session, shipment: Shipment) -> dict[str, Any] | None:
+    """Estimated delivery of an in-flight shipment: first scan + its lane's shrunk p50 and p90
+    (falling back to the carrier-country row), with the lane's confidence; None when finished
+    or when there is no history to go on."""
+    if shipment.status in ("delivered", "returned") or not shipment.dest_country:
+        return None
+    start = shipment.first_scan_at or shipment.created_at
+    s = LaneTransitStat
+    base = select(s).where(
+        s.organisation_id == shipment.organisation_id,
+        s.carrier == shipment.carrier,
+        s.carrier_service == (shipment.carrier_service or ""),
+        s.dest_country == shipment.dest_country,
+    )
+    lane = session.scalars(
+        base.where(
+            s.level == "lane",
+            s.origin == (shipment.warehouse_id or ""),
+            s.postcode_prefix == (shipment.dest_postcode or "")[:3],
+        )
+    ).first()
+    row = lane or session.scalars(base.where(s.level == "country")).first()
+    if row is None:
+        return None
+    return {
+        "p50": start + timedelta(days=row.p50_days),
+        "p90": start + timedelta(days=row.p90_days),
+        "confidence": row.confidence if lane is not None else 0.0,
+        "basis": "lane" if lane is not None else "carrier and country",
+    }
 
 
 def shipment_exceptions(session: Session, actor: Principal, shipment_id: str) -> list[Any]:

@@ -16,6 +16,7 @@ from linkstar.tracking import service, statistics, sweep
 from linkstar.tracking.models import Shipment
 from linkstar.tracking.schemas import (
     DetectRead,
+    EtaRead,
     EventBatch,
     EventRead,
     ExceptionAction,
@@ -99,8 +100,10 @@ def read_shipment(
     """One shipment, its timeline and its exceptions."""
     row = service.get_shipment(session, actor, shipment_id)
     events = service.stored_events(session, row.id)
+    eta = service.shipment_eta(session, row)
     return ShipmentDetail(
         shipment=render(row),
+        eta=EtaRead(**eta) if eta else None,
         timeline=[EventRead.model_validate(e) for e in events],
         exceptions=[
             ExceptionRead.model_validate(x)

@@ -78,6 +78,7 @@ def shipment(page: ConsolePage, shipment_id: str) -> HTMLResponse:
         shipment=row,
         events=service.stored_events(page.session, row.id),
         exceptions=service.shipment_exceptions(page.session, page.principal, row.id),
+        eta=service.shipment_eta(page.session, row),
         public_url=str(page.request.url_for("public_tracking", token=row.public_token)),
     )
 
