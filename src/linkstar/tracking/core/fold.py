@@ -110,7 +110,8 @@ def fold_onto(stored: Folded, rows: Iterable[Row]) -> Folded:
     ordered = sorted(rows, key=_key)
     if not ordered:
         return stored
-    has_decider = stored.status not in {"pending", _UNMAPPED}
+    # No decider yet: no events at all, or only unmapped ones (a "pending" event does decide).
+    has_decider = stored.event_count > 0 and stored.status != _UNMAPPED
     decider: tuple[str, str | None, Any] | None = (
         (stored.status, stored.sub_status, stored.status_since) if has_decider else None
     )
