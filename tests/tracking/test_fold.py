@@ -99,3 +99,13 @@ def test_folding_later_events_onto_the_stored_state_equals_a_full_fold(old, new)
     ]
     new_rows = [event_row(e) for e in later]
     assert fold_onto(fold(old_rows), new_rows) == fold(old_rows + new_rows)
+
+
+def test_a_stored_pending_event_still_decides_when_only_unmapped_events_follow():
+    pending = TrackingEvent(T0, "usps", "A", "pending A", Status.PENDING, rule_id="r")
+    later = TrackingEvent(T0 + timedelta(hours=1), "usps", "A", "?", Status.UNMAPPED)
+    stored = fold([event_row(pending)])
+    assert fold_onto(stored, [event_row(later)]) == fold([event_row(pending), event_row(later)])
+    assert fold_onto(stored, [event_row(later)]).status == "pending"
+    nothing = fold([])
+    assert fold_onto(nothing, [event_row(later)]).status == "unmapped"
