@@ -97,7 +97,10 @@ def run(url: str, n: int, label: str) -> list[dict[str, object]]:
     factory = make_session_factory(eng)
     with unit_of_work(factory) as session:
         org, _ = create_organisation(
-            session, f"Bench {time.time_ns()}", "b@bench.example", "Bench-Pass-2026"
+            session,
+            f"Bench {time.time_ns()}",
+            f"b{time.time_ns()}@bench.example",
+            "Bench-Pass-2026",
         )
         org_id = org.id
     rows: list[dict[str, object]] = []
@@ -120,9 +123,16 @@ def run(url: str, n: int, label: str) -> list[dict[str, object]]:
             }
         )
     with eng.connect() as conn:
-        stored = conn.execute(text("SELECT count(*) FROM tracking_events")).scalar()
+        mine = {"org": org_id}
+        stored = conn.execute(
+            text("SELECT count(*) FROM tracking_events WHERE organisation_id = :org"), mine
+        ).scalar()
         delivered = conn.execute(
-            text("SELECT count(*) FROM shipments WHERE status = 'delivered'")
+            text(
+                "SELECT count(*) FROM shipments "
+                "WHERE status = 'delivered' AND organisation_id = :org"
+            ),
+            mine,
         ).scalar()
     assert stored == n * 10, stored
     assert delivered == n, delivered
