@@ -19,6 +19,7 @@ from linkstar.db.outbox import JobStatus
 from linkstar.workspace.core import Role
 from tests.api.conftest import Api, Caller, contains_any, envelope
 from tests.orders.seed import seed_orders
+from tests.tracking.store import seed
 
 # A valid body for every operation that takes one, so that a 404 is about tenancy, never about
 # validation. Keys are (METHOD, OpenAPI path).
@@ -116,6 +117,26 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
             "postcode": "78701",
             "country": "US",
         },
+    ("POST", "/api/v1/shipments"): {"tracking_number": "BSEED0001", "carrier": "usps"},
+    ("POST", "/api/v1/tracking/events"): {
+        "updates": [
+            {
+                "tracking_number": "BSEED0001",  # B has this number too: A gets its own
+                "carrier": "usps",
+                "events": [
+                    {
+                        "event_time": "2026-11-20T10:00:00Z",
+                        "raw_code": "01",
+                        "raw_description": "Delivered",
+                    }
+                ],
+            }
+        ]
+    },
+    ("PUT", "/api/v1/tracking/rules"): {"lost_days": 9},
+    ("POST", "/api/v1/tracking/notification-targets"): {
+        "name": "A ops",
+        "url": "json://localhost:9/a-hook",
     },
 }
 
@@ -152,6 +173,22 @@ SCOPED = {
     ("GET", "/api/v1/addresses/policy"): "policy",
     ("PUT", "/api/v1/addresses/policy"): "policy",
     ("GET", "/api/v1/addresses/reviews"): "list",
+    ("GET", "/api/v1/shipments"): "list",
+    ("POST", "/api/v1/shipments"): "create",
+    ("POST", "/api/v1/tracking/events"): "action",
+    ("GET", "/api/v1/tracking/detect"): "action",  # reads nothing stored
+    ("GET", "/api/v1/tracking/exceptions"): "list",
+    ("POST", "/api/v1/tracking/exceptions/actions"): "foreign_ids",
+    ("POST", "/api/v1/tracking/sweep"): "action",
+    ("GET", "/api/v1/tracking/rules"): "action",
+    ("PUT", "/api/v1/tracking/rules"): "action",
+    ("GET", "/api/v1/tracking/stats"): "list",
+    ("GET", "/api/v1/tracking/notification-targets"): "list",
+    ("POST", "/api/v1/tracking/notification-targets"): "create",
+}
+# Query strings of "action" routes that need them.
+ACTION_QUERIES: dict[str, dict[str, str]] = {
+    "/api/v1/tracking/detect": {"number": "9400111899223100000077"},
 }
 EXAMPLE_ORDERS = Path(__file__).parents[2] / "examples" / "channels" / "linkstar-orders.csv"
 # Probes outside the API: no credentials, no tenant data.
@@ -183,12 +220,16 @@ class Seeded:
             "review_id": api.address_review(tenant),
         }
         self.ids |= seed_orders(api.sessions, tenant.org.id, self.ids["store_id"])
+        tracking = seed(api.sessions, tenant, domain[0].upper(), box=api.client.app.state.box)
+        self.ids["shipment_id"] = tracking["shipment_id"]
+        self.exception_id = tracking["exception_id"]
         self.owner_id = tenant.owner.id
 
     def all_ids(self, api: Api) -> list[str]:
         """Every id of every row this organisation owns (audit entries included)."""
         snap = api.snapshot(self.tenant.org.id)
-        return sorted({row["id"] for rows in snap.values() for row in rows})
+        # Integer keys (tracking events) are never exposed; only text ids can leak.
+        return sorted({r["id"] for rows in snap.values() for r in rows if isinstance(r["id"], str)})
 
 
 def operations(client) -> list[tuple[str, str, dict[str, Any]]]:  # type: ignore[no-untyped-def]
@@ -336,6 +377,18 @@ def test_no_route_reaches_another_organisation(api, client, two_tenants, auth):
             assert r.status_code == 200, (path, r.text)
             review_id = r.json()["results"][0]["review_id"]
             assert review_id == seeded_a.ids["review_id"]  # A's own subject, not B's
+        elif kind == "action":
+            body = BODIES.get((method, path))
+            r = caller.call(method, url, json=body, params=ACTION_QUERIES.get(path))
+            assert r.status_code == 200, (path, r.text)
+            assert not contains_any(r.json(), b_ids), path
+        elif kind == "foreign_ids":
+            # B's exception named in a bulk action is "not found", exactly like a made-up id.
+            body = {"ids": [seeded_b.exception_id, "0" * 32], "action": "resolve"}
+            r = caller.call(method, url, json=body)
+            assert r.status_code == 200, (path, r.text)
+            assert r.json()["changed"] == 0
+            assert [x["reason"] for x in r.json()["skipped"]] == ["not found", "not found"]
         elif kind == "create":
             body = BODIES[(method, path)]
             if path.endswith("/users") and auth == "session":

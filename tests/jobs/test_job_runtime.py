@@ -133,11 +133,13 @@ def test_scheduler_thread_enqueues_the_periodic_jobs(sessions, runtime, job_row)
         lambda: (
             names()
             == [
+                "tracking.refresh_lane_stats",
+                "tracking.sweep_exceptions",
                 "workspace.purge_audit_log",
                 "workspace.purge_auth_records",
                 "workspace.purge_finished_jobs",
             ]
         ),
         10,
-        "the three periodic jobs to run",
+        "the five periodic jobs to run",
     )

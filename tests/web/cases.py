@@ -22,6 +22,7 @@ class Case:
     needs: Permission | None  # None: no permission check (sign-in, sign-out, redirects)
     form: dict[str, Any] = field(default_factory=dict)
     ok_status: int = 200
+    public: bool = False  # no sign-in: the unguessable token in the URL is the credential
 
     def path(self, ids: Seeded) -> str:
         return self.template.format(
@@ -35,6 +36,8 @@ class Case:
             rule_id=ids.rule_id,
             mapping_id=ids.mapping_id,
             review_id=ids.review_id,
+            shipment_id=ids.shipment_id,
+            token=ids.public_token,
         )
 
     @property
@@ -43,7 +46,7 @@ class Case:
 
     @property
     def is_auth(self) -> bool:
-        return self.template in ("/login", "/logout")
+        return self.template in ("/login", "/logout") or self.public
 
 
 STORE_FORM = {
@@ -175,6 +178,19 @@ _ALL = [
         {"policy": '{"block_military": true}'},
         303,
     ),
+    Case("GET", "/tracking", P.tracking_read, ok_status=303),
+    Case("GET", "/tracking/shipments", P.tracking_read),
+    Case("GET", "/tracking/shipments/{shipment_id}", P.tracking_read),
+    Case("GET", "/tracking/exceptions", P.tracking_read),
+    Case(
+        "POST",
+        "/tracking/exceptions/actions",
+        P.tracking_write,
+        {"action": "acknowledge"},  # nothing selected: a message, no change
+        303,
+    ),
+    Case("GET", "/tracking/scorecards", P.tracking_read),
+    Case("GET", "/t/{token}", None, public=True),
 ]
 
 CASES: dict[tuple[str, str], Case] = {(c.method, c.template): c for c in _ALL}

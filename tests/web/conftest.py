@@ -39,6 +39,7 @@ from linkstar.workspace.core import Channel, Permission, Role, WarehouseKind, sy
 from linkstar.workspace.models import User, UserSession
 from linkstar.workspace.schemas import ApiKeyCreate, StoreCreate, WarehouseCreate
 from tests.conftest import OWNER_PASSWORD, REQUIRE_SERVICES, Tenant
+from tests.tracking.store import seed as seed_tracking
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -177,6 +178,8 @@ class Seeded:
     rule_id: str = ""
     mapping_id: str = ""
     review_id: str = ""
+    shipment_id: str = ""
+    public_token: str = ""
 
 
 def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str) -> Seeded:
@@ -237,7 +240,14 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
         review_id = review.id
     from tests.orders.seed import seed_orders
 
-    return Seeded(*ids, review_id=review_id, **seed_orders(sessions, tenant.org.id, ids[0]))
+    tracking = seed_tracking(sessions, tenant, marker, box)
+    return Seeded(
+        *ids,
+        review_id=review_id,
+        shipment_id=tracking["shipment_id"],
+        public_token=tracking["public_token"],
+        **seed_orders(sessions, tenant.org.id, ids[0]),
+    )
 
 
 def _hold_address(session: Session, organisation_id: str, marker: str) -> Any:

@@ -1,4 +1,4 @@
-"""The `linkstar` command: serve, worker, scheduler, db, demo, org, users, apikeys."""
+"""The `linkstar` command: serve, worker, scheduler, db, demo, org, users, apikeys, track."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import typer
 
 from linkstar.cli import accounts, address, db, demo, orders, processes, ratecards
 from linkstar.cli import accounts, address, db, demo, inbox, processes, ratecards
+from linkstar.cli import accounts, address, db, demo, processes, ratecards, track
 
 app = typer.Typer(
     name="linkstar",
@@ -26,6 +27,7 @@ app.add_typer(address.app, name="address")
 app.add_typer(ratecards.app, name="ratecards")
 app.add_typer(orders.app, name="orders")
 app.add_typer(inbox.app, name="inbox")
+app.add_typer(track.app, name="track")
 
 if __name__ == "__main__":
     app()

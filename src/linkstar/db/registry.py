@@ -15,6 +15,7 @@ MODEL_MODULES = (
     "linkstar.rating.models",
     "linkstar.orders.models",
     "linkstar.addresses.models",
+    "linkstar.tracking.models",
 )
 
 

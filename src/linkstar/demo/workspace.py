@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from linkstar.config import get_settings
 from linkstar.demo import orders as orders_demo
 from linkstar.demo import rating as rating_demo
+from linkstar.demo import tracking as tracking_demo
 from linkstar.kit.crypto import SecretBox
 from linkstar.workspace import access, service
 from linkstar.workspace import repository as repo
@@ -149,8 +150,9 @@ def load(session: Session, box: SecretBox, reference_data_dir: Path | None = Non
             "refresh_token": f"demo-refresh-token-{number:04d}",
         }
         service.create_store(session, actor, store.model_copy(update={"credentials": secrets}), box)
+    warehouse_ids = {}
     for warehouse in DEMO_WAREHOUSES:
-        service.create_warehouse(session, actor, warehouse)
+        warehouse_ids[warehouse.code] = service.create_warehouse(session, actor, warehouse).id
     _key, secret = access.create_api_key(
         session,
         actor,
@@ -161,4 +163,5 @@ def load(session: Session, box: SecretBox, reference_data_dir: Path | None = Non
     data_dir = reference_data_dir or get_settings().reference_data_dir
     rating_demo.load_rate_cards(session, actor, data_dir)
     orders_demo.load_orders(session, actor, data_dir)
+    tracking_demo.load_tracking(session, org.id, warehouse_ids)
     return DemoSummary(org, created=True, api_key=secret)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from linkstar.addresses import tasks as address_tasks
 from linkstar.db.outbox import JobContext
+from linkstar.tracking import tasks as tracking_tasks
 from linkstar.workspace import tasks as workspace_tasks
 
 __all__ = [
@@ -71,6 +72,9 @@ BUILTIN_JOBS: tuple[JobSpec, ...] = (
     JobSpec("workspace.purge_auth_records", workspace_tasks.purge_auth_records, max_attempts=3),
     JobSpec("workspace.purge_finished_jobs", workspace_tasks.purge_finished_jobs, max_attempts=3),
     JobSpec("addresses.review_decided", address_tasks.review_decided),
+    JobSpec("tracking.sweep_exceptions", tracking_tasks.sweep_exceptions, max_attempts=3),
+    JobSpec("tracking.refresh_lane_stats", tracking_tasks.refresh_lane_stats, max_attempts=3),
+    JobSpec("tracking.notify_exceptions", tracking_tasks.notify_exceptions, max_attempts=5),
 )
 
 _lock = threading.Lock()

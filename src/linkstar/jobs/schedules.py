@@ -42,6 +42,8 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("workspace.purge_audit_log", timedelta(days=1)),
     Schedule("workspace.purge_auth_records", timedelta(hours=1)),
     Schedule("workspace.purge_finished_jobs", timedelta(days=1)),
+    Schedule("tracking.sweep_exceptions", timedelta(hours=1)),
+    Schedule("tracking.refresh_lane_stats", timedelta(days=1)),
 )
 
 

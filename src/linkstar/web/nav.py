@@ -33,7 +33,7 @@ MODULES: tuple[NavItem, ...] = (
     NavItem("inventory", "Inventory", None, P.inventory_read, "box"),
     NavItem("routing", "Routing", None, P.routing_read, "route"),
     NavItem("shipments", "Shipments", None, P.shipments_read, "truck"),
-    NavItem("tracking", "Tracking", None, P.tracking_read, "pin"),
+    NavItem("tracking", "Tracking", "/tracking", P.tracking_read, "pin"),
     NavItem("returns", "Returns", None, P.returns_read, "return"),
     NavItem("inbox", "Inbox", None, P.inbox_read, "inbox"),
     NavItem("reports", "Reports", None, P.reports_read, "chart"),
@@ -54,6 +54,10 @@ SETTINGS_SECTIONS: tuple[NavItem, ...] = (
 ADDRESS_SECTIONS: tuple[NavItem, ...] = (
     NavItem("holds", "Holds", "/addresses/holds", P.orders_read),
     NavItem("policy", "Policy", "/addresses/policy", P.orders_read),
+TRACKING_SECTIONS: tuple[NavItem, ...] = (
+    NavItem("shipments", "Shipments", "/tracking/shipments", P.tracking_read),
+    NavItem("exceptions", "Exceptions", "/tracking/exceptions", P.tracking_read),
+    NavItem("scorecards", "Carriers & lanes", "/tracking/scorecards", P.tracking_read),
 )
 
 

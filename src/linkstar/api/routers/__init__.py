@@ -13,3 +13,6 @@ ROUTERS: list[APIRouter] = [
     orders.router,
     order_files.router,
 ]
+from linkstar.api.routers import rating, tracking, workspace
+
+ROUTERS: list[APIRouter] = [*workspace.ROUTERS, rating.router, tracking.router]

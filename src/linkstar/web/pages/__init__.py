@@ -16,6 +16,7 @@ from linkstar.web.pages import (
     settings_stores,
     settings_users,
     settings_warehouses,
+    tracking,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -30,4 +31,5 @@ ROUTERS: list[APIRouter] = [
     settings_audit.router,
     settings_jobs.router,
     addresses.router,
+    tracking.router,
 ]

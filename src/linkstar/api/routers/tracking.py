@@ -1,0 +1,278 @@
+"""Tracking hub: shipments and their timelines, event ingestion, exceptions, lane statistics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Body, Depends, Query
+
+from linkstar.api.deps import DbSession, get_box
+from linkstar.api.idempotency import Idempotent
+from linkstar.api.pagination import Paging
+from linkstar.api.routing import api_router, created, errors, needs
+from linkstar.api.schemas import PageOf
+from linkstar.kit.crypto import SecretBox
+from linkstar.tracking import service, statistics, sweep
+from linkstar.tracking.models import Shipment
+from linkstar.tracking.schemas import (
+    DetectRead,
+    EtaRead,
+    EventBatch,
+    EventRead,
+    ExceptionAction,
+    ExceptionActionResult,
+    ExceptionRead,
+    IngestRead,
+    LaneRead,
+    NotificationTargetCreate,
+    NotificationTargetRead,
+    ShipmentCreate,
+    ShipmentDetail,
+    ShipmentRead,
+    SweepRead,
+)
+from linkstar.workspace.core import Permission, Principal
+
+router = api_router("tracking")
+READ = Permission.tracking_read
+WRITE = Permission.tracking_write
+
+
+def render(row: Shipment) -> ShipmentRead:
+    """The public view of a shipment."""
+    return ShipmentRead.model_validate(row)
+
+
+@router.get(
+    "/shipments",
+    summary="List shipments",
+    description="Newest first. Filters: `status` (normalised status), `carrier`, and `q`, a "
+    "prefix of the tracking number or of the order reference.",
+    response_model=PageOf[ShipmentRead],
+    responses=errors(403, 422),
+)
+def list_shipments(
+    paging: Paging,
+    session: DbSession,
+    status: str | None = Query(None, max_length=24),
+    carrier: str | None = Query(None, max_length=40),
+    q: str | None = Query(None, max_length=120),
+    actor: Principal = Depends(needs(READ)),
+) -> dict[str, object]:
+    """A page of shipments."""
+    page = service.shipments_page(
+        session, actor, paging.limit, paging.cursor, status=status, carrier=carrier, q=q
+    )
+    return paging.out(page, render)
+
+
+@router.post(
+    "/shipments",
+    summary="Register a shipment",
+    description="Follow a tracking number. Without `carrier`, the carrier is detected from the "
+    "number (422 when it cannot be). Registering a known (carrier, number) again updates its "
+    "order facts (service, order reference, warehouse, destination, promise) and returns it.",
+    status_code=201,
+    response_model=ShipmentRead,
+    responses={**created("The shipment."), **errors(400, 403, 413, 422)},
+)
+def create_shipment(
+    data: ShipmentCreate,
+    session: DbSession,
+    idem: Idempotent,
+    actor: Principal = Depends(needs(WRITE)),
+) -> ShipmentRead:
+    """Register one tracking number."""
+    return render(service.register_shipments(session, actor, [data])[0])
+
+
+@router.get(
+    "/shipments/{shipment_id}",
+    summary="Read a shipment with its timeline",
+    description="The shipment, its events in event-time order (normalised status beside the "
+    "carrier's raw code and text) and its exceptions.",
+    response_model=ShipmentDetail,
+    responses=errors(403, 404),
+)
+def read_shipment(
+    shipment_id: str, session: DbSession, actor: Principal = Depends(needs(READ))
+) -> ShipmentDetail:
+    """One shipment, its timeline and its exceptions."""
+    row = service.get_shipment(session, actor, shipment_id)
+    events = service.stored_events(session, row.id)
+    eta = service.shipment_eta(session, row)
+    return ShipmentDetail(
+        shipment=render(row),
+        eta=EtaRead(**eta) if eta else None,
+        timeline=[EventRead.model_validate(e) for e in events],
+        exceptions=[
+            ExceptionRead.model_validate(x)
+            for x in service.shipment_exceptions(session, actor, row.id)
+        ],
+    )
+
+
+@router.post(
+    "/tracking/events",
+    summary="Ingest a batch of tracking events",
+    description="Updates in the JSON shape of `TrackingUpdate` (docs/tracking.md). Each event "
+    "is normalised with the mapping tables; repeated events are dropped; shipments are created "
+    "when unknown; status is re-derived from all stored events. A bad update is listed in "
+    "`rejected` and the good ones are kept.",
+    response_model=IngestRead,
+    responses=errors(400, 403, 413, 422),
+)
+def ingest_events(
+    data: EventBatch, session: DbSession, actor: Principal = Depends(needs(WRITE))
+) -> dict[str, Any]:
+    """Store a batch of events."""
+    return service.ingest_batch(session, actor, data).as_dict()
+
+
+@router.get(
+    "/tracking/detect",
+    summary="Detect the carrier of a tracking number",
+    description="Candidates best first, each with its format, confidence and check-digit "
+    "verdict. Reads nothing stored.",
+    response_model=DetectRead,
+    responses=errors(403, 422),
+)
+def detect_carrier(
+    number: str = Query(..., min_length=1, max_length=80),
+    actor: Principal = Depends(needs(READ)),
+) -> DetectRead:
+    """Carrier candidates of a number."""
+    return DetectRead(number=number, candidates=service.detect(number))
+
+
+@router.get(
+    "/tracking/exceptions",
+    summary="The exceptions queue",
+    description="Newest first; filter by `state` (open, acknowledged, resolved) and `kind`.",
+    response_model=PageOf[ExceptionRead],
+    responses=errors(403, 422),
+)
+def list_exceptions(
+    paging: Paging,
+    session: DbSession,
+    state: str | None = Query(None, max_length=16),
+    kind: str | None = Query(None, max_length=32),
+    actor: Principal = Depends(needs(READ)),
+) -> dict[str, object]:
+    """A page of exceptions."""
+    page = service.exceptions_page(
+        session, actor, paging.limit, paging.cursor, state=state, kind=kind
+    )
+    return paging.out(page, ExceptionRead.model_validate)
+
+
+@router.post(
+    "/tracking/exceptions/actions",
+    summary="Acknowledge, resolve or assign exceptions in bulk",
+    description="Exceptions in a state the action does not apply to, or unknown ids, are "
+    "listed in `skipped` with the reason; the others change.",
+    response_model=ExceptionActionResult,
+    responses=errors(400, 403, 413, 422),
+)
+def act_on_exceptions(
+    data: ExceptionAction, session: DbSession, actor: Principal = Depends(needs(WRITE))
+) -> ExceptionActionResult:
+    """One action on many exceptions."""
+    result = service.act_on_exceptions(session, actor, data.ids, data.action, data.owner_user_id)
+    return ExceptionActionResult(changed=result.changed, skipped=result.skipped)
+
+
+@router.post(
+    "/tracking/sweep",
+    summary="Run the exception sweep now",
+    description="What the hourly job does: opens and resolves exceptions by the workspace's "
+    "rules and suspends disrupted carriers. Running it twice changes nothing the second time.",
+    response_model=SweepRead,
+    responses=errors(403),
+)
+def run_sweep(session: DbSession, actor: Principal = Depends(needs(WRITE))) -> dict[str, Any]:
+    """Sweep the actor's organisation."""
+    return sweep.sweep(session, actor.organisation_id).as_dict()
+
+
+@router.get(
+    "/tracking/rules",
+    summary="Read the exception rules",
+    description="The workspace's rules (the defaults until it sets its own).",
+    responses=errors(403),
+)
+def read_rules(session: DbSession, actor: Principal = Depends(needs(READ))) -> dict[str, Any]:
+    """The rules as JSON."""
+    return service.get_rules(session, actor).model_dump(mode="json")
+
+
+@router.put(
+    "/tracking/rules",
+    summary="Replace the exception rules",
+    description="Validated as a whole; 422 lists every problem and nothing is stored.",
+    responses=errors(400, 403, 413, 422),
+)
+def replace_rules(
+    session: DbSession,
+    data: dict[str, Any] = Body(...),
+    actor: Principal = Depends(needs(WRITE)),
+) -> dict[str, Any]:
+    """Store new rules."""
+    return service.set_rules(session, actor, data).model_dump(mode="json")
+
+
+@router.get(
+    "/tracking/stats",
+    summary="Lane transit statistics",
+    description="Per carrier service x lane: p50/p90/p95 transit days, on-time and success "
+    "rates, shrunk toward the carrier x country row (`level` = country) with a confidence.",
+    response_model=PageOf[LaneRead],
+    responses=errors(403, 422),
+)
+def list_stats(
+    session: DbSession,
+    carrier: str | None = Query(None, max_length=40),
+    actor: Principal = Depends(needs(READ)),
+) -> dict[str, object]:
+    """Every stored lane row (one page: lanes are few)."""
+    actor.require(READ)
+    rows = statistics.lanes(session, actor.organisation_id, carrier)
+    return {"items": [LaneRead.model_validate(r) for r in rows], "next_cursor": None}
+
+
+@router.get(
+    "/tracking/notification-targets",
+    summary="List alert targets",
+    response_model=PageOf[NotificationTargetRead],
+    responses=errors(403),
+)
+def list_targets(
+    session: DbSession,
+    box: SecretBox = Depends(get_box),
+    actor: Principal = Depends(needs(READ)),
+) -> dict[str, object]:
+    """The workspace's Apprise targets, URLs masked."""
+    rows = service.notification_targets(session, actor)
+    return {"items": [service.target_view(r, box) for r in rows], "next_cursor": None}
+
+
+@router.post(
+    "/tracking/notification-targets",
+    summary="Add an alert target",
+    description="An Apprise URL (mailto://, slack://, json://, dingtalk://, ...), stored "
+    "encrypted; new exceptions of `kinds` (all when empty) are sent to it.",
+    status_code=201,
+    response_model=NotificationTargetRead,
+    responses={**created("The target."), **errors(400, 403, 413, 422)},
+)
+def add_target(
+    data: NotificationTargetCreate,
+    session: DbSession,
+    idem: Idempotent,
+    box: SecretBox = Depends(get_box),
+    actor: Principal = Depends(needs(WRITE)),
+) -> dict[str, Any]:
+    """Store one target."""
+    kinds = [k.value for k in data.kinds]
+    row = service.add_notification_target(session, actor, box, data.name, data.url, kinds)
+    return service.target_view(row, box)

@@ -1,0 +1,151 @@
+"""`linkstar track`: ingest tracking events from a file, detect a carrier, sweep for exceptions,
+compute lane statistics."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from pydantic import ValidationError
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from linkstar.cli.context import console, engine, err_console, guarded, settings, transaction
+from linkstar.kit.errors import InvalidInput, NotFound
+from linkstar.tracking import service, statistics, sweep
+from linkstar.tracking.ingest import IngestReport, Rejected, ingest
+from linkstar.tracking.schemas import UpdateIn
+from linkstar.workspace import repository as repo
+
+app = typer.Typer(help="Tracking: ingest events, detect carriers, sweep, statistics.",
+                  no_args_is_help=True)  # fmt: skip
+
+ORG_OPTION = typer.Option(..., "--org", help="Organisation slug (see `linkstar org list`).")
+BATCH = 5_000  # updates per ingestion call
+
+
+def _org_id(session: Session, slug: str) -> str:
+    org = repo.organisation_by_slug(session, slug)
+    if org is None:
+        raise NotFound(f"no organisation with slug {slug!r}")
+    return org.id
+
+
+def _say(text: str) -> None:
+    console.print(text, highlight=False, markup=False, soft_wrap=True)
+
+
+@app.command("ingest")
+@guarded
+def ingest_file(
+    path: Path = typer.Argument(..., help="JSON lines: one TrackingUpdate object per line."),
+    org: str = ORG_OPTION,
+) -> None:
+    """Ingest a JSON-lines file; bad lines are listed (line and reason), good lines are kept."""
+    if not path.is_file():
+        raise InvalidInput(f"{path} is not a file")
+    parsed: list[UpdateIn] = []
+    bad: list[str] = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                parsed.append(UpdateIn.model_validate(json.loads(line)))
+            except json.JSONDecodeError as exc:
+                bad.append(f"{path.name}:{number}: not JSON ({exc.msg})")
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first["loc"])
+                bad.append(f"{path.name}:{number}: {where}: {first['msg']}")
+    total = IngestReport()
+    eng = engine(settings())
+    with transaction(eng) as session:
+        org_id = _org_id(session, org)
+        for start in range(0, len(parsed), BATCH):
+            updates, rejected = service.updates_from_json(parsed[start : start + BATCH])
+            part = ingest(session, org_id, updates)
+            _add(total, part, rejected)
+    for line in bad:
+        err_console.print(line, highlight=False, markup=False, soft_wrap=True)
+    for r in total.rejected:
+        err_console.print(f"{r.tracking_number}: {r.reason}", highlight=False, markup=False)
+    _say(
+        f"{total.events_inserted} events stored ({total.duplicates} duplicates dropped, "
+        f"{total.unmapped} unmapped) for {total.shipments_touched} shipments "
+        f"({total.shipments_created} new); {len(bad)} bad lines, {len(total.rejected)} rejected"
+    )
+    if bad or total.rejected:
+        raise typer.Exit(1)
+
+
+def _add(total: IngestReport, part: IngestReport, rejected: list[Rejected]) -> None:
+    total.updates += part.updates
+    total.shipments_created += part.shipments_created
+    total.shipments_touched += part.shipments_touched
+    total.events_received += part.events_received
+    total.events_inserted += part.events_inserted
+    total.duplicates += part.duplicates
+    total.unmapped += part.unmapped
+    total.rejected.extend([*rejected, *part.rejected])
+
+
+@app.command("detect")
+@guarded
+def detect(number: str = typer.Argument(..., help="A tracking number.")) -> None:
+    """Which carrier a tracking number belongs to, best candidate first."""
+    found = service.detect(number)
+    if not found:
+        raise NotFound(f"no carrier format matches {number!r}")
+    table = Table()
+    for column in ("carrier", "format", "confidence", "check digit", "why"):
+        table.add_column(column, overflow="fold")
+    for c in found:
+        table.add_row(c["carrier"], c["format"], f"{c['confidence']:.2f}", c["check_digit"],
+                      c["reason"])  # fmt: skip
+    console.print(table)
+
+
+@app.command("scan")
+@guarded
+def scan(org: str = ORG_OPTION) -> None:
+    """Run the exception sweep now (what the hourly job does)."""
+    eng = engine(settings())
+    with transaction(eng) as session:
+        report = sweep.sweep(session, _org_id(session, org))
+    opened = ", ".join(f"{n} {k}" for k, n in sorted(report.opened.items())) or "none"
+    _say(
+        f"checked {report.shipments_checked} shipments; opened: {opened}; "
+        f"resolved: {report.resolved}; suspended: {', '.join(report.suspended) or 'none'}"
+    )
+
+
+@app.command("stats")
+@guarded
+def stats(
+    org: str = ORG_OPTION,
+    carrier: str | None = typer.Option(None, "--carrier", help="Only this carrier."),
+    refresh: bool = typer.Option(True, "--refresh/--no-refresh", help="Recompute first."),
+) -> None:
+    """Lane transit statistics: p50/p90/p95 days, on-time and success rates, confidence."""
+    eng = engine(settings())
+    with transaction(eng) as session:
+        org_id = _org_id(session, org)
+        if refresh:
+            report = statistics.refresh(session, org_id)
+            _say(f"{report.shipments} finished shipments, {report.lanes} lanes, k={report.k:.1f}")
+        rows = statistics.lanes(session, org_id, carrier)
+        table = Table()
+        for column in ("level", "carrier", "service", "origin", "to", "prefix", "n", "p50",
+                       "p90", "p95", "on time", "success", "confidence"):  # fmt: skip
+            table.add_column(column, overflow="fold")
+        for r in rows:
+            table.add_row(
+                r.level, r.carrier, r.carrier_service, r.origin, r.dest_country,
+                r.postcode_prefix, str(r.shipments), f"{r.p50_days:.1f}", f"{r.p90_days:.1f}",
+                f"{r.p95_days:.1f}",
+                "" if r.on_time_rate is None else f"{r.on_time_rate:.0%}",
+                f"{r.success_rate:.0%}", f"{r.confidence:.2f}",
+            )  # fmt: skip
+    console.print(table if rows else "no lane statistics yet (no delivered shipments)")

@@ -1,0 +1,82 @@
+"""A workspace's exception rules: validated JSON stored per organisation, defaults built in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from linkstar.kit.errors import InvalidInput
+from linkstar.tracking.core.exceptions import ExceptionKind, Thresholds
+
+_AUTO_RESOLVE = [
+    ExceptionKind.STALLED,
+    ExceptionKind.LOST,
+    ExceptionKind.CUSTOMS_HOLD,
+    ExceptionKind.FAILED_ATTEMPT,
+    ExceptionKind.ADDRESS_ISSUE,
+    ExceptionKind.UNMAPPED,
+]
+
+
+class DisruptionRule(BaseModel):
+    """When a carrier (or one of its destination countries) is suspended for routing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    window_hours: float = Field(72, gt=0, le=24 * 30)
+    baseline_days: float = Field(28, gt=0, le=365)
+    min_exceptions: int = Field(10, ge=1)
+    ratio: float = Field(3.0, ge=1.0)  # recent count vs the baseline's count per window
+    suspend_hours: float = Field(48, gt=0, le=24 * 60)
+    kinds: list[ExceptionKind] = Field(
+        default_factory=lambda: [
+            ExceptionKind.STALLED,
+            ExceptionKind.LOST,
+            ExceptionKind.CUSTOMS_HOLD,
+            ExceptionKind.FAILED_ATTEMPT,
+        ]
+    )
+
+
+class ExceptionRules(BaseModel):
+    """Every threshold of the exception sweep; see docs/tracking.md."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: list[ExceptionKind] = Field(default_factory=lambda: list(ExceptionKind))
+    stalled_floor_business_hours: float = Field(48, ge=1, le=24 * 60)
+    customs_hold_hours: float = Field(48, ge=1, le=24 * 60)
+    lost_days: float = Field(14, ge=1, le=365)
+    recent_days: int = Field(30, ge=1, le=365)  # delivered/returned shipments still checked
+    auto_resolve: list[ExceptionKind] = Field(default_factory=lambda: list(_AUTO_RESOLVE))
+    owners: dict[ExceptionKind, str] = Field(default_factory=dict)  # kind → user id
+    default_owner_user_id: str | None = None
+    disruption: DisruptionRule = Field(default_factory=DisruptionRule)
+
+    def thresholds(self) -> Thresholds:
+        """The numbers the pure sweep needs."""
+        return Thresholds(
+            stalled_floor_business_hours=self.stalled_floor_business_hours,
+            customs_hold_hours=self.customs_hold_hours,
+            lost_days=self.lost_days,
+            enabled=frozenset(self.enabled),
+        )
+
+    def owner_for(self, kind: ExceptionKind) -> str | None:
+        """Who a new exception of this kind is assigned to."""
+        return self.owners.get(kind, self.default_owner_user_id)
+
+
+def parse_rules(data: dict[str, Any]) -> ExceptionRules:
+    """Validate stored or submitted rules; every problem is listed in a 422."""
+    try:
+        return ExceptionRules.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            {"field": ".".join(str(p) for p in err["loc"]), "reason": err["msg"]}
+            for err in exc.errors()
+        ]
+        first = "; ".join(f"{p['field']}: {p['reason']}" for p in problems[:3])
+        raise InvalidInput(f"invalid exception rules: {first}", {"errors": problems}) from None

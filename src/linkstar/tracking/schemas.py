@@ -1,0 +1,225 @@
+"""Request and response models of the tracking hub."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from linkstar.tracking.core.exceptions import ExceptionKind
+
+
+class ShipmentCreate(BaseModel):
+    """A tracking number to follow; the carrier is detected from the number when omitted."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tracking_number: str = Field(min_length=1, max_length=64)
+    carrier: str | None = Field(None, max_length=40)
+    carrier_service: str | None = Field(None, max_length=80)
+    order_ref: str | None = Field(None, max_length=120)
+    warehouse_id: str | None = Field(None, max_length=32)
+    dest_country: str | None = Field(None, pattern=r"^[A-Z]{2}$")
+    dest_postcode: str | None = Field(None, max_length=16)
+    promised_by: AwareDatetime | None = None
+
+
+class ShipmentBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    shipments: list[ShipmentCreate] = Field(min_length=1, max_length=1000)
+
+
+class ShipmentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    tracking_number: str
+    carrier: str
+    carrier_service: str | None
+    order_ref: str | None
+    warehouse_id: str | None
+    dest_country: str | None
+    dest_postcode: str | None
+    promised_by: datetime | None
+    status: str
+    sub_status: str | None
+    status_since: datetime | None
+    last_event_at: datetime | None
+    first_scan_at: datetime | None
+    delivered_at: datetime | None
+    event_count: int
+    public_token: str
+    created_at: datetime
+
+
+class EventRead(BaseModel):
+    """One event: normalised fields and, beside them, exactly what the carrier sent."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    event_time: datetime
+    status: str
+    sub_status: str | None
+    rule_id: str | None
+    carrier: str
+    code_source: str | None
+    raw_code: str
+    raw_description: str
+    location: str | None
+    city: str | None
+    state: str | None
+    postcode: str | None
+    country: str | None
+    source: str
+    received_at: datetime
+
+
+class ExceptionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    shipment_id: str
+    kind: str
+    state: str
+    owner_user_id: str | None
+    opened_at: datetime
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+    resolved_by: str | None
+    detail: dict[str, Any]
+
+
+class EtaRead(BaseModel):
+    """Estimated delivery: median and 90 % bound, and what the estimate rests on."""
+
+    p50: datetime
+    p90: datetime
+    confidence: float
+    basis: str
+
+
+class ShipmentDetail(BaseModel):
+    shipment: ShipmentRead
+    eta: EtaRead | None = None
+    timeline: list[EventRead]
+    exceptions: list[ExceptionRead]
+
+
+class ExceptionAction(BaseModel):
+    """A bulk action on exceptions of the queue."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[str] = Field(min_length=1, max_length=1000)
+    action: Literal["acknowledge", "resolve", "assign"]
+    owner_user_id: str | None = Field(None, max_length=32)
+
+
+class ExceptionActionResult(BaseModel):
+    changed: int
+    skipped: list[dict[str, str]]
+
+
+class EventIn(BaseModel):
+    """One raw carrier event as JSON (normalised on arrival with the mapping tables)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    event_time: AwareDatetime
+    raw_code: str = Field("", max_length=120)
+    raw_description: str = Field("", max_length=2000)
+    code_source: str | None = Field(None, max_length=40)
+    carrier: str | None = Field(None, max_length=40)  # default: the update's carrier
+    location: str | None = Field(None, max_length=200)
+    city: str | None = Field(None, max_length=120)
+    state: str | None = Field(None, max_length=80)
+    postcode: str | None = Field(None, max_length=16)
+    country: str | None = Field(None, max_length=60)
+
+
+class UpdateIn(BaseModel):
+    """The JSON shape of a `TrackingUpdate` (also one line of `linkstar track ingest`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tracking_number: str = Field(min_length=1, max_length=64)
+    carrier: str | None = Field(None, max_length=40)
+    carrier_service: str | None = Field(None, max_length=80)
+    promised_by: AwareDatetime | None = None
+    source: str = Field("api", min_length=1, max_length=40)
+    events: list[EventIn] = Field(max_length=500)
+
+    @field_validator("tracking_number")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("tracking_number must not be blank")
+        return value
+
+
+class EventBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    updates: list[UpdateIn] = Field(min_length=1, max_length=5000)
+
+
+class IngestRead(BaseModel):
+    updates: int
+    shipments_created: int
+    shipments_touched: int
+    events_received: int
+    events_inserted: int
+    duplicates: int
+    unmapped: int
+    rejected: list[dict[str, str]]
+
+
+class DetectRead(BaseModel):
+    number: str
+    candidates: list[dict[str, Any]]
+
+
+class LaneRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    level: str
+    carrier: str
+    carrier_service: str
+    origin: str
+    dest_country: str
+    postcode_prefix: str
+    shipments: int
+    delivered: int
+    p50_days: float
+    p90_days: float
+    p95_days: float
+    on_time_rate: float | None
+    success_rate: float
+    gap_p95_hours: float | None
+    confidence: float
+    computed_at: datetime
+
+
+class SweepRead(BaseModel):
+    shipments_checked: int
+    opened: dict[str, int]
+    resolved: int
+    suspended: list[str]
+
+
+class NotificationTargetCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=120)
+    url: str = Field(min_length=3, max_length=2000)  # an Apprise URL, stored encrypted
+    kinds: list[ExceptionKind] = Field(default_factory=list)
+
+
+class NotificationTargetRead(BaseModel):
+    id: str
+    name: str
+    url_masked: str
+    kinds: list[str]
+    active: bool

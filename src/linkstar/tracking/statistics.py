@@ -1,0 +1,223 @@
+"""Refresh lane_transit_stats from the organisation's finished shipments (one query, numpy).
+
+Finished = delivered or returned, and finished within the look-back. Transit days run from the
+first carrier scan (else the shipment's creation) to delivery. The table is replaced as a whole:
+one delete and one multi-row insert per refresh. Never commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from linkstar.kit.clock import utcnow
+from linkstar.kit.ids import new_id
+from linkstar.tracking.core.stats import lane_stats
+from linkstar.tracking.models import LaneTransitStat
+
+LOOKBACK_DAYS = 180
+GAP_LOOKBACK_DAYS = 30
+SEP = "\x1f"
+
+
+@dataclass(frozen=True, slots=True)
+class StatsReport:
+    """What a refresh computed."""
+
+    shipments: int
+    lanes: int
+    parents: int
+    k: float
+    m: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as JSON."""
+        return {
+            "shipments": self.shipments,
+            "lanes": self.lanes,
+            "parents": self.parents,
+            "k": round(self.k, 2),
+            "m": round(self.m, 2),
+        }
+
+
+def _epoch(column: str, dialect: str) -> str:
+    if dialect == "postgresql":
+        return f"CAST(EXTRACT(EPOCH FROM {column}) AS DOUBLE PRECISION)"
+    return f"CAST(strftime('%s', {column}) AS REAL)"
+
+
+def _fetch(session: Session, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    connection = session.connection()
+    raw = connection.connection.driver_connection
+    cursor = raw.cursor()  # type: ignore[union-attr]
+    try:
+        if connection.dialect.name == "postgresql":
+            sql = sql.replace("?", "%s")
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _param(session: Session, value: datetime) -> Any:
+    if session.connection().dialect.name == "postgresql":
+        return value
+    return value.isoformat(" ", "microseconds")[:26]
+
+
+def refresh(session: Session, organisation_id: str, *, now: datetime | None = None) -> StatsReport:
+    """Recompute every lane's figures and replace the organisation's rows."""
+    now = now or utcnow()
+    dialect = session.connection().dialect.name
+    sql = (
+        "SELECT carrier, COALESCE(carrier_service, ''), COALESCE(warehouse_id, ''), "  # noqa: S608
+        "dest_country, SUBSTR(COALESCE(dest_postcode, ''), 1, 3), status, "
+        f"{_epoch('COALESCE(first_scan_at, created_at)', dialect)}, "
+        f"{_epoch('delivered_at', dialect)}, {_epoch('promised_by', dialect)} "
+        "FROM shipments WHERE organisation_id = ? AND status IN ('delivered', 'returned') "
+        "AND dest_country IS NOT NULL AND status_since >= ?"
+    )
+    since = _param(session, now - timedelta(days=LOOKBACK_DAYS))
+    rows = _fetch(session, sql, (organisation_id, since))
+    session.execute(
+        delete(LaneTransitStat).where(LaneTransitStat.organisation_id == organisation_id)
+    )
+    if not rows:
+        return StatsReport(0, 0, 0, 0.0, 0.0)
+    cols = list(zip(*rows, strict=True))
+    lane_keys = np.array(
+        [SEP.join(parts) for parts in zip(cols[0], cols[1], cols[2], cols[3], cols[4], strict=True)]
+    )
+    lane_names, lane = np.unique(lane_keys, return_inverse=True)
+    parent_keys = np.array([SEP.join(k.split(SEP)[:2] + k.split(SEP)[3:4]) for k in lane_names])
+    parent_names, parent_of_lane = np.unique(parent_keys, return_inverse=True)
+    start = np.array(cols[6], dtype=np.float64)
+    end = np.array([np.nan if v is None else v for v in cols[7]], dtype=np.float64)
+    promise = np.array([np.nan if v is None else v for v in cols[8]], dtype=np.float64)
+    delivered = (np.array(cols[5]) == "delivered") & ~np.isnan(end)
+    transit = np.where(delivered, np.maximum(end - start, 0.0) / 86_400, np.nan)
+    on_time = np.where(np.isnan(promise), np.nan, np.where(delivered & (end <= promise), 1.0, 0.0))
+    stats = lane_stats(lane.astype(np.int64), parent_of_lane.astype(np.int64), transit,
+                       delivered, on_time)  # fmt: skip
+    gaps = lane_gap_p95(session, organisation_id, now)
+    out: list[dict[str, Any]] = []
+    for i, name in enumerate(lane_names.tolist()):
+        carrier, service, origin, country, prefix = name.split(SEP)
+        if np.isnan(stats.quantiles[i, 0]):
+            continue
+        out.append(
+            _row(organisation_id, "lane", carrier, service, origin, country, prefix,
+                 int(stats.lanes.n[i]), int(stats.lanes.delivered[i]), stats.quantiles[i],
+                 stats.on_time_rate[i], stats.success_rate[i], stats.confidence[i], now,
+                 gaps.get(name))
+        )  # fmt: skip
+    for j, name in enumerate(parent_names.tolist()):
+        carrier, service, country = name.split(SEP)
+        if np.isnan(stats.parents.quantiles[j, 0]):
+            continue
+        out.append(
+            _row(organisation_id, "country", carrier, service, "", country, "",
+                 int(stats.parents.n[j]), int(stats.parents.delivered[j]),
+                 stats.parents.quantiles[j], stats.parents.on_time_rate[j],
+                 stats.parents.success_rate[j], 1.0, now, None)
+        )  # fmt: skip
+    if out:
+        session.connection().execute(insert(LaneTransitStat.__table__), out)  # type: ignore[arg-type]
+    return StatsReport(len(rows), len(lane_names), len(parent_names), stats.k, stats.m)
+
+
+def _row(
+    organisation_id: str,
+    level: str,
+    carrier: str,
+    service: str,
+    origin: str,
+    country: str,
+    prefix: str,
+    n: int,
+    delivered: int,
+    quantiles: Any,
+    on_time: float,
+    success: float,
+    confidence: float,
+    now: datetime,
+    gap: float | None,
+) -> dict[str, Any]:
+    return {
+        "id": new_id(),
+        "organisation_id": organisation_id,
+        "level": level,
+        "carrier": carrier,
+        "carrier_service": service,
+        "origin": origin,
+        "dest_country": country,
+        "postcode_prefix": prefix,
+        "shipments": n,
+        "delivered": delivered,
+        "p50_days": round(float(quantiles[0]), 3),
+        "p90_days": round(float(quantiles[1]), 3),
+        "p95_days": round(float(quantiles[2]), 3),
+        "on_time_rate": None if np.isnan(on_time) else round(float(on_time), 4),
+        "success_rate": round(float(success), 4),
+        "gap_p95_hours": gap,
+        "confidence": round(float(confidence), 4),
+        "computed_at": now,
+    }
+
+
+def lane_gap_p95(session: Session, organisation_id: str, now: datetime) -> dict[str, float]:
+    """Per lane key: the p95 of hours between consecutive events of recently delivered parcels."""
+    dialect = session.connection().dialect.name
+    sql = (
+        "SELECT s.carrier, COALESCE(s.carrier_service, ''), COALESCE(s.warehouse_id, ''), "  # noqa: S608
+        "s.dest_country, SUBSTR(COALESCE(s.dest_postcode, ''), 1, 3), e.shipment_id, "
+        f"{_epoch('e.event_time', dialect)} FROM tracking_events e "
+        "JOIN shipments s ON s.id = e.shipment_id "
+        "WHERE s.organisation_id = ? AND s.status = 'delivered' AND s.delivered_at >= ? "
+        "AND s.dest_country IS NOT NULL AND e.status <> 'info_received' "
+        "ORDER BY e.shipment_id, e.event_time"
+    )
+    rows = _fetch(session, sql, (organisation_id, _param(session, now - timedelta(days=30))))
+    if len(rows) < 2:
+        return {}
+    cols = list(zip(*rows, strict=True))
+    shipment = np.array(cols[5])
+    times = np.array(cols[6], dtype=np.float64)
+    same = shipment[1:] == shipment[:-1]
+    gaps = (times[1:] - times[:-1])[same] / 3600.0
+    keys = np.array(
+        [SEP.join(p) for p in zip(cols[0], cols[1], cols[2], cols[3], cols[4], strict=True)]
+    )[1:][same]
+    if gaps.size == 0:
+        return {}
+    names, codes = np.unique(keys, return_inverse=True)
+    out = {}
+    for i, name in enumerate(names.tolist()):
+        values = gaps[codes == i]
+        if values.size >= 20:  # fewer gaps than this say nothing about a p95
+            out[name] = round(float(np.percentile(values, 95)), 2)
+    return out
+
+
+def lanes(
+    session: Session, organisation_id: str, carrier: str | None = None
+) -> list[LaneTransitStat]:
+    """The stored figures, lanes first then the carrier-country rows, by carrier and country."""
+    stmt = select(LaneTransitStat).where(LaneTransitStat.organisation_id == organisation_id)
+    if carrier:
+        stmt = stmt.where(LaneTransitStat.carrier == carrier)
+    order = (
+        LaneTransitStat.level.desc(),
+        LaneTransitStat.carrier,
+        LaneTransitStat.carrier_service,
+        LaneTransitStat.dest_country,
+        LaneTransitStat.origin,
+        LaneTransitStat.postcode_prefix,
+    )
+    return list(session.scalars(stmt.order_by(*order)))

@@ -1,0 +1,242 @@
+"""Tracking: shipments by status, a shipment's timeline (normalised and raw), the exceptions
+queue with bulk actions, carrier and lane scorecards, and the buyer's public tracking page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from babel.core import Locale, UnknownLocaleError
+from babel.dates import format_datetime
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from starlette.responses import RedirectResponse, Response
+
+from linkstar.api.deps import DbSession
+from linkstar.kit.errors import InvalidInput
+from linkstar.tracking import service, statistics
+from linkstar.tracking.core.exceptions import ExceptionKind, ExceptionState
+from linkstar.web.context import ConsoleAction, ConsolePage
+from linkstar.web.templating import render_html
+from linkstar.workspace.core import Permission
+
+router = APIRouter()
+P = Permission
+PAGE_SIZE = 50
+TABS = (
+    ("", "All"),
+    ("in_transit", "In transit"),
+    ("out_for_delivery", "Out for delivery"),
+    ("failed_attempt", "Failed attempt"),
+    ("exception", "Exception"),
+    ("available_for_pickup", "For pickup"),
+    ("delivered", "Delivered"),
+    ("returning_to_sender", "Returning"),
+    ("returned", "Returned"),
+    ("unmapped", "Unmapped"),
+)
+
+
+@router.get("/tracking", response_class=HTMLResponse)
+def tracking_home(page: ConsolePage) -> Response:
+    """The module's first page is the shipments list."""
+    page.principal.require(P.tracking_read)
+    return RedirectResponse("/tracking/shipments", status_code=303)
+
+
+@router.get("/tracking/shipments", response_class=HTMLResponse)
+def shipments(
+    page: ConsolePage, status: str = "", q: str = "", carrier: str = "", cursor: str = ""
+) -> HTMLResponse:
+    """Shipments newest first, with a tab per status and a search box."""
+    counts = service.status_counts(page.session, page.principal)
+    found = service.shipments_page(
+        page.session, page.principal, PAGE_SIZE, cursor or None,
+        status=status or None, carrier=carrier or None, q=q or None,
+    )  # fmt: skip
+    tabs = [
+        (key, label, counts.get(key, 0) if key else sum(counts.values())) for key, label in TABS
+    ]
+    return page.render(
+        "tracking/shipments.html",
+        tabs=tabs,
+        current=status,
+        q=q,
+        carrier=carrier,
+        shipments=found.items,
+        next_cursor=found.next_cursor,
+        first_page=not cursor,
+    )
+
+
+@router.get("/tracking/shipments/{shipment_id}", response_class=HTMLResponse)
+def shipment(page: ConsolePage, shipment_id: str) -> HTMLResponse:
+    """One shipment: facts, timeline with the carrier's raw code and text, its exceptions."""
+    row = service.get_shipment(page.session, page.principal, shipment_id)
+    return page.render(
+        "tracking/shipment.html",
+        shipment=row,
+        events=service.stored_events(page.session, row.id),
+        exceptions=service.shipment_exceptions(page.session, page.principal, row.id),
+        eta=service.shipment_eta(page.session, row),
+        public_url=str(page.request.url_for("public_tracking", token=row.public_token)),
+    )
+
+
+@router.get("/tracking/exceptions", response_class=HTMLResponse)
+def exceptions(
+    page: ConsolePage, state: str = "open", kind: str = "", cursor: str = ""
+) -> HTMLResponse:
+    """The queue: open first by default; select rows to acknowledge or resolve them at once."""
+    found = service.exceptions_page(
+        page.session, page.principal, PAGE_SIZE, cursor or None,
+        state=state or None, kind=kind or None,
+    )  # fmt: skip
+    ids = [x.shipment_id for x in found.items]
+    numbers = {
+        s.id: s for s in service.ShipmentRepository(page.session, page.principal.organisation_id)
+        .list_by_ids(ids)
+    }  # fmt: skip
+    return page.render(
+        "tracking/exceptions.html",
+        items=found.items,
+        shipments=numbers,
+        state=state,
+        kind=kind,
+        states=[s.value for s in ExceptionState],
+        kinds=[k.value for k in ExceptionKind],
+        next_cursor=found.next_cursor,
+        first_page=not cursor,
+    )
+
+
+@router.post("/tracking/exceptions/actions", response_class=HTMLResponse)
+def exception_actions(page: ConsoleAction) -> Response:
+    """Acknowledge or resolve the selected exceptions."""
+    page.principal.require(P.tracking_write)
+    ids = [v for v in page.form.getlist("ids") if isinstance(v, str) and v]
+    action = page.form.get("action")
+    if action not in {"acknowledge", "resolve"}:
+        raise InvalidInput("choose acknowledge or resolve", {"field": "action"})
+    if not ids:
+        return page.redirect("/tracking/exceptions", "Select at least one exception.", "error")
+    result = service.act_on_exceptions(page.session, page.principal, ids, str(action))
+    verb = "acknowledged" if action == "acknowledge" else "resolved"
+    note = f"{result.changed} exception(s) {verb}."
+    if result.skipped:
+        note += f" {len(result.skipped)} skipped ({result.skipped[0]['reason']})."
+    return page.redirect("/tracking/exceptions", note)
+
+
+@dataclass(frozen=True)
+class LaneBar:
+    """One lane of the transit chart: p50 and p90 as bar widths in the SVG's units."""
+
+    label: str
+    p50: float
+    p90: float
+    p50_x: float
+    p90_x: float
+    y: float
+    confidence: float
+
+
+CHART_WIDTH = 520
+LABEL_WIDTH = 190
+ROW = 22
+
+
+@router.get("/tracking/scorecards", response_class=HTMLResponse)
+def scorecards(page: ConsolePage, carrier: str = "") -> HTMLResponse:
+    """Carrier and lane scorecards: transit percentiles, on-time and success, with a chart."""
+    page.principal.require(P.tracking_read)
+    rows = statistics.lanes(page.session, page.principal.organisation_id, carrier or None)
+    carriers = [r for r in rows if r.level == "country"]
+    lanes = [r for r in rows if r.level == "lane"]
+    top = max((r.p90_days for r in lanes[:30]), default=1.0) or 1.0
+    scale = (CHART_WIDTH - LABEL_WIDTH - 40) / top
+    bars = [
+        LaneBar(
+            label=f"{r.carrier} {r.carrier_service} → {r.dest_country} {r.postcode_prefix}".strip(),
+            p50=r.p50_days,
+            p90=r.p90_days,
+            p50_x=round(r.p50_days * scale, 1),
+            p90_x=round(r.p90_days * scale, 1),
+            y=i * ROW + 8,
+            confidence=r.confidence,
+        )
+        for i, r in enumerate(lanes[:30])
+    ]
+    return page.render(
+        "tracking/scorecards.html",
+        carriers=carriers,
+        lanes=lanes,
+        bars=bars,
+        chart_height=len(bars) * ROW + 30,
+        chart_width=CHART_WIDTH,
+        label_width=LABEL_WIDTH,
+        carrier=carrier,
+        suspensions=service.active_suspensions(page.session, page.principal),
+    )
+
+
+def _locale(request: Request) -> Locale:
+    """The buyer's language from Accept-Language (first supported tag), else English."""
+    header = request.headers.get("accept-language", "")
+    for part in header.split(","):
+        tag = part.split(";")[0].strip().replace("-", "_")
+        if not tag or tag == "*":
+            continue
+        try:
+            return Locale.parse(tag)
+        except (ValueError, UnknownLocaleError):
+            continue
+    return Locale.parse("en")
+
+
+STATUS_TEXT = {
+    "pending": "Label created, waiting for the carrier",
+    "info_received": "Label created, waiting for the carrier",
+    "in_transit": "On its way",
+    "out_for_delivery": "Out for delivery",
+    "failed_attempt": "Delivery attempted",
+    "available_for_pickup": "Ready for pickup",
+    "delivered": "Delivered",
+    "exception": "Delayed",
+    "returning_to_sender": "Returning to sender",
+    "returned": "Returned to sender",
+    "expired": "No recent updates",
+    "unmapped": "Update received",
+}
+
+
+@router.get("/t/{token}", response_class=HTMLResponse, name="public_tracking")
+def public_tracking(request: Request, session: DbSession, token: str) -> HTMLResponse:
+    """The buyer's page: status and scans with dates in the buyer's language; no sign-in, no
+    personal data (no name, address, order value or seller notes), unguessable token."""
+    row = service.shipment_by_token(session, token)
+    locale = _locale(request)
+
+    def local(value: datetime | None) -> str:
+        return "" if value is None else format_datetime(value, "medium", locale=locale)
+
+    events = service.public_timeline(session, row)
+    response = render_html(
+        "tracking/public.html",
+        {
+            "number": row.tracking_number,
+            "carrier": row.carrier.upper(),
+            "status": STATUS_TEXT.get(row.status, row.status),
+            "since": local(row.status_since),
+            "promised": local(row.promised_by) if row.status != "delivered" else "",
+            "events": [
+                {**e, "at_text": local(e["at"]), "status_text": STATUS_TEXT.get(e["status"], "")}
+                for e in events
+            ],
+            "lang": str(locale.language),
+        },
+    )
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

@@ -1,0 +1,125 @@
+"""`linkstar track ingest | detect | scan | stats` through the real command line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from linkstar.cli import context
+from linkstar.cli.main import app
+from linkstar.config import get_settings
+from linkstar.tracking.models import Shipment, TrackingEventRow, TrackingException
+from tests.tracking.factories import impb
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def org(monkeypatch, settings, sessions, tenant) -> str:
+    monkeypatch.setenv("LINKSTAR_ENV", "test")
+    monkeypatch.setenv("LINKSTAR_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("LINKSTAR_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("LINKSTAR_SECRET_KEY", settings.secret_key.get_secret_value())
+    monkeypatch.setenv("LINKSTAR_ENCRYPTION_KEY", settings.encryption_key.get_secret_value())
+    widths = [(c, c._width) for c in (context.console, context.err_console)]
+    for c, _ in widths:
+        c._width = 250
+    get_settings.cache_clear()
+    yield tenant.org.slug
+    get_settings.cache_clear()
+    for c, width in widths:
+        c._width = width
+
+
+def _line(number, *events, carrier="usps"):
+    return json.dumps(
+        {
+            "tracking_number": number,
+            "carrier": carrier,
+            "source": "file",
+            "events": [
+                dict(zip(("event_time", "raw_code", "raw_description"), e, strict=True))
+                for e in events
+            ],
+        }
+    )
+
+
+def _count(sessions, model):
+    with sessions() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def test_ingest_keeps_good_lines_and_lists_bad_ones(org, sessions, tmp_path):
+    path = tmp_path / "events.jsonl"
+    path.write_text(
+        "\n".join(
+            [
+                _line(
+                    "9400111899223100000011",
+                    ("2026-11-02T09:00:00Z", "03", "USPS picked up item"),
+                    ("2026-11-03T09:00:00Z", "02", "Notice Left"),
+                ),
+                "{not json",
+                json.dumps({"tracking_number": "X1", "events": [{"event_time": "yesterday"}]}),
+                _line(
+                    "9400111899223100000011", ("2026-11-02T09:00:00Z", "03", "USPS picked up item")
+                ),
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["track", "ingest", str(path), "--org", org])
+    assert result.exit_code == 1, result.output
+    assert "events.jsonl:2: not JSON" in result.output
+    assert "events.jsonl:3: events.0.event_time" in result.output
+    assert "2 events stored (1 duplicates dropped, 0 unmapped) for 1 shipments (1 new)" in (
+        result.output
+    )
+    assert _count(sessions, TrackingEventRow) == 2
+    with sessions() as s:
+        assert s.scalars(select(Shipment.status)).one() == "failed_attempt"
+
+
+def test_detect_scan_and_stats(org, sessions, tmp_path):
+    number = impb("940011189922310000001")
+    result = runner.invoke(app, ["track", "detect", number])
+    assert result.exit_code == 0, result.output
+    assert "usps" in result.output and "valid" in result.output
+    missing = runner.invoke(app, ["track", "detect", "HELLO"])
+    assert missing.exit_code == 1 and "no carrier format matches 'HELLO'" in missing.output
+    path = tmp_path / "e.jsonl"
+    path.write_text(_line(number, ("2026-11-02T09:00:00Z", "02", "Notice Left")) + "\n")
+    assert runner.invoke(app, ["track", "ingest", str(path), "--org", org]).exit_code == 0
+    scan = runner.invoke(app, ["track", "scan", "--org", org])
+    assert scan.exit_code == 0, scan.output
+    # A month without a scan after the failed attempt: it is also probably lost.
+    assert "checked 1 shipments; opened: 1 failed_attempt, 1 lost; resolved: 0" in scan.output
+    assert _count(sessions, TrackingException) == 2
+    stats = runner.invoke(app, ["track", "stats", "--org", org])
+    assert stats.exit_code == 0, stats.output
+    assert "0 finished shipments" in stats.output and "no lane statistics yet" in stats.output
+    wrong = runner.invoke(app, ["track", "scan", "--org", "nobody"])
+    assert wrong.exit_code == 1 and "no organisation with slug 'nobody'" in wrong.output
+
+
+def test_the_documented_example_file_ingests_as_documented(org, sessions):
+    from pathlib import Path
+
+    example = Path(__file__).parents[2] / "examples" / "tracking" / "updates.jsonl"
+    result = runner.invoke(app, ["track", "ingest", str(example), "--org", org])
+    assert result.exit_code == 0, result.output
+    assert (
+        "9 events stored (0 duplicates dropped, 1 unmapped) for 3 shipments (3 new); "
+        "0 bad lines, 0 rejected"
+    ) in result.output
+    with sessions() as s:
+        rows = {r.tracking_number: r for r in s.scalars(select(Shipment))}
+    assert rows["9400111899223100000077"].status == "delivered"
+    assert rows["9400111899223100000086"].carrier == "usps"
+    held = rows["JD014600006281230704"]
+    assert (held.status, held.sub_status, held.unmapped_count) == ("exception", "customs_hold", 1)

@@ -1,0 +1,85 @@
+"""Console → Tracking pages, the exceptions bulk action, and the buyer's public page."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from linkstar.db.uow import unit_of_work
+from linkstar.tracking.models import Shipment, TrackingException
+from linkstar.workspace.core import Role
+
+
+def _exception_state(sessions, shipment_id):
+    with unit_of_work(sessions) as s:
+        return s.scalars(
+            select(TrackingException.state).where(TrackingException.shipment_id == shipment_id)
+        ).one()
+
+
+def test_shipments_list_filters_by_status_and_the_timeline_shows_raw_codes(owner, seeded):
+    page = owner.get("/tracking/shipments").text
+    assert "ALPHASEED0001" in page and 'aria-label="Tracking sections"' in page
+    failed = owner.get("/tracking/shipments?status=failed_attempt").text
+    assert "ALPHASEED0001" in failed
+    assert "ALPHASEED0001" not in owner.get("/tracking/shipments?status=delivered").text
+    assert "ALPHASEED0001" in owner.get("/tracking/shipments?q=alphaseed").text
+    detail = owner.get(f"/tracking/shipments/{seeded.shipment_id}").text
+    assert "usps:02" in detail and "Notice Left" in detail  # the carrier's own code and text
+    assert "usps:03" in detail and "recipient unavailable" in detail  # normalised beside it
+    assert f"/t/{seeded.public_token}" in detail
+    bad = owner.get("/tracking/shipments?status=lost")
+    assert bad.status_code == 422 and "Unknown status &#39;lost&#39;" in bad.text
+
+
+def test_exceptions_queue_bulk_acknowledge_then_resolve(owner, seeded, sessions):
+    queue = owner.get("/tracking/exceptions").text
+    assert "<strong>failed attempt</strong>" in queue and "Acknowledge selected" in queue
+    with unit_of_work(sessions) as s:
+        exception_id = s.scalars(
+            select(TrackingException.id).where(TrackingException.shipment_id == seeded.shipment_id)
+        ).one()
+    done = owner.follow(
+        owner.post("/tracking/exceptions/actions", {"ids": [exception_id], "action": "acknowledge"})
+    )
+    assert "1 exception(s) acknowledged." in done.text
+    assert _exception_state(sessions, seeded.shipment_id) == "acknowledged"
+    again = owner.follow(
+        owner.post("/tracking/exceptions/actions", {"ids": [exception_id], "action": "acknowledge"})
+    )
+    assert "0 exception(s) acknowledged. 1 skipped (already acknowledged)." in again.text
+    owner.post("/tracking/exceptions/actions", {"ids": [exception_id], "action": "resolve"})
+    assert _exception_state(sessions, seeded.shipment_id) == "resolved"
+    assert "No exceptions in this view." in owner.get("/tracking/exceptions").text  # open only
+    nothing = owner.follow(owner.post("/tracking/exceptions/actions", {"action": "resolve"}))
+    assert "Select at least one exception." in nothing.text
+
+
+def test_viewer_sees_the_queue_without_actions(tenant, seeded, make_user, browser_factory):
+    viewer = browser_factory(make_user(tenant, Role.viewer))
+    html = viewer.get("/tracking/exceptions").text
+    assert "<strong>failed attempt</strong>" in html and "Acknowledge selected" not in html
+
+
+def test_scorecards_chart_and_tables(owner, seeded):
+    html = owner.get("/tracking/scorecards").text
+    assert "<svg" in html and "usps Ground → US 802" in html
+    assert "p50 3.0 d, p90 4.5 d, confidence 0.80" in html
+
+
+def test_public_page_needs_no_login_shows_no_personal_data_and_localises_dates(
+    browser_factory, seeded, sessions
+):
+    with unit_of_work(sessions) as s:
+        row = s.get(Shipment, seeded.shipment_id)
+        row.order_ref, row.dest_postcode = "AMZ-114-SECRET", "80202"
+    anonymous = browser_factory()
+    english = anonymous.get(f"/t/{seeded.public_token}")
+    assert english.status_code == 200
+    assert "Delivery attempted" in english.text and "ALPHASEED0001" in english.text
+    assert "Nov 3, 2026" in english.text  # the attempt, in the buyer's (default) language
+    assert english.headers["X-Robots-Tag"] == "noindex"
+    for private in ("AMZ-114-SECRET", "80202", "Alpha", "rule", "usps:"):
+        assert private not in english.text, private
+    german = anonymous.get(f"/t/{seeded.public_token}", headers={"Accept-Language": "de-DE,de"})
+    assert "03.11.2026" in german.text and 'lang="de"' in german.text
+    assert anonymous.get("/t/not-a-real-token").status_code == 404
