@@ -13,6 +13,7 @@ MODEL_MODULES = (
     "linkstar.db.outbox",
     "linkstar.workspace.models",
     "linkstar.rating.models",
+    "linkstar.inventory.models",
 )
 
 

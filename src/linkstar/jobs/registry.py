@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from linkstar.db.outbox import JobContext
+from linkstar.inventory import tasks as inventory_tasks
 from linkstar.workspace import tasks as workspace_tasks
 
 __all__ = [
@@ -69,6 +70,7 @@ BUILTIN_JOBS: tuple[JobSpec, ...] = (
     JobSpec("workspace.purge_audit_log", workspace_tasks.purge_audit_log, max_attempts=3),
     JobSpec("workspace.purge_auth_records", workspace_tasks.purge_auth_records, max_attempts=3),
     JobSpec("workspace.purge_finished_jobs", workspace_tasks.purge_finished_jobs, max_attempts=3),
+    JobSpec("inventory.reconcile_stock", inventory_tasks.reconcile_stock, max_attempts=3),
 )
 
 _lock = threading.Lock()
