@@ -185,3 +185,42 @@ def test_shipping_reserved_stock_cannot_be_undercut_by_an_adjustment(sessions, w
                 sku="HP-47566", warehouse_id=wh["UK-NN-DAV"], quantity=-1, reason="damaged"
             ),
         )
+
+
+def test_a_batch_that_loses_a_level_replans_those_orders(sessions, world, monkeypatch):
+    """Units vanish between the snapshot and the UPDATE (as when another transaction takes
+    them): the batch UPDATE of that level fails, its orders give back their other levels and
+    are planned again against fresh counters."""
+    from sqlalchemy import text
+
+    from linkstar.inventory.models import StockLevel
+    from linkstar.inventory.repository import StockLevelRepository
+
+    actor, wh = world
+    with sessions() as s:
+        nj = s.scalars(
+            select(StockLevel.id).where(
+                StockLevel.warehouse_id == wh["US-NJ-EDI"], StockLevel.on_hand == 5
+            )
+        ).one()
+    original = StockLevelRepository.reserve
+    calls: list[tuple[str, int]] = []
+
+    def reserve(self, level_id, quantity):
+        if level_id == nj and (nj, 3) not in calls:
+            self.session.execute(  # someone else takes 4 of the 5 NJ units of HP-85123A
+                text("UPDATE stock_levels SET on_hand = on_hand - 4 WHERE id = :id"), {"id": nj}
+            )
+        calls.append((level_id, quantity))
+        return original(self, level_id, quantity)
+
+    monkeypatch.setattr(StockLevelRepository, "reserve", reserve)
+    requests = [req("N1", [("HP-85123A", 1), ("HP-22423", 1)]), req("N2", [("HP-85123A", 2)])]
+    with unit_of_work(sessions) as s:
+        decisions = allocation.allocate(s, actor.organisation_id, requests, CLOSEST)
+    assert (nj, 3) in calls  # the batch wanted 3 NJ units in one UPDATE, and lost
+    assert [d.status for d in decisions] == ["allocated", "allocated"]
+    got = stock(sessions, actor)
+    assert got[("HP-85123A", "US-NJ-EDI")] == (1, 1, 0)  # the one unit left went to N1
+    assert got[("HP-85123A", "US-CA-ONT")] == (20, 2, 18)  # N2 replanned to CA
+    assert got[("HP-22423", "US-CA-ONT")] == (8, 1, 7)  # given back once, reserved once

@@ -190,3 +190,42 @@ def test_any_sequence_of_moves_keeps_stock_valid_and_equal_to_the_ledger(
             ).all()
             assert all(0 <= r.allocated <= r.on_hand for r in rows)
             assert reconcile(s, actor.organisation_id).drifts == []
+
+
+def test_racing_batches_fall_back_to_one_by_one_and_never_oversell(sessions, tenant):
+    """Batches whose per-level UPDATE loses the race re-plan their orders one by one."""
+    actor = tenant.principal
+    wh = add_warehouses(sessions, actor)
+    add_skus(sessions, actor, "HP-X", "HP-Y")
+    receive(sessions, actor, "HP-X", wh["US-NJ-EDI"], 9)
+    receive(sessions, actor, "HP-Y", wh["US-NJ-EDI"], 6)
+    receive(sessions, actor, "HP-Y", wh["UK-NN-DAV"], 5)
+    start = threading.Barrier(8)
+
+    def worker(n: int) -> int:
+        start.wait()
+        got = 0
+        for b in range(3):
+            batch = [
+                AllocationRequest(
+                    f"B{n}-{b}-{i}",
+                    "US",
+                    "10001",
+                    (RequestLine("HP-X", 1, "1"), RequestLine("HP-Y", 1 + i % 2, "2")),
+                )
+                for i in range(4)
+            ]
+            decisions = in_transaction(
+                sessions,
+                lambda s, batch=batch: allocation.allocate(s, actor.organisation_id, batch, POLICY),
+            )
+            got += sum(line.allocated for d in decisions for line in d.lines)
+        return got
+
+    with ThreadPoolExecutor(8) as pool:
+        allocated = sum(pool.map(worker, range(8)))
+    levels, reserved = _totals(sessions)
+    assert allocated == reserved == 20  # 9 + 6 + 5: everything, nothing twice
+    assert sorted(levels) == [(5, 5), (6, 6), (9, 9)]
+    with sessions() as s:
+        assert reconcile(s, actor.organisation_id).drifts == []

@@ -85,26 +85,10 @@ def allocate(
     allocator = Allocator(sites(session, organisation_id), policy)
     ctx = _load(session, organisation_id, skus)
     levels_repo = StockLevelRepository(session, organisation_id)
-    decisions: list[AllocationDecision] = []
+    decisions = _reserve_batch(levels_repo, ctx, allocator, requests)
     ledger_rows: list[dict[str, object]] = []
     allocation_rows: list[dict[str, object]] = []
-    for request in requests:
-        for _attempt in range(MAX_REPLANS):
-            decision = allocator.plan(request, ctx.stock)
-            taken = _reserve(levels_repo, ctx, decision.lines)
-            if taken:
-                break
-            # Lost a race: re-read this order's stock and plan again.
-            _refresh(levels_repo, ctx, {line.master_sku for line in request.lines})
-        else:
-            decision = AllocationDecision(
-                request.order_ref,
-                tuple(
-                    LineDecision(x.line_ref, x.master_sku, x.quantity, ()) for x in request.lines
-                ),
-                {"note": f"stock changed under {MAX_REPLANS} plans in a row; nothing reserved"},
-            )
-        decisions.append(decision)
+    for request, decision in zip(requests, decisions, strict=True):
         reasons = decision.as_dict()["reasons"]
         for line in decision.lines:
             for pick in line.picks:
@@ -136,6 +120,8 @@ def allocate(
                 )
     LedgerRepository(session, organisation_id).write(ledger_rows)
     allocations.write(allocation_rows)
+    for level in ctx.levels.values():  # the UPDATEs bypassed the ORM: reload on next access
+        session.expire(level)
     return decisions
 
 
@@ -200,6 +186,67 @@ def _settle(
     return units
 
 
+def _reserve_batch(
+    levels: StockLevelRepository,
+    ctx: _Context,
+    allocator: Allocator,
+    requests: Sequence[AllocationRequest],
+) -> list[AllocationDecision]:
+    """Plan every order, then reserve with one conditional UPDATE per stock level.
+
+    A level whose UPDATE finds fewer units than the batch planned (another transaction took
+    some) reserves nothing; the orders that used it give back their other levels' units and
+    are planned again one by one against fresh counters.
+    """
+    planned = [allocator.plan(request, ctx.stock) for request in requests]
+    wanted: dict[str, int] = {}
+    for decision in planned:
+        for level_id, qty in _level_quantities(ctx, decision.lines).items():
+            wanted[level_id] = wanted.get(level_id, 0) + qty
+    lost = {
+        level_id for level_id in sorted(wanted) if not levels.reserve(level_id, wanted[level_id])
+    }
+    if not lost:
+        return planned
+    redo: list[int] = []
+    for i, decision in enumerate(planned):
+        mine = _level_quantities(ctx, decision.lines)
+        if mine.keys() & lost:
+            for level_id, qty in sorted(mine.items()):
+                if level_id not in lost:
+                    levels.move(level_id, 0, -qty)
+            redo.append(i)
+    _refresh(levels, ctx, {line.master_sku for i in redo for line in requests[i].lines})
+    for i in redo:
+        planned[i] = _one_by_one(levels, ctx, allocator, requests[i])
+    return planned
+
+
+def _one_by_one(
+    levels: StockLevelRepository, ctx: _Context, allocator: Allocator, request: AllocationRequest
+) -> AllocationDecision:
+    for _attempt in range(MAX_REPLANS):
+        decision = allocator.plan(request, ctx.stock)
+        if _reserve(levels, ctx, decision.lines):
+            return decision
+        # Lost a race: re-read this order's stock and plan again.
+        _refresh(levels, ctx, {line.master_sku for line in request.lines})
+    return AllocationDecision(
+        request.order_ref,
+        tuple(LineDecision(x.line_ref, x.master_sku, x.quantity, ()) for x in request.lines),
+        {"note": f"stock changed under {MAX_REPLANS} plans in a row; nothing reserved"},
+    )
+
+
+def _level_quantities(ctx: _Context, lines: Sequence[LineDecision]) -> dict[str, int]:
+    wanted: dict[str, int] = {}
+    for line in lines:
+        for pick in line.picks:
+            level_id = ctx.levels[(line.master_sku, pick.warehouse_id)].id
+            wanted[level_id] = wanted.get(level_id, 0) + pick.quantity
+    return wanted
+
+
 def _validate(requests: Sequence[AllocationRequest]) -> None:
     refs: set[str] = set()
     for request in requests:
@@ -242,11 +289,7 @@ def _available(level: StockLevel) -> int:
 
 def _reserve(levels: StockLevelRepository, ctx: _Context, lines: Sequence[LineDecision]) -> bool:
     """Take every pick of one order atomically; on a lost race give back what was taken."""
-    wanted: dict[str, int] = {}
-    for line in lines:
-        for pick in line.picks:
-            level_id = ctx.levels[(line.master_sku, pick.warehouse_id)].id
-            wanted[level_id] = wanted.get(level_id, 0) + pick.quantity
+    wanted = _level_quantities(ctx, lines)
     done: list[tuple[str, int]] = []
     for level_id in sorted(wanted):  # one lock order for every transaction: no deadlocks
         if not levels.reserve(level_id, wanted[level_id]):
