@@ -53,9 +53,9 @@ def add_skus(sessions: sessionmaker[Session], actor: Principal, *codes: str) -> 
             service.create_sku(s, actor, SkuCreate(sku=code, name=f"Product {code}", weight_g=500))
 
 
-def receive(sessions, actor, sku: str, warehouse_id: str, qty: int) -> None:
+def receive(sessions, actor, sku: str, warehouse: str, qty: int) -> None:
     with unit_of_work(sessions) as s:
-        service.receive(s, actor, ReceiptCreate(sku=sku, warehouse_id=warehouse_id, quantity=qty))
+        service.receive(s, actor, ReceiptCreate(sku=sku, warehouse=warehouse, quantity=qty))
 
 
 def counts(sessions) -> dict[str, int]:

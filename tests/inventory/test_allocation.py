@@ -26,10 +26,10 @@ def world(sessions, tenant):
     actor = tenant.principal
     wh = add_warehouses(sessions, actor)
     add_skus(sessions, actor, "HP-85123A", "HP-22423", "HP-47566")
-    receive(sessions, actor, "HP-85123A", wh["US-NJ-EDI"], 5)
-    receive(sessions, actor, "HP-85123A", wh["US-CA-ONT"], 20)
-    receive(sessions, actor, "HP-22423", wh["US-CA-ONT"], 8)
-    receive(sessions, actor, "HP-47566", wh["UK-NN-DAV"], 3)
+    receive(sessions, actor, "HP-85123A", "US-NJ-EDI", 5)
+    receive(sessions, actor, "HP-85123A", "US-CA-ONT", 20)
+    receive(sessions, actor, "HP-22423", "US-CA-ONT", 8)
+    receive(sessions, actor, "HP-47566", "UK-NN-DAV", 3)
     return actor, wh
 
 
@@ -149,9 +149,9 @@ def test_an_order_cannot_be_allocated_twice(sessions, world):
 
 
 def test_safety_stock_is_never_allocated(sessions, world):
-    actor, wh = world
+    actor, _wh = world
     with unit_of_work(sessions) as s:
-        service.set_safety_stock(s, actor, "HP-22423", wh["US-CA-ONT"], 6)
+        service.set_safety_stock(s, actor, "HP-22423", "US-CA-ONT", 6)
     with unit_of_work(sessions) as s:
         [d] = allocation.allocate(s, actor.organisation_id, [req("S", [("HP-22423", 5)])], CLOSEST)
     assert d.lines[0].allocated == 2
@@ -170,7 +170,7 @@ def test_other_organisations_stock_is_invisible(sessions, world, make_tenant):
 
 
 def test_shipping_reserved_stock_cannot_be_undercut_by_an_adjustment(sessions, world):
-    actor, wh = world
+    actor, _wh = world
     with unit_of_work(sessions) as s:
         allocation.allocate(
             s, actor.organisation_id, [req("R", [("HP-47566", 3)], "GB", "M1 1AE")], CLOSEST
@@ -181,9 +181,7 @@ def test_shipping_reserved_stock_cannot_be_undercut_by_an_adjustment(sessions, w
         service.adjust(
             s,
             actor,
-            AdjustmentCreate(
-                sku="HP-47566", warehouse_id=wh["UK-NN-DAV"], quantity=-1, reason="damaged"
-            ),
+            AdjustmentCreate(sku="HP-47566", warehouse="UK-NN-DAV", quantity=-1, reason="damaged"),
         )
 
 

@@ -43,10 +43,10 @@ def _totals(sessions):
 
 def test_racing_workers_take_exactly_the_last_units(sessions, tenant):
     actor = tenant.principal
-    wh = add_warehouses(sessions, actor)
+    add_warehouses(sessions, actor)
     add_skus(sessions, actor, "HP-LAST")
-    receive(sessions, actor, "HP-LAST", wh["US-NJ-EDI"], 17)
-    receive(sessions, actor, "HP-LAST", wh["US-CA-ONT"], 13)
+    receive(sessions, actor, "HP-LAST", "US-NJ-EDI", 17)
+    receive(sessions, actor, "HP-LAST", "US-CA-ONT", 13)
     start = threading.Barrier(WORKERS)
     refs = itertools.count()
     lock = threading.Lock()
@@ -78,11 +78,11 @@ def test_racing_workers_take_exactly_the_last_units(sessions, tenant):
 
 def test_allocations_racing_releases_ships_and_adjustments_stay_consistent(sessions, tenant):
     actor = tenant.principal
-    wh = add_warehouses(sessions, actor)
+    add_warehouses(sessions, actor)
     add_skus(sessions, actor, "HP-A", "HP-B")
     for code in ("US-NJ-EDI", "US-CA-ONT"):
-        receive(sessions, actor, "HP-A", wh[code], 20)
-        receive(sessions, actor, "HP-B", wh[code], 10)
+        receive(sessions, actor, "HP-A", code, 20)
+        receive(sessions, actor, "HP-B", code, 10)
     start = threading.Barrier(8)
     errors: list[BaseException] = []
 
@@ -112,7 +112,7 @@ def test_allocations_racing_releases_ships_and_adjustments_stay_consistent(sessi
                     )
                 else:
                     data = AdjustmentCreate(
-                        sku=sku, warehouse_id=wh["US-NJ-EDI"], quantity=-1, reason="damage"
+                        sku=sku, warehouse="US-NJ-EDI", quantity=-1, reason="damage"
                     )
                     in_transaction(sessions, lambda s, data=data: service.adjust(s, actor, data))
             except Exception as exc:  # an adjustment may be refused (would undercut reservations)
@@ -152,9 +152,9 @@ def test_any_sequence_of_moves_keeps_stock_valid_and_equal_to_the_ledger(
     """Property: whatever is attempted, counters never go negative, never oversell, and the
     ledger replays to them; refused moves change nothing."""
     actor = make_tenant(f"Prop {next(_tenants)}").principal
-    wh = add_warehouses(sessions, actor)
+    add_warehouses(sessions, actor)
     add_skus(sessions, actor, "HP-A", "HP-B")
-    site = [wh["US-NJ-EDI"], wh["US-CA-ONT"]]
+    site = ["US-NJ-EDI", "US-CA-ONT"]
     orders: list[str] = []
     for i, (op, sku, qty, flag) in enumerate(ops):
         wid = site[int(flag)]
@@ -180,7 +180,7 @@ def test_any_sequence_of_moves_keeps_stock_valid_and_equal_to_the_ledger(
                     sessions, lambda s, ref=ref, fn=fn: fn(s, actor.organisation_id, ref)
                 )
             elif op == "adjust":
-                data = AdjustmentCreate(sku=sku, warehouse_id=wid, quantity=-qty, reason="count")
+                data = AdjustmentCreate(sku=sku, warehouse=wid, quantity=-qty, reason="count")
                 in_transaction(sessions, lambda s, data=data: service.adjust(s, actor, data))
         except Exception as exc:
             assert "negative or below what is reserved" in str(exc) or "SKU" in str(exc)
@@ -195,11 +195,11 @@ def test_any_sequence_of_moves_keeps_stock_valid_and_equal_to_the_ledger(
 def test_racing_batches_fall_back_to_one_by_one_and_never_oversell(sessions, tenant):
     """Batches whose per-level UPDATE loses the race re-plan their orders one by one."""
     actor = tenant.principal
-    wh = add_warehouses(sessions, actor)
+    add_warehouses(sessions, actor)
     add_skus(sessions, actor, "HP-X", "HP-Y")
-    receive(sessions, actor, "HP-X", wh["US-NJ-EDI"], 9)
-    receive(sessions, actor, "HP-Y", wh["US-NJ-EDI"], 6)
-    receive(sessions, actor, "HP-Y", wh["UK-NN-DAV"], 5)
+    receive(sessions, actor, "HP-X", "US-NJ-EDI", 9)
+    receive(sessions, actor, "HP-Y", "US-NJ-EDI", 6)
+    receive(sessions, actor, "HP-Y", "UK-NN-DAV", 5)
     start = threading.Barrier(8)
 
     def worker(n: int) -> int:

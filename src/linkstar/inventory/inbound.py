@@ -19,7 +19,14 @@ from linkstar.inventory.repository import (
     SkuRepository,
 )
 from linkstar.inventory.schemas import InboundCreate, InboundLineRead, InboundRead, LegRead
-from linkstar.inventory.service import READ, WRITE, StockMove, apply_moves, level_of, warehouse
+from linkstar.inventory.service import (
+    READ,
+    WRITE,
+    StockMove,
+    apply_moves,
+    level_of,
+    warehouse_by_code,
+)
 from linkstar.kit.clock import utcnow
 from linkstar.kit.errors import Conflict, InvalidInput
 from linkstar.kit.pagination import Page
@@ -33,7 +40,7 @@ RECEIVED = "received"
 def create(session: Session, actor: Principal, data: InboundCreate) -> InboundShipment:
     """Record an inbound shipment with its legs and lines; every SKU must exist."""
     actor.require(WRITE)
-    site = warehouse(session, actor, data.warehouse_id)
+    site = warehouse_by_code(session, actor, data.warehouse)
     shipments = InboundShipmentRepository(session, actor.organisation_id)
     if shipments.find(reference=data.reference) is not None:
         raise Conflict(f"inbound shipment {data.reference} already exists", {"field": "reference"})

@@ -64,7 +64,7 @@ class AdjustmentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sku: str = Field(min_length=1, max_length=64)
-    warehouse_id: str = Field(min_length=1, max_length=32)
+    warehouse: str = Field(min_length=2, max_length=20, description="Warehouse code.")
     quantity: int = Field(ge=-1_000_000, le=1_000_000)
     reason: str = Field(min_length=1, max_length=300)
     reference: str = Field(default="", max_length=120)
@@ -76,7 +76,7 @@ class ReceiptCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sku: str = Field(min_length=1, max_length=64)
-    warehouse_id: str = Field(min_length=1, max_length=32)
+    warehouse: str = Field(min_length=2, max_length=20, description="Warehouse code.")
     quantity: int = Field(gt=0, le=1_000_000)
     reference: str = Field(default="", max_length=120)
 
@@ -122,7 +122,7 @@ class InboundCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reference: str = Field(min_length=1, max_length=120)
-    warehouse_id: str = Field(min_length=1, max_length=32)
+    warehouse: str = Field(min_length=2, max_length=20, description="Destination warehouse code.")
     legs: list[LegCreate] = Field(min_length=1, max_length=20)
     lines: list[InboundLineCreate] = Field(min_length=1, max_length=1000)
 

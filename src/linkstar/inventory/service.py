@@ -133,7 +133,7 @@ def adjust(session: Session, actor: Principal, data: AdjustmentCreate) -> StockL
     """Correct on_hand by a signed quantity, with a reason, as an adjustment entry."""
     actor.require(WRITE)
     sku = sku_by_code(session, actor, data.sku)
-    site = warehouse(session, actor, data.warehouse_id)
+    site = warehouse_by_code(session, actor, data.warehouse)
     level = level_of(session, actor, sku.id, site.id)
     step = StockMove(level, move(LedgerKind.adjustment, data.quantity), data.reference, data.reason)
     apply_moves(session, actor, [step])
@@ -144,7 +144,7 @@ def receive(session: Session, actor: Principal, data: ReceiptCreate) -> StockLev
     """Book units that arrived (outside an inbound shipment) onto on_hand."""
     actor.require(WRITE)
     sku = sku_by_code(session, actor, data.sku)
-    site = warehouse(session, actor, data.warehouse_id)
+    site = warehouse_by_code(session, actor, data.warehouse)
     level = level_of(session, actor, sku.id, site.id)
     apply_moves(
         session, actor, [StockMove(level, move(LedgerKind.receipt, data.quantity), data.reference)]
@@ -153,14 +153,14 @@ def receive(session: Session, actor: Principal, data: ReceiptCreate) -> StockLev
 
 
 def set_safety_stock(
-    session: Session, actor: Principal, sku_code: str, warehouse_id: str, units: int
+    session: Session, actor: Principal, sku_code: str, warehouse_code: str, units: int
 ) -> StockLevel:
     """Units held back from allocation in one warehouse (not a ledger move)."""
     actor.require(WRITE)
     if units < 0:
         raise InvalidInput("safety stock cannot be negative", {"field": "safety_stock"})
     sku = sku_by_code(session, actor, sku_code)
-    level = level_of(session, actor, sku.id, warehouse(session, actor, warehouse_id).id)
+    level = level_of(session, actor, sku.id, warehouse_by_code(session, actor, warehouse_code).id)
     level.safety_stock = units
     session.flush()
     return level
