@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 
 from linkstar.db.outbox import JobStatus
-from linkstar.workspace.core import Role
+from linkstar.workspace.core import Role, system_principal
 from tests.api.conftest import Api, Caller, contains_any, envelope
+from tests.inventory.seed import seed_for_isolation
 
 # A valid body for every operation that takes one, so that a 404 is about tenancy, never about
 # validation. Keys are (METHOD, OpenAPI path).
@@ -60,6 +61,25 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "ship_date": "2026-12-01",
         "residential": True,
     },
+    ("POST", "/api/v1/skus"): {"sku": "HP-NEW-1", "name": "Enamel mug", "weight_g": 350},
+    ("POST", "/api/v1/inventory/adjustments"): {
+        "sku": "HP-85123A",  # both organisations have this SKU: codes are per organisation
+        "warehouse": "A1",
+        "quantity": -2,
+        "reason": "cycle count",
+    },
+    ("POST", "/api/v1/inventory/receipts"): {"sku": "HP-85123A", "warehouse": "A1", "quantity": 5},
+    ("POST", "/api/v1/inventory/reconcile"): {"repair": True},
+    ("POST", "/api/v1/inbound-shipments"): {
+        "reference": "PO-2026-002",
+        "warehouse": "A1",
+        "legs": [{"kind": "ocean", "origin": "CNNGB", "destination": "USLAX"}],
+        "lines": [{"sku": "HP-85123A", "quantity": 40}],
+    },
+    ("PUT", "/api/v1/stores/{store_id}/stock-policy"): {
+        "max_listed": 5,
+        "percent_of_available": 80,
+    },
 }
 
 # Operations without a path id, and what their isolation means. Every one must be listed.
@@ -80,6 +100,16 @@ SCOPED = {
     ("GET", "/api/v1/rate-cards"): "list",
     ("POST", "/api/v1/rate-cards/import"): "upload",
     ("POST", "/api/v1/quotes"): "quote",
+    ("GET", "/api/v1/skus"): "list",
+    ("POST", "/api/v1/skus"): "create",
+    ("GET", "/api/v1/inventory"): "list",
+    ("GET", "/api/v1/inventory/ledger"): "list",
+    ("POST", "/api/v1/inventory/adjustments"): "create",
+    ("POST", "/api/v1/inventory/receipts"): "create",
+    ("POST", "/api/v1/inventory/reconcile"): "own",
+    ("GET", "/api/v1/inbound-shipments"): "list",
+    ("POST", "/api/v1/inbound-shipments"): "create",
+    ("GET", "/api/v1/stock-policies"): "list",
 }
 # Probes outside the API: no credentials, no tenant data.
 PUBLIC = {("GET", "/healthz"), ("GET", "/readyz")}
@@ -105,6 +135,9 @@ class Seeded:
             "job_id": api.job(tenant, JobStatus.dead),
             "rate_card_id": api.rate_card(tenant),
         }
+        self.ids |= seed_for_isolation(
+            api.sessions, system_principal(tenant.org.id), code, self.ids["store_id"]
+        )
         self.owner_id = tenant.owner.id
 
     def all_ids(self, api: Api) -> list[str]:
@@ -256,6 +289,9 @@ def test_b_still_sees_its_own_rows(api, two_tenants):
         "/users/{user_id}",
         "/jobs/{job_id}",
         "/rate-cards/{rate_card_id}",
+        "/skus/{sku_id}",
+        "/inbound-shipments/{shipment_id}",
+        "/stores/{store_id}/stock-policy",
     ]:
         url = path
         for name, value in seeded_b.ids.items():

@@ -90,3 +90,38 @@ def add_store(sessions, actor: Principal, name: str = "Amazon US") -> str:
     )
     with unit_of_work(sessions) as s:
         return wservice.create_store(s, actor, data, SecretBox([Fernet.generate_key()])).id
+
+
+def seed_for_isolation(
+    sessions, actor: Principal, warehouse_code: str, store_id: str
+) -> dict[str, str]:
+    """A SKU with stock in `warehouse_code`, an inbound shipment and the store's buffers; the
+    ids the tenant-isolation walk needs."""
+    from datetime import UTC, datetime
+
+    from linkstar.inventory import inbound, publishing
+    from linkstar.inventory.schemas import InboundCreate, StorePolicySet
+
+    add_skus(sessions, actor, "HP-85123A")
+    receive(sessions, actor, "HP-85123A", warehouse_code, 10)
+    data = InboundCreate.model_validate(
+        {
+            "reference": "PO-2026-001",
+            "warehouse": warehouse_code,
+            "legs": [
+                {
+                    "kind": "ocean",
+                    "origin": "CNNGB",
+                    "destination": "USNYC",
+                    "departed_at": datetime(2026, 12, 1, tzinfo=UTC),
+                },
+                {"kind": "truck", "origin": "USNYC", "destination": warehouse_code},
+            ],
+            "lines": [{"sku": "HP-85123A", "quantity": 100}],
+        }
+    )
+    with unit_of_work(sessions) as s:
+        shipment = inbound.create(s, actor, data).id
+        publishing.set_policy(s, actor, store_id, StorePolicySet(max_listed=50))
+        sku = service.sku_by_code(s, actor, "HP-85123A").id
+    return {"sku_id": sku, "shipment_id": shipment}

@@ -230,9 +230,8 @@ def test_store_listings_follow_the_buffers(sessions, stocked):
         publishing.set_policy(
             s,
             actor,
-            StorePolicySet(
-                store_id=store, max_listed=25, stop_selling_below=5, percent_of_available=50
-            ),
+            store,
+            StorePolicySet(max_listed=25, stop_selling_below=5, percent_of_available=50),
         )
     with sessions() as s:
         got = {x.sku: (x.available, x.quantity) for x in publishing.listings(s, actor, store)}

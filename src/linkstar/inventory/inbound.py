@@ -58,6 +58,7 @@ def create(session: Session, actor: Principal, data: InboundCreate) -> InboundSh
         legs.add(InboundLeg(shipment_id=shipment.id, sequence=i, **leg.model_dump()))
     lines = InboundLineRepository(session, actor.organisation_id)
     for line in data.lines:
+        level_of(session, actor, skus[line.sku].id, site.id)  # so the stock table shows it
         lines.add(
             InboundLine(shipment_id=shipment.id, sku_id=skus[line.sku].id, quantity=line.quantity)
         )

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from linkstar.inventory.core import Counters, StorePolicy, published_quantity
 from linkstar.inventory.models import StoreStockPolicy
 from linkstar.inventory.repository import SkuRepository, StockLevelRepository, StorePolicyRepository
-from linkstar.inventory.schemas import StorePolicySet
+from linkstar.inventory.schemas import StorePolicyRead, StorePolicySet
 from linkstar.inventory.service import READ, WRITE
 from linkstar.kit.pagination import Page
 from linkstar.workspace import repository as wrepo
@@ -28,16 +28,18 @@ class Listing:
     quantity: int
 
 
-def set_policy(session: Session, actor: Principal, data: StorePolicySet) -> StoreStockPolicy:
+def set_policy(
+    session: Session, actor: Principal, store_id: str, data: StorePolicySet
+) -> StoreStockPolicy:
     """Create or replace a store's buffers (the store must be the organisation's)."""
     actor.require(WRITE)
     StorePolicy(data.max_listed, data.stop_selling_below, data.percent_of_available)
-    wrepo.StoreRepository(session, actor.organisation_id).get(data.store_id)
+    wrepo.StoreRepository(session, actor.organisation_id).get(store_id)
     policies = StorePolicyRepository(session, actor.organisation_id)
-    row = policies.find(store_id=data.store_id)
-    values = data.model_dump(exclude={"store_id"})
+    row = policies.find(store_id=store_id)
+    values = data.model_dump()
     if row is None:
-        return policies.add(StoreStockPolicy(store_id=data.store_id, **values))
+        return policies.add(StoreStockPolicy(store_id=store_id, **values))
     for key, value in values.items():
         setattr(row, key, value)
     session.flush()
@@ -49,6 +51,16 @@ def policies_page(
 ) -> Page[StoreStockPolicy]:
     actor.require(READ)
     return StorePolicyRepository(session, actor.organisation_id).page(limit, cursor)
+
+
+def policy_of(session: Session, actor: Principal, store_id: str) -> StorePolicyRead:
+    """The store's buffers, or the defaults (list everything) when none are set."""
+    actor.require(READ)
+    wrepo.StoreRepository(session, actor.organisation_id).get(store_id)
+    row = StorePolicyRepository(session, actor.organisation_id).find(store_id=store_id)
+    if row is None:
+        return StorePolicyRead(id=None, store_id=store_id)
+    return StorePolicyRead.model_validate(row)
 
 
 def listings(session: Session, actor: Principal, store_id: str) -> list[Listing]:

@@ -156,16 +156,32 @@ class StorePolicySet(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    store_id: str = Field(min_length=1, max_length=32)
     max_listed: int | None = Field(default=None, ge=0, le=1_000_000)
     stop_selling_below: int = Field(default=0, ge=0, le=1_000_000)
     percent_of_available: int = Field(default=100, ge=0, le=100)
 
 
 class StorePolicyRead(StorePolicySet):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, extra="ignore")
 
-    id: str
+    id: str | None = Field(description="Null while the store uses the defaults.")
+    store_id: str
+
+
+class ListingRead(BaseModel):
+    sku: str
+    available: int
+    quantity: int = Field(description="What the store should list.")
+
+
+class StockList(BaseModel):
+    items: list[StockRead]
+
+
+class ReconcileRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    repair: bool = Field(default=False, description="Set drifted counters to the ledger's sums.")
 
 
 class DriftRead(BaseModel):
@@ -178,6 +194,7 @@ class DriftRead(BaseModel):
 
 
 class ReconcileRead(BaseModel):
+    organisation_id: str
     checked: int
     drifts: list[DriftRead]
     repaired: bool

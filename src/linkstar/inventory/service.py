@@ -209,6 +209,14 @@ def stock_table(
     ]
 
 
+def stock_of(session: Session, actor: Principal, level: StockLevel) -> StockRead:
+    """The table row of one stock level."""
+    session.refresh(level)
+    sku = SkuRepository(session, actor.organisation_id).get(level.sku_id)
+    [row] = stock_table(session, actor, sku.sku, level.warehouse_id, limit=1)
+    return row
+
+
 def ledger_page(
     session: Session,
     actor: Principal,

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from linkstar.api.routers import rating, workspace
+from linkstar.api.routers import inventory, rating, workspace
 
-ROUTERS: list[APIRouter] = [*workspace.ROUTERS, rating.router]
+ROUTERS: list[APIRouter] = [*workspace.ROUTERS, rating.router, inventory.router]
