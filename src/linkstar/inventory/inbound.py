@@ -28,7 +28,7 @@ from linkstar.inventory.service import (
     warehouse_by_code,
 )
 from linkstar.kit.clock import utcnow
-from linkstar.kit.errors import Conflict, InvalidInput
+from linkstar.kit.errors import Conflict, InvalidInput, NotFound
 from linkstar.kit.pagination import Page
 from linkstar.workspace import audit
 from linkstar.workspace.core import Principal
@@ -86,6 +86,14 @@ def page(
 def get(session: Session, actor: Principal, shipment_id: str) -> InboundShipment:
     actor.require(READ)
     return InboundShipmentRepository(session, actor.organisation_id).get(shipment_id)
+
+
+def find_by_reference(session: Session, actor: Principal, reference: str) -> InboundShipment:
+    actor.require(READ)
+    row = InboundShipmentRepository(session, actor.organisation_id).find(reference=reference)
+    if row is None:
+        raise NotFound(f"no inbound shipment {reference!r}", {"field": "reference"})
+    return row
 
 
 def read(session: Session, actor: Principal, shipment: InboundShipment) -> InboundRead:

@@ -231,3 +231,9 @@ def ledger_page(
     return LedgerRepository(session, actor.organisation_id).page_newest_first(
         limit, cursor, **filters
     )
+
+
+def skus_all(session: Session, actor: Principal) -> list[Sku]:
+    """Every SKU of the organisation, by code."""
+    actor.require(READ)
+    return SkuRepository(session, actor.organisation_id).list()
