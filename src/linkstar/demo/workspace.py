@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from linkstar.config import get_settings
+from linkstar.demo import inventory as inventory_demo
 from linkstar.demo import rating as rating_demo
 from linkstar.kit.crypto import SecretBox
 from linkstar.workspace import access, service
@@ -159,4 +160,5 @@ def load(session: Session, box: SecretBox, reference_data_dir: Path | None = Non
     )
     data_dir = reference_data_dir or get_settings().reference_data_dir
     rating_demo.load_rate_cards(session, actor, data_dir)
+    inventory_demo.load_inventory(session, actor, data_dir)
     return DemoSummary(org, created=True, api_key=secret)
