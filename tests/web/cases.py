@@ -119,6 +119,17 @@ _ALL = [
     Case("GET", "/settings/audit", P.audit_read),
     Case("GET", "/settings/jobs", P.jobs_read),
     Case("POST", "/settings/jobs/{job_id}/retry", P.jobs_manage, ok_status=303),
+    Case("GET", "/inventory", P.inventory_read),
+    Case(
+        "POST",
+        "/inventory/adjust",
+        P.inventory_write,
+        {"sku": "HP-NONE", "warehouse": "NONE-1", "quantity": "1", "reason": "count"},
+        404,
+    ),
+    Case("GET", "/inventory/ledger", P.inventory_read),
+    Case("GET", "/inventory/inbound", P.inventory_read),
+    Case("GET", "/inventory/skus", P.inventory_read),
 ]
 
 CASES: dict[tuple[str, str], Case] = {(c.method, c.template): c for c in _ALL}

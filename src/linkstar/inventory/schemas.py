@@ -47,6 +47,7 @@ class StockRead(BaseModel):
     """Counters of one SKU in one warehouse."""
 
     id: str
+    sku_id: str
     sku: str
     sku_name: str
     warehouse_id: str

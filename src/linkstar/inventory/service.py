@@ -195,6 +195,7 @@ def stock_table(
     return [
         StockRead(
             id=level.id,
+            sku_id=item.id,
             sku=item.sku,
             sku_name=item.name,
             warehouse_id=site.id,

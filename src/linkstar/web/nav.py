@@ -29,7 +29,7 @@ class NavItem:
 MODULES: tuple[NavItem, ...] = (
     NavItem("overview", "Overview", "/", P.workspace_read, "home"),
     NavItem("orders", "Orders", None, P.orders_read, "cart"),
-    NavItem("inventory", "Inventory", None, P.inventory_read, "box"),
+    NavItem("inventory", "Inventory", "/inventory", P.inventory_read, "box"),
     NavItem("routing", "Routing", None, P.routing_read, "route"),
     NavItem("shipments", "Shipments", None, P.shipments_read, "truck"),
     NavItem("tracking", "Tracking", None, P.tracking_read, "pin"),

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from linkstar.web.pages import (
     auth,
+    inventory,
     overview,
     settings_api_keys,
     settings_audit,
@@ -19,6 +20,7 @@ from linkstar.web.pages import (
 ROUTERS: list[APIRouter] = [
     auth.router,
     overview.router,
+    inventory.router,
     settings_org.router,
     settings_stores.router,
     settings_warehouses.router,
