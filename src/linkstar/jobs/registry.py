@@ -71,6 +71,7 @@ BUILTIN_JOBS: tuple[JobSpec, ...] = (
     JobSpec("workspace.purge_auth_records", workspace_tasks.purge_auth_records, max_attempts=3),
     JobSpec("workspace.purge_finished_jobs", workspace_tasks.purge_finished_jobs, max_attempts=3),
     JobSpec("inventory.reconcile_stock", inventory_tasks.reconcile_stock, max_attempts=3),
+    JobSpec("inventory.publish_stock", inventory_tasks.publish_stock, max_attempts=3),
 )
 
 _lock = threading.Lock()
