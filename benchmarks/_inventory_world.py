@@ -53,9 +53,9 @@ def build(
             service.create_sku(s, actor, SkuCreate(sku=f"B-{i:04d}", name=f"Bench {i}"))
     with unit_of_work(sessions) as s:
         for i in range(skus):
-            for wid in wh.values():
+            for code in wh:
                 service.receive(
-                    s, actor, ReceiptCreate(sku=f"B-{i:04d}", warehouse_id=wid, quantity=units)
+                    s, actor, ReceiptCreate(sku=f"B-{i:04d}", warehouse=code, quantity=units)
                 )
     return actor, wh
 

@@ -33,7 +33,11 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=200)
     parser.add_argument("--database-url", default="")
+    parser.add_argument(
+        "--strategies", default=",".join(s.value for s in Strategy), help="comma-separated"
+    )
     args = parser.parse_args()
+    strategies = [Strategy(s) for s in args.strategies.split(",")]
     url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp())}/bench.db"
     engine = make_engine(url)
     upgrade(engine)
@@ -41,7 +45,7 @@ def main() -> None:
     actor, _ = build(sessions, SKUS, units=1_000_000, name=f"Alloc Bench {time.time_ns()}")
     work = orders(args.orders, SKUS)
     rows = []
-    for strategy in Strategy:
+    for strategy in strategies:
         policy = AllocationPolicy(strategy)
         with sessions() as s:
             sites = allocation.sites(s, actor.organisation_id)
@@ -63,7 +67,7 @@ def main() -> None:
             }
         )
 
-    for strategy in Strategy:
+    for strategy in strategies:
         policy = AllocationPolicy(strategy)
         batch = [
             r.__class__(**{**_fields(r), "order_ref": f"{strategy.value}-{r.order_ref}"})
