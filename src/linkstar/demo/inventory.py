@@ -54,7 +54,7 @@ def load_inventory(session: Session, actor: Principal, data_dir: Path) -> int:
     """Create the demo SKUs, stock and inbound shipments; returns the SKUs created."""
     items = catalogue(data_dir)
     if not items:
-        log.warning("demo stock skipped: the UCI retail file is absent from %s", data_dir)
+        log.warning("demo stock not loaded: the UCI retail file is absent from %s", data_dir)
         return 0
     if SkuRepository(session, actor.organisation_id).count() > 0:
         return 0
