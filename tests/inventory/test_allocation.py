@@ -222,3 +222,30 @@ def test_a_batch_that_loses_a_level_replans_those_orders(sessions, world, monkey
     assert got[("HP-85123A", "US-NJ-EDI")] == (1, 1, 0)  # the one unit left went to N1
     assert got[("HP-85123A", "US-CA-ONT")] == (20, 2, 18)  # N2 replanned to CA
     assert got[("HP-22423", "US-CA-ONT")] == (8, 1, 7)  # given back once, reserved once
+
+
+def test_a_concurrent_second_allocation_of_an_order_is_refused_by_the_database(
+    sessions, world, monkeypatch
+):
+    """If two transactions both pass the "already allocated?" check, the partial unique index
+    on live reservations refuses the second at insert, and it reserves nothing."""
+    from linkstar.inventory.repository import AllocationRepository
+    from linkstar.kit.errors import Conflict
+
+    actor, _ = world
+    with unit_of_work(sessions) as s:
+        allocation.allocate(s, actor.organisation_id, [req("DUP", [("HP-22423", 2)])], CLOSEST)
+    before = (counts(sessions), stock(sessions, actor))
+    monkeypatch.setattr(AllocationRepository, "for_orders", lambda self, refs, state=None: [])
+    with pytest.raises(Conflict, match="allocated concurrently"), unit_of_work(sessions) as s:
+        allocation.allocate(s, actor.organisation_id, [req("DUP", [("HP-22423", 2)])], CLOSEST)
+    assert (counts(sessions), stock(sessions, actor)) == before
+
+
+def test_repeated_line_refs_are_refused(sessions, world):
+    actor, _ = world
+    twice = AllocationRequest(
+        "T", "US", "10001", (RequestLine("HP-22423", 1, "a"), RequestLine("HP-85123A", 1, "a"))
+    )
+    with pytest.raises(InvalidInput, match="repeats a line_ref"), unit_of_work(sessions) as s:
+        allocation.allocate(s, actor.organisation_id, [twice], CLOSEST)

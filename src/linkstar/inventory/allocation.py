@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from linkstar.inventory.core import (
@@ -33,7 +34,7 @@ from linkstar.inventory.repository import (
     SkuRepository,
     StockLevelRepository,
 )
-from linkstar.kit.errors import InvalidInput
+from linkstar.kit.errors import Conflict, InvalidInput
 from linkstar.workspace import repository as wrepo
 from linkstar.workspace.core import Permission, Principal
 
@@ -118,8 +119,12 @@ def allocate(
                         "reasons": reasons,
                     }
                 )
+    try:
+        allocations.write(allocation_rows)
+    except IntegrityError:
+        # Another transaction allocated one of these orders since the check above.
+        raise Conflict("an order of this batch was allocated concurrently; retry") from None
     LedgerRepository(session, organisation_id).write(ledger_rows)
-    allocations.write(allocation_rows)
     for level in ctx.levels.values():  # the UPDATEs bypassed the ORM: reload on next access
         session.expire(level)
     return decisions
@@ -257,6 +262,10 @@ def _validate(requests: Sequence[AllocationRequest]) -> None:
         refs.add(request.order_ref)
         if not request.lines:
             raise InvalidInput(f"order {request.order_ref} has no lines", {"field": "lines"})
+        if len({line.line_ref for line in request.lines}) != len(request.lines):
+            raise InvalidInput(
+                f"order {request.order_ref} repeats a line_ref", {"field": "line_ref"}
+            )
         for line in request.lines:
             if line.quantity <= 0:
                 raise InvalidInput(

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Index,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -96,6 +97,18 @@ class Allocation(IdMixin, TimestampMixin, OrgScoped, Base):
     __table_args__ = (
         Index("ix_allocations_org_order", "organisation_id", "order_ref"),
         Index("ix_allocations_level_state", "stock_level_id", "state"),
+        # One live reservation per order line and stock level: a second, concurrent
+        # allocation of the same order fails at insert instead of reserving twice.
+        Index(
+            "uq_allocations_live_line",
+            "organisation_id",
+            "order_ref",
+            "line_ref",
+            "stock_level_id",
+            unique=True,
+            sqlite_where=text("state = 'reserved'"),
+            postgresql_where=text("state = 'reserved'"),
+        ),
     )
 
     order_ref: Mapped[str] = mapped_column(String(120))

@@ -209,6 +209,13 @@ def upgrade() -> None:
             "ix_allocations_org_order", ["organisation_id", "order_ref"], unique=False
         )
         batch_op.create_index(
+            "uq_allocations_live_line",
+            ["organisation_id", "order_ref", "line_ref", "stock_level_id"],
+            unique=True,
+            sqlite_where=sa.text("state = 'reserved'"),
+            postgresql_where=sa.text("state = 'reserved'"),
+        )
+        batch_op.create_index(
             batch_op.f("ix_allocations_organisation_id"), ["organisation_id"], unique=False
         )
 
@@ -341,6 +348,7 @@ def downgrade() -> None:
     op.drop_table("inbound_legs")
     with op.batch_alter_table("allocations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_allocations_organisation_id"))
+        batch_op.drop_index("uq_allocations_live_line")
         batch_op.drop_index("ix_allocations_org_order")
         batch_op.drop_index("ix_allocations_level_state")
 
