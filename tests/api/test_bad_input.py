@@ -12,9 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from linkstar.db.outbox import JobStatus
-from linkstar.workspace.core import Role
+from linkstar.db.uow import unit_of_work
+from linkstar.inventory import inbound
+from linkstar.workspace.core import Role, system_principal
 from tests.api.conftest import envelope
 from tests.api.test_tenant_isolation import BODIES
+from tests.inventory.seed import seed_for_isolation
 
 PARAM = re.compile(r"{(\w+)}")
 
@@ -44,13 +47,19 @@ WRONG_FOR_ANY_FIELD: list[Any] = [
 
 
 def _seed(api, tenant) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {
+    ids = {
         "store_id": api.store(tenant),
         "warehouse_id": api.warehouse(tenant, "NJ1"),
         "user_id": api.add_user(tenant, Role.operator).id,
         "key_id": api.key_secret(tenant, ["orders:read"])[0],
         "job_id": api.job(tenant, JobStatus.dead),
     }
+    actor = system_principal(tenant.org.id)
+    ids |= seed_for_isolation(api.sessions, actor, "NJ1", ids["store_id"])
+    # Received already, so the bodiless POST .../receive answers 409 and changes nothing here.
+    with unit_of_work(api.sessions) as s:
+        inbound.receive(s, actor, ids["shipment_id"])
+    return ids
 
 
 def _writes(client) -> list[tuple[str, str, dict[str, Any]]]:  # type: ignore[no-untyped-def]
