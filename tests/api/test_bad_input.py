@@ -12,9 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from linkstar.db.outbox import JobStatus
-from linkstar.workspace.core import Role
+from linkstar.db.uow import unit_of_work
+from linkstar.inventory import inbound
+from linkstar.workspace.core import Role, system_principal
 from tests.api.conftest import envelope
 from tests.api.test_tenant_isolation import BODIES
+from tests.inventory.seed import seed_for_isolation
 from tests.orders.seed import seed_orders
 
 PARAM = re.compile(r"{(\w+)}")
@@ -50,7 +53,7 @@ WRONG_FOR_ANY_FIELD: list[Any] = [
 
 def _seed(api, tenant) -> dict[str, str]:  # type: ignore[no-untyped-def]
     store_id = api.store(tenant)
-    return {
+    ids = {
         **seed_orders(api.sessions, tenant.org.id, store_id),
         "store_id": store_id,
         "warehouse_id": api.warehouse(tenant, "NJ1"),
@@ -59,6 +62,12 @@ def _seed(api, tenant) -> dict[str, str]:  # type: ignore[no-untyped-def]
         "job_id": api.job(tenant, JobStatus.dead),
         "review_id": api.address_review(tenant),
     }
+    actor = system_principal(tenant.org.id)
+    ids |= seed_for_isolation(api.sessions, actor, "NJ1", ids["store_id"])
+    # Received already, so the bodiless POST .../receive answers 409 and changes nothing here.
+    with unit_of_work(api.sessions) as s:
+        inbound.receive(s, actor, ids["inbound_id"])
+    return ids
 
 
 def _writes(client) -> list[tuple[str, str, dict[str, Any]]]:  # type: ignore[no-untyped-def]

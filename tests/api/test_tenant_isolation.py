@@ -16,10 +16,11 @@ from typing import Any
 import pytest
 
 from linkstar.db.outbox import JobStatus
-from linkstar.workspace.core import Role
+from linkstar.workspace.core import Role, system_principal
 from tests.api.conftest import Api, Caller, contains_any, envelope
 from tests.orders.seed import seed_orders
 from tests.tracking.store import seed
+from tests.inventory.seed import seed_for_isolation
 
 # A valid body for every operation that takes one, so that a 404 is about tenancy, never about
 # validation. Keys are (METHOD, OpenAPI path).
@@ -137,6 +138,24 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/tracking/notification-targets"): {
         "name": "A ops",
         "url": "json://localhost:9/a-hook",
+    ("POST", "/api/v1/skus"): {"sku": "HP-NEW-1", "name": "Enamel mug", "weight_g": 350},
+    ("POST", "/api/v1/inventory/adjustments"): {
+        "sku": "HP-85123A",  # both organisations have this SKU: codes are per organisation
+        "warehouse": "A1",
+        "quantity": -2,
+        "reason": "cycle count",
+    },
+    ("POST", "/api/v1/inventory/receipts"): {"sku": "HP-85123A", "warehouse": "A1", "quantity": 5},
+    ("POST", "/api/v1/inventory/reconcile"): {"repair": True},
+    ("POST", "/api/v1/inbound-shipments"): {
+        "reference": "PO-2026-002",
+        "warehouse": "A1",
+        "legs": [{"kind": "ocean", "origin": "CNNGB", "destination": "USLAX"}],
+        "lines": [{"sku": "HP-85123A", "quantity": 40}],
+    },
+    ("PUT", "/api/v1/stores/{store_id}/stock-policy"): {
+        "max_listed": 5,
+        "percent_of_available": 80,
     },
 }
 
@@ -185,6 +204,16 @@ SCOPED = {
     ("GET", "/api/v1/tracking/stats"): "list",
     ("GET", "/api/v1/tracking/notification-targets"): "list",
     ("POST", "/api/v1/tracking/notification-targets"): "create",
+    ("GET", "/api/v1/skus"): "list",
+    ("POST", "/api/v1/skus"): "create",
+    ("GET", "/api/v1/inventory"): "list",
+    ("GET", "/api/v1/inventory/ledger"): "list",
+    ("POST", "/api/v1/inventory/adjustments"): "create",
+    ("POST", "/api/v1/inventory/receipts"): "create",
+    ("POST", "/api/v1/inventory/reconcile"): "own",
+    ("GET", "/api/v1/inbound-shipments"): "list",
+    ("POST", "/api/v1/inbound-shipments"): "create",
+    ("GET", "/api/v1/stock-policies"): "list",
 }
 # Query strings of "action" routes that need them.
 ACTION_QUERIES: dict[str, dict[str, str]] = {
@@ -223,6 +252,9 @@ class Seeded:
         tracking = seed(api.sessions, tenant, domain[0].upper(), box=api.client.app.state.box)
         self.ids["shipment_id"] = tracking["shipment_id"]
         self.exception_id = tracking["exception_id"]
+        self.ids |= seed_for_isolation(
+            api.sessions, system_principal(tenant.org.id), code, self.ids["store_id"]
+        )
         self.owner_id = tenant.owner.id
 
     def all_ids(self, api: Api) -> list[str]:
@@ -430,6 +462,9 @@ def test_b_still_sees_its_own_rows(api, two_tenants):
         "/jobs/{job_id}",
         "/rate-cards/{rate_card_id}",
         "/addresses/reviews/{review_id}",
+        "/skus/{sku_id}",
+        "/inbound-shipments/{inbound_id}",
+        "/stores/{store_id}/stock-policy",
     ]:
         url = path
         for name, value in seeded_b.ids.items():

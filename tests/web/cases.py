@@ -191,6 +191,17 @@ _ALL = [
     ),
     Case("GET", "/tracking/scorecards", P.tracking_read),
     Case("GET", "/t/{token}", None, public=True),
+    Case("GET", "/inventory", P.inventory_read),
+    Case(
+        "POST",
+        "/inventory/adjust",
+        P.inventory_write,
+        {"sku": "HP-NONE", "warehouse": "NONE-1", "quantity": "1", "reason": "count"},
+        404,
+    ),
+    Case("GET", "/inventory/ledger", P.inventory_read),
+    Case("GET", "/inventory/inbound", P.inventory_read),
+    Case("GET", "/inventory/skus", P.inventory_read),
 ]
 
 CASES: dict[tuple[str, str], Case] = {(c.method, c.template): c for c in _ALL}

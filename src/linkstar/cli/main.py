@@ -7,6 +7,7 @@ import typer
 from linkstar.cli import accounts, address, db, demo, orders, processes, ratecards
 from linkstar.cli import accounts, address, db, demo, inbox, processes, ratecards
 from linkstar.cli import accounts, address, db, demo, processes, ratecards, track
+from linkstar.cli import accounts, address, db, demo, inventory, processes, ratecards
 
 app = typer.Typer(
     name="linkstar",
@@ -28,6 +29,7 @@ app.add_typer(ratecards.app, name="ratecards")
 app.add_typer(orders.app, name="orders")
 app.add_typer(inbox.app, name="inbox")
 app.add_typer(track.app, name="track")
+app.add_typer(inventory.app, name="inventory")
 
 if __name__ == "__main__":
     app()

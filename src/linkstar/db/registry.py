@@ -16,6 +16,7 @@ MODEL_MODULES = (
     "linkstar.orders.models",
     "linkstar.addresses.models",
     "linkstar.tracking.models",
+    "linkstar.inventory.models",
 )
 
 

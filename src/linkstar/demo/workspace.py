@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from linkstar.config import get_settings
 from linkstar.demo import orders as orders_demo
+from linkstar.demo import inventory as inventory_demo
 from linkstar.demo import rating as rating_demo
 from linkstar.demo import tracking as tracking_demo
 from linkstar.kit.crypto import SecretBox
@@ -164,4 +165,5 @@ def load(session: Session, box: SecretBox, reference_data_dir: Path | None = Non
     rating_demo.load_rate_cards(session, actor, data_dir)
     orders_demo.load_orders(session, actor, data_dir)
     tracking_demo.load_tracking(session, org.id, warehouse_ids)
+    inventory_demo.load_inventory(session, actor, data_dir)
     return DemoSummary(org, created=True, api_key=secret)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from linkstar.addresses import tasks as address_tasks
 from linkstar.db.outbox import JobContext
 from linkstar.tracking import tasks as tracking_tasks
+from linkstar.inventory import tasks as inventory_tasks
 from linkstar.workspace import tasks as workspace_tasks
 
 __all__ = [
@@ -75,6 +76,8 @@ BUILTIN_JOBS: tuple[JobSpec, ...] = (
     JobSpec("tracking.sweep_exceptions", tracking_tasks.sweep_exceptions, max_attempts=3),
     JobSpec("tracking.refresh_lane_stats", tracking_tasks.refresh_lane_stats, max_attempts=3),
     JobSpec("tracking.notify_exceptions", tracking_tasks.notify_exceptions, max_attempts=5),
+    JobSpec("inventory.reconcile_stock", inventory_tasks.reconcile_stock, max_attempts=3),
+    JobSpec("inventory.publish_stock", inventory_tasks.publish_stock, max_attempts=3),
 )
 
 _lock = threading.Lock()

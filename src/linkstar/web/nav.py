@@ -31,6 +31,8 @@ MODULES: tuple[NavItem, ...] = (
     NavItem("orders", "Orders", "/orders", P.orders_read, "cart"),
     NavItem("addresses", "Addresses", "/addresses/holds", P.orders_read, "pin"),
     NavItem("inventory", "Inventory", None, P.inventory_read, "box"),
+    NavItem("orders", "Orders", None, P.orders_read, "cart"),
+    NavItem("inventory", "Inventory", "/inventory", P.inventory_read, "box"),
     NavItem("routing", "Routing", None, P.routing_read, "route"),
     NavItem("shipments", "Shipments", None, P.shipments_read, "truck"),
     NavItem("tracking", "Tracking", "/tracking", P.tracking_read, "pin"),

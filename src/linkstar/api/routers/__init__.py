@@ -16,3 +16,6 @@ ROUTERS: list[APIRouter] = [
 from linkstar.api.routers import rating, tracking, workspace
 
 ROUTERS: list[APIRouter] = [*workspace.ROUTERS, rating.router, tracking.router]
+from linkstar.api.routers import inventory, rating, workspace
+
+ROUTERS: list[APIRouter] = [*workspace.ROUTERS, rating.router, inventory.router]

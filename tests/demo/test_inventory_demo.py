@@ -1,0 +1,79 @@
+"""The demo workspace's stock: the 60 catalogue SKUs in three warehouses, two ocean inbounds."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from linkstar.config import Settings
+from linkstar.db.uow import unit_of_work
+from linkstar.demo import inventory as demo_inventory
+from linkstar.demo import workspace as demo
+from linkstar.demo.catalogue import UCI_FILE
+from linkstar.inventory import inbound, service
+from linkstar.inventory.models import LedgerEntry, Sku
+from linkstar.inventory.reconcile import reconcile
+from linkstar.kit.crypto import SecretBox
+from linkstar.workspace.core import system_principal
+
+DATA_DIR = Settings().reference_data_dir
+pytestmark = pytest.mark.skipif(
+    not (DATA_DIR / UCI_FILE).is_file(), reason=f"reference data absent: {DATA_DIR / UCI_FILE}"
+)
+
+
+def _load(sessions, settings):
+    with unit_of_work(sessions) as s:
+        return demo.load(s, SecretBox(settings.encryption_keys()), DATA_DIR).organisation.id
+
+
+def test_demo_stock_is_realistic_consistent_and_idempotent(sessions, settings):
+    start = time.perf_counter()
+    org = _load(sessions, settings)
+    actor = system_principal(org)
+    with sessions() as s:
+        skus = s.scalars(select(Sku)).all()
+        assert len(skus) == 60 and all(x.sku.startswith("HP-") for x in skus)
+        cakestand = next(x for x in skus if x.sku == "HP-22423")
+        assert (cakestand.name, cakestand.hs_code, cakestand.is_fragile) == (
+            "Regency Cakestand 3 Tier", "6912.00", True,
+        )  # fmt: skip
+        table = service.stock_table(s, actor)
+        assert {r.warehouse_code for r in table} == {"US-CA-ONT", "US-NJ-EDI", "UK-NN-DAV"}
+        assert sum(r.on_hand for r in table) > 10_000
+        assert any(r.on_hand == 0 for r in table)  # some SKUs are out somewhere
+        assert all(r.available == r.on_hand - r.safety_stock for r in table if r.on_hand)
+        shipments = [inbound.read(s, actor, x) for x in inbound.page(s, actor, 10, None).items]
+        assert sorted(x.reference for x in shipments) == ["PO-HP-2611", "PO-HP-2614"]
+        ocean = next(x for x in shipments if x.reference == "PO-HP-2611")
+        assert [leg.kind for leg in ocean.legs] == ["factory", "consolidation", "ocean", "truck"]
+        assert sum(r.inbound for r in table) == sum(
+            line.quantity for x in shipments for line in x.lines
+        )
+        assert reconcile(s, org).drifts == []
+        entries = s.scalar(select(func.count()).select_from(LedgerEntry))
+    assert time.perf_counter() - start < 10
+    with unit_of_work(sessions) as s:  # a second load changes nothing
+        assert demo_inventory.load_inventory(s, actor, DATA_DIR) == 0
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(LedgerEntry)) == entries
+
+
+def test_same_stock_every_time(sessions, settings):
+    org = _load(sessions, settings)
+    with sessions() as s:
+        first = [
+            (r.sku, r.warehouse_code, r.on_hand)
+            for r in service.stock_table(s, system_principal(org))
+        ]
+    with unit_of_work(sessions) as s:
+        demo.reset(s)
+    org = _load(sessions, settings)
+    with sessions() as s:
+        again = [
+            (r.sku, r.warehouse_code, r.on_hand)
+            for r in service.stock_table(s, system_principal(org))
+        ]
+    assert first == again
