@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from linkstar.cli import accounts, address, db, demo, processes, ratecards
+from linkstar.cli import accounts, address, db, demo, processes, ratecards, route
 
 app = typer.Typer(
     name="linkstar",
@@ -23,6 +23,7 @@ app.add_typer(accounts.users_app, name="users")
 app.add_typer(accounts.apikeys_app, name="apikeys")
 app.add_typer(address.app, name="address")
 app.add_typer(ratecards.app, name="ratecards")
+app.add_typer(route.app, name="route")
 
 if __name__ == "__main__":
     app()
