@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -107,7 +107,7 @@ def read_orders(path: Path) -> Iterator[dict[str, Any]]:
         yield from reader
 
 
-def _text(row: dict[str, Any], name: str) -> str:
+def _text(row: Mapping[str, Any], name: str) -> str:
     value = row.get(name)
     return "" if value is None else str(value).strip()
 
@@ -282,7 +282,7 @@ def read_fx(path: Path, base: str) -> FxTable:
         return fx_from_rows(csv.DictReader(handle), base, str(path))
 
 
-def fx_from_rows(rows: Iterable[dict[str, Any]], base: str, source: str = "FX") -> FxTable:
+def fx_from_rows(rows: Iterable[Mapping[str, Any]], base: str, source: str = "FX") -> FxTable:
     """An FX table from rows; InvalidInput names every bad row."""
     rates: list[FxRate] = []
     problems: list[str] = []
