@@ -99,17 +99,21 @@ def dry_run(
     return _decide(choosers, rows, ship_date or utcnow().date())
 
 
-def _record(
-    actor: Principal, inputs: Mapping[str, Any], decision: Decision | HeldInput, fallback: bool
+def record_values(
+    actor: Principal | None,
+    inputs: Mapping[str, Any],
+    decision: Decision | HeldInput,
+    fallback: bool,
 ) -> dict[str, Any]:
+    """The columns of a decision record; without an actor, an unsaved one (a dry run)."""
     clean = {k: v for k, v in inputs.items() if isinstance(v, str | int | float | bool | None)}
     base = {
-        "id": new_id(),
-        "organisation_id": actor.organisation_id,
+        "id": None if actor is None else new_id(),
+        "organisation_id": None if actor is None else actor.organisation_id,
         "subject_ref": decision.ref[:120],
         "inputs": clean,
-        "created_by": actor.label[:254],
-        "created_at": utcnow(),
+        "created_by": "" if actor is None else actor.label[:254],
+        "created_at": None if actor is None else utcnow(),
     }
     if isinstance(decision, HeldInput):
         return {
@@ -160,7 +164,7 @@ def route(
     """Route a batch of parcels (ORDERS fields) and store one decision record each."""
     actor.require(Permission.routing_manage)
     decided = _decide(_Choosers(session, actor, None), rows, ship_date or utcnow().date())
-    ids = _store(session, [_record(actor, row, d, False) for row, d in decided])
+    ids = _store(session, [record_values(actor, row, d, False) for row, d in decided])
     return _in_order(session, actor, ids)
 
 
@@ -191,7 +195,7 @@ def reroute(
         moved = not isinstance(decision, HeldInput) and (
             decision.choice is None or decision.choice.service_id != row.chosen_service_id
         )
-        records.append(_record(actor, inputs, decision, moved))
+        records.append(record_values(actor, inputs, decision, moved))
     return _in_order(session, actor, _store(session, records))
 
 

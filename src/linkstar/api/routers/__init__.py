@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from linkstar.api.routers import rating, workspace
+from linkstar.api.routers import carrier_routing, rating, workspace
 
-ROUTERS: list[APIRouter] = [*workspace.ROUTERS, rating.router]
+ROUTERS: list[APIRouter] = [*workspace.ROUTERS, rating.router, carrier_routing.router]
