@@ -24,6 +24,7 @@ app.add_typer(accounts.apikeys_app, name="apikeys")
 app.add_typer(address.app, name="address")
 app.add_typer(ratecards.app, name="ratecards")
 app.add_typer(route.app, name="route")
+app.add_typer(route.fx_app, name="fx")
 
 if __name__ == "__main__":
     app()

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from collections import Counter
 from datetime import date
@@ -14,11 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.table import Table
+from sqlalchemy.orm import Session
 from typer.core import TyperGroup
 
-from linkstar.cli.context import console, guarded
+from linkstar.cli.context import console, engine, guarded, settings, transaction
 from linkstar.kit.clock import utcnow
-from linkstar.kit.errors import InvalidInput
+from linkstar.kit.errors import InvalidInput, NotFound
+from linkstar.rating import routing, routing_setup
+from linkstar.rating.cells import format_money
 from linkstar.rating.core.choose import Chooser, RankedPolicy
 from linkstar.rating.core.fx import FxTable
 from linkstar.rating.core.policy import PolicyError, parse_policy
@@ -30,6 +35,8 @@ from linkstar.rating.order_files import (
     read_fx,
     read_orders,
 )
+from linkstar.workspace import repository as repo
+from linkstar.workspace.core import Principal, system_principal
 
 
 class _FileOrCommand(TyperGroup):
@@ -123,3 +130,133 @@ def route_file(
         highlight=False,
         markup=False,
     )
+
+
+ORG_OPTION = typer.Option(..., "--org", help="Organisation slug (see `linkstar org list`).")
+
+
+def _actor(session: Session, slug: str) -> Principal:
+    org = repo.organisation_by_slug(session, slug)
+    if org is None:
+        raise NotFound(f"no organisation with slug {slug!r}")
+    return system_principal(org.id, "cli")
+
+
+def _print(text: str) -> None:
+    console.print(text, highlight=False, markup=False, soft_wrap=True)
+
+
+@app.command("explain")
+@guarded
+def explain(
+    order: str = typer.Argument(..., help="The order id (subject) to explain."),
+    org: str = ORG_OPTION,
+) -> None:
+    """Why the newest routing decision about ORDER chose what it chose."""
+    eng = engine(settings())
+    with transaction(eng) as session:
+        row = routing.explain(session, _actor(session, org), order)
+        choice = row.chosen_service_id or "nothing"
+        price = "" if row.price is None else f" for {format_money(row.price, row.currency or '')}"
+        _print(
+            f"{row.subject_ref}: {row.status}, {row.chosen_carrier or ''} {choice}{price}; "
+            f"policy {row.policy_name or '-'} v{row.policy_version}; "
+            f"fallback {'yes' if row.fallback else 'no'}; decided {row.created_at:%Y-%m-%d %H:%M}"
+        )
+        if row.reasons:
+            _print("reasons: " + ", ".join(row.reasons))
+        table = Table()
+        for column in ("service", "carrier", "price", "p90 d", "on time", "score", "rejected"):
+            table.add_column(column, overflow="fold")
+        for c in row.candidates:
+            price_text = "" if c["total"] is None else format_money(c["total"], c["currency"])
+            table.add_row(
+                ("* " if c["service_id"] == row.chosen_service_id else "") + c["service_id"],
+                c["carrier"],
+                price_text,
+                "" if c.get("transit_p90_days") is None else f"{c['transit_p90_days']:.1f}",
+                "" if c.get("on_time_probability") is None else f"{c['on_time_probability']:.2f}",
+                "" if c.get("score") is None else f"{c['score']:.4f}",
+                f"{c['rejected_by']}: {', '.join(c['reasons'])}" if c["rejected_by"] else "",
+            )
+    console.print(table)
+
+
+@app.command("suspend")
+@guarded
+def suspend(
+    org: str = ORG_OPTION,
+    carrier: str = typer.Option(..., "--carrier"),
+    service_id: str | None = typer.Option(None, "--service", help="One service (default: all)."),
+    dest: list[str] = typer.Option([], "--dest", help="Destination country (repeat); default all."),
+    origin: list[str] = typer.Option([], "--origin", help="Warehouse code or origin country."),
+    starts: str | None = typer.Option(None, "--from", help="First day (YYYY-MM-DD)."),
+    ends: str | None = typer.Option(None, "--until", help="Last day (YYYY-MM-DD)."),
+    reason: str = typer.Option("", "--reason"),
+) -> None:
+    """Take a carrier or service out of routing; lists the orders whose decision chose it."""
+    eng = engine(settings())
+    with transaction(eng) as session:
+        result = routing_setup.suspend(
+            session,
+            _actor(session, org),
+            carrier=carrier,
+            service_id=service_id,
+            dest_countries=dest,
+            origins=origin,
+            starts=_date(starts, "--from") if starts else None,
+            ends=_date(ends, "--until") if ends else None,
+            reason=reason,
+        )
+        _print(f"suspension {result.suspension.id}: {len(result.affected)} order(s) to re-route")
+        for ref in result.affected:
+            _print(ref)
+
+
+@app.command("resume")
+@guarded
+def resume(
+    suspension_id: str = typer.Argument(..., help="The suspension's id."),
+    org: str = ORG_OPTION,
+) -> None:
+    """End a suspension."""
+    eng = engine(settings())
+    with transaction(eng) as session:
+        row = routing_setup.resume(session, _actor(session, org), suspension_id)
+        _print(f"resumed {row.carrier} {row.service_id or '(every service)'}")
+
+
+fx_app = typer.Typer(help="The FX table routing converts prices with.", no_args_is_help=True)
+
+
+@fx_app.command("set")
+@guarded
+def fx_set(
+    path: Path = typer.Argument(..., help="CSV: currency, rate_to_base, effective_date."),
+    org: str = ORG_OPTION,
+    base: str = typer.Option("USD", "--base", help="The base currency."),
+) -> None:
+    """Replace the FX table; a file with any bad row changes nothing."""
+    if not path.is_file():
+        raise InvalidInput(f"{path}: no such file")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    eng = engine(settings())
+    with transaction(eng) as session:
+        stored = routing_setup.set_fx_table(session, _actor(session, org), base, rows)
+    _print(f"{len(stored)} rate(s), base {base.upper()}")
+
+
+@fx_app.command("list")
+@guarded
+def fx_list(org: str = ORG_OPTION) -> None:
+    """Print the FX table."""
+    eng = engine(settings())
+    with transaction(eng) as session:
+        rows = routing_setup.fx_rows(session, _actor(session, org))
+        table = Table()
+        for column in ("currency", "rate to base", "base", "from"):
+            table.add_column(column)
+        for r in rows:
+            table.add_row(r.currency, r.rate_to_base, r.base_currency, str(r.effective_date))
+    console.print(table if rows else "no FX rates")
