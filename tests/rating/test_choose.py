@@ -191,3 +191,4 @@ def test_vectorised_chooser_equals_scalar(card, rows, policy_list, prior_list, s
             assert decision.choice.total == got.total[i]
             assert decision.choice.score == got.score[i]
             assert decision.choice.cost == got.cost[i]
+            assert decision.choice.on_time_probability == got.on_time[i]

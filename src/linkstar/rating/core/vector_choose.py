@@ -18,13 +18,13 @@ from numpy.typing import NDArray
 from linkstar.rating.core.choose import Chooser
 from linkstar.rating.core.outcome import INELIGIBLE
 from linkstar.rating.core.policy import NUMBER_FIELDS, SET_FIELDS, Condition, Filter, Mode, Op
-from linkstar.rating.core.reliability import MAX_PROMISE_DAYS
+from linkstar.rating.core.reliability import MAX_PROMISE_DAYS, Reliability
 from linkstar.rating.core.vectorised import ParcelBatch, price_batch
 
 Floats = NDArray[np.float64]
 Bools = NDArray[np.bool_]
 Ints = NDArray[np.int64]
-CHUNK = 1 << 17
+CHUNK = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -82,96 +82,145 @@ def _slice(batch: ParcelBatch, lo: int, hi: int) -> ParcelBatch:
     return replace(batch, **changes)
 
 
-@dataclass
 class _Lanes:
-    """Per service: on-time probability, success rate and p90 per parcel of a chunk."""
+    """Reliability columns per service (on-time probability, success rate, p90), built lazily.
 
-    on_time: Floats
-    success: Floats
-    p90: Floats
+    A column is worked out only when a policy reads it, then cached; `rows` gives a view of a
+    subset of the chunk's parcels.
+    """
 
+    def __init__(self, chooser: Chooser, batch: ParcelBatch, origin: str, promised: Ints) -> None:
+        self.chooser, self.batch, self.origin = chooser, batch, origin
+        self.has_promise = promised > 0
+        self.days = np.minimum(promised, MAX_PROMISE_DAYS)
+        self._plans: dict[int, list[tuple[Reliability, Bools | None]]] = {}
+        self._columns: dict[tuple[str, int], Floats] = {}
 
-def _lanes(chooser: Chooser, batch: ParcelBatch, origin: str, promised: Ints) -> _Lanes:
-    n, s = len(batch), len(chooser.services)
-    on_time = np.empty((n, s))
-    success = np.empty((n, s))
-    p90 = np.empty((n, s))
-    book, country, digits = chooser.reliability, batch.dest_country, batch.postcode_digits
-    has_promise = promised > 0
-    days = np.minimum(promised, MAX_PROMISE_DAYS)
-    for j, compiled in enumerate(chooser.services):
-        service = compiled.service
-        lanes = book.prefixes(service.service_id, origin, country)
-        which = np.full(n, -1, dtype=np.int64)
-        for k, (_, prefix) in enumerate(lanes):
-            if not prefix.isdigit() and prefix:
+    def _plan(self, j: int) -> list[tuple[Reliability, Bools | None]]:
+        """The priors for every parcel, then each statistics lane where it applies."""
+        found = self._plans.get(j)
+        if found is not None:
+            return found
+        book, batch = self.chooser.reliability, self.batch
+        country, digits = batch.dest_country, batch.postcode_digits
+        service = self.chooser.services[j].service
+        plan: list[tuple[Reliability, Bools | None]] = [(book.at(service, "", country, ""), None)]
+        taken: Bools | None = None
+        for key_origin, prefix in book.prefixes(service.service_id, self.origin, country):
+            if prefix and not prefix.isdigit():
                 continue  # never starts an all-digit postcode
             if len(prefix) > digits:
                 raise ValueError(f"lane prefix {prefix!r} is longer than the batch's postcodes")
             if prefix:
                 hit = batch.dest_postcode // 10 ** (digits - len(prefix)) == int(prefix)
             else:
-                hit = np.ones(n, dtype=np.bool_)
-            which[(which < 0) & hit] = k
-        for k in np.unique(which):
-            key = ("", "") if k < 0 else lanes[k]
-            rel = book.at(service, key[0], country, key[1])
-            rows = which == k
-            success[rows, j] = rel.success_rate
-            p90[rows, j] = np.nan if rel.transit_p90_days is None else rel.transit_p90_days
-            if rel.on_time:
-                table = np.array(rel.on_time)
-                on_time[rows, j] = np.where(has_promise[rows], table[days[rows]], rel.on_time_rate)
-            else:
-                on_time[rows, j] = rel.on_time_rate
-    return _Lanes(on_time, success, p90)
+                hit = np.ones(len(batch), dtype=np.bool_)
+            if taken is not None:  # a more specific lane came first
+                hit &= ~taken
+            plan.append((book.at(service, key_origin, country, prefix), hit))
+            taken = hit if taken is None else taken | hit
+        self._plans[j] = plan
+        return plan
+
+    def _value(self, name: str, rel: Reliability) -> Floats | float:
+        if name == "success":
+            return rel.success_rate
+        if name == "p90":
+            return np.nan if rel.transit_p90_days is None else rel.transit_p90_days
+        if not rel.on_time:
+            return rel.on_time_rate
+        return np.where(self.has_promise, np.array(rel.on_time)[self.days], rel.on_time_rate)
+
+    def column(self, name: str, j: int) -> Floats:
+        """One service's column for every parcel of the chunk."""
+        key = (name, j)
+        found = self._columns.get(key)
+        if found is None:
+            plan = self._plan(j)
+            found = np.empty(len(self.batch))
+            found[:] = self._value(name, plan[0][0])
+            for rel, hit in plan[1:]:
+                np.copyto(found, self._value(name, rel), where=hit)
+            self._columns[key] = found
+        return found
 
 
-def _refusals(f: Filter, chooser: Chooser, cost: Floats, lanes: _Lanes, promised: Ints) -> Bools:
+@dataclass(frozen=True)
+class _View:
+    """The lanes of some rows of a chunk (all of them when `rows` is None)."""
+
+    lanes: _Lanes
+    rows: Ints | None
+
+    def get(self, name: str, j: int) -> Floats:
+        column = self.lanes.column(name, j)
+        return column if self.rows is None else column[self.rows]
+
+
+def _refusals(f: Filter, chooser: Chooser, cost: Floats, view: _View, promised: Ints) -> Bools:
     """Vectorised `filter_refusal != ""` (n x s)."""
-    carriers = [c.service.carrier for c in chooser.services]
-    ids = [c.service.service_id for c in chooser.services]
-    static = np.array(
-        [
+    refused = np.zeros(cost.shape, dtype=np.bool_, order="F")
+    has_promise = promised > 0
+    for j, compiled in enumerate(chooser.services):
+        car, sid = compiled.service.carrier, compiled.service.service_id
+        if (
             (f.only_carriers is not None and car not in f.only_carriers)
             or (f.only_services is not None and sid not in f.only_services)
             or car in f.exclude_carriers
             or sid in f.exclude_services
-            for car, sid in zip(carriers, ids, strict=True)
-        ]
-    )
-    refused = np.broadcast_to(static, cost.shape).copy()
-    if f.max_p90_over_promise_days is not None:
-        limit = promised[:, None] + f.max_p90_over_promise_days
-        fits = lanes.p90 <= limit  # NaN (unknown) never fits
-        refused |= (promised[:, None] > 0) & ~fits
-    if f.min_on_time_probability is not None:
-        refused |= lanes.on_time < f.min_on_time_probability
-    if f.min_success_rate is not None:
-        refused |= lanes.success < f.min_success_rate
-    if f.max_price is not None:
-        refused |= cost > f.max_price
+        ):
+            refused[:, j] = True
+            continue
+        column = refused[:, j]
+        if f.max_p90_over_promise_days is not None:
+            fits = view.get("p90", j) <= promised + f.max_p90_over_promise_days  # NaN never fits
+            column |= has_promise & ~fits
+        if f.min_on_time_probability is not None:
+            column |= view.get("on_time", j) < f.min_on_time_probability
+        if f.min_success_rate is not None:
+            column |= view.get("success", j) < f.min_success_rate
+        if f.max_price is not None:
+            column |= cost[:, j] > f.max_price
     return refused
 
 
-def _rank(alive: Bools, cost: Floats, lanes: _Lanes, mode: Mode, o: Any) -> tuple[Ints, Floats]:
-    """(best column or -1, its score) per row among `alive` cells."""
-    masked = np.where(alive, cost, np.inf)
-    cheapest = masked.min(axis=1)[:, None]
+def _rank(alive: Bools, cost: Floats, view: _View, mode: Mode, o: Any) -> tuple[Ints, Floats]:
+    """(best column or -1, its score) per row among `alive` cells.
+
+    Column by column with running winners, which keeps every operation on contiguous vectors:
+    a candidate replaces the winner on a higher score, or an equal score and a lower cost
+    (cheapest modes: a lower cost), so ties keep the earlier service, as `_best` does. A zero
+    weight adds exactly 0.0 in the scalar sum, so its term is skipped here.
+    """
+    n, s = cost.shape
+    cheapest = np.full(n, np.inf)
+    for j in range(s):
+        np.minimum(cheapest, np.where(alive[:, j], cost[:, j], np.inf), out=cheapest)
+    best = np.full(n, -1, dtype=np.int64)
+    best_score = np.full(n, -np.inf)
+    best_cost = np.full(n, np.inf)
+    weighted = mode is Mode.weighted
     with np.errstate(divide="ignore", invalid="ignore"):
-        cs = np.where(cost == 0, 1.0, cheapest / cost)
-    if mode is Mode.weighted:
-        score = o.cost * cs + o.on_time * lanes.on_time + o.success * lanes.success
-        score = np.where(alive, score, -np.inf)
-        top = score.max(axis=1)[:, None]
-        ties = alive & (score == top)
-        best = np.where(ties, cost, np.inf).argmin(axis=1)
-    else:
-        score = np.where(alive, cs, -np.inf)
-        best = masked.argmin(axis=1)
-    rows = np.arange(len(best))
-    any_alive = alive.any(axis=1)
-    return np.where(any_alive, best, -1), np.where(any_alive, score[rows, best], np.nan)
+        for j in range(s):
+            live = alive[:, j]
+            if not live.any():
+                continue
+            c = cost[:, j]
+            score = np.where(c == 0, 1.0, cheapest / c)
+            if weighted:
+                score = o.cost * score
+                if o.on_time:
+                    score = score + o.on_time * view.get("on_time", j)
+                if o.success:
+                    score = score + o.success * view.get("success", j)
+                better = (score > best_score) | ((score == best_score) & (c < best_cost))
+            else:
+                better = c < best_cost
+            better &= live
+            best[better] = j
+            np.copyto(best_score, score, where=better)
+            np.copyto(best_cost, c, where=better)
+    return best, np.where(best >= 0, best_score, np.nan)
 
 
 def choose_batch(
@@ -212,7 +261,7 @@ def _choose_chunk(
 ) -> None:
     n = len(batch)
     totals = price_batch(batch, chooser.services).totals
-    lanes = _lanes(chooser, batch, origin, promised)
+    lanes = _Lanes(chooser, batch, origin, promised)
     suspended = np.array(
         [
             bool(chooser.suspended(c, origin, batch.dest_country, batch.ship_date))
@@ -226,36 +275,48 @@ def _choose_chunk(
         policy_of[hit] = k
         open_rows &= ~hit
     for k in np.unique(policy_of):
-        rows = np.flatnonzero(policy_of == k)
+        every = bool((policy_of == k).all())
+        rows = None if every else np.flatnonzero(policy_of == k)
         policy = chooser.policies[k].policy
+        o = policy.objective
         currency = chooser.currency_of(policy)
         factors = [
             chooser.factor(c.service.currency, currency, batch.ship_date) for c in chooser.services
         ]
-        sub_totals = totals[rows]
-        sub = _Lanes(lanes.on_time[rows], lanes.success[rows], lanes.p90[rows])
-        sub_promised = promised[rows]
+        view = _View(lanes, rows)
+        sub_totals = totals if rows is None else totals[rows]
+        sub_promised = promised if rows is None else promised[rows]
+        m = len(sub_totals)
         ok = np.array([f is not None for f in factors])
         cost = sub_totals.astype(np.float64) * np.array([f or 0.0 for f in factors])
         alive = (sub_totals != INELIGIBLE) & ok
-        sub_columns = {name: _take(col, rows) for name, col in columns.items()}
+        sub_columns = columns if rows is None else {c: _take(v, rows) for c, v in columns.items()}
         for f in policy.filters:
-            applies = _all(f.when, sub_columns, len(rows))
-            alive &= ~(applies[:, None] & _refusals(f, chooser, cost, sub, sub_promised))
-        if policy.objective.mode is Mode.cheapest_within_promise:
-            fits = sub.p90 <= sub_promised[:, None]
-            alive &= ~((sub_promised[:, None] > 0) & ~fits)
-        best, score = _rank(alive & ~suspended, cost, sub, policy.objective.mode, policy.objective)
-        ideal, _ = _rank(alive, cost, sub, policy.objective.mode, policy.objective)
-        at = rows + offset
+            applies = _all(f.when, sub_columns, m)
+            if applies.any():
+                alive &= ~(applies[:, None] & _refusals(f, chooser, cost, view, sub_promised))
+        if o.mode is Mode.cheapest_within_promise:
+            for j in range(len(chooser.services)):
+                fits = view.get("p90", j) <= sub_promised
+                alive[:, j] &= ~((sub_promised > 0) & ~fits)
+        best, score = _rank(alive & ~suspended, cost, view, o.mode, o)
+        ideal = best
+        if suspended.any():
+            ideal, _ = _rank(alive, cost, view, o.mode, o)
+        at = (np.arange(n) if rows is None else rows) + offset
         picked = np.maximum(best, 0)
-        r = np.arange(len(rows))
+        r = np.arange(m)
+        chosen = best >= 0
         out.choice[at] = best
         out.score[at] = score
-        out.total[at] = np.where(best >= 0, sub_totals[r, picked], INELIGIBLE)
-        out.cost[at] = np.where(best >= 0, cost[r, picked], np.nan)
-        out.on_time[at] = np.where(best >= 0, sub.on_time[r, picked], np.nan)
-        out.fallback[at] = np.where(best >= 0, ideal != best, ideal >= 0)
+        out.total[at] = np.where(chosen, sub_totals[r, picked], INELIGIBLE)
+        out.cost[at] = np.where(chosen, cost[r, picked], np.nan)
+        on_time = np.full(m, np.nan)
+        for j in np.unique(best[chosen]):
+            mine = best == j
+            on_time[mine] = view.get("on_time", int(j))[mine]
+        out.on_time[at] = on_time
+        out.fallback[at] = np.where(chosen, ideal != best, ideal >= 0)
         out.policy[at] = k
 
 
