@@ -79,11 +79,12 @@ def test_cards_follow_permissions(tenant, make_user, browser_factory):
 
 def test_navigation_marks_unbuilt_modules(owner):
     html = owner.get("/").text
-    for label in ("Orders", "Inventory", "Routing", "Shipments", "Tracking", "Returns", "Inbox"):
+    for label in ("Orders", "Inventory", "Shipments", "Tracking", "Returns", "Inbox"):
         assert f'title="{label} arrives with its module"' in html
         assert f">{label}</span>" in html
     assert 'href="/settings"' in html and 'href="/" class="active" aria-current="page"' in html
     assert 'href="/orders"' not in html
+    assert 'href="/routing"' in html  # built: the routing module
 
 
 def test_nav_is_data_driven(monkeypatch, owner):

@@ -66,6 +66,8 @@ def layout_context(request: Request, shell: Shell | None) -> dict[str, Any]:
             active_module=nav.active_key(nav.MODULES, path),
             settings_sections=nav.visible(nav.SETTINGS_SECTIONS, shell.principal),
             active_section=nav.active_key(nav.SETTINGS_SECTIONS, path),
+            routing_sections=nav.visible(nav.ROUTING_SECTIONS, shell.principal),
+            active_routing=nav.active_key(nav.ROUTING_SECTIONS, path),
             can=lambda p: shell.principal.can(Permission(p)),
             csrf_token=shell.csrf_token,
         )

@@ -30,7 +30,7 @@ MODULES: tuple[NavItem, ...] = (
     NavItem("overview", "Overview", "/", P.workspace_read, "home"),
     NavItem("orders", "Orders", None, P.orders_read, "cart"),
     NavItem("inventory", "Inventory", None, P.inventory_read, "box"),
-    NavItem("routing", "Routing", None, P.routing_read, "route"),
+    NavItem("routing", "Routing", "/routing", P.routing_read, "route"),
     NavItem("shipments", "Shipments", None, P.shipments_read, "truck"),
     NavItem("tracking", "Tracking", None, P.tracking_read, "pin"),
     NavItem("returns", "Returns", None, P.returns_read, "return"),
@@ -47,6 +47,15 @@ SETTINGS_SECTIONS: tuple[NavItem, ...] = (
     NavItem("api_keys", "API keys", "/settings/api-keys", P.apikeys_manage),
     NavItem("audit", "Audit log", "/settings/audit", P.audit_read),
     NavItem("jobs", "Failed jobs", "/settings/jobs", P.jobs_read),
+)
+
+
+ROUTING_SECTIONS: tuple[NavItem, ...] = (
+    NavItem("decisions", "Decisions", "/routing/decisions", P.routing_read),
+    NavItem("rate_cards", "Rate cards", "/routing/rate-cards", P.routing_read),
+    NavItem("policies", "Policies", "/routing/policies", P.routing_read),
+    NavItem("suspensions", "Suspensions", "/routing/suspensions", P.routing_read),
+    NavItem("fx", "FX rates", "/routing/fx", P.routing_read),
 )
 
 

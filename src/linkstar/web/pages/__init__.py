@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from linkstar.web.pages import (
     auth,
     overview,
+    routing,
     settings_api_keys,
     settings_audit,
     settings_jobs,
@@ -19,6 +20,7 @@ from linkstar.web.pages import (
 ROUTERS: list[APIRouter] = [
     auth.router,
     overview.router,
+    routing.router,
     settings_org.router,
     settings_stores.router,
     settings_warehouses.router,
