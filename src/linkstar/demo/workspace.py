@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from linkstar.config import get_settings
 from linkstar.demo import rating as rating_demo
+from linkstar.demo import routing as routing_demo
 from linkstar.kit.crypto import SecretBox
 from linkstar.workspace import access, service
 from linkstar.workspace import repository as repo
@@ -159,4 +160,5 @@ def load(session: Session, box: SecretBox, reference_data_dir: Path | None = Non
     )
     data_dir = reference_data_dir or get_settings().reference_data_dir
     rating_demo.load_rate_cards(session, actor, data_dir)
+    routing_demo.load_routing(session, actor)
     return DemoSummary(org, created=True, api_key=secret)
