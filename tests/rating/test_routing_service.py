@@ -159,8 +159,9 @@ def test_lane_stats_upsert_and_feed_the_decision(sessions, carded):
     with unit_of_work(sessions) as s:
         (decision,) = routing.route(s, actor, [good_row()], SHIP)
         ground = next(c for c in decision.candidates if c["service_id"] == "WCP-GND")
-        assert ground["success_rate"] == pytest.approx((78 + 20 * 0.95) / 120)
-        assert ground["transit_p90_days"] == 3.0
+        # The example card declares priors for WCP-GND: success 98.8 %, p90 5 days.
+        assert ground["success_rate"] == pytest.approx((78 + 20 * 0.988) / 120)
+        assert ground["transit_p90_days"] == pytest.approx((100 * 3.0 + 20 * 5) / 120)
 
 
 def test_viewers_read_but_cannot_route(sessions, carded):
