@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date
 
 from sqlalchemy import func, select
@@ -23,9 +22,7 @@ def _count(sessions, model) -> int:
 
 @needs_usps
 def test_demo_routes_with_priors_policy_and_fx(sessions, settings):
-    began = time.perf_counter()
     org_id = _load(sessions, settings, DATA_DIR)
-    assert time.perf_counter() - began < 10
     assert _count(sessions, FxRateRow) == len(demo_routing.FX_RATES)
     assert _count(sessions, RoutingPolicyVersion) == 1
     lanes = _count(sessions, ServiceLaneStat)
