@@ -91,6 +91,13 @@ def test_bad_policy_capacities_and_cards_are_refused_before_writing(tmp_path):
         app, ["route", str(ORDERS), "--rate-cards", str(tmp_path), "--out", str(out)]
     )
     assert result.exit_code == 1 and "no rate card" in result.output
+    headless = tmp_path / "headless.csv"
+    headless.write_text("id,weight\n1,2\n")
+    result, out = run(tmp_path, orders=headless)
+    assert result.exit_code == 1 and "the header lacks order_id, dest_country, weight_g" in (
+        result.output
+    )
+    assert not out.exists()
 
 
 text = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)

@@ -11,6 +11,7 @@ import csv
 import json
 from collections import Counter
 from datetime import date
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -115,9 +116,11 @@ def route_file(
     counts: Counter[str] = Counter()
     fallbacks = 0
     json_lines = out.suffix.lower() in (".jsonl", ".ndjson")
+    rows = read_orders(orders)
+    first = list(islice(rows, 1))  # a missing file or header fails here, before DECISIONS
     with out.open("w", encoding="utf-8", newline="") as handle:
         writer = DecisionWriter(handle, json_lines)
-        for line, row in enumerate(read_orders(orders), start=2):
+        for line, row in enumerate(chain(first, rows), start=2):
             item = order_from_row(row, line, default_ship)
             decision = item if isinstance(item, HeldInput) else chooser.choose(item)
             writer.write(decision)
