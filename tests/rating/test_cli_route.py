@@ -114,3 +114,47 @@ def test_fuzzed_rows_never_crash_and_are_never_skipped(row):
     reasons = getattr(outcome, "reasons", None)
     if reasons is not None:
         assert reasons and all(isinstance(r, str) and r for r in reasons)
+
+
+values = {
+    "dest_country": st.sampled_from(["US", "us", "CA", "XX", "", "UK"]),
+    "dest_postcode": st.sampled_from(["90210", "10001", "9021", "ABCDE", "", "99501-1234"]),
+    "weight_g": st.sampled_from(["1200", "-5", "0", "abc", "", "999999", "10000001", 3400]),
+    "length_mm": st.sampled_from(["300", "9000", "-1", "", "100001"]),
+    "declared_value": st.sampled_from(["45.00", "4.555", "-3", "", "1e9"]),
+    "currency": st.sampled_from(["USD", "EUR", "usd", "", "ZZZ"]),
+    "promised_days": st.sampled_from(["", "0", "3", "366", "2.5"]),
+    "ship_date": st.sampled_from(["2026-12-07", "2026-13-01", "", "yesterday"]),
+    "residential": st.sampled_from(["yes", "no", "maybe", ""]),
+    "contents": st.sampled_from(["", "battery", "liquid powder"]),
+}
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.fixed_dictionaries({}, optional=values))
+def test_mutated_orders_are_decided_never_crash(changes):
+    """Good rows with fields swapped for bad ones: each ends assigned or held with reasons."""
+    from datetime import date
+
+    from linkstar.rating.core.choose import Chooser
+    from linkstar.rating.core.fx import FxTable
+    from linkstar.rating.order_files import HeldInput, load_cards
+
+    chooser = _CHOOSER.get("c") or _CHOOSER.setdefault(
+        "c", Chooser(load_cards(EXAMPLE), FxTable("USD"))
+    )
+    with ORDERS.open() as handle:
+        row = {**next(csv.DictReader(handle)), **changes}
+    item = order_from_row(row, 2, date(2026, 12, 7))
+    if isinstance(item, HeldInput):
+        assert item.reasons and item.ref == "AMZ-1001"
+        return
+    decision = chooser.choose(item)
+    assert decision.status in ("assigned", "held")
+    if decision.status == "held":
+        assert decision.reasons[0] == "no_eligible_service" and len(decision.reasons) > 1
+    else:
+        assert decision.choice is not None and decision.choice.total is not None
+
+
+_CHOOSER: dict[str, object] = {}
