@@ -302,7 +302,15 @@ def _choose_chunk(
         best, score = _rank(alive & ~suspended, cost, view, o.mode, o)
         ideal = best
         if suspended.any():
-            ideal, _ = _rank(alive, cost, view, o.mode, o)
+            # Only rows where a suspended service survived can have another winner without the
+            # suspension; rank those again with it put back.
+            touched = np.flatnonzero(alive[:, suspended].any(axis=1))
+            if len(touched):
+                again = touched if rows is None else rows[touched]
+                ideal = best.copy()
+                ideal[touched], _ = _rank(
+                    alive[touched], cost[touched], _View(lanes, again), o.mode, o
+                )
         at = (np.arange(n) if rows is None else rows) + offset
         picked = np.maximum(best, 0)
         r = np.arange(m)
