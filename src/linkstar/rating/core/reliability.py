@@ -60,9 +60,9 @@ def within_days(p50: float, p90: float, days: float) -> float:
     """P(T ≤ days) for a log-normal transit time with these median and 90th percentile."""
     if days <= 0:
         return 0.0
-    if p90 <= p50:
+    sigma = (math.log(p90) - math.log(p50)) / Z90 if p90 > p50 else 0.0
+    if sigma <= 0.0:  # no spread (or too little to represent): arrives exactly at p50
         return 1.0 if days >= p50 else 0.0
-    sigma = (math.log(p90) - math.log(p50)) / Z90
     return normal_cdf((math.log(days) - math.log(p50)) / sigma)
 
 
