@@ -21,6 +21,7 @@ from tests.api.conftest import Api, Caller, contains_any, envelope
 from tests.orders.seed import seed_orders
 from tests.tracking.store import seed
 from tests.inventory.seed import seed_for_isolation
+from tests.rating.routing_data import good_row
 
 # A valid body for every operation that takes one, so that a 404 is about tenancy, never about
 # validation. Keys are (METHOD, OpenAPI path).
@@ -157,6 +158,19 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "max_listed": 5,
         "percent_of_available": 80,
     },
+    ("PUT", "/api/v1/fx-rates"): {
+        "base_currency": "USD",
+        "rates": [{"currency": "EUR", "rate_to_base": "1.09", "effective_date": "2026-02-01"}],
+    },
+    ("POST", "/api/v1/routing/policies"): {"body": {"name": "A's second"}, "precedence": 7},
+    ("POST", "/api/v1/routing/policies/{policy_id}/versions"): {"body": {"name": "seeded"}},
+    ("POST", "/api/v1/routing/policies/dry-run"): {
+        "body": {"name": "try"},
+        "parcels": [good_row("A-DRY")],
+    },
+    ("POST", "/api/v1/routing/route"): {"parcels": [good_row("A-NEW")]},
+    ("POST", "/api/v1/routing/reroute"): {"subject_refs": ["A-ORDER"]},
+    ("POST", "/api/v1/routing/suspensions"): {"carrier": "westcoast", "service_id": "WCP-GND"},
 }
 
 # Operations without a path id, and what their isolation means. Every one must be listed.
@@ -214,6 +228,16 @@ SCOPED = {
     ("GET", "/api/v1/inbound-shipments"): "list",
     ("POST", "/api/v1/inbound-shipments"): "create",
     ("GET", "/api/v1/stock-policies"): "list",
+    ("GET", "/api/v1/fx-rates"): "list",
+    ("PUT", "/api/v1/fx-rates"): "replace",
+    ("GET", "/api/v1/routing/policies"): "list",
+    ("POST", "/api/v1/routing/policies"): "create",
+    ("POST", "/api/v1/routing/policies/dry-run"): "decide",
+    ("POST", "/api/v1/routing/route"): "decide",
+    ("POST", "/api/v1/routing/reroute"): "decide",
+    ("GET", "/api/v1/routing/decisions"): "list",
+    ("GET", "/api/v1/routing/suspensions"): "list",
+    ("POST", "/api/v1/routing/suspensions"): "suspend",
 }
 # Query strings of "action" routes that need them.
 ACTION_QUERIES: dict[str, dict[str, str]] = {
@@ -229,6 +253,7 @@ LIST_QUERIES: dict[str, list[dict[str, str]]] = {
     "/api/v1/orders": [{}, {"q": "ORD"}, {"held": "false"}, {"state": "checked"}],
     "/api/v1/orders/dead-letters": [{}, {"state": "open"}],
     "/api/v1/addresses/reviews": [{}, {"state": "pending"}],
+    "/api/v1/routing/decisions": [{}, {"subject_ref": "B-ORDER"}, {"status": "assigned"}],
 }
 
 PARAM = re.compile(r"{(\w+)}")
@@ -237,7 +262,7 @@ PARAM = re.compile(r"{(\w+)}")
 class Seeded:
     """One organisation's rows, created through the services."""
 
-    def __init__(self, api: Api, tenant, domain: str, store: str, code: str) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, api: Api, tenant, domain: str, store: str, code: str, subject: str) -> None:  # type: ignore[no-untyped-def]
         self.tenant = tenant
         self.ids = {
             "store_id": api.store(tenant, store),
@@ -247,6 +272,7 @@ class Seeded:
             "job_id": api.job(tenant, JobStatus.dead),
             "rate_card_id": api.rate_card(tenant),
             "review_id": api.address_review(tenant),
+            **_seed_routing(api, tenant, subject),
         }
         self.ids |= seed_orders(api.sessions, tenant.org.id, self.ids["store_id"])
         tracking = seed(api.sessions, tenant, domain[0].upper(), box=api.client.app.state.box)
@@ -264,6 +290,27 @@ class Seeded:
         return sorted({r["id"] for rows in snap.values() for r in rows if isinstance(r["id"], str)})
 
 
+def _seed_routing(api: Api, tenant, subject: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """A policy, an FX table, a decision about `subject` and a suspension, through the services."""
+    from linkstar.db.uow import unit_of_work
+    from linkstar.rating import routing, routing_setup
+    from linkstar.workspace.core import system_principal
+
+    actor = system_principal(tenant.org.id)
+    with unit_of_work(api.sessions) as s:
+        policy = routing_setup.create_policy(s, actor, {"name": "seeded"}, 10, True)
+        rate = {"currency": "GBP", "rate_to_base": "1.27", "effective_date": "2026-01-01"}
+        routing_setup.set_fx_table(s, actor, "USD", [rate])
+        (decision,) = routing.route(s, actor, [good_row(subject)])
+        stop = routing_setup.suspend(s, actor, carrier="eastern", reason="seeded").suspension
+        return {
+            "policy_id": policy.id,
+            "decision_id": decision.id,
+            "subject_ref": subject,
+            "suspension_id": stop.id,
+        }
+
+
 def operations(client) -> list[tuple[str, str, dict[str, Any]]]:  # type: ignore[no-untyped-def]
     spec = client.get("/api/v1/openapi.json").json()
     return [
@@ -278,8 +325,8 @@ def operations(client) -> list[tuple[str, str, dict[str, Any]]]:  # type: ignore
 def two_tenants(api, make_tenant):
     a, b = make_tenant("A Trading", "owner@a.example"), make_tenant("B Retail", "owner@b.example")
     return (
-        Seeded(api, a, "a.example", "A's own store", "A1"),
-        Seeded(api, b, "b.example", "Main Amazon US", "NJ1"),
+        Seeded(api, a, "a.example", "A's own store", "A1", "A-ORDER"),
+        Seeded(api, b, "b.example", "Main Amazon US", "NJ1", "B-ORDER"),
     )
 
 
@@ -421,6 +468,25 @@ def test_no_route_reaches_another_organisation(api, client, two_tenants, auth):
             assert r.status_code == 200, (path, r.text)
             assert r.json()["changed"] == 0
             assert [x["reason"] for x in r.json()["skipped"]] == ["not found", "not found"]
+        elif kind == "replace":
+            r = caller.call(method, url, json=BODIES[(method, path)])
+            assert r.status_code == 200, (path, r.text)
+            assert not contains_any(r.json(), b_ids), path
+            assert [x["currency"] for x in r.json()["items"]] == ["EUR"]
+        elif kind == "decide":
+            r = caller.call(method, url, json=BODIES[(method, path)])
+            assert r.status_code == 200, (path, r.text)
+            assert not contains_any(r.json(), b_ids), path
+            assert r.json()["items"][0]["status"] == "assigned"
+            if path.endswith("/reroute"):  # B's order is unknown to A
+                foreign_ref = caller.call(method, url, json={"subject_refs": ["B-ORDER"]})
+                assert foreign_ref.status_code == 404, foreign_ref.text
+        elif kind == "suspend":
+            r = caller.call(method, url, json=BODIES[(method, path)])
+            assert r.status_code == 201, (path, r.text)
+            assert not contains_any(r.json(), b_ids), path
+            affected = r.json()["affected"]
+            assert "A-ORDER" in affected and "B-ORDER" not in affected  # A's orders only
         elif kind == "create":
             body = BODIES[(method, path)]
             if path.endswith("/users") and auth == "session":
@@ -465,6 +531,9 @@ def test_b_still_sees_its_own_rows(api, two_tenants):
         "/skus/{sku_id}",
         "/inbound-shipments/{inbound_id}",
         "/stores/{store_id}/stock-policy",
+        "/routing/policies/{policy_id}",
+        "/routing/decisions/{decision_id}",
+        "/routing/explain/{subject_ref}",
     ]:
         url = path
         for name, value in seeded_b.ids.items():

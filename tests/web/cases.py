@@ -38,6 +38,9 @@ class Case:
             review_id=ids.review_id,
             shipment_id=ids.shipment_id,
             token=ids.public_token,
+            decision_id=ids.decision_id,
+            policy_id=ids.policy_id,
+            suspension_id=ids.suspension_id,
         )
 
     @property
@@ -89,6 +92,18 @@ HOLD_EDIT = {
     "phone": "",
     "email": "",
     "comment": "buyer confirmed",
+POLICY_FORM = {
+    "body": '{"name": "Injected policy", "objective": {"mode": "cheapest"}}',
+    "precedence": "5",
+    "enabled": "on",
+}
+DRY_RUN_FORM = {
+    "parcels": "order_id,origin_country,origin_postcode,dest_country,dest_postcode,weight_g,"
+    "length_mm,width_mm,height_mm,ship_date\nDRY-1,US,91761,US,90210,1200,300,200,100,2026-12-07\n"
+}
+FX_FORM = {
+    "base_currency": "USD",
+    "rates": "currency,rate_to_base,effective_date\nGBP,1.27,2026-01-01\n",
 }
 
 _ALL = [
@@ -202,6 +217,42 @@ _ALL = [
     Case("GET", "/inventory/ledger", P.inventory_read),
     Case("GET", "/inventory/inbound", P.inventory_read),
     Case("GET", "/inventory/skus", P.inventory_read),
+    Case("GET", "/routing", P.routing_read, ok_status=303),
+    Case("GET", "/routing/decisions", P.routing_read),
+    Case("GET", "/routing/decisions/{decision_id}", P.routing_read),
+    Case("GET", "/routing/rate-cards", P.routing_read),
+    # The walk cannot attach a file: an upload without one is refused with the form (422).
+    Case("POST", "/routing/rate-cards", P.routing_manage, {"name": ""}, 422),
+    Case("GET", "/routing/policies", P.routing_read),
+    Case("POST", "/routing/policies", P.routing_manage, POLICY_FORM, 303),
+    Case("GET", "/routing/policies/{policy_id}", P.routing_read),
+    Case(
+        "POST",
+        "/routing/policies/{policy_id}",
+        P.routing_manage,
+        {**POLICY_FORM, "body": '{"name": "seeded policy"}'},
+        303,
+    ),
+    Case("POST", "/routing/policies/{policy_id}/dry-run", P.routing_read, DRY_RUN_FORM),
+    Case("GET", "/routing/suspensions", P.routing_read),
+    Case(
+        "POST",
+        "/routing/suspensions",
+        P.routing_manage,
+        {
+            "carrier": "westcoast",
+            "service_id": "WCP-GND",
+            "dest_countries": "US",
+            "origins": "",
+            "starts": "",
+            "ends": "",
+            "reason": "injected",
+        },
+        303,
+    ),
+    Case("POST", "/routing/suspensions/{suspension_id}/resume", P.routing_manage, ok_status=303),
+    Case("GET", "/routing/fx", P.routing_read),
+    Case("POST", "/routing/fx", P.routing_manage, FX_FORM, 303),
 ]
 
 CASES: dict[tuple[str, str], Case] = {(c.method, c.template): c for c in _ALL}

@@ -180,6 +180,9 @@ class Seeded:
     review_id: str = ""
     shipment_id: str = ""
     public_token: str = ""
+    decision_id: str = ""
+    policy_id: str = ""
+    suspension_id: str = ""
 
 
 def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str) -> Seeded:
@@ -238,12 +241,16 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
         review = _hold_address(s, tenant.org.id, marker)
         ids = (store.id, warehouse.id, user.id, key.id, job.id)
         review_id = review.id
+        decision_id, policy_id, suspension_id = _seed_routing(s, actor, marker)
     from tests.orders.seed import seed_orders
 
     tracking = seed_tracking(sessions, tenant, marker, box)
     return Seeded(
         *ids,
         review_id=review_id,
+        decision_id=decision_id,
+        policy_id=policy_id,
+        suspension_id=suspension_id,
         shipment_id=tracking["shipment_id"],
         public_token=tracking["public_token"],
         **seed_orders(sessions, tenant.org.id, ids[0]),
@@ -267,6 +274,72 @@ def _hold_address(session: Session, organisation_id: str, marker: str) -> Any:
     return addresses.open_review(
         session, organisation_id, "order", address.id, check(address), address
     )
+
+
+def _seed_routing(s: Session, actor: Any, marker: str) -> tuple[str, str, str]:
+    """A policy, one routing decision and a suspension, written directly (no audit entries,
+    so the workspace figures of the other console tests stay as they were)."""
+    from linkstar.rating.models import RoutingDecision, RoutingPolicyVersion, RoutingSuspension
+
+    org = actor.organisation_id
+    policy = RoutingPolicyVersion(
+        organisation_id=org,
+        name="seeded policy",
+        version=1,
+        precedence=10,
+        enabled=True,
+        body={"name": "seeded policy"},
+        created_by="seed",
+    )
+    candidate = {
+        "service_id": "WCP-GND",
+        "carrier": "westcoast",
+        "currency": "USD",
+        "total": 1520,
+        "zone": "2",
+        "billable_weight_g": 1362,
+        "lines": [{"code": "base", "amount": 1520}],
+        "cost": 1520.0,
+        "transit_p50_days": None,
+        "transit_p90_days": None,
+        "on_time_probability": 0.5,
+        "success_rate": 0.95,
+        "score": 1.0,
+        "rejected_by": "",
+        "reasons": [],
+    }
+    decision = RoutingDecision(
+        organisation_id=org,
+        subject_ref=f"{marker}-ORDER-1",
+        status="assigned",
+        inputs={"order_id": f"{marker}-ORDER-1", "dest_country": "US"},
+        candidates=[candidate],
+        policy_id=None,
+        policy_name="built-in cheapest",
+        policy_version=0,
+        chosen_service_id="WCP-GND",
+        chosen_carrier="westcoast",
+        price=1520,
+        currency="USD",
+        fallback=False,
+        reasons=[],
+        created_by="seed",
+    )
+    stop = RoutingSuspension(
+        organisation_id=org,
+        carrier="eastern",
+        service_id=None,
+        dest_countries=[],
+        origins=[],
+        starts=None,
+        ends=None,
+        reason=f"{marker} depot",
+        source="user",
+        created_by="seed",
+    )
+    s.add_all([policy, decision, stop])
+    s.flush()
+    return decision.id, policy.id, stop.id
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from linkstar.cli import accounts, address, db, demo, orders, processes, ratecar
 from linkstar.cli import accounts, address, db, demo, inbox, processes, ratecards
 from linkstar.cli import accounts, address, db, demo, processes, ratecards, track
 from linkstar.cli import accounts, address, db, demo, inventory, processes, ratecards
+from linkstar.cli import accounts, address, db, demo, processes, ratecards, route
 
 app = typer.Typer(
     name="linkstar",
@@ -30,6 +31,8 @@ app.add_typer(orders.app, name="orders")
 app.add_typer(inbox.app, name="inbox")
 app.add_typer(track.app, name="track")
 app.add_typer(inventory.app, name="inventory")
+app.add_typer(route.app, name="route")
+app.add_typer(route.fx_app, name="fx")
 
 if __name__ == "__main__":
     app()

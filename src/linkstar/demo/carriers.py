@@ -77,6 +77,32 @@ class DemoCarrier:
     uses_usps: bool = True
 
 
+# Reliability priors per service: transit p50 / p90 in days, on-time and delivered rates in %.
+# Shaped like published service levels (2-day, ground, economy); tracking refines them later.
+PRIORS: dict[str, tuple[str, str, str, str]] = {
+    "USNP-GA": ("3", "5", "92", "98.6"),
+    "USNP-ECO": ("5", "8", "88", "98.2"),
+    "USNP-PRI": ("2", "3", "93", "99.0"),
+    "USNP-EXP": ("1", "2", "96", "99.4"),
+    "PN-GND": ("3", "5", "95", "99.3"),
+    "PN-3DS": ("3", "3.5", "96", "99.4"),
+    "PN-2DA": ("2", "2.5", "97", "99.5"),
+    "SW-HOME": ("3", "5", "94", "99.2"),
+    "SW-SAVER": ("4", "7", "90", "98.8"),
+    "SW-2DAY": ("2", "2.5", "96", "99.5"),
+    "OW-GND": ("2", "3", "93", "98.9"),
+    "OW-NEXT": ("1", "1.5", "95", "99.2"),
+    "EL-GND": ("2", "3", "91", "98.5"),
+    "EL-NEXT": ("1", "1.5", "94", "99.0"),
+    "SU-ECO": ("5", "9", "85", "97.5"),
+    "SU-PRI": ("3", "5", "90", "98.4"),
+    "UKP-T48": ("2", "3", "93", "99.1"),
+    "UKP-T24": ("1", "2", "94", "99.2"),
+    "PH-NEXT": ("1", "2", "92", "98.8"),
+    "PH-48": ("2", "3", "93", "99.0"),
+    "PH-72": ("3", "4", "92", "99.0"),
+}
+
 US_ZONES = tuple(str(z) for z in range(1, 10))
 NEAR_ZONES = tuple(str(z) for z in range(1, 6))
 

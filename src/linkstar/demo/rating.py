@@ -24,6 +24,7 @@ from linkstar.demo.carriers import (
     CARRIERS,
     EFFECTIVE,
     LB,
+    PRIORS,
     UK_HIGHLANDS,
     USPS_CHART,
     DemoCarrier,
@@ -83,9 +84,20 @@ def _services_table(carrier: DemoCarrier) -> Table:
                 "military": "yes" if s.military else "no",
                 "signature_available": "yes" if s.signature else "no",
                 "effective_from": EFFECTIVE,
+                **_priors(s.service_id),
             }
         )
     return rows
+
+
+def _priors(service_id: str) -> dict[str, str]:
+    p50, p90, on_time, success = PRIORS.get(service_id, ("", "", "", ""))
+    return {
+        "transit_days_p50": p50,
+        "transit_days_p90": p90,
+        "prior_on_time_pct": on_time,
+        "prior_success_pct": success,
+    }
 
 
 def _price_tables(carrier: DemoCarrier) -> tuple[Table, Table]:

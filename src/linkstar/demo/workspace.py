@@ -17,6 +17,7 @@ from linkstar.demo import orders as orders_demo
 from linkstar.demo import inventory as inventory_demo
 from linkstar.demo import rating as rating_demo
 from linkstar.demo import tracking as tracking_demo
+from linkstar.demo import routing as routing_demo
 from linkstar.kit.crypto import SecretBox
 from linkstar.workspace import access, service
 from linkstar.workspace import repository as repo
@@ -166,4 +167,5 @@ def load(session: Session, box: SecretBox, reference_data_dir: Path | None = Non
     orders_demo.load_orders(session, actor, data_dir)
     tracking_demo.load_tracking(session, org.id, warehouse_ids)
     inventory_demo.load_inventory(session, actor, data_dir)
+    routing_demo.load_routing(session, actor)
     return DemoSummary(org, created=True, api_key=secret)

@@ -118,6 +118,10 @@ class CardBuilder:
                 signature_available=r.parse("signature_available", cells.parse_bool, True),
                 effective_from=r.parse("effective_from", cells.parse_date),
                 effective_to=r.parse("effective_to", cells.parse_date),
+                transit_days_p50=r.parse("transit_days_p50", cells.parse_days),
+                transit_days_p90=r.parse("transit_days_p90", cells.parse_days),
+                prior_on_time_bp=r.parse("prior_on_time_pct", cells.parse_percent),
+                prior_success_bp=r.parse("prior_success_pct", cells.parse_percent),
             )
             if service is not None:
                 self.services.append(service)

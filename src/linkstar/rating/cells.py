@@ -105,3 +105,13 @@ def parse_postcode_items(text: str, british: bool) -> list[str | tuple[str, str]
         first, dash, last = part.partition("-")
         items.append((first.strip(), last.strip()) if dash else part)
     return items
+
+
+def parse_days(text: str) -> float:
+    """A number of days ("2", "3.5"), at most one decimal place."""
+    if not _DECIMAL.match(text.strip()):
+        raise ValueError(f"{text!r} is not a number of days like 3 or 3.5")
+    value = Decimal(text.strip())
+    if value != value.quantize(Decimal("0.1")):
+        raise ValueError(f"{text!r}: days are kept to one decimal place")
+    return float(value)

@@ -38,6 +38,10 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "signature_available",
             "effective_from",
             "effective_to",
+            "transit_days_p50",
+            "transit_days_p90",
+            "prior_on_time_pct",
+            "prior_success_pct",
         ),
     ),
     "zones": (
@@ -71,7 +75,13 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 REQUIRED_TABLES = ("services", "prices")
 BRITISH = frozenset({"GB", "GG", "JE", "IM"})
 # Model field → sheet column, where they differ (for locating the core's own checks).
-FIELD_COLUMNS = {"name": "service_name", "fuel_bp": "fuel_pct", "percent_bp": "percent"}
+FIELD_COLUMNS = {
+    "name": "service_name",
+    "fuel_bp": "fuel_pct",
+    "percent_bp": "percent",
+    "prior_on_time_bp": "prior_on_time_pct",
+    "prior_success_bp": "prior_success_pct",
+}
 
 
 class RowReader:

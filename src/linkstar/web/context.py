@@ -70,6 +70,8 @@ def layout_context(request: Request, shell: Shell | None) -> dict[str, Any]:
             active_address_section=nav.active_key(nav.ADDRESS_SECTIONS, path),
             tracking_sections=nav.visible(nav.TRACKING_SECTIONS, shell.principal),
             active_tracking=nav.active_key(nav.TRACKING_SECTIONS, path),
+            routing_sections=nav.visible(nav.ROUTING_SECTIONS, shell.principal),
+            active_routing=nav.active_key(nav.ROUTING_SECTIONS, path),
             can=lambda p: shell.principal.can(Permission(p)),
             csrf_token=shell.csrf_token,
         )

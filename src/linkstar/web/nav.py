@@ -34,6 +34,7 @@ MODULES: tuple[NavItem, ...] = (
     NavItem("orders", "Orders", None, P.orders_read, "cart"),
     NavItem("inventory", "Inventory", "/inventory", P.inventory_read, "box"),
     NavItem("routing", "Routing", None, P.routing_read, "route"),
+    NavItem("routing", "Routing", "/routing", P.routing_read, "route"),
     NavItem("shipments", "Shipments", None, P.shipments_read, "truck"),
     NavItem("tracking", "Tracking", "/tracking", P.tracking_read, "pin"),
     NavItem("returns", "Returns", None, P.returns_read, "return"),
@@ -60,6 +61,12 @@ TRACKING_SECTIONS: tuple[NavItem, ...] = (
     NavItem("shipments", "Shipments", "/tracking/shipments", P.tracking_read),
     NavItem("exceptions", "Exceptions", "/tracking/exceptions", P.tracking_read),
     NavItem("scorecards", "Carriers & lanes", "/tracking/scorecards", P.tracking_read),
+ROUTING_SECTIONS: tuple[NavItem, ...] = (
+    NavItem("decisions", "Decisions", "/routing/decisions", P.routing_read),
+    NavItem("rate_cards", "Rate cards", "/routing/rate-cards", P.routing_read),
+    NavItem("policies", "Policies", "/routing/policies", P.routing_read),
+    NavItem("suspensions", "Suspensions", "/routing/suspensions", P.routing_read),
+    NavItem("fx", "FX rates", "/routing/fx", P.routing_read),
 )
 
 

@@ -19,3 +19,6 @@ ROUTERS: list[APIRouter] = [*workspace.ROUTERS, rating.router, tracking.router]
 from linkstar.api.routers import inventory, rating, workspace
 
 ROUTERS: list[APIRouter] = [*workspace.ROUTERS, rating.router, inventory.router]
+from linkstar.api.routers import carrier_routing, rating, workspace
+
+ROUTERS: list[APIRouter] = [*workspace.ROUTERS, rating.router, carrier_routing.router]

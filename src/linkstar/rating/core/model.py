@@ -88,6 +88,12 @@ class Service:
     signature_available: bool = True
     effective_from: date | None = None
     effective_to: date | None = None
+    # Reliability priors (optional): transit-time percentiles in days on the service's lanes
+    # and the rates of parcels delivered on time / delivered at all, in basis points.
+    transit_days_p50: float | None = None
+    transit_days_p90: float | None = None
+    prior_on_time_bp: int | None = None
+    prior_success_bp: int | None = None
 
     def __post_init__(self) -> None:
         _check(bool(self.service_id.strip()), "service_id is blank")
@@ -110,6 +116,13 @@ class Service:
         _check(0 <= self.fuel_bp <= MAX_BP, "fuel percentage out of range")
         _check(0 <= self.min_charge < MAX_AMOUNT, "min_charge out of range")
         _check_dates(self.effective_from, self.effective_to)
+        p50, p90 = self.transit_days_p50, self.transit_days_p90
+        _check(p50 is None or 0 < p50 <= 365, "transit_days_p50 must be in (0, 365]")
+        _check(p90 is None or 0 < p90 <= 365, "transit_days_p90 must be in (0, 365]")
+        _check(p50 is None or p90 is None or p50 <= p90, "transit_days_p50 is above the p90")
+        for name in ("prior_on_time_bp", "prior_success_bp"):
+            value = getattr(self, name)
+            _check(value is None or 0 <= value <= 10_000, f"{name} must be 0..100 %")
 
     def is_effective(self, day: date) -> bool:
         """Whether the service may be used on ship date `day`."""

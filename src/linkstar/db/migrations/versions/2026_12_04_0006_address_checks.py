@@ -1,7 +1,7 @@
 """address checks
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 Create Date: 2026-12-04 18:13:27.276662
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import linkstar.db.base
 
 revision: str = "0006"
-down_revision: str | None = "0003"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
