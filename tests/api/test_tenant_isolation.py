@@ -18,10 +18,10 @@ import pytest
 from linkstar.db.outbox import JobStatus
 from linkstar.workspace.core import Role, system_principal
 from tests.api.conftest import Api, Caller, contains_any, envelope
-from tests.orders.seed import seed_orders
-from tests.tracking.store import seed
 from tests.inventory.seed import seed_for_isolation
+from tests.orders.seed import seed_orders
 from tests.rating.routing_data import good_row
+from tests.tracking.store import seed
 
 # A valid body for every operation that takes one, so that a 404 is about tenancy, never about
 # validation. Keys are (METHOD, OpenAPI path).
@@ -119,6 +119,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
             "postcode": "78701",
             "country": "US",
         },
+    },
     ("POST", "/api/v1/shipments"): {"tracking_number": "BSEED0001", "carrier": "usps"},
     ("POST", "/api/v1/tracking/events"): {
         "updates": [
@@ -139,6 +140,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/tracking/notification-targets"): {
         "name": "A ops",
         "url": "json://localhost:9/a-hook",
+    },
     ("POST", "/api/v1/skus"): {"sku": "HP-NEW-1", "name": "Enamel mug", "weight_g": 350},
     ("POST", "/api/v1/inventory/adjustments"): {
         "sku": "HP-85123A",  # both organisations have this SKU: codes are per organisation

@@ -92,6 +92,7 @@ HOLD_EDIT = {
     "phone": "",
     "email": "",
     "comment": "buyer confirmed",
+}
 POLICY_FORM = {
     "body": '{"name": "Injected policy", "objective": {"mode": "cheapest"}}',
     "precedence": "5",

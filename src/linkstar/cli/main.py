@@ -1,14 +1,22 @@
-"""The `linkstar` command: serve, worker, scheduler, db, demo, org, users, apikeys, track."""
+"""The `linkstar` command: processes, database, demo, accounts and one group per module."""
 
 from __future__ import annotations
 
 import typer
 
-from linkstar.cli import accounts, address, db, demo, orders, processes, ratecards
-from linkstar.cli import accounts, address, db, demo, inbox, processes, ratecards
-from linkstar.cli import accounts, address, db, demo, processes, ratecards, track
-from linkstar.cli import accounts, address, db, demo, inventory, processes, ratecards
-from linkstar.cli import accounts, address, db, demo, processes, ratecards, route
+from linkstar.cli import (
+    accounts,
+    address,
+    db,
+    demo,
+    inbox,
+    inventory,
+    orders,
+    processes,
+    ratecards,
+    route,
+    track,
+)
 
 app = typer.Typer(
     name="linkstar",

@@ -13,11 +13,11 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from linkstar.config import get_settings
-from linkstar.demo import orders as orders_demo
 from linkstar.demo import inventory as inventory_demo
+from linkstar.demo import orders as orders_demo
 from linkstar.demo import rating as rating_demo
-from linkstar.demo import tracking as tracking_demo
 from linkstar.demo import routing as routing_demo
+from linkstar.demo import tracking as tracking_demo
 from linkstar.kit.crypto import SecretBox
 from linkstar.workspace import access, service
 from linkstar.workspace import repository as repo

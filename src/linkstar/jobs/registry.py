@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from linkstar.addresses import tasks as address_tasks
 from linkstar.db.outbox import JobContext
-from linkstar.tracking import tasks as tracking_tasks
 from linkstar.inventory import tasks as inventory_tasks
+from linkstar.tracking import tasks as tracking_tasks
 from linkstar.workspace import tasks as workspace_tasks
 
 __all__ = [

@@ -30,10 +30,7 @@ MODULES: tuple[NavItem, ...] = (
     NavItem("overview", "Overview", "/", P.workspace_read, "home"),
     NavItem("orders", "Orders", "/orders", P.orders_read, "cart"),
     NavItem("addresses", "Addresses", "/addresses/holds", P.orders_read, "pin"),
-    NavItem("inventory", "Inventory", None, P.inventory_read, "box"),
-    NavItem("orders", "Orders", None, P.orders_read, "cart"),
     NavItem("inventory", "Inventory", "/inventory", P.inventory_read, "box"),
-    NavItem("routing", "Routing", None, P.routing_read, "route"),
     NavItem("routing", "Routing", "/routing", P.routing_read, "route"),
     NavItem("shipments", "Shipments", None, P.shipments_read, "truck"),
     NavItem("tracking", "Tracking", "/tracking", P.tracking_read, "pin"),
@@ -57,10 +54,14 @@ SETTINGS_SECTIONS: tuple[NavItem, ...] = (
 ADDRESS_SECTIONS: tuple[NavItem, ...] = (
     NavItem("holds", "Holds", "/addresses/holds", P.orders_read),
     NavItem("policy", "Policy", "/addresses/policy", P.orders_read),
+)
+
 TRACKING_SECTIONS: tuple[NavItem, ...] = (
     NavItem("shipments", "Shipments", "/tracking/shipments", P.tracking_read),
     NavItem("exceptions", "Exceptions", "/tracking/exceptions", P.tracking_read),
     NavItem("scorecards", "Carriers & lanes", "/tracking/scorecards", P.tracking_read),
+)
+
 ROUTING_SECTIONS: tuple[NavItem, ...] = (
     NavItem("decisions", "Decisions", "/routing/decisions", P.routing_read),
     NavItem("rate_cards", "Rate cards", "/routing/rate-cards", P.routing_read),

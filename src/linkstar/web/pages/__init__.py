@@ -7,8 +7,8 @@ from fastapi import APIRouter
 from linkstar.web.pages import (
     addresses,
     auth,
-    orders,
     inventory,
+    orders,
     overview,
     routing,
     settings_api_keys,
