@@ -123,3 +123,28 @@ def test_the_documented_example_file_ingests_as_documented(org, sessions):
     assert rows["9400111899223100000086"].carrier == "usps"
     held = rows["JD014600006281230704"]
     assert (held.status, held.sub_status, held.unmapped_count) == ("exception", "customs_hold", 1)
+
+
+def test_events_csv_and_jsonl_in_the_documented_row_format(org, sessions, tmp_path):
+    from pathlib import Path
+
+    folder = Path(__file__).parents[2] / "examples" / "tracking"
+    csv_result = runner.invoke(app, ["track", "ingest", str(folder / "events.csv"), "--org", org])
+    assert csv_result.exit_code == 0, csv_result.output
+    stored = _count(sessions, TrackingEventRow)
+    assert f"6 rows: {stored} events stored" in csv_result.output
+    second = runner.invoke(app, ["track", "ingest", str(folder / "events.csv"), "--org", org])
+    assert "6 rows: 0 events stored (6 duplicates dropped" in second.output, second.output
+    assert _count(sessions, TrackingEventRow) == stored
+    rows = runner.invoke(app, ["track", "ingest", str(folder / "events.jsonl"), "--org", org])
+    assert rows.exit_code == 0, rows.output
+    assert "3 rows: 3 events stored" in rows.output
+    assert _count(sessions, TrackingEventRow) == stored + 3
+
+    bad = tmp_path / "bad.csv"
+    lines = (folder / "events.csv").read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace("2025-03-03T09:22:00-05:00", "2025-03-03 09:22")
+    bad.write_text("\n".join(lines[:2]) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["track", "ingest", str(bad), "--org", org])
+    assert result.exit_code == 1 and "bad.csv:2, column event_time" in result.output
+    assert _count(sessions, TrackingEventRow) == stored + 3

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from linkstar.cli.context import console, engine, err_console, guarded, settings, transaction
 from linkstar.kit.errors import InvalidInput, NotFound
 from linkstar.tracking import service, statistics, sweep
+from linkstar.tracking.connectors.files import format_for, parse_events_file
 from linkstar.tracking.ingest import IngestReport, Rejected, ingest
 from linkstar.tracking.schemas import UpdateIn
 from linkstar.workspace import repository as repo
@@ -23,6 +24,46 @@ app = typer.Typer(help="Tracking: ingest events, detect carriers, sweep, statist
 
 ORG_OPTION = typer.Option(..., "--org", help="Organisation slug (see `linkstar org list`).")
 BATCH = 5_000  # updates per ingestion call
+
+
+def _is_event_rows(path: Path) -> bool:
+    """CSV, or JSON lines whose first object is one event row (no "events" list)."""
+    if path.suffix.lower() == ".csv":
+        return True
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                try:
+                    first = json.loads(line)
+                except json.JSONDecodeError:
+                    return False
+                return isinstance(first, dict) and "events" not in first
+    return False
+
+
+def _ingest_event_rows(path: Path, org: str) -> None:
+    """The documented events file (docs/formats/tracking.md): one event per row."""
+    try:
+        parsed = parse_events_file(path.read_bytes(), format_for(path.name))
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    total = IngestReport()
+    with transaction(engine(settings())) as session:
+        org_id = _org_id(session, org)
+        for start in range(0, len(parsed.updates), BATCH):
+            _add(total, ingest(session, org_id, parsed.updates[start : start + BATCH]), [])
+    for issue in parsed.errors:
+        where = f", column {issue.column}" if issue.column else ""
+        err_console.print(f"{path.name}:{issue.row}{where}: {issue.reason}", markup=False)
+    for issue in parsed.warnings:
+        err_console.print(f"{path.name}:{issue.row}: warning: {issue.reason}", markup=False)
+    _say(
+        f"{parsed.rows} rows: {total.events_inserted} events stored ({total.duplicates} "
+        f"duplicates dropped, {total.unmapped} unmapped) for {total.shipments_touched} "
+        f"shipments ({total.shipments_created} new); {len(parsed.errors)} bad rows"
+    )
+    if parsed.errors:
+        raise typer.Exit(1)
 
 
 def _org_id(session: Session, slug: str) -> str:
@@ -39,12 +80,20 @@ def _say(text: str) -> None:
 @app.command("ingest")
 @guarded
 def ingest_file(
-    path: Path = typer.Argument(..., help="JSON lines: one TrackingUpdate object per line."),
+    path: Path = typer.Argument(
+        ...,
+        help="Events as CSV or JSON lines (tracking_number, carrier, event_time, raw_code, "
+        "raw_description, city, state, postcode, country), or JSON lines of whole updates "
+        '({"tracking_number", "carrier", "events": [...]}).',
+    ),
     org: str = ORG_OPTION,
 ) -> None:
     """Ingest a JSON-lines file; bad lines are listed (line and reason), good lines are kept."""
     if not path.is_file():
         raise InvalidInput(f"{path} is not a file")
+    if _is_event_rows(path):
+        _ingest_event_rows(path, org)
+        return
     parsed: list[UpdateIn] = []
     bad: list[str] = []
     with path.open(encoding="utf-8") as handle:

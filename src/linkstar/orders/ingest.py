@@ -167,12 +167,15 @@ class _Batch:
             self.session.connection().execute(insert(model.__table__), rows)
 
     def event(self, order_id: str, kind: str, detail: dict[str, Any]) -> None:
+        # One microsecond apart, so a timeline sorted by time keeps the order they happened in
+        # (ids are random and cannot break ties).
+        at = self.now + timedelta(microseconds=len(self.events))
         self.events.append(
             {
                 "id": new_id(),
                 "organisation_id": self.org_id,
                 "order_id": order_id,
-                "at": self.now,
+                "at": at,
                 "kind": kind,
                 "actor": self.actor,
                 "detail": detail,

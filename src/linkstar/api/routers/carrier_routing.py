@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import Depends, Query
 
 from linkstar.api.deps import DbSession
+from linkstar.api.idempotency import Idempotent
 from linkstar.api.pagination import Paging
 from linkstar.api.routing import api_router, created, errors, needs
 from linkstar.api.schemas import PageOf
@@ -56,7 +57,7 @@ def list_fx(session: DbSession, actor: Principal = Depends(needs(READ))) -> dict
     description="The whole table at once: a table with any bad row is refused with 422 and "
     "every bad row named; nothing changes.",
     response_model=PageOf[FxRateRead],
-    responses=errors(403, 422),
+    responses=errors(403, 413, 422),
 )
 def put_fx(
     data: FxTablePut, session: DbSession, actor: Principal = Depends(needs(MANAGE))
@@ -85,10 +86,13 @@ def list_policies(session: DbSession, actor: Principal = Depends(needs(READ))) -
     "`policy_rejected`; `details.errors` gives each problem's JSON path.",
     status_code=201,
     response_model=PolicyRead,
-    responses={**created("Version 1 of the policy."), **errors(403, 422)},
+    responses={**created("Version 1 of the policy."), **errors(403, 413, 422)},
 )
 def create_policy(
-    data: PolicyCreate, session: DbSession, actor: Principal = Depends(needs(MANAGE))
+    data: PolicyCreate,
+    session: DbSession,
+    idem: Idempotent,
+    actor: Principal = Depends(needs(MANAGE)),
 ) -> PolicyRead:
     """Create a policy."""
     row = routing_setup.create_policy(session, actor, data.body, data.precedence, data.enabled)
@@ -128,12 +132,13 @@ def list_versions(
     "stay as they were and decisions keep naming the version they used.",
     status_code=201,
     response_model=PolicyRead,
-    responses={**created("The new version."), **errors(403, 404, 422)},
+    responses={**created("The new version."), **errors(403, 404, 413, 422)},
 )
 def add_version(
     policy_id: str,
     data: PolicyVersionCreate,
     session: DbSession,
+    idem: Idempotent,
     actor: Principal = Depends(needs(MANAGE)),
 ) -> PolicyRead:
     """Add a version to a policy."""
@@ -154,7 +159,7 @@ def _unsaved(decision: Decision | HeldInput, inputs: dict[str, Any]) -> Decision
     description="Decides every parcel with the given policy body (alone) and the rate cards, "
     "FX, statistics and suspensions in force; nothing is stored.",
     response_model=PageOf[DecisionRead],
-    responses=errors(403, 422),
+    responses=errors(403, 413, 422),
 )
 def dry_run(
     data: DryRunRequest, session: DbSession, actor: Principal = Depends(needs(READ))
@@ -187,7 +192,7 @@ def route(
     description="Routes the given subjects (order ids) again from their stored inputs; the new "
     "records say `fallback` when the choice moved.",
     response_model=PageOf[DecisionRead],
-    responses=errors(403, 404, 422),
+    responses=errors(403, 404, 413, 422),
 )
 def reroute(
     data: RerouteRequest, session: DbSession, actor: Principal = Depends(needs(MANAGE))
@@ -230,7 +235,7 @@ def read_decision(
 
 
 @router.get(
-    "/routing/explain/{subject_ref}",
+    "/routing/explain/{subject_id}",
     summary="Explain a subject's routing",
     description="The newest decision about an order id: every candidate with its price "
     "breakdown and score, which filter removed each rejected one and why.",
@@ -238,10 +243,10 @@ def read_decision(
     responses=errors(403, 404),
 )
 def explain(
-    subject_ref: str, session: DbSession, actor: Principal = Depends(needs(READ))
+    subject_id: str, session: DbSession, actor: Principal = Depends(needs(READ))
 ) -> RoutingDecision:
-    """The newest decision about a subject."""
-    return routing.explain(session, actor, subject_ref)
+    """The newest decision about a subject (an order id or the parcel's order_id)."""
+    return routing.explain(session, actor, subject_id)
 
 
 @router.get(
@@ -263,10 +268,13 @@ def list_suspensions(session: DbSession, actor: Principal = Depends(needs(READ))
     "unshipped ones with POST /routing/reroute.",
     status_code=201,
     response_model=SuspensionCreated,
-    responses={**created("The suspension."), **errors(403, 422)},
+    responses={**created("The suspension."), **errors(403, 413, 422)},
 )
 def suspend(
-    data: SuspensionCreate, session: DbSession, actor: Principal = Depends(needs(MANAGE))
+    data: SuspensionCreate,
+    session: DbSession,
+    idem: Idempotent,
+    actor: Principal = Depends(needs(MANAGE)),
 ) -> SuspensionCreated:
     """Suspend a carrier or service."""
     result = routing_setup.suspend(session, actor, **data.model_dump())
