@@ -208,3 +208,25 @@ def test_the_queue_pages_oldest_first(owner):
             break
     assert sorted(seen) == sorted(opened) and len(seen) == 5
     assert_error(owner.get("/addresses/reviews", params={"cursor": "forged"}), 422, "invalid_input")
+
+
+def test_remote_areas_come_from_the_workspace_cards(api, tenant, owner):
+    alpine = {"line1": "12 Main St", "city": "Bishop", "state": "CA", "postcode": "93514"}
+    alpine["country"] = "US"
+    before = owner.post("/addresses/check", json=alpine).json()
+    assert before["remote_areas"] == []  # no rate card yet
+    api.rate_card(tenant)
+    after = owner.post("/addresses/check", json=alpine).json()
+    assert after["remote_areas"] == [
+        {
+            "carrier": "westcoast",
+            "service_id": None,
+            "kind": "remote",
+            "amount": 385,
+            "currency": "USD",
+        }
+    ]
+    city = owner.post("/addresses/check", json={**alpine, "postcode": "90012"}).json()
+    assert city["remote_areas"] == []
+    batch = owner.post("/addresses/check/batch", json={"addresses": [alpine]}).json()
+    assert [a["kind"] for a in batch["results"][0]["remote_areas"]] == ["remote"]

@@ -86,6 +86,16 @@ class DifferenceRead(BaseModel):
     normalised: str
 
 
+class RemoteAreaRead(BaseModel):
+    """A carrier whose rate card charges this destination as remote or extended remote."""
+
+    carrier: str
+    service_id: str | None = Field(description="None: every service of the carrier.")
+    kind: str
+    amount: int = Field(description="The surcharge's fixed part, in minor units.")
+    currency: str
+
+
 class CheckedRead(BaseModel):
     """The outcome of one check: the address as given, its normalised form and the verdict."""
 
@@ -101,6 +111,11 @@ class CheckedRead(BaseModel):
     residential_evidence: list[str]
     forwarder_score: int
     forwarder_evidence: list[str]
+    remote_areas: list[RemoteAreaRead] = Field(
+        default_factory=list,
+        description="Carriers whose rate cards in force today charge this destination as "
+        "remote (from their remote and extended_remote lists).",
+    )
 
 
 class BatchItemRead(CheckedRead):

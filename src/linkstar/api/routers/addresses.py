@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
+from sqlalchemy.orm import Session
 
 from linkstar.addresses import service
 from linkstar.addresses.models import AddressReview
@@ -26,6 +28,8 @@ from linkstar.api.deps import DbSession
 from linkstar.api.pagination import Paging
 from linkstar.api.routing import api_router, errors, needs
 from linkstar.api.schemas import PageOf
+from linkstar.kit.clock import utcnow
+from linkstar.rating.remote import remote_areas
 from linkstar.workspace.core import Permission, Principal
 
 router = api_router("addresses")
@@ -63,9 +67,28 @@ def check_address(
 ) -> dict[str, Any]:
     """One address's verdict."""
     address = data.to_input()
-    return checked_dict(
+    result = checked_dict(
         service.check_one(session, actor, address, postal_service=data.postal_service)
     )
+    return _with_remote_areas(session, actor, [result])[0]
+
+
+def _with_remote_areas(
+    session: Session, actor: Principal, results: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Add the carriers whose cards charge each normalised destination as remote."""
+    today = utcnow().date()
+    for result in results:
+        where = result["normalised"]
+        areas = remote_areas(
+            session,
+            actor.organisation_id,
+            where.get("country", ""),
+            where.get("postcode", ""),
+            today,
+        )
+        result["remote_areas"] = [asdict(area) for area in areas]
+    return results
 
 
 @router.post(
@@ -93,7 +116,7 @@ def check_batch(
         {**checked_dict(result), "review_id": review_id}
         for result, review_id in zip(found.results, found.review_ids, strict=True)
     ]
-    return {"results": results, "counts": found.counts}
+    return {"results": _with_remote_areas(session, actor, results), "counts": found.counts}
 
 
 @router.get(
