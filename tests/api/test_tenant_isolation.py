@@ -54,6 +54,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/users/{user_id}"): {"role": "viewer", "is_active": False},
     ("POST", "/api/v1/api-keys"): {"name": "A's key", "scopes": ["orders:read"]},
     ("POST", "/api/v1/orders/import"): {"store_id": "unknown", "orders": []},
+    ("POST", "/api/v1/orders/allocate"): {},
+    ("POST", "/api/v1/orders/route"): {},
     ("POST", "/api/v1/orders/{order_id}/hold"): {"reason": "fraud_check", "detail": "A's hold"},
     ("POST", "/api/v1/orders/{order_id}/release"): {"reason": "address"},
     ("POST", "/api/v1/orders/{order_id}/cancel"): {"note": "by A"},
@@ -195,6 +197,8 @@ SCOPED = {
     ("POST", "/api/v1/quotes"): "quote",
     ("GET", "/api/v1/orders"): "list",
     ("POST", "/api/v1/orders/import"): "import",
+    ("POST", "/api/v1/orders/allocate"): "pipeline",
+    ("POST", "/api/v1/orders/route"): "pipeline",
     ("POST", "/api/v1/orders/import-file"): "import_file",
     ("GET", "/api/v1/orders/dead-letters"): "list",
     ("GET", "/api/v1/sku-mappings"): "list",
@@ -445,10 +449,6 @@ def test_no_route_reaches_another_organisation(api, client, two_tenants, auth):
                 url, files=upload, data={**form, "store_id": seeded_b.ids["store_id"]}
             )
             assert foreign.status_code == 404, foreign.text
-        elif kind == "action":
-            r = caller.post(url, json=BODIES[(method, path)])
-            assert r.status_code == 200, (path, r.text)
-            assert not contains_any(r.json(), b_ids), path
         elif kind in {"check", "policy"}:
             r = caller.call(method, url, json=BODIES.get((method, path)))
             assert r.status_code == 200, (path, r.text)
@@ -483,6 +483,14 @@ def test_no_route_reaches_another_organisation(api, client, two_tenants, auth):
             if path.endswith("/reroute"):  # B's order is unknown to A
                 foreign_ref = caller.call(method, url, json={"subject_refs": ["B-ORDER"]})
                 assert foreign_ref.status_code == 404, foreign_ref.text
+        elif kind == "pipeline":
+            # B's order named explicitly is simply not waiting for A's step.
+            r = caller.post(url, json={"order_ids": [seeded_b.ids["order_id"]]})
+            assert r.status_code == 200, (path, r.text)
+            assert r.json() == {"advanced": [], "held": {}}
+            r = caller.post(url, json={})
+            assert r.status_code == 200, (path, r.text)
+            assert not contains_any(r.json(), b_ids), path
         elif kind == "suspend":
             r = caller.call(method, url, json=BODIES[(method, path)])
             assert r.status_code == 201, (path, r.text)

@@ -127,6 +127,26 @@ class ReleaseRequest(BaseModel):
     note: str = Field(default="", max_length=500)
 
 
+class StepRequest(BaseModel):
+    """Which orders a pipeline step takes: the listed ids, or every waiting order."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    order_ids: list[str] | None = Field(
+        default=None,
+        max_length=10_000,
+        description="Only these orders (those not in the step's input state are skipped); "
+        "omitted: every order waiting for the step, oldest first, up to 10,000.",
+    )
+
+
+class StepReportRead(BaseModel):
+    """What a pipeline step did."""
+
+    advanced: list[str] = Field(description="Ids of the orders that moved to the next state.")
+    held: dict[str, list[str]] = Field(description="Order id → why it was held instead.")
+
+
 class NoteRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
