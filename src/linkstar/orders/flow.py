@@ -19,7 +19,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from linkstar.inventory import allocation as stock
-from linkstar.inventory.core import AllocationPolicy, AllocationRequest, RequestLine
+from linkstar.inventory.core import AllocationPolicy, AllocationRequest, RequestLine, Strategy
 from linkstar.inventory.repository import AllocationRepository, SkuRepository
 from linkstar.kit.clock import utcnow
 from linkstar.kit.errors import InvalidInput
@@ -36,9 +36,10 @@ STOCK_HOLD = "stock"
 ROUTING_HOLD = "routing"
 BATCH = 500
 MAX_ORDERS = 10_000
-# An order that cannot be filled entirely gets nothing (and a `stock` hold), so a held order
-# never sits on part of the stock another order could ship with.
-POLICY = AllocationPolicy(all_or_nothing=True)
+# The nearest warehouse holding every unit (one parcel, the shortest lane). An order that cannot
+# be filled entirely gets nothing (and a `stock` hold), so a held order never sits on part of
+# the stock another order could ship with.
+POLICY = AllocationPolicy(strategy=Strategy.closest, all_or_nothing=True)
 UNSHIPPED = (OrderState.ALLOCATED, OrderState.ROUTED, OrderState.LABEL_CREATED)
 
 
