@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,7 +12,7 @@ from sqlalchemy import func, select
 from linkstar.db.uow import unit_of_work
 from linkstar.kit.errors import PermissionDenied
 from linkstar.orders import flow, service
-from linkstar.orders.core.canonical import OrderLine, PostalAddress
+from linkstar.orders.core.canonical import ChannelStatus, OrderLine, PostalAddress
 from linkstar.orders.models import OrderEvent
 from linkstar.orders.suspensions import suspend_and_reroute
 from linkstar.rating.models import RoutingDecision
@@ -152,3 +154,18 @@ def test_suspending_the_chosen_service_reroutes_unshipped_orders(sessions, ready
     assert (detail["service_id"], detail["fallback"]) == ("WCP-2DAY", True)
     assert seed.order(sessions, routed).state == "routed"
     assert seed.kinds(sessions, cancelled)[-1] == "allocation_released"
+
+
+def test_a_channel_cancellation_releases_the_allocation(sessions, ready):
+    original = _mugs("X-1", 2)
+    (order_id,) = seed.import_orders(sessions, ready, original)
+    with unit_of_work(sessions) as s:
+        flow.allocate_orders(s, ready.actor)
+    assert seed.reserved(sessions) == {order_id: 2}
+    cancelled = replace(
+        original, status=ChannelStatus.CANCELLED, version=original.version + timedelta(hours=1)
+    )
+    seed.import_orders(sessions, ready, cancelled)
+    assert seed.order(sessions, order_id).state == "cancelled"
+    assert seed.reserved(sessions) == {} and seed.allocated_units(sessions) == 0
+    assert seed.events(sessions, order_id)[-1] == ("allocation_released", {"units": 2})

@@ -22,6 +22,7 @@ from linkstar.addresses.core import Policy
 from linkstar.addresses.service import current_policy
 from linkstar.db.outbox import enqueue
 from linkstar.db.uow import unit_of_work
+from linkstar.inventory.allocation import release as release_allocation
 from linkstar.kit.clock import utcnow
 from linkstar.kit.errors import InvalidInput
 from linkstar.kit.ids import new_id
@@ -403,7 +404,7 @@ class _Batch:
             k for k, v in values.items() if k not in {"version"} and getattr(row, k) != v
         )
         holds = holds_from_json(row.holds)
-        state = OrderState(row.state)
+        state = was = OrderState(row.state)
         notes: list[tuple[str, dict[str, Any]]] = []
         if PENDING_HOLD in {h.reason for h in holds} and order.status is not ChannelStatus.PENDING:
             holds, _gone = release(holds, PENDING_HOLD)
@@ -472,6 +473,11 @@ class _Batch:
         )
         for kind, detail in notes + target.events:
             self.event(row.id, kind, detail)
+        if state is OrderState.CANCELLED and was is not OrderState.CANCELLED:
+            # Cancelled on the channel: give back what the order had reserved.
+            units = release_allocation(self.session, self.org_id, row.id, self.actor[:254])
+            if units:
+                self.event(row.id, "allocation_released", {"units": units})
         if address_fields and state not in TERMINAL:
             self._review([(row.id, target)])
         self.report.updated += 1
