@@ -195,6 +195,8 @@ def stock_release_stale(
     """Give back reservations an order still holds from an earlier pass (it was sent back to
     checked), so it can be allocated afresh."""
     held = AllocationRepository(session, organisation_id).for_orders(order_ids, "reserved")
+    if held:
+        session.flush()  # release() expires the session: write pending order changes first
     for ref in sorted({a.order_ref for a in held}):
         stock.release(session, organisation_id, ref, actor.label[:254])
 

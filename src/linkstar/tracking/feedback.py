@@ -14,7 +14,8 @@ carrier_service "Ground" (as the label or the carrier feed wrote it); a rate car
   0.01 day), on_time = on_time_rate x n; a lane without promises keeps the service's declared
   on-time prior (on_time = prior x n, so the shrunk rate equals the prior).
 
-Cards are read as in force today. Never commits.
+Rows are upserted on every refresh, never deleted: a lane with no recent shipments keeps its
+last figures. Cards are read as in force today. Never commits.
 """
 
 from __future__ import annotations
