@@ -55,3 +55,11 @@ def test_a_viewer_is_refused_and_bad_input_writes_nothing(api, tenant, ready):
     assert r.status_code == 422, r.text
     assert seed.reserved(api.sessions) == {}
     assert {seed.order(api.sessions, i).state for i in ids} == {"checked"}
+
+
+def test_order_ids_must_look_like_ids(api, tenant, ready):
+    caller = api.with_key(tenant)
+    for bad in ["", "a\x00b", "x" * 65, "id with spaces"]:
+        r = caller.post("/orders/route", json={"order_ids": [bad]})
+        assert_error(r, 422, "invalid_input")
+    assert seed.reserved(api.sessions) == {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -132,7 +132,7 @@ class StepRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    order_ids: list[str] | None = Field(
+    order_ids: list[Annotated[str, Field(pattern=r"^[0-9A-Za-z_-]{1,64}$")]] | None = Field(
         default=None,
         max_length=10_000,
         description="Only these orders (those not in the step's input state are skipped); "
