@@ -284,4 +284,4 @@ def test_batch_hold_needs_distinct_ids_and_writes_nothing_otherwise(sessions, te
 
 def test_review_decided_job_has_a_handler():
     spec = get_spec("addresses.review_decided")
-    assert spec is not None and spec.handler.__module__ == "linkstar.addresses.tasks"
+    assert spec is not None and spec.handler.__module__ == "linkstar.orders.tasks"

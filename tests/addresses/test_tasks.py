@@ -1,4 +1,5 @@
-"""The job `addresses.review_decided` runs to `done` (never `dead`) until the hub takes it."""
+"""The job `addresses.review_decided` runs to `done` (never `dead`), even for an order that is gone
+(the order hub's handler is tested in tests/orders/test_reviews.py)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ def test_a_decision_job_runs_to_done(sessions, tenant, caplog):
     with sessions() as s:
         job = s.scalars(select(OutboxJob).where(OutboxJob.name == "addresses.review_decided")).one()
         assert job.organisation_id == tenant.org.id
-    caplog.set_level("INFO", logger="linkstar.addresses.tasks")
+    caplog.set_level("INFO", logger="linkstar.orders")
     assert execute(sessions, job.id, "w1", 60) is Outcome.done
     with sessions() as s:
         assert s.get(OutboxJob, job.id).status == "done"  # type: ignore[union-attr]
-    assert f"address review {review.id} decided (reject) for order order-1001" in caplog.text
+    assert f"address review {review.id}: order order-1001 is gone" in caplog.text

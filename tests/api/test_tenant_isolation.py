@@ -54,6 +54,9 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/users/{user_id}"): {"role": "viewer", "is_active": False},
     ("POST", "/api/v1/api-keys"): {"name": "A's key", "scopes": ["orders:read"]},
     ("POST", "/api/v1/orders/import"): {"store_id": "unknown", "orders": []},
+    ("POST", "/api/v1/orders/allocate"): {},
+    ("POST", "/api/v1/tracking/exceptions/actions"): {"ids": ["0" * 32], "action": "resolve"},
+    ("POST", "/api/v1/orders/route"): {},
     ("POST", "/api/v1/orders/{order_id}/hold"): {"reason": "fraud_check", "detail": "A's hold"},
     ("POST", "/api/v1/orders/{order_id}/release"): {"reason": "address"},
     ("POST", "/api/v1/orders/{order_id}/cancel"): {"note": "by A"},
@@ -196,6 +199,8 @@ SCOPED = {
     ("POST", "/api/v1/quotes"): "quote",
     ("GET", "/api/v1/orders"): "list",
     ("POST", "/api/v1/orders/import"): "import",
+    ("POST", "/api/v1/orders/allocate"): "pipeline",
+    ("POST", "/api/v1/orders/route"): "pipeline",
     ("POST", "/api/v1/orders/import-file"): "import_file",
     ("GET", "/api/v1/orders/dead-letters"): "list",
     ("GET", "/api/v1/sku-mappings"): "list",
@@ -480,6 +485,14 @@ def test_no_route_reaches_another_organisation(api, client, two_tenants, auth):
             if path.endswith("/reroute"):  # B's order is unknown to A
                 foreign_ref = caller.call(method, url, json={"subject_refs": ["B-ORDER"]})
                 assert foreign_ref.status_code == 404, foreign_ref.text
+        elif kind == "pipeline":
+            # B's order named explicitly is simply not waiting for A's step.
+            r = caller.post(url, json={"order_ids": [seeded_b.ids["order_id"]]})
+            assert r.status_code == 200, (path, r.text)
+            assert r.json() == {"advanced": [], "held": {}}
+            r = caller.post(url, json={})
+            assert r.status_code == 200, (path, r.text)
+            assert not contains_any(r.json(), b_ids), path
         elif kind == "suspend":
             r = caller.call(method, url, json=BODIES[(method, path)])
             assert r.status_code == 201, (path, r.text)

@@ -44,7 +44,12 @@ def test_demo_stock_is_realistic_consistent_and_idempotent(sessions, settings):
         assert {r.warehouse_code for r in table} == {"US-CA-ONT", "US-NJ-EDI", "UK-NN-DAV"}
         assert sum(r.on_hand for r in table) > 10_000
         assert any(r.on_hand == 0 for r in table)  # some SKUs are out somewhere
-        assert all(r.available == r.on_hand - r.safety_stock for r in table if r.on_hand)
+        assert all(
+            r.available == max(0, r.on_hand - r.allocated - r.safety_stock)
+            for r in table
+            if r.on_hand
+        )
+        assert sum(r.allocated for r in table) > 0  # the demo orders' pipeline reserved stock
         shipments = [inbound.read(s, actor, x) for x in inbound.page(s, actor, 10, None).items]
         assert sorted(x.reference for x in shipments) == ["PO-HP-2611", "PO-HP-2614"]
         ocean = next(x for x in shipments if x.reference == "PO-HP-2611")
@@ -54,7 +59,7 @@ def test_demo_stock_is_realistic_consistent_and_idempotent(sessions, settings):
         )
         assert reconcile(s, org).drifts == []
         entries = s.scalar(select(func.count()).select_from(LedgerEntry))
-    assert time.perf_counter() - start < 30  # budget 10 s on a quiet machine; CI may be busy
+    assert time.perf_counter() - start < 40  # the whole demo with the pipeline; CI may be busy
     with unit_of_work(sessions) as s:  # a second load changes nothing
         assert demo_inventory.load_inventory(s, actor, DATA_DIR) == 0
     with sessions() as s:

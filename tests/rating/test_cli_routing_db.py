@@ -47,7 +47,7 @@ def test_explain_suspend_resume(org, sessions):
     assert missing.exit_code == 1 and "no routing decision for NOPE" in missing.output
     stopped = run("route", "suspend", "--org", org, "--carrier", "westcoast", "--dest", "us")
     assert stopped.exit_code == 0, stopped.output
-    assert "1 order(s) to re-route" in stopped.output and "CLI-1" in stopped.output
+    assert "1 decision(s) chose it" in stopped.output and "CLI-1" in stopped.output
     with sessions() as s:
         row = s.scalars(select(RoutingSuspension)).one()
         assert (row.carrier, row.dest_countries, row.service_id) == ("westcoast", ["US"], None)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from linkstar.cli.context import console, engine, err_console, guarded, settings, transaction
 from linkstar.db.engine import make_session_factory
 from linkstar.kit.errors import InvalidInput, NotFound
-from linkstar.orders import service, setup
+from linkstar.orders import flow, service, setup
 from linkstar.orders.connectors.presets import PRESETS
 from linkstar.orders.files import import_large_file
 from linkstar.orders.repository import OrderRepository
@@ -183,6 +183,28 @@ def show_order(
                     f"payload {p.source} {p.received_at.isoformat()} {p.outcome}: "
                     f"{json.dumps(p.raw)}"
                 )
+
+
+def _step_report(name: str, report: flow.StepReport) -> None:
+    _say(f"{name}: {len(report.advanced)} order(s) advanced, {len(report.held)} held")
+    for order_id, reasons in report.held.items():
+        _say(f"  held {order_id}: {'; '.join(reasons)}")
+
+
+@app.command("allocate")
+@guarded
+def allocate_orders(org: str = ORG_OPTION) -> None:
+    """Reserve stock for checked orders that are not held (else hold them on `stock`)."""
+    with transaction(engine(settings())) as session:
+        _step_report("allocate", flow.allocate_orders(session, _actor(session, org)))
+
+
+@app.command("route")
+@guarded
+def route_orders(org: str = ORG_OPTION) -> None:
+    """Route allocated orders to a carrier service (else hold them on `routing`)."""
+    with transaction(engine(settings())) as session:
+        _step_report("route", flow.route_orders(session, _actor(session, org)))
 
 
 @app.command("hold")

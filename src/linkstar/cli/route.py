@@ -23,6 +23,7 @@ from typer.core import TyperGroup
 from linkstar.cli.context import console, engine, guarded, settings, transaction
 from linkstar.kit.clock import utcnow
 from linkstar.kit.errors import InvalidInput, NotFound
+from linkstar.orders.suspensions import suspend_and_reroute
 from linkstar.rating import routing, routing_setup
 from linkstar.rating.cells import format_money
 from linkstar.rating.core.choose import Chooser, RankedPolicy
@@ -200,7 +201,7 @@ def suspend(
     """Take a carrier or service out of routing; lists the orders whose decision chose it."""
     eng = engine(settings())
     with transaction(eng) as session:
-        result = routing_setup.suspend(
+        result = suspend_and_reroute(
             session,
             _actor(session, org),
             carrier=carrier,
@@ -211,7 +212,11 @@ def suspend(
             ends=_date(ends, "--until") if ends else None,
             reason=reason,
         )
-        _print(f"suspension {result.suspension.id}: {len(result.affected)} order(s) to re-route")
+        moved = result.rerouted
+        _print(
+            f"suspension {result.suspension.id}: {len(result.affected)} decision(s) chose it; "
+            f"{len(moved.advanced)} unshipped order(s) re-routed, {len(moved.held)} held"
+        )
         for ref in result.affected:
             _print(ref)
 

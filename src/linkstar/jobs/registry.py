@@ -18,9 +18,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from linkstar.addresses import tasks as address_tasks
 from linkstar.db.outbox import JobContext
 from linkstar.inventory import tasks as inventory_tasks
+from linkstar.orders import tasks as order_tasks
 from linkstar.tracking import tasks as tracking_tasks
 from linkstar.workspace import tasks as workspace_tasks
 
@@ -72,7 +72,9 @@ BUILTIN_JOBS: tuple[JobSpec, ...] = (
     JobSpec("workspace.purge_audit_log", workspace_tasks.purge_audit_log, max_attempts=3),
     JobSpec("workspace.purge_auth_records", workspace_tasks.purge_auth_records, max_attempts=3),
     JobSpec("workspace.purge_finished_jobs", workspace_tasks.purge_finished_jobs, max_attempts=3),
-    JobSpec("addresses.review_decided", address_tasks.review_decided),
+    JobSpec("addresses.review_decided", order_tasks.review_decided),
+    JobSpec("orders.allocate", order_tasks.allocate, max_attempts=3),
+    JobSpec("orders.route", order_tasks.route, max_attempts=3),
     JobSpec("tracking.sweep_exceptions", tracking_tasks.sweep_exceptions, max_attempts=3),
     JobSpec("tracking.refresh_lane_stats", tracking_tasks.refresh_lane_stats, max_attempts=3),
     JobSpec("tracking.notify_exceptions", tracking_tasks.notify_exceptions, max_attempts=5),

@@ -18,8 +18,11 @@ from typing import Any
 from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from linkstar.addresses.core import DEFAULT_POLICY, Policy
+from linkstar.addresses.core import Policy
+from linkstar.addresses.service import current_policy
+from linkstar.db.outbox import enqueue
 from linkstar.db.uow import unit_of_work
+from linkstar.inventory.allocation import release as release_allocation
 from linkstar.kit.clock import utcnow
 from linkstar.kit.errors import InvalidInput
 from linkstar.kit.ids import new_id
@@ -54,7 +57,7 @@ from linkstar.orders.intake import (
     validate,
 )
 from linkstar.orders.models import Order, OrderEvent, OrderLine, OrderPayload
-from linkstar.orders.pipeline import AddressTarget, check_addresses
+from linkstar.orders.pipeline import AddressTarget, check_addresses, open_address_reviews
 from linkstar.orders.repository import (
     OrderLineRepository,
     OrderPayloadRepository,
@@ -62,6 +65,8 @@ from linkstar.orders.repository import (
 )
 from linkstar.orders.rulesets import load_rules, load_sku_map
 from linkstar.workspace.models import Store
+
+ALLOCATE_JOB = "orders.allocate"
 
 __all__ = [
     "IngestError",
@@ -83,12 +88,17 @@ def ingest(
     source: str,
     *,
     actor: str = "system",
-    policy: Policy = DEFAULT_POLICY,
+    policy: Policy | None = None,
     batch_size: int = BATCH,
 ) -> IngestReport:
-    """Create or update orders from canonical copies; see the module docstring."""
+    """Create or update orders from canonical copies; see the module docstring.
+
+    Addresses are checked with `policy`, by default the workspace's stored policy.
+    """
     check_source(source)
     store = store_of(session, org_id, store_id)
+    if policy is None:
+        policy = current_policy(session, org_id).policy
     rules = load_rules(session, org_id)
     skus = load_sku_map(session, org_id)
     report = IngestReport()
@@ -96,6 +106,9 @@ def ingest(
         batch = _Batch(session, org_id, store, source, actor, policy, rules, skus)
         report.add(batch.run(items[start : start + batch_size], start))
         session.flush()
+    if report.created or report.updated:
+        # The next step: allocate what is now checked and not held (after this commits).
+        enqueue(session, ALLOCATE_JOB, {}, organisation_id=org_id)
     return report
 
 
@@ -334,8 +347,14 @@ class _Batch:
             self.report.order_ids.append(d.id)
         self._insert(Order, orders)
         self._insert(OrderLine, lines)
+        self._review([(d.id, d.target) for d in drafts])
         for order_id, hours in merges:
             self._merge(order_id, hours)
+
+    def _review(self, items: list[tuple[str, AddressTarget]]) -> None:
+        """Queue held addresses for review; the review id goes on the order's timeline."""
+        for order_id, review_id in open_address_reviews(self.session, self.org_id, items).items():
+            self.event(order_id, "address_review_opened", {"review_id": review_id})
 
     def _line_rows(self, order_id: str, lines: Sequence[ExplodedLine]) -> list[dict[str, Any]]:
         return [
@@ -388,7 +407,7 @@ class _Batch:
             k for k, v in values.items() if k not in {"version"} and getattr(row, k) != v
         )
         holds = holds_from_json(row.holds)
-        state = OrderState(row.state)
+        state = was = OrderState(row.state)
         notes: list[tuple[str, dict[str, Any]]] = []
         if PENDING_HOLD in {h.reason for h in holds} and order.status is not ChannelStatus.PENDING:
             holds, _gone = release(holds, PENDING_HOLD)
@@ -457,6 +476,13 @@ class _Batch:
         )
         for kind, detail in notes + target.events:
             self.event(row.id, kind, detail)
+        if state is OrderState.CANCELLED and was is not OrderState.CANCELLED:
+            # Cancelled on the channel: give back what the order had reserved.
+            units = release_allocation(self.session, self.org_id, row.id, self.actor[:254])
+            if units:
+                self.event(row.id, "allocation_released", {"units": units})
+        if address_fields and state not in TERMINAL:
+            self._review([(row.id, target)])
         self.report.updated += 1
         self.report.held += bool(target.holds)
 

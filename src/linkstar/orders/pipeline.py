@@ -1,23 +1,30 @@
 """The steps an imported order goes through after it is stored in canonical form.
 
 `check_addresses` is the one seam to the address domain: it runs the pure checker with the
-workspace's policy, records the verdict on each order draft and holds the order (reason
-`address`) when the verdict is needs_review or invalid. The address review queue plugs in here.
+workspace's stored policy (addresses.service.current_policy), records the verdict on each order
+draft and holds the order (reason `address`) when the verdict is needs_review or invalid.
+`open_address_reviews` then puts those orders in the address review queue (subject_type
+"order", subject_ref = order id) in the same transaction, with one read and one flush per batch;
+orders.tasks applies the reviewer's decision back to the order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from linkstar.addresses.core import DEFAULT_POLICY, AddressInput, CheckedAddress, Policy, Verdict
 from linkstar.addresses.core import check as check_address
+from linkstar.addresses.service import open_reviews
 from linkstar.orders.core.canonical import PostalAddress
 from linkstar.orders.core.states import Hold, add_hold
 
 ADDRESS_HOLD = "address"
+REVIEW_SUBJECT = "order"
 HOLDING_VERDICTS = frozenset({Verdict.NEEDS_REVIEW, Verdict.INVALID})
 
 
@@ -30,6 +37,8 @@ class AddressTarget:
     verdict: str | None = None
     flags: list[str] = field(default_factory=list)
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    checked: CheckedAddress | None = None  # the checker's full result, for the review queue
+    original: AddressInput | None = None
 
 
 def _input(address: PostalAddress | None) -> AddressInput:
@@ -59,6 +68,7 @@ def check_addresses(
         result = seen.get(address)
         if result is None:
             result = seen[address] = check_address(address, policy)
+        target.checked, target.original = result, address
         target.verdict = result.verdict.value
         target.flags = [f.value for f in result.flags]
         reasons = [
@@ -76,3 +86,24 @@ def check_addresses(
             target.holds, added = add_hold(target.holds, ADDRESS_HOLD, detail, at)
             if added:
                 target.events.append(("held", {"reason": ADDRESS_HOLD, "detail": detail}))
+
+
+def open_address_reviews(
+    session: Session, organisation_id: str, items: Sequence[tuple[str, AddressTarget]]
+) -> dict[str, str]:
+    """Open (or refresh) a review for every (order id, target) the check held; review ids by
+    order id. Orders with a clean verdict are skipped."""
+    held = [
+        (order_id, t.checked, t.original or AddressInput(id=order_id))
+        for order_id, t in items
+        if t.checked is not None and t.checked.verdict in HOLDING_VERDICTS
+    ]
+    if not held:
+        return {}
+    rows = open_reviews(
+        session,
+        organisation_id,
+        REVIEW_SUBJECT,
+        [(ref, checked, replace(original, id=ref)) for ref, checked, original in held],
+    )
+    return {row.subject_ref: row.id for row in rows}

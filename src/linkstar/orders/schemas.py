@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -125,6 +125,26 @@ class ReleaseRequest(BaseModel):
 
     reason: str | None = Field(default=None, max_length=40, description="Omit to release all.")
     note: str = Field(default="", max_length=500)
+
+
+class StepRequest(BaseModel):
+    """Which orders a pipeline step takes: the listed ids, or every waiting order."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    order_ids: list[Annotated[str, Field(pattern=r"^[0-9A-Za-z_-]{1,64}$")]] | None = Field(
+        default=None,
+        max_length=10_000,
+        description="Only these orders (those not in the step's input state are skipped); "
+        "omitted: every order waiting for the step, oldest first, up to 10,000.",
+    )
+
+
+class StepReportRead(BaseModel):
+    """What a pipeline step did."""
+
+    advanced: list[str] = Field(description="Ids of the orders that moved to the next state.")
+    held: dict[str, list[str]] = Field(description="Order id → why it was held instead.")
 
 
 class NoteRequest(BaseModel):

@@ -21,6 +21,7 @@ from linkstar.orders.core.states import (
     release,
     transition,
 )
+from linkstar.orders.flow import release_stock
 from linkstar.orders.ingest import (
     IngestError,
     IngestReport,
@@ -133,6 +134,8 @@ def change_state(
         session, actor, "order.state", order, before={"state": before}, after={"state": order.state}
     )
     session.flush()
+    if wanted is OrderState.CANCELLED:
+        release_stock(session, actor, order)  # a cancelled order gives its reserved units back
     return order
 
 

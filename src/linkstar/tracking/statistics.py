@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from linkstar.kit.clock import utcnow
 from linkstar.kit.ids import new_id
+from linkstar.tracking import feedback
 from linkstar.tracking.core.stats import lane_stats
 from linkstar.tracking.models import LaneTransitStat
 
@@ -129,6 +130,7 @@ def refresh(session: Session, organisation_id: str, *, now: datetime | None = No
         )  # fmt: skip
     if out:
         session.connection().execute(insert(LaneTransitStat.__table__), out)  # type: ignore[arg-type]
+    feedback.publish_lane_stats(session, organisation_id)  # routing reads these (feedback.py)
     return StatsReport(len(rows), len(lane_names), len(parent_names), stats.k, stats.m)
 
 

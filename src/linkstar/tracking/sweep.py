@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from linkstar.db.outbox import enqueue
 from linkstar.kit.clock import utcnow
 from linkstar.kit.ids import new_id
+from linkstar.tracking import feedback
 from linkstar.tracking.core.disruption import LaneCounts, disruptions
 from linkstar.tracking.core.exceptions import (
     NONE,
@@ -243,13 +244,14 @@ def _suspend_disrupted(
     }
     until = now + timedelta(hours=rule.suspend_hours)
     names = []
+    fresh: list[TrackingSuspension] = []
     for d in found:
         detail = {"recent": d.recent, "expected": round(d.expected, 2)}
         current = active.get((d.carrier, d.dest_country))
         if current is not None:
             current.until, current.reason, current.detail = until, d.reason, detail
         else:
-            session.add(
+            fresh.append(
                 TrackingSuspension(
                     organisation_id=organisation_id,
                     carrier=d.carrier,
@@ -262,5 +264,8 @@ def _suspend_disrupted(
                 )
             )
         names.append(f"{d.carrier}/{d.dest_country or '*'}")
+    session.add_all(fresh)
     session.flush()
+    # A new disruption also takes the carrier out of routing and re-routes its open orders.
+    feedback.suspend_for_routing(session, organisation_id, fresh)
     return names

@@ -11,6 +11,7 @@ from linkstar.api.idempotency import Idempotent
 from linkstar.api.pagination import Paging
 from linkstar.api.routing import api_router, created, errors, needs
 from linkstar.api.schemas import PageOf
+from linkstar.orders.suspensions import suspend_and_reroute
 from linkstar.rating import routing, routing_setup
 from linkstar.rating.core.choose import Decision
 from linkstar.rating.models import RoutingDecision
@@ -264,8 +265,10 @@ def list_suspensions(session: DbSession, actor: Principal = Depends(needs(READ))
     "/routing/suspensions",
     summary="Suspend a carrier or service",
     description="Takes the carrier (or one service) out of routing for the given lanes and "
-    "dates. `affected` lists the subjects whose newest decision chose it: re-route the "
-    "unshipped ones with POST /routing/reroute.",
+    "dates. `affected` lists the subjects whose newest decision chose it; the unshipped "
+    "orders among them are re-routed at once (a `rerouted` event with the fallback decision "
+    "on each order's timeline, or a `routing` hold). Other subjects (decisions routed from "
+    "files) can be re-routed with POST /routing/reroute.",
     status_code=201,
     response_model=SuspensionCreated,
     responses={**created("The suspension."), **errors(403, 413, 422)},
@@ -277,7 +280,7 @@ def suspend(
     actor: Principal = Depends(needs(MANAGE)),
 ) -> SuspensionCreated:
     """Suspend a carrier or service."""
-    result = routing_setup.suspend(session, actor, **data.model_dump())
+    result = suspend_and_reroute(session, actor, **data.model_dump())
     return SuspensionCreated(
         suspension=SuspensionRead.model_validate(result.suspension), affected=result.affected
     )

@@ -13,7 +13,7 @@ from linkstar.api.routing import api_router, created, errors, needs
 from linkstar.api.schemas import PageOf
 from linkstar.kit.errors import InvalidInput
 from linkstar.kit.pagination import Page
-from linkstar.orders import service, setup
+from linkstar.orders import flow, service, setup
 from linkstar.orders.ingest import IngestReport
 from linkstar.orders.models import Order
 from linkstar.orders.schemas import (
@@ -40,6 +40,8 @@ from linkstar.orders.schemas import (
     SkuCsvRequest,
     SkuMappingRead,
     SkuMappingWrite,
+    StepReportRead,
+    StepRequest,
     TransitionRequest,
 )
 from linkstar.workspace.core import Permission, Principal
@@ -131,6 +133,40 @@ def import_orders(
     """Create or update orders from canonical JSON."""
     report = service.import_items(session, actor, data.store_id, data.orders, data.source)
     return report_read(report)
+
+
+@router.post(
+    "/orders/allocate",
+    summary="Allocate stock to checked orders",
+    description="Reserves stock (inventory allocation, all or nothing per order) for checked "
+    "orders that are not held: each becomes `allocated` with its picks on the timeline, or is "
+    "held with reason `stock` and the shortfall. The same step runs as job `orders.allocate` "
+    "after every import.",
+    response_model=StepReportRead,
+    responses=errors(403, 413, 422),
+)
+def allocate_orders(
+    data: StepRequest, session: DbSession, actor: Principal = Depends(needs(WRITE))
+) -> StepReportRead:
+    report = flow.allocate_orders(session, actor, data.order_ids)
+    return StepReportRead(advanced=report.advanced, held=report.held)
+
+
+@router.post(
+    "/orders/route",
+    summary="Route allocated orders to a carrier service",
+    description="Builds a parcel per allocated, unheld order (origin = its warehouse, weight "
+    "and size from the SKUs) and routes it with the workspace's rate cards and policies: "
+    "`routed` with the decision id on the timeline, or held with reason `routing` and the "
+    "reason codes. Runs as job `orders.route` after allocation.",
+    response_model=StepReportRead,
+    responses=errors(403, 413, 422),
+)
+def route_orders(
+    data: StepRequest, session: DbSession, actor: Principal = Depends(needs(WRITE))
+) -> StepReportRead:
+    report = flow.route_orders(session, actor, data.order_ids)
+    return StepReportRead(advanced=report.advanced, held=report.held)
 
 
 @router.get(
