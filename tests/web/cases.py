@@ -41,6 +41,7 @@ class Case:
             decision_id=ids.decision_id,
             policy_id=ids.policy_id,
             suspension_id=ids.suspension_id,
+            endpoint_id=ids.endpoint_id,
         )
 
     @property
@@ -155,6 +156,9 @@ _ALL = [
         {"name": "Injected", "scopes": ["orders:read"]},
     ),
     Case("POST", "/settings/api-keys/{key_id}/revoke", P.apikeys_manage, ok_status=303),
+    Case("GET", "/settings/webhooks", P.workspace_manage),
+    Case("POST", "/settings/webhooks", P.workspace_manage, {"kind": "tracking:generic"}),
+    Case("POST", "/settings/webhooks/{endpoint_id}/delete", P.workspace_manage, ok_status=303),
     Case("GET", "/settings/audit", P.audit_read),
     Case("GET", "/settings/jobs", P.jobs_read),
     Case("POST", "/settings/jobs/{job_id}/retry", P.jobs_manage, ok_status=303),

@@ -183,6 +183,7 @@ class Seeded:
     decision_id: str = ""
     policy_id: str = ""
     suspension_id: str = ""
+    endpoint_id: str = ""
 
 
 def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str) -> Seeded:
@@ -242,6 +243,7 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
         ids = (store.id, warehouse.id, user.id, key.id, job.id)
         review_id = review.id
         decision_id, policy_id, suspension_id = _seed_routing(s, actor, marker)
+        endpoint_id = _seed_webhook(s, actor, box, marker)
     from tests.orders.seed import seed_orders
 
     tracking = seed_tracking(sessions, tenant, marker, box)
@@ -251,10 +253,20 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
         decision_id=decision_id,
         policy_id=policy_id,
         suspension_id=suspension_id,
+        endpoint_id=endpoint_id,
         shipment_id=tracking["shipment_id"],
         public_token=tracking["public_token"],
         **seed_orders(sessions, tenant.org.id, ids[0]),
     )
+
+
+def _seed_webhook(session: Session, actor: Any, box: Any, marker: str) -> str:
+    """A 17TRACK webhook endpoint whose secret is named after `marker`."""
+    from linkstar.tracking.hooks import service as hooks
+    from linkstar.tracking.hooks.schemas import EndpointKind, WebhookEndpointCreate
+
+    data = WebhookEndpointCreate(kind=EndpointKind.tracking_17track, secret=f"{marker}-17track-key")
+    return hooks.create_endpoint(session, actor, data, box).id
 
 
 def _hold_address(session: Session, organisation_id: str, marker: str) -> Any:

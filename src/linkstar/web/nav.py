@@ -46,6 +46,7 @@ SETTINGS_SECTIONS: tuple[NavItem, ...] = (
     NavItem("warehouses", "Warehouses", "/settings/warehouses", P.workspace_read),
     NavItem("users", "Users", "/settings/users", P.workspace_read),
     NavItem("api_keys", "API keys", "/settings/api-keys", P.apikeys_manage),
+    NavItem("webhooks", "Webhooks", "/settings/webhooks", P.workspace_manage),
     NavItem("audit", "Audit log", "/settings/audit", P.audit_read),
     NavItem("jobs", "Failed jobs", "/settings/jobs", P.jobs_read),
 )

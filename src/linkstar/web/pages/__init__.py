@@ -18,6 +18,7 @@ from linkstar.web.pages import (
     settings_stores,
     settings_users,
     settings_warehouses,
+    settings_webhooks,
     tracking,
 )
 
@@ -32,6 +33,7 @@ ROUTERS: list[APIRouter] = [
     settings_warehouses.router,
     settings_users.router,
     settings_api_keys.router,
+    settings_webhooks.router,
     settings_audit.router,
     settings_jobs.router,
     addresses.router,
