@@ -341,3 +341,27 @@ def test_same_body_to_two_organisations_is_two_jobs_each_in_its_own(hooks, make_
     assert owners == sorted([a.org.id, b.org.id])
     # A's secret does not open B's endpoint.
     assert hooks.post(hook_b, body, hook_a.headers(body) | {"sign": "0" * 64}).status_code == 401
+
+
+def test_dead_lettered_shopify_body_is_retried_with_the_shopify_parser(hooks, tenant):
+    from linkstar.db.uow import unit_of_work
+    from linkstar.orders import service as orders
+    from linkstar.orders.models import OrderDeadLetter
+    from linkstar.workspace.core import system_principal
+
+    hook = hooks.endpoint(tenant, K.orders_shopify)
+    good = json.loads(payload(ORDER_PAYLOADS, "shopify_rest_multiline.json"))
+    broken = {k: v for k, v in good.items() if k != "line_items"}
+    body = compact(broken)
+    accepted(hooks.post(hook, body))
+    hooks.run_jobs()
+    (dead,) = hooks.order_dead_letters()
+    # The parser (or the sender) is fixed: the kept body is corrected and retried.
+    with unit_of_work(hooks.sessions) as s:
+        row = s.get(OrderDeadLetter, dead.id)
+        assert row is not None
+        row.raw = json.dumps(good)
+    with unit_of_work(hooks.sessions) as s:
+        result = orders.retry_dead_letter(s, system_principal(tenant.org.id), dead.id)
+    assert result.error is None, result.error
+    assert orders_of(hooks) == [("5745893228712", "shopify")]

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from linkstar.db.outbox import JobContext
 from linkstar.kit.errors import InvalidInput, NotFound
-from linkstar.orders.connectors import shopify, tiktok
+from linkstar.orders.connectors import webhook_bodies
 from linkstar.orders.core.codec import order_from_json
 from linkstar.orders.ingest import Item, ingest, record_dead_letter
 from linkstar.tracking import ingest as tracking_ingest
@@ -79,11 +79,9 @@ def parse_orders(kind: EndpointKind, text: str) -> tuple[list[Item], Refused]:
         raise InvalidInput(f"the body is not JSON: {exc}") from None
     if kind is EndpointKind.orders_generic:
         return _generic(data)
-    if not isinstance(data, dict):
-        raise InvalidInput("the body is not a JSON object")
     if kind is EndpointKind.orders_shopify:
-        return [(shopify.parse_order(data), data)], []
-    return [_tiktok(data)], []
+        return webhook_bodies.parse_shopify(text), []
+    return webhook_bodies.parse_tiktok(text), []
 
 
 def _generic(data: Any) -> tuple[list[Item], Refused]:
@@ -101,23 +99,6 @@ def _generic(data: Any) -> tuple[list[Item], Refused]:
     if not items:
         raise InvalidInput(f"no item of the batch is an order; the first: {refused[0][1]}")
     return items, refused
-
-
-def _tiktok(data: dict[str, Any]) -> Item:
-    # A TikTok Shop push (ORDER_STATUS_CHANGE and friends) is an envelope whose `data` names the
-    # order and its new status but carries no lines, buyer or address: the order detail needs
-    # an API call, which the store's poller makes. An order detail object is parsed directly.
-    inner = data.get("data")
-    detail = inner if isinstance(inner, dict) and "line_items" in inner else data
-    if "line_items" not in detail:
-        order = inner.get("order_id") if isinstance(inner, dict) else None
-        status = inner.get("order_status") if isinstance(inner, dict) else None
-        raise InvalidInput(
-            f"TikTok Shop webhook type {data.get('type')!r} carries only order {order!r} "
-            f"(status {status!r}) without its detail; it cannot be ingested without an API "
-            "call to Get Order Detail (the store's poller fetches it)"
-        )
-    return (tiktok.parse_order(detail), detail)
 
 
 def _unpack(job: JobContext) -> tuple[str, EndpointKind, str]:
