@@ -7,6 +7,7 @@ suite pays for password hashing only where a test goes through the real sign-in 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -184,6 +185,7 @@ class Seeded:
     policy_id: str = ""
     suspension_id: str = ""
     endpoint_id: str = ""
+    tracking_dead_letter_id: str = ""
 
 
 def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str) -> Seeded:
@@ -244,6 +246,7 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
         review_id = review.id
         decision_id, policy_id, suspension_id = _seed_routing(s, actor, marker)
         endpoint_id = _seed_webhook(s, actor, box, marker)
+        tracking_dead_letter_id = _seed_tracking_dead_letter(s, tenant.org.id, marker)
     from tests.orders.seed import seed_orders
 
     tracking = seed_tracking(sessions, tenant, marker, box)
@@ -254,6 +257,7 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
         policy_id=policy_id,
         suspension_id=suspension_id,
         endpoint_id=endpoint_id,
+        tracking_dead_letter_id=tracking_dead_letter_id,
         shipment_id=tracking["shipment_id"],
         public_token=tracking["public_token"],
         **seed_orders(sessions, tenant.org.id, ids[0]),
@@ -267,6 +271,17 @@ def _seed_webhook(session: Session, actor: Any, box: Any, marker: str) -> str:
 
     data = WebhookEndpointCreate(kind=EndpointKind.tracking_17track, secret=f"{marker}-17track-key")
     return hooks.create_endpoint(session, actor, data, box).id
+
+
+def _seed_tracking_dead_letter(session: Session, organisation_id: str, marker: str) -> str:
+    """A generic tracking push that did not parse, named after `marker`."""
+    from linkstar.tracking.ingest import dead_letter
+
+    body = json.dumps({"updates": [{"tracking_number": f"{marker}-1", "events": []}]})
+    row = dead_letter(
+        session, organisation_id, source="generic", headers={}, body=body, reason="no events"
+    )
+    return row.id
 
 
 def _hold_address(session: Session, organisation_id: str, marker: str) -> Any:

@@ -79,3 +79,25 @@ def test_store_names_are_escaped_and_delete_closes_the_url(tenant, owner, sessio
     assert gone.status_code == 303
     assert endpoints_of(sessions, tenant.org.id) == []
     assert owner.client.post(f"/hooks/{row.token}", content=b"{}").status_code == 404
+
+
+def test_tracking_dead_letters_page_retries(tenant, owner, sessions):
+    from pathlib import Path
+
+    from linkstar.tracking.ingest import dead_letter
+    from linkstar.tracking.models import TrackingDeadLetter
+
+    body = (
+        Path(__file__).parents[1] / "tracking/connectors/payloads/generic_batch.json"
+    ).read_text()
+    with unit_of_work(sessions) as s:
+        row_id = dead_letter(
+            s, tenant.org.id, source="generic", headers={}, body=body, reason="<i>stale</i>"
+        ).id
+    page = owner.get("/tracking/dead-letters").text
+    assert "&lt;i&gt;stale&lt;/i&gt;" in page and "LP00724622449605" in page
+    done = owner.post(f"/tracking/dead-letters/{row_id}/retry", {})
+    assert done.status_code == 303
+    with unit_of_work(sessions) as s:
+        assert s.get(TrackingDeadLetter, row_id).state == "retried"  # type: ignore[union-attr]
+    assert "Stored: 3 new events." in owner.get("/tracking/dead-letters").text

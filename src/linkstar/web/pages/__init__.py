@@ -20,6 +20,7 @@ from linkstar.web.pages import (
     settings_warehouses,
     settings_webhooks,
     tracking,
+    tracking_dead_letters,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -38,4 +39,5 @@ ROUTERS: list[APIRouter] = [
     settings_jobs.router,
     addresses.router,
     tracking.router,
+    tracking_dead_letters.router,
 ]
