@@ -36,6 +36,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("PATCH", "/api/v1/stores/{store_id}"): {"name": "Stolen", "credentials": {"t": "xxxxx"}},
     ("POST", "/api/v1/webhook-endpoints"): {"kind": "tracking:generic"},
+    ("POST", "/api/v1/tracking/exceptions/actions"): {"ids": ["0" * 32], "action": "resolve"},
     ("POST", "/api/v1/warehouses"): {
         "code": "NJ1",  # the same code as B's warehouse
         "name": "A's Newark",
