@@ -35,6 +35,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "credentials": {"token": "a-token-1234"},
     },
     ("PATCH", "/api/v1/stores/{store_id}"): {"name": "Stolen", "credentials": {"t": "xxxxx"}},
+    ("POST", "/api/v1/webhook-endpoints"): {"kind": "tracking:generic"},
+    ("POST", "/api/v1/tracking/exceptions/actions"): {"ids": ["0" * 32], "action": "resolve"},
     ("POST", "/api/v1/warehouses"): {
         "code": "NJ1",  # the same code as B's warehouse
         "name": "A's Newark",
@@ -186,6 +188,8 @@ SCOPED = {
     ("PATCH", "/api/v1/organisation"): "own",
     ("GET", "/api/v1/stores"): "list",
     ("POST", "/api/v1/stores"): "create",
+    ("GET", "/api/v1/webhook-endpoints"): "list",
+    ("POST", "/api/v1/webhook-endpoints"): "create",
     ("GET", "/api/v1/warehouses"): "list",
     ("POST", "/api/v1/warehouses"): "create",
     ("GET", "/api/v1/users"): "list",
@@ -289,6 +293,7 @@ class Seeded:
         self.ids |= seed_for_isolation(
             api.sessions, system_principal(tenant.org.id), code, self.ids["store_id"]
         )
+        self.ids["endpoint_id"] = _seed_webhook(api, tenant)
         self.owner_id = tenant.owner.id
 
     def all_ids(self, api: Api) -> list[str]:
@@ -296,6 +301,18 @@ class Seeded:
         snap = api.snapshot(self.tenant.org.id)
         # Integer keys (tracking events) are never exposed; only text ids can leak.
         return sorted({r["id"] for rows in snap.values() for r in rows if isinstance(r["id"], str)})
+
+
+def _seed_webhook(api: Api, tenant) -> str:  # type: ignore[no-untyped-def]
+    """A 17TRACK webhook endpoint, through the service."""
+    from linkstar.db.uow import unit_of_work
+    from linkstar.tracking.hooks import service as hooks
+    from linkstar.tracking.hooks.schemas import EndpointKind, WebhookEndpointCreate
+
+    data = WebhookEndpointCreate(kind=EndpointKind.tracking_17track, secret="17track-key-1234")
+    with unit_of_work(api.sessions) as s:
+        box = api.client.app.state.box  # type: ignore[attr-defined]
+        return hooks.create_endpoint(s, system_principal(tenant.org.id), data, box).id
 
 
 def _seed_routing(api: Api, tenant, subject: str) -> dict[str, str]:  # type: ignore[no-untyped-def]

@@ -41,6 +41,8 @@ class Case:
             decision_id=ids.decision_id,
             policy_id=ids.policy_id,
             suspension_id=ids.suspension_id,
+            endpoint_id=ids.endpoint_id,
+            tracking_dead_letter_id=ids.tracking_dead_letter_id,
         )
 
     @property
@@ -155,6 +157,22 @@ _ALL = [
         {"name": "Injected", "scopes": ["orders:read"]},
     ),
     Case("POST", "/settings/api-keys/{key_id}/revoke", P.apikeys_manage, ok_status=303),
+    Case("GET", "/settings/webhooks", P.workspace_manage),
+    Case("GET", "/tracking/dead-letters", P.tracking_read),
+    Case(
+        "POST",
+        "/tracking/dead-letters/{tracking_dead_letter_id}/retry",
+        P.tracking_write,
+        ok_status=303,
+    ),
+    Case(
+        "POST",
+        "/tracking/dead-letters/{tracking_dead_letter_id}/discard",
+        P.tracking_write,
+        ok_status=303,
+    ),
+    Case("POST", "/settings/webhooks", P.workspace_manage, {"kind": "tracking:generic"}),
+    Case("POST", "/settings/webhooks/{endpoint_id}/delete", P.workspace_manage, ok_status=303),
     Case("GET", "/settings/audit", P.audit_read),
     Case("GET", "/settings/jobs", P.jobs_read),
     Case("POST", "/settings/jobs/{job_id}/retry", P.jobs_manage, ok_status=303),

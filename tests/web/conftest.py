@@ -7,6 +7,7 @@ suite pays for password hashing only where a test goes through the real sign-in 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -183,6 +184,8 @@ class Seeded:
     decision_id: str = ""
     policy_id: str = ""
     suspension_id: str = ""
+    endpoint_id: str = ""
+    tracking_dead_letter_id: str = ""
 
 
 def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str) -> Seeded:
@@ -242,6 +245,8 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
         ids = (store.id, warehouse.id, user.id, key.id, job.id)
         review_id = review.id
         decision_id, policy_id, suspension_id = _seed_routing(s, actor, marker)
+        endpoint_id = _seed_webhook(s, actor, box, marker)
+        tracking_dead_letter_id = _seed_tracking_dead_letter(s, tenant.org.id, marker)
     from tests.orders.seed import seed_orders
 
     tracking = seed_tracking(sessions, tenant, marker, box)
@@ -251,10 +256,42 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
         decision_id=decision_id,
         policy_id=policy_id,
         suspension_id=suspension_id,
+        endpoint_id=endpoint_id,
+        tracking_dead_letter_id=tracking_dead_letter_id,
         shipment_id=tracking["shipment_id"],
         public_token=tracking["public_token"],
         **seed_orders(sessions, tenant.org.id, ids[0]),
     )
+
+
+def _seed_webhook(session: Session, actor: Any, box: Any, marker: str) -> str:
+    """A 17TRACK webhook endpoint whose secret is named after `marker`, written directly (no
+    audit entry, so the overview's counts stay those of the other seeds)."""
+    import secrets
+
+    from linkstar.tracking.hooks.models import WebhookEndpoint
+
+    row = WebhookEndpoint(
+        organisation_id=actor.organisation_id,
+        kind="tracking:17track",
+        token=secrets.token_urlsafe(24),
+        secret_encrypted=box.seal({"secret": f"{marker}-17track-key"}),
+        secret_hint="••••-key",
+    )
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def _seed_tracking_dead_letter(session: Session, organisation_id: str, marker: str) -> str:
+    """A generic tracking push that did not parse, named after `marker`."""
+    from linkstar.tracking.ingest import dead_letter
+
+    body = json.dumps({"updates": [{"tracking_number": f"{marker}-1", "events": []}]})
+    row = dead_letter(
+        session, organisation_id, source="generic", headers={}, body=body, reason="no events"
+    )
+    return row.id
 
 
 def _hold_address(session: Session, organisation_id: str, marker: str) -> Any:

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from linkstar import __version__
 from linkstar.api import errors
-from linkstar.api.routers import ROUTERS, health
+from linkstar.api.routers import ROUTERS, health, hooks
 from linkstar.config import Settings
 from linkstar.db.engine import make_engine, make_session_factory
 from linkstar.kit.crypto import SecretBox
@@ -45,6 +45,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.box = SecretBox(settings.encryption_keys())
     errors.install(app)
     app.include_router(health.router)
+    app.include_router(hooks.router)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
 

@@ -16,6 +16,7 @@ from linkstar.cli import (
     ratecards,
     route,
     track,
+    webhooks,
 )
 
 app = typer.Typer(
@@ -41,6 +42,7 @@ app.add_typer(track.app, name="track")
 app.add_typer(inventory.app, name="inventory")
 app.add_typer(route.app, name="route")
 app.add_typer(route.fx_app, name="fx")
+app.add_typer(webhooks.app, name="webhooks")
 
 if __name__ == "__main__":
     app()

@@ -17,6 +17,7 @@ MODEL_MODULES = (
     "linkstar.addresses.models",
     "linkstar.tracking.models",
     "linkstar.inventory.models",
+    "linkstar.tracking.hooks.models",
 )
 
 

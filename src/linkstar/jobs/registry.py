@@ -22,6 +22,7 @@ from linkstar.db.outbox import JobContext
 from linkstar.inventory import tasks as inventory_tasks
 from linkstar.orders import tasks as order_tasks
 from linkstar.tracking import tasks as tracking_tasks
+from linkstar.tracking.hooks import tasks as webhook_tasks
 from linkstar.workspace import tasks as workspace_tasks
 
 __all__ = [
@@ -80,6 +81,8 @@ BUILTIN_JOBS: tuple[JobSpec, ...] = (
     JobSpec("tracking.notify_exceptions", tracking_tasks.notify_exceptions, max_attempts=5),
     JobSpec("inventory.reconcile_stock", inventory_tasks.reconcile_stock, max_attempts=3),
     JobSpec("inventory.publish_stock", inventory_tasks.publish_stock, max_attempts=3),
+    JobSpec("webhooks.orders", webhook_tasks.process_order_delivery, max_attempts=8),
+    JobSpec("webhooks.tracking", webhook_tasks.process_tracking_delivery, max_attempts=8),
 )
 
 _lock = threading.Lock()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from linkstar.kit.clock import utcnow
 from linkstar.kit.errors import Conflict, InvalidInput, LinkStarError
+from linkstar.orders.connectors import webhook_bodies
 from linkstar.orders.core.codec import order_from_json
 from linkstar.orders.core.states import (
     OrderState,
@@ -258,6 +259,10 @@ def retry_dead_letter(
     target_store = dead.store_id or store_id
     if target_store is None:
         raise InvalidInput("this dead letter has no store: say which store to import it into")
+    if parse is None and dead.source == "webhook":
+        # A Shopify or TikTok Shop webhook body is read by its channel's parser, not as JSON.
+        channel = store_of(session, actor.organisation_id, target_store).channel
+        parse = webhook_bodies.parser_for(channel, dead.raw)
     dead.attempts += 1
     try:
         with session.begin_nested():

@@ -1,6 +1,7 @@
 """Console errors as pages: a signed-out visitor goes to /login, everything else gets HTML.
 
-The API's handlers (JSON envelope) keep every request under /api/ and the health probes.
+The API's handlers (JSON envelope) keep every request under /api/ and /hooks/ and the health
+probes.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from linkstar.web.templating import render_html
 log = structlog.get_logger(__name__)
 
 Handler = Callable[[Request, Exception], Awaitable[Response] | Response]
-_NOT_CONSOLE_PREFIXES = ("/api/", "/static/")
+_NOT_CONSOLE_PREFIXES = ("/api/", "/static/", "/hooks/")
 _NOT_CONSOLE_PATHS = frozenset({"/healthz", "/readyz", "/api"})
 _TITLES = {
     400: "Bad request",

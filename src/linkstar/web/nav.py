@@ -46,6 +46,7 @@ SETTINGS_SECTIONS: tuple[NavItem, ...] = (
     NavItem("warehouses", "Warehouses", "/settings/warehouses", P.workspace_read),
     NavItem("users", "Users", "/settings/users", P.workspace_read),
     NavItem("api_keys", "API keys", "/settings/api-keys", P.apikeys_manage),
+    NavItem("webhooks", "Webhooks", "/settings/webhooks", P.workspace_manage),
     NavItem("audit", "Audit log", "/settings/audit", P.audit_read),
     NavItem("jobs", "Failed jobs", "/settings/jobs", P.jobs_read),
 )
@@ -60,6 +61,7 @@ TRACKING_SECTIONS: tuple[NavItem, ...] = (
     NavItem("shipments", "Shipments", "/tracking/shipments", P.tracking_read),
     NavItem("exceptions", "Exceptions", "/tracking/exceptions", P.tracking_read),
     NavItem("scorecards", "Carriers & lanes", "/tracking/scorecards", P.tracking_read),
+    NavItem("dead_letters", "Dead letters", "/tracking/dead-letters", P.tracking_read),
 )
 
 ROUTING_SECTIONS: tuple[NavItem, ...] = (

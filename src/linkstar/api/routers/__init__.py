@@ -12,6 +12,7 @@ from linkstar.api.routers import (
     orders,
     rating,
     tracking,
+    webhook_endpoints,
     workspace,
 )
 
@@ -24,4 +25,5 @@ ROUTERS: list[APIRouter] = [
     rating.router,
     carrier_routing.router,
     tracking.router,
+    webhook_endpoints.router,
 ]

@@ -18,7 +18,9 @@ from linkstar.web.pages import (
     settings_stores,
     settings_users,
     settings_warehouses,
+    settings_webhooks,
     tracking,
+    tracking_dead_letters,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -32,8 +34,10 @@ ROUTERS: list[APIRouter] = [
     settings_warehouses.router,
     settings_users.router,
     settings_api_keys.router,
+    settings_webhooks.router,
     settings_audit.router,
     settings_jobs.router,
     addresses.router,
     tracking.router,
+    tracking_dead_letters.router,
 ]

@@ -1,0 +1,83 @@
+"""The tracking dead letters: list them, retry one (parse again and store), or discard it.
+
+A retry parses the kept body with its source's parser (17TRACK, AfterShip, generic) and stores
+the events in a savepoint, so a retry that fails leaves nothing behind and the letter stays
+`new` with the new reason. Never commits: the entry point does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from linkstar.db.repository import Repository
+from linkstar.kit.errors import Conflict
+from linkstar.kit.pagination import Page
+from linkstar.tracking.connectors.errors import TrackingPayloadError
+from linkstar.tracking.connectors.webhooks import SOURCES
+from linkstar.tracking.ingest import ingest
+from linkstar.tracking.models import TrackingDeadLetter
+from linkstar.workspace import audit
+from linkstar.workspace.core import Permission, Principal
+
+STATES = ("new", "retried", "discarded")
+
+
+class DeadLetterRepository(Repository[TrackingDeadLetter]):
+    model = TrackingDeadLetter
+    order_column = "received_at"
+
+
+@dataclass(frozen=True)
+class RetryResult:
+    dead_letter: TrackingDeadLetter
+    events: int
+    error: str | None
+
+
+def list_dead_letters(
+    session: Session, actor: Principal, state: str, limit: int, cursor: str | None
+) -> Page[TrackingDeadLetter]:
+    """A page of the organisation's dead letters in `state`, newest first."""
+    actor.require(Permission.tracking_read)
+    repo = DeadLetterRepository(session, actor.organisation_id)
+    return repo.page_newest_first(limit, cursor, state=state)
+
+
+def retry(session: Session, actor: Principal, dead_id: str) -> RetryResult:
+    """Parse a dead letter again and store its events; a failure keeps it, with the reason."""
+    actor.require(Permission.tracking_write)
+    dead = _open(session, actor, dead_id)
+    sender = SOURCES.get(dead.source)
+    if sender is None:
+        return RetryResult(dead, 0, f"source {dead.source!r} has no parser to retry with")
+    try:
+        with session.begin_nested():
+            updates = sender.parse(dead.body.encode("utf-8"))
+            report = ingest(session, actor.organisation_id, updates)
+    except TrackingPayloadError as exc:
+        dead.reason = f"{exc.path}: {exc.reason}"
+        session.flush()
+        return RetryResult(dead, 0, dead.reason)
+    dead.state = "retried"
+    audit.record(session, actor, "tracking_dead_letter.retry", dead, after={"state": "retried"})
+    session.flush()
+    return RetryResult(dead, report.events_inserted, None)
+
+
+def discard(session: Session, actor: Principal, dead_id: str) -> TrackingDeadLetter:
+    """Give up on a dead letter (kept, marked discarded)."""
+    actor.require(Permission.tracking_write)
+    dead = _open(session, actor, dead_id)
+    dead.state = "discarded"
+    audit.record(session, actor, "tracking_dead_letter.discard", dead, after={"state": "discarded"})
+    session.flush()
+    return dead
+
+
+def _open(session: Session, actor: Principal, dead_id: str) -> TrackingDeadLetter:
+    dead = DeadLetterRepository(session, actor.organisation_id).get(dead_id)
+    if dead.state != "new":
+        raise Conflict(f"dead letter is {dead.state}, not new", {"state": dead.state})
+    return dead
