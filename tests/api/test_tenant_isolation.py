@@ -57,7 +57,6 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/api-keys"): {"name": "A's key", "scopes": ["orders:read"]},
     ("POST", "/api/v1/orders/import"): {"store_id": "unknown", "orders": []},
     ("POST", "/api/v1/orders/allocate"): {},
-    ("POST", "/api/v1/tracking/exceptions/actions"): {"ids": ["0" * 32], "action": "resolve"},
     ("POST", "/api/v1/orders/route"): {},
     ("POST", "/api/v1/orders/{order_id}/hold"): {"reason": "fraud_check", "detail": "A's hold"},
     ("POST", "/api/v1/orders/{order_id}/release"): {"reason": "address"},
@@ -142,7 +141,6 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         ]
     },
     ("PUT", "/api/v1/tracking/rules"): {"lost_days": 9},
-    ("POST", "/api/v1/tracking/exceptions/actions"): {"ids": ["unknown"], "action": "acknowledge"},
     ("POST", "/api/v1/tracking/notification-targets"): {
         "name": "A ops",
         "url": "json://localhost:9/a-hook",
