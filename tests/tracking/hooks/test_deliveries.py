@@ -61,6 +61,8 @@ def test_shopify_order_is_queued_then_ingested_once(hooks, tenant):
         order = s.scalars(select(Order)).one()
         assert order.store_id == hook.store_id and order.organisation_id == tenant.org.id
 
+    # The webhook job handed the new order to the pipeline: its allocation job runs next.
+    assert hooks.run_jobs() == [Outcome.done]
     # Shopify retries the same delivery: the same job, still one order.
     assert accepted(hooks.post(hook, body), duplicate=True) == job_id
     assert hooks.run_jobs() == []
