@@ -19,6 +19,7 @@ from linkstar.orders.files import import_large_file
 from linkstar.orders.repository import OrderRepository
 from linkstar.workspace import repository as repo
 from linkstar.workspace.core import Principal, system_principal
+from linkstar.workspace.models import Store
 
 app = typer.Typer(
     help="Orders: list, inspect, hold, release, rules, SKU mappings.", no_args_is_help=True
@@ -42,11 +43,11 @@ def _say(text: str) -> None:
     console.print(text, highlight=False, markup=False, soft_wrap=True)
 
 
-def _store_id(session: Session, actor: Principal, name: str) -> str:
+def _store(session: Session, actor: Principal, name: str) -> Store:
     found = repo.StoreRepository(session, actor.organisation_id).find(name=name)
     if found is None:
         raise NotFound(f"no store named {name!r}")
-    return found.id
+    return found
 
 
 def _order_id(session: Session, actor: Principal, ref: str) -> str:
@@ -73,7 +74,7 @@ def list_orders(
     """Orders, newest first, with their state and holds."""
     with transaction(engine(settings())) as session:
         actor = _actor(session, org)
-        store_id = _store_id(session, actor, store) if store else None
+        store_id = _store(session, actor, store).id if store else None
         filters = service.OrderFilters(state, store_id, channel, True if held else None, q)
         rows, total = service.list_orders(session, actor, filters, limit)
         table = Table()
@@ -110,8 +111,8 @@ def import_orders(
     eng = engine(settings())
     with transaction(eng) as session:
         actor = _actor(session, org)
-        store_id = _store_id(session, actor, store)
-        channel = repo.StoreRepository(session, actor.organisation_id).get(store_id).channel
+        found = _store(session, actor, store)
+        store_id, channel = found.id, found.channel
     preset = preset or channel
     if preset not in PRESETS:
         raise InvalidInput(

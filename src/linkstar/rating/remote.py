@@ -8,6 +8,7 @@ The index of one stored card version is built once per process (versions are imm
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -78,15 +79,30 @@ def _rows(session: Session, version: RateCardVersion) -> tuple[_Row, ...]:
     return result
 
 
+def remote_lookup(
+    session: Session, organisation_id: str, day: date
+) -> Callable[[str, str], list[RemoteArea]]:
+    """A lookup (country, postcode) → remote areas over the cards in force on `day`, reading
+    the cards once: batches call it per address without another query."""
+    rows = [
+        row
+        for version in RateCardRepository(session, organisation_id).in_force(day)
+        for row in _rows(session, version)
+    ]
+
+    def lookup(country: str, postcode: str) -> list[RemoteArea]:
+        code = (country or "").strip().upper()
+        key = normalise_postcode(code, postcode or "") if len(code) == 2 else None
+        if not key:
+            return []
+        found = [r.area for r in rows if r.applies(code, key, day)]
+        return sorted(found, key=lambda a: (a.carrier, a.service_id or "", a.kind))
+
+    return lookup
+
+
 def remote_areas(
     session: Session, organisation_id: str, country: str, postcode: str, day: date
 ) -> list[RemoteArea]:
     """Every carrier whose card in force on `day` charges (country, postcode) as remote."""
-    code = (country or "").strip().upper()
-    key = normalise_postcode(code, postcode or "") if len(code) == 2 else None
-    if not key:
-        return []
-    out: list[RemoteArea] = []
-    for version in RateCardRepository(session, organisation_id).in_force(day):
-        out.extend(r.area for r in _rows(session, version) if r.applies(code, key, day))
-    return sorted(out, key=lambda a: (a.carrier, a.service_id or "", a.kind))
+    return remote_lookup(session, organisation_id, day)(country, postcode)

@@ -29,7 +29,7 @@ from linkstar.api.pagination import Paging
 from linkstar.api.routing import api_router, errors, needs
 from linkstar.api.schemas import PageOf
 from linkstar.kit.clock import utcnow
-from linkstar.rating.remote import remote_areas
+from linkstar.rating.remote import remote_lookup
 from linkstar.workspace.core import Permission, Principal
 
 router = api_router("addresses")
@@ -77,16 +77,10 @@ def _with_remote_areas(
     session: Session, actor: Principal, results: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """Add the carriers whose cards charge each normalised destination as remote."""
-    today = utcnow().date()
+    lookup = remote_lookup(session, actor.organisation_id, utcnow().date())
     for result in results:
         where = result["normalised"]
-        areas = remote_areas(
-            session,
-            actor.organisation_id,
-            where.get("country", ""),
-            where.get("postcode", ""),
-            today,
-        )
+        areas = lookup(where.get("country", ""), where.get("postcode", ""))
         result["remote_areas"] = [asdict(area) for area in areas]
     return results
 

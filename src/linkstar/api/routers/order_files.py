@@ -6,12 +6,11 @@ from typing import Any
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile as StarletteUpload
-from starlette.formparsers import MultiPartException
 
 from linkstar.api.deps import DbSession
 from linkstar.api.idempotency import Idempotent
 from linkstar.api.routing import api_router, created, errors, needs
+from linkstar.api.uploads import read_file_form
 from linkstar.kit.errors import InvalidInput
 from linkstar.orders.connectors.presets import PRESETS
 from linkstar.orders.files import import_file
@@ -39,25 +38,14 @@ _UPLOAD_BODY: dict[str, Any] = {
 
 
 async def _form(request: Request) -> tuple[str, bytes, str, str]:
-    try:
-        form = await request.form(max_files=1, max_fields=10)
-    except MultiPartException as exc:
-        raise InvalidInput(f"malformed multipart body: {exc.message}") from None
-    upload = form.get("file")
-    if not isinstance(upload, StarletteUpload):
-        raise InvalidInput("send the export as a file in the `file` field", {"field": "file"})
+    filename, data, form = await read_file_form(request, "the export")
     values = {}
     for name in ("store_id", "preset"):
         value = form.get(name)
         if not isinstance(value, str) or not value.strip():
             raise InvalidInput(f"the `{name}` field is required", {"field": name})
         values[name] = value.strip()
-    return (
-        upload.filename or "upload.csv",
-        await upload.read(),
-        values["store_id"],
-        values["preset"],
-    )
+    return filename, data, values["store_id"], values["preset"]
 
 
 @router.post(

@@ -6,14 +6,13 @@ from datetime import date
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile as StarletteUpload
-from starlette.formparsers import MultiPartException
 
 from linkstar.api.deps import DbSession
 from linkstar.api.idempotency import Idempotent
 from linkstar.api.pagination import Paging
 from linkstar.api.routing import api_router, created, errors, needs
 from linkstar.api.schemas import PageOf
+from linkstar.api.uploads import read_file_form
 from linkstar.kit.clock import utcnow
 from linkstar.kit.errors import InvalidInput
 from linkstar.rating import service
@@ -88,15 +87,7 @@ _UPLOAD_BODY = {
 
 
 async def _form(request: Request) -> tuple[str, bytes, str | None, date | None]:
-    # The form is read here rather than by FastAPI so that the idempotency check, which reads
-    # the raw body first, and the form share one buffered body.
-    try:
-        form = await request.form(max_files=1, max_fields=10)
-    except MultiPartException as exc:
-        raise InvalidInput(f"malformed multipart body: {exc.message}") from None
-    upload = form.get("file")
-    if not isinstance(upload, StarletteUpload):
-        raise InvalidInput("send the card as a file in the `file` field", {"field": "file"})
+    filename, data, form = await read_file_form(request, "the card")
     name = form.get("name")
     if name is not None and (not isinstance(name, str) or len(name) > 120):
         raise InvalidInput("name must be text of at most 120 characters", {"field": "name"})
@@ -107,7 +98,7 @@ async def _form(request: Request) -> tuple[str, bytes, str | None, date | None]:
         raise InvalidInput(
             "effective_from must be a date (YYYY-MM-DD)", {"field": "effective_from"}
         ) from None
-    return upload.filename or "upload", await upload.read(), name or None, day
+    return filename, data, name or None, day
 
 
 @router.post(
