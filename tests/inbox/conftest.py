@@ -19,8 +19,11 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def classifier(model_cache: Path) -> Classifier:
-    extra = bitext_examples(BITEXT) if BITEXT.is_file() else ()
-    return Classifier(cached_model((*seed_examples(), *extra), model_cache))
+    """The model a workspace gets: seed set plus the bitext reference data (skips without it;
+    `seed_classifier` covers a checkout without the reference data directory)."""
+    if not BITEXT.is_file():
+        pytest.skip(f"reference data not found at {BITEXT} (set LINKSTAR_REFERENCE_DATA_DIR)")
+    return Classifier(cached_model((*seed_examples(), *bitext_examples(BITEXT)), model_cache))
 
 
 @pytest.fixture(scope="session")
