@@ -13,11 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linkstar.orders.core.facts import order_facts
+from linkstar.orders.core.rule_engine import evaluate, matches
 from linkstar.orders.core.rules import (
     FIELDS,
     RuleInvalid,
-    evaluate,
-    matches,
     parse_condition,
     parse_rule,
     parse_rules,

@@ -29,7 +29,8 @@ from linkstar.kit.ids import new_id
 from linkstar.orders.core.canonical import ChannelOrder, ChannelStatus
 from linkstar.orders.core.codec import order_to_json
 from linkstar.orders.core.facts import fingerprint, order_facts, payload_hash
-from linkstar.orders.core.rules import Outcome, Rule, evaluate
+from linkstar.orders.core.rule_engine import Outcome, evaluate
+from linkstar.orders.core.rules import Rule
 from linkstar.orders.core.skus import ExplodedLine, SkuMap, explode
 from linkstar.orders.core.states import (
     TERMINAL,

@@ -17,7 +17,8 @@ from linkstar.kit.clock import utcnow
 from linkstar.kit.errors import Conflict, InvalidInput, LinkStarError
 from linkstar.kit.pagination import Page
 from linkstar.orders.core.canonical import Channel
-from linkstar.orders.core.rules import evaluate, parse_rule
+from linkstar.orders.core.rule_engine import evaluate
+from linkstar.orders.core.rules import parse_rule
 from linkstar.orders.core.skus import (
     SkuMapping,
     check_mapping,
