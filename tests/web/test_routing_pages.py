@@ -106,3 +106,14 @@ def test_viewer_sees_no_routing_edit_forms(tenant, make_user, browser_factory):
     for path in ("/routing/policies", "/routing/suspensions", "/routing/fx", "/routing/rate-cards"):
         html = viewer.get(path).text
         assert html.count('method="post"') == 1, path  # only the sign-out form
+
+
+def test_decisions_of_stored_orders_show_the_order_number_and_link(owner, tenant, sessions, seeded):
+    with unit_of_work(sessions) as s:
+        rating.import_workbook(s, tenant.principal, read_folder(EXAMPLE))
+        (row,) = routing.route(s, tenant.principal, [good_row(seeded.order_id)], date(2026, 12, 7))
+    listing = owner.get("/routing/decisions").text
+    number = f"ORD-{tenant.org.id[:6]}"
+    assert f'href="/routing/decisions/{row.id}">{number}</a>' in listing
+    assert f'<a class="muted small" href="/orders/{seeded.order_id}">order</a>' in listing
+    assert seeded.order_id not in listing.split(f"/orders/{seeded.order_id}")[0]

@@ -88,6 +88,21 @@ def list_orders(
     return orders.page_filtered(stmt, limit, offset), orders.count_filtered(stmt)
 
 
+def order_numbers(session: Session, actor: Principal, order_ids: Sequence[str]) -> dict[str, str]:
+    """The number a seller knows each order by (channel number, else external id), by order id."""
+    actor.require(Permission.orders_read)
+    wanted = list(dict.fromkeys(order_ids))
+    if not wanted:
+        return {}
+    orders = OrderRepository(session, actor.organisation_id)
+    rows = session.execute(
+        orders.select()
+        .where(Order.id.in_(wanted))
+        .with_only_columns(Order.id, Order.external_number, Order.external_id)
+    )
+    return {row.id: row.external_number or row.external_id for row in rows}
+
+
 def get_order(session: Session, actor: Principal, order_id: str) -> OrderDetail:
     """One order with its lines, timeline and raw payloads."""
     actor.require(Permission.orders_read)

@@ -16,6 +16,7 @@ from starlette.datastructures import UploadFile
 from starlette.responses import RedirectResponse, Response
 
 from linkstar.kit.errors import InvalidInput, LinkStarError
+from linkstar.orders.service import order_numbers
 from linkstar.rating import routing, routing_setup, service
 from linkstar.rating.cells import format_money
 from linkstar.rating.core import Ineligible, Parcel
@@ -57,10 +58,14 @@ def decisions(page: ConsolePage, status: str = "", subject_ref: str = "") -> HTM
     found = routing.decisions_page(
         page.session, page.principal, 100, None, status=status, subject_ref=subject_ref.strip()
     )
+    refs = [d.subject_ref for d in found.items]
+    can_read_orders = page.principal.can(P.orders_read)
+    numbers = order_numbers(page.session, page.principal, refs) if can_read_orders else {}
     return _render(
         page,
         "routing/decisions.html",
         decisions=found.items,
+        order_numbers=numbers,
         chosen_status=status,
         subject_ref=subject_ref,
     )
