@@ -108,12 +108,15 @@ def measure(client: httpx.Client, path: str, n: int) -> dict[str, Any]:
     for _ in range(10):
         assert client.get(path).status_code == 200
     samples = []
+    cpu0 = time.process_time()
     for _ in range(n):
         t0 = time.perf_counter()
         r = client.get(path)
         samples.append(time.perf_counter() - t0)
         assert r.status_code == 200, (path, r.status_code)
-    return {"page": path[:60], "n": n, **percentiles(samples)}
+    # Server and client share this process: CPU per request does not depend on the load.
+    cpu_ms = (time.process_time() - cpu0) / n * 1000
+    return {"page": path[:60], "n": n, **percentiles(samples), "cpu_ms_per_req": cpu_ms}
 
 
 def main() -> None:
