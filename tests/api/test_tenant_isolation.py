@@ -18,6 +18,7 @@ import pytest
 from linkstar.db.outbox import JobStatus
 from linkstar.workspace.core import Role, system_principal
 from tests.api.conftest import Api, Caller, contains_any, envelope
+from tests.inbox.seed import seed_inbox
 from tests.inventory.seed import seed_for_isolation
 from tests.orders.seed import seed_orders
 from tests.rating.routing_data import good_row
@@ -177,6 +178,31 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/routing/route"): {"parcels": [good_row("A-NEW")]},
     ("POST", "/api/v1/routing/reroute"): {"subject_refs": ["A-ORDER"]},
     ("POST", "/api/v1/routing/suspensions"): {"carrier": "westcoast", "service_id": "WCP-GND"},
+    ("PATCH", "/api/v1/inbox/threads/{thread_id}"): {"status": "closed", "tags": ["vip"]},
+    ("POST", "/api/v1/inbox/threads/{thread_id}/replies"): {
+        "body": "Thanks for your message, we are looking into it.",
+        "subject": "Re: your order",
+    },
+    ("POST", "/api/v1/inbox/messages"): {
+        "messages": [
+            {
+                "channel": "email",
+                "external_id": "<b-1@buyer.example>",  # B's message id: ids are per organisation
+                "received_at": "2026-12-01T09:30:00Z",
+                "sender_address": "maria@example.com",  # buyer of both tenants' seeded orders
+                "text": "Hello, where is my order? It has not arrived yet.",
+            }
+        ]
+    },
+    ("POST", "/api/v1/inbox/templates"): {
+        "name": "Delay notice",
+        "variants": {"en": {"subject": "Your order", "body": "Hello {{ buyer.first_name }}"}},
+    },
+    ("PATCH", "/api/v1/inbox/templates/{template_id}"): {"name": "Stolen", "active": False},
+    ("POST", "/api/v1/inbox/templates/preview"): {
+        "body": "Hello {{ buyer.first_name }}, your parcel is {{ shipment.status_text }}.",
+        "language": "es",
+    },
 }
 
 # Operations without a path id, and what their isolation means. Every one must be listed.
@@ -248,6 +274,11 @@ SCOPED = {
     ("GET", "/api/v1/routing/decisions"): "list",
     ("GET", "/api/v1/routing/suspensions"): "list",
     ("POST", "/api/v1/routing/suspensions"): "suspend",
+    ("GET", "/api/v1/inbox/threads"): "list",
+    ("POST", "/api/v1/inbox/messages"): "action",
+    ("GET", "/api/v1/inbox/templates"): "list",
+    ("POST", "/api/v1/inbox/templates"): "create",
+    ("POST", "/api/v1/inbox/templates/preview"): "action",
 }
 # Query strings of "action" routes that need them.
 ACTION_QUERIES: dict[str, dict[str, str]] = {
@@ -264,6 +295,7 @@ LIST_QUERIES: dict[str, list[dict[str, str]]] = {
     "/api/v1/orders/dead-letters": [{}, {"state": "open"}],
     "/api/v1/addresses/reviews": [{}, {"state": "pending"}],
     "/api/v1/routing/decisions": [{}, {"subject_ref": "B-ORDER"}, {"status": "assigned"}],
+    "/api/v1/inbox/threads": [{}, {"status": "open"}, {"q": "buyer"}, {"sla": "ok"}],
 }
 
 PARAM = re.compile(r"{(\w+)}")
@@ -292,6 +324,7 @@ class Seeded:
             api.sessions, system_principal(tenant.org.id), code, self.ids["store_id"]
         )
         self.ids["endpoint_id"] = _seed_webhook(api, tenant)
+        self.ids |= seed_inbox(api.sessions, tenant.org.id, domain[0].upper())
         self.owner_id = tenant.owner.id
 
     def all_ids(self, api: Api) -> list[str]:
@@ -561,6 +594,8 @@ def test_b_still_sees_its_own_rows(api, two_tenants):
         "/routing/policies/{policy_id}",
         "/routing/decisions/{decision_id}",
         "/routing/explain/{subject_id}",
+        "/inbox/threads/{thread_id}",
+        "/inbox/templates/{template_id}",
     ]:
         url = path
         for name, value in seeded_b.ids.items():

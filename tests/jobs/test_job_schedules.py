@@ -29,6 +29,7 @@ def test_builtin_schedules_name_registered_jobs():
         ("workspace.purge_finished_jobs", timedelta(days=1)),
         ("tracking.sweep_exceptions", timedelta(hours=1)),
         ("tracking.refresh_lane_stats", timedelta(days=1)),
+        ("inbox.wake_snoozed", timedelta(minutes=15)),
     }
     assert all(get_spec(s.name) is not None for s in SCHEDULES)
 

@@ -43,6 +43,8 @@ class Case:
             suspension_id=ids.suspension_id,
             endpoint_id=ids.endpoint_id,
             tracking_dead_letter_id=ids.tracking_dead_letter_id,
+            thread_id=ids.thread_id,
+            template_id=ids.template_id,
         )
 
     @property
@@ -272,6 +274,33 @@ _ALL = [
     Case("POST", "/routing/suspensions/{suspension_id}/resume", P.routing_manage, ok_status=303),
     Case("GET", "/routing/fx", P.routing_read),
     Case("POST", "/routing/fx", P.routing_manage, FX_FORM, 303),
+    Case("GET", "/inbox", P.inbox_read, ok_status=303),
+    Case("GET", "/inbox/threads", P.inbox_read),
+    Case("GET", "/inbox/threads/{thread_id}", P.inbox_read),
+    Case(
+        "POST",
+        "/inbox/threads/{thread_id}/reply",
+        P.inbox_reply,
+        {"body": "Thanks, we are on it.", "action": "send"},
+        303,
+    ),
+    Case("POST", "/inbox/threads/{thread_id}/update", P.inbox_reply, {"status": "closed"}, 303),
+    Case("GET", "/inbox/templates", P.inbox_read),
+    Case(
+        "POST",
+        "/inbox/templates",
+        P.inbox_manage,
+        {"name": "Injected template", "language": "en", "body": "Hello {{ buyer.first_name }}"},
+        303,
+    ),
+    Case("GET", "/inbox/templates/{template_id}", P.inbox_read),
+    Case(
+        "POST",
+        "/inbox/templates/{template_id}",
+        P.inbox_manage,
+        {"language": "en", "body": "Hi {{ buyer.first_name }}"},
+        303,
+    ),
 ]
 
 CASES: dict[tuple[str, str], Case] = {(c.method, c.template): c for c in _ALL}

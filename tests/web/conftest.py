@@ -186,6 +186,8 @@ class Seeded:
     suspension_id: str = ""
     endpoint_id: str = ""
     tracking_dead_letter_id: str = ""
+    thread_id: str = ""
+    template_id: str = ""
 
 
 def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str) -> Seeded:
@@ -250,7 +252,12 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
     from tests.orders.seed import seed_orders
 
     tracking = seed_tracking(sessions, tenant, marker, box)
+    from tests.inbox.seed import seed_inbox
+
+    inbox = seed_inbox(sessions, tenant.org.id, marker)
     return Seeded(
+        thread_id=inbox["thread_id"],
+        template_id=inbox["template_id"],
         *ids,
         review_id=review_id,
         decision_id=decision_id,

@@ -1,4 +1,5 @@
-"""`linkstar inbox classify`: understand a CSV of buyer messages into a result CSV (no database)."""
+"""`linkstar inbox classify`: understand a CSV of buyer messages into a result CSV (no database);
+`linkstar inbox threads`: list an organisation's threads."""
 
 from __future__ import annotations
 
@@ -9,13 +10,16 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from linkstar.cli.context import console, err_console, guarded, settings
+from linkstar.cli.context import console, engine, err_console, guarded, settings, transaction
+from linkstar.inbox import service as threads
 from linkstar.inbox.core.classify import Message
 from linkstar.inbox.files import MessageRow, RowError, read_messages, result_row, write_results
 from linkstar.inbox.understanding import classifier
-from linkstar.kit.errors import InvalidInput
+from linkstar.kit.errors import InvalidInput, NotFound
+from linkstar.workspace import repository as repo
+from linkstar.workspace.core import system_principal
 
-app = typer.Typer(help="Buyer inbox: understand messages.", no_args_is_help=True)
+app = typer.Typer(help="Buyer inbox: understand messages, list threads.", no_args_is_help=True)
 
 _SHOWN_ERRORS = 50
 _BATCH = 512
@@ -74,3 +78,40 @@ def classify_file(
         table.add_row(intent, str(count))
     table.add_row("row errors", str(sum(1 for e in errors if "unknown channel" not in e)))
     console.print(table)
+
+
+@app.command("threads")
+@guarded
+def list_threads(
+    org: str = typer.Option(..., "--org", help="Organisation slug (see `linkstar org list`)."),
+    intent: str = typer.Option("", "--intent", help="Only this intent."),
+    channel: str = typer.Option("", "--channel", help="Only this channel."),
+    status: str = typer.Option("", "--status", help="open, pending, snoozed or closed."),
+    sla: str = typer.Option("", "--sla", help="overdue, due_soon or ok."),
+    limit: int = typer.Option(50, "--limit", min=1, max=1000),
+) -> None:
+    """List an organisation's threads, latest activity first, with intent and SLA state."""
+    eng = engine(settings())
+    with transaction(eng) as session:
+        found = repo.organisation_by_slug(session, org)
+        if found is None:
+            raise NotFound(f"no organisation with slug {org!r}")
+        actor = system_principal(found.id, "cli")
+        filters = threads.ThreadFilters(
+            intent or None, channel or None, status or None, sla or None
+        )
+        page = threads.threads_page(session, actor, limit, None, filters)
+        table = Table("last activity", "buyer", "channel", "intent", "status", "SLA", "subject")
+        for t in page.items:
+            table.add_row(
+                t.last_activity_at.strftime("%Y-%m-%d %H:%M"),
+                t.buyer_name or t.buyer_address,
+                t.channel,
+                f"{t.intent} {t.confidence:.2f}",
+                t.status,
+                threads.thread_sla(t).value,
+                t.subject[:60],
+            )
+    console.print(table)
+    if page.next_cursor:
+        console.print(f"(first {limit}; more with --limit)")

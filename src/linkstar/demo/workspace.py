@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from linkstar.config import get_settings
+from linkstar.demo import inbox as inbox_demo
 from linkstar.demo import inventory as inventory_demo
 from linkstar.demo import orders as orders_demo
 from linkstar.demo import pipeline as pipeline_demo
@@ -170,4 +171,5 @@ def load(session: Session, box: SecretBox, reference_data_dir: Path | None = Non
     inventory_demo.load_inventory(session, actor, data_dir)
     routing_demo.load_routing(session, actor)
     pipeline_demo.run_pipeline(session, actor)
+    inbox_demo.load_inbox(session, actor, data_dir)
     return DemoSummary(org, created=True, api_key=secret)

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from linkstar.db.outbox import JobContext
+from linkstar.inbox import tasks as inbox_tasks
 from linkstar.inventory import tasks as inventory_tasks
 from linkstar.orders import tasks as order_tasks
 from linkstar.tracking import tasks as tracking_tasks
@@ -83,6 +84,8 @@ BUILTIN_JOBS: tuple[JobSpec, ...] = (
     JobSpec("inventory.publish_stock", inventory_tasks.publish_stock, max_attempts=3),
     JobSpec("webhooks.orders", webhook_tasks.process_order_delivery, max_attempts=8),
     JobSpec("webhooks.tracking", webhook_tasks.process_tracking_delivery, max_attempts=8),
+    JobSpec("inbox.send", inbox_tasks.send_reply, max_attempts=5),
+    JobSpec("inbox.wake_snoozed", inbox_tasks.wake_snoozed, max_attempts=3),
 )
 
 _lock = threading.Lock()

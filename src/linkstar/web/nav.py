@@ -35,7 +35,7 @@ MODULES: tuple[NavItem, ...] = (
     NavItem("shipments", "Shipments", None, P.shipments_read, "truck"),
     NavItem("tracking", "Tracking", "/tracking", P.tracking_read, "pin"),
     NavItem("returns", "Returns", None, P.returns_read, "return"),
-    NavItem("inbox", "Inbox", None, P.inbox_read, "inbox"),
+    NavItem("inbox", "Inbox", "/inbox", P.inbox_read, "inbox"),
     NavItem("reports", "Reports", None, P.reports_read, "chart"),
     NavItem("settings", "Settings", "/settings", P.workspace_read, "gear"),
 )
@@ -70,6 +70,11 @@ ROUTING_SECTIONS: tuple[NavItem, ...] = (
     NavItem("policies", "Policies", "/routing/policies", P.routing_read),
     NavItem("suspensions", "Suspensions", "/routing/suspensions", P.routing_read),
     NavItem("fx", "FX rates", "/routing/fx", P.routing_read),
+)
+
+INBOX_SECTIONS: tuple[NavItem, ...] = (
+    NavItem("threads", "Threads", "/inbox/threads", P.inbox_read),
+    NavItem("templates", "Templates", "/inbox/templates", P.inbox_read),
 )
 
 

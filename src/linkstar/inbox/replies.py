@@ -1,0 +1,242 @@
+"""Replies: rendered from a template with the thread's buyer, order and shipment (live tracking
+status, estimated delivery, public tracking link) or written freely; linted for the channel's
+rules before anything is queued (errors block, warnings are shown); stored as an outbound
+message `queued` with an outbox job `inbox.send` that hands it to the channel's sender.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from linkstar.db.outbox import enqueue
+from linkstar.inbox import sending, service, template_store
+from linkstar.inbox.core.compliance import Outgoing, lint
+from linkstar.inbox.core.templates import LANGUAGES, Mode, ReplyTemplate, render
+from linkstar.inbox.core.threads import ThreadStatus
+from linkstar.inbox.models import InboxMessage, InboxThread
+from linkstar.inbox.schemas import ReplyCreate
+from linkstar.kit.clock import utcnow
+from linkstar.kit.errors import InvalidInput, NotFound
+from linkstar.kit.ids import new_id
+from linkstar.tracking.service import shipment_eta
+from linkstar.workspace import audit
+from linkstar.workspace.core import Principal
+
+log = logging.getLogger(__name__)
+SEND_JOB = "inbox.send"
+# Compliance rules are written per marketplace; a website contact form is answered by e-mail.
+LINT_CHANNEL = {"website": "email"}
+
+
+def lint_channel(channel: str) -> str:
+    """The channel whose compliance rules apply to a reply on `channel`."""
+    return LINT_CHANNEL.get(channel, channel)
+
+
+def variables(
+    session: Session, thread: InboxThread, public_base: str = "", seller: str = ""
+) -> dict[str, Any]:
+    """Template variables of a thread: buyer, its latest linked order and shipment, seller."""
+    orders, shipments = service.linked_records(session, thread)
+    name = thread.buyer_name or thread.buyer_address.split("@")[0]
+    out: dict[str, Any] = {
+        "buyer": {
+            "name": name,
+            "first_name": name.split()[0] if name.split() else name,
+            "language": thread.language,
+            "email": thread.buyer_address if "@" in thread.buyer_address else "",
+        },
+        "order": None,
+        "shipment": None,
+        "seller": {"name": seller},
+    }
+    if orders:
+        o = orders[0].order
+        out["order"] = {
+            "id": o.external_number or o.external_id,
+            "channel": o.channel,
+            "placed_at": o.placed_at.date().isoformat(),
+            "total": str(o.total),
+            "currency": o.currency,
+            "lines": [
+                {"sku": x.master_sku, "title": x.title or x.master_sku, "quantity": x.quantity,
+                 "price": str(x.unit_price)}
+                for x in orders[0].lines
+            ],
+        }  # fmt: skip
+    if shipments:
+        s = shipments[0].shipment
+        eta = shipment_eta(session, s)
+        out["shipment"] = {
+            "carrier": s.carrier,
+            "service": s.carrier_service or "",
+            "tracking_number": s.tracking_number,
+            "tracking_url": f"{public_base}/t/{s.public_token}",
+            "status": s.status,
+            "status_text": s.status.replace("_", " "),
+            "eta": eta["p50"].date().isoformat() if eta else "",
+        }
+    return out
+
+
+def render_for_thread(
+    session: Session,
+    thread: InboxThread,
+    template: ReplyTemplate,
+    public_base: str,
+    seller: str,
+) -> tuple[str, str]:
+    """Subject and body of a template for a thread; a template that names an order or
+    shipment the thread lacks fails with the reason (TemplateProblem)."""
+    rendered = render(template, variables(session, thread, public_base, seller))
+    return rendered.subject, rendered.body
+
+
+def reply(
+    session: Session,
+    actor: Principal,
+    thread_id: str,
+    data: ReplyCreate,
+    *,
+    public_base: str = "",
+    seller: str = "",
+) -> tuple[InboxMessage, list[dict[str, Any]], str]:
+    """Lint and queue a reply; InvalidInput (nothing written) when the lint finds errors."""
+    actor.require(service.REPLY)
+    thread = service.ThreadRepository(session, actor.organisation_id).get(thread_id)
+    if (data.template_id is None) == (data.body is None):
+        raise InvalidInput("send either template_id or body", {"field": "body"})
+    template_id = None
+    if data.template_id is not None:
+        row = template_store.get_template(session, actor, data.template_id)
+        language = data.language or (thread.language if thread.language in LANGUAGES else "en")
+        template = template_store.as_template(row, language)
+        subject, body = render_for_thread(session, thread, template, public_base, seller)
+        html = template.mode is Mode.html
+        template_id = row.id
+    else:
+        subject, body, html = "", data.body or "", False
+    if data.subject is not None:
+        subject = data.subject
+    if not subject:
+        subject = (
+            thread.subject
+            if thread.subject.lower().startswith("re:")
+            else (f"Re: {thread.subject}" if thread.subject else "")
+        )
+    result = lint(
+        Outgoing(
+            channel=lint_channel(thread.channel),
+            body=body,
+            subject=subject,
+            message_type=data.message_type,
+        )
+    )
+    findings = [f.as_dict() for f in result.findings]
+    if not result.ok:
+        raise InvalidInput("the reply breaks the channel's rules", {"findings": findings})
+    now = utcnow()
+    message = InboxMessage(
+        organisation_id=actor.organisation_id,
+        thread_id=thread.id,
+        direction="out",
+        channel=thread.channel,
+        external_id=f"linkstar-out-{new_id()}",
+        received_at=now,
+        sender_address="",
+        sender_name=actor.label[:200],
+        subject=subject[:500],
+        text=body,
+        display_body=body,
+        html=html,
+        raw=body.encode("utf-8"),
+        raw_content_type="text/html; charset=utf-8" if html else "text/plain; charset=utf-8",
+        understanding=None,
+        attachments=[],
+        warnings=[],
+        outbound_status="queued",
+        template_id=template_id,
+        lint_findings=findings,
+        author_user_id=actor.actor_id if actor.actor_type.value == "user" else None,
+    )
+    session.add(message)
+    thread.last_outbound_at = now
+    thread.last_activity_at = max(thread.last_activity_at, now)
+    thread.first_response_at = thread.first_response_at or now
+    thread.sla_due_at = None  # answered: nothing owed until the buyer writes again
+    thread.message_count += 1
+    if thread.status == ThreadStatus.open.value:
+        thread.status = ThreadStatus.pending.value  # waiting for the buyer
+    session.flush()
+    job = enqueue(
+        session,
+        SEND_JOB,
+        {"message_id": message.id},
+        organisation_id=actor.organisation_id,
+        idempotency_key=f"{SEND_JOB}:{message.id}",
+    )
+    audit.record(
+        session,
+        actor,
+        "inbox.reply.queue",
+        message,
+        after={"thread_id": thread.id, "template_id": template_id, "findings": len(findings)},
+    )
+    return message, findings, job.id
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    status: str
+    reason: str = ""
+
+
+def send(session: Session, organisation_id: str, message_id: str) -> SendOutcome:
+    """Hand a queued reply to its channel's sender; idempotent (only `queued` moves)."""
+    message = session.scalars(
+        select(InboxMessage).where(
+            InboxMessage.organisation_id == organisation_id, InboxMessage.id == message_id
+        )
+    ).first()
+    if message is None:
+        raise NotFound(f"message {message_id} not found")
+    if message.outbound_status != "queued":
+        return SendOutcome(message.outbound_status or "")
+    thread = session.get(InboxThread, message.thread_id)
+    assert thread is not None  # the foreign key guarantees it
+    sender = sending.sender_for(message.channel)
+    if sender is None:
+        message.outbound_status = "failed"
+        message.failure_reason = f"no sender configured for channel {message.channel}"
+        session.flush()
+        return SendOutcome("failed", message.failure_reason)
+    answered = session.scalars(
+        select(InboxMessage.external_id)
+        .where(InboxMessage.thread_id == thread.id, InboxMessage.direction == "in")
+        .order_by(InboxMessage.received_at.desc())
+    ).first()
+    external_id = sender.send(
+        sending.OutboundMessage(
+            message_id=message.id,
+            organisation_id=organisation_id,
+            channel=message.channel,
+            store_ref=thread.store_ref,
+            to_address=thread.buyer_address,
+            to_name=thread.buyer_name,
+            subject=message.subject,
+            body=message.text,
+            html=message.html,
+            in_reply_to=answered or "",
+            external_thread_id=thread.external_thread_id,
+        )
+    )
+    message.outbound_status = "sent"
+    if external_id:
+        message.external_id = external_id[:300]
+    session.flush()
+    return SendOutcome("sent")

@@ -1,0 +1,34 @@
+"""The demo workspace's inbox: threads on the demo's buyers, orders and shipments."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import select
+
+from linkstar.db.uow import unit_of_work
+from linkstar.inbox import service
+from linkstar.inbox.models import InboxLink, InboxMessage, InboxTemplate, InboxThread
+from tests.demo.test_orders_demo import DATA_DIR, _load, needs_data
+
+
+@needs_data
+def test_demo_inbox_is_realistic(sessions, settings):
+    org_id = _load(sessions, settings, DATA_DIR)
+    with unit_of_work(sessions) as s:
+        threads = list(s.scalars(select(InboxThread).where(InboxThread.organisation_id == org_id)))
+        messages = list(s.scalars(select(InboxMessage)))
+        assert all(m.raw for m in messages)
+        links = Counter(x.evidence for x in s.scalars(select(InboxLink)))
+        templates = list(s.scalars(select(InboxTemplate)))
+    assert 100 <= len(threads) <= 150
+    languages = Counter(t.language for t in threads)
+    assert {"en", "es", "de", "fr", "pt", "zh"} <= set(languages)
+    intents = Counter(t.intent for t in threads)
+    assert intents["bulk_or_oem_inquiry"] >= 5 and intents["where_is_my_order"] >= 15
+    sla = Counter(service.thread_sla(t).value for t in threads)
+    assert sla["overdue"] >= 3 and sla["none"] >= 50
+    assert sum(1 for m in messages if m.direction == "out" and m.outbound_status == "sent") >= 50
+    assert links["order_id in text"] + links["channel order ref"] >= 20
+    assert links["buyer e-mail"] >= 20 and links["shipment of order"] >= 10
+    assert len(templates) == 4

@@ -1,0 +1,38 @@
+"""The inbox in headless Chromium: open a thread, reply with a template, see it queued."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from linkstar.db.uow import unit_of_work
+from linkstar.inbox.models import InboxMessage
+from tests.conftest import OWNER_PASSWORD
+from tests.web.test_browser import page  # noqa: F401  (the Chromium tab fixture)
+
+pytestmark = pytest.mark.browser
+
+
+def test_open_thread_reply_with_template(page, live_server, tenant, seeded, sessions):  # noqa: F811
+    from playwright.sync_api import expect
+
+    page.goto(f"{live_server}/login?next=/inbox/threads")
+    page.fill("#f-email", tenant.owner.email)
+    page.fill("#f-password", OWNER_PASSWORD)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(f"{live_server}/inbox/threads")
+    page.click("text=Buyer Alpha")
+    expect(page.locator("h1")).to_contain_text("Order Alpha")
+    expect(page.locator(".inbox-badges").first).to_contain_text("where is my order")
+    page.select_option("#reply-template", label="Where is my order (where is my order)")
+    page.select_option("select[name=language]", "es")
+    page.click("button:has-text('Preview')")
+    expect(page.locator("#reply-preview")).to_contain_text("Hola Buyer, gracias.")
+    expect(page.locator("#reply-findings")).to_contain_text("No compliance findings")
+    page.click("#reply-send")
+    expect(page.locator("#flash, .notice").first).to_contain_text("Reply queued for sending.")
+    expect(page.locator(".inbox-message.out")).to_contain_text("queued")
+    with unit_of_work(sessions) as s:
+        out = s.scalars(select(InboxMessage).where(InboxMessage.direction == "out")).one()
+        assert (out.outbound_status, out.text) == ("queued", "Hola Buyer, gracias.")
+    assert page.problems == []
