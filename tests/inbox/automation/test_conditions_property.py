@@ -146,7 +146,16 @@ def test_compiled_conditions_agree_with_the_reference(
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.recursive(st.one_of(st.none(), st.integers(), st.text(max_size=5)), lambda x: st.one_of(st.lists(x, max_size=3), st.dictionaries(st.sampled_from(["all", "any", "not", "field", "op", "value"]), x, max_size=3)), max_leaves=8))  # fmt: skip
+@given(
+    st.recursive(
+        st.one_of(st.none(), st.integers(), st.text(max_size=5)),
+        lambda x: st.one_of(
+            st.lists(x, max_size=3),
+            st.dictionaries(st.sampled_from(["all", "any", "not", "field", "op", "value"]), x),
+        ),
+        max_leaves=8,
+    )
+)
 def test_validation_never_crashes_on_arbitrary_json(data: Any) -> None:
     errors: list[tuple[str, str]] = []
     validate_condition(data, "$.when", errors)

@@ -133,13 +133,15 @@ def test_inactive_rules_and_other_triggers_do_not_run() -> None:
 
 
 def test_trigger_filters() -> None:
+    triggers = [
+        {"event": "thread_idle", "business_hours": 24},
+        {"event": "sla_due", "sla_states": ["overdue"]},
+        {"event": "order_status_changed", "to_statuses": ["shipped"]},
+    ]
+    names = ["idle24", "overdue", "shipped"]
     rules = compile_rules(
-        [
-            stored("idle24", 0, trigger={"event": "thread_idle", "business_hours": 24}, when=None),
-            stored("overdue", 1, trigger={"event": "sla_due", "sla_states": ["overdue"]}, when=None),
-            stored("shipped", 2, trigger={"event": "order_status_changed", "to_statuses": ["shipped"]}, when=None),
-        ]
-    )  # fmt: skip
+        [stored(n, i, trigger=t, when=None) for i, (n, t) in enumerate(zip(names, triggers))]
+    )
     idle = evaluate(rules, event("thread_idle", data={"idle_business_hours": 8}), SNAP)
     assert idle.matched == ()
     idle = evaluate(rules, event("thread_idle", data={"idle_business_hours": 24}), SNAP)
