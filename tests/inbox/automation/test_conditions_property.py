@@ -108,7 +108,8 @@ def reference(cond: dict[str, Any], snapshot: dict[str, Any]) -> bool:
         return any(reference(c, snapshot) for c in cond["any"])
     if "not" in cond:
         return not reference(cond["not"], snapshot)
-    v, op, want = lookup(snapshot, cond["field"]), cond["op"], cond.get("value")
+    want: Any = cond.get("value")
+    v, op = lookup(snapshot, cond["field"]), cond["op"]
     if op == "exists":
         return (v is not MISSING and v is not None) == want
     if op == "eq":

@@ -128,7 +128,10 @@ def wilson(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # At 0 % or 100 % the interval touches the bound exactly (rounding would miss it).
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == n else min(1.0, centre + half)
+    return low, high
 
 
 def two_proportion_z(x1: int, n1: int, x2: int, n2: int) -> float:

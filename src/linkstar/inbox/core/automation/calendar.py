@@ -158,7 +158,7 @@ def add_business_hours(calendar: BusinessCalendar, start: datetime, hours: float
     if hours < 0:
         raise ValueError("hours must not be negative")
     remaining = timedelta(hours=hours)
-    if calendar.continuous:
+    if calendar.continuous or hours == 0:
         return cursor + remaining
     day = calendar.local_date(cursor) - timedelta(days=1)
     for _ in range(MAX_SEARCH_DAYS):
