@@ -16,7 +16,7 @@ from linkstar.db.uow import unit_of_work
 from linkstar.inventory import inbound
 from linkstar.workspace.core import Role, system_principal
 from tests.api.conftest import envelope
-from tests.api.test_tenant_isolation import BODIES, _seed_routing
+from tests.api.test_tenant_isolation import BODIES, _seed_routing, seed_inbox_automation
 from tests.inventory.seed import seed_for_isolation
 from tests.orders.seed import seed_orders
 
@@ -65,6 +65,7 @@ def _seed(api, tenant) -> dict[str, str]:  # type: ignore[no-untyped-def]
     actor = system_principal(tenant.org.id)
     ids |= seed_for_isolation(api.sessions, actor, "NJ1", ids["store_id"])
     ids |= _seed_routing(api, tenant, "BAD-ORDER")
+    ids |= seed_inbox_automation(api, tenant)
     # Received already, so the bodiless POST .../receive answers 409 and changes nothing here.
     with unit_of_work(api.sessions) as s:
         inbound.receive(s, actor, ids["inbound_id"])
