@@ -255,3 +255,14 @@ def test_executor_isolates_each_failing_action() -> None:
     ]
     assert seen == [0, 2]
     assert execute(actions[:1], {})[0].error == "no handler for tag"
+
+
+def test_every_example_rule_is_valid() -> None:
+    import json
+    from pathlib import Path
+
+    folder = Path(__file__).parents[3] / "examples" / "inbox" / "rules"
+    files = sorted(folder.glob("*.json"))
+    assert len(files) == 5
+    for path in files:
+        parse_rule(json.loads(path.read_text()))
