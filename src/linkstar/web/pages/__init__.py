@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from linkstar.web.pages import (
     addresses,
     auth,
+    inbox_automation,
     inventory,
     orders,
     overview,
@@ -40,4 +41,5 @@ ROUTERS: list[APIRouter] = [
     addresses.router,
     tracking.router,
     tracking_dead_letters.router,
+    inbox_automation.router,
 ]
