@@ -87,7 +87,7 @@ def test_ab_test_page_shows_p_value_winner_and_chart(tenant, owner, seeded, sess
 
     at = datetime(2026, 12, 1, tzinfo=UTC)
     with unit_of_work(sessions) as s:
-        spec = ABTestSpec.model_validate(s.get(ABTestRow, test_id).spec)  # type: ignore[union-attr]
+        spec = ABTestSpec.model_validate(s.get(ABTestRow, test_id).spec)
         for i in range(80):
             key = assign_variant(spec, test_id, f"t{i}")
             replied = key == "short" or i % 7 == 0
