@@ -32,6 +32,7 @@ ROOTS = frozenset({"thread", "message", "order", "shipment", "buyer", "event", "
 _PATH = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*){0,5}$")
 MAX_DEPTH = 8
 MAX_REGEX = 300
+MAX_HOURS = 24 * 3660  # ten years; also refuses NaN and infinity
 
 # A compiled condition: (snapshot, now) -> holds?
 Check = Callable[[Mapping[str, Any], datetime], bool]
@@ -145,8 +146,8 @@ def _validate_leaf(data: dict[str, Any], path: str, errors: Errors) -> None:
         if not _is_number(value) and _as_time(value) is None:
             errors.append((vpath, f"{op} takes a number or an ISO date-time with a time zone"))
     elif op == "within_hours":
-        if not _is_number(value) or float(value) <= 0:
-            errors.append((vpath, "within_hours takes a positive number of hours"))
+        if not _is_number(value) or not 0 < float(value) <= MAX_HOURS:
+            errors.append((vpath, f"within_hours takes a number of hours in (0, {MAX_HOURS}]"))
     elif isinstance(value, dict | list) and op in ("eq", "ne"):
         errors.append((vpath, f"{op} takes a plain value"))
     elif op == "contains" and (isinstance(value, dict | list) or value is None):
