@@ -10,6 +10,7 @@ endpoint has to state how it is isolated.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -202,6 +203,32 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/inbox/templates/preview"): {
         "body": "Hello {{ buyer.first_name }}, your parcel is {{ shipment.status_text }}.",
         "language": "es",
+    ("POST", "/api/v1/inbox/rules"): {
+        "name": "Refunds to billing",
+        "trigger": {"event": "message_received"},
+        "when": {"field": "message.intent", "op": "eq", "value": "refund_request"},
+        "actions": [{"type": "assign", "team": "billing", "round_robin": ["ann", "bo"]}],
+    },
+    ("POST", "/api/v1/inbox/rules/dry-run"): {
+        "rule": {
+            "name": "Tag everything",
+            "trigger": {"event": "message_received"},
+            "actions": [{"type": "tag", "tags": ["seen"]}],
+        },
+        "snapshots": [{"at": "2026-12-01T10:00:00Z", "snapshot": {"message": {"intent": "other"}}}],
+    },
+    ("PATCH", "/api/v1/inbox/rules/{inbox_rule_id}"): {"name": "Stolen", "active": False},
+    ("POST", "/api/v1/inbox/ab-tests"): {
+        "name": "WISMO reply",
+        "variants": [
+            {"key": "short", "template": "wismo-short", "percent": 50},
+            {"key": "long", "template": "wismo-long", "percent": 50},
+        ],
+    },
+    ("POST", "/api/v1/inbox/ab-tests/{ab_test_id}/outcomes"): {
+        "subject_id": "thread-1",
+        "assigned_at": "2026-12-01T10:00:00Z",
+        "buyer_replied": True,
     },
 }
 
@@ -279,6 +306,11 @@ SCOPED = {
     ("GET", "/api/v1/inbox/templates"): "list",
     ("POST", "/api/v1/inbox/templates"): "create",
     ("POST", "/api/v1/inbox/templates/preview"): "action",
+    ("GET", "/api/v1/inbox/rules"): "list",
+    ("POST", "/api/v1/inbox/rules"): "create",
+    ("POST", "/api/v1/inbox/rules/dry-run"): "action",
+    ("GET", "/api/v1/inbox/ab-tests"): "list",
+    ("POST", "/api/v1/inbox/ab-tests"): "create",
 }
 # Query strings of "action" routes that need them.
 ACTION_QUERIES: dict[str, dict[str, str]] = {
@@ -325,6 +357,7 @@ class Seeded:
         )
         self.ids["endpoint_id"] = _seed_webhook(api, tenant)
         self.ids |= seed_inbox(api.sessions, tenant.org.id, domain[0].upper())
+        self.ids |= seed_inbox_automation(api, tenant)
         self.owner_id = tenant.owner.id
 
     def all_ids(self, api: Api) -> list[str]:
@@ -332,6 +365,27 @@ class Seeded:
         snap = api.snapshot(self.tenant.org.id)
         # Integer keys (tracking events) are never exposed; only text ids can leak.
         return sorted({r["id"] for rows in snap.values() for r in rows if isinstance(r["id"], str)})
+
+
+def seed_inbox_automation(api: Api, tenant) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """An inbox rule and an A/B test with one outcome, through the services."""
+    from linkstar.db.uow import unit_of_work
+    from linkstar.inbox.automation import ab_service, rules_service
+
+    actor = system_principal(tenant.org.id)
+    rule = {k: v for k, v in BODIES[("POST", "/api/v1/inbox/rules")].items()}
+    with unit_of_work(api.sessions) as s:
+        row = rules_service.create_rule(s, actor, rule)
+        test = ab_service.create_test(s, actor, BODIES[("POST", "/api/v1/inbox/ab-tests")])
+        outcome = BODIES[("POST", "/api/v1/inbox/ab-tests/{ab_test_id}/outcomes")]
+        ab_service.record_outcome(
+            s,
+            actor,
+            test.id,
+            "thread-0",
+            assigned_at=datetime.fromisoformat(outcome["assigned_at"]),
+        )
+        return {"inbox_rule_id": row.id, "ab_test_id": test.id}
 
 
 def _seed_webhook(api: Api, tenant) -> str:  # type: ignore[no-untyped-def]

@@ -45,6 +45,8 @@ class Case:
             tracking_dead_letter_id=ids.tracking_dead_letter_id,
             thread_id=ids.thread_id,
             template_id=ids.template_id,
+            inbox_rule_id=ids.inbox_rule_id,
+            ab_test_id=ids.ab_test_id,
         )
 
     @property
@@ -83,6 +85,15 @@ ORG_FORM = {
     "audit_retention_days": "100",
 }
 
+INBOX_RULE_JSON = (
+    '{"name": "Injected inbox rule", "trigger": {"event": "message_received"}, '
+    '"actions": [{"type": "tag", "tags": ["injected"]}]}'
+)
+INBOX_SNAPSHOTS_JSON = '[{"at": "2026-12-01T10:00:00+00:00", "snapshot": {}}]'
+AB_TEST_JSON = (
+    '{"name": "Injected test", "variants": [{"key": "a", "template": "x", "percent": 50}, '
+    '{"key": "b", "template": "y", "percent": 50}]}'
+)
 RULE_JSON = '{"name": "Injected rule", "then": [{"type": "tag", "tag": "injected"}]}'
 HOLD_EDIT = {
     "name": "Injected Buyer",
@@ -301,6 +312,18 @@ _ALL = [
         {"language": "en", "body": "Hi {{ buyer.first_name }}"},
         303,
     ),
+    Case("GET", "/inbox/rules", P.inbox_read),
+    Case("POST", "/inbox/rules", P.inbox_manage, {"rule": INBOX_RULE_JSON}, 303),
+    Case(
+        "POST",
+        "/inbox/rules/dry-run",
+        P.inbox_read,
+        {"rule": INBOX_RULE_JSON, "snapshots": INBOX_SNAPSHOTS_JSON},
+    ),
+    Case("POST", "/inbox/rules/{inbox_rule_id}/delete", P.inbox_manage, ok_status=303),
+    Case("GET", "/inbox/ab-tests", P.inbox_read),
+    Case("POST", "/inbox/ab-tests", P.inbox_manage, {"test": AB_TEST_JSON}, 303),
+    Case("GET", "/inbox/ab-tests/{ab_test_id}", P.inbox_read),
 ]
 
 CASES: dict[tuple[str, str], Case] = {(c.method, c.template): c for c in _ALL}

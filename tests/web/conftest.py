@@ -188,6 +188,8 @@ class Seeded:
     tracking_dead_letter_id: str = ""
     thread_id: str = ""
     template_id: str = ""
+    inbox_rule_id: str = ""
+    ab_test_id: str = ""
 
 
 def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str) -> Seeded:
@@ -249,6 +251,7 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
         decision_id, policy_id, suspension_id = _seed_routing(s, actor, marker)
         endpoint_id = _seed_webhook(s, actor, box, marker)
         tracking_dead_letter_id = _seed_tracking_dead_letter(s, tenant.org.id, marker)
+        inbox_rule_id, ab_test_id = _seed_inbox_automation(s, tenant.org.id, marker)
     from tests.orders.seed import seed_orders
 
     tracking = seed_tracking(sessions, tenant, marker, box)
@@ -265,6 +268,8 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
         suspension_id=suspension_id,
         endpoint_id=endpoint_id,
         tracking_dead_letter_id=tracking_dead_letter_id,
+        inbox_rule_id=inbox_rule_id,
+        ab_test_id=ab_test_id,
         shipment_id=tracking["shipment_id"],
         public_token=tracking["public_token"],
         **seed_orders(sessions, tenant.org.id, ids[0]),
@@ -288,6 +293,59 @@ def _seed_webhook(session: Session, actor: Any, box: Any, marker: str) -> str:
     session.add(row)
     session.flush()
     return row.id
+
+
+def _seed_inbox_automation(session: Session, organisation_id: str, marker: str) -> tuple[str, str]:
+    """An inbox rule and an A/B test named after `marker`, written directly (no audit entry)."""
+    from linkstar.inbox.automation.models import ABTestRow, ABVariantRow, InboxRuleRow
+    from linkstar.inbox.core.automation.ab import ABTestSpec
+    from linkstar.inbox.core.automation.rules import parse_rule
+
+    rule = parse_rule(
+        {
+            "name": f"{marker} rule",
+            "trigger": {"event": "message_received"},
+            "when": {"field": "message.text", "op": "contains", "value": f"{marker} text"},
+            "actions": [{"type": "tag", "tags": [f"{marker}-tag"]}],
+        }
+    )
+    row = InboxRuleRow(
+        organisation_id=organisation_id,
+        position=1,
+        name=rule.name,
+        trigger_event="message_received",
+        definition=rule.model_dump(mode="json", exclude_none=True),
+    )
+    spec = ABTestSpec.model_validate(
+        {
+            "name": f"{marker} test",
+            "variants": [
+                {"key": "a", "template": f"{marker}-tpl-a", "percent": 50},
+                {"key": "b", "template": f"{marker}-tpl-b", "percent": 50},
+            ],
+        }
+    )
+    test = ABTestRow(
+        organisation_id=organisation_id,
+        name=spec.name,
+        metric=spec.metric,
+        spec=spec.model_dump(mode="json"),
+    )
+    session.add_all([row, test])
+    session.flush()
+    for i, v in enumerate(spec.variants):
+        session.add(
+            ABVariantRow(
+                organisation_id=organisation_id,
+                test_id=test.id,
+                key=v.key,
+                template=v.template,
+                percent=v.percent,
+                position=i,
+            )
+        )
+    session.flush()
+    return row.id, test.id
 
 
 def _seed_tracking_dead_letter(session: Session, organisation_id: str, marker: str) -> str:

@@ -19,6 +19,7 @@ MODEL_MODULES = (
     "linkstar.inventory.models",
     "linkstar.tracking.hooks.models",
     "linkstar.inbox.models",
+    "linkstar.inbox.automation.models",
 )
 
 

@@ -8,6 +8,7 @@ from linkstar.api.routers import (
     addresses,
     carrier_routing,
     inbox,
+    inbox_automation,
     inventory,
     order_files,
     orders,
@@ -28,4 +29,5 @@ ROUTERS: list[APIRouter] = [
     tracking.router,
     webhook_endpoints.router,
     inbox.router,
+    inbox_automation.router,
 ]

@@ -8,6 +8,7 @@ from linkstar.web.pages import (
     addresses,
     auth,
     inbox,
+    inbox_automation,
     inventory,
     orders,
     overview,
@@ -42,4 +43,5 @@ ROUTERS: list[APIRouter] = [
     tracking.router,
     tracking_dead_letters.router,
     inbox.router,
+    inbox_automation.router,
 ]

@@ -1,0 +1,1 @@
+"""Stored inbox automations: rules (versioned, audited runs) and A/B tests of templates."""
