@@ -203,6 +203,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/inbox/templates/preview"): {
         "body": "Hello {{ buyer.first_name }}, your parcel is {{ shipment.status_text }}.",
         "language": "es",
+    },
     ("POST", "/api/v1/inbox/rules"): {
         "name": "Refunds to billing",
         "trigger": {"event": "message_received"},

@@ -16,12 +16,12 @@ from linkstar.inbox.automation import ab_service, rules_service
 from linkstar.inbox.core.automation.ab import ABResult
 from linkstar.inbox.core.automation.rules import DryRunRow
 from linkstar.kit.errors import InvalidInput, LinkStarError
+from linkstar.web import nav
 from linkstar.web.context import ConsoleAction, ConsolePage, Page
 from linkstar.workspace.core import Permission
 
 router = APIRouter()
 P = Permission
-TABS = (("rules", "Inbox rules", "/inbox/rules"), ("ab", "A/B tests", "/inbox/ab-tests"))
 EXAMPLE_RULE = {
     "name": "Refund requests on large orders go to billing",
     "trigger": {"event": "message_received"},
@@ -57,8 +57,14 @@ EXAMPLE_TEST = {
 }
 
 
-def _render(page: Page, template: str, tab: str, **context: Any) -> HTMLResponse:
-    return page.render(template, tabs=TABS, active_tab=tab, **context)
+def _render(page: Page, template: str, **context: Any) -> HTMLResponse:
+    # One tab bar for the whole inbox module (threads, templates, rules, A/B tests).
+    return page.render(
+        template,
+        inbox_sections=nav.visible(nav.INBOX_SECTIONS, page.principal),
+        active_inbox=nav.active_key(nav.INBOX_SECTIONS, page.request.url.path),
+        **context,
+    )
 
 
 def _json_object(text: str, what: str) -> Any:
@@ -97,7 +103,6 @@ def _rules_page(
     return _render(
         page,
         "inbox_automation/rules.html",
-        "rules",
         rules=[
             (r, json.dumps(r.definition.get("when")), json.dumps(r.definition["actions"]))
             for r in rows
@@ -196,7 +201,6 @@ def _tests_page(page: Page, text: str = "", error: Any = None) -> HTMLResponse:
     return _render(
         page,
         "inbox_automation/ab_tests.html",
-        "ab",
         tests=rows,
         text=text or json.dumps(EXAMPLE_TEST, indent=2),
         error=error,
@@ -235,7 +239,6 @@ def ab_test(page: ConsolePage, ab_test_id: str) -> HTMLResponse:
     return _render(
         page,
         "inbox_automation/ab_test.html",
-        "ab",
         test=row,
         variants=ab_service.variants_of(page.session, page.principal, row.id),
         result=result,
