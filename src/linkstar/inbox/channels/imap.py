@@ -126,14 +126,16 @@ def _examine(client: imaplib.IMAP4, mailbox: str) -> int:
     status, data = client.select(_quote(mailbox), readonly=True)
     if status != "OK":
         raise MailConnectionError(f"cannot open mailbox {mailbox!r}: {data!r}")
-    values = client.untagged_responses.get("UIDVALIDITY") or []
-    if not values:
-        status, data = client.status(_quote(mailbox), "(UIDVALIDITY)")
-        found = re.search(rb"UIDVALIDITY (\d+)", data[0] or b"") if data else None
-        if status != "OK" or found is None:
-            raise MailConnectionError(f"the server gave no UIDVALIDITY for {mailbox!r}")
-        return int(found.group(1))
-    return int(values[-1])
+    _, answers = client.response("UIDVALIDITY")  # the untagged OK [UIDVALIDITY n] of SELECT
+    values = [v for v in answers or [] if isinstance(v, bytes) and v.isdigit()]
+    if values:
+        return int(values[-1])
+    status, data = client.status(_quote(mailbox), "(UIDVALIDITY)")
+    first = data[0] if data else b""
+    found = re.search(rb"UIDVALIDITY (\d+)", first) if isinstance(first, bytes) else None
+    if status != "OK" or found is None:
+        raise MailConnectionError(f"the server gave no UIDVALIDITY for {mailbox!r}")
+    return int(found.group(1))
 
 
 def _new_uids(client: imaplib.IMAP4, last: int) -> list[int]:

@@ -8,6 +8,7 @@ for a DKIM signature covering both headers, so they are in the signed header lis
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import ssl
 from collections.abc import Callable
@@ -148,8 +149,8 @@ def check_smtp(server: MailServer) -> None:
 
 def _connect(server: MailServer) -> smtplib.SMTP:
     context = ssl.create_default_context()
+    client: smtplib.SMTP | None = None
     try:
-        client: smtplib.SMTP
         if server.tls is TlsMode.SSL:
             client = smtplib.SMTP_SSL(
                 server.host, server.port, timeout=server.timeout, context=context
@@ -161,9 +162,17 @@ def _connect(server: MailServer) -> smtplib.SMTP:
         if server.username:
             client.login(server.username, server.password)
     except smtplib.SMTPAuthenticationError as exc:
+        _close(client)
         raise MailConnectionError(f"SMTP login refused ({exc.smtp_code})") from exc
     except (OSError, smtplib.SMTPException) as exc:
+        _close(client)
         raise MailConnectionError(
             f"cannot reach SMTP {server.host}:{server.port}: {type(exc).__name__}: {exc}"
         ) from exc
     return client
+
+
+def _close(client: smtplib.SMTP | None) -> None:
+    if client is not None:
+        with contextlib.suppress(OSError, smtplib.SMTPException):
+            client.close()
