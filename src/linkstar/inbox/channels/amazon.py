@@ -15,8 +15,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from linkstar.inbox.channels.errors import MessagePayloadError
-from linkstar.orders.connectors.clients import ChannelHttp
+from linkstar.orders.connectors.clients import ChannelHttp, RateLimit
 
+# SP-API usage plan of getMessagingActionsForOrder: 1 request per second, burst 5.
+LIMIT = RateLimit(rate=1.0, burst=5)
 _ORDER_ID = re.compile(r"^\d{3}-\d{7}-\d{7}$")
 
 

@@ -16,11 +16,14 @@ from xml.sax.saxutils import escape
 
 from linkstar.inbox.channels.errors import MessagePayloadError
 from linkstar.inbox.core.inbound import Channel, InboundMessage
-from linkstar.orders.connectors.clients import ChannelHttp, ChannelUnavailable
+from linkstar.orders.connectors.clients import ChannelHttp, ChannelUnavailable, RateLimit
 
 NS = "{urn:ebay:apis:eBLBaseComponents}"
 COMPATIBILITY_LEVEL = "1423"
 CALL = "GetMemberMessages"
+# Trading API limits are per application per day (5,000 by default); one call a second with a
+# small burst stays far inside it for a polling inbox, and 429/503 answers are retried.
+LIMIT = RateLimit(rate=1.0, burst=5)
 
 
 @dataclass(frozen=True, slots=True)

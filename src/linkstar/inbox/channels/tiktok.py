@@ -17,10 +17,12 @@ from typing import Any
 
 from linkstar.inbox.channels.errors import MessagePayloadError
 from linkstar.inbox.core.inbound import Channel, InboundMessage
-from linkstar.orders.connectors.clients import ChannelHttp, ChannelUnavailable
+from linkstar.orders.connectors.clients import ChannelHttp, ChannelUnavailable, RateLimit
 from linkstar.orders.connectors.signatures import tiktok_request_sign
 
 API = "/customer_service/202309"
+# Not a published figure: TikTok Shop sets limits per app and answers 429 beyond them.
+LIMIT = RateLimit(rate=5.0, burst=10)
 
 
 def _str(parent: Mapping[str, Any], key: str, path: str, *, required: bool = True) -> str:
