@@ -18,6 +18,7 @@ import pytest
 from linkstar.db.outbox import JobStatus
 from linkstar.workspace.core import Role, system_principal
 from tests.api.conftest import Api, Caller, contains_any, envelope
+from tests.inbox.mail_seed import mail_account_body, seed_inbox_mail
 from tests.inventory.seed import seed_for_isolation
 from tests.orders.seed import seed_orders
 from tests.rating.routing_data import good_row
@@ -177,6 +178,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/routing/route"): {"parcels": [good_row("A-NEW")]},
     ("POST", "/api/v1/routing/reroute"): {"subject_refs": ["A-ORDER"]},
     ("POST", "/api/v1/routing/suspensions"): {"carrier": "westcoast", "service_id": "WCP-GND"},
+    ("POST", "/api/v1/inbox/suppressions"): {"address": "gone@a.example", "channel": "email"},
+    ("POST", "/api/v1/inbox/mail-accounts"): mail_account_body("sales@a.example"),
 }
 
 # Operations without a path id, and what their isolation means. Every one must be listed.
@@ -248,6 +251,10 @@ SCOPED = {
     ("GET", "/api/v1/routing/decisions"): "list",
     ("GET", "/api/v1/routing/suspensions"): "list",
     ("POST", "/api/v1/routing/suspensions"): "suspend",
+    ("GET", "/api/v1/inbox/suppressions"): "list",
+    ("POST", "/api/v1/inbox/suppressions"): "create",
+    ("GET", "/api/v1/inbox/mail-accounts"): "list",
+    ("POST", "/api/v1/inbox/mail-accounts"): "create",
 }
 # Query strings of "action" routes that need them.
 ACTION_QUERIES: dict[str, dict[str, str]] = {
@@ -292,6 +299,7 @@ class Seeded:
             api.sessions, system_principal(tenant.org.id), code, self.ids["store_id"]
         )
         self.ids["endpoint_id"] = _seed_webhook(api, tenant)
+        self.ids |= seed_inbox_mail(api.sessions, api.client.app.state.box, tenant.org.id, domain)
         self.owner_id = tenant.owner.id
 
     def all_ids(self, api: Api) -> list[str]:

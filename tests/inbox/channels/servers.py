@@ -81,17 +81,22 @@ class RecordingHandler:
         return "250 Message accepted for delivery"
 
 
-def _authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
-    ok = (
-        isinstance(data, LoginPassword)
-        and data.login.decode() == SMTP_USER
-        and data.password.decode() == SMTP_PASSWORD
-    )
-    return AuthResult(success=ok, handled=False)
+def _authenticator(user: str, password: str) -> Any:
+    def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+        ok = (
+            isinstance(data, LoginPassword)
+            and data.login.decode() == user
+            and data.password.decode() == password
+        )
+        return AuthResult(success=ok, handled=False)
+
+    return authenticate
 
 
 @contextmanager
-def smtp_server() -> Iterator[tuple[int, RecordingHandler]]:
+def smtp_server(
+    user: str = SMTP_USER, password: str = SMTP_PASSWORD
+) -> Iterator[tuple[int, RecordingHandler]]:
     """An aiosmtpd server with AUTH (allowed without TLS, for the test only)."""
     handler = RecordingHandler()
     port = free_port()
@@ -99,7 +104,7 @@ def smtp_server() -> Iterator[tuple[int, RecordingHandler]]:
         handler,
         hostname="127.0.0.1",
         port=port,
-        authenticator=_authenticate,
+        authenticator=_authenticator(user, password),
         auth_require_tls=False,
         decode_data=False,
     )

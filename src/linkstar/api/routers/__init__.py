@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from linkstar.api.routers import (
     addresses,
     carrier_routing,
+    inbox_mail,
     inventory,
     order_files,
     orders,
@@ -26,4 +27,5 @@ ROUTERS: list[APIRouter] = [
     carrier_routing.router,
     tracking.router,
     webhook_endpoints.router,
+    inbox_mail.router,
 ]
