@@ -14,6 +14,7 @@ from linkstar.web.pages import (
     settings_api_keys,
     settings_audit,
     settings_jobs,
+    settings_mail,
     settings_org,
     settings_stores,
     settings_users,
@@ -40,4 +41,5 @@ ROUTERS: list[APIRouter] = [
     addresses.router,
     tracking.router,
     tracking_dead_letters.router,
+    settings_mail.router,
 ]
