@@ -279,3 +279,46 @@ def test_contact_form_bad_fields(changes: dict[str, Any], path: str) -> None:
 def test_contact_form_fuzz(body: bytes) -> None:
     with contextlib.suppress(MessagePayloadError):
         contact_form.parse(body)
+
+
+# --- polling ----------------------------------------------------------------------------------
+
+
+def test_poll_ebay_moves_the_cursor_only_when_complete() -> None:
+    from linkstar.inbox.channels.polling import OVERLAP, poll_ebay
+
+    pages = [payload("ebay_get_member_messages.xml"), payload("ebay_get_member_messages_page2.xml")]
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        return httpx.Response(200, content=pages[len(calls) - 1])
+
+    since = START - timedelta(days=1)
+    done = poll_ebay(http_for(handler), since, token="t")
+    assert done.complete and len(done.messages) == 3 and len(done.failures) == 1
+    assert done.failures[0].path.endswith("Question.MessageID")
+    assert done.cursor == START - OVERLAP
+
+    def failing(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(503)
+
+    broken = poll_ebay(http_for(failing), since, token="t")
+    assert not broken.complete and broken.cursor == since
+    assert "503" in (broken.interrupted_by or "")
+
+
+def test_poll_tiktok_keeps_bad_messages_whole() -> None:
+    from linkstar.inbox.channels.polling import poll_tiktok
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/conversations"):
+            return httpx.Response(200, content=payload("tiktok_conversations.json"))
+        return httpx.Response(200, content=payload("tiktok_messages.json"))
+
+    since = datetime.fromtimestamp(1764800000, UTC)
+    result = poll_tiktok(http_for(handler), since, app_key="a", app_secret="s", shop_cipher="c")
+    assert result.complete and len(result.messages) == 3
+    [failure] = result.failures
+    assert json.loads(failure.raw)["content"] == "not json"
+    assert result.requests == 2
