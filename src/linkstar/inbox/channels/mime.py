@@ -34,6 +34,7 @@ _AMAZON_RELAY = re.compile(r"@marketplace\.amazon\.[a-z.]{2,10}$", re.IGNORECASE
 # Charsets that senders declare while writing a superset of them (QQ/Foxmail, Outlook).
 _SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "ascii": "utf-8", "us-ascii": "utf-8"}
 _FALLBACKS = ("utf-8", "cp1252", "gb18030")
+_TEXT = ("text/plain", "text/html")
 _HIGH_RUNS = re.compile(rb"[\x80-\xff]+")
 # The relay wraps the buyer's words between these markers, followed by Amazon's own footer.
 _RELAY_BODY = re.compile(
@@ -192,15 +193,17 @@ def _date(value: str, warnings: list[str]) -> datetime:
 
 
 def _defects(msg: Message, warnings: list[str]) -> None:
-    for part in _parts(msg):
+    for part, _ in _parts(msg):
         for defect in getattr(part, "defects", ()):
             warnings.append(f"mime_defect:{type(defect).__name__}")
 
 
-def _parts(msg: Message) -> list[Message]:
-    """Leaf parts and containers, not descending into attached messages (those are files)."""
-    out: list[Message] = [msg]
-    if msg.get_content_type() == "message/rfc822" or not msg.is_multipart():
+def _parts(msg: Message) -> list[tuple[Message, str]]:
+    """Parts with their content type (read once: policy=default re-parses on every access),
+    not descending into attached messages (those are files)."""
+    ctype = msg.get_content_type()
+    out: list[tuple[Message, str]] = [(msg, ctype)]
+    if ctype == "message/rfc822" or not msg.is_multipart():
         return out
     payload = msg.get_payload()
     if isinstance(payload, list):
@@ -216,20 +219,19 @@ def _body(
     plain: list[str] = []
     html: list[str] = []
     attachments: list[InboundAttachment] = []
-    for part in _parts(msg):
-        ctype = part.get_content_type()
+    for part, ctype in _parts(msg):
         if part.is_multipart() and ctype != "message/rfc822":
             continue
         disposition = (part.get_content_disposition() or "").lower()
-        filename = _filename(part, warnings)
-        is_text = ctype in ("text/plain", "text/html") or (
-            part is msg and part.get_content_maintype() == "text"
-        )
+        filename = _filename(part, warnings) if disposition or ctype not in _TEXT else ""
+        is_text = ctype in _TEXT or (part is msg and ctype.startswith("text/"))
         if is_text and disposition != "attachment" and not (filename and ctype != "text/plain"):
             text = _decode_text(part, warnings)
             (html if ctype == "text/html" else plain).append(text)
             continue
-        attachments.append(_attachment(part, ctype, filename, warnings, limit))
+        attachments.append(
+            _attachment(part, ctype, filename or _filename(part, warnings), warnings, limit)
+        )
     return "\n\n".join(plain), "\n".join(html), attachments
 
 
