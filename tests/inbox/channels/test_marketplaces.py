@@ -322,3 +322,19 @@ def test_poll_tiktok_keeps_bad_messages_whole() -> None:
     [failure] = result.failures
     assert json.loads(failure.raw)["content"] == "not json"
     assert result.requests == 2
+
+
+@given(st.binary(max_size=400))
+def test_ebay_parser_fuzz(body: bytes) -> None:
+    with contextlib.suppress(MessagePayloadError, ChannelUnavailable):
+        ebay.parse_response(body)
+
+
+@given(st.data())
+def test_ebay_mutated_recorded_page(data: st.DataObject) -> None:
+    raw = bytearray(payload("ebay_get_member_messages.xml"))
+    for _ in range(data.draw(st.integers(1, 10))):
+        raw[data.draw(st.integers(0, len(raw) - 1))] = data.draw(st.integers(0, 255))
+    with contextlib.suppress(MessagePayloadError, ChannelUnavailable):
+        page = ebay.parse_response(bytes(raw))
+        assert all(m.external_id and m.sender_address for m in page.messages)
