@@ -18,6 +18,8 @@ from linkstar.workspace.core import Role, system_principal
 from tests.api.conftest import envelope
 from tests.api.test_tenant_isolation import BODIES, _seed_routing, seed_inbox_automation
 from tests.inbox.seed import seed_inbox
+from tests.api.test_tenant_isolation import BODIES, _seed_routing
+from tests.inbox.mail_seed import seed_inbox_mail
 from tests.inventory.seed import seed_for_isolation
 from tests.orders.seed import seed_orders
 
@@ -68,6 +70,7 @@ def _seed(api, tenant) -> dict[str, str]:  # type: ignore[no-untyped-def]
     ids |= _seed_routing(api, tenant, "BAD-ORDER")
     ids |= seed_inbox(api.sessions, tenant.org.id, "BAD")
     ids |= seed_inbox_automation(api, tenant)
+    ids |= seed_inbox_mail(api.sessions, api.client.app.state.box, tenant.org.id, "bad.example")
     # Received already, so the bodiless POST .../receive answers 409 and changes nothing here.
     with unit_of_work(api.sessions) as s:
         inbound.receive(s, actor, ids["inbound_id"])

@@ -20,6 +20,7 @@ from linkstar.db.outbox import JobStatus
 from linkstar.workspace.core import Role, system_principal
 from tests.api.conftest import Api, Caller, contains_any, envelope
 from tests.inbox.seed import seed_inbox
+from tests.inbox.mail_seed import mail_account_body, seed_inbox_mail
 from tests.inventory.seed import seed_for_isolation
 from tests.orders.seed import seed_orders
 from tests.rating.routing_data import good_row
@@ -231,6 +232,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "assigned_at": "2026-12-01T10:00:00Z",
         "buyer_replied": True,
     },
+    ("POST", "/api/v1/inbox/suppressions"): {"address": "gone@a.example", "channel": "email"},
+    ("POST", "/api/v1/inbox/mail-accounts"): mail_account_body("sales@a.example"),
 }
 
 # Operations without a path id, and what their isolation means. Every one must be listed.
@@ -312,6 +315,10 @@ SCOPED = {
     ("POST", "/api/v1/inbox/rules/dry-run"): "action",
     ("GET", "/api/v1/inbox/ab-tests"): "list",
     ("POST", "/api/v1/inbox/ab-tests"): "create",
+    ("GET", "/api/v1/inbox/suppressions"): "list",
+    ("POST", "/api/v1/inbox/suppressions"): "create",
+    ("GET", "/api/v1/inbox/mail-accounts"): "list",
+    ("POST", "/api/v1/inbox/mail-accounts"): "create",
 }
 # Query strings of "action" routes that need them.
 ACTION_QUERIES: dict[str, dict[str, str]] = {
@@ -359,6 +366,7 @@ class Seeded:
         self.ids["endpoint_id"] = _seed_webhook(api, tenant)
         self.ids |= seed_inbox(api.sessions, tenant.org.id, domain[0].upper())
         self.ids |= seed_inbox_automation(api, tenant)
+        self.ids |= seed_inbox_mail(api.sessions, api.client.app.state.box, tenant.org.id, domain)
         self.owner_id = tenant.owner.id
 
     def all_ids(self, api: Api) -> list[str]:

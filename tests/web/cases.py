@@ -47,6 +47,8 @@ class Case:
             template_id=ids.template_id,
             inbox_rule_id=ids.inbox_rule_id,
             ab_test_id=ids.ab_test_id,
+            mail_account_id=ids.mail_account_id,
+            suppression_id=ids.suppression_id,
         )
 
     @property
@@ -58,6 +60,19 @@ class Case:
         return self.template in ("/login", "/logout") or self.public
 
 
+MAIL_ACCOUNT_FORM = {
+    "name": "Injected Mailbox",
+    "email_address": "injected@example.org",
+    "imap_host": "127.0.0.1",
+    "imap_port": "9",
+    "imap_tls": "none",
+    "smtp_host": "127.0.0.1",
+    "smtp_port": "9",
+    "smtp_tls": "none",
+    "username": "injected",
+    "password": "injected-password",
+    "mailbox": "INBOX",
+}
 STORE_FORM = {
     "name": "Injected Store",
     "channel": "amazon",
@@ -187,6 +202,19 @@ _ALL = [
     Case("POST", "/settings/webhooks", P.workspace_manage, {"kind": "tracking:generic"}),
     Case("POST", "/settings/webhooks/{endpoint_id}/delete", P.workspace_manage, ok_status=303),
     Case("GET", "/settings/audit", P.audit_read),
+    Case("GET", "/settings/mail-accounts", P.inbox_manage),
+    Case("POST", "/settings/mail-accounts", P.inbox_manage, MAIL_ACCOUNT_FORM, ok_status=303),
+    Case("POST", "/settings/mail-accounts/{mail_account_id}/test", P.inbox_manage, ok_status=303),
+    Case("POST", "/settings/mail-accounts/{mail_account_id}/delete", P.inbox_manage, ok_status=303),
+    Case("GET", "/settings/suppressions", P.inbox_read),
+    Case(
+        "POST",
+        "/settings/suppressions",
+        P.inbox_manage,
+        {"address": "injected@example.org", "channel": "all", "reason": "manual"},
+        ok_status=303,
+    ),
+    Case("POST", "/settings/suppressions/{suppression_id}/delete", P.inbox_manage, ok_status=303),
     Case("GET", "/settings/jobs", P.jobs_read),
     Case("POST", "/settings/jobs/{job_id}/retry", P.jobs_manage, ok_status=303),
     Case("GET", "/orders", P.orders_read),

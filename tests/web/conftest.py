@@ -190,6 +190,8 @@ class Seeded:
     template_id: str = ""
     inbox_rule_id: str = ""
     ab_test_id: str = ""
+    mail_account_id: str = ""
+    suppression_id: str = ""
 
 
 def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str) -> Seeded:
@@ -252,6 +254,7 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
         endpoint_id = _seed_webhook(s, actor, box, marker)
         tracking_dead_letter_id = _seed_tracking_dead_letter(s, tenant.org.id, marker)
         inbox_rule_id, ab_test_id = _seed_inbox_automation(s, tenant.org.id, marker)
+        mail_account_id, suppression_id = _seed_inbox_mail(s, tenant.org.id, box, marker)
     from tests.orders.seed import seed_orders
 
     tracking = seed_tracking(sessions, tenant, marker, box)
@@ -270,6 +273,8 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
         tracking_dead_letter_id=tracking_dead_letter_id,
         inbox_rule_id=inbox_rule_id,
         ab_test_id=ab_test_id,
+        mail_account_id=mail_account_id,
+        suppression_id=suppression_id,
         shipment_id=tracking["shipment_id"],
         public_token=tracking["public_token"],
         **seed_orders(sessions, tenant.org.id, ids[0]),
@@ -346,6 +351,37 @@ def _seed_inbox_automation(session: Session, organisation_id: str, marker: str) 
         )
     session.flush()
     return row.id, test.id
+def _seed_inbox_mail(
+    session: Session, organisation_id: str, box: Any, marker: str
+) -> tuple[str, str]:
+    """A mail account (port 9 refuses at once) and a suppression named after `marker`, written
+    directly (no audit entry, like the webhook seed)."""
+    from linkstar.inbox.mail.models import MailAccount, Suppression
+
+    account = MailAccount(
+        organisation_id=organisation_id,
+        name=f"{marker} Support",
+        email_address=f"support@{marker.lower()}.example",
+        imap_host="127.0.0.1",
+        imap_port=9,
+        imap_tls="none",
+        smtp_host="127.0.0.1",
+        smtp_port=9,
+        smtp_tls="none",
+        username=f"{marker}-mailbox-user",
+        secrets_encrypted=box.seal({"password": f"{marker}-mail-password"}),
+        password_hint="••••word",
+    )
+    row = Suppression(
+        organisation_id=organisation_id,
+        address=f"{marker.lower()}-gone@example.org",
+        channel="all",
+        reason="manual",
+        note=f"{marker} asked",
+    )
+    session.add_all([account, row])
+    session.flush()
+    return account.id, row.id
 
 
 def _seed_tracking_dead_letter(session: Session, organisation_id: str, marker: str) -> str:

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from linkstar import __version__
 from linkstar.api import errors
 from linkstar.api.routers import ROUTERS, health, hooks
+from linkstar.api.routers import unsubscribe as unsubscribe_router
 from linkstar.config import Settings
 from linkstar.db.engine import make_engine, make_session_factory
 from linkstar.kit.crypto import SecretBox
@@ -46,6 +47,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(health.router)
     app.include_router(hooks.router)
+    app.include_router(unsubscribe_router.router)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
 

@@ -10,6 +10,7 @@ from linkstar.cli import (
     db,
     demo,
     inbox,
+    inbox_mail,
     inventory,
     orders,
     processes,
@@ -43,6 +44,7 @@ app.add_typer(inventory.app, name="inventory")
 app.add_typer(route.app, name="route")
 app.add_typer(route.fx_app, name="fx")
 app.add_typer(webhooks.app, name="webhooks")
+inbox_mail.register(inbox.app)
 
 if __name__ == "__main__":
     app()

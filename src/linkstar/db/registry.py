@@ -20,6 +20,7 @@ MODEL_MODULES = (
     "linkstar.tracking.hooks.models",
     "linkstar.inbox.models",
     "linkstar.inbox.automation.models",
+    "linkstar.inbox.mail.models",
 )
 
 

@@ -49,6 +49,8 @@ SETTINGS_SECTIONS: tuple[NavItem, ...] = (
     NavItem("webhooks", "Webhooks", "/settings/webhooks", P.workspace_manage),
     NavItem("audit", "Audit log", "/settings/audit", P.audit_read),
     NavItem("jobs", "Failed jobs", "/settings/jobs", P.jobs_read),
+    NavItem("mail_accounts", "Mail accounts", "/settings/mail-accounts", P.inbox_manage),
+    NavItem("suppressions", "Suppressions", "/settings/suppressions", P.inbox_read),
 )
 
 

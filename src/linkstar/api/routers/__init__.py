@@ -9,6 +9,7 @@ from linkstar.api.routers import (
     carrier_routing,
     inbox,
     inbox_automation,
+    inbox_mail,
     inventory,
     order_files,
     orders,
@@ -30,4 +31,5 @@ ROUTERS: list[APIRouter] = [
     webhook_endpoints.router,
     inbox.router,
     inbox_automation.router,
+    inbox_mail.router,
 ]

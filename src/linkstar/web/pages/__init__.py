@@ -16,6 +16,7 @@ from linkstar.web.pages import (
     settings_api_keys,
     settings_audit,
     settings_jobs,
+    settings_mail,
     settings_org,
     settings_stores,
     settings_users,
@@ -44,4 +45,5 @@ ROUTERS: list[APIRouter] = [
     tracking_dead_letters.router,
     inbox.router,
     inbox_automation.router,
+    settings_mail.router,
 ]

@@ -1,0 +1,1 @@
+"""Inbox channel connectors: e-mail (MIME, IMAP, SMTP) and marketplace message payloads."""

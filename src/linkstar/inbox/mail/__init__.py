@@ -1,0 +1,1 @@
+"""Mail accounts (IMAP/SMTP, password encrypted at rest), mailbox cursors, suppressions."""
