@@ -17,9 +17,8 @@ from linkstar.inventory import inbound
 from linkstar.workspace.core import Role, system_principal
 from tests.api.conftest import envelope
 from tests.api.test_tenant_isolation import BODIES, _seed_routing, seed_inbox_automation
-from tests.inbox.seed import seed_inbox
-from tests.api.test_tenant_isolation import BODIES, _seed_routing
 from tests.inbox.mail_seed import seed_inbox_mail
+from tests.inbox.seed import seed_inbox
 from tests.inventory.seed import seed_for_isolation
 from tests.orders.seed import seed_orders
 

@@ -19,8 +19,8 @@ import pytest
 from linkstar.db.outbox import JobStatus
 from linkstar.workspace.core import Role, system_principal
 from tests.api.conftest import Api, Caller, contains_any, envelope
-from tests.inbox.seed import seed_inbox
 from tests.inbox.mail_seed import mail_account_body, seed_inbox_mail
+from tests.inbox.seed import seed_inbox
 from tests.inventory.seed import seed_for_isolation
 from tests.orders.seed import seed_orders
 from tests.rating.routing_data import good_row

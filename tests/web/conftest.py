@@ -351,6 +351,8 @@ def _seed_inbox_automation(session: Session, organisation_id: str, marker: str) 
         )
     session.flush()
     return row.id, test.id
+
+
 def _seed_inbox_mail(
     session: Session, organisation_id: str, box: Any, marker: str
 ) -> tuple[str, str]:
