@@ -185,13 +185,14 @@ def build(groups: Groups, lay: Layout) -> Network:
         ]
     )
     cap_caps = np.concatenate([lay.service_cap, lay.site_cap, lay.day_cap])
-    # Group arcs: one per eligible (group, service), then one exit arc per group.
-    g_idx, j_e = np.nonzero(groups.costs != INELIGIBLE)
+    # Group arcs: one per eligible (group, service) and one exit arc per group; np.nonzero
+    # walks the matrix row by row, so the arcs come sorted by (group, label) without a sort.
+    open_cells = np.empty((len(groups), m + 1), dtype=np.bool_)
+    open_cells[:, :m] = groups.costs != INELIGIBLE
+    open_cells[:, m] = True
+    arc_group, arc_label = (a.astype(np.int64) for a in np.nonzero(open_cells))
+    del open_cells
     g_all = np.arange(len(groups))
-    arc_group = np.concatenate([g_idx, g_all])
-    arc_label = np.concatenate([j_e, np.full(len(groups), m)])
-    order = np.lexsort((arc_label, arc_group))
-    arc_group, arc_label = arc_group[order], arc_label[order]
     service_arc = arc_label < m
     j_safe = np.where(service_arc, arc_label, 0)
     unit = np.where(service_arc, groups.costs[arc_group, j_safe], groups.penalty[arc_group])
