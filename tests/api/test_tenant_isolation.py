@@ -10,6 +10,7 @@ endpoint has to state how it is isolated.
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -177,6 +178,23 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/routing/route"): {"parcels": [good_row("A-NEW")]},
     ("POST", "/api/v1/routing/reroute"): {"subject_refs": ["A-ORDER"]},
     ("POST", "/api/v1/routing/suspensions"): {"carrier": "westcoast", "service_id": "WCP-GND"},
+    ("POST", "/api/v1/routing/capacities"): {
+        "warehouse": "A1",
+        "carrier": "westcoast",
+        "day": "tue",
+        "max_parcels": 40,
+    },
+    ("PUT", "/api/v1/routing/capacities/{capacity_id}"): {
+        "warehouse": "LAX",
+        "service_id": "WCP-GND",
+        "day": "2026-12-07",
+        "max_parcels": 6,
+    },
+    ("POST", "/api/v1/routing/optimisations"): {
+        "warehouse": "LAX",
+        "ship_date": "2026-12-07",
+        "parcels": [good_row("A-WAVE-2")],
+    },
 }
 
 # Operations without a path id, and what their isolation means. Every one must be listed.
@@ -248,6 +266,10 @@ SCOPED = {
     ("GET", "/api/v1/routing/decisions"): "list",
     ("GET", "/api/v1/routing/suspensions"): "list",
     ("POST", "/api/v1/routing/suspensions"): "suspend",
+    ("GET", "/api/v1/routing/capacities"): "list",
+    ("POST", "/api/v1/routing/capacities"): "create",
+    ("GET", "/api/v1/routing/optimisations"): "list",
+    ("POST", "/api/v1/routing/optimisations"): "create",
 }
 # Query strings of "action" routes that need them.
 ACTION_QUERIES: dict[str, dict[str, str]] = {
@@ -326,12 +348,25 @@ def _seed_routing(api: Api, tenant, subject: str) -> dict[str, str]:  # type: ig
         routing_setup.set_fx_table(s, actor, "USD", [rate])
         (decision,) = routing.route(s, actor, [good_row(subject)])
         stop = routing_setup.suspend(s, actor, carrier="eastern", reason="seeded").suspension
-        return {
+        ids = {
             "policy_id": policy.id,
             "decision_id": decision.id,
             "subject_id": subject,
             "suspension_id": stop.id,
         }
+        ids |= _seed_optimisation(s, actor, subject)
+        return ids
+
+
+def _seed_optimisation(s, actor, subject: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """A capacity and an optimised wave (its decision is about `subject`-WAVE)."""
+    from linkstar.rating import optimisations
+
+    capacity = optimisations.create_capacity(
+        s, actor, {"warehouse": "LAX", "service_id": "WCP-GND", "day": "", "max_parcels": 5}
+    )
+    run = optimisations.start(s, actor, "LAX", date(2026, 12, 7), [good_row(f"{subject}-WAVE")])
+    return {"capacity_id": capacity.id, "optimisation_id": run.id}
 
 
 def operations(client) -> list[tuple[str, str, dict[str, Any]]]:  # type: ignore[no-untyped-def]

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from linkstar.db.outbox import JobContext
 from linkstar.inventory import tasks as inventory_tasks
 from linkstar.orders import tasks as order_tasks
+from linkstar.rating import optimise_tasks
 from linkstar.tracking import tasks as tracking_tasks
 from linkstar.tracking.hooks import tasks as webhook_tasks
 from linkstar.workspace import tasks as workspace_tasks
@@ -83,6 +84,7 @@ BUILTIN_JOBS: tuple[JobSpec, ...] = (
     JobSpec("inventory.publish_stock", inventory_tasks.publish_stock, max_attempts=3),
     JobSpec("webhooks.orders", webhook_tasks.process_order_delivery, max_attempts=8),
     JobSpec("webhooks.tracking", webhook_tasks.process_tracking_delivery, max_attempts=8),
+    JobSpec("routing.optimise_wave", optimise_tasks.optimise_wave, max_attempts=2),
 )
 
 _lock = threading.Lock()

@@ -11,6 +11,7 @@ from linkstar.api.routers import (
     order_files,
     orders,
     rating,
+    routing_optimise,
     tracking,
     webhook_endpoints,
     workspace,
@@ -26,4 +27,5 @@ ROUTERS: list[APIRouter] = [
     carrier_routing.router,
     tracking.router,
     webhook_endpoints.router,
+    routing_optimise.router,
 ]
