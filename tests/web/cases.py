@@ -43,6 +43,7 @@ class Case:
             suspension_id=ids.suspension_id,
             endpoint_id=ids.endpoint_id,
             tracking_dead_letter_id=ids.tracking_dead_letter_id,
+            capacity_id=ids.capacity_id,
         )
 
     @property
@@ -272,6 +273,31 @@ _ALL = [
     Case("POST", "/routing/suspensions/{suspension_id}/resume", P.routing_manage, ok_status=303),
     Case("GET", "/routing/fx", P.routing_read),
     Case("POST", "/routing/fx", P.routing_manage, FX_FORM, 303),
+    Case("GET", "/routing/capacities", P.routing_read),
+    Case(
+        "POST",
+        "/routing/capacities",
+        P.routing_manage,
+        {
+            "warehouse": "",
+            "service_id": "",
+            "carrier": "westcoast",
+            "day": "tue",
+            "max_parcels": "9",
+        },
+        303,
+    ),
+    # The walk cannot attach a file: an upload without one is refused with the form (422).
+    Case("POST", "/routing/capacities/upload", P.routing_manage, {}, 422),
+    Case("POST", "/routing/capacities/{capacity_id}/delete", P.routing_manage, ok_status=303),
+    Case("GET", "/routing/optimisation", P.routing_read),
+    Case(
+        "POST",
+        "/routing/optimisation",
+        P.routing_manage,
+        {"warehouse": "LAX", "ship_date": "2026-12-07"},
+        422,
+    ),
 ]
 
 CASES: dict[tuple[str, str], Case] = {(c.method, c.template): c for c in _ALL}

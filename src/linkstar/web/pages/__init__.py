@@ -11,6 +11,7 @@ from linkstar.web.pages import (
     orders,
     overview,
     routing,
+    routing_optimise,
     settings_api_keys,
     settings_audit,
     settings_jobs,
@@ -40,4 +41,5 @@ ROUTERS: list[APIRouter] = [
     addresses.router,
     tracking.router,
     tracking_dead_letters.router,
+    routing_optimise.router,
 ]
