@@ -151,7 +151,7 @@ def category_bar_chart(title: str, unit: str, values: Mapping[str, int]) -> BarC
         bars.append(
             Bar(
                 label=name,
-                short=name[:12],
+                short=name[:16],
                 x=round(LEFT + slot * index + (slot - width) / 2, 2),
                 width=round(width, 2),
                 total=value,
