@@ -69,6 +69,10 @@ def solve_bounded(net: Network, time_limit: float) -> FlowResult:
     """Solve in a forked child; TIME_LIMIT if it has not finished after `time_limit` seconds."""
     if "fork" not in multiprocessing.get_all_start_methods():
         return solve_in_process(net)
+    # Import here, before the fork: a child importing while another thread of the parent held
+    # the import lock at fork time would wait forever (and only the time limit would end it).
+    import ortools.graph.python.min_cost_flow  # noqa: F401
+
     arcs = len(net.tails)
     shared = mmap.mmap(-1, 8 * (arcs + 2))
     view = np.frombuffer(shared, dtype=np.int64)
