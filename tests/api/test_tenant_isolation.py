@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -234,6 +235,23 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("POST", "/api/v1/inbox/suppressions"): {"address": "gone@a.example", "channel": "email"},
     ("POST", "/api/v1/inbox/mail-accounts"): mail_account_body("sales@a.example"),
+    ("POST", "/api/v1/routing/capacities"): {
+        "warehouse": "A1",
+        "carrier": "westcoast",
+        "day": "tue",
+        "max_parcels": 40,
+    },
+    ("PUT", "/api/v1/routing/capacities/{capacity_id}"): {
+        "warehouse": "LAX",
+        "service_id": "WCP-GND",
+        "day": "2026-12-07",
+        "max_parcels": 6,
+    },
+    ("POST", "/api/v1/routing/optimisations"): {
+        "warehouse": "LAX",
+        "ship_date": "2026-12-07",
+        "parcels": [good_row("A-WAVE-2")],
+    },
 }
 
 # Operations without a path id, and what their isolation means. Every one must be listed.
@@ -319,6 +337,10 @@ SCOPED = {
     ("POST", "/api/v1/inbox/suppressions"): "create",
     ("GET", "/api/v1/inbox/mail-accounts"): "list",
     ("POST", "/api/v1/inbox/mail-accounts"): "create",
+    ("GET", "/api/v1/routing/capacities"): "list",
+    ("POST", "/api/v1/routing/capacities"): "create",
+    ("GET", "/api/v1/routing/optimisations"): "list",
+    ("POST", "/api/v1/routing/optimisations"): "create",
 }
 # Query strings of "action" routes that need them.
 ACTION_QUERIES: dict[str, dict[str, str]] = {
@@ -422,12 +444,25 @@ def _seed_routing(api: Api, tenant, subject: str) -> dict[str, str]:  # type: ig
         routing_setup.set_fx_table(s, actor, "USD", [rate])
         (decision,) = routing.route(s, actor, [good_row(subject)])
         stop = routing_setup.suspend(s, actor, carrier="eastern", reason="seeded").suspension
-        return {
+        ids = {
             "policy_id": policy.id,
             "decision_id": decision.id,
             "subject_id": subject,
             "suspension_id": stop.id,
         }
+        ids |= _seed_optimisation(s, actor, subject)
+        return ids
+
+
+def _seed_optimisation(s, actor, subject: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """A capacity and an optimised wave (its decision is about `subject`-WAVE)."""
+    from linkstar.rating import optimisations
+
+    capacity = optimisations.create_capacity(
+        s, actor, {"warehouse": "LAX", "service_id": "WCP-GND", "day": "", "max_parcels": 5}
+    )
+    run = optimisations.start(s, actor, "LAX", date(2026, 12, 7), [good_row(f"{subject}-WAVE")])
+    return {"capacity_id": capacity.id, "optimisation_id": run.id}
 
 
 def operations(client) -> list[tuple[str, str, dict[str, Any]]]:  # type: ignore[no-untyped-def]

@@ -49,6 +49,7 @@ class Case:
             ab_test_id=ids.ab_test_id,
             mail_account_id=ids.mail_account_id,
             suppression_id=ids.suppression_id,
+            capacity_id=ids.capacity_id,
         )
 
     @property
@@ -352,6 +353,31 @@ _ALL = [
     Case("GET", "/inbox/ab-tests", P.inbox_read),
     Case("POST", "/inbox/ab-tests", P.inbox_manage, {"test": AB_TEST_JSON}, 303),
     Case("GET", "/inbox/ab-tests/{ab_test_id}", P.inbox_read),
+    Case("GET", "/routing/capacities", P.routing_read),
+    Case(
+        "POST",
+        "/routing/capacities",
+        P.routing_manage,
+        {
+            "warehouse": "",
+            "service_id": "",
+            "carrier": "westcoast",
+            "day": "tue",
+            "max_parcels": "9",
+        },
+        303,
+    ),
+    # The walk cannot attach a file: an upload without one is refused with the form (422).
+    Case("POST", "/routing/capacities/upload", P.routing_manage, {}, 422),
+    Case("POST", "/routing/capacities/{capacity_id}/delete", P.routing_manage, ok_status=303),
+    Case("GET", "/routing/optimisation", P.routing_read),
+    Case(
+        "POST",
+        "/routing/optimisation",
+        P.routing_manage,
+        {"warehouse": "LAX", "ship_date": "2026-12-07"},
+        422,
+    ),
 ]
 
 CASES: dict[tuple[str, str], Case] = {(c.method, c.template): c for c in _ALL}

@@ -192,6 +192,7 @@ class Seeded:
     ab_test_id: str = ""
     mail_account_id: str = ""
     suppression_id: str = ""
+    capacity_id: str = ""
 
 
 def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str) -> Seeded:
@@ -255,6 +256,7 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
         tracking_dead_letter_id = _seed_tracking_dead_letter(s, tenant.org.id, marker)
         inbox_rule_id, ab_test_id = _seed_inbox_automation(s, tenant.org.id, marker)
         mail_account_id, suppression_id = _seed_inbox_mail(s, tenant.org.id, box, marker)
+        capacity_id = _seed_optimisation(s, tenant.org.id, marker)
     from tests.orders.seed import seed_orders
 
     tracking = seed_tracking(sessions, tenant, marker, box)
@@ -275,6 +277,7 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
         ab_test_id=ab_test_id,
         mail_account_id=mail_account_id,
         suppression_id=suppression_id,
+        capacity_id=capacity_id,
         shipment_id=tracking["shipment_id"],
         public_token=tracking["public_token"],
         **seed_orders(sessions, tenant.org.id, ids[0]),
@@ -559,3 +562,28 @@ def live_server(app: FastAPI) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+def _seed_optimisation(s: Session, org: str, marker: str) -> str:
+    """A capacity and a finished optimisation run named after `marker`, written directly."""
+    from datetime import date
+
+    from linkstar.rating.optimise_models import OptimisationRun, RoutingCapacity
+
+    capacity = RoutingCapacity(
+        organisation_id=org, kind="carrier", name=f"{marker}-carrier", warehouse=None,
+        day=None, weekday=0, max_parcels=40,
+    )  # fmt: skip
+    run = OptimisationRun(
+        organisation_id=org, warehouse=f"{marker[:6]}-1", ship_date=date(2026, 12, 7),
+        status="done", stage="done", parcels=3, inputs={}, solver="min_cost_flow",
+        currency="USD", total=4500, shipping=4000, penalty=500, assigned=2, deferred=1,
+        saving_vs_naive=120, cost_by_carrier={f"{marker}-carrier": {"cost": 4000, "parcels": 2}},
+        infeasibility={"unplaced_priority": 1, "priority": 2, "binding": [
+            {"kind": "carrier", "name": f"{marker}-carrier", "warehouse": None,
+             "day": "2026-12-07", "capacity": 1}]},
+        created_by="seed",
+    )  # fmt: skip
+    s.add_all([capacity, run])
+    s.flush()
+    return capacity.id

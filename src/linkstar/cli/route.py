@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date
 from itertools import chain, islice
 from pathlib import Path
@@ -24,10 +25,11 @@ from linkstar.cli.context import console, engine, guarded, settings, transaction
 from linkstar.kit.clock import utcnow
 from linkstar.kit.errors import InvalidInput, NotFound
 from linkstar.orders.suspensions import suspend_and_reroute
-from linkstar.rating import routing, routing_setup
+from linkstar.rating import capacity_routing, routing, routing_setup
 from linkstar.rating.cells import format_money
 from linkstar.rating.core.choose import Chooser, RankedPolicy
 from linkstar.rating.core.fx import FxTable
+from linkstar.rating.core.optimise.capacities import CapacityRule
 from linkstar.rating.core.policy import PolicyError, parse_policy
 from linkstar.rating.order_files import (
     DecisionWriter,
@@ -98,18 +100,23 @@ def route_file(
     ),
     base: str = typer.Option("USD", "--base", help="Base currency of the FX table."),
     capacities: Path | None = typer.Option(
-        None, "--capacities", help="Not yet supported (capacity-constrained routing)."
+        None,
+        "--capacities",
+        help="Capacities CSV (warehouse, service_id|carrier, day, max_parcels): optimise the "
+        "whole batch at minimum cost; orders over capacity are deferred.",
+    ),
+    deferral_penalty: str = typer.Option(
+        "5.00", "--deferral-penalty", help="With --capacities: the cost of a day's delay."
+    ),
+    baseline: str | None = typer.Option(
+        None, "--baseline", help="With --capacities: a carrier or service to compare with."
     ),
     ship_date: str | None = typer.Option(
         None, "--ship-date", help="Ship date of rows without one (default: today)."
     ),
 ) -> None:
     """Route every order of ORDERS and write DECISIONS; bad rows are held with reason codes."""
-    if capacities is not None:
-        raise InvalidInput(
-            "--capacities is not yet supported: capacity-constrained routing "
-            "comes in a later release; run without it"
-        )
+    rules = capacity_routing.read_capacities(capacities) if capacities is not None else None
     default_ship = _date(ship_date, "--ship-date")
     services = load_cards(rate_cards)
     table = read_fx(fx, base.upper()) if fx is not None else FxTable(base.upper())
@@ -119,6 +126,10 @@ def route_file(
     json_lines = out.suffix.lower() in (".jsonl", ".ndjson")
     rows = read_orders(orders)
     first = list(islice(rows, 1))  # a missing file or header fails here, before DECISIONS
+    if rules is not None:
+        wave = chain(first, rows)
+        _route_wave(wave, chooser, rules, default_ship, out, json_lines, deferral_penalty, baseline)
+        return
     with out.open("w", encoding="utf-8", newline="") as handle:
         writer = DecisionWriter(handle, json_lines)
         for line, row in enumerate(chain(first, rows), start=2):
@@ -134,6 +145,36 @@ def route_file(
         highlight=False,
         markup=False,
     )
+
+
+def _route_wave(
+    rows: Iterator[dict[str, Any]],
+    chooser: Chooser,
+    rules: list[CapacityRule],
+    default_ship: date,
+    out: Path,
+    json_lines: bool,
+    penalty: str,
+    baseline: str | None,
+) -> None:
+    """--capacities: choose every order, then re-decide the batch as one optimised wave."""
+    items = [order_from_row(row, line, default_ship) for line, row in enumerate(rows, start=2)]
+    decided = [i if isinstance(i, HeldInput) else chooser.choose(i) for i in items]
+    ids = [c.service.service_id for c in chooser.services]
+    carriers = [c.service.carrier for c in chooser.services]
+    decisions, plan, currency = capacity_routing.optimise_decisions(
+        decided, items, rules, delay_penalty=penalty, service_ids=ids, carriers=carriers,
+        baseline=baseline,
+    )  # fmt: skip
+    with out.open("w", encoding="utf-8", newline="") as handle:
+        writer = DecisionWriter(handle, json_lines)
+        for decision in decisions:
+            writer.write(decision)
+    counts = Counter("held" if isinstance(d, HeldInput) else d.status for d in decisions)
+    text = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no orders"
+    _print(f"{len(decisions)} orders: {text} → {out}")
+    for line in [] if plan is None else capacity_routing.summary(plan, currency):
+        _print(line)
 
 
 ORG_OPTION = typer.Option(..., "--org", help="Organisation slug (see `linkstar org list`).")

@@ -21,6 +21,7 @@ MODEL_MODULES = (
     "linkstar.inbox.models",
     "linkstar.inbox.automation.models",
     "linkstar.inbox.mail.models",
+    "linkstar.rating.optimise_models",
 )
 
 

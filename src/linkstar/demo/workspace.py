@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from linkstar.config import get_settings
 from linkstar.demo import inbox as inbox_demo
 from linkstar.demo import inventory as inventory_demo
+from linkstar.demo import optimise as optimise_demo
 from linkstar.demo import orders as orders_demo
 from linkstar.demo import pipeline as pipeline_demo
 from linkstar.demo import rating as rating_demo
@@ -170,6 +171,7 @@ def load(session: Session, box: SecretBox, reference_data_dir: Path | None = Non
     tracking_demo.load_tracking(session, org.id, warehouse_ids)
     inventory_demo.load_inventory(session, actor, data_dir)
     routing_demo.load_routing(session, actor)
+    optimise_demo.load_optimisation(session, actor)
     pipeline_demo.run_pipeline(session, actor)
     inbox_demo.load_inbox(session, actor, data_dir)
     return DemoSummary(org, created=True, api_key=secret)

@@ -22,6 +22,7 @@ from linkstar.db.outbox import JobContext
 from linkstar.inbox import tasks as inbox_tasks
 from linkstar.inventory import tasks as inventory_tasks
 from linkstar.orders import tasks as order_tasks
+from linkstar.rating import optimise_tasks
 from linkstar.tracking import tasks as tracking_tasks
 from linkstar.tracking.hooks import tasks as webhook_tasks
 from linkstar.workspace import tasks as workspace_tasks
@@ -86,6 +87,7 @@ BUILTIN_JOBS: tuple[JobSpec, ...] = (
     JobSpec("webhooks.tracking", webhook_tasks.process_tracking_delivery, max_attempts=8),
     JobSpec("inbox.send", inbox_tasks.send_reply, max_attempts=5),
     JobSpec("inbox.wake_snoozed", inbox_tasks.wake_snoozed, max_attempts=3),
+    JobSpec("routing.optimise_wave", optimise_tasks.optimise_wave, max_attempts=2),
 )
 
 _lock = threading.Lock()

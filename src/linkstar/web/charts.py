@@ -135,3 +135,27 @@ def daily_bar_chart(
             )
         )
     return BarChart(title, unit, names, tuple(bars), _ticks(top, plot_height))
+
+
+def category_bar_chart(title: str, unit: str, values: Mapping[str, int]) -> BarChart:
+    """One bar per category (e.g. cost by carrier), largest first; one series named `unit`."""
+    items = sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))
+    top = nice_max(max((v for _, v in items), default=0))
+    plot_height = HEIGHT - TOP - BOTTOM
+    slot = (WIDTH - LEFT - RIGHT) / max(len(items), 1)
+    width = slot * 0.62
+    bars = []
+    for index, (name, value) in enumerate(items):
+        height = plot_height * value / top
+        y = TOP + plot_height - height
+        bars.append(
+            Bar(
+                label=name,
+                short=name[:16],
+                x=round(LEFT + slot * index + (slot - width) / 2, 2),
+                width=round(width, 2),
+                total=value,
+                segments=(Segment(unit, value, round(y, 2), round(height, 2)),),
+            )
+        )
+    return BarChart(title, unit, (unit,), tuple(bars), _ticks(top, plot_height))

@@ -72,6 +72,8 @@ ROUTING_SECTIONS: tuple[NavItem, ...] = (
     NavItem("policies", "Policies", "/routing/policies", P.routing_read),
     NavItem("suspensions", "Suspensions", "/routing/suspensions", P.routing_read),
     NavItem("fx", "FX rates", "/routing/fx", P.routing_read),
+    NavItem("capacities", "Capacities", "/routing/capacities", P.routing_read),
+    NavItem("optimisation", "Optimisation", "/routing/optimisation", P.routing_read),
 )
 
 INBOX_SECTIONS: tuple[NavItem, ...] = (

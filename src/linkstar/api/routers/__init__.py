@@ -14,6 +14,7 @@ from linkstar.api.routers import (
     order_files,
     orders,
     rating,
+    routing_optimise,
     tracking,
     webhook_endpoints,
     workspace,
@@ -32,4 +33,5 @@ ROUTERS: list[APIRouter] = [
     inbox.router,
     inbox_automation.router,
     inbox_mail.router,
+    routing_optimise.router,
 ]

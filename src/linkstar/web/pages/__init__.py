@@ -13,6 +13,7 @@ from linkstar.web.pages import (
     orders,
     overview,
     routing,
+    routing_optimise,
     settings_api_keys,
     settings_audit,
     settings_jobs,
@@ -46,4 +47,5 @@ ROUTERS: list[APIRouter] = [
     inbox.router,
     inbox_automation.router,
     settings_mail.router,
+    routing_optimise.router,
 ]
