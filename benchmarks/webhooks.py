@@ -111,6 +111,22 @@ def _serve(settings: Settings, port: int, workers: int) -> subprocess.Popen[byte
     raise SystemExit("the server did not start")
 
 
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by the server process and its workers (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == pid or int(fields[1]) == pid:  # fields[1] is the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def deliveries(n: int, offset: int) -> list[tuple[bytes, dict[str, str]]]:
     """`n` distinct signed 17TRACK pushes, as 17TRACK would send them."""
     base = json.loads(SAMPLE.read_text())
@@ -196,6 +212,7 @@ def main() -> None:
     _run(url, path, warm)
 
     cpu0, started = time.process_time(), time.perf_counter()
+    server0 = server_cpu(server.pid)
     samples = _run(url, path, sequential)
     elapsed = time.perf_counter() - started
     rows.append(
@@ -204,10 +221,11 @@ def main() -> None:
             "n": n,
             "req_per_s": n / elapsed,
             "cpu_ms": (time.process_time() - cpu0) * 1000 / n,
+            "server_cpu_ms": (server_cpu(server.pid) - server0) * 1000 / n,
             **percentiles(samples),
         }
     )
-    cpu0 = time.process_time()
+    cpu0, server0 = time.process_time(), server_cpu(server.pid)
     samples, elapsed = _parallel(url, path, parallel, args.clients)
     many = percentiles(samples)
     many_rps = n / elapsed
@@ -217,10 +235,11 @@ def main() -> None:
             "n": n,
             "req_per_s": many_rps,
             "cpu_ms": (time.process_time() - cpu0) * 1000 / n,
+            "server_cpu_ms": (server_cpu(server.pid) - server0) * 1000 / n,
             **many,
         }
     )
-    cpu0 = time.process_time()
+    cpu0, server0 = time.process_time(), server_cpu(server.pid)
     samples, elapsed = _parallel(url, path, sequential[: n // 2], args.clients)
     rows.append(
         {
@@ -228,6 +247,7 @@ def main() -> None:
             "n": n // 2,
             "req_per_s": (n // 2) / elapsed,
             "cpu_ms": (time.process_time() - cpu0) * 1000 / (n // 2),
+            "server_cpu_ms": (server_cpu(server.pid) - server0) * 1000 / (n // 2),
             **percentiles(samples),
         }
     )

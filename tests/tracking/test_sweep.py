@@ -117,7 +117,23 @@ def test_a_burst_of_exceptions_suspends_the_carrier_once(sessions, tenant):
         rows = list(s.scalars(select(TrackingSuspension)))
     assert len(rows) == 1  # extended, not duplicated
     assert rows[0].until == now + timedelta(hours=49)
-    assert rows[0].detail == {"recent": 12, "expected": 0.0}
+    # 12 of 12 moving parcels against the 5 % prior: 0.6 expected
+    assert rows[0].detail == {"recent": 12, "expected": 0.6, "shipments": 12, "p_value": 2.61e-12}
+
+
+def test_long_lost_parcels_found_by_a_first_sweep_are_no_disruption(sessions, tenant):
+    # A workspace's first sweep opens every old problem at once. Twelve parcels that stopped
+    # scanning two months ago are lost, not a burst on their carrier today.
+    old = [update(f"OLD{i:03d}", usps(PICKED_UP, 0), usps(PROCESSED, 5)) for i in range(12)]
+    fresh = [update(f"NEW{i:03d}", usps(PICKED_UP, 24 * 58 + i)) for i in range(40)]
+    _ingest(sessions, tenant.org.id, *old, *fresh)
+    now = T0 + timedelta(days=60)
+    with unit_of_work(sessions) as s:
+        report = sweep(s, tenant.org.id, now=now)
+    assert report.opened == {"lost": 12}
+    assert report.suspended == []
+    with sessions() as s:
+        assert s.scalars(select(TrackingSuspension)).all() == []
 
 
 def test_lane_statistics_from_delivered_shipments(sessions, tenant):

@@ -5,9 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
 
 from linkstar.tracking.core.calendar import business_hours_between
-from linkstar.tracking.core.disruption import LaneCounts, disruptions
+from linkstar.tracking.core.disruption import (
+    DisruptionThresholds,
+    LaneCounts,
+    disruptions,
+    poisson_tail,
+)
 from linkstar.tracking.core.exceptions import (
     NONE,
     ExceptionKind,
@@ -161,13 +168,84 @@ def test_reconcile_opens_new_keeps_existing_and_resolves_only_auto_kinds():
     assert plan.to_open == [(0, ExceptionKind.STALLED)]
 
 
+LIMITS = DisruptionThresholds()  # the defaults: 10 exceptions, 3x, 5 % prior, p 0.001
+
+
 def test_a_burst_against_a_quiet_baseline_is_a_disruption():
     lanes = [
-        LaneCounts("ups", "", recent=12, baseline=9),  # 9 in 28 days = ~1 per 72 h window
-        LaneCounts("usps", "", recent=12, baseline=100),  # ~10.7 expected: normal
-        LaneCounts("fedex", "", recent=3, baseline=0),  # too few to judge
+        LaneCounts("ups", "", recent=50, baseline=9, recent_shipments=100, baseline_shipments=900),
+        # usps: 12 of 100 moving parcels, its baseline rate is 10 %: normal for usps
+        LaneCounts("usps", "", recent=12, baseline=100, recent_shipments=100,
+                   baseline_shipments=1_000),
+        LaneCounts("fedex", "", recent=3, baseline=0, recent_shipments=3, baseline_shipments=40),
+    ]  # fmt: skip
+    found = disruptions(lanes, LIMITS)
+    assert [(d.carrier, d.recent, d.shipments) for d in found] == [("ups", 50, 100)]
+    # ups' own baseline is 1 %, its peers' rate (15 of 103) is higher and wins over the prior
+    assert round(found[0].expected, 3) == round(100 * 15 / 103, 3)
+    assert found[0].p_value == poisson_tail(50, found[0].expected) < 1e-12
+    assert "50 exceptions on ups among 100 moving parcels" in found[0].reason
+
+
+def test_the_demo_first_sweep_suspends_only_the_disrupted_carrier():
+    # The demo's first sweep, before the fix: every exception of four months opened at once,
+    # so every baseline was 0 and four carriers "tripped". Counted as rates, only swiftship
+    # (12 of its 16 moving parcels stalled) stands out; the others' counts are a normal share
+    # of their traffic, or below the minimum.
+    lanes = [
+        LaneCounts("parcelnet", "", recent=21, baseline=0, recent_shipments=420,
+                   baseline_shipments=0),
+        LaneCounts("swiftship", "", recent=12, baseline=0, recent_shipments=16,
+                   baseline_shipments=60),
+        LaneCounts("ukpost", "", recent=17, baseline=0, recent_shipments=340,
+                   baseline_shipments=0),
+        LaneCounts("uspost", "", recent=25, baseline=0, recent_shipments=700,
+                   baseline_shipments=0),
+        LaneCounts("uspost", "CA", recent=4, baseline=0, recent_shipments=9,
+                   baseline_shipments=30),
+    ]  # fmt: skip
+    found = disruptions(lanes, LIMITS)
+    assert [(d.carrier, d.dest_country) for d in found] == [("swiftship", "")]
+
+
+def test_no_baseline_needs_a_clear_absolute_share_of_the_moving_parcels():
+    # 12 exceptions among 60 parcels (20 %) would be a burst against the 5 % prior, but a lane
+    # without history needs a quarter of its parcels in trouble.
+    quiet = LaneCounts("newco", "", recent=12, baseline=0, recent_shipments=60,
+                       baseline_shipments=5)  # fmt: skip
+    assert disruptions([quiet], LIMITS) == []
+    loud = LaneCounts("newco", "", recent=16, baseline=0, recent_shipments=60,
+                      baseline_shipments=5)  # fmt: skip
+    assert [d.recent for d in disruptions([loud], LIMITS)] == [16]
+    # with a known, quiet baseline the same 20 % is a disruption
+    known = LaneCounts("newco", "", recent=12, baseline=10, recent_shipments=60,
+                       baseline_shipments=500)  # fmt: skip
+    assert [d.recent for d in disruptions([known], LIMITS)] == [12]
+
+
+def test_a_high_rate_everywhere_is_not_one_carriers_disruption():
+    # Peak season: every carrier shows 30 % exceptions; nobody stands out against its peers.
+    lanes = [
+        LaneCounts(c, "", recent=30, baseline=0, recent_shipments=100, baseline_shipments=500)
+        for c in ("a", "b", "c")
     ]
-    found = disruptions(lanes, window_hours=72, baseline_days=28, min_exceptions=10, ratio=3)
-    assert [(d.carrier, d.recent) for d in found] == [("ups", 12)]
-    assert round(found[0].expected, 3) == round(9 / (28 * 24 / 72), 3)
-    assert "12 exceptions on ups" in found[0].reason
+    assert disruptions(lanes, LIMITS) == []
+
+
+def test_poisson_tail_matches_a_direct_sum():
+    import math
+
+    def direct(k: int, lam: float) -> float:
+        return 1.0 - sum(math.exp(-lam) * lam**i / math.factorial(i) for i in range(k))
+
+    for k, lam in [(0, 2.0), (1, 0.5), (3, 3.0), (10, 4.0), (12, 0.9), (5, 20.0)]:
+        assert math.isclose(poisson_tail(k, lam), direct(k, lam), rel_tol=1e-9, abs_tol=1e-15)
+    assert poisson_tail(5, 0.0) == 0.0
+    assert 0 < poisson_tail(200, 1.0) < 1e-300 or poisson_tail(200, 1.0) == 0.0
+
+
+@given(st.integers(0, 400), st.floats(0.01, 300.0))
+def test_poisson_tail_is_a_probability_that_falls_with_k(k, lam):
+    p = poisson_tail(k, lam)
+    assert 0.0 <= p <= 1.0
+    assert poisson_tail(k + 1, lam) <= p + 1e-12

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from linkstar.kit.clock import as_utc, utcnow
@@ -227,33 +227,86 @@ def _existing_ids(
     return found
 
 
+SHIPMENT_COLUMNS = (
+    "id",
+    "organisation_id",
+    "tracking_number",
+    "carrier",
+    "carrier_service",
+    "dest_country",
+    "promised_by",
+    "source",
+    "public_token",
+    "created_at",
+    "updated_at",
+    "status",
+    "sub_status",
+    "status_since",
+    "last_event_at",
+    "first_scan_at",
+    "delivered_at",
+    "event_count",
+    "unmapped_count",
+)
+
+
 def _create_shipments(session: Session, organisation_id: str, new: list[_Pending]) -> None:
+    """One driver `executemany` of plain tuples: no SQLAlchemy parameter processing per row."""
     if not new:
         return
-    now = utcnow()
+    connection = session.connection()
+    as_text = connection.dialect.name == "sqlite"
+    stamp: Any = _sqlite_time if as_text else _identity
+    now = stamp(utcnow())
     rows = []
     for item in new:
-        row = {
-            "id": item.shipment_id,
-            "organisation_id": organisation_id,
-            "tracking_number": item.number,
-            "carrier": item.carrier,
-            "carrier_service": item.service,
-            "order_ref": None,
-            "warehouse_id": None,
-            "dest_country": _destination(e for _, e in item.events.values()),
-            "dest_postcode": None,
-            "promised_by": item.promised_by,
-            "source": item.source[:40],
-            "public_token": new_public_token(),
-            "created_at": now,
-            "updated_at": now,
-        }
-        row.update(_folded_values(fold([event_row(e) for _, e in item.events.values()])))
-        rows.append(row)
+        f = fold([event_row(e) for _, e in item.events.values()])
+        rows.append(
+            (
+                item.shipment_id,
+                organisation_id,
+                item.number,
+                item.carrier,
+                item.service,
+                _destination(e for _, e in item.events.values()),
+                stamp(item.promised_by) if item.promised_by else None,
+                item.source[:40],
+                new_public_token(),
+                now,
+                now,
+                f.status,
+                f.sub_status,
+                stamp(f.status_since) if f.status_since else None,
+                stamp(f.last_event_at) if f.last_event_at else None,
+                stamp(f.first_scan_at) if f.first_scan_at else None,
+                stamp(f.delivered_at) if f.delivered_at else None,
+                f.event_count,
+                f.unmapped_count,
+            )
+        )
+    _executemany(session, "shipments", SHIPMENT_COLUMNS, rows)
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _executemany(
+    session: Session, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """INSERT plain tuples through the driver cursor (qmark on SQLite, format on psycopg)."""
     connection = session.connection()
-    for part in chunks(rows, 5_000):
-        connection.execute(insert(Shipment.__table__), list(part))  # type: ignore[arg-type]
+    mark = "%s" if connection.dialect.name == "postgresql" else "?"
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
+        f"VALUES ({', '.join([mark] * len(columns))})"
+    )
+    raw = connection.connection.driver_connection
+    cursor = raw.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(sql, rows)
+    finally:
+        cursor.close()
 
 
 def _destination(events: Iterable[TrackingEvent]) -> str | None:
@@ -311,6 +364,9 @@ def insert_events(session: Session, rows: list[tuple[Any, ...]]) -> int:
     columns = ", ".join(EVENT_COLUMNS)
     if connection.dialect.name == "postgresql":
         return _copy_events(raw, rows, columns)
+    # A larger page cache for this connection: the unique (shipment, key) index takes random
+    # keys, and the default 2 MB cache re-reads its pages from the OS cache on big batches.
+    raw.execute("PRAGMA cache_size=-65536")  # type: ignore[union-attr]
     placeholders = ", ".join("?" for _ in EVENT_COLUMNS)
     sql = f"INSERT OR IGNORE INTO tracking_events ({columns}) VALUES ({placeholders})"  # noqa: S608
     cursor = raw.cursor()  # type: ignore[union-attr]
@@ -324,22 +380,25 @@ def insert_events(session: Session, rows: list[tuple[Any, ...]]) -> int:
 
 def _copy_events(raw: Any, rows: list[tuple[Any, ...]], columns: str) -> int:
     with raw.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS tracking_events_in "
-            "(LIKE tracking_events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+        # The staging table has the copied columns only: no id default, so no sequence call
+        # per staged row (the sequence is drawn once, for the rows actually inserted).
+        stage = (
+            "CREATE TEMP TABLE IF NOT EXISTS tracking_events_stage "  # noqa: S608
+            f"ON COMMIT DELETE ROWS AS SELECT {columns} FROM tracking_events WITH NO DATA"
         )
-        cursor.execute("TRUNCATE tracking_events_in")
-        with cursor.copy(f"COPY tracking_events_in ({columns}) FROM STDIN") as copy:
+        cursor.execute(stage)
+        cursor.execute("TRUNCATE tracking_events_stage")
+        with cursor.copy(f"COPY tracking_events_stage ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         # DISTINCT ON keeps one copy when the batch itself repeats a (shipment, key) pair.
         cursor.execute(
             f"INSERT INTO tracking_events ({columns}) "  # noqa: S608
-            f"SELECT DISTINCT ON (shipment_id, dedup_key) {columns} FROM tracking_events_in "
+            f"SELECT DISTINCT ON (shipment_id, dedup_key) {columns} FROM tracking_events_stage "
             "ON CONFLICT (shipment_id, dedup_key) DO NOTHING"
         )
         inserted = int(cursor.rowcount)
-        cursor.execute("TRUNCATE tracking_events_in")
+        cursor.execute("TRUNCATE tracking_events_stage")
         return inserted
 
 
@@ -364,20 +423,41 @@ def _refresh_existing(session: Session, existing: list[_Pending], now: datetime)
         else:
             reread.append(item.shipment_id)
     stored = load_fold_rows(session, reread)
+    connection = session.connection()
+    as_text = connection.dialect.name == "sqlite"
+    stamp = now.isoformat(" ", "microseconds")[:26] if as_text else now
     values = []
     for item in existing:
-        folded = onto.get(item.shipment_id) or fold(stored.get(item.shipment_id, ()))
-        fields = _folded_values(folded)
-        fields["b_id"] = item.shipment_id
-        fields["updated_at"] = now
-        values.append(fields)
-    table = Shipment.__table__
-    stmt = (
-        update(table)  # type: ignore[arg-type]
-        .where(table.c.id == bindparam("b_id"))
-        .values({k: bindparam(k) for k in values[0] if k != "b_id"})
+        f = onto.get(item.shipment_id) or fold(stored.get(item.shipment_id, ()))
+        values.append(
+            (
+                f.status,
+                f.sub_status,
+                _db_time(f.status_since, as_text),
+                _db_time(f.last_event_at, as_text),
+                _db_time(f.first_scan_at, as_text),
+                _db_time(f.delivered_at, as_text),
+                f.event_count,
+                f.unmapped_count,
+                stamp,
+                item.shipment_id,
+            )
+        )
+    # Plain tuples through the driver: one UPDATE per shipment without SQLAlchemy's
+    # per-row parameter processing (the dominant cost of small follow-up batches).
+    mark = "?" if as_text else "%s"
+    names = ("status", "sub_status", "status_since", "last_event_at", "first_scan_at",
+             "delivered_at", "event_count", "unmapped_count", "updated_at")  # fmt: skip
+    sql = (
+        f"UPDATE shipments SET {', '.join(f'{n} = {mark}' for n in names)} "  # noqa: S608
+        f"WHERE id = {mark}"
     )
-    session.connection().execute(stmt, values)
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(sql, values)
+    finally:
+        cursor.close()
+    table = Shipment.__table__
     extras = [
         {"b_id": p.shipment_id, "svc": p.service, "promise": p.promised_by}
         for p in existing
@@ -431,17 +511,13 @@ def _as_time(value: Any) -> datetime | None:
     return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
-def _folded_values(folded: Folded) -> dict[str, Any]:
-    return {
-        "status": folded.status,
-        "sub_status": folded.sub_status,
-        "status_since": _as_time(folded.status_since),
-        "last_event_at": _as_time(folded.last_event_at),
-        "first_scan_at": _as_time(folded.first_scan_at),
-        "delivered_at": _as_time(folded.delivered_at),
-        "event_count": folded.event_count,
-        "unmapped_count": folded.unmapped_count,
-    }
+def _db_time(value: Any, as_text: bool) -> Any:
+    """A derived time as the driver wants it: SQLAlchemy's text form on SQLite, else aware."""
+    if value is None:
+        return None
+    if as_text:
+        return value if isinstance(value, str) else _sqlite_time(value)
+    return _as_time(value)
 
 
 def load_events(session: Session, shipment_ids: list[str]) -> dict[str, list[TrackingEvent]]:

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from linkstar.kit.errors import InvalidInput
+from linkstar.tracking.core.disruption import DisruptionThresholds
 from linkstar.tracking.core.exceptions import ExceptionKind, Thresholds
 
 _AUTO_RESOLVE = [
@@ -28,7 +29,15 @@ class DisruptionRule(BaseModel):
     window_hours: float = Field(72, gt=0, le=24 * 30)
     baseline_days: float = Field(28, gt=0, le=365)
     min_exceptions: int = Field(10, ge=1)
-    ratio: float = Field(3.0, ge=1.0)  # recent count vs the baseline's count per window
+    ratio: float = Field(3.0, ge=1.0)  # recent count vs the expected count
+    # The reference rate never goes below this many exceptions per moving parcel.
+    prior_rate: float = Field(0.05, gt=0, le=1)
+    max_p_value: float = Field(0.001, gt=0, lt=1)  # one-sided Poisson test of the burst
+    min_baseline_shipments: int = Field(20, ge=1)  # fewer parcels before the window: no baseline
+    no_baseline_rate: float = Field(0.25, gt=0, le=1)  # share in trouble needed without one
+    # Exceptions on parcels not scanned for longer are old news (a parcel lost for months does
+    # not make its carrier disrupted today), and such parcels are not counted as moving.
+    recent_scan_days: float = Field(7, gt=0, le=60)
     suspend_hours: float = Field(48, gt=0, le=24 * 60)
     kinds: list[ExceptionKind] = Field(
         default_factory=lambda: [
@@ -38,6 +47,17 @@ class DisruptionRule(BaseModel):
             ExceptionKind.FAILED_ATTEMPT,
         ]
     )
+
+    def thresholds(self) -> DisruptionThresholds:
+        """The numbers the pure disruption judgement needs."""
+        return DisruptionThresholds(
+            min_exceptions=self.min_exceptions,
+            ratio=self.ratio,
+            prior_rate=self.prior_rate,
+            max_p_value=self.max_p_value,
+            min_baseline_shipments=self.min_baseline_shipments,
+            no_baseline_rate=self.no_baseline_rate,
+        )
 
 
 class ExceptionRules(BaseModel):

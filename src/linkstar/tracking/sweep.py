@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from linkstar.db.outbox import enqueue
@@ -34,7 +34,7 @@ from linkstar.tracking.models import (
     TrackingRuleSet,
     TrackingSuspension,
 )
-from linkstar.tracking.rules import ExceptionRules, parse_rules
+from linkstar.tracking.rules import DisruptionRule, ExceptionRules, parse_rules
 
 NOTIFY_JOB = "tracking.notify_exceptions"
 OPEN_STATES = (ExceptionState.OPEN.value, ExceptionState.ACKNOWLEDGED.value)
@@ -201,36 +201,72 @@ def _detail(columns: SweepColumns, index: int, kind: ExceptionKind) -> dict[str,
     return detail
 
 
-def _suspend_disrupted(
-    session: Session, organisation_id: str, rules: ExceptionRules, now: datetime
-) -> list[str]:
-    rule = rules.disruption
+TERMINAL = ("delivered", "returned")
+
+
+def _lane_counts(
+    session: Session, organisation_id: str, rule: DisruptionRule, now: datetime
+) -> list[LaneCounts]:
+    """Per carrier and carrier x country: exceptions and moving parcels, window and baseline."""
     window_start = now - timedelta(hours=rule.window_hours)
     baseline_start = window_start - timedelta(days=rule.baseline_days)
+    fresh_for = timedelta(days=rule.recent_scan_days)
     kinds = [k.value for k in rule.kinds]
     stmt = (
-        select(Shipment.carrier, Shipment.dest_country, TrackingException.opened_at)
+        select(
+            Shipment.carrier, Shipment.dest_country, TrackingException.opened_at,
+            Shipment.last_event_at,
+        )
         .join(Shipment, Shipment.id == TrackingException.shipment_id)
         .where(
             TrackingException.organisation_id == organisation_id,
             TrackingException.kind.in_(kinds),
             TrackingException.opened_at >= baseline_start,
         )
-    )
+    )  # fmt: skip
+    # carrier, country → [recent exceptions, baseline exceptions, recent parcels, baseline parcels]
     tally: dict[tuple[str, str], list[int]] = {}
-    for carrier, country, opened_at in session.execute(stmt):
-        keys = [(carrier, "")] + ([(carrier, country)] if country else [])
-        for key in keys:
-            counts = tally.setdefault(key, [0, 0])
-            counts[0 if opened_at >= window_start else 1] += 1
-    lanes = [LaneCounts(c, d, r, b) for (c, d), (r, b) in sorted(tally.items())]
-    found = disruptions(
-        lanes,
-        window_hours=rule.window_hours,
-        baseline_days=rule.baseline_days,
-        min_exceptions=rule.min_exceptions,
-        ratio=rule.ratio,
+
+    def add(carrier: str, country: str | None, slot: int, count: int = 1) -> None:
+        for key in [(carrier, "")] + ([(carrier, country)] if country else []):
+            tally.setdefault(key, [0, 0, 0, 0])[slot] += count
+
+    for carrier, country, opened_at, last_event_at in session.execute(stmt):
+        # Counted when the parcel was still scanning shortly before the exception opened.
+        if last_event_at is None or last_event_at < opened_at - fresh_for:
+            continue
+        add(carrier, country, 0 if opened_at >= window_start else 1)
+    s = Shipment
+    began = func.coalesce(s.first_scan_at, s.last_event_at)
+    moving_now = and_(
+        s.last_event_at >= now - fresh_for,
+        or_(s.status.not_in(TERMINAL), s.status_since >= window_start),
     )
+    moving_before = and_(
+        began < window_start,
+        s.last_event_at >= baseline_start - fresh_for,
+        or_(s.status.not_in(TERMINAL), s.status_since >= baseline_start),
+    )
+    exposure = (
+        select(
+            s.carrier, s.dest_country,
+            func.sum(case((moving_now, 1), else_=0)),
+            func.sum(case((moving_before, 1), else_=0)),
+        )
+        .where(s.organisation_id == organisation_id, s.last_event_at >= baseline_start - fresh_for)
+        .group_by(s.carrier, s.dest_country)
+    )  # fmt: skip
+    for carrier, country, recent, before in session.execute(exposure):
+        add(carrier, country, 2, int(recent or 0))
+        add(carrier, country, 3, int(before or 0))
+    return [LaneCounts(c, d, *counts) for (c, d), counts in sorted(tally.items())]
+
+
+def _suspend_disrupted(
+    session: Session, organisation_id: str, rules: ExceptionRules, now: datetime
+) -> list[str]:
+    rule = rules.disruption
+    found = disruptions(_lane_counts(session, organisation_id, rule, now), rule.thresholds())
     if not found:
         return []
     active = {
@@ -246,7 +282,12 @@ def _suspend_disrupted(
     names = []
     fresh: list[TrackingSuspension] = []
     for d in found:
-        detail = {"recent": d.recent, "expected": round(d.expected, 2)}
+        detail = {
+            "recent": d.recent,
+            "expected": round(d.expected, 2),
+            "shipments": d.shipments,
+            "p_value": float(f"{d.p_value:.3g}"),
+        }
         current = active.get((d.carrier, d.dest_country))
         if current is not None:
             current.until, current.reason, current.detail = until, d.reason, detail

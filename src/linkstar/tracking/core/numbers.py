@@ -36,6 +36,8 @@ def _normalise_once(text: str) -> str:
 
 def normalise_tracking_number(text: str) -> str:
     """Strip spaces and dashes, fold full-width forms (NFKC) and upper-case; idempotent."""
+    if text.isascii() and text.isalnum():
+        return text.upper()  # the common case: NFKC leaves ASCII alone, nothing to strip
     # Upper-casing can produce characters that NFKC changes again (e.g. Greek with
     # diacritics), so repeat until nothing changes; real tracking numbers settle in one round.
     current = text

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from linkstar.kit.crypto import SecretBox, mask
 from linkstar.kit.errors import InvalidInput
 from linkstar.kit.pagination import Page
+from linkstar.tracking.hooks import endpoints as endpoint_cache
 from linkstar.tracking.hooks.models import WebhookEndpoint
 from linkstar.tracking.hooks.repository import WebhookEndpointRepository
 from linkstar.tracking.hooks.schemas import (
@@ -105,6 +106,7 @@ def delete_endpoint(session: Session, actor: Principal, endpoint_id: str) -> Non
     before = _audited(endpoint)
     endpoints.delete(endpoint)
     audit.record(session, actor, "webhook_endpoint.delete", endpoint, before=before)
+    endpoint_cache.forget(endpoint.token)
 
 
 def _check_store(session: Session, org_id: str, kind: EndpointKind, store_id: str | None) -> Any:

@@ -141,8 +141,8 @@ class LaneBar:
     confidence: float
 
 
-CHART_WIDTH = 520
-LABEL_WIDTH = 190
+CHART_WIDTH = 720
+LABEL_WIDTH = 240  # 32 characters of 12px label
 ROW = 22
 
 

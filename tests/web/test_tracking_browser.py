@@ -1,0 +1,54 @@
+"""The tracking scorecard chart in headless Chromium: coloured bars, labels at their own size."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import OWNER_PASSWORD
+from tests.web.conftest import ARTIFACTS, chromium_path
+from tests.web.test_browser import LAUNCH_ARGS
+
+pytestmark = pytest.mark.browser
+
+BLACK = "rgb(0, 0, 0)"
+
+
+def test_lane_chart_bars_are_coloured_and_labels_sized(live_server, tenant, seeded):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=LAUNCH_ARGS)
+        context = browser.new_context(viewport={"width": 1440, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(f"{live_server}/login?next=/tracking/scorecards")
+        page.fill("#f-email", tenant.owner.email)
+        page.fill("#f-password", OWNER_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_selector("svg.lane-chart")
+        fills = page.evaluate(
+            "[...document.querySelectorAll('svg.lane-chart rect')]"
+            ".map(r => getComputedStyle(r).fill)"
+        )
+        swatches = page.evaluate(
+            "[...document.querySelectorAll('.legend .swatch')]"
+            ".map(s => getComputedStyle(s).backgroundColor)"
+        )
+        label_heights = page.evaluate(
+            "[...document.querySelectorAll('svg.lane-chart text')]"
+            ".map(t => t.getBoundingClientRect().height)"
+        )
+        chart_width = page.evaluate(
+            "document.querySelector('svg.lane-chart').getBoundingClientRect().width"
+        )
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.locator("figure.chart").screenshot(path=str(ARTIFACTS / "tracking-scorecard.png"))
+        context.close()
+        browser.close()
+    # p90 (light) and p50 (accent) bars of the one seeded lane, never the SVG default black
+    assert fills == ["rgb(169, 189, 240)", "rgb(36, 81, 196)"]
+    assert swatches == ["rgb(36, 81, 196)", "rgb(169, 189, 240)"]
+    # Drawn at its own 720 units on a wide screen: 12px text stays about 12-16px tall, where the
+    # stretched chart of before drew it about twice as large.
+    assert chart_width == 720
+    assert label_heights and all(8 <= h <= 18 for h in label_heights), label_heights
