@@ -10,8 +10,7 @@ endpoint has to state how it is isolated.
 from __future__ import annotations
 
 import re
-from datetime import datetime
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
