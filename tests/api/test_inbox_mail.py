@@ -238,3 +238,68 @@ def test_poll_moves_the_cursor_and_send_signs_and_honours_suppressions(api, tena
     with pytest.raises(RecipientSuppressed), unit_of_work(api.sessions) as s:
         accounts.send(s, tenant.org.id, account_id, box, reply, now=utcnow())
     assert len(received.messages) == 1
+
+
+def test_mailbox_poll_job_threads_the_mail_and_a_reply_leaves_by_smtp(
+    api, tenant, settings, mail_servers, monkeypatch
+):
+    from linkstar.db.outbox import JobContext
+    from linkstar.inbox import replies
+    from linkstar.inbox.mail import tasks as mail_tasks
+    from linkstar.inbox.models import InboxMessage, InboxThread
+
+    monkeypatch.setenv("LINKSTAR_ENCRYPTION_KEY", settings.encryption_key.get_secret_value())
+    imap_port, smtp_port, received = mail_servers
+    body = _account_body(imap_port, smtp_port, email_address="flow@acme.example", mailbox="Flow")
+    caller = api.with_key(tenant)
+    account_id = caller.post("/inbox/mail-accounts", json=body).json()["id"]
+    client = imaplib.IMAP4("127.0.0.1", imap_port)
+    client.login(IMAP_USER, IMAP_PASSWORD)
+    client.create("Flow")
+    client.append("Flow", None, None, eml("gmail_reply"))
+    client.logout()
+    job = JobContext("j-1", "inbox.poll_mail", tenant.org.id, {"account_id": account_id})
+
+    for _ in range(2):  # the second poll finds nothing new and stores nothing
+        with unit_of_work(api.sessions) as s:
+            mail_tasks.poll_mail(s, job)
+    [thread] = _rows(api, InboxThread)
+    [message] = _rows(api, InboxMessage)
+    assert (thread.channel, thread.store_ref) == ("email", "flow@acme.example")
+    assert message.external_id == "<CAF4a5b6c7d8e9@mail.gmail.com>"
+    with api.sessions() as s:
+        assert s.get(InboxMessage, message.id).raw == eml("gmail_reply")  # kept byte for byte
+
+    received.messages.clear()
+    reply = caller.post(
+        f"/inbox/threads/{thread.id}/replies", json={"body": "It ships today, sorry for the wait."}
+    )
+    assert reply.status_code == 201, reply.text
+    reply_id = reply.json()["message"]["id"]
+    with unit_of_work(api.sessions) as s:
+        outcome = replies.send(s, tenant.org.id, reply_id)
+    assert outcome.status == "sent"
+    [got] = received.messages
+    sent = email.message_from_bytes(got.content, policy=default_policy)
+    assert sent["From"].addresses[0].addr_spec == "flow@acme.example"
+    assert sent["To"].addresses[0].addr_spec == thread.buyer_address
+    assert sent["In-Reply-To"] == "<CAF4a5b6c7d8e9@mail.gmail.com>"
+    assert "It ships today" in sent.get_body(("plain",)).get_content()
+
+    with unit_of_work(api.sessions) as s:
+        suppressions.suppress(s, tenant.org.id, thread.buyer_address, channel="email")
+    second = caller.post(f"/inbox/threads/{thread.id}/replies", json={"body": "One more thing."})
+    with unit_of_work(api.sessions) as s:
+        refused = replies.send(s, tenant.org.id, second.json()["message"]["id"])
+    assert refused.status == "failed" and "suppress" in refused.reason
+    assert len(received.messages) == 1  # nothing left for a suppressed buyer
+
+
+def test_an_unreadable_mail_is_kept_raw_with_the_reason():
+    from linkstar.inbox.channels.imap import MailFailure
+    from linkstar.inbox.mail.tasks import unusable_as_message
+
+    kept = unusable_as_message(MailFailure(7, b"\x00garbage", "no headers"), "a@b.example", 42)
+    assert kept.external_id == "imap:a@b.example:42:7"
+    assert kept.raw == b"\x00garbage" and kept.raw_content_type == "message/rfc822"
+    assert kept.warnings == ("unusable_mime: no headers",)

@@ -220,21 +220,28 @@ def send(session: Session, organisation_id: str, message_id: str) -> SendOutcome
         .where(InboxMessage.thread_id == thread.id, InboxMessage.direction == "in")
         .order_by(InboxMessage.received_at.desc())
     ).first()
-    external_id = sender.send(
-        sending.OutboundMessage(
-            message_id=message.id,
-            organisation_id=organisation_id,
-            channel=message.channel,
-            store_ref=thread.store_ref,
-            to_address=thread.buyer_address,
-            to_name=thread.buyer_name,
-            subject=message.subject,
-            body=message.text,
-            html=message.html,
-            in_reply_to=answered or "",
-            external_thread_id=thread.external_thread_id,
+    try:
+        external_id = sender.send(
+            session,
+            sending.OutboundMessage(
+                message_id=message.id,
+                organisation_id=organisation_id,
+                channel=message.channel,
+                store_ref=thread.store_ref,
+                to_address=thread.buyer_address,
+                to_name=thread.buyer_name,
+                subject=message.subject,
+                body=message.text,
+                html=message.html,
+                in_reply_to=answered or "",
+                external_thread_id=thread.external_thread_id,
+            ),
         )
-    )
+    except sending.SendRefused as exc:
+        message.outbound_status = "failed"
+        message.failure_reason = exc.message[:500]
+        session.flush()
+        return SendOutcome("failed", message.failure_reason)
     message.outbound_status = "sent"
     if external_id:
         message.external_id = external_id[:300]

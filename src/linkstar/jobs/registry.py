@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from linkstar.db.outbox import JobContext
 from linkstar.inbox import tasks as inbox_tasks
+from linkstar.inbox.mail import tasks as mail_tasks
 from linkstar.inventory import tasks as inventory_tasks
 from linkstar.orders import tasks as order_tasks
 from linkstar.rating import optimise_tasks
@@ -87,6 +88,8 @@ BUILTIN_JOBS: tuple[JobSpec, ...] = (
     JobSpec("webhooks.tracking", webhook_tasks.process_tracking_delivery, max_attempts=8),
     JobSpec("inbox.send", inbox_tasks.send_reply, max_attempts=5),
     JobSpec("inbox.wake_snoozed", inbox_tasks.wake_snoozed, max_attempts=3),
+    JobSpec("inbox.poll_mailboxes", mail_tasks.poll_mailboxes, max_attempts=3),
+    JobSpec("inbox.poll_mail", mail_tasks.poll_mail, max_attempts=5),
     JobSpec("routing.optimise_wave", optimise_tasks.optimise_wave, max_attempts=2),
 )
 

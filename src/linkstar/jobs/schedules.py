@@ -45,6 +45,7 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("tracking.sweep_exceptions", timedelta(hours=1)),
     Schedule("tracking.refresh_lane_stats", timedelta(days=1)),
     Schedule("inbox.wake_snoozed", timedelta(minutes=15)),
+    Schedule("inbox.poll_mailboxes", timedelta(minutes=5)),
 )
 
 
