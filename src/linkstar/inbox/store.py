@@ -16,7 +16,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from linkstar.db.outbox import enqueue
 from linkstar.inbox import linking
+from linkstar.inbox.automation.models import InboxRuleRow
 from linkstar.inbox.core.classify import Classifier, Message, Understanding
 from linkstar.inbox.core.inbound import InboundMessage
 from linkstar.inbox.core.threads import (
@@ -32,6 +34,8 @@ from linkstar.kit.clock import as_utc
 from linkstar.kit.ids import new_id
 
 log = logging.getLogger(__name__)
+# Runs the workspace's inbox rules on each new message (inbox.automation.executor).
+AUTOMATE_JOB = "inbox.automate"
 IN_CHUNK = 500
 PRIORITY_RANK = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 
@@ -126,7 +130,27 @@ def ingest_messages(
     result.links_created = linking.link_threads(
         session, organisation_id, [(threads[t], items) for t, items in touched.items()]
     )
+    _enqueue_automation(session, organisation_id, result.message_ids)
     return result
+
+
+def _enqueue_automation(session: Session, organisation_id: str, message_ids: list[str]) -> None:
+    """One `inbox.automate` job per new message, when the workspace has active inbox rules."""
+    active = session.scalar(
+        select(InboxRuleRow.id)
+        .where(InboxRuleRow.organisation_id == organisation_id, InboxRuleRow.active.is_(True))
+        .limit(1)
+    )
+    if active is None:
+        return
+    for message_id in message_ids:
+        enqueue(
+            session,
+            AUTOMATE_JOB,
+            {"message_id": message_id},
+            organisation_id=organisation_id,
+            idempotency_key=f"{AUTOMATE_JOB}:{message_id}",
+        )
 
 
 def _new_messages(

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from linkstar.db.outbox import JobContext
 from linkstar.inbox import tasks as inbox_tasks
+from linkstar.inbox.automation import executor as inbox_rules
 from linkstar.inbox.mail import tasks as mail_tasks
 from linkstar.inventory import tasks as inventory_tasks
 from linkstar.orders import tasks as order_tasks
@@ -90,6 +91,9 @@ BUILTIN_JOBS: tuple[JobSpec, ...] = (
     JobSpec("inbox.wake_snoozed", inbox_tasks.wake_snoozed, max_attempts=3),
     JobSpec("inbox.poll_mailboxes", mail_tasks.poll_mailboxes, max_attempts=3),
     JobSpec("inbox.poll_mail", mail_tasks.poll_mail, max_attempts=5),
+    JobSpec("inbox.automate", inbox_rules.automate, max_attempts=3),
+    JobSpec("inbox.call_webhook", inbox_rules.call_webhook, max_attempts=6),
+    JobSpec("inbox.follow_up", inbox_rules.follow_up, max_attempts=3),
     JobSpec("routing.optimise_wave", optimise_tasks.optimise_wave, max_attempts=2),
 )
 
