@@ -177,6 +177,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/routing/route"): {"parcels": [good_row("A-NEW")]},
     ("POST", "/api/v1/routing/reroute"): {"subject_refs": ["A-ORDER"]},
     ("POST", "/api/v1/routing/suspensions"): {"carrier": "westcoast", "service_id": "WCP-GND"},
+    ("PATCH", "/api/v1/stores/{store_id}/sync"): {"interval_minutes": 30},
 }
 
 # Operations without a path id, and what their isolation means. Every one must be listed.
@@ -561,6 +562,7 @@ def test_b_still_sees_its_own_rows(api, two_tenants):
         "/routing/policies/{policy_id}",
         "/routing/decisions/{decision_id}",
         "/routing/explain/{subject_id}",
+        "/stores/{store_id}/sync",
     ]:
         url = path
         for name, value in seeded_b.ids.items():

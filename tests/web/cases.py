@@ -125,6 +125,7 @@ _ALL = [
     Case("POST", "/settings/stores/{store_id}/deactivate", P.workspace_manage, ok_status=303),
     Case("POST", "/settings/stores/{store_id}/activate", P.workspace_manage, ok_status=303),
     Case("POST", "/settings/stores/{store_id}/delete", P.workspace_manage, ok_status=303),
+    Case("POST", "/settings/stores/{store_id}/sync", P.workspace_manage, ok_status=303),
     Case("GET", "/settings/warehouses", P.workspace_read),
     Case("GET", "/settings/warehouses/new", P.workspace_manage),
     Case(

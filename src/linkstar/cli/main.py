@@ -11,6 +11,7 @@ from linkstar.cli import (
     demo,
     inbox,
     inventory,
+    order_sync,  # noqa: F401  (adds `orders sync`)
     orders,
     processes,
     ratecards,

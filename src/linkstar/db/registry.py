@@ -18,6 +18,7 @@ MODEL_MODULES = (
     "linkstar.tracking.models",
     "linkstar.inventory.models",
     "linkstar.tracking.hooks.models",
+    "linkstar.orders.sync.models",
 )
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from linkstar.db.outbox import JobContext
 from linkstar.inventory import tasks as inventory_tasks
 from linkstar.orders import tasks as order_tasks
+from linkstar.orders.sync import tasks as sync_tasks
 from linkstar.tracking import tasks as tracking_tasks
 from linkstar.tracking.hooks import tasks as webhook_tasks
 from linkstar.workspace import tasks as workspace_tasks
@@ -83,6 +84,8 @@ BUILTIN_JOBS: tuple[JobSpec, ...] = (
     JobSpec("inventory.publish_stock", inventory_tasks.publish_stock, max_attempts=3),
     JobSpec("webhooks.orders", webhook_tasks.process_order_delivery, max_attempts=8),
     JobSpec("webhooks.tracking", webhook_tasks.process_tracking_delivery, max_attempts=8),
+    JobSpec("orders.plan_polls", sync_tasks.plan_polls, max_attempts=3),
+    JobSpec("orders.poll_store", sync_tasks.poll_store, max_attempts=3, time_limit_seconds=600),
 )
 
 _lock = threading.Lock()

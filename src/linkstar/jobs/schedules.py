@@ -44,6 +44,8 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("workspace.purge_finished_jobs", timedelta(days=1)),
     Schedule("tracking.sweep_exceptions", timedelta(hours=1)),
     Schedule("tracking.refresh_lane_stats", timedelta(days=1)),
+    # Enqueues orders.poll_store for each store whose own interval (or Retry-After) is due.
+    Schedule("orders.plan_polls", timedelta(minutes=1)),
 )
 
 

@@ -11,6 +11,7 @@ from linkstar.api.routers import (
     order_files,
     orders,
     rating,
+    store_sync,
     tracking,
     webhook_endpoints,
     workspace,
@@ -26,4 +27,5 @@ ROUTERS: list[APIRouter] = [
     carrier_routing.router,
     tracking.router,
     webhook_endpoints.router,
+    store_sync.router,
 ]

@@ -15,6 +15,7 @@ from linkstar.web.pages import (
     settings_audit,
     settings_jobs,
     settings_org,
+    settings_store_sync,
     settings_stores,
     settings_users,
     settings_warehouses,
@@ -40,4 +41,5 @@ ROUTERS: list[APIRouter] = [
     addresses.router,
     tracking.router,
     tracking_dead_letters.router,
+    settings_store_sync.router,
 ]
