@@ -61,8 +61,14 @@ class FakeTikTok:
 def tiktok(sessions: sessionmaker[Session], tenant, settings) -> tuple[str, FakeTikTok, FakeClock]:  # type: ignore[no-untyped-def]
     box = SecretBox(settings.encryption_keys())
     with unit_of_work(sessions) as s:
-        row = Store(organisation_id=tenant.org.id, name="TikTok US", channel="tiktok_shop",
-                    region="US", currency="USD", credentials_encrypted=box.seal(SECRETS))  # fmt: skip
+        row = Store(
+            organisation_id=tenant.org.id,
+            name="TikTok US",
+            channel="tiktok_shop",
+            region="US",
+            currency="USD",
+            credentials_encrypted=box.seal(SECRETS),
+        )
         s.add(row)
         s.flush()
         store_id = row.id
