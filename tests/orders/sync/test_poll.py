@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
+from cryptography.fernet import Fernet
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -135,3 +136,16 @@ def test_the_planner_enqueues_due_stores_once(
         assert service.plan_polls(s, org, NOW + timedelta(minutes=5)) == []  # not due yet
         state = s.scalars(select(StoreSync)).one()
         assert service.plan_polls(s, org, state.next_run_at) == [shopify_store]
+
+
+def test_credentials_sealed_with_an_unknown_key_are_an_error_on_the_store(
+    sessions, tenant, shopify_store, shop: FakeShop, box: SecretBox, sync_env: SyncEnvironment,
+) -> None:  # fmt: skip
+    other = SecretBox([Fernet.generate_key()])
+    with unit_of_work(sessions) as s:
+        s.get(Store, shopify_store).credentials_encrypted = other.seal({"access_token": "x"})  # type: ignore[union-attr]
+    with unit_of_work(sessions) as s:
+        outcome = service.poll_store(s, tenant.org.id, shopify_store, box)
+    assert outcome.status == "error"
+    assert outcome.error == "stored credentials cannot be decrypted with the configured keys"
+    assert shop.requests == [] and _orders(sessions) == []

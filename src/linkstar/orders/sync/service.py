@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from linkstar.db.outbox import OutboxJob, enqueue_unique
 from linkstar.kit.crypto import SecretBox
-from linkstar.kit.errors import Conflict, InvalidInput
+from linkstar.kit.errors import Conflict, InvalidInput, LinkStarError
 from linkstar.orders.connectors.clients import OVERLAP, ChannelUnavailable
 from linkstar.orders.connectors.errors import PayloadError
 from linkstar.orders.connectors.pollers import PARSERS
@@ -184,7 +184,7 @@ def poll_store(
         if not is_polled(store):
             raise InvalidInput("the store is inactive, has no credentials or is not polled")
         conn = connect(store.id, store.channel, box.open(store.credentials_encrypted or ""), env)
-    except InvalidInput as exc:
+    except LinkStarError as exc:  # incomplete or undecryptable credentials: shown on the store
         return _finish(session, state, outcome, env, error=exc.message, retry=None)
     bucket = conn.http.bucket
     if state.bucket_tokens is not None and state.bucket_at is not None:
