@@ -8,6 +8,7 @@ from linkstar.web.pages import (
     addresses,
     auth,
     inventory,
+    order_steps,
     orders,
     overview,
     routing,
@@ -42,4 +43,5 @@ ROUTERS: list[APIRouter] = [
     tracking.router,
     tracking_dead_letters.router,
     settings_store_sync.router,
+    order_steps.router,
 ]
