@@ -18,9 +18,9 @@ def test_filter_selects_do_not_stretch_to_full_width(page, live_server, tenant, 
     page.fill("#f-password", OWNER_PASSWORD)
     page.click("button[type=submit]")
     expect(page).to_have_url(f"{live_server}/orders")
-    form = page.locator("form.filters").bounding_box()
+    form = page.locator("form.filters[role=search]").bounding_box()
     assert form is not None and form["width"] > 900  # the 1280 px viewport's content column
-    boxes = [page.locator(f"form.filters select[name={n}]").bounding_box() for n in
+    boxes = [page.locator(f"form.filters[role=search] select[name={n}]").bounding_box() for n in
              ("state", "channel", "store")]  # fmt: skip
     for box in boxes:
         assert box is not None and 140 <= box["width"] <= 260, box
