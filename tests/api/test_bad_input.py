@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
-from linkstar.db.outbox import JobStatus
+from linkstar.db.outbox import JobStatus, OutboxJob
 from linkstar.db.uow import unit_of_work
 from linkstar.inventory import inbound
 from linkstar.workspace.core import Role, system_principal
@@ -154,6 +155,11 @@ def test_garbage_bodies_to_every_write(api, client, target):
     # real above; discount their effect.
     changed = {k: v for k, v in api.counts().items() if v != counts[k]}
     # Dead letters are the one write bad input may cause: the unparseable items, kept.
+    # POST /stores/{store_id}/sync (no body) enqueued one poll of A's store, once per minute.
+    with api.sessions() as s:
+        polls = s.scalars(select(OutboxJob.name).where(OutboxJob.name == "orders.poll_store")).all()
+    if "outbox_jobs" in changed:
+        assert changed.pop("outbox_jobs") - counts["outbox_jobs"] == len(polls) == 1
     assert set(changed) <= {"audit_log", "order_dead_letters"}, changed
     assert changed.get("audit_log", counts["audit_log"]) - counts["audit_log"] <= 4
 
@@ -263,3 +269,14 @@ def test_nul_bytes_are_refused_or_stored_never_500(api, target):
     if r.status_code == 422:
         assert envelope(r)["code"] == "invalid_input"
         assert api.counts() == counts
+
+
+@pytest.mark.parametrize("minutes", [0, 1441, "often", None])
+def test_store_sync_interval_out_of_range_is_refused(api, target, minutes):
+    caller, _ = target
+    store_id = caller.get("/stores").json()["items"][0]["id"]
+    counts = api.counts()
+    r = caller.patch(f"/stores/{store_id}/sync", json={"interval_minutes": minutes})
+    assert r.status_code == 422, r.text
+    assert "body.interval_minutes" in [d["field"] for d in envelope(r)["details"]]
+    assert api.counts() == counts

@@ -251,6 +251,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "ship_date": "2026-12-07",
         "parcels": [good_row("A-WAVE-2")],
     },
+    ("PATCH", "/api/v1/stores/{store_id}/sync"): {"interval_minutes": 30},
 }
 
 # Operations without a path id, and what their isolation means. Every one must be listed.
@@ -693,6 +694,7 @@ def test_b_still_sees_its_own_rows(api, two_tenants):
         "/routing/explain/{subject_id}",
         "/inbox/threads/{thread_id}",
         "/inbox/templates/{template_id}",
+        "/stores/{store_id}/sync",
     ]:
         url = path
         for name, value in seeded_b.ids.items():

@@ -30,6 +30,8 @@ def test_builtin_schedules_name_registered_jobs():
         ("tracking.sweep_exceptions", timedelta(hours=1)),
         ("tracking.refresh_lane_stats", timedelta(days=1)),
         ("inbox.wake_snoozed", timedelta(minutes=15)),
+        ("inbox.poll_mailboxes", timedelta(minutes=5)),
+        ("orders.plan_polls", timedelta(minutes=1)),
     }
     assert all(get_spec(s.name) is not None for s in SCHEDULES)
 
@@ -53,25 +55,36 @@ def test_two_schedulers_in_the_same_period_enqueue_once(sessions):
     with unit_of_work(sessions) as s:
         second = enqueue_due(s, NOW + timedelta(minutes=20))
     assert sorted(first) == [
+        "inbox.poll_mailboxes@2026-03-14T15:05:00+00:00",
+        "inbox.wake_snoozed@2026-03-14T15:00:00+00:00",
+        "orders.plan_polls@2026-03-14T15:09:00+00:00",
         "tracking.refresh_lane_stats@2026-03-14T00:00:00+00:00",
         "tracking.sweep_exceptions@2026-03-14T15:00:00+00:00",
         "workspace.purge_audit_log@2026-03-14T00:00:00+00:00",
         "workspace.purge_auth_records@2026-03-14T15:00:00+00:00",
         "workspace.purge_finished_jobs@2026-03-14T00:00:00+00:00",
     ]
-    assert second == []
-    assert _keys(sessions) == sorted(first)
-    # The next hour brings only the hourly jobs again.
+    # 20 minutes later: new periods of the store-poll planner, mailbox polls and snooze wake-ups.
+    assert sorted(second) == [
+        "inbox.poll_mailboxes@2026-03-14T15:25:00+00:00",
+        "inbox.wake_snoozed@2026-03-14T15:15:00+00:00",
+        "orders.plan_polls@2026-03-14T15:29:00+00:00",
+    ]
+    assert _keys(sessions) == sorted(first + second)
+    # The next hour brings only the hourly jobs (and the planner's minute) again.
     with unit_of_work(sessions) as s:
         third = enqueue_due(s, NOW + timedelta(hours=1))
     assert sorted(third) == [
+        "inbox.poll_mailboxes@2026-03-14T16:05:00+00:00",
+        "inbox.wake_snoozed@2026-03-14T16:00:00+00:00",
+        "orders.plan_polls@2026-03-14T16:09:00+00:00",
         "tracking.sweep_exceptions@2026-03-14T16:00:00+00:00",
         "workspace.purge_auth_records@2026-03-14T16:00:00+00:00",
     ]
     with sessions() as s:
         jobs = list(s.scalars(select(OutboxJob)))
-    assert len(jobs) == 7
-    assert [(j.status, j.organisation_id, j.payload) for j in jobs] == [("pending", None, {})] * 7
+    assert len(jobs) == 16
+    assert [(j.status, j.organisation_id, j.payload) for j in jobs] == [("pending", None, {})] * 16
 
 
 def test_concurrent_schedulers_enqueue_each_period_once(sessions):
@@ -94,7 +107,7 @@ def test_concurrent_schedulers_enqueue_each_period_once(sessions):
         t.join(timeout=60)
     assert errors == []
     assert sorted(k for keys in created for k in keys) == _keys(sessions)
-    assert len(_keys(sessions)) == 5
+    assert len(_keys(sessions)) == len(SCHEDULES)  # one job per schedule, whoever wins
 
 
 def test_run_scheduler_loops_until_stopped(settings, engine, sessions):

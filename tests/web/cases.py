@@ -154,6 +154,10 @@ _ALL = [
     Case("POST", "/settings/stores/{store_id}/deactivate", P.workspace_manage, ok_status=303),
     Case("POST", "/settings/stores/{store_id}/activate", P.workspace_manage, ok_status=303),
     Case("POST", "/settings/stores/{store_id}/delete", P.workspace_manage, ok_status=303),
+    Case("POST", "/settings/stores/{store_id}/sync", P.workspace_manage, ok_status=303),
+    Case("POST", "/orders/{order_id}/allocate", P.orders_write, ok_status=303),
+    Case("POST", "/orders/{order_id}/route", P.orders_write, ok_status=303),
+    Case("POST", "/orders/bulk-action", P.orders_write, {"action": "allocate"}, 303),
     Case("GET", "/settings/warehouses", P.workspace_read),
     Case("GET", "/settings/warehouses/new", P.workspace_manage),
     Case(

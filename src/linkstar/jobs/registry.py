@@ -24,6 +24,7 @@ from linkstar.inbox.automation import executor as inbox_rules
 from linkstar.inbox.mail import tasks as mail_tasks
 from linkstar.inventory import tasks as inventory_tasks
 from linkstar.orders import tasks as order_tasks
+from linkstar.orders.sync import tasks as sync_tasks
 from linkstar.rating import optimise_tasks
 from linkstar.tracking import tasks as tracking_tasks
 from linkstar.tracking.hooks import tasks as webhook_tasks
@@ -95,6 +96,8 @@ BUILTIN_JOBS: tuple[JobSpec, ...] = (
     JobSpec("inbox.call_webhook", inbox_rules.call_webhook, max_attempts=6),
     JobSpec("inbox.follow_up", inbox_rules.follow_up, max_attempts=3),
     JobSpec("routing.optimise_wave", optimise_tasks.optimise_wave, max_attempts=2),
+    JobSpec("orders.plan_polls", sync_tasks.plan_polls, max_attempts=3),
+    JobSpec("orders.poll_store", sync_tasks.poll_store, max_attempts=3, time_limit_seconds=600),
 )
 
 _lock = threading.Lock()

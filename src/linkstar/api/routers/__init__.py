@@ -15,6 +15,7 @@ from linkstar.api.routers import (
     orders,
     rating,
     routing_optimise,
+    store_sync,
     tracking,
     webhook_endpoints,
     workspace,
@@ -34,4 +35,5 @@ ROUTERS: list[APIRouter] = [
     inbox_automation.router,
     inbox_mail.router,
     routing_optimise.router,
+    store_sync.router,
 ]

@@ -103,9 +103,12 @@ class Backoff:
 class ChannelUnavailable(Exception):
     """A request the platform kept refusing (throttled or failing) after every retry."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(
+        self, message: str, status: int | None = None, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
+        self.retry_after = retry_after  # the platform's Retry-After, when it sent one
 
 
 def retry_after(response: httpx.Response, clock: Clock) -> float | None:
@@ -184,7 +187,9 @@ class ChannelHttp:
                 self.wait(self.backoff.delay(attempt, retry_after(response, self.clock)))
         status = last.status_code if last is not None else None
         raise ChannelUnavailable(
-            f"{method} {url}: still {status} after {self.backoff.attempts} attempts", status
+            f"{method} {url}: still {status} after {self.backoff.attempts} attempts",
+            status,
+            retry_after(last, self.clock) if last is not None else None,
         )
 
     def fetch(self, method: str, url: str, **kwargs: Any) -> tuple[Any, httpx.Response]:

@@ -10,6 +10,7 @@ from linkstar.web.pages import (
     inbox,
     inbox_automation,
     inventory,
+    order_steps,
     orders,
     overview,
     routing,
@@ -19,6 +20,7 @@ from linkstar.web.pages import (
     settings_jobs,
     settings_mail,
     settings_org,
+    settings_store_sync,
     settings_stores,
     settings_users,
     settings_warehouses,
@@ -48,4 +50,6 @@ ROUTERS: list[APIRouter] = [
     inbox_automation.router,
     settings_mail.router,
     routing_optimise.router,
+    settings_store_sync.router,
+    order_steps.router,
 ]

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from linkstar.orders.sync.service import is_polled, sync_states
 from linkstar.web.context import ConsoleAction, ConsolePage, Page
 from linkstar.web.forms import FormState, checkbox, parse, text_fields
 from linkstar.web.pages.common import attempt
@@ -69,7 +70,11 @@ def _page(page: Page, template: str, status: int = 200, **context: object) -> HT
 def stores(page: ConsolePage) -> HTMLResponse:
     """The organisation's stores."""
     return _page(
-        page, "settings/stores.html", stores=service.list_stores(page.session, page.principal)
+        page,
+        "settings/stores.html",
+        stores=service.list_stores(page.session, page.principal),
+        syncs=sync_states(page.session, page.principal.organisation_id),
+        polled=is_polled,
     )
 
 
