@@ -176,7 +176,7 @@ def enqueue_lean(
         "run_after": now,
         "created_at": now,
     }
-    if connection.execute(stmt, params).rowcount == 1:
+    if connection.execute(stmt, params).first() is not None:  # RETURNING: the row was new
         return job_id, True
     existing = connection.execute(
         select(table.c.id).where(table.c.idempotency_key == idempotency_key)
@@ -195,4 +195,5 @@ def _lean_insert(dialect: str) -> Any:
         build(table)  # type: ignore[arg-type]
         .values({c: bindparam(c) for c in columns})
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(table.c.id)
     )

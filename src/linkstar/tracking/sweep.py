@@ -6,17 +6,18 @@ Never commits. Running it twice in a row changes nothing the second time.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 import numpy as np
-from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from linkstar.db.outbox import enqueue
-from linkstar.kit.clock import utcnow
-from linkstar.kit.ids import new_id
+from linkstar.kit.clock import as_utc, utcnow
 from linkstar.tracking import feedback
 from linkstar.tracking.core.disruption import LaneCounts, disruptions
 from linkstar.tracking.core.exceptions import (
@@ -150,27 +151,27 @@ def sweep(session: Session, organisation_id: str, *, now: datetime | None = None
         ids, masks, open_exceptions(session, organisation_id), frozenset(rules.auto_resolve)
     )
     report = SweepReport(shipments_checked=len(columns))
+    connection = session.connection()
+    as_text = connection.dialect.name == "sqlite"
+    stamp: Any = as_utc(now).isoformat(" ", "microseconds")[:26] if as_text else now
     rows = []
     for index, kind in plan.to_open:
-        detail = _detail(columns, index, kind)
         rows.append(
-            {
-                "id": new_id(),
-                "organisation_id": organisation_id,
-                "shipment_id": str(ids[index]),
-                "kind": kind.value,
-                "state": ExceptionState.OPEN.value,
-                "owner_user_id": rules.owner_for(kind),
-                "opened_at": now,
-                "detail": detail,
-                "created_at": now,
-                "updated_at": now,
-            }
+            (
+                uuid4().hex,
+                organisation_id,
+                str(ids[index]),
+                kind.value,
+                ExceptionState.OPEN.value,
+                rules.owner_for(kind),
+                stamp,
+                json.dumps(_detail(columns, index, kind)),
+                stamp,
+                stamp,
+            )
         )
         report.opened[kind.value] = report.opened.get(kind.value, 0) + 1
-    connection = session.connection()
-    for part in chunks(rows, 5_000):
-        connection.execute(insert(TrackingException.__table__), list(part))  # type: ignore[arg-type]
+    _insert_exceptions(connection, rows, as_text)
     table = TrackingException.__table__
     for part in chunks(plan.to_resolve):
         connection.execute(
@@ -185,6 +186,28 @@ def sweep(session: Session, organisation_id: str, *, now: datetime | None = None
     if rows:
         enqueue(session, NOTIFY_JOB, {}, organisation_id=organisation_id)
     return report
+
+
+_EXCEPTION_COLUMNS = ("id", "organisation_id", "shipment_id", "kind", "state", "owner_user_id",
+                      "opened_at", "detail", "created_at", "updated_at")  # fmt: skip
+
+
+def _insert_exceptions(connection: Any, rows: list[tuple[Any, ...]], as_text: bool) -> None:
+    """Plain tuples through the driver: SQLAlchemy's per-row processing (times, JSON) cost
+    more than the insert itself when a first sweep opens hundreds of thousands."""
+    if not rows:
+        return
+    mark = "?" if as_text else "%s"
+    sql = (
+        f"INSERT INTO tracking_exceptions ({', '.join(_EXCEPTION_COLUMNS)}) "  # noqa: S608
+        f"VALUES ({', '.join([mark] * len(_EXCEPTION_COLUMNS))})"
+    )
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        for part in chunks(rows, 50_000):
+            cursor.executemany(sql, part)
+    finally:
+        cursor.close()
 
 
 def _detail(columns: SweepColumns, index: int, kind: ExceptionKind) -> dict[str, Any]:

@@ -1,0 +1,186 @@
+"""Exception sweep and lane statistics through the whole service path, at the issue's scale.
+
+Measured: `tracking.sweep.sweep` and `tracking.statistics.refresh` exactly as the job and the
+CLI call them (inside one unit of work, commit included) against a database that holds
+--active in-flight shipments (default 1,000,000) and --delivered delivered ones (default
+1,000,000), each with its derived columns (status, status since, last scan, first scan,
+delivered at, promise) as ingestion writes them, on 2,000 lanes (carrier x service x origin x
+country x postcode prefix). The sweep reads the shipments table (one query joined with the
+lane statistics), judges every row with the vectorised rules, writes the new exceptions in
+bulk and judges disruptions; the refresh reads the delivered shipments (one query), computes
+percentiles with shrinkage and replaces the lane table. Events are not read by either: the
+sweep judges the derived columns that ingestion keeps current, so the ~10 events behind each
+shipment (10,000,000 for 1,000,000 shipments) are not loaded here; --events N inserts N events
+per active shipment anyway to show they do not change the figure (slow to set up).
+
+Reported per step: wall seconds, process CPU seconds (the database is in-process on SQLite;
+on PostgreSQL the server's CPU is not included), and the load average.
+
+Usage: python benchmarks/tracking_sweep_db.py [--active N] [--delivered N] [--postgres URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from _common import report
+
+from linkstar.db.engine import make_engine, make_session_factory
+from linkstar.db.migrate import upgrade
+from linkstar.db.uow import unit_of_work
+from linkstar.tracking import statistics
+from linkstar.tracking.sweep import sweep
+from linkstar.workspace.access import create_organisation
+
+NOW = datetime(2026, 12, 10, 12, tzinfo=UTC)
+ACTIVE = ("in_transit", "out_for_delivery", "failed_attempt", "info_received",
+          "available_for_pickup", "returning_to_sender", "exception")  # fmt: skip
+ACTIVE_P = (0.72, 0.08, 0.04, 0.08, 0.04, 0.02, 0.02)
+CARRIERS = ("usps", "ups", "fedex", "dhl", "yunexpress")
+COUNTRIES = ("US", "US", "US", "GB", "CA", "DE", "AU")
+COLUMNS = ("id", "organisation_id", "tracking_number", "carrier", "carrier_service",
+           "warehouse_id", "dest_country", "dest_postcode", "promised_by", "status",
+           "sub_status", "status_since", "last_event_at", "first_scan_at", "delivered_at",
+           "event_count", "unmapped_count", "source", "public_token", "created_at",
+           "updated_at")  # fmt: skip
+
+
+def _lanes(rng: np.random.Generator, n: int) -> tuple[np.ndarray[Any, Any], ...]:
+    lane = rng.integers(0, 2_000, n)
+    carrier = np.array(CARRIERS, dtype=object)[lane % len(CARRIERS)]
+    country = np.array(COUNTRIES, dtype=object)[(lane // 5) % len(COUNTRIES)]
+    prefix = np.char.zfill(((lane // 35) % 60 * 13 + 100).astype(str), 3).astype(object)
+    warehouse = np.where(lane % 2 == 0, "wh-ca", "wh-nj").astype(object)
+    return carrier, country, prefix, warehouse
+
+
+def rows(org_id: str, n: int, delivered: bool, seed: int, as_text: bool) -> list[tuple[Any, ...]]:
+    """Shipments with derived columns; times as SQLite text or aware datetimes."""
+    rng = np.random.default_rng(seed)
+    carrier, country, prefix, warehouse = _lanes(rng, n)
+    now_s = NOW.timestamp()
+    if delivered:
+        done = now_s - rng.uniform(0, 170, n) * 86_400
+        first = done - np.exp(rng.normal(1.3, 0.4, n)) * 86_400
+        last, since = done, done
+        status = np.full(n, "delivered", dtype=object)
+    else:
+        last = now_s - rng.exponential(30.0, n) * 3600
+        first = last - rng.uniform(0, 4, n) * 86_400
+        since = last
+        status = np.array(ACTIVE, dtype=object)[rng.choice(len(ACTIVE), n, p=ACTIVE_P)]
+    sub = np.where(rng.random(n) < 0.02, "customs_hold", None).astype(object)
+    promise = first + rng.integers(3, 9, n) * 86_400
+
+    def t(values: np.ndarray[Any, Any]) -> list[Any]:
+        stamps = [datetime.fromtimestamp(float(v), UTC) for v in values]
+        if as_text:
+            return [s.isoformat(" ", "microseconds")[:26] for s in stamps]
+        return stamps
+
+    first_t, last_t, since_t, promise_t = t(first), t(last), t(since), t(promise)
+    done_t = last_t if delivered else [None] * n
+    tag = "D" if delivered else "A"
+    ids = [os.urandom(16).hex() for _ in range(n)]
+    return [
+        (ids[i], org_id, f"B{tag}{i:010d}", carrier[i], "Ground", warehouse[i], country[i],
+         f"{prefix[i]}01", promise_t[i], status[i], sub[i], since_t[i], last_t[i], first_t[i],
+         done_t[i], 8, 0, "bench", ids[i] + ids[i][::-1], first_t[i], last_t[i])
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def load(eng: Any, org_id: str, active: int, delivered: int) -> None:
+    """Bulk insert through the driver (setup, not measured)."""
+    as_text = eng.dialect.name == "sqlite"
+    mark = "?" if as_text else "%s"
+    sql = (
+        f"INSERT INTO shipments ({', '.join(COLUMNS)}) VALUES ({', '.join([mark] * len(COLUMNS))})"
+    )
+    for n, done, seed in ((delivered, True, 2), (active, False, 1)):
+        for start in range(0, n, 200_000):
+            part = rows(org_id, min(200_000, n - start), done, seed + start, as_text)
+            part = [(f"{r[0][:24]}{start:08x}", *r[1:]) for r in part]
+            part = [(r[0], r[1], f"{r[2]}{start}", *r[3:]) for r in part]
+            raw = eng.raw_connection()
+            try:
+                cursor = raw.cursor()
+                cursor.executemany(sql, part)
+                raw.commit()
+            finally:
+                raw.close()
+
+
+def timed(label: str, size: int, fn: Any) -> dict[str, Any]:
+    cpu, start = time.process_time(), time.perf_counter()
+    result = fn()
+    return {
+        "work": label,
+        "shipments": size,
+        "seconds": time.perf_counter() - start,
+        "cpu_s": time.process_time() - cpu,
+        "load": f"{os.getloadavg()[0]:.1f}",
+        "result": result,
+    }
+
+
+def run(url: str, label: str, active: int, delivered: int) -> list[dict[str, Any]]:
+    eng = make_engine(url)
+    upgrade(eng)
+    factory = make_session_factory(eng)
+    with unit_of_work(factory) as s:
+        stamp = time.time_ns()
+        org, _ = create_organisation(
+            s, f"Sweep {stamp}", f"b{stamp}@bench.example", "Bench-Pass-26"
+        )
+        org_id = org.id
+    start = time.perf_counter()
+    load(eng, org_id, active, delivered)
+    took = time.perf_counter() - start
+    print(f"{label}: loaded {active + delivered:,} shipments in {took:.0f} s")
+    out = []
+
+    def refresh() -> str:
+        with unit_of_work(factory) as s:
+            got = statistics.refresh(s, org_id, now=NOW)
+        return f"{got.shipments:,} delivered read, {got.lanes:,} lanes"
+
+    def swept() -> str:
+        with unit_of_work(factory) as s:
+            got = sweep(s, org_id, now=NOW)
+        return f"{sum(got.opened.values()):,} opened, {len(got.suspended)} suspended"
+
+    out.append({"database": label, **timed("lane statistics refresh", delivered, refresh)})
+    out.append({"database": label, **timed("exception sweep, first run", active, swept)})
+    out.append({"database": label, **timed("exception sweep, again (nothing new)", active, swept)})
+    eng.dispose()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--active", type=int, default=1_000_000)
+    parser.add_argument("--delivered", type=int, default=1_000_000)
+    parser.add_argument("--postgres", default="", help="an empty PostgreSQL database URL")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    args = parser.parse_args()
+    print(f"load average before: {os.getloadavg()} on {os.cpu_count()} cores")
+    out: list[dict[str, Any]] = []
+    if not args.skip_sqlite:
+        with tempfile.TemporaryDirectory() as folder:
+            url = f"sqlite:///{Path(folder) / 'sweep.db'}"
+            out += run(url, "SQLite", args.active, args.delivered)
+    if args.postgres:
+        out += run(args.postgres, "PostgreSQL", args.active, args.delivered)
+    report("tracking_sweep_db", out)
+
+
+if __name__ == "__main__":
+    main()
