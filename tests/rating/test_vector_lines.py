@@ -25,4 +25,3 @@ def test_batch_lines_equal_quote_lines(card, items):
             assert int(got.total[i]) == q.total
             assert int(got.billable_weight_g[i]) == q.billable_weight_g
             assert service.chart.zone_labels[int(got.zone[i])] == q.zone
-

@@ -29,6 +29,13 @@ from linkstar.rating.cells import format_money
 from linkstar.rating.core.choose import Chooser, RankedPolicy
 from linkstar.rating.core.fx import FxTable
 from linkstar.rating.core.policy import PolicyError, parse_policy
+from linkstar.rating.order_columns import (
+    FallBack,
+    OrderColumns,
+    read_csv_columns,
+    read_jsonl_columns,
+    validate,
+)
 from linkstar.rating.order_files import (
     DecisionWriter,
     HeldInput,
@@ -37,6 +44,7 @@ from linkstar.rating.order_files import (
     read_fx,
     read_orders,
 )
+from linkstar.rating.route_files import route_all
 from linkstar.workspace import repository as repo
 from linkstar.workspace.core import Principal, system_principal
 
@@ -114,9 +122,46 @@ def route_file(
     services = load_cards(rate_cards)
     table = read_fx(fx, base.upper()) if fx is not None else FxTable(base.upper())
     chooser = Chooser(services, table, _policy(policy))
+    json_lines = out.suffix.lower() in (".jsonl", ".ndjson")
+    columns = _columns(orders)
+    if columns is None:  # not a plain CSV: the row-by-row reader decides
+        counts, fallbacks = _route_rows(orders, out, chooser, default_ship, json_lines)
+    else:
+        decisions = route_all(chooser, columns, default_ship)
+        with out.open("w", encoding="utf-8", newline="") as handle:
+            decisions.write(handle, json_lines)
+        counts, fallbacks = decisions.counts, decisions.fallbacks
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no orders"
+    console.print(
+        f"{sum(counts.values())} orders: {summary}; {fallbacks} fallback(s); "
+        f"{len(services)} services → {out}",
+        highlight=False,
+        markup=False,
+    )
+
+
+def _columns(orders: Path) -> OrderColumns | None:
+    """ORDERS as validated columns; None when only the row-by-row reader can read the CSV."""
+    if not orders.is_file():
+        raise InvalidInput(f"{orders}: no such file")
+    if orders.suffix.lower() in (".jsonl", ".ndjson"):
+        raw, bad = read_jsonl_columns(orders)
+        return validate(raw, len(next(iter(raw.values()))) if raw else len(bad), bad)
+    header = next(iter(read_orders(orders)), None)  # checks the header's required columns
+    del header
+    try:
+        raw = read_csv_columns(orders)
+    except FallBack:
+        return None
+    return validate(raw, len(next(iter(raw.values()))) if raw else 0)
+
+
+def _route_rows(
+    orders: Path, out: Path, chooser: Chooser, default_ship: date, json_lines: bool
+) -> tuple[Counter[str], int]:
+    """The row-by-row path: one `order_from_row` and `Chooser.choose` per row."""
     counts: Counter[str] = Counter()
     fallbacks = 0
-    json_lines = out.suffix.lower() in (".jsonl", ".ndjson")
     rows = read_orders(orders)
     first = list(islice(rows, 1))  # a missing file or header fails here, before DECISIONS
     with out.open("w", encoding="utf-8", newline="") as handle:
@@ -127,13 +172,7 @@ def route_file(
             writer.write(decision)
             counts["held" if isinstance(decision, HeldInput) else decision.status] += 1
             fallbacks += 0 if isinstance(decision, HeldInput) else int(decision.fallback)
-    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no orders"
-    console.print(
-        f"{sum(counts.values())} orders: {summary}; {fallbacks} fallback(s); "
-        f"{len(services)} services → {out}",
-        highlight=False,
-        markup=False,
-    )
+    return counts, fallbacks
 
 
 ORG_OPTION = typer.Option(..., "--org", help="Organisation slug (see `linkstar org list`).")

@@ -28,6 +28,24 @@ CHUNK = 1 << 15
 
 
 @dataclass(frozen=True)
+class Coded:
+    """A column as codes into a list of distinct values: conditions are checked per value."""
+
+    codes: NDArray[np.int32]
+    values: list[Any]
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def take(self, rows: Ints) -> Coded:
+        """The values of some rows."""
+        return Coded(self.codes[rows], self.values)
+
+    def __getitem__(self, rows: slice | Ints) -> Coded:
+        return Coded(self.codes[rows], self.values)
+
+
+@dataclass(frozen=True)
 class BatchChoice:
     """Per parcel: chosen service index (-1 = held), its total, cost, score, fallback, policy."""
 
@@ -41,7 +59,14 @@ class BatchChoice:
 
 
 def condition_mask(cond: Condition, columns: Mapping[str, Any], n: int) -> Bools:
-    """Vectorised `Condition.holds` over order columns (numbers as float64, NaN = missing)."""
+    """Vectorised `Condition.holds` over order columns (numbers as float64, NaN = missing).
+
+    A `Coded` column is checked with the scalar `holds` once per distinct value.
+    """
+    column = columns.get(cond.field)
+    if isinstance(column, Coded):
+        table = np.array([cond.holds({cond.field: v}) for v in column.values], dtype=np.bool_)
+        return table[column.codes]
     if cond.field in SET_FIELDS:
         tags = columns.get(cond.field)
         rows = [frozenset()] * n if tags is None else tags
@@ -156,6 +181,8 @@ def _on_time_row(rel: Reliability) -> list[float]:
 def _scalar(name: str, rel: Reliability) -> float:
     if name == "success":
         return rel.success_rate
+    if name == "p50":
+        return np.nan if rel.transit_p50_days is None else rel.transit_p50_days
     return np.nan if rel.transit_p90_days is None else rel.transit_p90_days
 
 
@@ -377,6 +404,13 @@ def _choose_chunk(
 
 
 def _take(column: Any, rows: Ints) -> Any:
-    if isinstance(column, np.ndarray):
+    if isinstance(column, np.ndarray | Coded):
         return column[rows]
     return [column[i] for i in rows]
+
+
+def lane_column(
+    chooser: Chooser, batch: ParcelBatch, origin: str, j: int, name: str, promised: Ints
+) -> Floats:
+    """Service j's p50, p90 (NaN = none), success or on_time for every parcel of a batch."""
+    return _Lanes(chooser, batch, origin, promised).column(name, j)
