@@ -10,8 +10,8 @@ Usage: python benchmarks/route_cli.py [--rows N] [--policy]
 from __future__ import annotations
 
 import argparse
-import os
 import csv
+import os
 import random
 import tempfile
 import time

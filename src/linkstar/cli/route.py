@@ -307,3 +307,9 @@ def fx_list(org: str = ORG_OPTION) -> None:
         for r in rows:
             table.add_row(r.currency, r.rate_to_base, r.base_currency, str(r.effective_date))
     console.print(table if rows else "no FX rates")
+
+
+# Registered here so that `route simulate …` resolves as a subcommand, not as an ORDERS file.
+from linkstar.cli.route_simulate import simulate_file  # noqa: E402
+
+app.command("simulate")(simulate_file)
