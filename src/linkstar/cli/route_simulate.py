@@ -1,8 +1,10 @@
-"""`linkstar route simulate ORDERS`: two policies over the same order file, compared.
+"""`linkstar route simulate`: a policy compared per carrier and lane before it goes live.
 
-Every order is decided under the baseline policy (default: the built-in cheapest) and under the
-candidate policy with the same rate cards, FX and ship date, then `rating.core.simulation`
-compares cost, on-time probability and p90-versus-promise per carrier and per lane.
+Workspace mode (`--org`): the newest stored decision of every past order (since a date) against
+the policy replayed on the same inputs (optionally with other rate cards). File mode (ORDERS):
+every order decided under a baseline policy (default: the built-in cheapest) and the candidate,
+with the same rate cards, FX and ship date. `rating.core.simulation` compares cost, on-time
+probability and p90-versus-promise.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from linkstar.cli.context import console, guarded
+from linkstar.cli.context import console, engine, guarded, settings, transaction
 from linkstar.kit.errors import InvalidInput
-from linkstar.rating import cells
+from linkstar.rating import cells, simulation
 from linkstar.rating.core.choose import Chooser, RankedPolicy
 from linkstar.rating.core.fx import FxTable
 from linkstar.rating.core.simulation import Outcome, Row, Simulation, compare
@@ -89,32 +91,61 @@ def print_simulation(sim: Simulation) -> None:
 
 @guarded
 def simulate_file(
-    orders: Path = typer.Argument(..., help="Orders: CSV with a header row, or .jsonl."),
-    rate_cards: Path = typer.Option(..., "--rate-cards", help="Rate card(s), as for route."),
-    policy: Path = typer.Option(..., "--policy", help="The candidate policy JSON (or a list)."),
-    baseline: Path | None = typer.Option(
-        None, "--baseline-policy", help="The policy to compare with (default: cheapest)."
+    orders: Path | None = typer.Argument(
+        None, help="Orders (CSV or .jsonl): compare two policies on a file, no database."
     ),
-    fx: Path | None = typer.Option(None, "--fx", help="FX CSV, as for route."),
+    policy: Path = typer.Option(..., "--policy", help="The candidate policy JSON."),
+    rate_cards: Path | None = typer.Option(
+        None, "--rate-cards", help="Rate card(s); file mode: required; workspace: instead of its."
+    ),
+    org: str | None = typer.Option(None, "--org", help="Workspace mode: replay its past orders."),
+    since: str | None = typer.Option(None, "--since", help="Workspace: orders decided from D."),
+    baseline: Path | None = typer.Option(
+        None, "--baseline-policy", help="File mode: the policy to compare with (default cheapest)."
+    ),
+    fx: Path | None = typer.Option(None, "--fx", help="File mode: FX CSV, as for route."),
     base: str = typer.Option("USD", "--base", help="Base currency of the FX table."),
     ship_date: str | None = typer.Option(None, "--ship-date", help="Ship date of rows without."),
     out: Path | None = typer.Option(None, "--out", help="Also write the comparison as JSON."),
 ) -> None:
-    """Decide ORDERS under a baseline and a candidate policy; compare per carrier and lane."""
+    """Compare a policy with what was decided (--org) or with another policy (ORDERS file)."""
     from linkstar.cli.route import _columns, _date, _policy
 
-    default_ship: date = _date(ship_date, "--ship-date")
-    services = load_cards(rate_cards)
-    table = read_fx(fx, base.upper()) if fx is not None else FxTable(base.upper())
-    columns = _columns(orders)
-    if columns is None:
-        raise InvalidInput(f"{orders}: not a plain CSV (ragged rows?); fix it or use JSON lines")
-    sides: list[list[Outcome]] = []
-    for path in (baseline, policy):
-        ranked: list[RankedPolicy] = _policy(path)
-        decisions = route_all(Chooser(services, table, ranked), columns, default_ship)
-        sides.append(outcomes(decisions, columns))
-    sim = compare(sides[0], sides[1])
+    if orders is None:
+        if org is None:
+            raise InvalidInput("give ORDERS (file mode) or --org (replay the workspace's orders)")
+        sim = _workspace(org, policy, rate_cards, _date(since, "--since") if since else None)
+    else:
+        if rate_cards is None:
+            raise InvalidInput("--rate-cards is required with an ORDERS file")
+        default_ship: date = _date(ship_date, "--ship-date")
+        services = load_cards(rate_cards)
+        table = read_fx(fx, base.upper()) if fx is not None else FxTable(base.upper())
+        columns = _columns(orders)
+        if columns is None:
+            raise InvalidInput(
+                f"{orders}: not a plain CSV (ragged rows?); fix it or use JSON lines"
+            )
+        sides: list[list[Outcome]] = []
+        for path in (baseline, policy):
+            ranked: list[RankedPolicy] = _policy(path)
+            decisions = route_all(Chooser(services, table, ranked), columns, default_ship)
+            sides.append(outcomes(decisions, columns))
+        sim = compare(sides[0], sides[1])
     print_simulation(sim)
     if out is not None:
         out.write_text(json.dumps(sim.as_json(), indent=2) + "\n", encoding="utf-8")
+
+
+def _workspace(org: str, policy: Path, rate_cards: Path | None, since: date | None) -> Simulation:
+    from linkstar.cli.route import _actor
+
+    try:
+        body = json.loads(policy.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InvalidInput(f"{policy}: not a JSON file ({exc})") from None
+    if not isinstance(body, dict):
+        raise InvalidInput(f"{policy}: one policy object is replayed in a workspace")
+    services = load_cards(rate_cards) if rate_cards is not None else None
+    with transaction(engine(settings())) as session:
+        return simulation.simulate(session, _actor(session, org), body, since, services)
