@@ -177,6 +177,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/routing/route"): {"parcels": [good_row("A-NEW")]},
     ("POST", "/api/v1/routing/reroute"): {"subject_refs": ["A-ORDER"]},
     ("POST", "/api/v1/routing/suspensions"): {"carrier": "westcoast", "service_id": "WCP-GND"},
+    ("POST", "/api/v1/routing/simulations"): {"body": {"name": "try"}},
 }
 
 # Operations without a path id, and what their isolation means. Every one must be listed.
@@ -248,6 +249,7 @@ SCOPED = {
     ("GET", "/api/v1/routing/decisions"): "list",
     ("GET", "/api/v1/routing/suspensions"): "list",
     ("POST", "/api/v1/routing/suspensions"): "suspend",
+    ("POST", "/api/v1/routing/simulations"): "action",
 }
 # Query strings of "action" routes that need them.
 ACTION_QUERIES: dict[str, dict[str, str]] = {
