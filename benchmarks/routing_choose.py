@@ -11,6 +11,7 @@ Usage: python benchmarks/routing_choose.py [--data DIR] [--parcels N] [--scalar 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from dataclasses import replace
@@ -92,11 +93,13 @@ def main() -> None:
     promised = rng.choice(np.array([0, 2, 3, 5, 7]), n)
     columns = {"weight_g": batch.weight_g.astype(np.float64)}
     choose_batch(chooser, random_parcels(rng, 10_000, served), "LAX")  # warm-up
-    runs = []
+    runs, cpu = [], []
+    load = os.getloadavg()[0]
     for _ in range(args.repeat):
-        began = time.perf_counter()
+        began, used = time.perf_counter(), time.process_time()
         result = choose_batch(chooser, batch, "LAX", promised, columns)
         runs.append(time.perf_counter() - began)
+        cpu.append(time.process_time() - used)
     rating = []
     for _ in range(args.repeat):
         began = time.perf_counter()
@@ -159,6 +162,7 @@ def main() -> None:
     report("routing_choose", rows)
     held = float((result.choice < 0).mean())
     print(f"held: {held:.1%}; fallback: {float(result.fallback.mean()):.1%}")
+    print(f"choose_batch process CPU best {min(cpu):.2f} s; load (1 min) at start {load:.1f}")
     print(f"scalar and vectorised agree (choice and fallback) on {agree:,} of {len(orders):,}")
     print("us_per_parcel: batch = best / parcels; scalar rows = median per order")
 

@@ -252,6 +252,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "parcels": [good_row("A-WAVE-2")],
     },
     ("PATCH", "/api/v1/stores/{store_id}/sync"): {"interval_minutes": 30},
+    ("POST", "/api/v1/routing/simulations"): {"body": {"name": "try"}},
 }
 
 # Operations without a path id, and what their isolation means. Every one must be listed.
@@ -341,6 +342,7 @@ SCOPED = {
     ("POST", "/api/v1/routing/capacities"): "create",
     ("GET", "/api/v1/routing/optimisations"): "list",
     ("POST", "/api/v1/routing/optimisations"): "create",
+    ("POST", "/api/v1/routing/simulations"): "action",
 }
 # Query strings of "action" routes that need them.
 ACTION_QUERIES: dict[str, dict[str, str]] = {

@@ -166,8 +166,41 @@ priors = st.lists(
     st.integers(0, 60),
 )
 def test_vectorised_chooser_equals_scalar(card, rows, policy_list, prior_list, suspend, seen):
+    _agree(card, rows, policy_list, prior_list, suspend, seen)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    cards(),
+    st.lists(
+        st.tuples(parcels(), st.none() | st.integers(1, 9), st.sampled_from(["amazon", "ebay"])),
+        min_size=1,
+        max_size=30,
+    ),
+    st.lists(policies, max_size=2),
+    priors,
+    st.booleans(),
+    st.integers(0, 60),
+)
+def test_vectorised_chooser_equals_scalar_on_ties_across_chunks(
+    card, rows, policy_list, prior_list, suspend, seen
+):
+    # Every service twice (equal scores and costs: the first must win) and chunks of 4 rows.
+    import linkstar.rating.core.vector_choose as vector_choose
+
+    saved = vector_choose.CHUNK
+    vector_choose.CHUNK = 4
+    try:
+        _agree(card, rows, policy_list, prior_list, suspend, seen, twins=True)
+    finally:
+        vector_choose.CHUNK = saved
+
+
+def _agree(card, rows, policy_list, prior_list, suspend, seen, twins=False):
     card = with_priors(card, prior_list)
     compiled = compile_card(card)
+    if twins:
+        compiled = replace(compiled, services=compiled.services * 2)
     services = [c.service for c in compiled.services]
     first = services[0].service_id
     stats = [LaneStats(first, "LAX", "US", "9", seen, seen // 2, seen // 3, 1.5, 6)]

@@ -31,6 +31,13 @@ from linkstar.rating.core.choose import Chooser, RankedPolicy
 from linkstar.rating.core.fx import FxTable
 from linkstar.rating.core.optimise.capacities import CapacityRule
 from linkstar.rating.core.policy import PolicyError, parse_policy
+from linkstar.rating.order_columns import (
+    FallBack,
+    OrderColumns,
+    read_csv_columns,
+    read_jsonl_columns,
+    validate,
+)
 from linkstar.rating.order_files import (
     DecisionWriter,
     HeldInput,
@@ -39,6 +46,7 @@ from linkstar.rating.order_files import (
     read_fx,
     read_orders,
 )
+from linkstar.rating.route_files import route_all
 from linkstar.workspace import repository as repo
 from linkstar.workspace.core import Principal, system_principal
 
@@ -121,15 +129,52 @@ def route_file(
     services = load_cards(rate_cards)
     table = read_fx(fx, base.upper()) if fx is not None else FxTable(base.upper())
     chooser = Chooser(services, table, _policy(policy))
+    json_lines = out.suffix.lower() in (".jsonl", ".ndjson")
+    if rules is not None:  # one optimised wave: every order is decided, then re-decided together
+        rows = read_orders(orders)
+        _route_wave(rows, chooser, rules, default_ship, out, json_lines, deferral_penalty, baseline)
+        return
+    columns = _columns(orders)
+    if columns is None:  # not a plain CSV: the row-by-row reader decides
+        counts, fallbacks = _route_rows(orders, out, chooser, default_ship, json_lines)
+    else:
+        decisions = route_all(chooser, columns, default_ship)
+        with out.open("w", encoding="utf-8", newline="") as handle:
+            decisions.write(handle, json_lines)
+        counts, fallbacks = decisions.counts, decisions.fallbacks
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no orders"
+    console.print(
+        f"{sum(counts.values())} orders: {summary}; {fallbacks} fallback(s); "
+        f"{len(services)} services → {out}",
+        highlight=False,
+        markup=False,
+    )
+
+
+def _columns(orders: Path) -> OrderColumns | None:
+    """ORDERS as validated columns; None when only the row-by-row reader can read the CSV."""
+    if not orders.is_file():
+        raise InvalidInput(f"{orders}: no such file")
+    if orders.suffix.lower() in (".jsonl", ".ndjson"):
+        raw, bad = read_jsonl_columns(orders)
+        return validate(raw, len(next(iter(raw.values()))) if raw else len(bad), bad)
+    header = next(iter(read_orders(orders)), None)  # checks the header's required columns
+    del header
+    try:
+        raw = read_csv_columns(orders)
+    except FallBack:
+        return None
+    return validate(raw, len(next(iter(raw.values()))) if raw else 0)
+
+
+def _route_rows(
+    orders: Path, out: Path, chooser: Chooser, default_ship: date, json_lines: bool
+) -> tuple[Counter[str], int]:
+    """The row-by-row path: one `order_from_row` and `Chooser.choose` per row."""
     counts: Counter[str] = Counter()
     fallbacks = 0
-    json_lines = out.suffix.lower() in (".jsonl", ".ndjson")
     rows = read_orders(orders)
     first = list(islice(rows, 1))  # a missing file or header fails here, before DECISIONS
-    if rules is not None:
-        wave = chain(first, rows)
-        _route_wave(wave, chooser, rules, default_ship, out, json_lines, deferral_penalty, baseline)
-        return
     with out.open("w", encoding="utf-8", newline="") as handle:
         writer = DecisionWriter(handle, json_lines)
         for line, row in enumerate(chain(first, rows), start=2):
@@ -138,13 +183,7 @@ def route_file(
             writer.write(decision)
             counts["held" if isinstance(decision, HeldInput) else decision.status] += 1
             fallbacks += 0 if isinstance(decision, HeldInput) else int(decision.fallback)
-    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no orders"
-    console.print(
-        f"{sum(counts.values())} orders: {summary}; {fallbacks} fallback(s); "
-        f"{len(services)} services → {out}",
-        highlight=False,
-        markup=False,
-    )
+    return counts, fallbacks
 
 
 def _route_wave(
@@ -309,3 +348,9 @@ def fx_list(org: str = ORG_OPTION) -> None:
         for r in rows:
             table.add_row(r.currency, r.rate_to_base, r.base_currency, str(r.effective_date))
     console.print(table if rows else "no FX rates")
+
+
+# Registered here so that `route simulate …` resolves as a subcommand, not as an ORDERS file.
+from linkstar.cli.route_simulate import simulate_file  # noqa: E402
+
+app.command("simulate")(simulate_file)

@@ -358,7 +358,10 @@ class DecisionWriter:
 
     def write(self, decision: Decision | HeldInput) -> None:
         """Append one decision."""
-        row = decision_row(decision)
+        self.write_row(decision_row(decision))
+
+    def write_row(self, row: dict[str, str]) -> None:
+        """Append one row of `decision_row`'s shape."""
         if self.writer is not None:
             self.writer.writerow(row)
             return

@@ -8,7 +8,7 @@ that saves a pass over memory.
 
 from __future__ import annotations
 
-import functools
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -42,10 +42,38 @@ _FLAG_COLUMNS = {
 }
 
 
-@functools.lru_cache(maxsize=256)
-def _dense_mask(postcodes: PostcodeSet, digits: int) -> Bools:
-    # Pure in its arguments, and remote lists are shared by many services and batches.
-    return postcodes.mask(digits)
+# Remote lists are large: hashing or comparing one by value costs far more than a batch chunk's
+# gather, so each set object gets, once, a token shared by every equal set, and masks are kept
+# by token. The objects are held in `_SETS`, so an id is never reused while it is a key there.
+_SETS: dict[int, tuple[PostcodeSet, int, bool]] = {}  # id -> (set, token, is_everything)
+_TOKENS: dict[PostcodeSet, int] = {}
+_MASKS: dict[tuple[int, int], Bools] = {}
+_NEXT_TOKEN = itertools.count()
+_MAX_SETS = 4096
+
+
+def _set_info(postcodes: PostcodeSet) -> tuple[int, bool]:
+    """(token equal for equal sets, whether the set is everything)."""
+    found = _SETS.get(id(postcodes))
+    if found is not None and found[0] is postcodes:
+        return found[1], found[2]
+    if len(_SETS) >= _MAX_SETS:
+        _SETS.clear()
+        _TOKENS.clear()
+        _MASKS.clear()
+    token = _TOKENS.get(postcodes)
+    if token is None:
+        token = _TOKENS[postcodes] = next(_NEXT_TOKEN)
+    _SETS[id(postcodes)] = (postcodes, token, postcodes.is_everything)
+    return token, postcodes.is_everything
+
+
+def _dense_mask(postcodes: PostcodeSet, token: int, digits: int) -> Bools:
+    """The set's membership of every `digits`-digit key (shared by batches and services)."""
+    found = _MASKS.get((token, digits))
+    if found is None:
+        found = _MASKS[(token, digits)] = postcodes.mask(digits)
+    return found
 
 
 @dataclass
@@ -96,9 +124,10 @@ class BatchContext:
         """Whether each parcel's destination is in a postcode set."""
         batch = self.batch
         # Keyed by value: equal lists written out for several carriers are gathered once.
+        token, _ = _set_info(postcodes)
         return self._memo(
-            ("postcodes", postcodes),
-            lambda: _dense_mask(postcodes, batch.postcode_digits)[batch.dest_postcode],
+            ("postcodes", token),
+            lambda: _dense_mask(postcodes, token, batch.postcode_digits)[batch.dest_postcode],
         )
 
     def applies(self, surcharge: Surcharge) -> Mask | None:
@@ -123,7 +152,7 @@ def _applies(context: BatchContext, surcharge: Surcharge) -> Mask | None:
         if column is None:  # column not given: false for every parcel
             return None
         mask = column
-    if not surcharge.dest.is_everything:
+    if not _set_info(surcharge.dest)[1]:
         mask = _and(mask, context.in_postcodes(surcharge.dest))
     if surcharge.has_thresholds:
         over: Bools | None = None
@@ -211,7 +240,8 @@ def _add(target: Int64s, value: Int64s | int, where: Mask) -> None:
     if where is True:
         target += value
     else:
-        np.add(target, value, out=target, where=where)
+        # A multiply by the mask is exact in int64 and several times faster than `where=`.
+        target += where.astype(np.int64) * value
 
 
 def _surcharges(
@@ -233,10 +263,9 @@ def _surcharges(
             if refused:
                 hit = np.broadcast_to(np.asarray(new), transport.shape)
                 refused_any = hit.copy() if refused_any is None else refused_any | hit
-            if line is subtotal:  # one row: add straight in (its basis was read just above)
-                _add(line, value, new)
-            else:
-                np.copyto(line, value, where=new)
+            # One row: add straight into the subtotal (its basis was read just above). Several:
+            # `new` never overlaps an earlier row's parcels, whose cells of `line` are still 0.
+            _add(line, value, new)
             if not rule.subject_to_fuel:
                 fuel_free = np.zeros_like(transport) if fuel_free is None else fuel_free
                 _add(fuel_free, value, new)
@@ -278,7 +307,7 @@ def price_service(
     bad: Bools = np.full(n, bool(static))
     for reason, mask in checks:
         if bits is not None:
-            np.bitwise_or(bits, np.uint32(reason.bit), out=bits, where=mask)
+            bits |= mask * np.uint32(reason.bit)
         bad |= mask
     if base is None:
         return np.full(n, INELIGIBLE, dtype=np.int64), bits
@@ -290,7 +319,6 @@ def price_service(
     if refused is not None:
         refused &= ~bad  # as in the scalar pricer, only a parcel otherwise accepted
         if bits is not None:
-            np.bitwise_or(bits, np.uint32(Reason.currency_mismatch.bit), out=bits, where=refused)
+            bits |= refused * np.uint32(Reason.currency_mismatch.bit)
         bad |= refused
-    np.copyto(subtotal, INELIGIBLE, where=bad)
-    return subtotal, bits
+    return np.where(bad, INELIGIBLE, subtotal), bits

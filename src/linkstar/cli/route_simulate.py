@@ -1,0 +1,151 @@
+"""`linkstar route simulate`: a policy compared per carrier and lane before it goes live.
+
+Workspace mode (`--org`): the newest stored decision of every past order (since a date) against
+the policy replayed on the same inputs (optionally with other rate cards). File mode (ORDERS):
+every order decided under a baseline policy (default: the built-in cheapest) and the candidate,
+with the same rate cards, FX and ship date. `rating.core.simulation` compares cost, on-time
+probability and p90-versus-promise.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from linkstar.cli.context import console, engine, guarded, settings, transaction
+from linkstar.kit.errors import InvalidInput
+from linkstar.rating import cells, simulation
+from linkstar.rating.core.choose import Chooser, RankedPolicy
+from linkstar.rating.core.fx import FxTable
+from linkstar.rating.core.simulation import Outcome, Row, Simulation, compare
+from linkstar.rating.order_columns import OrderColumns
+from linkstar.rating.order_files import load_cards, read_fx
+from linkstar.rating.route_files import Decisions, route_all
+
+
+def outcomes(decisions: Decisions, columns: OrderColumns) -> list[Outcome]:
+    """One Outcome per DECISIONS row (promised days from ORDERS)."""
+    out = decisions.out
+    promised = columns.fields["promised_days"]
+    country = columns.fields["dest_country"]
+    found: list[Outcome] = []
+    for i in range(decisions.n):
+        price_text, currency = out["price"][i], out["currency"][i]
+        on_time, p90 = out["on_time_probability"][i], out["transit_p90_days"][i]
+        found.append(
+            Outcome(
+                order_id=out["order_id"][i],
+                status=out["status"][i],
+                carrier=out["carrier"][i],
+                service_id=out["service_id"][i],
+                dest_country=country.values[country.codes[i]] or "",
+                zone=out["zone"][i],
+                price=cells.parse_money(price_text, currency) if price_text else None,
+                currency=currency,
+                on_time=float(on_time) if on_time else None,
+                p90_days=float(p90) if p90 else None,
+                promised_days=promised.values[promised.codes[i]],
+            )
+        )
+    return found
+
+
+def _money(amounts: dict[str, int]) -> str:
+    return ", ".join(f"{cells.format_money(v, c)} {c}" for c, v in amounts.items()) or "-"
+
+
+def _table(title: str, rows: list[Row]) -> Table:
+    table = Table(title=title)
+    headers = ("", "orders", "cost", "orders'", "cost'", "Δ cost", "on time → '", "p90>promise")
+    for column in headers:
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        b, c = r.baseline, r.candidate
+        table.add_row(
+            r.key,
+            str(b.orders),
+            _money(b.cost),
+            str(c.orders),
+            _money(c.cost),
+            _money(r.cost_delta()),
+            f"{_pct(b.on_time)} → {_pct(c.on_time)}",
+            f"{b.p90_over_promise} → {c.p90_over_promise}",
+        )
+    return table
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def print_simulation(sim: Simulation) -> None:
+    """The comparison as tables (baseline columns, then the candidate's, primed)."""
+    console.print(_table("per carrier", [sim.total, *sim.carriers]))
+    console.print(_table("per lane (country, zone)", sim.lanes))
+    console.print(f"{sim.changed} order(s) change service", highlight=False, markup=False)
+
+
+@guarded
+def simulate_file(
+    orders: Path | None = typer.Argument(
+        None, help="Orders (CSV or .jsonl): compare two policies on a file, no database."
+    ),
+    policy: Path = typer.Option(..., "--policy", help="The candidate policy JSON."),
+    rate_cards: Path | None = typer.Option(
+        None, "--rate-cards", help="Rate card(s); file mode: required; workspace: instead of its."
+    ),
+    org: str | None = typer.Option(None, "--org", help="Workspace mode: replay its past orders."),
+    since: str | None = typer.Option(None, "--since", help="Workspace: orders decided from D."),
+    baseline: Path | None = typer.Option(
+        None, "--baseline-policy", help="File mode: the policy to compare with (default cheapest)."
+    ),
+    fx: Path | None = typer.Option(None, "--fx", help="File mode: FX CSV, as for route."),
+    base: str = typer.Option("USD", "--base", help="Base currency of the FX table."),
+    ship_date: str | None = typer.Option(None, "--ship-date", help="Ship date of rows without."),
+    out: Path | None = typer.Option(None, "--out", help="Also write the comparison as JSON."),
+) -> None:
+    """Compare a policy with what was decided (--org) or with another policy (ORDERS file)."""
+    from linkstar.cli.route import _columns, _date, _policy
+
+    if orders is None:
+        if org is None:
+            raise InvalidInput("give ORDERS (file mode) or --org (replay the workspace's orders)")
+        sim = _workspace(org, policy, rate_cards, _date(since, "--since") if since else None)
+    else:
+        if rate_cards is None:
+            raise InvalidInput("--rate-cards is required with an ORDERS file")
+        default_ship: date = _date(ship_date, "--ship-date")
+        services = load_cards(rate_cards)
+        table = read_fx(fx, base.upper()) if fx is not None else FxTable(base.upper())
+        columns = _columns(orders)
+        if columns is None:
+            raise InvalidInput(
+                f"{orders}: not a plain CSV (ragged rows?); fix it or use JSON lines"
+            )
+        sides: list[list[Outcome]] = []
+        for path in (baseline, policy):
+            ranked: list[RankedPolicy] = _policy(path)
+            decisions = route_all(Chooser(services, table, ranked), columns, default_ship)
+            sides.append(outcomes(decisions, columns))
+        sim = compare(sides[0], sides[1])
+    print_simulation(sim)
+    if out is not None:
+        out.write_text(json.dumps(sim.as_json(), indent=2) + "\n", encoding="utf-8")
+
+
+def _workspace(org: str, policy: Path, rate_cards: Path | None, since: date | None) -> Simulation:
+    from linkstar.cli.route import _actor
+
+    try:
+        body = json.loads(policy.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InvalidInput(f"{policy}: not a JSON file ({exc})") from None
+    if not isinstance(body, dict):
+        raise InvalidInput(f"{policy}: one policy object is replayed in a workspace")
+    services = load_cards(rate_cards) if rate_cards is not None else None
+    with transaction(engine(settings())) as session:
+        return simulation.simulate(session, _actor(session, org), body, since, services)
