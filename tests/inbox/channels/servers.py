@@ -29,7 +29,7 @@ def free_port() -> int:
 
 
 def _wait(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"pymap exited: {process.stdout.read() if process.stdout else ''}")
@@ -38,7 +38,7 @@ def _wait(port: int, process: subprocess.Popen[bytes]) -> None:
             return
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError("pymap did not start listening within 20 s")
+    raise RuntimeError("pymap did not start listening within 60 s")
 
 
 @contextmanager
