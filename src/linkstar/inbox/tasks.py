@@ -1,5 +1,6 @@
 """Background jobs of the inbox: hand a queued reply to its channel's sender, wake snoozed
-threads. Registered in `linkstar.jobs.registry`; both are idempotent."""
+threads, store contact forms posted to a webhook endpoint. Registered in
+`linkstar.jobs.registry`; all are idempotent."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ from sqlalchemy.orm import Session
 
 from linkstar.db.outbox import JobContext
 from linkstar.inbox import replies, service
+from linkstar.inbox.channels import contact_form
+from linkstar.inbox.channels.errors import MessagePayloadError
+from linkstar.inbox.store import ingest_messages
+from linkstar.tracking import ingest as tracking_ingest
 from linkstar.workspace import repository as repo
 
 log = logging.getLogger(__name__)
@@ -31,3 +36,26 @@ def wake_snoozed(session: Session, job: JobContext) -> None:
     )
     for org_id in orgs:
         service.wake_snoozed(session, org_id)
+
+
+def process_contact_form(session: Session, job: JobContext) -> None:
+    """A verified contact-form delivery into the inbox, or a dead letter when it does not parse."""
+    if not job.organisation_id:
+        raise ValueError("webhooks.inbox needs the organisation of the endpoint")
+    body = str(job.payload["body"])
+    try:
+        message = contact_form.parse(body.encode("utf-8"))
+    except MessagePayloadError as exc:
+        # Kept beside the other refused webhook bodies (Tracking → Dead letters).
+        tracking_ingest.dead_letter(
+            session,
+            job.organisation_id,
+            source="contact_form",
+            headers={},
+            body=body,
+            reason=exc.message,
+        )
+        log.info("contact form %s dead-lettered: %s", job.job_id, exc.message)
+        return
+    stored = ingest_messages(session, job.organisation_id, [message])
+    log.info("contact form %s: %s", job.job_id, stored.as_dict())

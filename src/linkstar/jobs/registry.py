@@ -95,6 +95,7 @@ BUILTIN_JOBS: tuple[JobSpec, ...] = (
     JobSpec("inbox.automate", inbox_rules.automate, max_attempts=3),
     JobSpec("inbox.call_webhook", inbox_rules.call_webhook, max_attempts=6),
     JobSpec("inbox.follow_up", inbox_rules.follow_up, max_attempts=3),
+    JobSpec("webhooks.inbox", inbox_tasks.process_contact_form, max_attempts=8),
     JobSpec("routing.optimise_wave", optimise_tasks.optimise_wave, max_attempts=2),
     JobSpec("orders.plan_polls", sync_tasks.plan_polls, max_attempts=3),
     JobSpec("orders.poll_store", sync_tasks.poll_store, max_attempts=3, time_limit_seconds=600),

@@ -39,6 +39,7 @@ SECRETS = {
     EndpointKind.tracking_17track: "17track-security-key-71ad",
     EndpointKind.tracking_aftership: "aftership-webhook-secret-03",
     EndpointKind.tracking_generic: None,
+    EndpointKind.inbox_contact_form: None,
 }
 APP_KEY = "6a0b1c2d3e4f5"
 STORE_CHANNEL = {EndpointKind.orders_shopify: "shopify", EndpointKind.orders_tiktok: "tiktok_shop"}

@@ -41,6 +41,8 @@ from linkstar.tracking.ingest import dead_letter
 
 ORDERS_JOB = "webhooks.orders"
 TRACKING_JOB = "webhooks.tracking"
+INBOX_JOB = "webhooks.inbox"
+JOBS = {"orders": ORDERS_JOB, "tracking": TRACKING_JOB, "inbox": INBOX_JOB}
 # last_received_at is written at most once a minute, so a burst is not one UPDATE per request.
 TOUCH_EVERY = timedelta(minutes=1)
 
@@ -54,7 +56,8 @@ class Answer:
 
 
 def job_name(kind: EndpointKind) -> str:
-    return ORDERS_JOB if kind.domain == "orders" else TRACKING_JOB
+    """The job that turns a verified delivery of this kind into rows."""
+    return JOBS[kind.domain]
 
 
 def idempotency_key(endpoint: CachedEndpoint | WebhookEndpoint, body: bytes) -> str:
@@ -124,7 +127,7 @@ def _problem(
         return 422, "the body is not UTF-8", text
     if "\x00" in text:  # no JSON body holds a raw NUL, and PostgreSQL text cannot store one
         return 422, "the body contains NUL bytes", text.replace("\x00", "\ufffd")
-    if kind.domain == "orders":
+    if kind.domain in ("orders", "inbox"):  # contact forms are signed like generic orders
         try:
             _verify_order(kind, endpoint, secret, body, headers, now)
         except order_signatures.SignatureError as exc:

@@ -17,6 +17,7 @@ class EndpointKind(StrEnum):
     tracking_17track = "tracking:17track"
     tracking_aftership = "tracking:aftership"
     tracking_generic = "tracking:generic"
+    inbox_contact_form = "inbox:contact_form"
 
     @property
     def domain(self) -> str:

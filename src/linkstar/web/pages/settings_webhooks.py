@@ -29,6 +29,7 @@ KIND_LABELS = {
     EndpointKind.tracking_17track: "Tracking · 17TRACK v2 push (sign)",
     EndpointKind.tracking_aftership: "Tracking · AfterShip (aftership-hmac-sha256)",
     EndpointKind.tracking_generic: "Tracking · LinkStar JSON (X-LinkStar-Signature)",
+    EndpointKind.inbox_contact_form: "Inbox · website contact form (X-LinkStar-Signature)",
 }
 
 
