@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from linkstar.addresses.core import Policy
@@ -26,6 +26,7 @@ from linkstar.inventory.allocation import release as release_allocation
 from linkstar.kit.clock import utcnow
 from linkstar.kit.errors import InvalidInput
 from linkstar.kit.ids import new_id
+from linkstar.orders.bulk import insert_rows
 from linkstar.orders.core.canonical import ChannelOrder, ChannelStatus
 from linkstar.orders.core.codec import order_to_json
 from linkstar.orders.core.facts import fingerprint, order_facts, payload_hash
@@ -175,9 +176,8 @@ class _Batch:
         self.payloads: list[dict[str, Any]] = []
 
     def _insert(self, model: Any, rows: list[dict[str, Any]]) -> None:
-        """A Core executemany (no ORM bookkeeping): the bulk of an import's time is here."""
-        if rows:
-            self.session.connection().execute(insert(model.__table__), rows)
+        """One driver executemany per table and batch (no ORM or per-row parameter work)."""
+        insert_rows(self.session.connection(), model.__table__, rows)
 
     def event(self, order_id: str, kind: str, detail: dict[str, Any]) -> None:
         # One microsecond apart, so a timeline sorted by time keeps the order they happened in
