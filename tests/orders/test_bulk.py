@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Table, insert, select, text
 
+from linkstar.db.bulk import insert_rows
 from linkstar.db.uow import unit_of_work
 from linkstar.kit.ids import new_id
-from linkstar.db.bulk import insert_rows
 from linkstar.orders.models import Order, OrderEvent, OrderLine, OrderPayload
 
 T = datetime(2026, 12, 4, 9, 30, 15, 123456, tzinfo=UTC)
@@ -70,7 +70,7 @@ def order_row(org: str, store: str, **extra: Any) -> dict[str, Any]:
 def stored(session: Any, table: Table, row_id: str) -> tuple[Any, ...]:
     """The row as the driver returns it (no type processing), without its id."""
     columns = ", ".join(c.name for c in table.columns if c.name != "id")
-    sql = text(f"SELECT {columns} FROM {table.name} WHERE id = :id")  # noqa: S608 (our names)
+    sql = text(f"SELECT {columns} FROM {table.name} WHERE id = :id")
     return tuple(session.execute(sql, {"id": row_id}).one())
 
 
@@ -156,5 +156,5 @@ def test_rows_with_other_keys_or_python_defaults_fall_back_to_sqlalchemy(
             {"id": new_id(), "organisation_id": org, "order_id": order_id, "at": T, "kind": "a"},
             {"id": new_id(), "organisation_id": org, "order_id": order_id, "at": T, "actor": "x"},
         ]
-        with pytest.raises(Exception, match="actor|kind"):  # reported by SQLAlchemy
+        with pytest.raises(Exception, match=r"actor|kind"):  # reported by SQLAlchemy
             insert_rows(conn, OrderEvent.__table__, events)

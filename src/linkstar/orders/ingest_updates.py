@@ -15,10 +15,10 @@ from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from linkstar.addresses.core import Policy
+from linkstar.db.bulk import insert_rows
 from linkstar.inventory.allocation import release as release_allocation
 from linkstar.kit.clock import utcnow
 from linkstar.kit.ids import new_id
-from linkstar.db.bulk import insert_rows
 from linkstar.orders.core.canonical import ChannelOrder, ChannelStatus
 from linkstar.orders.core.rules import Rule
 from linkstar.orders.core.skus import ExplodedLine, SkuMap, explode
