@@ -39,12 +39,15 @@ from linkstar.inventory.transactions import in_transaction
 POLICY = AllocationPolicy(Strategy.closest)
 
 
-def client(url: str, org: str, n: int, orders: int, batch: int, skus: int, prefix: str, go) -> int:  # type: ignore[no-untyped-def]
+def client(
+    url: str, org: str, n: int, orders: int, batch: int, skus: int, prefix: str, go
+) -> tuple[int, float]:  # type: ignore[no-untyped-def]
     engine = make_engine(url, pool_size=1)
     sessions = make_session_factory(engine)
     rng = random.Random(n)
     centroid("US", "10001")  # build the ZIP index before the clock starts, as a server would
     go.wait()
+    cpu = time.process_time()
     reserved = 0
     for start in range(0, orders, batch):
         requests = [
@@ -61,12 +64,13 @@ def client(url: str, org: str, n: int, orders: int, batch: int, skus: int, prefi
         )
         reserved += sum(d.lines[0].allocated for d in decisions)
     engine.dispose()
-    return reserved
+    return reserved, time.process_time() - cpu
 
 
 def run(
     url: str, org: str, clients: int, orders: int, batch: int, skus: int, prefix: str
-) -> tuple[int, float]:
+) -> tuple[int, float, float]:
+    """Reserved units, wall seconds, and the CPU seconds all clients used together."""
     ctx = mp.get_context("spawn")
     go = ctx.Manager().Barrier(clients + 1)
     with ctx.Pool(clients) as pool:
@@ -76,8 +80,9 @@ def run(
         ]
         go.wait()
         start = time.perf_counter()
-        total = sum(j.get() for j in jobs)
-        return total, time.perf_counter() - start
+        results = [j.get() for j in jobs]
+        elapsed = time.perf_counter() - start
+        return sum(r for r, _ in results), elapsed, sum(c for _, c in results)
 
 
 def check(sessions, org: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
@@ -120,7 +125,7 @@ def main() -> None:
     rows = []
 
     actor, _ = build(sessions, 60, units=100_000, name=f"Resv Bench {stamp}")
-    got, secs = run(
+    got, secs, cpu = run(
         args.database_url, actor.organisation_id, args.clients, args.orders, args.batch, 60, "T"
     )
     totals = check(sessions, actor.organisation_id)
@@ -132,6 +137,8 @@ def main() -> None:
             "reserved": got,
             "seconds": secs,
             "per_s": round(got / secs),
+            "clients_cpu_s": cpu,  # the database server's CPU is not in it
+            "client_cpu_ms_each": 1000 * cpu / max(got, 1),
             "oversold": totals["allocated"] - totals["on_hand"]
             if totals["allocated"] > totals["on_hand"]
             else 0,
@@ -139,7 +146,9 @@ def main() -> None:
     )
 
     actor, _ = build(sessions, 5, units=10, name=f"Last Units {stamp}")
-    got, secs = run(args.database_url, actor.organisation_id, args.clients, 40, args.batch, 5, "L")
+    got, secs, cpu = run(
+        args.database_url, actor.organisation_id, args.clients, 40, args.batch, 5, "L"
+    )
     totals = check(sessions, actor.organisation_id)
     assert got == totals["allocated"] == totals["on_hand"] == 150, (got, totals)
     rows.append(
@@ -150,6 +159,8 @@ def main() -> None:
             "reserved": got,
             "seconds": secs,
             "per_s": round(got / secs),
+            "clients_cpu_s": cpu,  # the database server's CPU is not in it
+            "client_cpu_ms_each": 1000 * cpu / max(got, 1),
             "oversold": 0,
         }
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import resource
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -225,6 +226,7 @@ def main() -> None:
                 "unchanged": result.unchanged,
                 "held": result.held,
                 "errors": len(result.errors),
+                "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
                 **counted,
             }
         )

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select, text, update
+from sqlalchemy import Table, func, select, text, update
 
 from linkstar.db.base import Base
+from linkstar.db.bulk import insert_rows
 from linkstar.db.repository import Repository
 from linkstar.inventory.models import (
     Allocation,
@@ -152,8 +153,9 @@ class LedgerRepository(Repository[LedgerEntry]):
         """Insert ledger entries in one multi-row statement."""
         if rows:
             now = utcnow()
-            self.session.connection().execute(
-                insert(_table(LedgerEntry)),
+            insert_rows(
+                self.session.connection(),
+                _table(LedgerEntry),
                 [
                     {"id": new_id(), "organisation_id": self.organisation_id, "at": now} | row
                     for row in rows
@@ -183,8 +185,10 @@ class AllocationRepository(Repository[Allocation]):
         if rows:
             now = utcnow()
             base = {"organisation_id": self.organisation_id, "created_at": now, "updated_at": now}
-            self.session.connection().execute(
-                insert(_table(Allocation)), [{"id": new_id()} | base | r for r in rows]
+            insert_rows(
+                self.session.connection(),
+                _table(Allocation),
+                [{"id": new_id()} | base | r for r in rows],
             )
 
     def for_orders(self, order_refs: Iterable[str], state: str | None = None) -> list[Allocation]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -335,3 +335,22 @@ def test_row_numbers_count_the_blank_line_before_the_ebay_header() -> None:
     result = parse_order_file(data, "ebay.csv", "ebay")
     assert [o.external_id for o in result.orders] == ["12-11054-28713"]
     assert result.errors == [RowError(4, "Quantity", "'2.5' is not a whole quantity")]
+
+
+def test_xlsx_date_only_cells_and_a_table_that_does_not_start_at_a1() -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append([])  # a blank first row and a blank first column, as exports sometimes have
+    sheet.append([None, "external_id", "sku", "quantity", "unit_price", "currency", "placed_at"])
+    sheet.append([None, "X-9", "SKU-9", 3, 2.25, "EUR", date(2026, 12, 2)])
+    sheet.append([None, "X-10", "SKU-9", "three", 2.25, "EUR", date(2026, 12, 2)])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = parse_order_file(buffer.getvalue(), "orders.xlsx", GENERIC)
+    (order,) = result.orders
+    assert order.placed_at == datetime(2026, 12, 2, tzinfo=UTC)
+    assert [(line.channel_sku, line.quantity, line.unit_price) for line in order.lines] == [
+        ("SKU-9", 3, D("2.25"))
+    ]
+    assert [(e.row, e.column) for e in result.errors] == [(4, "quantity")]

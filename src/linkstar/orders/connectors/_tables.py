@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime, time
 from functools import lru_cache
 from typing import Any
 
@@ -41,20 +41,24 @@ def cell(value: Any) -> str:
         return ""
     if isinstance(value, datetime):
         return value.isoformat(sep=" ")
+    if isinstance(value, date):  # a date-only cell: read as midnight, as openpyxl did
+        return datetime.combine(value, time()).isoformat(sep=" ")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
 
 
 def xlsx_rows(data: bytes) -> Iterator[list[str]]:
-    from openpyxl import load_workbook
+    # calamine (Rust) reads a sheet ~10x faster than openpyxl's read-only XML parsing.
+    from python_calamine import CalamineWorkbook
 
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zipfile/KeyError/ValueError for bad files
+        sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+        rows = sheet.iter_rows()
+    except Exception as exc:  # calamine raises its own errors, zip and XML errors for bad files
         raise InvalidInput(f"not a readable XLSX workbook: {exc}") from None
-    try:
-        for values in book.worksheets[0].iter_rows(values_only=True):
-            yield [cell(v) for v in values]
-    finally:
-        book.close()
+    # calamine yields the used range: empty rows above it are kept, empty columns to its left
+    # are not; pad them so column positions stay the sheet's own.
+    lead = [""] * (sheet.start[1] if sheet.start else 0)
+    for values in rows:
+        yield lead + [cell(v) for v in values]
