@@ -90,7 +90,7 @@ def parse_rule(row: Mapping[str, Any], line: int) -> CapacityRule | list[RowErro
         errors.append(RowError(line, "day", "not a date (YYYY-MM-DD), a weekday or blank"))
         day = None
     text = _cell(row, "max_parcels")
-    if not text.isdigit() or int(text) > MAX_PARCELS:
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_PARCELS:
         errors.append(RowError(line, "max_parcels", f"a whole number 0 … {MAX_PARCELS:,}"))
     if errors:
         return errors
