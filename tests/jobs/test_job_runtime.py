@@ -133,6 +133,7 @@ def test_scheduler_thread_enqueues_the_periodic_jobs(sessions, runtime, job_row)
         lambda: (
             names()
             == [
+                "inbox.wake_snoozed",
                 "tracking.refresh_lane_stats",
                 "tracking.sweep_exceptions",
                 "workspace.purge_audit_log",
@@ -141,5 +142,5 @@ def test_scheduler_thread_enqueues_the_periodic_jobs(sessions, runtime, job_row)
             ]
         ),
         10,
-        "the five periodic jobs to run",
+        "the six periodic jobs to run",
     )

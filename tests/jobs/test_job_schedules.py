@@ -29,7 +29,7 @@ def test_builtin_schedules_name_registered_jobs():
         ("workspace.purge_finished_jobs", timedelta(days=1)),
         ("tracking.sweep_exceptions", timedelta(hours=1)),
         ("tracking.refresh_lane_stats", timedelta(days=1)),
-        ("inbox.wake_snoozed", timedelta(minutes=15)),
+        ("inbox.wake_snoozed", timedelta(hours=1)),
     }
     assert all(get_spec(s.name) is not None for s in SCHEDULES)
 
@@ -53,6 +53,7 @@ def test_two_schedulers_in_the_same_period_enqueue_once(sessions):
     with unit_of_work(sessions) as s:
         second = enqueue_due(s, NOW + timedelta(minutes=20))
     assert sorted(first) == [
+        "inbox.wake_snoozed@2026-03-14T15:00:00+00:00",
         "tracking.refresh_lane_stats@2026-03-14T00:00:00+00:00",
         "tracking.sweep_exceptions@2026-03-14T15:00:00+00:00",
         "workspace.purge_audit_log@2026-03-14T00:00:00+00:00",
@@ -65,13 +66,14 @@ def test_two_schedulers_in_the_same_period_enqueue_once(sessions):
     with unit_of_work(sessions) as s:
         third = enqueue_due(s, NOW + timedelta(hours=1))
     assert sorted(third) == [
+        "inbox.wake_snoozed@2026-03-14T16:00:00+00:00",
         "tracking.sweep_exceptions@2026-03-14T16:00:00+00:00",
         "workspace.purge_auth_records@2026-03-14T16:00:00+00:00",
     ]
     with sessions() as s:
         jobs = list(s.scalars(select(OutboxJob)))
-    assert len(jobs) == 7
-    assert [(j.status, j.organisation_id, j.payload) for j in jobs] == [("pending", None, {})] * 7
+    assert len(jobs) == 9
+    assert [(j.status, j.organisation_id, j.payload) for j in jobs] == [("pending", None, {})] * 9
 
 
 def test_concurrent_schedulers_enqueue_each_period_once(sessions):
@@ -94,7 +96,7 @@ def test_concurrent_schedulers_enqueue_each_period_once(sessions):
         t.join(timeout=60)
     assert errors == []
     assert sorted(k for keys in created for k in keys) == _keys(sessions)
-    assert len(_keys(sessions)) == 5
+    assert len(_keys(sessions)) == 6
 
 
 def test_run_scheduler_loops_until_stopped(settings, engine, sessions):

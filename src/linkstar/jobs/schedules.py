@@ -44,7 +44,7 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("workspace.purge_finished_jobs", timedelta(days=1)),
     Schedule("tracking.sweep_exceptions", timedelta(hours=1)),
     Schedule("tracking.refresh_lane_stats", timedelta(days=1)),
-    Schedule("inbox.wake_snoozed", timedelta(minutes=15)),
+    Schedule("inbox.wake_snoozed", timedelta(hours=1)),
 )
 
 
