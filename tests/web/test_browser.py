@@ -66,8 +66,8 @@ def test_sign_in_overview_warehouse_api_key_and_sign_out(page, live_server, tena
     assert page.evaluate("typeof window.htmx") == "object"  # the vendored file loaded
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
-    disabled = page.locator(".nav-disabled", has_text="Inbox")
-    expect(disabled).to_have_attribute("title", "Inbox arrives with its module")
+    disabled = page.locator(".nav-disabled", has_text="Returns")
+    expect(disabled).to_have_attribute("title", "Returns arrives with its module")
 
     # Settings → Warehouses → Add warehouse, through the form.
     page.click("nav[aria-label=Modules] >> text=Settings")

@@ -129,19 +129,27 @@ def threads_page(
     return _Filtered(session, actor.organisation_id, stmt).page_newest_first(limit, cursor)
 
 
+COUNT_CAP = 1000  # the badges say "1000+": an exact count would scan every open thread
+
+
 def sla_counts(session: Session, actor: Principal, now: datetime | None = None) -> dict[str, int]:
-    """How many open threads are overdue or due soon (for the list's badges)."""
+    """How many open threads are overdue or due soon (for the list's badges), capped."""
     actor.require(READ)
     now = now or utcnow()
     T = InboxThread
-    base = select(func.count()).where(
+    base = select(T.id).where(
         T.organisation_id == actor.organisation_id,
         T.status.in_(OPEN_STATES),
         T.sla_due_at.is_not(None),
     )
-    overdue = session.scalar(base.where(T.sla_due_at <= now)) or 0
-    soon = session.scalar(base.where(T.sla_due_at > now, T.sla_due_at <= now + DUE_SOON)) or 0
-    return {"overdue": int(overdue), "due_soon": int(soon)}
+
+    def capped(stmt: Select[Any]) -> int:
+        sub = stmt.limit(COUNT_CAP).subquery()
+        return int(session.scalar(select(func.count()).select_from(sub)) or 0)
+
+    overdue = capped(base.where(T.sla_due_at <= now))
+    soon = capped(base.where(T.sla_due_at > now, T.sla_due_at <= now + DUE_SOON))
+    return {"overdue": overdue, "due_soon": soon}
 
 
 def thread_sla(thread: InboxThread, now: datetime | None = None) -> SlaState:

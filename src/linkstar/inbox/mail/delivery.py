@@ -18,7 +18,7 @@ from linkstar.inbox.mail.repository import MailAccountRepository
 from linkstar.inbox.sending import OutboundMessage, SendRefused
 from linkstar.kit.clock import utcnow
 from linkstar.kit.crypto import SecretBox
-from linkstar.kit.errors import InvalidInput
+from linkstar.kit.errors import InvalidInput, LinkStarError
 
 
 def account_for(session: Session, organisation_id: str, address: str) -> MailAccount | None:
@@ -57,4 +57,6 @@ class EmailSender:
             )
         except InvalidInput as exc:  # a suppressed recipient, an address that cannot be a header
             raise SendRefused(exc.message) from exc
+        except LinkStarError as exc:  # sealed under another key: retrying would not help
+            raise SendRefused(f"mail account {account.email_address}: {exc.message}") from exc
         return sent.message_id

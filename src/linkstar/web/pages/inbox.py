@@ -75,6 +75,7 @@ def threads(
         threads=found.items,
         sla_of={t.id: service.thread_sla(t).value for t in found.items},
         counts=service.sla_counts(page.session, page.principal),
+        cap=service.COUNT_CAP,
         current=current,
         query=query,
         intents=[i.value for i in Intent],
