@@ -74,9 +74,13 @@ def test_reply_with_template_preview_then_queue(owner, seeded, sessions, tenant)
         assert job.payload == {"message_id": out.id}
         thread = s.get(InboxThread, seeded.thread_id)
         assert thread is not None and thread.sla_due_at is None and thread.status == "pending"
-        # No e-mail sender is registered here: the job marks it failed with the reason.
+        # The workspace's mail account was sealed by the app's key, which this job process does
+        # not have: the reply fails with that reason instead of retrying forever.
         assert replies.send(s, tenant.org.id, out.id).status == "failed"
-        assert out.failure_reason == "no sender configured for channel email"
+        assert out.failure_reason == (
+            "mail account support@alpha.example: "
+            "stored credentials cannot be decrypted with the configured keys"
+        )
 
 
 def test_reply_that_breaks_the_rules_is_refused_and_nothing_written(owner, seeded, sessions):

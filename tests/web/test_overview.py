@@ -36,8 +36,9 @@ def test_kpis_count_the_organisations_rows(tenant, owner, seeded, sessions):
     assert kpi(html, "warehouses") == ("1", "1 active")
     assert kpi(html, "users") == ("2", "active of 2")
     assert kpi(html, "api_keys") == ("1", "active")
-    # a, b and the `orders.allocate` job the seeded order import enqueued.
-    assert kpi(html, "jobs_pending") == ("3", "1 running")
+    # a, b, the `orders.allocate` job the seeded order import enqueued and the `inbox.automate`
+    # job of the seeded buyer message (the seeded workspace has an active inbox rule).
+    assert kpi(html, "jobs_pending") == ("4", "1 running")
     assert kpi(html, "jobs_dead") == ("1", "need a look")
     assert 'href="/settings/jobs" data-kpi="jobs_dead"' in html
     # organisation.create, user.create, store/warehouse/api_key.create, store.update,
