@@ -23,6 +23,7 @@ import nh3
 
 from linkstar.inbox.channels.quoting import strip_quoted
 from linkstar.inbox.core.inbound import Channel, InboundAttachment, InboundMessage
+from linkstar.inbox.sanitise import sanitise_html
 from linkstar.kit.errors import InvalidInput
 
 ATTACHMENT_LIMIT = 10 * 1024 * 1024  # content kept up to this size; metadata always
@@ -40,27 +41,12 @@ _HIGH_RUNS = re.compile(rb"[\x80-\xff]+")
 _RELAY_BODY = re.compile(
     r"-{3,}\s*Message:\s*-{3,}\s*\n(.*?)\n\s*-{3,}\s*End message\s*-{3,}", re.DOTALL | re.IGNORECASE
 )
-_HTML_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "code", "div", "em", "font", "h1", "h2",
-    "h3", "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s", "small", "span",
-    "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
-}  # fmt: skip
 
 
 class UnusableMessage(InvalidInput):
     """Bytes that hold no readable message; the caller keeps them as a dead letter."""
 
     code = "unusable_message"
-
-
-def sanitise_html(value: str) -> str:
-    """HTML safe to show in the console: no script, style, event handler or javascript: URL."""
-    return nh3.clean(
-        value,
-        tags=_HTML_TAGS,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
-    )
 
 
 def html_to_text(value: str) -> str:
