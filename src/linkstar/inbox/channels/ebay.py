@@ -109,6 +109,8 @@ def _root(body: bytes) -> ET.Element:
         return ET.fromstring(body)  # noqa: S314 - no DOCTYPE, so no entity expansion
     except ET.ParseError as exc:
         raise MessagePayloadError(f"not well-formed XML: {exc}", "$") from exc
+    except LookupError as exc:  # an encoding declaration Python does not know
+        raise MessagePayloadError(f"unknown XML encoding: {exc}", "$") from exc
 
 
 def request_body(start: datetime, end: datetime, page: int, per_page: int = 200) -> bytes:
