@@ -1,4 +1,7 @@
-"""Multi-row inserts of plain dicts without SQLAlchemy's per-row parameter processing.
+"""Multi-row inserts without SQLAlchemy's per-row parameter processing.
+
+`insert_rows` takes dicts and applies each column's own bind processor; `insert_tuples` takes
+rows already in the driver's form (the tracking hot path builds them so).
 
 A Core `executemany` spends most of its time building and processing each row's parameters
 (measured: more than the database itself on SQLite). Here the statement is compiled once per
@@ -62,3 +65,20 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, A
     if not positional:
         params = [dict(zip(order, values, strict=True)) for values in params]
     connection.exec_driver_sql(sql, params)
+
+
+def insert_tuples(
+    connection: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """INSERT rows already in the driver's form (plain tuples, times as the driver stores them)
+    through one cursor executemany: qmark on SQLite, format on psycopg."""
+    mark = "%s" if connection.dialect.name == "postgresql" else "?"
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
+        f"VALUES ({', '.join([mark] * len(columns))})"
+    )
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(sql, rows)
+    finally:
+        cursor.close()

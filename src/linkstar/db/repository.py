@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -13,6 +14,15 @@ from linkstar.db.base import Base, UTCDateTime
 from linkstar.kit.clock import as_utc
 from linkstar.kit.errors import InvalidInput, NotFound
 from linkstar.kit.pagination import Cursor, Page
+
+IN_CHUNK = 500  # keys per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
+
+
+def chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
+    """Consecutive slices of at most `size` items (for IN lists and batched writes)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
 
 ModelT = TypeVar("ModelT", bound=Base)
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from linkstar.db.repository import chunks
 from linkstar.inbox.core.classify import Understanding
 from linkstar.inbox.core.inbound import InboundMessage
 from linkstar.inbox.models import InboxLink, InboxThread
@@ -25,10 +26,6 @@ IN_CHUNK = 400
 MAX_EMAIL_ORDERS = 5  # a repeat buyer links to their latest orders, not to their whole history
 
 Batch = Sequence[tuple[InboxThread, Sequence[tuple[InboundMessage, Understanding | None]]]]
-
-
-def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
-    return [items[i : i + IN_CHUNK] for i in range(0, len(items), IN_CHUNK)]
 
 
 def _key(value: str) -> str:
@@ -102,7 +99,7 @@ def _orders_by_ref(
 ) -> dict[str, list[Order]]:
     out: dict[str, list[Order]] = {}
     values = sorted(refs | {f"#{r}" for r in refs})
-    for part in _chunks(values):
+    for part in chunks(values, IN_CHUNK):
         stmt = select(Order).where(
             Order.organisation_id == organisation_id,
             or_(Order.external_id.in_(part), Order.external_number.in_(part)),
@@ -118,7 +115,7 @@ def _orders_by_email(
     session: Session, organisation_id: str, emails: set[str]
 ) -> dict[str, list[Order]]:
     out: dict[str, list[Order]] = {}
-    for part in _chunks(sorted(emails)):
+    for part in chunks(sorted(emails), IN_CHUNK):
         stmt = (
             select(Order)
             .where(Order.organisation_id == organisation_id, Order.buyer_email.in_(part))
@@ -133,7 +130,7 @@ def _shipments_by_number(
     session: Session, organisation_id: str, numbers: set[str]
 ) -> dict[str, list[Shipment]]:
     out: dict[str, list[Shipment]] = {}
-    for part in _chunks(sorted(numbers)):
+    for part in chunks(sorted(numbers), IN_CHUNK):
         stmt = select(Shipment).where(
             Shipment.organisation_id == organisation_id, Shipment.tracking_number.in_(part)
         )
@@ -151,7 +148,7 @@ def _shipments_of_orders(
         if order.external_number:
             refs[order.external_number] = order.id
     out: dict[str, list[Shipment]] = {}
-    for part in _chunks(sorted(refs)):
+    for part in chunks(sorted(refs), IN_CHUNK):
         stmt = select(Shipment).where(
             Shipment.organisation_id == organisation_id, Shipment.order_ref.in_(part)
         )
@@ -166,7 +163,7 @@ def _store(
     wanted: dict[str, dict[tuple[str, str], tuple[str, str]]],
 ) -> int:
     existing: set[tuple[str, str, str]] = set()
-    for part in _chunks(sorted(wanted)):
+    for part in chunks(sorted(wanted), IN_CHUNK):
         rows = session.execute(
             select(InboxLink.thread_id, InboxLink.kind, InboxLink.target_id).where(
                 InboxLink.organisation_id == organisation_id, InboxLink.thread_id.in_(part)

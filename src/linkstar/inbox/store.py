@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from linkstar.db.outbox import enqueue
+from linkstar.db.repository import chunks
 from linkstar.inbox import linking
 from linkstar.inbox.automation.models import InboxRuleRow
 from linkstar.inbox.core.classify import Classifier, Message, Understanding
@@ -36,7 +37,6 @@ from linkstar.kit.ids import new_id
 log = logging.getLogger(__name__)
 # Runs the workspace's inbox rules on each new message (inbox.automation.executor).
 AUTOMATE_JOB = "inbox.automate"
-IN_CHUNK = 500
 PRIORITY_RANK = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 
 
@@ -62,10 +62,6 @@ class IngestResult:
             "links_created": self.links_created,
             "warnings": self.warnings,
         }
-
-
-def _chunks(items: Sequence[Any]) -> list[Sequence[Any]]:
-    return [items[i : i + IN_CHUNK] for i in range(0, len(items), IN_CHUNK)]
 
 
 def _default_classifier() -> Classifier:
@@ -159,7 +155,7 @@ def _new_messages(
     seen: set[tuple[str, str]] = set()
     keys = [(m.channel.value, m.external_id) for m in messages]
     known: set[tuple[str, str]] = set()
-    for part in _chunks(sorted({k[1] for k in keys})):
+    for part in chunks(sorted({k[1] for k in keys})):
         rows = session.execute(
             select(InboxMessage.channel, InboxMessage.external_id).where(
                 InboxMessage.organisation_id == organisation_id,
@@ -206,7 +202,7 @@ def _candidates(
     thread_keys = sorted({m.external_thread_id for m in fresh if m.external_thread_id})
     reply_ids = sorted({r for m in fresh for r in m.in_reply_to})
     replies: dict[str, set[str]] = {}
-    for part in _chunks(reply_ids):
+    for part in chunks(reply_ids):
         for thread_id, external_id in session.execute(
             select(InboxMessage.thread_id, InboxMessage.external_id).where(
                 InboxMessage.organisation_id == organisation_id,
@@ -216,13 +212,13 @@ def _candidates(
             replies.setdefault(thread_id, set()).add(external_id)
     found: dict[str, InboxThread] = {}
     T = InboxThread
-    for part in _chunks(buyers):
+    for part in chunks(buyers):
         stmt = select(T).where(T.organisation_id == organisation_id, T.buyer_address.in_(part))
         found.update((t.id, t) for t in session.scalars(stmt))
-    for part in _chunks(thread_keys):
+    for part in chunks(thread_keys):
         stmt = select(T).where(T.organisation_id == organisation_id, T.external_thread_id.in_(part))
         found.update((t.id, t) for t in session.scalars(stmt))
-    for part in _chunks(sorted(replies)):
+    for part in chunks(sorted(replies)):
         stmt = select(T).where(T.organisation_id == organisation_id, T.id.in_(part))
         found.update((t.id, t) for t in session.scalars(stmt))
     holder = _Candidates(list(found.values()), {}, replies)

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from linkstar.db.repository import chunks
 from linkstar.inventory import allocation as stock
 from linkstar.inventory.core import AllocationPolicy, AllocationRequest, RequestLine, Strategy
 from linkstar.inventory.repository import AllocationRepository, SkuRepository
@@ -27,7 +28,7 @@ from linkstar.kit.ids import new_id
 from linkstar.orders.core.states import OrderState, add_hold, holds_from_json, holds_to_json
 from linkstar.orders.models import Order, OrderEvent, OrderLine
 from linkstar.orders.parcels import parcel_row
-from linkstar.orders.repository import OrderLineRepository, OrderRepository, chunks
+from linkstar.orders.repository import OrderLineRepository, OrderRepository
 from linkstar.rating import routing
 from linkstar.workspace import repository as wrepo
 from linkstar.workspace.core import Permission, Principal

@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Select, func, or_, select
 
-from linkstar.db.repository import Repository
+from linkstar.db.repository import Repository, chunks
 from linkstar.kit.clock import as_utc
 from linkstar.orders.models import (
     Order,
@@ -19,13 +19,6 @@ from linkstar.orders.models import (
     OrderRuleRow,
     SkuMappingRow,
 )
-
-IN_CHUNK = 500  # keys per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
-
-
-def chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 class StoredKey(NamedTuple):

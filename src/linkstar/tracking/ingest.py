@@ -19,6 +19,8 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from linkstar.db.bulk import insert_tuples
+from linkstar.db.repository import chunks
 from linkstar.kit.clock import as_utc, utcnow
 from linkstar.kit.ids import new_id
 from linkstar.tracking.core.detect import best_carrier
@@ -27,11 +29,11 @@ from linkstar.tracking.core.fold import Folded, event_row, fold, fold_onto
 from linkstar.tracking.core.keys import dedup_key, time_text
 from linkstar.tracking.core.numbers import normalise_tracking_number
 from linkstar.tracking.core.updates import TrackingUpdate
-from linkstar.tracking.core.vocabulary import Status, SubStatus
+from linkstar.tracking.core.vocabulary import Status
+from linkstar.tracking.event_reads import load_fold_rows
 from linkstar.tracking.models import (
     Shipment,
     TrackingDeadLetter,
-    TrackingEventRow,
     new_public_token,
 )
 
@@ -113,12 +115,6 @@ class _Pending:
     promised_by: datetime | None = None
     source: str = "api"
     stored: Folded | None = None  # the shipment's derived columns before this batch
-
-
-def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    """Consecutive slices of at most `size` values."""
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def resolve_carrier(update: TrackingUpdate) -> str | None:
@@ -215,7 +211,7 @@ def _existing_ids(
     wanted = set(keys)
     numbers = sorted({number for _, number in keys})
     s = Shipment
-    for part in chunks(numbers):
+    for part in chunks(numbers, CHUNK):
         stmt = select(
             s.id, s.carrier, s.tracking_number, s.status, s.sub_status, s.status_since,
             s.last_event_at, s.first_scan_at, s.delivered_at, s.event_count, s.unmapped_count,
@@ -284,29 +280,11 @@ def _create_shipments(session: Session, organisation_id: str, new: list[_Pending
                 f.unmapped_count,
             )
         )
-    _executemany(session, "shipments", SHIPMENT_COLUMNS, rows)
+    insert_tuples(session.connection(), "shipments", SHIPMENT_COLUMNS, rows)
 
 
 def _identity(value: Any) -> Any:
     return value
-
-
-def _executemany(
-    session: Session, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
-) -> None:
-    """INSERT plain tuples through the driver cursor (qmark on SQLite, format on psycopg)."""
-    connection = session.connection()
-    mark = "%s" if connection.dialect.name == "postgresql" else "?"
-    sql = (
-        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
-        f"VALUES ({', '.join([mark] * len(columns))})"
-    )
-    raw = connection.connection.driver_connection
-    cursor = raw.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.executemany(sql, rows)
-    finally:
-        cursor.close()
 
 
 def _destination(events: Iterable[TrackingEvent]) -> str | None:
@@ -475,36 +453,6 @@ def _refresh_existing(session: Session, existing: list[_Pending], now: datetime)
         session.connection().execute(fill, extras)
 
 
-_FOLD_SQL = (
-    "SELECT shipment_id, event_time, status, COALESCE(sub_status, ''), carrier, "
-    "COALESCE(code_source, carrier), raw_code, raw_description, COALESCE(location, ''), "
-    "COALESCE(city, ''), COALESCE(state, ''), COALESCE(postcode, ''), COALESCE(country, ''), "
-    "COALESCE(rule_id, ''), COALESCE(code_source, '') FROM tracking_events "
-    "WHERE shipment_id IN ({})"
-)
-
-
-def load_fold_rows(session: Session, shipment_ids: list[str]) -> dict[str, list[tuple[Any, ...]]]:
-    """The stored events of these shipments as `core.fold` rows, grouped by shipment.
-
-    Read through the driver's cursor: on SQLite the times stay in their sortable text form and
-    only the few that become shipment columns are parsed.
-    """
-    connection = session.connection()
-    raw = connection.connection.driver_connection
-    mark = "%s" if connection.dialect.name == "postgresql" else "?"
-    out: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    cursor = raw.cursor()  # type: ignore[union-attr]
-    try:
-        for part in chunks(shipment_ids):
-            cursor.execute(_FOLD_SQL.format(", ".join([mark] * len(part))), list(part))
-            for row in cursor.fetchall():
-                out[row[0]].append(row[1:])
-    finally:
-        cursor.close()
-    return out
-
-
 def _as_time(value: Any) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return as_utc(value) if value is not None else None
@@ -518,32 +466,6 @@ def _db_time(value: Any, as_text: bool) -> Any:
     if as_text:
         return value if isinstance(value, str) else _sqlite_time(value)
     return _as_time(value)
-
-
-def load_events(session: Session, shipment_ids: list[str]) -> dict[str, list[TrackingEvent]]:
-    """Every stored event of these shipments as core events, grouped by shipment."""
-    t = TrackingEventRow
-    out: dict[str, list[TrackingEvent]] = defaultdict(list)
-    for part in chunks(shipment_ids):
-        for row in session.scalars(select(t).where(t.shipment_id.in_(part))):
-            out[row.shipment_id].append(
-                TrackingEvent(
-                    event_time=row.event_time,
-                    carrier=row.carrier,
-                    raw_code=row.raw_code,
-                    raw_description=row.raw_description,
-                    status=Status(row.status),
-                    sub_status=SubStatus(row.sub_status) if row.sub_status else None,
-                    rule_id=row.rule_id,
-                    code_source=row.code_source,
-                    location=row.location,
-                    city=row.city,
-                    state=row.state,
-                    postcode=row.postcode,
-                    country=row.country,
-                )
-            )
-    return out
 
 
 def dead_letter(

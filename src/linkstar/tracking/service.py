@@ -26,7 +26,8 @@ from linkstar.tracking.core.exceptions import ExceptionState
 from linkstar.tracking.core.numbers import normalise_tracking_number
 from linkstar.tracking.core.updates import TrackingUpdate
 from linkstar.tracking.core.vocabulary import STATUS_RANK, Status
-from linkstar.tracking.ingest import IngestReport, Rejected, ingest, load_events
+from linkstar.tracking.event_reads import load_events
+from linkstar.tracking.ingest import IngestReport, Rejected, ingest
 from linkstar.tracking.models import (
     LaneTransitStat,
     NotificationTarget,

@@ -17,6 +17,7 @@ from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from linkstar.db.outbox import enqueue
+from linkstar.db.repository import chunks
 from linkstar.kit.clock import as_utc, utcnow
 from linkstar.tracking import feedback
 from linkstar.tracking.core.disruption import LaneCounts, disruptions
@@ -28,7 +29,6 @@ from linkstar.tracking.core.exceptions import (
     detect,
     reconcile,
 )
-from linkstar.tracking.ingest import chunks
 from linkstar.tracking.models import (
     Shipment,
     TrackingException,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -130,7 +129,10 @@ class _Actions:
         return run
 
     def reply_with_template(self, planned: PlannedAction) -> str:
-        name = planned.action.template
+        return self.reply(planned.action.template, planned.action.language)
+
+    def reply(self, name: str, language: str | None = None) -> str:
+        """Queue a reply from the active template called `name` (lint errors refuse it)."""
         template = self.session.scalars(
             select(InboxTemplate).where(
                 InboxTemplate.organisation_id == self.thread.organisation_id,
@@ -140,7 +142,7 @@ class _Actions:
         ).first()
         if template is None:
             raise InvalidInput(f"no active template named {name!r}")
-        data = ReplyCreate(template_id=template.id, language=planned.action.language)
+        data = ReplyCreate(template_id=template.id, language=language)
         message, _findings, _job = replies.reply(self.session, self.actor, self.thread.id, data)
         return message.id
 
@@ -293,15 +295,4 @@ def follow_up(session: Session, job: JobContext) -> None:
         log.info("follow-up on thread %s not needed", thread.id)
         return
     actor = system_principal(org, "inbox follow-up")
-    handlers = _Actions(session, actor, thread, str(job.payload["after"]))
-    planned = PlannedAction(
-        "follow-up", 0, "follow-up", 0, _FollowUpReply(str(job.payload["template"])), {}
-    )
-    handlers.reply_with_template(planned)
-
-
-@dataclass(frozen=True)
-class _FollowUpReply:
-    template: str
-    language: str | None = None
-    type: str = "reply_with_template"
+    _Actions(session, actor, thread, str(job.payload["after"])).reply(str(job.payload["template"]))
