@@ -145,6 +145,8 @@ def main() -> None:
     messages = fill(sessions, org_id, args.threads, now)
     took = time.perf_counter() - t0
     print(f"filled {args.threads:,} threads, {messages:,} messages in {took:.0f} s")
+    with engine.begin() as conn:  # what autovacuum does after a bulk load
+        conn.exec_driver_sql("ANALYZE")
     with unit_of_work(sessions) as s:
         token = login(
             s, "owner@bench.example", PASSWORD, ip="127.0.0.1", user_agent="bench",
@@ -172,6 +174,7 @@ def main() -> None:
             "/inbox/threads?intent=bulk_or_oem_inquiry",
             "/inbox/threads?channel=amazon&status=open",
             "/inbox/threads?q=buyer777",
+            "/inbox/threads?q=refund",
             deep,
             f"/inbox/threads/{thread_id}",
         ]:

@@ -4,7 +4,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from linkstar.db.engine import make_engine, normalise_url, ping
-from linkstar.db.migrate import current_revision, head_revision, is_up_to_date
+from linkstar.db.migrate import current_revision, head_revision, include_object, is_up_to_date
 from linkstar.db.registry import load_metadata
 from linkstar.db.uow import unit_of_work
 from linkstar.kit.errors import InvalidInput, LinkStarError
@@ -18,7 +18,10 @@ from linkstar.workspace.schemas import UserCreate
 def test_migrations_match_the_models(engine):
     with engine.connect() as conn:
         diff = compare_metadata(
-            MigrationContext.configure(conn, opts={"compare_type": True}), load_metadata()
+            MigrationContext.configure(
+                conn, opts={"compare_type": True, "include_object": include_object}
+            ),
+            load_metadata(),
         )
     assert diff == []
     assert is_up_to_date(engine) and current_revision(engine) == head_revision(engine)

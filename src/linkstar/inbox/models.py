@@ -10,11 +10,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from linkstar.db.base import Base, IdMixin, OrgScoped, TimestampMixin
 from linkstar.kit.clock import utcnow
+
+# The predicate of the partial index; queries repeat it literally so both databases use it.
+OPEN_WITH_SLA = "status IN ('open', 'snoozed') AND sla_due_at IS NOT NULL"
 
 
 class InboxThread(IdMixin, TimestampMixin, OrgScoped, Base):
@@ -38,6 +50,16 @@ class InboxThread(IdMixin, TimestampMixin, OrgScoped, Base):
             "id",
         ),
         Index("ix_inbox_threads_org_sla", "organisation_id", "sla_due_at"),
+        # Open threads with an SLA in activity order; the SLA filters walk it (search.py).
+        Index(
+            "ix_inbox_threads_open_activity",
+            "organisation_id",
+            "last_activity_at",
+            "id",
+            "sla_due_at",
+            sqlite_where=text(OPEN_WITH_SLA),
+            postgresql_where=text(OPEN_WITH_SLA),
+        ),
         Index("ix_inbox_threads_org_buyer", "organisation_id", "buyer_address"),
         Index("ix_inbox_threads_org_external", "organisation_id", "channel", "external_thread_id"),
     )

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from linkstar.db.repository import Repository
+from linkstar.inbox import search
 from linkstar.inbox.core.classify import Classifier
 from linkstar.inbox.core.inbound import InboundMessage
 from linkstar.inbox.core.intents import Intent
@@ -91,23 +92,16 @@ def filtered(repo: ThreadRepository, f: ThreadFilters, now: datetime) -> Select[
         stmt = stmt.where(T.status == f.status)
     if f.assignee:
         stmt = stmt.where(T.assignee_user_id == f.assignee)
-    if f.sla:
-        stmt = stmt.where(T.status.in_(OPEN_STATES), T.sla_due_at.is_not(None))
-        if f.sla == "overdue":
-            stmt = stmt.where(T.sla_due_at <= now)
-        elif f.sla == "due_soon":
-            stmt = stmt.where(T.sla_due_at > now, T.sla_due_at <= now + DUE_SOON)
-        else:
-            stmt = stmt.where(T.sla_due_at > now + DUE_SOON)
-    if f.q:
-        text = f.q.strip()
-        stmt = stmt.where(
-            or_(
-                T.buyer_address.startswith(text.lower(), autoescape=True),
-                T.subject.contains(text, autoescape=True),
-                T.buyer_name.startswith(text, autoescape=True),
-            )
-        )
+    dialect = repo.session.get_bind().dialect.name
+    if f.sla == "due_soon":  # a narrow window: the due-time index finds it
+        stmt = stmt.where(T.status.in_(OPEN_STATES), T.sla_due_at > now)
+        stmt = stmt.where(T.sla_due_at <= now + DUE_SOON)
+    elif f.sla == "overdue":
+        stmt = search.open_with_sla(stmt).where(search.due_at(dialect) <= now)
+    elif f.sla == "ok":
+        stmt = search.open_with_sla(stmt).where(search.due_at(dialect) > now + DUE_SOON)
+    if f.q and f.q.strip():
+        stmt = stmt.where(search.matching(f.q, dialect))
     return stmt
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from linkstar.db.migrate import include_object
 from linkstar.db.registry import load_metadata
 
 config = context.config
@@ -16,6 +17,7 @@ with engine.connect() as connection:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
