@@ -38,7 +38,7 @@ def due_at(dialect: str) -> ColumnElement[Any]:
     overdue thread."""
     if dialect == "sqlite":
         return literal_column("+inbox_threads.sla_due_at", type_=InboxThread.sla_due_at.type)
-    return InboxThread.sla_due_at
+    return InboxThread.__table__.c.sla_due_at
 
 
 def _like_pattern(term: str) -> str:

@@ -46,22 +46,34 @@ class _Rooms:
         self.day[self.day_of_site[s] * self.k + c] -= q
 
 
-def _options(groups: Groups) -> list[list[tuple[int, int]]]:
-    """Per group: (cost, label) cheapest first; ordinary groups may also defer (label m)."""
-    m = groups.costs.shape[1]
-    order = np.argsort(groups.costs, axis=1, kind="stable")
-    costs = np.take_along_axis(groups.costs, order, axis=1)
-    out: list[list[tuple[int, int]]] = []
-    for row_costs, row_order, priority, penalty in zip(
-        costs.tolist(), order.tolist(), groups.priority.tolist(), groups.penalty.tolist(),
-        strict=True,
-    ):  # fmt: skip
-        opts = [(c, j) for c, j in zip(row_costs, row_order, strict=True) if c != INELIGIBLE]
-        if not priority:
-            opts.append((penalty, m))
-            opts.sort()
-        out.append(opts)
-    return out
+class _Options:
+    """Per group: its (cost, label) options cheapest first, ties by label; ordinary groups may
+    also defer (label m, at their penalty). Kept as sorted arrays and read one row at a time:
+    lists of tuples for 700k groups x 20 services would take gigabytes."""
+
+    def __init__(self, groups: Groups) -> None:
+        g, m = groups.costs.shape
+        full = np.empty((g, m + 1), dtype=np.int64)
+        full[:, :m] = groups.costs
+        full[:, m] = np.where(groups.priority, INELIGIBLE, groups.penalty)
+        order = np.argsort(full, axis=1, kind="stable")
+        self.costs = np.take_along_axis(full, order, axis=1)
+        del full
+        self.labels = order.astype(np.int16 if m < 2**15 - 1 else np.int64)
+        del order
+        self.size = (self.costs != INELIGIBLE).sum(axis=1).tolist()
+
+    def __getitem__(self, g: int) -> list[tuple[int, int]]:
+        n = self.size[g]
+        return list(zip(self.costs[g, :n].tolist(), self.labels[g, :n].tolist(), strict=True))
+
+    def cheapest_service(self, m: int) -> list[int | None]:
+        """Per group: its cheapest eligible service (None when it has none)."""
+        services = self.labels != m
+        first = np.argmax(services, axis=1)
+        rows = np.arange(len(self.size))
+        ok = services[rows, first] & (self.costs[rows, first] != INELIGIBLE)
+        return np.where(ok, self.labels[rows, first], -1).tolist()
 
 
 def _flows(groups: Groups, net: Network, taken: dict[tuple[int, int], int]) -> Int64s:
@@ -90,7 +102,7 @@ def regret_greedy(groups: Groups, lay: Layout, net: Network) -> Int64s:
     """Assign groups in order of regret (second-best minus best option with room left)."""
     m = lay.m
     rooms = _Rooms(lay)
-    options = _options(groups)
+    options = _Options(groups)
     sites = groups.site.tolist()
     left = groups.count.tolist()
     prio = groups.priority.tolist()
@@ -134,20 +146,23 @@ def cheapest_then_repair(groups: Groups, lay: Layout, net: Network) -> Int64s:
     """
     m = lay.m
     rooms = _Rooms(lay)
-    options = _options(groups)
+    options = _Options(groups)
+    cheapest_of = options.cheapest_service(m)
     sites = groups.site.tolist()
     left = groups.count.tolist()
     order = np.lexsort((groups.first, ~groups.priority)).tolist()
     taken: dict[tuple[int, int], int] = {}
     for g in order:  # pass 1: the cheapest service, while it has room
-        cheapest = next((j for _, j in options[g] if j != m), None)
-        if cheapest is not None:
+        cheapest = cheapest_of[g]
+        if cheapest >= 0:
             q = min(left[g], rooms.room(sites[g], cheapest))
             if q:
                 rooms.take(sites[g], cheapest, q)
                 taken[(g, cheapest)] = q
                 left[g] -= q
     for g in order:  # pass 2: the overflow, cheapest option with room first
+        if not left[g]:
+            continue
         for _, label in options[g]:
             if not left[g]:
                 break

@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from linkstar.rating.core.optimise import greedy
+from linkstar.rating.core.optimise.columns import Solver, solve_by_columns
 from linkstar.rating.core.optimise.flow import FlowResult, solve_bounded, solve_in_process
 from linkstar.rating.core.optimise.network import (
     Network,
@@ -33,6 +34,14 @@ from linkstar.rating.core.optimise.report import (
 
 Int64s = NDArray[np.int64]
 MIN_COST_FLOW, REGRET_GREEDY = "min_cost_flow", "regret_greedy"
+COLUMNS_ABOVE = 3_000_000  # group arcs; bigger networks are solved by column generation
+
+
+def _solver(time_limit: float | None) -> Solver:
+    """In process when unbounded; else in a forked child killed at the time limit."""
+    if time_limit is None:
+        return lambda net, _left: solve_in_process(net)
+    return lambda net, left: solve_bounded(net, time_limit if left is None else left)
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,7 @@ class Plan:
     infeasibility: Infeasibility | None
     groups: int
     seconds: dict[str, float] = field(default_factory=dict)
+    rounds: int = 1  # solver runs (more than one when column generation priced arcs back in)
 
     @property
     def saving_vs_naive(self) -> int:
@@ -79,12 +89,14 @@ def optimise(
     time_limit: float | None = 60.0,
     baseline_name: str | None = None,
     method: str = MIN_COST_FLOW,
+    columns_above: int = COLUMNS_ABOVE,
 ) -> Plan:
     """Minimise shipping cost plus deferral penalties under every capacity, exactly.
 
     `time_limit` bounds the min-cost-flow solve (None: solve in process, unbounded); when the
     solver is late or fails, the plan comes from regret-greedy and says why.
-    `method=REGRET_GREEDY` skips the solver (to measure the heuristic).
+    `method=REGRET_GREEDY` skips the solver (to measure the heuristic). Networks with more
+    than `columns_above` group arcs are solved by column generation (columns.py), exactly.
     """
     clock = time.perf_counter
     seconds: dict[str, float] = {}
@@ -96,13 +108,14 @@ def optimise(
     seconds["aggregate"] = clock() - began
     began = clock()
     reason = ""
+    rounds = 1
     if method == REGRET_GREEDY:
         result = FlowResult(None, "NOT_SOLVED")
         reason = "greedy requested"
-    elif time_limit is None:
-        result = solve_in_process(net)
+    elif len(net.arc_group) > columns_above:
+        result, rounds = solve_by_columns(net, groups, lay, _solver(time_limit), time_limit)
     else:
-        result = solve_bounded(net, time_limit)
+        result = _solver(time_limit)(net, time_limit)
     seconds["solve"] = clock() - began
     began = clock()
     if result.flows is not None:
@@ -141,6 +154,7 @@ def optimise(
         infeasibility=report,
         groups=len(groups),
         seconds=seconds,
+        rounds=rounds,
     )
 
 
