@@ -39,8 +39,7 @@ def _lines(sessions, run_id):  # type: ignore[no-untyped-def]
             .order_by(StockPublishLine.channel_sku)
         )
         return [
-            (r.channel_sku, r.quantity, r.previous_quantity, r.status, r.master_skus)
-            for r in rows
+            (r.channel_sku, r.quantity, r.previous_quantity, r.status, r.master_skus) for r in rows
         ]
 
 
