@@ -31,7 +31,7 @@ def test_dry_run_of_every_store_sends_nothing(
     ebay_store,
     ebay,
     env,
-    box,  # noqa: F811
+    box,
 ):
     add_store(sessions, tenant.org.id, box, None, "Demo eBay")
     result = run(tenant, "--dry-run")
@@ -56,7 +56,7 @@ def test_one_store_is_published_and_failures_are_printed(
     stocked,
     ebay_store,
     ebay,
-    env,  # noqa: F811
+    env,
 ):
     ebay.status = 401
     result = run(tenant, "--store", "eBay US")
