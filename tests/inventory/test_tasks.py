@@ -1,4 +1,7 @@
-"""The inventory jobs: reconciliation, as the job runner calls it (publishing: tests/orders/stock)."""
+"""The inventory jobs: reconciliation, as the job runner calls it.
+
+Stock publishing jobs are tested in tests/orders/stock.
+"""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ def _stores(sessions, tenant, box):  # type: ignore[no-untyped-def]
 
 
 def test_page_shows_each_store_and_a_dry_run_with_its_lines(owner, sessions, tenant, app):
-    live, demo = _stores(sessions, tenant, app.state.box)
+    _live, demo = _stores(sessions, tenant, app.state.box)
     with unit_of_work(sessions) as s:
         run = stock.publish_store(s, tenant.org.id, demo, None, trigger="demo", dry_run=True)
     html = owner.get("/inventory/publishing").text

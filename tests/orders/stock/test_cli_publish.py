@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -11,6 +12,7 @@ from tests.inventory.test_cli_inventory import cli_env  # noqa: F401  (fixture)
 from tests.orders.stock.conftest import add_store
 
 runner = CliRunner()
+pytestmark = pytest.mark.usefixtures("cli_env")
 
 
 def run(tenant, *args: str):  # type: ignore[no-untyped-def]
@@ -24,7 +26,6 @@ def _statuses(sessions):  # type: ignore[no-untyped-def]
 
 
 def test_dry_run_of_every_store_sends_nothing(
-    cli_env,
     sessions,
     tenant,
     stocked,
@@ -50,7 +51,6 @@ def test_dry_run_of_every_store_sends_nothing(
 
 
 def test_one_store_is_published_and_failures_are_printed(
-    cli_env,
     sessions,
     tenant,
     stocked,
