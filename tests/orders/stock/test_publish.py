@@ -185,3 +185,14 @@ def test_planner_enqueues_stores_whose_ledger_moved(
     with unit_of_work(sessions) as s:
         assert service.plan_publications(s, tenant.org.id, later, "schedule") == [ebay_store]
     assert sorted(ebay.sent()) == [("HP-22423", 30), ("HP-79321", 0), ("HP-85123A", 7)]
+
+
+def test_incomplete_credentials_fail_the_run_before_any_request(
+    sessions, tenant, stocked, ebay, env, box
+):
+    store = add_store(sessions, tenant.org.id, box, {"refresh_token": "only"}, "Half set up")
+    run_id = _publish(sessions, tenant, store, box)
+    run = _run(sessions, run_id)
+    assert (run.status, run.failed, run.sent, run.requests) == ("failed", 3, 0, 0)
+    assert run.error == "the store's credentials lack access_token"
+    assert ebay.calls == [] and _lines(sessions, run_id) == [] and _published(sessions) == []

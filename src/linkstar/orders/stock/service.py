@@ -126,6 +126,7 @@ def publish_store(
     session.add(run)
     results: dict[str, push.Pushed] = {}
     error = ""
+    attempted = False
     retry_after: float | None = None
     if dry_run:
         results = {
@@ -139,7 +140,9 @@ def publish_store(
             values = box.open(store.credentials_encrypted or "") if box else {}
             conn = connect(store.id, store.channel, values, env)
             creds = Credentials(values, conn.http, conn.channel)
-            for pushed in _pushes(creds, [(x.channel_sku, x.quantity) for x in changed]):
+            pushes = _pushes(creds, [(x.channel_sku, x.quantity) for x in changed])
+            attempted = True
+            for pushed in pushes:
                 results[pushed.channel_sku] = pushed
         except ChannelUnavailable as exc:
             error, retry_after = str(exc), exc.retry_after if exc.status == 429 else None
@@ -150,6 +153,13 @@ def publish_store(
                 run.requests, run.throttled = creds.http.requests, creds.http.throttled
                 creds.http.close()
     now = env.clock.utcnow()
+    if not dry_run and changed and not attempted:
+        # Nothing reached the platform (no connector, incomplete or unreadable credentials):
+        # the run says why; no line pretends a SKU was tried.
+        _count(run, [], len(listings), len(same), error, now)
+        run.failed, run.status = len(changed), "failed"
+        session.flush()
+        return run
     lines = [_line(run, x, results.get(x.channel_sku), last, error, now) for x in changed]
     if lines:  # a run that changed nothing keeps its counts, not one unchanged line per SKU
         lines += [_line(run, x, None, last, "", now, unchanged=True) for x in same]
