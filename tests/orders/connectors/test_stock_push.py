@@ -318,3 +318,31 @@ def test_ebay_answers_of_any_shape_never_mark_a_sku_sent_without_a_200(reply: An
     for p in pushed:
         ok = status < 400 and said.get(p.channel_sku) == 200
         assert (p.status is LineStatus.sent) == ok
+
+
+def test_the_documented_examples_are_what_the_connectors_send():
+    from pathlib import Path
+
+    examples = Path(__file__).parents[3] / "examples" / "stock-publishing"
+
+    def example(name: str) -> Any:
+        return json.loads((examples / name).read_text(encoding="utf-8"))
+
+    assert example("ebay-bulk_update_price_quantity.json") == stock.ebay_body(
+        [("HP-22423", 20), ("HP-85123A", 7), ("HP-BUNDLE-HEART", 3)]
+    )
+    assert example("amazon-patchListingsItem.json") == stock.amazon_patch_body(20)
+    assert example("walmart-inventory.json") == stock.walmart_body("HP-22423", 20)
+    tiktok = [("1729592969712207012", 20), ("1729592969712207013", 7)]
+    assert example("tiktok-inventory-update.json") == stock.tiktok_update_body(
+        "7068517275539719942", tiktok
+    )
+    shopify = example("shopify-inventorySetQuantities.json")
+    assert shopify["query"] == stock.SHOPIFY_SET_QUANTITIES.strip()
+    items = [
+        ("gid://shopify/InventoryItem/30322695", 20),
+        ("gid://shopify/InventoryItem/43729076", 7),
+    ]
+    assert shopify["variables"]["input"] == stock.shopify_set_input(
+        "gid://shopify/Location/64599916802", items
+    )

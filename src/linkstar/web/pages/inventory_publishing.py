@@ -63,9 +63,10 @@ def overview(page: ConsolePage) -> HTMLResponse:
     return _overview(page)
 
 
-@router.get(URL + "/runs/{run_id}", response_class=HTMLResponse)
-def run_detail(page: ConsolePage, run_id: str) -> HTMLResponse:
+@router.get(URL + "/runs/{publication_run_id}", response_class=HTMLResponse)
+def run_detail(page: ConsolePage, publication_run_id: str) -> HTMLResponse:
     """One run with its lines (failed first), each with the platform's answer."""
+    run_id = publication_run_id
     run = reads.get_run(page.session, page.principal, run_id)
     store = wrepo.StoreRepository(page.session, page.principal.organisation_id).get(run.store_id)
     lines = reads.lines_page(page.session, page.principal, run_id, LINES_SHOWN, None).items
