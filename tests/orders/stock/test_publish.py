@@ -196,3 +196,25 @@ def test_incomplete_credentials_fail_the_run_before_any_request(
     assert (run.status, run.failed, run.sent, run.requests) == ("failed", 3, 0, 0)
     assert run.error == "the store's credentials lack access_token"
     assert ebay.calls == [] and _lines(sessions, run_id) == [] and _published(sessions) == []
+
+
+def test_an_empty_poller_bucket_is_honoured_and_kept(
+    sessions, tenant, stocked, ebay_store, ebay, env, box
+):
+    from linkstar.orders.sync.models import StoreSync
+
+    with unit_of_work(sessions) as s:
+        s.add(
+            StoreSync(
+                organisation_id=tenant.org.id, store_id=ebay_store, bucket_tokens=0.0, bucket_at=NOW
+            )
+        )
+    run_id = _publish(sessions, tenant, ebay_store, box)
+    run = _run(sessions, run_id)
+    assert ebay.calls == [] and run.status == "failed"
+    assert run.error == "throttled: the next request is allowed in 1 s"  # eBay: 1 request/s
+    with sessions() as s:
+        retry = s.scalars(select(OutboxJob).where(OutboxJob.name == service.STORE_JOB)).one()
+        state = s.scalars(select(StoreSync)).one()
+    assert retry.run_after == NOW + timedelta(seconds=1)
+    assert (state.bucket_tokens, state.bucket_at) == (0.0, NOW)

@@ -13,7 +13,7 @@ touches neither the network nor `published_stock`. Services never commit.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -42,6 +42,7 @@ from linkstar.orders.repository import SkuMappingRepository
 from linkstar.orders.rulesets import mapping_of
 from linkstar.orders.stock.models import PublishedStock, StockPublishLine, StockPublishRun
 from linkstar.orders.sync.connect import POLLED, SyncEnvironment, connect, environment, need
+from linkstar.orders.sync.models import StoreSync
 from linkstar.workspace import repository as wrepo
 from linkstar.workspace.core import Permission, Principal
 from linkstar.workspace.models import Store
@@ -117,6 +118,8 @@ def publish_store(
     """Publish one store once (see the module docstring); returns the recorded run."""
     env = env or environment()
     store = wrepo.StoreRepository(session, org_id).get(store_id)
+    # One run per store at a time (the job, a click and the CLI may overlap): lock the store.
+    session.execute(select(Store.id).where(Store.id == store.id).with_for_update())
     listings = store_listings(session, org_id, store)
     last = _last_sent(session, org_id, store_id)
     changed, same = to_send(listings, {k: v.quantity for k, v in last.items()})
@@ -124,36 +127,21 @@ def publish_store(
         organisation_id=org_id, store_id=store_id, trigger=trigger, dry_run=dry_run, status="ok"
     )
     session.add(run)
-    results: dict[str, push.Pushed] = {}
-    error = ""
-    attempted = False
-    retry_after: float | None = None
+    sent = _Sent()
     if dry_run:
-        results = {
+        sent.results = {
             x.channel_sku: push.Pushed(x.channel_sku, LineStatus.dry_run, "") for x in changed
         }
     elif changed:
-        creds: Credentials | None = None
-        try:
-            if not is_publishable(store):
-                raise Conflict("the store is inactive, has no credentials or has no connector")
-            values = box.open(store.credentials_encrypted or "") if box else {}
-            conn = connect(store.id, store.channel, values, env)
-            creds = Credentials(values, conn.http, conn.channel)
-            pushes = _pushes(creds, [(x.channel_sku, x.quantity) for x in changed])
-            attempted = True
-            for pushed in pushes:
-                results[pushed.channel_sku] = pushed
-        except ChannelUnavailable as exc:
-            error, retry_after = str(exc), exc.retry_after if exc.status == 429 else None
-        except LinkStarError as exc:
-            error = exc.message
-        finally:
-            if creds is not None:
-                run.requests, run.throttled = creds.http.requests, creds.http.throttled
-                creds.http.close()
+        sent = _send(session, store, box, env, changed, run)
+    results, error, retry_after, attempted = (
+        sent.results,
+        sent.error,
+        sent.retry_after,
+        sent.attempted or dry_run,
+    )
     now = env.clock.utcnow()
-    if not dry_run and changed and not attempted:
+    if changed and not attempted:
         # Nothing reached the platform (no connector, incomplete or unreadable credentials):
         # the run says why; no line pretends a SKU was tried.
         _count(run, [], len(listings), len(same), error, now)
@@ -184,6 +172,60 @@ def publish_store(
         )
     session.flush()
     return run
+
+
+@dataclass
+class _Sent:
+    results: dict[str, push.Pushed] = field(default_factory=dict)
+    error: str = ""
+    retry_after: float | None = None
+    attempted: bool = False  # the connection was built and the pushes started
+
+
+def _send(
+    session: Session,
+    store: Store,
+    box: SecretBox | None,
+    env: SyncEnvironment,
+    changed: Sequence[ChannelListing],
+    run: StockPublishRun,
+) -> _Sent:
+    """Push the changed quantities on the store's connection; never raises a platform error."""
+    sent = _Sent()
+    creds: Credentials | None = None
+    state = session.scalars(
+        select(StoreSync).where(
+            StoreSync.organisation_id == store.organisation_id, StoreSync.store_id == store.id
+        )
+    ).first()
+    try:
+        if not is_publishable(store):
+            raise Conflict("the store is inactive, has no credentials or has no connector")
+        values = box.open(store.credentials_encrypted or "") if box else {}
+        conn = connect(store.id, store.channel, values, env)
+        creds = Credentials(values, conn.http, conn.channel)
+        bucket = conn.http.bucket
+        if state is not None and state.bucket_tokens is not None and state.bucket_at is not None:
+            # The same per-store bucket as the poller's, so the two never burst past it together.
+            bucket.tokens = min(bucket.limit.burst, max(0.0, state.bucket_tokens))
+            bucket.updated = state.bucket_at.timestamp()
+        pushes = _pushes(creds, [(x.channel_sku, x.quantity) for x in changed])
+        sent.attempted = True
+        for pushed in pushes:
+            sent.results[pushed.channel_sku] = pushed
+    except ChannelUnavailable as exc:
+        sent.error = str(exc)
+        sent.retry_after = exc.retry_after if exc.status == 429 else None
+    except LinkStarError as exc:
+        sent.error = exc.message
+    finally:
+        if creds is not None:
+            run.requests, run.throttled = creds.http.requests, creds.http.throttled
+            creds.http.close()
+            if state is not None:
+                state.bucket_tokens = creds.http.bucket.tokens
+                state.bucket_at = datetime.fromtimestamp(creds.http.bucket.updated, UTC)
+    return sent
 
 
 def _line(
