@@ -155,11 +155,14 @@ def test_garbage_bodies_to_every_write(api, client, target):
     # real above; discount their effect.
     changed = {k: v for k, v in api.counts().items() if v != counts[k]}
     # Dead letters are the one write bad input may cause: the unparseable items, kept.
-    # POST /stores/{store_id}/sync (no body) enqueued one poll of A's store, once per minute.
+    # POST /stores/{store_id}/sync and .../publish (no body) each enqueued one job for A's
+    # store, once per minute.
+    queued = ("orders.poll_store", "inventory.publish_store")
     with api.sessions() as s:
-        polls = s.scalars(select(OutboxJob.name).where(OutboxJob.name == "orders.poll_store")).all()
+        jobs = s.scalars(select(OutboxJob.name).where(OutboxJob.name.in_(queued))).all()
     if "outbox_jobs" in changed:
-        assert changed.pop("outbox_jobs") - counts["outbox_jobs"] == len(polls) == 1
+        assert changed.pop("outbox_jobs") - counts["outbox_jobs"] == len(jobs) == 2
+        assert sorted(jobs) == sorted(queued)
     assert set(changed) <= {"audit_log", "order_dead_letters"}, changed
     assert changed.get("audit_log", counts["audit_log"]) - counts["audit_log"] <= 4
 
@@ -279,4 +282,32 @@ def test_store_sync_interval_out_of_range_is_refused(api, target, minutes):
     r = caller.patch(f"/stores/{store_id}/sync", json={"interval_minutes": minutes})
     assert r.status_code == 422, r.text
     assert "body.interval_minutes" in [d["field"] for d in envelope(r)["details"]]
+    assert api.counts() == counts
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/stock-publications/{run_id}/lines", {"status": "exploded"}, "status"),
+        ("/stock-publications/{run_id}/lines", {"status": "x" * 40}, "query.status"),
+        ("/stock-publications", {"store_id": "s" * 40}, "query.store_id"),
+        ("/stores/{store_id}/publish", {"dry_run": "perhaps"}, "query.dry_run"),
+    ],
+)
+def test_stock_publication_filters_are_checked(api, tenant, target, path, params, field):
+    from linkstar.orders.stock import service as stock
+
+    caller, ids = target
+    with unit_of_work(api.sessions) as s:
+        run = stock.publish_store(
+            s, tenant.org.id, ids["store_id"], None, trigger="cli", dry_run=True
+        )
+        ids = {**ids, "run_id": run.id}
+    counts = api.counts()
+    method = "POST" if path.endswith("/publish") else "GET"
+    r = caller.call(method, _url("/api/v1" + path, ids), params=params)
+    assert r.status_code in {400, 422}, r.text
+    details = envelope(r)["details"]
+    fields = [d["field"] for d in details] if isinstance(details, list) else [details["field"]]
+    assert field in fields
     assert api.counts() == counts

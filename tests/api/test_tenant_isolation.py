@@ -314,6 +314,7 @@ SCOPED = {
     ("GET", "/api/v1/inbound-shipments"): "list",
     ("POST", "/api/v1/inbound-shipments"): "create",
     ("GET", "/api/v1/stock-policies"): "list",
+    ("GET", "/api/v1/stock-publications"): "list",
     ("GET", "/api/v1/fx-rates"): "list",
     ("PUT", "/api/v1/fx-rates"): "replace",
     ("GET", "/api/v1/routing/policies"): "list",
@@ -388,6 +389,7 @@ class Seeded:
             api.sessions, system_principal(tenant.org.id), code, self.ids["store_id"]
         )
         self.ids["endpoint_id"] = _seed_webhook(api, tenant)
+        self.ids["run_id"] = _seed_publication(api, tenant.org.id, self.ids["store_id"])
         self.ids |= seed_inbox(api.sessions, tenant.org.id, domain[0].upper())
         self.ids |= seed_inbox_automation(api, tenant)
         self.ids |= seed_inbox_mail(api.sessions, api.client.app.state.box, tenant.org.id, domain)
@@ -419,6 +421,15 @@ def seed_inbox_automation(api: Api, tenant) -> dict[str, str]:  # type: ignore[n
             assigned_at=datetime.fromisoformat(outcome["assigned_at"]),
         )
         return {"inbox_rule_id": row.id, "ab_test_id": test.id}
+
+
+def _seed_publication(api: Api, org_id: str, store_id: str) -> str:
+    """A dry-run stock publication of the store (its lines are the seeded SKUs)."""
+    from linkstar.db.uow import unit_of_work
+    from linkstar.orders.stock import service as stock
+
+    with unit_of_work(api.sessions) as s:
+        return stock.publish_store(s, org_id, store_id, None, trigger="manual", dry_run=True).id
 
 
 def _seed_webhook(api: Api, tenant) -> str:  # type: ignore[no-untyped-def]
@@ -697,6 +708,8 @@ def test_b_still_sees_its_own_rows(api, two_tenants):
         "/inbox/threads/{thread_id}",
         "/inbox/templates/{template_id}",
         "/stores/{store_id}/sync",
+        "/stock-publications/{run_id}",
+        "/stock-publications/{run_id}/lines",
     ]:
         url = path
         for name, value in seeded_b.ids.items():

@@ -82,3 +82,25 @@ def test_same_stock_every_time(sessions, settings):
             for r in service.stock_table(s, system_principal(org))
         ]
     assert first == again
+
+
+def test_demo_publication_log_is_a_labelled_dry_run(sessions, settings):
+    from linkstar.orders.stock import service as stock
+    from linkstar.orders.stock.models import PublishedStock, StockPublishLine, StockPublishRun
+    from linkstar.workspace.models import Store
+
+    org = _load(sessions, settings)
+    with sessions() as s:
+        stores = s.scalars(select(Store).where(Store.organisation_id == org)).all()
+        runs = s.scalars(select(StockPublishRun)).all()
+        assert sorted(r.store_id for r in runs) == sorted(x.id for x in stores)
+        assert {(r.trigger, r.dry_run, r.status, r.requests) for r in runs} == {
+            ("demo", True, "dry_run", 0)
+        }
+        statuses = set(s.scalars(select(StockPublishLine.status)))
+        assert statuses == {"dry_run"}  # nothing was sent: no store has real credentials
+        # One line per channel SKU: the 60 SKUs, plus the demo's mapped channel SKUs and bundles.
+        expected = sum(len(stock.store_listings(s, org, x)) for x in stores)
+        assert expected > 60 * len(stores)
+        assert s.scalar(select(func.count()).select_from(StockPublishLine)) == expected
+        assert s.scalar(select(func.count()).select_from(PublishedStock)) == 0

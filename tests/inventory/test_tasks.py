@@ -1,4 +1,7 @@
-"""The inventory jobs: reconciliation and stock publishing, as the job runner calls them."""
+"""The inventory jobs: reconciliation, as the job runner calls it.
+
+Stock publishing jobs are tested in tests/orders/stock.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +11,15 @@ from sqlalchemy import update
 
 from linkstar.db.outbox import JobContext
 from linkstar.db.uow import unit_of_work
-from linkstar.inventory import publishing, tasks
+from linkstar.inventory import tasks
 from linkstar.inventory.models import StockLevel
 from linkstar.inventory.reconcile import reconcile
-from linkstar.inventory.schemas import StorePolicySet
 from linkstar.jobs.registry import get_spec
-from tests.inventory.seed import add_skus, add_store, add_warehouses, receive
+from tests.inventory.seed import add_skus, add_warehouses, receive
 
 
 def test_jobs_are_registered():
     assert get_spec("inventory.reconcile_stock").handler is tasks.reconcile_stock
-    assert get_spec("inventory.publish_stock").handler is tasks.publish_stock
 
 
 def test_reconcile_job_logs_drift_and_repairs_on_request(sessions, tenant, caplog):
@@ -41,20 +42,3 @@ def test_reconcile_job_logs_drift_and_repairs_on_request(sessions, tenant, caplo
         tasks.reconcile_stock(s, JobContext("j2", "inventory.reconcile_stock", None, payload))
     with sessions() as s:
         assert reconcile(s, tenant.org.id).drifts == []
-
-
-def test_publish_job_logs_each_store(sessions, tenant, caplog):
-    actor = tenant.principal
-    add_warehouses(sessions, actor)
-    add_skus(sessions, actor, "HP-22423", "HP-85123A")
-    receive(sessions, actor, "HP-22423", "US-NJ-EDI", 30)
-    store = add_store(sessions, actor, "Amazon US")
-    with unit_of_work(sessions) as s:
-        publishing.set_policy(s, actor, store, StorePolicySet(max_listed=20))
-    caplog.set_level(logging.INFO, logger="linkstar.inventory.tasks")
-    with unit_of_work(sessions) as s:
-        tasks.publish_stock(s, JobContext("j3", "inventory.publish_stock", tenant.org.id))
-    assert (
-        "stock for store Amazon US (amazon): 2 SKU(s), 20 unit(s) listed, 1 SKU(s) at zero"
-        in caplog.text
-    )

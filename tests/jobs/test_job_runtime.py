@@ -136,6 +136,7 @@ def test_scheduler_thread_enqueues_the_periodic_jobs(sessions, runtime, job_row)
             == {
                 "inbox.poll_mailboxes",
                 "inbox.wake_snoozed",
+                "inventory.publish_stock",
                 "orders.plan_polls",
                 "tracking.refresh_lane_stats",
                 "tracking.sweep_exceptions",

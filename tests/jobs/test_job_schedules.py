@@ -32,6 +32,7 @@ def test_builtin_schedules_name_registered_jobs():
         ("inbox.wake_snoozed", timedelta(minutes=15)),
         ("inbox.poll_mailboxes", timedelta(minutes=5)),
         ("orders.plan_polls", timedelta(minutes=1)),
+        ("inventory.publish_stock", timedelta(minutes=5)),
     }
     assert all(get_spec(s.name) is not None for s in SCHEDULES)
 
@@ -57,6 +58,7 @@ def test_two_schedulers_in_the_same_period_enqueue_once(sessions):
     assert sorted(first) == [
         "inbox.poll_mailboxes@2026-03-14T15:05:00+00:00",
         "inbox.wake_snoozed@2026-03-14T15:00:00+00:00",
+        "inventory.publish_stock@2026-03-14T15:05:00+00:00",
         "orders.plan_polls@2026-03-14T15:09:00+00:00",
         "tracking.refresh_lane_stats@2026-03-14T00:00:00+00:00",
         "tracking.sweep_exceptions@2026-03-14T15:00:00+00:00",
@@ -68,6 +70,7 @@ def test_two_schedulers_in_the_same_period_enqueue_once(sessions):
     assert sorted(second) == [
         "inbox.poll_mailboxes@2026-03-14T15:25:00+00:00",
         "inbox.wake_snoozed@2026-03-14T15:15:00+00:00",
+        "inventory.publish_stock@2026-03-14T15:25:00+00:00",
         "orders.plan_polls@2026-03-14T15:29:00+00:00",
     ]
     assert _keys(sessions) == sorted(first + second)
@@ -77,14 +80,15 @@ def test_two_schedulers_in_the_same_period_enqueue_once(sessions):
     assert sorted(third) == [
         "inbox.poll_mailboxes@2026-03-14T16:05:00+00:00",
         "inbox.wake_snoozed@2026-03-14T16:00:00+00:00",
+        "inventory.publish_stock@2026-03-14T16:05:00+00:00",
         "orders.plan_polls@2026-03-14T16:09:00+00:00",
         "tracking.sweep_exceptions@2026-03-14T16:00:00+00:00",
         "workspace.purge_auth_records@2026-03-14T16:00:00+00:00",
     ]
     with sessions() as s:
         jobs = list(s.scalars(select(OutboxJob)))
-    assert len(jobs) == 16
-    assert [(j.status, j.organisation_id, j.payload) for j in jobs] == [("pending", None, {})] * 16
+    assert len(jobs) == 19
+    assert [(j.status, j.organisation_id, j.payload) for j in jobs] == [("pending", None, {})] * 19
 
 
 def test_concurrent_schedulers_enqueue_each_period_once(sessions):

@@ -50,6 +50,7 @@ class Case:
             mail_account_id=ids.mail_account_id,
             suppression_id=ids.suppression_id,
             capacity_id=ids.capacity_id,
+            publication_run_id=ids.publication_run_id,
         )
 
     @property
@@ -282,6 +283,16 @@ _ALL = [
     Case("GET", "/inventory/ledger", P.inventory_read),
     Case("GET", "/inventory/inbound", P.inventory_read),
     Case("GET", "/inventory/skus", P.inventory_read),
+    Case("GET", "/inventory/publishing", P.inventory_read),
+    Case("GET", "/inventory/publishing/runs/{publication_run_id}", P.inventory_read),
+    Case("POST", "/inventory/publishing/{store_id}/publish", P.inventory_write, ok_status=303),
+    Case(
+        "POST",
+        "/inventory/publishing/{store_id}/buffers",
+        P.inventory_write,
+        {"max_listed": "10", "stop_selling_below": "2", "percent_of_available": "80"},
+        303,
+    ),
     Case("GET", "/routing", P.routing_read, ok_status=303),
     Case("GET", "/routing/decisions", P.routing_read),
     Case("GET", "/routing/decisions/{decision_id}", P.routing_read),

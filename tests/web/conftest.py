@@ -193,6 +193,7 @@ class Seeded:
     mail_account_id: str = ""
     suppression_id: str = ""
     capacity_id: str = ""
+    publication_run_id: str = ""
 
 
 def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str) -> Seeded:
@@ -257,6 +258,9 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
         inbox_rule_id, ab_test_id = _seed_inbox_automation(s, tenant.org.id, marker)
         mail_account_id, suppression_id = _seed_inbox_mail(s, tenant.org.id, box, marker)
         capacity_id = _seed_optimisation(s, tenant.org.id, marker)
+        from linkstar.orders.stock import service as stock
+
+        run = stock.publish_store(s, tenant.org.id, store.id, None, trigger="demo", dry_run=True)
     from tests.orders.seed import seed_orders
 
     tracking = seed_tracking(sessions, tenant, marker, box)
@@ -278,6 +282,7 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
         mail_account_id=mail_account_id,
         suppression_id=suppression_id,
         capacity_id=capacity_id,
+        publication_run_id=run.id,
         shipment_id=tracking["shipment_id"],
         public_token=tracking["public_token"],
         **seed_orders(sessions, tenant.org.id, ids[0]),

@@ -12,6 +12,7 @@ from linkstar.cli import (
     inbox,
     inbox_mail,
     inventory,
+    inventory_publish,  # noqa: F401  (adds `inventory publish`)
     order_sync,  # noqa: F401  (adds `orders sync`)
     orders,
     processes,

@@ -23,6 +23,7 @@ MODEL_MODULES = (
     "linkstar.inbox.mail.models",
     "linkstar.rating.optimise_models",
     "linkstar.orders.sync.models",
+    "linkstar.orders.stock.models",
 )
 
 

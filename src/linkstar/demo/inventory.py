@@ -24,6 +24,7 @@ from linkstar.inventory.models import Sku
 from linkstar.inventory.repository import SkuRepository, StockLevelRepository
 from linkstar.inventory.schemas import InboundCreate, SkuCreate
 from linkstar.kit.clock import utcnow
+from linkstar.orders.stock import service as stock_publishing
 from linkstar.workspace import repository as wrepo
 from linkstar.workspace.core import Principal
 
@@ -196,3 +197,14 @@ def _inbound(session, actor, items, warehouses) -> None:  # type: ignore[no-unty
         )
     for data in shipments:
         inbound.create(session, actor, InboundCreate.model_validate(data))
+
+
+def publish_dry_run(session: Session, organisation_id: str) -> int:
+    """One dry-run publication per demo store: the log shows what each would list, labelled
+    as a dry run; demo stores have no real credentials, so nothing is ever sent."""
+    stores = wrepo.StoreRepository(session, organisation_id).list()
+    for store in stores:
+        stock_publishing.publish_store(
+            session, organisation_id, store.id, None, trigger="demo", dry_run=True
+        )
+    return len(stores)

@@ -174,4 +174,5 @@ def load(session: Session, box: SecretBox, reference_data_dir: Path | None = Non
     optimise_demo.load_optimisation(session, actor)
     pipeline_demo.run_pipeline(session, actor)
     inbox_demo.load_inbox(session, actor, data_dir)
+    inventory_demo.publish_dry_run(session, org.id)
     return DemoSummary(org, created=True, api_key=secret)

@@ -1,7 +1,7 @@
 """Channel stock publishing: per store and SKU, the quantity to list, from the store's buffers.
 
-The quantities are computed here; pushing them to a marketplace is the channel connector's
-part (no connector exists yet, so the publish job only computes and logs what it would send).
+The quantities per master SKU are computed here; orders.stock maps them to each store's
+channel SKUs and pushes them through the channel connectors (inventory sits below orders).
 """
 
 from __future__ import annotations
@@ -63,24 +63,30 @@ def policy_of(session: Session, actor: Principal, store_id: str) -> StorePolicyR
     return StorePolicyRead.model_validate(row)
 
 
+def store_policy(session: Session, organisation_id: str, store_id: str) -> StorePolicy:
+    """The store's buffers as the core sees them (list everything when none are set)."""
+    row = StorePolicyRepository(session, organisation_id).find(store_id=store_id)
+    if row is None:
+        return StorePolicy()
+    return StorePolicy(row.max_listed, row.stop_selling_below, row.percent_of_available)
+
+
+def available_by_sku(session: Session, organisation_id: str) -> dict[str, int]:
+    """Every active master SKU's code and its units available in all warehouses (0 included)."""
+    totals: dict[str, int] = {}
+    for level in StockLevelRepository(session, organisation_id).list():
+        avail = Counters(level.on_hand, level.allocated).available(level.safety_stock)
+        totals[level.sku_id] = totals.get(level.sku_id, 0) + avail
+    skus = SkuRepository(session, organisation_id).list(is_active=True)
+    return {s.sku: totals.get(s.id, 0) for s in skus}
+
+
 def listings(session: Session, actor: Principal, store_id: str) -> list[Listing]:
     """What the store should list for every SKU: the available total through its buffers."""
     actor.require(READ)
     wrepo.StoreRepository(session, actor.organisation_id).get(store_id)
-    row = StorePolicyRepository(session, actor.organisation_id).find(store_id=store_id)
-    policy = (
-        StorePolicy(row.max_listed, row.stop_selling_below, row.percent_of_available)
-        if row
-        else StorePolicy()
-    )
-    totals: dict[str, int] = {}
-    for level in StockLevelRepository(session, actor.organisation_id).list():
-        avail = Counters(level.on_hand, level.allocated).available(level.safety_stock)
-        totals[level.sku_id] = totals.get(level.sku_id, 0) + avail
-    skus = SkuRepository(session, actor.organisation_id).list(is_active=True)
+    policy = store_policy(session, actor.organisation_id, store_id)
     return [
-        Listing(
-            store_id, s.sku, totals.get(s.id, 0), published_quantity(totals.get(s.id, 0), policy)
-        )
-        for s in skus
+        Listing(store_id, sku, units, published_quantity(units, policy))
+        for sku, units in available_by_sku(session, actor.organisation_id).items()
     ]

@@ -24,6 +24,7 @@ from linkstar.inbox.automation import executor as inbox_rules
 from linkstar.inbox.mail import tasks as mail_tasks
 from linkstar.inventory import tasks as inventory_tasks
 from linkstar.orders import tasks as order_tasks
+from linkstar.orders.stock import tasks as stock_tasks
 from linkstar.orders.sync import tasks as sync_tasks
 from linkstar.rating import optimise_tasks
 from linkstar.tracking import tasks as tracking_tasks
@@ -85,7 +86,8 @@ BUILTIN_JOBS: tuple[JobSpec, ...] = (
     JobSpec("tracking.refresh_lane_stats", tracking_tasks.refresh_lane_stats, max_attempts=3),
     JobSpec("tracking.notify_exceptions", tracking_tasks.notify_exceptions, max_attempts=5),
     JobSpec("inventory.reconcile_stock", inventory_tasks.reconcile_stock, max_attempts=3),
-    JobSpec("inventory.publish_stock", inventory_tasks.publish_stock, max_attempts=3),
+    JobSpec("inventory.publish_stock", stock_tasks.publish_stock, max_attempts=3),
+    JobSpec("inventory.publish_store", stock_tasks.publish_store, max_attempts=3),
     JobSpec("webhooks.orders", webhook_tasks.process_order_delivery, max_attempts=8),
     JobSpec("webhooks.tracking", webhook_tasks.process_tracking_delivery, max_attempts=8),
     JobSpec("inbox.send", inbox_tasks.send_reply, max_attempts=5),

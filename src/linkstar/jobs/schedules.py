@@ -48,6 +48,8 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("inbox.poll_mailboxes", timedelta(minutes=5)),
     # Enqueues orders.poll_store for each store whose own interval (or Retry-After) is due.
     Schedule("orders.plan_polls", timedelta(minutes=1)),
+    # Enqueues inventory.publish_store for each store whose stock moved (or is due a refresh).
+    Schedule("inventory.publish_stock", timedelta(minutes=5)),
 )
 
 

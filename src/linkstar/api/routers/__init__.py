@@ -15,6 +15,7 @@ from linkstar.api.routers import (
     orders,
     rating,
     routing_optimise,
+    stock_publishing,
     store_sync,
     tracking,
     webhook_endpoints,
@@ -36,4 +37,5 @@ ROUTERS: list[APIRouter] = [
     inbox_mail.router,
     routing_optimise.router,
     store_sync.router,
+    stock_publishing.router,
 ]

@@ -9,7 +9,8 @@ docs/formats/channels.md); 429 answers and Retry-After are handled by `ChannelHt
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -90,40 +91,46 @@ query Orders($first: Int!, $after: String, $query: String) {
 """
 
 
+def shopify_graphql(http: ChannelHttp, query: str, variables: dict[str, Any]) -> Mapping[str, Any]:
+    """POST graphql.json; THROTTLED answers wait for the cost bucket, other errors raise."""
+    for _ in range(http.backoff.attempts):
+        data, _response = http.fetch(
+            "POST", "graphql.json", json={"query": query, "variables": variables}
+        )
+        body = obj(data, "$")
+        errors = lst(body, "errors", "$", required=False)
+        if not any(
+            isinstance(e, dict) and (e.get("extensions") or {}).get("code") == "THROTTLED"
+            for e in errors
+        ):
+            break
+        http.throttled += 1
+        cost = (opt_obj(body, "extensions", "$") or {}).get("cost") or {}
+        status = cost.get("throttleStatus") or {}
+        try:
+            missing = float(cost.get("requestedQueryCost", 0)) - float(
+                status.get("currentlyAvailable", 0)
+            )
+            pause = max(1.0, missing / max(float(status.get("restoreRate", 50)), 1.0))
+        except (TypeError, ValueError):
+            pause = http.backoff.cap
+        http.wait(min(pause, http.backoff.cap))
+    else:
+        raise ChannelUnavailable("Shopify GraphQL: still THROTTLED after every attempt", 429)
+    if errors:
+        raise ChannelUnavailable(f"Shopify GraphQL errors: {json.dumps(errors)[:300]}")
+    return req_obj(body, "data", "$")
+
+
 def shopify_graphql_pages(
     http: ChannelHttp, since: datetime, *, first: int = 50
 ) -> Iterator[list[Any]]:
-    """POST graphql.json with a cursor; THROTTLED answers wait for the cost bucket to refill."""
+    """The orders query with a cursor, through `shopify_graphql`."""
     after: str | None = None
     while True:
         variables = {"first": first, "after": after, "query": f"updated_at:>='{since.isoformat()}'"}
-        for _ in range(http.backoff.attempts):
-            data, _response = http.fetch(
-                "POST", "graphql.json", json={"query": SHOPIFY_ORDERS_QUERY, "variables": variables}
-            )
-            body = obj(data, "$")
-            errors = lst(body, "errors", "$", required=False)
-            if not any(
-                isinstance(e, dict) and (e.get("extensions") or {}).get("code") == "THROTTLED"
-                for e in errors
-            ):
-                break
-            http.throttled += 1
-            cost = (opt_obj(body, "extensions", "$") or {}).get("cost") or {}
-            status = cost.get("throttleStatus") or {}
-            try:
-                missing = float(cost.get("requestedQueryCost", 0)) - float(
-                    status.get("currentlyAvailable", 0)
-                )
-                pause = max(1.0, missing / max(float(status.get("restoreRate", 50)), 1.0))
-            except (TypeError, ValueError):
-                pause = http.backoff.cap
-            http.wait(min(pause, http.backoff.cap))
-        else:
-            raise ChannelUnavailable("Shopify GraphQL: still THROTTLED after every attempt", 429)
-        if errors:
-            raise ChannelUnavailable(f"Shopify GraphQL errors: {json.dumps(errors)[:300]}")
-        orders = req_obj(req_obj(body, "data", "$"), "orders", "$.data")
+        data = shopify_graphql(http, SHOPIFY_ORDERS_QUERY, variables)
+        orders = req_obj(data, "orders", "$.data")
         yield list(lst(orders, "nodes", "$.data.orders"))
         page = req_obj(orders, "pageInfo", "$.data.orders")
         if page.get("hasNextPage") is not True:
@@ -189,6 +196,42 @@ def ebay_pages(http: ChannelHttp, since: datetime, *, limit: int = 200) -> Itera
             return
 
 
+@dataclass(frozen=True, slots=True)
+class TikTokApp:
+    """What signs a TikTok Shop request: the app's key and secret, and the shop's cipher."""
+
+    app_key: str
+    app_secret: str
+    shop_cipher: str
+
+
+def tiktok_call(
+    http: ChannelHttp,
+    app: TikTokApp,
+    path: str,
+    payload: dict[str, Any],
+    query: dict[str, str] | None = None,
+) -> Mapping[str, Any]:
+    """POST a signed JSON request; the envelope's `data` (ChannelUnavailable when code != 0)."""
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    params = {
+        "app_key": app.app_key,
+        "shop_cipher": app.shop_cipher,
+        "timestamp": str(int(http.clock.utcnow().timestamp())),
+        **(query or {}),
+    }
+    params["sign"] = tiktok_request_sign(app.app_secret, path, params, body)
+    data, _ = http.fetch(
+        "POST", path, params=params, content=body, headers={"content-type": "application/json"}
+    )
+    envelope = obj(data, "$")
+    if envelope.get("code") != 0:
+        raise ChannelUnavailable(
+            f"TikTok Shop error {envelope.get('code')}: {envelope.get('message')}"
+        )
+    return opt_obj(envelope, "data", "$") or {}
+
+
 def tiktok_pages(
     http: ChannelHttp,
     since: datetime,
@@ -199,30 +242,19 @@ def tiktok_pages(
     page_size: int = 50,
 ) -> Iterator[list[Any]]:
     """POST /order/202309/orders/search (update_time_ge), signed; next_page_token pages."""
-    path = "/order/202309/orders/search"
-    body = json.dumps({"update_time_ge": int(since.timestamp())}, separators=(",", ":")).encode()
+    app = TikTokApp(app_key, app_secret, shop_cipher)
     token = ""
     while True:
-        params = {
-            "app_key": app_key,
-            "shop_cipher": shop_cipher,
-            "timestamp": str(int(http.clock.utcnow().timestamp())),
-            "page_size": str(page_size),
-            "sort_field": "update_time",
-            "sort_order": "ASC",
-        }
+        query = {"page_size": str(page_size), "sort_field": "update_time", "sort_order": "ASC"}
         if token:
-            params["page_token"] = token
-        params["sign"] = tiktok_request_sign(app_secret, path, params, body)
-        data, _ = http.fetch(
-            "POST", path, params=params, content=body, headers={"content-type": "application/json"}
+            query["page_token"] = token
+        page = tiktok_call(
+            http,
+            app,
+            "/order/202309/orders/search",
+            {"update_time_ge": int(since.timestamp())},
+            query,
         )
-        envelope = obj(data, "$")
-        if envelope.get("code") != 0:
-            raise ChannelUnavailable(
-                f"TikTok Shop error {envelope.get('code')}: {envelope.get('message')}"
-            )
-        page = opt_obj(envelope, "data", "$") or {}
         yield list(lst(page, "orders", "$.data", required=False))
         token = opt_str(page, "next_page_token", "$.data") or ""
         if not token:

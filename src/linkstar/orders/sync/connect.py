@@ -107,7 +107,7 @@ class Connection:
     ascending: bool
 
 
-def _need(credentials: Mapping[str, Any], *keys: str) -> list[str]:
+def need(credentials: Mapping[str, Any], *keys: str) -> list[str]:
     missing = [k for k in keys if not str(credentials.get(k) or "").strip()]
     if missing:
         raise InvalidInput(
@@ -129,9 +129,9 @@ def connect(
     pages: Callable[[ChannelHttp, datetime], Iterator[list[Any]]]
     style = kind.value
     if kind is Channel.SHOPIFY:
-        (token,) = _need(credentials, "access_token")
+        (token,) = need(credentials, "access_token")
         if not base:
-            (domain,) = _need(credentials, "shop_domain")
+            (domain,) = need(credentials, "shop_domain")
             version = str(credentials.get("api_version") or "2024-10")
             base = f"https://{domain}/admin/api/{version}/"
         headers = {"X-Shopify-Access-Token": token}
@@ -140,7 +140,7 @@ def connect(
         else:
             pages = pollers.shopify_rest_pages
     elif kind is Channel.AMAZON:
-        token, markets = _need(credentials, "access_token", "marketplace_ids")
+        token, markets = need(credentials, "access_token", "marketplace_ids")
         base = base or "https://sellingpartnerapi-na.amazon.com"
         headers = {"x-amz-access-token": token}
         ids = [m.strip() for m in markets.split(",") if m.strip()]
@@ -149,12 +149,12 @@ def connect(
             return pollers.amazon_pages(http, since, marketplace_ids=ids)
 
     elif kind is Channel.EBAY:
-        (token,) = _need(credentials, "access_token")
+        (token,) = need(credentials, "access_token")
         base = base or "https://api.ebay.com"
         headers = {"Authorization": f"Bearer {token}"}
         pages = pollers.ebay_pages
     elif kind is Channel.TIKTOK:
-        token, key, secret, cipher = _need(
+        token, key, secret, cipher = need(
             credentials, "access_token", "app_key", "app_secret", "shop_cipher"
         )
         base = base or "https://open-api.tiktokglobalshop.com"
@@ -166,7 +166,7 @@ def connect(
             )
 
     else:
-        (token,) = _need(credentials, "access_token")
+        (token,) = need(credentials, "access_token")
         base = base or "https://marketplace.walmartapis.com"
         headers = {
             "WM_SEC.ACCESS_TOKEN": token,

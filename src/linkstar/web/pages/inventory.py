@@ -24,6 +24,7 @@ SECTIONS = (
     ("ledger", "Ledger", "/inventory/ledger"),
     ("inbound", "Inbound", "/inventory/inbound"),
     ("skus", "SKUs", "/inventory/skus"),
+    ("publishing", "Publishing", "/inventory/publishing"),
 )
 ADJUST_FIELDS = ["sku", "warehouse", "quantity", "reason", "reference"]
 LEDGER_ROWS = 200

@@ -1,0 +1,1 @@
+"""Channel stock publishing: each store's listed quantities pushed through its connector."""

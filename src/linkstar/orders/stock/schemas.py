@@ -1,0 +1,55 @@
+"""Response models of stock publishing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class PublishRequested(BaseModel):
+    """A publication was enqueued; follow it with GET /jobs/{job_id}, then the runs."""
+
+    store_id: str
+    job_id: str
+    dry_run: bool
+
+
+class PublishRunRead(BaseModel):
+    """One publication to one store, with how its lines ended."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    store_id: str
+    trigger: str = Field(description="schedule | manual | cli | demo")
+    dry_run: bool
+    status: str = Field(description="ok | partial | failed | dry_run")
+    error: str
+    created_at: datetime
+    finished_at: datetime | None
+    considered: int = Field(description="channel SKUs computed")
+    sent: int
+    failed: int
+    unchanged: int = Field(description="equal to the last accepted quantity: not sent")
+    unmatched: int = Field(description="the platform has no listing with this SKU")
+    requests: int
+    throttled: int
+
+
+class PublishLineRead(BaseModel):
+    """One channel SKU of a run."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    channel_sku: str
+    master_skus: str = Field(description="comma-separated; a bundle lists its components")
+    available: int
+    quantity: int = Field(description="the quantity listed (after the store's buffers)")
+    previous_quantity: int | None = Field(description="the last quantity the platform accepted")
+    status: str = Field(
+        description="sent | failed | skipped_unchanged | skipped_unmatched | dry_run"
+    )
+    response: str = Field(description="the platform's answer or the error")
+    at: datetime

@@ -1,0 +1,371 @@
+"""Publishing one store's stock: compute, send only what changed, record every line.
+
+A run maps the available units of every active master SKU to the store's channel SKUs
+(orders.core.stock), compares each quantity with the last one the platform accepted
+(`published_stock`), and pushes only the differences through the store's connector
+(orders.connectors.stock) on the same polite connection the order poller uses (sealed
+credentials, token bucket, 429/Retry-After). Each line records the quantity sent, the previous
+one and the platform's answer; only confirmed lines move `published_stock`, so a failed line is
+sent again next run. A dry run computes and records the same lines, marked `dry_run`, and
+touches neither the network nor `published_stock`. Services never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from linkstar.db.bulk import insert_rows
+from linkstar.db.outbox import OutboxJob, enqueue_unique
+from linkstar.inventory.models import LedgerEntry
+from linkstar.inventory.publishing import available_by_sku, store_policy
+from linkstar.kit.crypto import SecretBox
+from linkstar.kit.errors import Conflict, LinkStarError
+from linkstar.kit.ids import new_id
+from linkstar.orders.connectors import stock as push
+from linkstar.orders.connectors.clients import ChannelHttp, ChannelUnavailable
+from linkstar.orders.connectors.pollers import TikTokApp
+from linkstar.orders.core.canonical import Channel
+from linkstar.orders.core.stock import (
+    ChannelListing,
+    LineStatus,
+    channel_listings,
+    store_mappings,
+    to_send,
+)
+from linkstar.orders.repository import SkuMappingRepository
+from linkstar.orders.rulesets import mapping_of
+from linkstar.orders.stock.models import PublishedStock, StockPublishLine, StockPublishRun
+from linkstar.orders.sync.connect import POLLED, SyncEnvironment, connect, environment, need
+from linkstar.orders.sync.models import StoreSync
+from linkstar.workspace import repository as wrepo
+from linkstar.workspace.core import Permission, Principal
+from linkstar.workspace.models import Store
+
+STORE_JOB = "inventory.publish_store"
+PLAN_JOB = "inventory.publish_stock"
+# A store is published again after this long even when its ledger did not move.
+REFRESH = timedelta(hours=1)
+
+
+@dataclass
+class Credentials:
+    """The decrypted credentials of one store and the connection built from them."""
+
+    values: Mapping[str, Any]
+    http: ChannelHttp
+    channel: Channel
+
+
+def is_publishable(store: Store) -> bool:
+    """Active, with credentials, on a channel that has a stock connector."""
+    return bool(store.is_active and store.credentials_encrypted and store.channel in POLLED)
+
+
+def _pushes(creds: Credentials, updates: Sequence[push.Update]) -> Iterator[push.Pushed]:
+    """The channel's push generator for these updates (InvalidInput when credentials lack keys)."""
+    values, http = creds.values, creds.http
+    if creds.channel is Channel.SHOPIFY:
+        (location,) = need(values, "location_id")
+        return push.push_shopify(http, updates, location)
+    if creds.channel is Channel.AMAZON:
+        seller, markets = need(values, "seller_id", "marketplace_ids")
+        ids = [m.strip() for m in markets.split(",") if m.strip()]
+        return push.push_amazon(http, updates, seller, ids)
+    if creds.channel is Channel.EBAY:
+        return push.push_ebay(http, updates)
+    if creds.channel is Channel.TIKTOK:
+        key, secret, cipher = need(values, "app_key", "app_secret", "shop_cipher")
+        warehouse = str(values.get("warehouse_id") or "").strip() or None
+        return push.push_tiktok(http, updates, TikTokApp(key, secret, cipher), warehouse)
+    return push.push_walmart(http, updates)
+
+
+def store_listings(session: Session, org_id: str, store: Store) -> list[ChannelListing]:
+    """What the store should list per channel SKU, through its mappings and buffers."""
+    channel = POLLED.get(store.channel)
+    mappings = [mapping_of(row) for row in SkuMappingRepository(session, org_id).list()]
+    in_force = store_mappings(mappings, store.id, channel.value if channel else store.channel)
+    return channel_listings(
+        available_by_sku(session, org_id), in_force, store_policy(session, org_id, store.id)
+    )
+
+
+def _last_sent(session: Session, org_id: str, store_id: str) -> dict[str, PublishedStock]:
+    rows = session.scalars(
+        select(PublishedStock).where(
+            PublishedStock.organisation_id == org_id, PublishedStock.store_id == store_id
+        )
+    )
+    return {row.channel_sku: row for row in rows}
+
+
+def publish_store(
+    session: Session,
+    org_id: str,
+    store_id: str,
+    box: SecretBox | None,
+    *,
+    trigger: str,
+    dry_run: bool = False,
+    env: SyncEnvironment | None = None,
+) -> StockPublishRun:
+    """Publish one store once (see the module docstring); returns the recorded run."""
+    env = env or environment()
+    store = wrepo.StoreRepository(session, org_id).get(store_id)
+    # One run per store at a time (the job, a click and the CLI may overlap): lock the store.
+    session.execute(select(Store.id).where(Store.id == store.id).with_for_update())
+    listings = store_listings(session, org_id, store)
+    last = _last_sent(session, org_id, store_id)
+    changed, same = to_send(listings, {k: v.quantity for k, v in last.items()})
+    run = StockPublishRun(
+        organisation_id=org_id, store_id=store_id, trigger=trigger, dry_run=dry_run, status="ok"
+    )
+    session.add(run)
+    sent = _Sent()
+    if dry_run:
+        sent.results = {
+            x.channel_sku: push.Pushed(x.channel_sku, LineStatus.dry_run, "") for x in changed
+        }
+    elif changed:
+        sent = _send(session, store, box, env, changed, run)
+    results, error, retry_after, attempted = (
+        sent.results,
+        sent.error,
+        sent.retry_after,
+        sent.attempted or dry_run,
+    )
+    now = env.clock.utcnow()
+    if changed and not attempted:
+        # Nothing reached the platform (no connector, incomplete or unreadable credentials):
+        # the run says why; no line pretends a SKU was tried.
+        _count(run, [], len(listings), len(same), error, now)
+        run.failed, run.status = len(changed), "failed"
+        session.flush()
+        return run
+    lines = [_line(run, x, results.get(x.channel_sku), last, error, now) for x in changed]
+    if lines:  # a run that changed nothing keeps its counts, not one unchanged line per SKU
+        lines += [_line(run, x, None, last, "", now, unchanged=True) for x in same]
+    session.flush()
+    for line in lines:
+        line["run_id"] = run.id
+    insert_rows(session.connection(), StockPublishLine.__table__, lines)  # type: ignore[arg-type]
+    for x in changed:
+        answer = results.get(x.channel_sku)
+        if answer is not None and answer.status is LineStatus.sent:
+            _remember(session, org_id, store_id, last, x, now)
+    _count(run, lines, len(listings), len(same), error, now)
+    if retry_after is not None:
+        when = now + timedelta(seconds=max(1.0, retry_after))
+        enqueue_unique(
+            session,
+            STORE_JOB,
+            {"store_id": store_id},
+            organisation_id=org_id,
+            idempotency_key=f"{STORE_JOB}:{store_id}:retry@{when.isoformat()}",
+            run_after=when,
+        )
+    session.flush()
+    return run
+
+
+@dataclass
+class _Sent:
+    results: dict[str, push.Pushed] = field(default_factory=dict)
+    error: str = ""
+    retry_after: float | None = None
+    attempted: bool = False  # the connection was built and the pushes started
+
+
+def _send(
+    session: Session,
+    store: Store,
+    box: SecretBox | None,
+    env: SyncEnvironment,
+    changed: Sequence[ChannelListing],
+    run: StockPublishRun,
+) -> _Sent:
+    """Push the changed quantities on the store's connection; never raises a platform error."""
+    sent = _Sent()
+    creds: Credentials | None = None
+    state = session.scalars(
+        select(StoreSync).where(
+            StoreSync.organisation_id == store.organisation_id, StoreSync.store_id == store.id
+        )
+    ).first()
+    try:
+        if not is_publishable(store):
+            raise Conflict("the store is inactive, has no credentials or has no connector")
+        values = box.open(store.credentials_encrypted or "") if box else {}
+        conn = connect(store.id, store.channel, values, env)
+        creds = Credentials(values, conn.http, conn.channel)
+        bucket = conn.http.bucket
+        if state is not None and state.bucket_tokens is not None and state.bucket_at is not None:
+            # The same per-store bucket as the poller's, so the two never burst past it together.
+            bucket.tokens = min(bucket.limit.burst, max(0.0, state.bucket_tokens))
+            bucket.updated = state.bucket_at.timestamp()
+        pushes = _pushes(creds, [(x.channel_sku, x.quantity) for x in changed])
+        sent.attempted = True
+        for pushed in pushes:
+            sent.results[pushed.channel_sku] = pushed
+    except ChannelUnavailable as exc:
+        sent.error = str(exc)
+        sent.retry_after = exc.retry_after if exc.status == 429 else None
+    except LinkStarError as exc:
+        sent.error = exc.message
+    finally:
+        if creds is not None:
+            run.requests, run.throttled = creds.http.requests, creds.http.throttled
+            creds.http.close()
+            if state is not None:
+                state.bucket_tokens = creds.http.bucket.tokens
+                state.bucket_at = datetime.fromtimestamp(creds.http.bucket.updated, UTC)
+    return sent
+
+
+def _line(
+    run: StockPublishRun,
+    listing: ChannelListing,
+    answer: push.Pushed | None,
+    last: Mapping[str, PublishedStock],
+    error: str,
+    now: datetime,
+    *,
+    unchanged: bool = False,
+) -> dict[str, Any]:
+    if unchanged:
+        status, response = LineStatus.unchanged, ""
+    elif answer is None:  # never confirmed: the run stopped before this SKU was answered
+        status, response = LineStatus.failed, error[:1000] or "not sent"
+    else:
+        status, response = answer.status, answer.response
+    previous = last.get(listing.channel_sku)
+    return {
+        "id": new_id(),
+        "organisation_id": run.organisation_id,
+        "run_id": "",
+        "store_id": run.store_id,
+        "channel_sku": listing.channel_sku,
+        "master_skus": ",".join(listing.master_skus)[:500],
+        "available": listing.available,
+        "quantity": listing.quantity,
+        "previous_quantity": previous.quantity if previous else None,
+        "status": status.value,
+        "response": response,
+        "at": now,
+    }
+
+
+def _remember(
+    session: Session,
+    org_id: str,
+    store_id: str,
+    last: Mapping[str, PublishedStock],
+    listing: ChannelListing,
+    now: datetime,
+) -> None:
+    row = last.get(listing.channel_sku)
+    if row is None:
+        session.add(
+            PublishedStock(
+                organisation_id=org_id,
+                store_id=store_id,
+                channel_sku=listing.channel_sku,
+                quantity=listing.quantity,
+                published_at=now,
+            )
+        )
+    else:
+        row.quantity, row.published_at = listing.quantity, now
+
+
+def _count(
+    run: StockPublishRun,
+    lines: Sequence[Mapping[str, Any]],
+    considered: int,
+    unchanged: int,
+    error: str,
+    now: datetime,
+) -> None:
+    statuses = [line["status"] for line in lines]
+    run.considered, run.unchanged = considered, unchanged
+    run.sent = statuses.count(LineStatus.sent.value)
+    run.failed = statuses.count(LineStatus.failed.value)
+    run.unmatched = statuses.count(LineStatus.unmatched.value)
+    run.error = error[:2000]
+    run.finished_at = now
+    if run.dry_run:
+        run.status = "dry_run"
+    elif run.failed and run.sent:
+        run.status = "partial"
+    elif run.failed:
+        run.status = "failed"
+    else:
+        run.status = "ok"
+
+
+def request_publish(
+    session: Session, actor: Principal, store_id: str, now: datetime, *, dry_run: bool = False
+) -> OutboxJob:
+    """Enqueue a publication of the store now (Conflict when it cannot be published)."""
+    actor.require(Permission.workspace_manage)
+    store = wrepo.StoreRepository(session, actor.organisation_id).get(store_id)
+    if not dry_run and not is_publishable(store):
+        raise Conflict(
+            "the store cannot be published to: it must be active, have credentials and be on "
+            "Shopify, Amazon, TikTok Shop, eBay or Walmart (a dry run needs none of this)"
+        )
+    minute = now.astimezone(UTC).replace(second=0, microsecond=0)
+    kind = "dry-run" if dry_run else "manual"
+    job, _new = enqueue_unique(
+        session,
+        STORE_JOB,
+        {"store_id": store_id, "trigger": "manual", "dry_run": dry_run},
+        organisation_id=actor.organisation_id,
+        idempotency_key=f"{STORE_JOB}:{store_id}:{kind}@{minute.isoformat()}",
+    )
+    return job
+
+
+def plan_publications(session: Session, org_id: str, now: datetime, trigger: str) -> list[str]:
+    """Enqueue a publication of every publishable store whose stock may have moved.
+
+    A store is due when it was never published, when the ledger changed since its last run
+    (receipts, adjustments, allocations, shipments: changes of one window go out together), or
+    when its last run is older than REFRESH (buffers and mappings change outside the ledger).
+    Returns the store ids enqueued.
+    """
+    changed_at = session.scalar(
+        select(func.max(LedgerEntry.at)).where(LedgerEntry.organisation_id == org_id)
+    )
+    last_runs = dict(
+        session.execute(
+            select(StockPublishRun.store_id, func.max(StockPublishRun.created_at))
+            .where(StockPublishRun.organisation_id == org_id, StockPublishRun.dry_run.is_(False))
+            .group_by(StockPublishRun.store_id)
+        ).all()
+    )
+    minute = now.astimezone(UTC).replace(second=0, microsecond=0).isoformat()
+    planned: list[str] = []
+    for store in wrepo.StoreRepository(session, org_id).list(is_active=True):
+        last = last_runs.get(store.id)
+        due = (
+            last is None or (changed_at is not None and changed_at >= last) or now - last >= REFRESH
+        )
+        if not is_publishable(store) or not due:
+            continue
+        _job, new = enqueue_unique(
+            session,
+            STORE_JOB,
+            {"store_id": store.id, "trigger": trigger},
+            organisation_id=org_id,
+            idempotency_key=f"{STORE_JOB}:{store.id}@{minute}",
+        )
+        if new:
+            planned.append(store.id)
+    return planned

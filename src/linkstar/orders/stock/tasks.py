@@ -1,0 +1,70 @@
+"""Jobs of stock publishing (registered in linkstar.jobs.registry).
+
+- `inventory.publish_stock` (scheduled every 5 minutes; payload `{"organisation_id": ...}`
+  limits it to one organisation): enqueue `inventory.publish_store` for every publishable store
+  whose ledger moved since its last run (so stock changes go out at most 5 minutes later,
+  batched), that was never published, or whose last run is over an hour old.
+- `inventory.publish_store` payload `{"store_id", "trigger", "dry_run"}`: publish one store.
+
+Both are idempotent: plans are keyed by store and minute, and a run sends only the quantities
+that differ from the last ones the platform accepted.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.orm import Session
+
+from linkstar.config import get_settings
+from linkstar.db.outbox import JobContext
+from linkstar.kit.crypto import SecretBox
+from linkstar.kit.errors import NotFound
+from linkstar.orders.stock import service
+from linkstar.orders.sync.connect import environment
+from linkstar.workspace import repository as wrepo
+
+log = logging.getLogger(__name__)
+
+
+def publish_stock(session: Session, job: JobContext) -> None:
+    """Plan the publications that are due, in every organisation (or the payload's)."""
+    payload = job.payload or {}
+    org_id = payload.get("organisation_id") or job.organisation_id
+    orgs = [org_id] if org_id else [o.id for o in wrepo.all_organisations(session)]
+    now = environment().clock.utcnow()
+    for organisation_id in orgs:
+        planned = service.plan_publications(session, organisation_id, now, "schedule")
+        if planned:
+            log.info("inventory.publish_stock %s: %d store(s) due", organisation_id, len(planned))
+
+
+def publish_store(session: Session, job: JobContext) -> None:
+    """Publish the payload's store once."""
+    payload = job.payload or {}
+    store_id = payload.get("store_id")
+    if not job.organisation_id or not isinstance(store_id, str):
+        log.warning("inventory.publish_store without an organisation or store: %s", payload)
+        return
+    box = SecretBox(get_settings().encryption_keys())
+    try:
+        run = service.publish_store(
+            session,
+            job.organisation_id,
+            store_id,
+            box,
+            trigger=str(payload.get("trigger") or "schedule")[:20],
+            dry_run=payload.get("dry_run") is True,
+        )
+    except NotFound:
+        log.info("inventory.publish_store: store %s is gone", store_id)
+        return
+    log.info(
+        "inventory.publish_store %s: %s, %d sent, %d failed, %d unchanged, %d unmatched",
+        store_id,
+        run.status,
+        run.sent,
+        run.failed,
+        run.unchanged,
+        run.unmatched,
+    )
