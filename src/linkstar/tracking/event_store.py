@@ -46,6 +46,17 @@ EVENT_COLUMNS = (
     "source",
     "received_at",
 )
+# The columns a shipment's events decide (`core.fold.Folded`, in its order).
+DERIVED_COLUMNS = (
+    "status",
+    "sub_status",
+    "status_since",
+    "last_event_at",
+    "first_scan_at",
+    "delivered_at",
+    "event_count",
+    "unmapped_count",
+)
 SHIPMENT_COLUMNS = (
     "id",
     "organisation_id",
@@ -58,27 +69,10 @@ SHIPMENT_COLUMNS = (
     "public_token",
     "created_at",
     "updated_at",
-    "status",
-    "sub_status",
-    "status_since",
-    "last_event_at",
-    "first_scan_at",
-    "delivered_at",
-    "event_count",
-    "unmapped_count",
+    *DERIVED_COLUMNS,
 )
-# The derived columns written back after new events, then the row's id.
-STATUS_COLUMNS = (
-    "status",
-    "sub_status",
-    "status_since",
-    "last_event_at",
-    "first_scan_at",
-    "delivered_at",
-    "event_count",
-    "unmapped_count",
-    "updated_at",
-)
+# What is written back after new events, then the row's id.
+STATUS_COLUMNS = (*DERIVED_COLUMNS, "updated_at")
 _STATUS_TYPES = ("text", "text", *["timestamptz"] * 4, "integer", "integer", "timestamptz")
 
 
