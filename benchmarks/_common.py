@@ -58,6 +58,28 @@ def report(name: str, rows: list[dict[str, Any]]) -> None:
     (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2))
 
 
+def own_database(url: str, label: str) -> tuple[str, Callable[[], None]]:
+    """A fresh PostgreSQL database for this run (never the server's shared one), and a drop."""
+    import os
+
+    from sqlalchemy import create_engine, text
+
+    name = f"linkstar_bench_{label}_{os.getpid()}"
+    from linkstar.db.engine import normalise_url
+
+    url = normalise_url(url)
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url.rsplit("/", 1)[0] + f"/{name}", drop
+
+
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.2f}"

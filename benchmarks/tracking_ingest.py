@@ -10,7 +10,12 @@ then times `tracking.ingest.ingest` + commit for:
 3. history re-sent, as aggregators do (four stored events again plus two new ones): repeats
    are dropped by the unique key and status is re-derived from the stored events.
 
-Usage: python benchmarks/tracking_ingest.py [--shipments 20000] [--postgres URL]
+Each row gives the wall rate and the rate per second of this process's CPU (load-independent;
+on PostgreSQL the server's CPU is not in it), with the load average before and after.
+
+Usage: python benchmarks/tracking_ingest.py [--shipments 20000] [--postgres SERVER_URL]
+(`--postgres`: any database URL on the server; the run creates its own database there and
+drops it afterwards, so it never migrates a shared one.)
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from _common import report
+from _common import own_database, report
 from sqlalchemy import text
 
 from linkstar.db.engine import make_engine, make_session_factory
@@ -107,6 +112,7 @@ def run(url: str, n: int, label: str) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for name, batch in make_batches(n):
         events = sum(len(u.events) for u in batch)
+        load_before = os.getloadavg()[0]
         cpu, start = time.process_time(), time.perf_counter()
         with unit_of_work(factory) as session:
             result = ingest(session, org_id, batch)
@@ -124,7 +130,8 @@ def run(url: str, n: int, label: str) -> list[dict[str, object]]:
                 "events_per_s": int(events / seconds),
                 # This process's CPU: load-independent; on PostgreSQL the server's is not in it.
                 "events_per_cpu_s": int(events / cpu),
-                "load": f"{os.getloadavg()[0]:.1f}",
+                "load_before": f"{load_before:.1f}",
+                "load_after": f"{os.getloadavg()[0]:.1f}",
             }
         )
     with eng.connect() as conn:
@@ -148,13 +155,17 @@ def run(url: str, n: int, label: str) -> list[dict[str, object]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shipments", type=int, default=20_000)
-    parser.add_argument("--postgres", default="", help="an empty PostgreSQL database URL")
+    parser.add_argument("--postgres", default="", help="a PostgreSQL server URL (own database)")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         rows += run(f"sqlite:///{Path(folder) / 'bench.db'}", args.shipments, "SQLite")
     if args.postgres:
-        rows += run(args.postgres, args.shipments, "PostgreSQL")
+        url, drop = own_database(args.postgres, "tracking_ingest")
+        try:
+            rows += run(url, args.shipments, "PostgreSQL")
+        finally:
+            drop()
     report("tracking_ingest", rows)
 
 

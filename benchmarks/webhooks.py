@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _common import percentiles, report
+from _common import own_database, percentiles, report
 from cryptography.fernet import Fernet
 
 from linkstar.config import Environment, Settings
@@ -166,23 +166,6 @@ def _parallel(url: str, path: str, batch: list[Any], clients: int) -> tuple[list
     return [s for r in results for s in r], time.perf_counter() - started
 
 
-def _own_database(url: str) -> tuple[str, Any]:
-    """A fresh PostgreSQL database for this run (never the server's shared one), and a drop."""
-    from sqlalchemy import create_engine, text
-
-    name = f"linkstar_bench_webhooks_{os.getpid()}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url.rsplit("/", 1)[0] + f"/{name}", drop
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", default="")
@@ -193,7 +176,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     database_url, drop = f"sqlite:///{tmp}/bench.db", None
     if args.database_url.startswith("postgresql"):
-        database_url, drop = _own_database(args.database_url)
+        database_url, drop = own_database(args.database_url, "webhooks")
     settings = Settings(
         env=Environment.test,
         data_dir=tmp,

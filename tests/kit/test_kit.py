@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from linkstar.kit.clock import as_utc
 from linkstar.kit.crypto import SecretBox, mask
 from linkstar.kit.errors import InvalidInput, LinkStarError
-from linkstar.kit.ids import constant_time_equal, new_id, new_token, sha256_hex
+from linkstar.kit.ids import constant_time_equal, new_id, new_sortable_id, new_token, sha256_hex
 from linkstar.kit.pagination import Cursor
 
 
@@ -106,3 +106,10 @@ def test_currency_codes(raw, ok):
     else:
         with pytest.raises(InvalidInput):
             currency_code(raw)
+
+
+def test_sortable_ids_look_like_ids_and_sort_by_creation():
+    ids = [new_sortable_id() for _ in range(2_000)]
+    assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+    assert len(set(ids)) == len(ids)
+    assert [i[:13] for i in ids] == sorted(i[:13] for i in ids)  # time prefix never goes back

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from linkstar.tracking.core.derive import deduplicate
 from linkstar.tracking.core.events import TrackingEvent
 from linkstar.tracking.core.fold import event_row, fold, fold_onto
-from linkstar.tracking.core.keys import dedup_key, time_text
+from linkstar.tracking.core.keys import dedup_key, time_text, time_texts
 from linkstar.tracking.core.summary import summarise
 from linkstar.tracking.core.vocabulary import Status, SubStatus
 
@@ -109,3 +109,17 @@ def test_a_stored_pending_event_still_decides_when_only_unmapped_events_follow()
     assert fold_onto(stored, [event_row(later)]).status == "pending"
     nothing = fold([])
     assert fold_onto(nothing, [event_row(later)]).status == "unmapped"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.datetimes(
+            min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)
+        ),
+        max_size=20,
+    )
+)
+def test_vectorised_time_texts_equal_one_by_one(moments):
+    evs = [TrackingEvent(m, "usps", "01", "Delivered", Status.DELIVERED) for m in moments]
+    assert time_texts(evs) == [time_text(e) for e in evs]

@@ -20,16 +20,15 @@ stored and flagged as unmapped instead of dropped. Events are grouped into one u
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any, Literal
 
+from linkstar.kit.memory import cyclic_gc_paused
 from linkstar.tracking.connectors.carriers import UNKNOWN_CARRIER, carrier_code
 from linkstar.tracking.connectors.errors import TrackingPayloadError
 from linkstar.tracking.core import (
@@ -269,24 +268,6 @@ class _Builder:
         return FileImport(updates, tuple(self.errors), tuple(self.warnings), self.rows, count)
 
 
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a file is parsed.
-
-    A parse allocates hundreds of thousands of small acyclic objects that all stay alive
-    (the events), so every automatic collection scans them again for nothing: about a
-    fifth of the import time. Reference counting still frees garbage; the collector is
-    switched back on (if it was on) however the parse ends.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _text(data: bytes | str) -> str:
     if isinstance(data, str):
         return data
@@ -298,7 +279,7 @@ def _text(data: bytes | str) -> str:
 
 def parse_csv(data: bytes | str) -> FileImport:
     """Parse a CSV file of events (header row required)."""
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         return _parse_csv(data)
 
 
@@ -367,7 +348,7 @@ def _json_rows(text: str, builder: _Builder) -> Iterator[tuple[int, Sequence[str
 
 def parse_jsonl(data: bytes | str) -> FileImport:
     """Parse a JSON-lines file of events (one object per line)."""
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         builder = _Builder()
         for line, row in _json_rows(_text(data), builder):
             builder.add(line, row)

@@ -39,14 +39,14 @@ class Folded:
     unmapped_count: int
 
 
-def event_row(e: TrackingEvent) -> tuple[Any, ...]:
-    """The fold row of a core event."""
+def event_row(e: TrackingEvent, when: Any = None) -> tuple[Any, ...]:
+    """The fold row of a core event; `when` replaces its time (e.g. by the database's text)."""
     return (
-        e.event_time,
-        e.status.value,
-        e.sub_status.value if e.sub_status else "",
+        e.event_time if when is None else when,
+        str(e.status),  # the value: str() of a StrEnum is C-level, `.value` a Python property
+        str(e.sub_status) if e.sub_status else "",
         e.carrier,
-        e.vocabulary,
+        e.code_source or e.carrier,
         e.raw_code,
         e.raw_description,
         e.location or "",
