@@ -346,3 +346,16 @@ def test_the_documented_examples_are_what_the_connectors_send():
     assert shopify["variables"]["input"] == stock.shopify_set_input(
         "gid://shopify/Location/64599916802", items
     )
+
+
+def test_shopify_quotes_skus_inside_the_search_term():
+    queries: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        queries.append(body(request)["variables"]["query"])
+        return httpx.Response(200, json={"data": {"productVariants": {"nodes": []}}})
+
+    http = make_http("https://acme.myshopify.com/admin/api/2024-10/", handler)
+    pushed = list(stock.push_shopify(http, [('MUG "RED" \\ 2', 1)], "gid://x/1"))
+    assert queries == ['sku:"MUG \\"RED\\" \\\\ 2"']
+    assert answers(pushed) == [('MUG "RED" \\ 2', "skipped_unmatched")]

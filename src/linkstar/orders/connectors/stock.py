@@ -52,6 +52,11 @@ def _clip(value: Any) -> str:
     return text[:_TEXT]
 
 
+def _quoted(value: str) -> str:
+    """A value inside a double-quoted Shopify search term."""
+    return value.replace("\\", "\\\\").replace('"', '\\"')
+
+
 def _batches(items: Sequence[Update], size: int) -> Iterator[Sequence[Update]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -105,7 +110,7 @@ def push_shopify(
     """Find each SKU's inventory item (productVariants), then inventorySetQuantities in batches."""
     items: dict[str, str] = {}
     for batch in _batches(updates, SHOPIFY_LOOKUP_BATCH):
-        query = " OR ".join(f'sku:"{sku}"' for sku, _ in batch)
+        query = " OR ".join(f'sku:"{_quoted(sku)}"' for sku, _ in batch)
         data = shopify_graphql(http, SHOPIFY_VARIANTS_QUERY, {"first": 250, "query": query})
         for node in (data.get("productVariants") or {}).get("nodes") or []:
             if isinstance(node, dict) and isinstance(node.get("inventoryItem"), dict):
@@ -240,9 +245,10 @@ def push_tiktok(
                         str(sku.get("seller_sku")),
                         (str(product.get("id")), str(sku.get("id")), stock[0].get("warehouse_id")),
                     )
-            token = str(data.get("next_page_token") or "")
-            if not token:
+            following = str(data.get("next_page_token") or "")
+            if not following or following == token:  # a repeated token would loop forever
                 break
+            token = following
     by_product: dict[tuple[str, str], list[tuple[str, str, int]]] = {}
     for sku, quantity in updates:
         hit = found.get(sku)
