@@ -166,7 +166,7 @@ def publish_store(
         enqueue_unique(
             session,
             STORE_JOB,
-            {"store_id": store_id},
+            {"store_id": store_id, "trigger": "retry"},
             organisation_id=org_id,
             idempotency_key=f"{STORE_JOB}:{store_id}:retry@{when.isoformat()}",
             run_after=when,
