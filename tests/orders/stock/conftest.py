@@ -20,20 +20,14 @@ from linkstar.kit.crypto import SecretBox
 from linkstar.orders.sync import connect
 from linkstar.workspace.models import Store
 from tests.inventory.seed import add_skus, add_warehouses, receive
+from tests.orders.connectors.test_clients import FakeClock as ConnectorClock
 
 # The ledger and the runs are stamped by the database's clock: the fake one starts there too.
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def monotonic(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.t += seconds
+class FakeClock(ConnectorClock):
+    """The connector tests' fake clock, starting at NOW."""
 
     def utcnow(self) -> datetime:
         return NOW + timedelta(seconds=self.t)

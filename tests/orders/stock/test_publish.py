@@ -147,7 +147,7 @@ def test_a_throttled_run_fails_its_lines_and_comes_back_after_retry_after(
     with sessions() as s:
         jobs = list(s.scalars(select(OutboxJob).where(OutboxJob.name == service.STORE_JOB)))
     assert [(j.payload, j.run_after) for j in jobs] == [
-        ({"store_id": ebay_store}, NOW + timedelta(seconds=120))
+        ({"store_id": ebay_store, "trigger": "retry"}, NOW + timedelta(seconds=120))
     ]
 
 

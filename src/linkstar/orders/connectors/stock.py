@@ -52,6 +52,20 @@ def _clip(value: Any) -> str:
     return text[:_TEXT]
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    """The objects of a JSON array (anything else in an answer is ignored, never trusted)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _quoted(value: str) -> str:
+    """A value inside a double-quoted Shopify search term."""
+    return value.replace("\\", "\\\\").replace('"', '\\"')
+
+
 def _batches(items: Sequence[Update], size: int) -> Iterator[Sequence[Update]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -105,11 +119,12 @@ def push_shopify(
     """Find each SKU's inventory item (productVariants), then inventorySetQuantities in batches."""
     items: dict[str, str] = {}
     for batch in _batches(updates, SHOPIFY_LOOKUP_BATCH):
-        query = " OR ".join(f'sku:"{sku}"' for sku, _ in batch)
+        query = " OR ".join(f'sku:"{_quoted(sku)}"' for sku, _ in batch)
         data = shopify_graphql(http, SHOPIFY_VARIANTS_QUERY, {"first": 250, "query": query})
-        for node in (data.get("productVariants") or {}).get("nodes") or []:
-            if isinstance(node, dict) and isinstance(node.get("inventoryItem"), dict):
-                items.setdefault(str(node.get("sku")), str(node["inventoryItem"].get("id")))
+        for node in _dicts(_dict(data.get("productVariants")).get("nodes")):
+            item, sku = _dict(node.get("inventoryItem")).get("id"), node.get("sku")
+            if isinstance(item, str) and isinstance(sku, str):
+                items.setdefault(sku, item)
     for sku, _ in updates:
         if sku not in items:
             yield Pushed(sku, LineStatus.unmatched, "no product variant has this SKU")
@@ -117,12 +132,17 @@ def push_shopify(
     for batch in _batches(known, SHOPIFY_BATCH):
         variables = {"input": shopify_set_input(location_id, [(items[s], q) for s, q in batch])}
         data = shopify_graphql(http, SHOPIFY_SET_QUANTITIES, variables)
-        result = data.get("inventorySetQuantities") or {}
-        errors = [e for e in result.get("userErrors") or [] if isinstance(e, dict)]
+        result = data.get("inventorySetQuantities")
+        if not isinstance(result, dict) or not isinstance(result.get("userErrors"), list):
+            for sku, _q in batch:  # no answer we can read: nothing is confirmed
+                yield Pushed(sku, LineStatus.failed, _clip(f"unreadable answer: {_clip(data)}"))
+            continue
+        errors = _dicts(result["userErrors"])
         by_index: dict[int, list[str]] = {}
         general: list[str] = []
         for error in errors:
-            field = [str(f) for f in error.get("field") or []]
+            path = error.get("field")
+            field = [str(f) for f in path] if isinstance(path, list) else []
             text = f"{error.get('code')}: {error.get('message')}"
             if len(field) > 2 and field[:2] == ["input", "quantities"] and field[2].isdigit():
                 by_index.setdefault(int(field[2]), []).append(text)
@@ -189,10 +209,9 @@ def push_ebay(http: ChannelHttp, updates: Sequence[Update]) -> Iterator[Pushed]:
         )
         body = _json(response, "eBay bulkUpdatePriceQuantity")
         answers: dict[str, dict[str, Any]] = {}
-        if isinstance(body, dict):
-            for item in body.get("responses") or []:
-                if isinstance(item, dict) and isinstance(item.get("sku"), str):
-                    answers.setdefault(item["sku"], item)
+        for item in _dicts(_dict(body).get("responses")):
+            if isinstance(item.get("sku"), str):
+                answers.setdefault(item["sku"], item)
         for sku, _q in batch:
             answer = answers.get(sku)
             if response.status_code >= 400 or answer is None:
@@ -233,16 +252,23 @@ def push_tiktok(
                 {"seller_skus": [sku for sku, _ in batch]},
                 query,
             )
-            for product in data.get("products") or []:
-                for sku in (product.get("skus") or []) if isinstance(product, dict) else []:
-                    stock = sku.get("inventory") or [{}]
-                    found.setdefault(
-                        str(sku.get("seller_sku")),
-                        (str(product.get("id")), str(sku.get("id")), stock[0].get("warehouse_id")),
-                    )
-            token = str(data.get("next_page_token") or "")
-            if not token:
+            for product in _dicts(data.get("products")):
+                for variant in _dicts(product.get("skus")):
+                    stock = _dicts(variant.get("inventory"))
+                    warehouse = stock[0].get("warehouse_id") if stock else None
+                    if isinstance(variant.get("seller_sku"), str):
+                        found.setdefault(
+                            variant["seller_sku"],
+                            (
+                                str(product.get("id")),
+                                str(variant.get("id")),
+                                warehouse if isinstance(warehouse, str) else None,
+                            ),
+                        )
+            following = str(data.get("next_page_token") or "")
+            if not following or following == token:  # a repeated token would loop forever
                 break
+            token = following
     by_product: dict[tuple[str, str], list[tuple[str, str, int]]] = {}
     for sku, quantity in updates:
         hit = found.get(sku)

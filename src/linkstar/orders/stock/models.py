@@ -17,7 +17,7 @@ class StockPublishRun(IdMixin, TimestampMixin, OrgScoped, Base):
     __table_args__ = (Index("ix_stock_publish_runs_store_created", "store_id", "created_at"),)
 
     store_id: Mapped[str] = mapped_column(String(32), ForeignKey("stores.id", ondelete="CASCADE"))
-    trigger: Mapped[str] = mapped_column(String(20))  # schedule | stock_change | manual | cli
+    trigger: Mapped[str] = mapped_column(String(20))  # schedule | manual | cli | retry | demo
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16))  # ok | partial | failed | dry_run
     error: Mapped[str] = mapped_column(Text, default="")

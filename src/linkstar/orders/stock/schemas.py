@@ -22,7 +22,7 @@ class PublishRunRead(BaseModel):
 
     id: str
     store_id: str
-    trigger: str = Field(description="schedule | manual | cli | demo")
+    trigger: str = Field(description="schedule | manual | cli | retry | demo")
     dry_run: bool
     status: str = Field(description="ok | partial | failed | dry_run")
     error: str

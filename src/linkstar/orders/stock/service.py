@@ -29,6 +29,7 @@ from linkstar.kit.errors import Conflict, LinkStarError
 from linkstar.kit.ids import new_id
 from linkstar.orders.connectors import stock as push
 from linkstar.orders.connectors.clients import ChannelHttp, ChannelUnavailable
+from linkstar.orders.connectors.errors import PayloadError
 from linkstar.orders.connectors.pollers import TikTokApp
 from linkstar.orders.core.canonical import Channel
 from linkstar.orders.core.stock import (
@@ -165,7 +166,7 @@ def publish_store(
         enqueue_unique(
             session,
             STORE_JOB,
-            {"store_id": store_id},
+            {"store_id": store_id, "trigger": "retry"},
             organisation_id=org_id,
             idempotency_key=f"{STORE_JOB}:{store_id}:retry@{when.isoformat()}",
             run_after=when,
@@ -216,6 +217,8 @@ def _send(
     except ChannelUnavailable as exc:
         sent.error = str(exc)
         sent.retry_after = exc.retry_after if exc.status == 429 else None
+    except PayloadError as exc:  # an answer not in the documented shape: nothing confirmed
+        sent.error = f"malformed answer: {exc.message}"
     except LinkStarError as exc:
         sent.error = exc.message
     finally:
