@@ -61,7 +61,7 @@ def _workspace(sessions, org_id: str, seed: int, n: int = 1_500) -> None:
             if status == "delivered" and rng.random() < 0.95:
                 delivered = (promised or NOW) + timedelta(
                     seconds=float(rng.choice([-0.4, 0.3, 0, -90_000, 90_000]))
-                )  # noqa: E501
+                )
             shipments.append(Shipment(
                 organisation_id=org_id, tracking_number=f"EQ{seed}{i:06d}",
                 carrier=("usps", "ups", "dhl")[i % 3],

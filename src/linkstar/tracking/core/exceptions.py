@@ -170,14 +170,23 @@ def reconcile(
                             count=len(current.kind))  # fmt: skip
     known = (current.shipment >= 0) & (open_kind >= 0)  # a kind this version does not know: kept
     open_keys = np.where(known, current.shipment * width + open_kind, -1)
+    open_sorted = np.sort(open_keys)
     to_open: list[tuple[int, ExceptionKind]] = []
     detected = []
     for kind, mask in masks.items():
         keys = np.flatnonzero(mask).astype(np.int64) * width + code[kind.value]
         detected.append(keys)
-        fresh = keys[~np.isin(keys, open_keys)] // width
+        fresh = keys[~_contains(open_sorted, keys)] // width
         to_open.extend(zip(fresh.tolist(), [kind] * len(fresh), strict=True))
     found = np.concatenate(detected) if detected else np.zeros(0, dtype=np.int64)
     auto = np.isin(open_kind, [code[k.value] for k in auto_resolve])
-    gone = auto & ~np.isin(open_keys, found)
+    gone = auto & ~_contains(np.sort(found), open_keys)
     return Reconciliation(to_open, sorted(current.ids[gone].tolist()))
+
+
+def _contains(haystack: Ints, needles: Ints) -> Bools:
+    """Which needles occur in the sorted haystack (a binary search each)."""
+    if haystack.size == 0:
+        return np.zeros(needles.shape, dtype=bool)
+    at = np.minimum(np.searchsorted(haystack, needles), haystack.size - 1)
+    return np.asarray(haystack[at] == needles, dtype=bool)
