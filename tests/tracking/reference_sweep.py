@@ -1,17 +1,18 @@
 """The sweep's and the statistics' read paths as they were before the columnar rewrite (commit
 67f6467): every shipment in scope loaded with the lane join, reconciled through a dict, exceptions
-tallied row by row in Python, finished shipments read column by column. Kept here only as the
+tallied row by row in Python, finished shipments read column by column. (The driver-level
+`fetch` and `param` are the unchanged helpers of that code.) Kept here only as the
 oracle of tests/tracking/test_sweep_equivalence.py."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 import numpy as np
 from sqlalchemy import select
 
 from linkstar.tracking.core.exceptions import ExceptionKind, SweepColumns
+from linkstar.tracking.driver_reads import fetch, param
 from linkstar.tracking.models import Shipment, TrackingException
 from linkstar.tracking.statistics import LOOKBACK_DAYS, SEP
 
@@ -24,24 +25,6 @@ def _epoch(column: str, dialect: str, integer: bool = True) -> str:
     if integer:
         return f"COALESCE(CAST(strftime('%s', {column}) AS INTEGER), -1)"
     return f"CAST(strftime('%s', {column}) AS REAL)"
-
-
-def _rows(session, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-    connection = session.connection()
-    cursor = connection.connection.driver_connection.cursor()
-    try:
-        if connection.dialect.name == "postgresql":
-            sql = sql.replace("?", "%s")
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
-
-
-def _param(session, value: datetime) -> Any:
-    if session.connection().dialect.name == "postgresql":
-        return value
-    return value.isoformat(" ", "microseconds")[:26]
 
 
 def load_columns(session, organisation_id: str, recent_since: datetime):
@@ -62,7 +45,7 @@ def load_columns(session, organisation_id: str, recent_since: datetime):
         "WHERE s.organisation_id = ? AND (s.status NOT IN ('delivered', 'returned') "
         "OR s.status_since >= ?)"
     )
-    rows = _rows(session, sql, (organisation_id, _param(session, recent_since)))
+    rows = fetch(session, sql, (organisation_id, param(session, recent_since)))
     cols = list(zip(*rows, strict=True))
     as_int = [np.array(c, dtype=np.int64) for c in cols[4:9]]
     gap = np.array([np.nan if v is None else float(v) for v in cols[9]], dtype=np.float64)
@@ -131,8 +114,8 @@ def read_finished(session, organisation_id: str, now: datetime):
         "FROM shipments WHERE organisation_id = ? AND status IN ('delivered', 'returned') "
         "AND dest_country IS NOT NULL AND status_since >= ?"
     )
-    since = _param(session, now - timedelta(days=LOOKBACK_DAYS))
-    cols = list(zip(*_rows(session, sql, (organisation_id, since)), strict=True))
+    since = param(session, now - timedelta(days=LOOKBACK_DAYS))
+    cols = list(zip(*fetch(session, sql, (organisation_id, since)), strict=True))
     lane_keys = np.array([SEP.join(p) for p in zip(*cols[:5], strict=True)])
     lane_names, lane = np.unique(lane_keys, return_inverse=True)
     parent_keys = np.array([SEP.join(k.split(SEP)[:2] + k.split(SEP)[3:4]) for k in lane_names])
