@@ -5,10 +5,14 @@ processing would cost more than the query), times turned into epoch numbers by t
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
+
+
+UNIXEPOCH = sqlite3.sqlite_version_info >= (3, 38, 0)
 
 
 def dialect(session: Session) -> str:
@@ -22,7 +26,9 @@ def epoch(column: str, dialect_name: str, *, integer: bool = True, missing: str 
         kind = "BIGINT" if integer else "DOUBLE PRECISION"
         expr = f"CAST(EXTRACT(EPOCH FROM {column}) AS {kind})"
     else:
-        expr = f"CAST(strftime('%s', {column}) AS {'INTEGER' if integer else 'REAL'})"
+        # unixepoch() (SQLite 3.38+) is strftime('%s') as an integer, at half the cost.
+        seconds = f"unixepoch({column})" if UNIXEPOCH else f"strftime('%s', {column})"
+        expr = f"CAST({seconds} AS {'INTEGER' if integer else 'REAL'})"
     return f"COALESCE({expr}, {missing})" if missing else expr
 
 
