@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-
 UNIXEPOCH = sqlite3.sqlite_version_info >= (3, 38, 0)
 
 
