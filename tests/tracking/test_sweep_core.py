@@ -18,6 +18,7 @@ from linkstar.tracking.core.disruption import (
 from linkstar.tracking.core.exceptions import (
     NONE,
     ExceptionKind,
+    OpenExceptions,
     SweepColumns,
     Thresholds,
     detect,
@@ -155,16 +156,22 @@ def test_disabled_kinds_are_not_evaluated():
 
 
 def test_reconcile_opens_new_keeps_existing_and_resolves_only_auto_kinds():
-    ids = np.array(["s1", "s2"], dtype=object)
     masks = {
         ExceptionKind.STALLED: np.array([True, False]),
         ExceptionKind.LATE: np.array([False, False]),
     }
-    current = {("s1", "stalled"): "e1", ("s2", "stalled"): "e2", ("s2", "late"): "e3"}
-    plan = reconcile(ids, masks, current, frozenset({ExceptionKind.STALLED}))
+    current = OpenExceptions(
+        ids=np.array(["e1", "e2", "e3", "e4", "e5"], dtype=object),
+        shipment=np.array([0, 1, 1, -1, 0]),  # e4: a shipment the sweep did not load
+        kind=np.array(["stalled", "stalled", "late", "stalled", "from_a_newer_version"],
+                      dtype=object),
+    )  # fmt: skip
+    plan = reconcile(masks, current, frozenset({ExceptionKind.STALLED}))
     assert plan.to_open == []
-    assert plan.to_resolve == ["e2"]  # "late" waits for a person
-    plan = reconcile(ids, masks, {}, frozenset())
+    assert plan.to_resolve == ["e2", "e4"]  # "late" waits for a person; unknown kinds are kept
+    nothing_open = OpenExceptions(np.zeros(0, dtype=object), np.zeros(0, dtype=np.int64),
+                                  np.zeros(0, dtype=object))  # fmt: skip
+    plan = reconcile(masks, nothing_open, frozenset())
     assert plan.to_open == [(0, ExceptionKind.STALLED)]
 
 

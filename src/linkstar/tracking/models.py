@@ -21,6 +21,13 @@ from linkstar.kit.clock import utcnow
 EVENT_ID = BigInteger().with_variant(Integer(), "sqlite")  # SQLite: the rowid alias
 
 
+SWEEP_INDEX_COLUMNS = (
+    "organisation_id", "carrier", "dest_country", "last_event_at", "status", "status_since",
+    "first_scan_at", "sub_status", "promised_by", "delivered_at", "unmapped_count",
+    "carrier_service", "warehouse_id", "dest_postcode", "created_at", "id",
+)  # fmt: skip
+
+
 def new_public_token() -> str:
     """An unguessable token for the buyer's tracking page (256 bits)."""
     return secrets.token_urlsafe(32)
@@ -33,6 +40,8 @@ class Shipment(IdMixin, TimestampMixin, OrgScoped, Base):
     __table_args__ = (
         UniqueConstraint("organisation_id", "carrier", "tracking_number"),
         Index("ix_shipments_org_status", "organisation_id", "status"),
+        # Covers every column the sweep and the lane statistics read (migration 0020).
+        Index("ix_shipments_sweep", *SWEEP_INDEX_COLUMNS),
     )
 
     tracking_number: Mapped[str] = mapped_column(String(64))

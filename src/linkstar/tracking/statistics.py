@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
@@ -19,6 +20,7 @@ from linkstar.kit.clock import utcnow
 from linkstar.kit.ids import new_id
 from linkstar.tracking import feedback
 from linkstar.tracking.core.stats import lane_stats
+from linkstar.tracking.driver_reads import dialect, epoch, fetch, lane_key, param
 from linkstar.tracking.models import LaneTransitStat
 
 LOOKBACK_DAYS = 180
@@ -47,65 +49,76 @@ class StatsReport:
         }
 
 
-def _epoch(column: str, dialect: str) -> str:
-    if dialect == "postgresql":
-        return f"CAST(EXTRACT(EPOCH FROM {column}) AS DOUBLE PRECISION)"
-    return f"CAST(strftime('%s', {column}) AS REAL)"
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """The finished shipments of the look-back as columns, with their lane and parent codes."""
+
+    lane_names: npt.NDArray[np.str_]  # sorted lane keys (carrier, service, origin, country,
+    lane: npt.NDArray[np.int64]  # prefix joined by SEP); per shipment, its lane's code
+    parent_names: npt.NDArray[np.str_]  # sorted carrier x service x country keys
+    parent_of_lane: npt.NDArray[np.int64]
+    transit: npt.NDArray[np.float64]  # days, NaN when not delivered
+    delivered: npt.NDArray[np.bool_]
+    on_time: npt.NDArray[np.float64]  # 1/0, NaN when there was no promise
 
 
-def _fetch(session: Session, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-    connection = session.connection()
-    raw = connection.connection.driver_connection
-    cursor = raw.cursor()  # type: ignore[union-attr]
-    try:
-        if connection.dialect.name == "postgresql":
-            sql = sql.replace("?", "%s")
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
-
-
-def _param(session: Session, value: datetime) -> Any:
-    if session.connection().dialect.name == "postgresql":
-        return value
-    return value.isoformat(" ", "microseconds")[:26]
+def read_finished(session: Session, organisation_id: str, now: datetime) -> Finished | None:
+    """One read of the delivered or returned shipments finished within the look-back."""
+    name = dialect(session)
+    start = epoch("COALESCE(first_scan_at, created_at)", name, integer=False)
+    end = epoch("delivered_at", name, integer=False)
+    done = "status = 'delivered' AND delivered_at IS NOT NULL"
+    greatest = "GREATEST" if name == "postgresql" else "MAX"
+    # On time compares the epochs the transit uses: whole seconds on SQLite (the first 19
+    # characters of the stored text), the exact instant on PostgreSQL.
+    on_time = (
+        "delivered_at <= promised_by"
+        if name == "postgresql"
+        else "SUBSTR(delivered_at, 1, 19) <= SUBSTR(promised_by, 1, 19)"
+    )
+    # Per shipment: its lane as one text, transit days when delivered, on time 1/0 (NULL: no
+    # promise); the arithmetic is numpy's (IEEE doubles), done by the database.
+    sql = (
+        f"SELECT {lane_key(name, 'shipments')}, "  # noqa: S608
+        f"CASE WHEN {done} THEN {greatest}({end} - {start}, 0.0) / 86400.0 END, "
+        f"CASE WHEN promised_by IS NULL THEN NULL WHEN {done} AND {on_time} THEN 1 "
+        "ELSE 0 END FROM shipments WHERE organisation_id = ? "
+        "AND status IN ('delivered', 'returned') AND dest_country IS NOT NULL AND status_since >= ?"
+    )
+    since = param(session, now - timedelta(days=LOOKBACK_DAYS))
+    rows = fetch(session, sql, (organisation_id, since))
+    if not rows:
+        return None
+    keys, transit_days, on_time_flags = zip(*rows, strict=True)
+    # Lane codes in sorted key order (what np.unique gives) from one dictionary pass.
+    lane_list = sorted(set(keys))
+    code = {key: i for i, key in enumerate(lane_list)}
+    parent_keys = np.array([SEP.join(k.split(SEP)[:2] + k.split(SEP)[3:4]) for k in lane_list])
+    parent_names, parent_of_lane = np.unique(parent_keys, return_inverse=True)
+    transit = np.array(transit_days, dtype=np.float64)  # None (not delivered) becomes NaN
+    return Finished(
+        lane_names=np.array(lane_list),
+        lane=np.fromiter(map(code.__getitem__, keys), dtype=np.int64, count=len(keys)),
+        parent_names=parent_names,
+        parent_of_lane=parent_of_lane.astype(np.int64),
+        transit=transit,
+        delivered=~np.isnan(transit),
+        on_time=np.array(on_time_flags, dtype=np.float64),  # None (no promise) becomes NaN
+    )
 
 
 def refresh(session: Session, organisation_id: str, *, now: datetime | None = None) -> StatsReport:
     """Recompute every lane's figures and replace the organisation's rows."""
     now = now or utcnow()
-    dialect = session.connection().dialect.name
-    sql = (
-        "SELECT carrier, COALESCE(carrier_service, ''), COALESCE(warehouse_id, ''), "  # noqa: S608
-        "dest_country, SUBSTR(COALESCE(dest_postcode, ''), 1, 3), status, "
-        f"{_epoch('COALESCE(first_scan_at, created_at)', dialect)}, "
-        f"{_epoch('delivered_at', dialect)}, {_epoch('promised_by', dialect)} "
-        "FROM shipments WHERE organisation_id = ? AND status IN ('delivered', 'returned') "
-        "AND dest_country IS NOT NULL AND status_since >= ?"
-    )
-    since = _param(session, now - timedelta(days=LOOKBACK_DAYS))
-    rows = _fetch(session, sql, (organisation_id, since))
+    found = read_finished(session, organisation_id, now)
     session.execute(
         delete(LaneTransitStat).where(LaneTransitStat.organisation_id == organisation_id)
     )
-    if not rows:
+    if found is None:
         return StatsReport(0, 0, 0, 0.0, 0.0)
-    cols = list(zip(*rows, strict=True))
-    lane_keys = np.array(
-        [SEP.join(parts) for parts in zip(cols[0], cols[1], cols[2], cols[3], cols[4], strict=True)]
-    )
-    lane_names, lane = np.unique(lane_keys, return_inverse=True)
-    parent_keys = np.array([SEP.join(k.split(SEP)[:2] + k.split(SEP)[3:4]) for k in lane_names])
-    parent_names, parent_of_lane = np.unique(parent_keys, return_inverse=True)
-    start = np.array(cols[6], dtype=np.float64)
-    end = np.array([np.nan if v is None else v for v in cols[7]], dtype=np.float64)
-    promise = np.array([np.nan if v is None else v for v in cols[8]], dtype=np.float64)
-    delivered = (np.array(cols[5]) == "delivered") & ~np.isnan(end)
-    transit = np.where(delivered, np.maximum(end - start, 0.0) / 86_400, np.nan)
-    on_time = np.where(np.isnan(promise), np.nan, np.where(delivered & (end <= promise), 1.0, 0.0))
-    stats = lane_stats(lane.astype(np.int64), parent_of_lane.astype(np.int64), transit,
-                       delivered, on_time)  # fmt: skip
+    lane_names, parent_names = found.lane_names, found.parent_names
+    stats = lane_stats(found.lane, found.parent_of_lane, found.transit, found.delivered,
+                       found.on_time)  # fmt: skip
     gaps = lane_gap_p95(session, organisation_id, now)
     out: list[dict[str, Any]] = []
     for i, name in enumerate(lane_names.tolist()):
@@ -131,7 +144,7 @@ def refresh(session: Session, organisation_id: str, *, now: datetime | None = No
     if out:
         session.connection().execute(insert(LaneTransitStat.__table__), out)  # type: ignore[arg-type]
     feedback.publish_lane_stats(session, organisation_id)  # routing reads these (feedback.py)
-    return StatsReport(len(rows), len(lane_names), len(parent_names), stats.k, stats.m)
+    return StatsReport(len(found.lane), len(lane_names), len(parent_names), stats.k, stats.m)
 
 
 def _row(
@@ -175,17 +188,17 @@ def _row(
 
 def lane_gap_p95(session: Session, organisation_id: str, now: datetime) -> dict[str, float]:
     """Per lane key: the p95 of hours between consecutive events of recently delivered parcels."""
-    dialect = session.connection().dialect.name
+    name = dialect(session)
     sql = (
         "SELECT s.carrier, COALESCE(s.carrier_service, ''), COALESCE(s.warehouse_id, ''), "  # noqa: S608
         "s.dest_country, SUBSTR(COALESCE(s.dest_postcode, ''), 1, 3), e.shipment_id, "
-        f"{_epoch('e.event_time', dialect)} FROM tracking_events e "
+        f"{epoch('e.event_time', name, integer=False)} FROM tracking_events e "
         "JOIN shipments s ON s.id = e.shipment_id "
         "WHERE s.organisation_id = ? AND s.status = 'delivered' AND s.delivered_at >= ? "
         "AND s.dest_country IS NOT NULL AND e.status <> 'info_received' "
         "ORDER BY e.shipment_id, e.event_time"
     )
-    rows = _fetch(session, sql, (organisation_id, _param(session, now - timedelta(days=30))))
+    rows = fetch(session, sql, (organisation_id, param(session, now - timedelta(days=30))))
     if len(rows) < 2:
         return {}
     cols = list(zip(*rows, strict=True))

@@ -1,5 +1,6 @@
-"""The exception sweep: load every shipment that can need attention in one query, judge them all
-with the vectorised core, open and resolve exceptions idempotently, suspend disrupted lanes.
+"""The exception sweep: load the shipments that can need attention in one query
+(`sweep_reads`), judge them all with the vectorised core, open and resolve exceptions
+idempotently, suspend disrupted lanes.
 
 Never commits. Running it twice in a row changes nothing the second time.
 """
@@ -16,6 +17,7 @@ import numpy as np
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from linkstar.db.bulk import insert_tuples
 from linkstar.db.outbox import enqueue
 from linkstar.db.repository import chunks
 from linkstar.kit.clock import as_utc, utcnow
@@ -36,9 +38,14 @@ from linkstar.tracking.models import (
     TrackingSuspension,
 )
 from linkstar.tracking.rules import DisruptionRule, ExceptionRules, parse_rules
+from linkstar.tracking.sweep_reads import (
+    TERMINAL,
+    exception_counts,
+    load_columns,
+    open_exceptions,
+)
 
 NOTIFY_JOB = "tracking.notify_exceptions"
-OPEN_STATES = (ExceptionState.OPEN.value, ExceptionState.ACKNOWLEDGED.value)
 
 
 @dataclass(slots=True)
@@ -68,89 +75,15 @@ def load_rules(session: Session, organisation_id: str) -> ExceptionRules:
     return parse_rules(stored.rules) if stored else ExceptionRules()
 
 
-def _epoch(column: str, dialect: str) -> str:
-    if dialect == "postgresql":
-        return f"COALESCE(CAST(EXTRACT(EPOCH FROM {column}) AS BIGINT), -1)"
-    return f"COALESCE(CAST(strftime('%s', {column}) AS INTEGER), -1)"
-
-
-def load_columns(
-    session: Session, organisation_id: str, recent_since: datetime
-) -> tuple[np.ndarray[Any, Any], SweepColumns]:
-    """Shipment ids and sweep columns of every not-finished or recently finished shipment."""
-    connection = session.connection()
-    dialect = connection.dialect.name
-    times = ", ".join(
-        _epoch(f"s.{c}", dialect)
-        for c in ("last_event_at", "status_since", "promised_by", "delivered_at")
-    )
-    mark = "%s" if dialect == "postgresql" else "?"
-    sql = (
-        f"SELECT s.id, s.status, COALESCE(s.sub_status, ''), COALESCE(s.dest_country, ''), "  # noqa: S608
-        f"{times}, s.unmapped_count, l.gap_p95_hours FROM shipments s "
-        "LEFT JOIN lane_transit_stats l ON l.organisation_id = s.organisation_id "
-        "AND l.level = 'lane' AND l.carrier = s.carrier "
-        "AND l.carrier_service = COALESCE(s.carrier_service, '') "
-        "AND l.origin = COALESCE(s.warehouse_id, '') AND l.dest_country = s.dest_country "
-        "AND l.postcode_prefix = SUBSTR(COALESCE(s.dest_postcode, ''), 1, 3) "
-        f"WHERE s.organisation_id = {mark} AND (s.status NOT IN ('delivered', 'returned') "
-        f"OR s.status_since >= {mark})"
-    )
-    raw = connection.connection.driver_connection
-    cursor = raw.cursor()  # type: ignore[union-attr]
-    try:
-        since: Any = recent_since
-        if dialect != "postgresql":
-            since = recent_since.isoformat(" ", "microseconds")[:26]
-        cursor.execute(sql, (organisation_id, since))
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
-    if not rows:
-        empty_i = np.zeros(0, dtype=np.int64)
-        empty_o = np.zeros(0, dtype=object)
-        return empty_o, SweepColumns(
-            empty_o, empty_o, empty_o, empty_i, empty_i, empty_i, empty_i, empty_i,
-            np.zeros(0, dtype=np.float64),
-        )  # fmt: skip
-    cols = list(zip(*rows, strict=True))
-    ids = np.array(cols[0], dtype=object)
-    as_int = [np.array(c, dtype=np.int64) for c in cols[4:9]]
-    gap = np.array([np.nan if v is None else float(v) for v in cols[9]], dtype=np.float64)
-    return ids, SweepColumns(
-        status=np.array(cols[1], dtype=object),
-        sub_status=np.array(cols[2], dtype=object),
-        dest_country=np.array(cols[3], dtype=object),
-        last_event_at=as_int[0],
-        status_since=as_int[1],
-        promised_by=as_int[2],
-        delivered_at=as_int[3],
-        unmapped_count=as_int[4],
-        lane_gap_p95_hours=gap,
-    )
-
-
-def open_exceptions(session: Session, organisation_id: str) -> dict[tuple[str, str], str]:
-    """(shipment id, kind) → id of every open or acknowledged exception."""
-    stmt = select(
-        TrackingException.shipment_id, TrackingException.kind, TrackingException.id
-    ).where(
-        TrackingException.organisation_id == organisation_id,
-        TrackingException.state.in_(OPEN_STATES),
-    )
-    return {(s, k): i for s, k, i in session.execute(stmt)}
-
-
 def sweep(session: Session, organisation_id: str, *, now: datetime | None = None) -> SweepReport:
     """Judge every shipment that can need attention; open, resolve, suspend; enqueue alerts."""
     now = now or utcnow()
     rules = load_rules(session, organisation_id)
-    ids, columns = load_columns(session, organisation_id, now - timedelta(days=rules.recent_days))
+    checked, ids, columns = load_columns(session, organisation_id, rules, now)
     masks = detect(columns, rules.thresholds(), int(now.timestamp()))
-    plan = reconcile(
-        ids, masks, open_exceptions(session, organisation_id), frozenset(rules.auto_resolve)
-    )
-    report = SweepReport(shipments_checked=len(columns))
+    current = open_exceptions(session, organisation_id, ids)
+    plan = reconcile(masks, current, frozenset(rules.auto_resolve))
+    report = SweepReport(shipments_checked=checked)
     connection = session.connection()
     as_text = connection.dialect.name == "sqlite"
     stamp: Any = as_utc(now).isoformat(" ", "microseconds")[:26] if as_text else now
@@ -171,7 +104,8 @@ def sweep(session: Session, organisation_id: str, *, now: datetime | None = None
             )
         )
         report.opened[kind.value] = report.opened.get(kind.value, 0) + 1
-    _insert_exceptions(connection, rows, as_text)
+    if rows:
+        insert_tuples(connection, "tracking_exceptions", _EXCEPTION_COLUMNS, rows)
     table = TrackingException.__table__
     for part in chunks(plan.to_resolve):
         connection.execute(
@@ -192,24 +126,6 @@ _EXCEPTION_COLUMNS = ("id", "organisation_id", "shipment_id", "kind", "state", "
                       "opened_at", "detail", "created_at", "updated_at")  # fmt: skip
 
 
-def _insert_exceptions(connection: Any, rows: list[tuple[Any, ...]], as_text: bool) -> None:
-    """Plain tuples through the driver: SQLAlchemy's per-row processing (times, JSON) cost
-    more than the insert itself when a first sweep opens hundreds of thousands."""
-    if not rows:
-        return
-    mark = "?" if as_text else "%s"
-    sql = (
-        f"INSERT INTO tracking_exceptions ({', '.join(_EXCEPTION_COLUMNS)}) "  # noqa: S608
-        f"VALUES ({', '.join([mark] * len(_EXCEPTION_COLUMNS))})"
-    )
-    cursor = connection.connection.driver_connection.cursor()
-    try:
-        for part in chunks(rows, 50_000):
-            cursor.executemany(sql, part)
-    finally:
-        cursor.close()
-
-
 def _detail(columns: SweepColumns, index: int, kind: ExceptionKind) -> dict[str, Any]:
     """What the console shows beside an exception: the facts the rule looked at."""
     detail: dict[str, Any] = {"status": str(columns.status[index])}
@@ -224,9 +140,6 @@ def _detail(columns: SweepColumns, index: int, kind: ExceptionKind) -> dict[str,
     return detail
 
 
-TERMINAL = ("delivered", "returned")
-
-
 def _lane_counts(
     session: Session, organisation_id: str, rule: DisruptionRule, now: datetime
 ) -> list[LaneCounts]:
@@ -234,19 +147,6 @@ def _lane_counts(
     window_start = now - timedelta(hours=rule.window_hours)
     baseline_start = window_start - timedelta(days=rule.baseline_days)
     fresh_for = timedelta(days=rule.recent_scan_days)
-    kinds = [k.value for k in rule.kinds]
-    stmt = (
-        select(
-            Shipment.carrier, Shipment.dest_country, TrackingException.opened_at,
-            Shipment.last_event_at,
-        )
-        .join(Shipment, Shipment.id == TrackingException.shipment_id)
-        .where(
-            TrackingException.organisation_id == organisation_id,
-            TrackingException.kind.in_(kinds),
-            TrackingException.opened_at >= baseline_start,
-        )
-    )  # fmt: skip
     # carrier, country → [recent exceptions, baseline exceptions, recent parcels, baseline parcels]
     tally: dict[tuple[str, str], list[int]] = {}
 
@@ -254,11 +154,8 @@ def _lane_counts(
         for key in [(carrier, "")] + ([(carrier, country)] if country else []):
             tally.setdefault(key, [0, 0, 0, 0])[slot] += count
 
-    for carrier, country, opened_at, last_event_at in session.execute(stmt):
-        # Counted when the parcel was still scanning shortly before the exception opened.
-        if last_event_at is None or last_event_at < opened_at - fresh_for:
-            continue
-        add(carrier, country, 0 if opened_at >= window_start else 1)
+    for carrier, country, slot, count in exception_counts(session, organisation_id, rule, now):
+        add(carrier, country, slot, count)
     s = Shipment
     began = func.coalesce(s.first_scan_at, s.last_event_at)
     moving_now = and_(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -76,14 +77,10 @@ class Encoded:
     """A column of a few distinct strings as small integer codes (one dictionary pass)."""
 
     def __init__(self, values: npt.NDArray[np.object_]) -> None:
-        lookup: dict[object, int] = {}
-        codes = np.fromiter(
-            (lookup.setdefault(v, len(lookup)) for v in values.tolist()),
-            dtype=np.int32,
-            count=len(values),
-        )
-        self.codes = codes
-        self.names = list(lookup)
+        items = values.tolist()
+        self.names = list(dict.fromkeys(items))  # distinct values, in order of appearance
+        lookup = {name: code for code, name in enumerate(self.names)}
+        self.codes = np.fromiter(map(lookup.__getitem__, items), dtype=np.int32, count=len(items))
 
     def isin(self, wanted: tuple[str, ...]) -> Bools:
         """Which entries hold one of `wanted` (compared once per distinct value)."""
@@ -140,6 +137,15 @@ def detect(columns: SweepColumns, rules: Thresholds, now_s: int) -> dict[Excepti
 
 
 @dataclass(frozen=True, slots=True)
+class OpenExceptions:
+    """The open or acknowledged exceptions of a workspace, one entry each."""
+
+    ids: npt.NDArray[np.object_]  # exception ids
+    shipment: Ints  # index of the shipment among the swept ones, -1 when it was not swept
+    kind: npt.NDArray[np.object_]  # ExceptionKind values
+
+
+@dataclass(frozen=True, slots=True)
 class Reconciliation:
     """What the sweep changes: (shipment index, kind) pairs to open, exception ids to resolve."""
 
@@ -148,27 +154,39 @@ class Reconciliation:
 
 
 def reconcile(
-    shipment_ids: npt.NDArray[np.object_],
     masks: dict[ExceptionKind, Bools],
-    current: dict[tuple[str, str], str],
+    current: OpenExceptions,
     auto_resolve: frozenset[ExceptionKind],
 ) -> Reconciliation:
     """Open what is detected and not yet open; resolve what is open and no longer detected.
 
-    `current` maps (shipment id, kind) of every open or acknowledged exception to its id. Only
-    kinds in `auto_resolve` are closed by the sweep; the others wait for a person.
+    Pairs are compared as integers (shipment index x kind), so a million shipments cost a few
+    sorts. Only kinds in `auto_resolve` are closed by the sweep; the others wait for a person.
     """
+    kinds = list(ExceptionKind)
+    code = {kind.value: i for i, kind in enumerate(kinds)}
+    width = len(kinds)
+    open_kind = np.fromiter(map(code.get, current.kind.tolist(), repeat(-1)), dtype=np.int64,
+                            count=len(current.kind))  # fmt: skip
+    known = (current.shipment >= 0) & (open_kind >= 0)  # a kind this version does not know: kept
+    open_keys = np.where(known, current.shipment * width + open_kind, -1)
+    open_sorted = np.sort(open_keys)
     to_open: list[tuple[int, ExceptionKind]] = []
-    detected: set[tuple[str, str]] = set()
+    detected = []
     for kind, mask in masks.items():
-        for index in np.flatnonzero(mask).tolist():
-            key = (str(shipment_ids[index]), kind.value)
-            detected.add(key)
-            if key not in current:
-                to_open.append((index, kind))
-    to_resolve = [
-        exception_id
-        for key, exception_id in current.items()
-        if key not in detected and key[1] in auto_resolve
-    ]
-    return Reconciliation(to_open, sorted(to_resolve))
+        keys = np.flatnonzero(mask).astype(np.int64) * width + code[kind.value]
+        detected.append(keys)
+        fresh = keys[~_contains(open_sorted, keys)] // width
+        to_open.extend(zip(fresh.tolist(), [kind] * len(fresh), strict=True))
+    found = np.concatenate(detected) if detected else np.zeros(0, dtype=np.int64)
+    auto = np.isin(open_kind, [code[k.value] for k in auto_resolve])
+    gone = auto & ~_contains(np.sort(found), open_keys)
+    return Reconciliation(to_open, sorted(current.ids[gone].tolist()))
+
+
+def _contains(haystack: Ints, needles: Ints) -> Bools:
+    """Which needles occur in the sorted haystack (a binary search each)."""
+    if haystack.size == 0:
+        return np.zeros(needles.shape, dtype=bool)
+    at = np.minimum(np.searchsorted(haystack, needles), haystack.size - 1)
+    return np.asarray(haystack[at] == needles, dtype=bool)

@@ -1,0 +1,72 @@
+"""Reads of millions of rows for the sweep and the statistics: SQL written once for both
+databases, rows fetched through the driver as plain tuples (SQLAlchemy's per-row result
+processing would cost more than the query), times turned into epoch numbers by the database.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+UNIXEPOCH = sqlite3.sqlite_version_info >= (3, 38, 0)
+
+
+def dialect(session: Session) -> str:
+    """The database's dialect name: "sqlite" or "postgresql"."""
+    return session.connection().dialect.name
+
+
+def epoch(column: str, dialect_name: str, *, integer: bool = True, missing: str = "") -> str:
+    """SQL for a time column as epoch seconds (whole seconds when `integer`), or `missing`."""
+    if dialect_name == "postgresql":
+        kind = "BIGINT" if integer else "DOUBLE PRECISION"
+        expr = f"CAST(EXTRACT(EPOCH FROM {column}) AS {kind})"
+    else:
+        # unixepoch() (SQLite 3.38+) is strftime('%s') as an integer, at half the cost.
+        seconds = f"unixepoch({column})" if UNIXEPOCH else f"strftime('%s', {column})"
+        expr = f"CAST({seconds} AS {'INTEGER' if integer else 'REAL'})"
+    return f"COALESCE({expr}, {missing})" if missing else expr
+
+
+def param(session: Session, value: datetime) -> Any:
+    """A time parameter as the driver compares it with stored times (text on SQLite)."""
+    if dialect(session) == "postgresql":
+        return value
+    return value.isoformat(" ", "microseconds")[:26]
+
+
+def fetch(session: Session, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    """Every row of `sql` (qmark parameters) as plain tuples from the driver's cursor."""
+    connection = session.connection()
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        if connection.dialect.name == "postgresql":
+            sql = sql.replace("?", "%s")
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def lane_key(dialect_name: str, alias: str = "s") -> str:
+    """SQL for a shipment's lane key (carrier, service, origin, country, postcode prefix) as one
+    text joined by the unit separator; NULL when the destination country is unknown."""
+    sep = "chr(31)" if dialect_name == "postgresql" else "char(31)"
+    parts = (
+        f"{alias}.carrier",
+        f"COALESCE({alias}.carrier_service, '')",
+        f"COALESCE({alias}.warehouse_id, '')",
+        f"{alias}.dest_country",
+        f"SUBSTR(COALESCE({alias}.dest_postcode, ''), 1, 3)",
+    )
+    return f" || {sep} || ".join(parts)
+
+
+def stat_lane_key(dialect_name: str) -> str:
+    """The same key built from a lane_transit_stats row."""
+    sep = "chr(31)" if dialect_name == "postgresql" else "char(31)"
+    parts = ("carrier", "carrier_service", "origin", "dest_country", "postcode_prefix")
+    return f" || {sep} || ".join(parts)
