@@ -15,6 +15,7 @@ from linkstar.api.routers import (
     orders,
     rating,
     routing_optimise,
+    routing_simulations,
     store_sync,
     tracking,
     webhook_endpoints,
@@ -35,5 +36,6 @@ ROUTERS: list[APIRouter] = [
     inbox_automation.router,
     inbox_mail.router,
     routing_optimise.router,
+    routing_simulations.router,
     store_sync.router,
 ]
