@@ -50,6 +50,7 @@ class Case:
             mail_account_id=ids.mail_account_id,
             suppression_id=ids.suppression_id,
             capacity_id=ids.capacity_id,
+            simulation_id=ids.simulation_id,
         )
 
     @property
@@ -382,6 +383,15 @@ _ALL = [
         {"warehouse": "LAX", "ship_date": "2026-12-07"},
         422,
     ),
+    Case("GET", "/routing/simulations", P.routing_read),
+    Case(
+        "POST",
+        "/routing/simulations",
+        P.routing_read,
+        {"policy_id": "", "body": '{"name": "walked"}', "cards_on": "", "since": ""},
+        303,
+    ),
+    Case("GET", "/routing/simulations/{simulation_id}", P.routing_read),
 ]
 
 CASES: dict[tuple[str, str], Case] = {(c.method, c.template): c for c in _ALL}

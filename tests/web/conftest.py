@@ -193,6 +193,7 @@ class Seeded:
     mail_account_id: str = ""
     suppression_id: str = ""
     capacity_id: str = ""
+    simulation_id: str = ""
 
 
 def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str) -> Seeded:
@@ -256,7 +257,7 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
         tracking_dead_letter_id = _seed_tracking_dead_letter(s, tenant.org.id, marker)
         inbox_rule_id, ab_test_id = _seed_inbox_automation(s, tenant.org.id, marker)
         mail_account_id, suppression_id = _seed_inbox_mail(s, tenant.org.id, box, marker)
-        capacity_id = _seed_optimisation(s, tenant.org.id, marker)
+        capacity_id, simulation_id = _seed_optimisation(s, tenant.org.id, marker)
     from tests.orders.seed import seed_orders
 
     tracking = seed_tracking(sessions, tenant, marker, box)
@@ -278,6 +279,7 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
         mail_account_id=mail_account_id,
         suppression_id=suppression_id,
         capacity_id=capacity_id,
+        simulation_id=simulation_id,
         shipment_id=tracking["shipment_id"],
         public_token=tracking["public_token"],
         **seed_orders(sessions, tenant.org.id, ids[0]),
@@ -564,11 +566,14 @@ def live_server(app: FastAPI) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-def _seed_optimisation(s: Session, org: str, marker: str) -> str:
-    """A capacity and a finished optimisation run named after `marker`, written directly."""
-    from datetime import date
+def _seed_optimisation(s: Session, org: str, marker: str) -> tuple[str, str]:
+    """A capacity, a finished optimisation run and a finished simulation named after `marker`,
+    written directly."""
+    from datetime import UTC, date, datetime
 
+    from linkstar.rating.core.simulation import Outcome, compare
     from linkstar.rating.optimise_models import OptimisationRun, RoutingCapacity
+    from linkstar.rating.simulation_models import RoutingSimulation
 
     capacity = RoutingCapacity(
         organisation_id=org, kind="carrier", name=f"{marker}-carrier", warehouse=None,
@@ -584,6 +589,17 @@ def _seed_optimisation(s: Session, org: str, marker: str) -> str:
              "day": "2026-12-07", "capacity": 1}]},
         created_by="seed",
     )  # fmt: skip
-    s.add_all([capacity, run])
+    carrier = f"{marker}-carrier"
+    result = compare(
+        [Outcome("O-1", "assigned", carrier, "S1", "US", "5", 1200, "USD", 0.8, 4.0, 3)],
+        [Outcome("O-1", "assigned", carrier, "S2", "US", "5", 900, "USD", 0.9, 3.0, 3)],
+    ).as_json()
+    simulation = RoutingSimulation(
+        organisation_id=org, status="done", policy={"name": f"{marker} policy"}, policy_id=None,
+        policy_label=f"{marker} policy", cards_on=None, cards_label="", since=None,
+        until=datetime(2026, 12, 5, tzinfo=UTC), orders_total=1, orders_done=1, tallies=None,
+        result=result, created_by="seed",
+    )  # fmt: skip
+    s.add_all([capacity, run, simulation])
     s.flush()
-    return capacity.id
+    return capacity.id, simulation.id
