@@ -12,7 +12,7 @@ from linkstar.api.idempotency import Idempotent
 from linkstar.api.pagination import Paging
 from linkstar.api.routing import api_router, created, errors, needs
 from linkstar.api.schemas import PageOf
-from linkstar.api.uploads import read_file_form
+from linkstar.api.uploads import read_file_form, upload_body
 from linkstar.rating import optimisations
 from linkstar.rating.optimise_models import OptimisationRun, RoutingCapacity
 from linkstar.rating.optimise_schemas import (
@@ -60,24 +60,7 @@ def create_capacity(
     return optimisations.create_capacity(session, actor, data.model_dump())
 
 
-_CSV_BODY = {
-    "required": True,
-    "content": {
-        "multipart/form-data": {
-            "schema": {
-                "type": "object",
-                "required": ["file"],
-                "properties": {
-                    "file": {
-                        "type": "string",
-                        "format": "binary",
-                        "description": "The capacities CSV (docs/formats/routing.md).",
-                    }
-                },
-            }
-        }
-    },
-}
+_CSV_BODY = upload_body("The capacities CSV (docs/formats/routing.md).")
 
 
 @router.post(

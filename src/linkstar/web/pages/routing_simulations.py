@@ -8,7 +8,6 @@ lane, and how delivery promises change. The same service as POST /api/v1/routing
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter
@@ -21,7 +20,7 @@ from linkstar.rating.cells import currency_exponent, format_money
 from linkstar.rating.simulation_models import RoutingSimulation
 from linkstar.web.charts import BarChart, grouped_bar_chart
 from linkstar.web.context import ConsoleAction, ConsolePage, Page
-from linkstar.web.forms import FormState, text_fields
+from linkstar.web.forms import FormState, optional_dates, text_fields
 from linkstar.web.pages.routing import EXAMPLE_POLICY, _body, _problems
 from linkstar.workspace.core import Permission
 
@@ -87,12 +86,7 @@ def simulation_create(page: ConsoleAction) -> Response:
     page.principal.require(P.routing_read)
     values = text_fields(page.form, FIELDS)
     state = FormState(values=dict(values))
-    days: dict[str, date | None] = {}
-    for name in ("cards_on", "since"):
-        try:
-            days[name] = date.fromisoformat(values[name]) if values[name] else None
-        except ValueError:
-            state.errors[name] = "must be a date (YYYY-MM-DD)"
+    days = optional_dates(values, ("cards_on", "since"), state)
     body = None if values["policy_id"] else _body(values["body"], state)
     if state.errors:
         state.message = state.message or "Check the simulation."
