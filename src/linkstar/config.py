@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=900, ge=1)
     session_max_age_seconds: int = Field(default=12 * 3600, ge=60)
     cookie_secure: bool | None = None
+    # Routing simulations over more past orders than this run as a job (with progress).
+    simulation_inline_orders: int = Field(default=2000, ge=0, le=100_000)
     # Shared reference data (the USPS zone chart, ...) that the demo and benchmarks read.
     reference_data_dir: Path = Path("../shared/data")
 

@@ -343,7 +343,9 @@ SCOPED = {
     ("POST", "/api/v1/routing/capacities"): "create",
     ("GET", "/api/v1/routing/optimisations"): "list",
     ("POST", "/api/v1/routing/optimisations"): "create",
-    ("POST", "/api/v1/routing/simulations"): "action",
+    ("POST", "/api/v1/routing/simulations"): "create",
+    ("GET", "/api/v1/routing/simulations"): "list",
+    ("POST", "/api/v1/routing/capacities/import"): "capacities_file",
 }
 # Query strings of "action" routes that need them.
 ACTION_QUERIES: dict[str, dict[str, str]] = {
@@ -468,14 +470,15 @@ def _seed_routing(api: Api, tenant, subject: str) -> dict[str, str]:  # type: ig
 
 
 def _seed_optimisation(s, actor, subject: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """A capacity and an optimised wave (its decision is about `subject`-WAVE)."""
-    from linkstar.rating import optimisations
+    """A capacity, an optimised wave (its decision is about `subject`-WAVE) and a simulation."""
+    from linkstar.rating import optimisations, simulation_runs
 
     capacity = optimisations.create_capacity(
         s, actor, {"warehouse": "LAX", "service_id": "WCP-GND", "day": "", "max_parcels": 5}
     )
     run = optimisations.start(s, actor, "LAX", date(2026, 12, 7), [good_row(f"{subject}-WAVE")])
-    return {"capacity_id": capacity.id, "optimisation_id": run.id}
+    sim = simulation_runs.start(s, actor, body={"name": "seeded simulation"})
+    return {"capacity_id": capacity.id, "optimisation_id": run.id, "simulation_id": sim.id}
 
 
 def operations(client) -> list[tuple[str, str, dict[str, Any]]]:  # type: ignore[no-untyped-def]
@@ -581,6 +584,14 @@ def test_no_route_reaches_another_organisation(api, client, two_tenants, auth):
             assert r.json()["id"] not in b_ids and r.json()["version"] == 2
             a_rows = api.snapshot(seeded_a.tenant.org.id)
             assert r.json()["id"] in {row["id"] for row in a_rows["rate_card_versions"]}
+        elif kind == "capacities_file":
+            text = "warehouse,service_id,carrier,day,max_parcels\nLAX,WCP-GND,,tue,9\n"
+            r = caller.post(url, files={"file": ("caps.csv", text.encode(), "text/csv")})
+            assert r.status_code == 200, (path, r.text)
+            a_caps = {
+                row["id"] for row in api.snapshot(seeded_a.tenant.org.id)["routing_capacities"]
+            }
+            assert {c["id"] for c in r.json()["items"]} <= a_caps
         elif kind == "quote":
             r = caller.post(url, json=BODIES[(method, path)])
             assert r.status_code == 200, (path, r.text)
@@ -704,6 +715,7 @@ def test_b_still_sees_its_own_rows(api, two_tenants):
         "/stores/{store_id}/stock-policy",
         "/routing/policies/{policy_id}",
         "/routing/decisions/{decision_id}",
+        "/routing/simulations/{simulation_id}",
         "/routing/explain/{subject_id}",
         "/inbox/threads/{thread_id}",
         "/inbox/templates/{template_id}",

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from linkstar.demo import optimise as demo_optimise
 from linkstar.rating.models import RoutingDecision
 from linkstar.rating.optimise_models import OptimisationRun, RoutingCapacity
+from linkstar.rating.simulation_models import RoutingSimulation
 from tests.demo.test_rating_demo import DATA_DIR, _load, needs_usps
 
 
@@ -29,3 +30,9 @@ def test_demo_has_capacities_and_one_optimised_wave(sessions, settings):
             if d.inputs.get("optimisation_id") == run.id and d.status == "assigned"
         ]
         assert picked.count("USNP-GA") <= 14 and picked.count("PN-GND") <= 8
+        (sim,) = s.scalars(select(RoutingSimulation))
+        assert sim.status == "done" and sim.orders_done == sim.orders_total >= 40
+        total = sim.result["total"]
+        assert total["baseline"]["orders"] == total["candidate"]["orders"] == sim.orders_total
+        # The cheapest service for every order never costs more than what was decided.
+        assert total["cost_delta"]["USD"] <= 0 and sim.result["carriers"]

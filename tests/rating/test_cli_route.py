@@ -85,7 +85,7 @@ def test_bad_policy_capacities_and_cards_are_refused_before_writing(tmp_path):
     assert result.exit_code == 1 and "$.filters[0].min_success_rate" in result.output
     assert not out.exists()
     result, out = run(tmp_path, "--capacities", str(policy))
-    assert result.exit_code == 1 and "the header needs max_parcels" in result.output
+    assert result.exit_code == 1 and "header: needs max_parcels" in result.output
     assert not out.exists()
     result = runner.invoke(
         app, ["route", str(ORDERS), "--rate-cards", str(tmp_path), "--out", str(out)]

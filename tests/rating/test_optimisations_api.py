@@ -159,7 +159,7 @@ def test_a_wave_that_cannot_be_optimised_fails_with_the_reason(owner, sessions):
     assert _count(sessions, OptimisationRun) == 1
 
 
-def test_capacity_upload_keeps_good_rows_and_names_bad_ones(sessions, tenant):
+def test_a_capacity_file_with_a_bad_row_stores_nothing(sessions, tenant):
     actor = system_principal(tenant.org.id)
     rows = [
         {"warehouse": "LAX", "service_id": "WCP-GND", "day": "", "max_parcels": "4"},
@@ -167,17 +167,56 @@ def test_capacity_upload_keeps_good_rows_and_names_bad_ones(sessions, tenant):
         {"warehouse": "", "carrier": "westcoast", "day": "fri", "max_parcels": "x"},
         {"warehouse": "LAX", "service_id": "WCP-GND", "day": "", "max_parcels": "6"},
     ]
+    with unit_of_work(sessions) as s, pytest.raises(optimisations.CapacitiesRejected) as caught:
+        optimisations.import_capacities(s, actor, rows)
+    assert caught.value.details["errors"] == [
+        {"line": 3, "column": "warehouse", "reason": "a service capacity needs a warehouse"},
+        {"line": 4, "column": "max_parcels", "reason": "a whole number 0 … 100,000,000"},
+        {"line": 5, "column": "day", "reason": "the same capacity as line 2"},
+    ]
+    assert _count(sessions, RoutingCapacity) == 0
     with unit_of_work(sessions) as s:
-        result = optimisations.import_capacities(s, actor, rows)
-        assert [str(e) for e in result.errors] == [
-            "line 3, warehouse: a service capacity needs a warehouse",
-            "line 4, max_parcels: a whole number 0 … 100,000,000",
-            "line 5, day: the same capacity as an earlier row",
-        ]
+        optimisations.import_capacities(s, actor, rows[:1])
     with unit_of_work(sessions) as s:
         again = optimisations.import_capacities(s, actor, rows[3:])  # replaces the stored one
-        assert not again.errors
+        assert [r.max_parcels for r in again] == [6]
     with sessions() as s:
         stored = s.scalars(select(RoutingCapacity)).all()
         assert [(c.name, c.max_parcels, c.day) for c in stored] == [("WCP-GND", 6, None)]
     assert date(2026, 12, 7).weekday() == 0
+
+
+def _upload(owner, text: str | bytes):  # type: ignore[no-untyped-def]
+    data = text.encode() if isinstance(text, str) else text
+    return owner.post("/routing/capacities/import", files={"file": ("caps.csv", data, "text/csv")})
+
+
+def test_capacity_csv_upload_through_the_api(owner, sessions):
+    good = (
+        "warehouse,service_id,carrier,day,max_parcels\n"
+        "LAX,WCP-GND,,mon,40\n"
+        ",,westcoast,2026-12-07,100\n"
+    )
+    r = _upload(owner, good)
+    assert r.status_code == 200, r.text
+    assert [(c["kind"], c["name"], c["day_text"], c["max_parcels"]) for c in r.json()["items"]] == [
+        ("service", "WCP-GND", "mon", 40), ("carrier", "westcoast", DAY, 100),
+    ]  # fmt: skip
+    bad = good.replace("40", "forty") + "LAX,,,,5\n"
+    r = _upload(owner, bad)
+    assert_error(r, 422, "capacities_rejected")
+    assert r.json()["error"]["details"]["errors"] == [
+        {"line": 2, "column": "max_parcels", "reason": "a whole number 0 … 100,000,000"},
+        {"line": 4, "column": "service_id", "reason": "give exactly one of service_id or carrier"},
+    ]
+    header = _upload(owner, "warehouse,day\nLAX,mon\n")
+    assert_error(header, 422, "capacities_rejected")
+    assert header.json()["error"]["details"]["errors"][0]["column"] == "header"
+    assert_error(_upload(owner, b"\xff\xfe,,"), 422, "capacities_rejected")
+    assert_error(_upload(owner, "warehouse,service_id,carrier,day,max_parcels\n"), 422,
+                 "capacities_rejected")  # fmt: skip
+    no_file = owner.post("/routing/capacities/import", data={"x": "1"})
+    assert no_file.status_code in (400, 422)
+    with sessions() as s:  # the rejected files changed nothing
+        stored = s.scalars(select(RoutingCapacity).order_by(RoutingCapacity.kind)).all()
+        assert sorted(c.max_parcels for c in stored) == [40, 100]

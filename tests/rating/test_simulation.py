@@ -3,13 +3,16 @@
 import csv
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from linkstar.cli.main import app
 from linkstar.rating import cells
-from linkstar.rating.core.simulation import HELD_KEY, Outcome, compare
+from linkstar.rating.core.simulation import HELD_KEY, Comparison, Outcome, compare
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -86,3 +89,34 @@ def test_simulate_refuses_a_missing_policy_file(tmp_path):
     )  # fmt: skip
     assert result.exit_code != 0
     assert "not a JSON file" in result.output
+
+
+_outcomes = st.builds(
+    Outcome,
+    order_id=st.sampled_from(["a", "b", "c", "d"]),
+    status=st.sampled_from(["assigned", "held"]),
+    carrier=st.sampled_from(["swift", "bluebird"]),
+    service_id=st.sampled_from(["S1", "B1"]),
+    dest_country=st.sampled_from(["US", "CA"]),
+    zone=st.sampled_from(["2", "5"]),
+    price=st.one_of(st.none(), st.integers(0, 10**6)),
+    currency=st.sampled_from(["USD", "EUR"]),
+    on_time=st.one_of(st.none(), st.floats(0, 1)),
+    p90_days=st.one_of(st.none(), st.floats(0, 20)),
+    promised_days=st.one_of(st.none(), st.integers(1, 9)),
+)
+
+
+@given(st.lists(st.tuples(_outcomes, _outcomes), max_size=12), st.integers(1, 5))
+def test_stored_batches_add_up_to_the_whole(pairs, size):
+    """Summing batches, storing the sums as JSON in between, gives exactly `compare`'s result."""
+    pairs = [(b, replace(c, order_id=b.order_id)) for b, c in pairs]
+    pairs = list({b.order_id: (b, c) for b, c in pairs}.values())  # one pair per order
+    state = None
+    for start in range(0, len(pairs), size):
+        part = pairs[start : start + size]
+        running = Comparison.from_state(json.loads(json.dumps(state)) if state else None)
+        running.add([b for b, _ in part], [c for _, c in part])
+        state = running.state()
+    whole = compare([b for b, _ in pairs], [c for _, c in pairs]).as_json()
+    assert Comparison.from_state(state).result().as_json() == whole

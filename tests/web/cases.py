@@ -51,6 +51,7 @@ class Case:
             suppression_id=ids.suppression_id,
             capacity_id=ids.capacity_id,
             publication_run_id=ids.publication_run_id,
+            simulation_id=ids.simulation_id,
         )
 
     @property
@@ -393,6 +394,15 @@ _ALL = [
         {"warehouse": "LAX", "ship_date": "2026-12-07"},
         422,
     ),
+    Case("GET", "/routing/simulations", P.routing_read),
+    Case(
+        "POST",
+        "/routing/simulations",
+        P.routing_read,
+        {"policy_id": "", "body": '{"name": "walked"}', "cards_on": "", "since": ""},
+        303,
+    ),
+    Case("GET", "/routing/simulations/{simulation_id}", P.routing_read),
 ]
 
 CASES: dict[tuple[str, str], Case] = {(c.method, c.template): c for c in _ALL}

@@ -194,6 +194,7 @@ class Seeded:
     suppression_id: str = ""
     capacity_id: str = ""
     publication_run_id: str = ""
+    simulation_id: str = ""
 
 
 def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str) -> Seeded:
@@ -261,6 +262,7 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
         from linkstar.orders.stock import service as stock
 
         run = stock.publish_store(s, tenant.org.id, store.id, None, trigger="demo", dry_run=True)
+        capacity_id, simulation_id = _seed_optimisation(s, tenant.org.id, marker)
     from tests.orders.seed import seed_orders
 
     tracking = seed_tracking(sessions, tenant, marker, box)
@@ -283,6 +285,7 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
         suppression_id=suppression_id,
         capacity_id=capacity_id,
         publication_run_id=run.id,
+        simulation_id=simulation_id,
         shipment_id=tracking["shipment_id"],
         public_token=tracking["public_token"],
         **seed_orders(sessions, tenant.org.id, ids[0]),
@@ -569,11 +572,14 @@ def live_server(app: FastAPI) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-def _seed_optimisation(s: Session, org: str, marker: str) -> str:
-    """A capacity and a finished optimisation run named after `marker`, written directly."""
-    from datetime import date
+def _seed_optimisation(s: Session, org: str, marker: str) -> tuple[str, str]:
+    """A capacity, a finished optimisation run and a finished simulation named after `marker`,
+    written directly."""
+    from datetime import UTC, date, datetime
 
+    from linkstar.rating.core.simulation import Outcome, compare
     from linkstar.rating.optimise_models import OptimisationRun, RoutingCapacity
+    from linkstar.rating.simulation_models import RoutingSimulation
 
     capacity = RoutingCapacity(
         organisation_id=org, kind="carrier", name=f"{marker}-carrier", warehouse=None,
@@ -589,6 +595,17 @@ def _seed_optimisation(s: Session, org: str, marker: str) -> str:
              "day": "2026-12-07", "capacity": 1}]},
         created_by="seed",
     )  # fmt: skip
-    s.add_all([capacity, run])
+    carrier = f"{marker}-carrier"
+    result = compare(
+        [Outcome("O-1", "assigned", carrier, "S1", "US", "5", 1200, "USD", 0.8, 4.0, 3)],
+        [Outcome("O-1", "assigned", carrier, "S2", "US", "5", 900, "USD", 0.9, 3.0, 3)],
+    ).as_json()
+    simulation = RoutingSimulation(
+        organisation_id=org, status="done", policy={"name": f"{marker} policy"}, policy_id=None,
+        policy_label=f"{marker} policy", cards_on=None, cards_label="", since=None,
+        until=datetime(2026, 12, 5, tzinfo=UTC), orders_total=1, orders_done=1, tallies=None,
+        result=result, created_by="seed",
+    )  # fmt: skip
+    s.add_all([capacity, run, simulation])
     s.flush()
-    return capacity.id
+    return capacity.id, simulation.id

@@ -6,6 +6,8 @@ body first, and the form share one buffered body.
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.datastructures import FormData
 from starlette.datastructures import UploadFile as StarletteUpload
 from starlette.formparsers import MultiPartException
@@ -24,3 +26,10 @@ async def read_file_form(request: Request, what: str) -> tuple[str, bytes, FormD
     if not isinstance(upload, StarletteUpload):
         raise InvalidInput(f"send {what} as a file in the `file` field", {"field": "file"})
     return upload.filename or "upload", await upload.read(), form
+
+
+def upload_body(file_description: str, **fields: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI request body of a multipart upload: the `file` plus optional text fields."""
+    file = {"type": "string", "format": "binary", "description": file_description}
+    schema = {"type": "object", "required": ["file"], "properties": {"file": file, **fields}}
+    return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}

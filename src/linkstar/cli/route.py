@@ -351,6 +351,14 @@ def fx_list(org: str = ORG_OPTION) -> None:
 
 
 # Registered here so that `route simulate …` resolves as a subcommand, not as an ORDERS file.
-from linkstar.cli.route_simulate import simulate_file  # noqa: E402
+from linkstar.cli.route_simulate import (  # noqa: E402
+    list_simulations,
+    show_simulation,
+    simulate_file,
+)
 
 app.command("simulate")(simulate_file)
+simulations_app = typer.Typer(help="Stored routing simulations.", no_args_is_help=True)
+simulations_app.command("list")(list_simulations)
+simulations_app.command("show")(show_simulation)
+app.add_typer(simulations_app, name="simulations")

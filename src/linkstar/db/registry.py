@@ -22,6 +22,7 @@ MODEL_MODULES = (
     "linkstar.inbox.automation.models",
     "linkstar.inbox.mail.models",
     "linkstar.rating.optimise_models",
+    "linkstar.rating.simulation_models",
     "linkstar.orders.sync.models",
     "linkstar.orders.stock.models",
 )

@@ -1,4 +1,5 @@
-"""Demo capacities for the US warehouses and one optimised wave from Ontario, CA.
+"""Demo capacities for the US warehouses, one optimised wave from Ontario, CA, and one
+finished routing simulation ("what if we always took the cheapest service?").
 
 Peak-season limits: the cheap ground services and the national post take only part of the
 day's parcels at US-CA-ONT, so the wave shows binding capacities, a deferral or two and the
@@ -13,7 +14,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from linkstar.rating import optimisations
+from linkstar.rating import optimisations, simulation_runs
 from linkstar.workspace.core import Principal
 
 WAVE_SEED = 20_261_207
@@ -26,6 +27,11 @@ CAPACITIES = (
     {"warehouse": "US-NJ-EDI", "service_id": "EL-GND", "day": "", "max_parcels": "20"},
     {"warehouse": "", "carrier": "uspost", "day": "", "max_parcels": "30"},
 )
+# The what-if of the demo simulation: the cheapest service, whatever the promise says.
+WHAT_IF_POLICY = {
+    "name": "What if: cheapest, whatever the promise",
+    "objective": {"mode": "cheapest", "currency": "USD"},
+}
 # Real destination ZIPs, west-heavy like the demo lanes.
 ZIPS = ("90210", "94103", "98101", "97201", "92101", "95814", "85004", "89101", "80202",
         "84101", "75201", "60601", "10001", "30303", "33101", "02108")  # fmt: skip
@@ -66,3 +72,8 @@ def load_optimisation(session: Session, actor: Principal) -> None:
     optimisations.start(
         session, actor, "US-CA-ONT", WAVE_DAY, wave_parcels(), "20.00", baseline="uspost"
     )
+
+
+def load_simulation(session: Session, actor: Principal) -> None:
+    """One finished simulation of the what-if policy over every order routed so far."""
+    simulation_runs.start(session, actor, body=WHAT_IF_POLICY, inline_limit=100_000)

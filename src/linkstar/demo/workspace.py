@@ -173,6 +173,7 @@ def load(session: Session, box: SecretBox, reference_data_dir: Path | None = Non
     routing_demo.load_routing(session, actor)
     optimise_demo.load_optimisation(session, actor)
     pipeline_demo.run_pipeline(session, actor)
+    optimise_demo.load_simulation(session, actor)
     inbox_demo.load_inbox(session, actor, data_dir)
     inventory_demo.publish_dry_run(session, org.id)
     return DemoSummary(org, created=True, api_key=secret)

@@ -26,7 +26,7 @@ from linkstar.inventory import tasks as inventory_tasks
 from linkstar.orders import tasks as order_tasks
 from linkstar.orders.stock import tasks as stock_tasks
 from linkstar.orders.sync import tasks as sync_tasks
-from linkstar.rating import optimise_tasks
+from linkstar.rating import optimise_tasks, simulation_runs, simulation_tasks
 from linkstar.tracking import tasks as tracking_tasks
 from linkstar.tracking.hooks import tasks as webhook_tasks
 from linkstar.workspace import tasks as workspace_tasks
@@ -99,6 +99,11 @@ BUILTIN_JOBS: tuple[JobSpec, ...] = (
     JobSpec("inbox.follow_up", inbox_rules.follow_up, max_attempts=3),
     JobSpec("webhooks.inbox", inbox_tasks.process_contact_form, max_attempts=8),
     JobSpec("routing.optimise_wave", optimise_tasks.optimise_wave, max_attempts=2),
+    JobSpec(
+        simulation_runs.SIMULATE_JOB,
+        simulation_tasks.simulate,
+        max_attempts=simulation_runs.SIMULATE_ATTEMPTS,
+    ),
     JobSpec("orders.plan_polls", sync_tasks.plan_polls, max_attempts=3),
     JobSpec("orders.poll_store", sync_tasks.poll_store, max_attempts=3, time_limit_seconds=600),
 )

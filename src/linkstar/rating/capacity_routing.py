@@ -8,7 +8,6 @@ the plan then rewrites every decision as `assigned` (to the plan's service) or `
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 from collections.abc import Sequence
 from datetime import date
@@ -31,7 +30,7 @@ from linkstar.rating.core.optimise import (
 from linkstar.rating.core.optimise.capacities import (
     CapacityRule,
     expand,
-    parse_rules,
+    read_csv,
     unknown_names,
 )
 from linkstar.rating.core.outcome import INELIGIBLE
@@ -47,16 +46,10 @@ def read_capacities(path: Path) -> list[CapacityRule]:
     """The rules of a capacities CSV; any bad row refuses the whole file, naming every one."""
     if not path.is_file():
         raise InvalidInput(f"{path}: no such file")
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        header = set(reader.fieldnames or ())
-        missing = [c for c in ("max_parcels",) if c not in header]
-        if missing or not header & {"service_id", "carrier"}:
-            raise InvalidInput(
-                f"{path}: the header needs max_parcels and service_id or carrier "
-                "(columns: warehouse, service_id, carrier, day, max_parcels)"
-            )
-        rules, errors = parse_rules(reader)
+    try:
+        rules, errors = read_csv(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path}: not a UTF-8 CSV") from None
     if errors:
         shown = "; ".join(str(e) for e in errors[:10])
         raise InvalidInput(f"{path}: {shown}", {"errors": [str(e) for e in errors]})

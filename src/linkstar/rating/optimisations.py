@@ -9,7 +9,6 @@ naming the run in its inputs. Never commits: the entry point owns the transactio
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -22,7 +21,13 @@ from linkstar.kit.pagination import Page
 from linkstar.rating import routing
 from linkstar.rating.capacity_routing import optimise_decisions
 from linkstar.rating.cells import parse_money
-from linkstar.rating.core.optimise.capacities import CapacityRule, RowError, parse_rule
+from linkstar.rating.core.optimise.capacities import (
+    CapacityRule,
+    RowError,
+    parse_rule,
+    parse_rules,
+    read_csv,
+)
 from linkstar.rating.optimise_models import OptimisationRun, RoutingCapacity
 from linkstar.rating.optimise_repository import CapacityRepository, RunRepository
 from linkstar.rating.order_files import HeldInput, order_from_row
@@ -116,41 +121,68 @@ def delete_capacity(session: Session, actor: Principal, capacity_id: str) -> Non
     repo.delete(repo.get(capacity_id))
 
 
-@dataclass(frozen=True)
-class CapacityImport:
-    """What an upload did: rows stored, and every bad row (the good ones are kept)."""
+class CapacitiesRejected(InvalidInput):
+    """A capacities file with any bad row: nothing is stored; `details.errors` names each."""
 
-    created: list[RoutingCapacity]
-    errors: list[RowError]
+    code = "capacities_rejected"
+
+
+def _reject(errors: Sequence[RowError]) -> CapacitiesRejected:
+    shown = "; ".join(str(e) for e in errors[:5]) + ("; …" if len(errors) > 5 else "")
+    listed = [{"line": e.line, "column": e.column, "reason": e.reason} for e in errors]
+    return CapacitiesRejected(
+        f"{len(errors)} problem(s), nothing stored: {shown}", {"errors": listed}
+    )
 
 
 def import_capacities(
     session: Session, actor: Principal, rows: Sequence[Mapping[str, Any]]
-) -> CapacityImport:
-    """Add the good rows of a capacities CSV; a row equal to a stored capacity replaces it."""
+) -> list[RoutingCapacity]:
+    """Store every row of a capacities file, or none: any bad row refuses the whole file.
+
+    A row equal to a stored capacity (same service or carrier, warehouse and day) replaces its
+    number; the other stored capacities stay.
+    """
     actor.require(Permission.routing_manage)
+    rules, errors = parse_rules(rows)
+    if errors:
+        raise _reject(errors)
+    return _store_rules(session, actor, rules)
+
+
+def import_capacities_csv(session: Session, actor: Principal, data: bytes) -> list[RoutingCapacity]:
+    """`import_capacities` of an uploaded CSV file (UTF-8, the documented header)."""
+    actor.require(Permission.routing_manage)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _reject([RowError(1, "file", "not a UTF-8 text file")]) from None
+    rules, errors = read_csv(text)
+    if errors:
+        raise _reject(errors)
+    if not rules:
+        raise _reject([RowError(2, "file", "no capacity rows")])
+    return _store_rules(session, actor, rules)
+
+
+def _store_rules(
+    session: Session, actor: Principal, rules: Sequence[CapacityRule]
+) -> list[RoutingCapacity]:
     repo = CapacityRepository(session, actor.organisation_id)
     existing = {rule_of(r).key: r for r in repo.ordered()}
-    created, errors, seen = [], [], set()
-    for line, data in enumerate(rows, start=2):
-        rule = parse_rule(data, line)
-        if isinstance(rule, list):
-            errors.extend(rule)
-            continue
-        if rule.key in seen:
-            errors.append(RowError(line, "day", "the same capacity as an earlier row"))
-            continue
-        seen.add(rule.key)
+    new = sum(1 for rule in rules if rule.key not in existing)
+    if repo.count() + new > MAX_CAPACITIES:
+        raise InvalidInput(f"at most {MAX_CAPACITIES} capacities")
+    stored: list[RoutingCapacity] = []
+    for rule in rules:
         row = existing.get(rule.key)
         if row is not None:
             row.max_parcels = rule.max_parcels
         else:
             row = repo.add(RoutingCapacity(organisation_id=actor.organisation_id, **_columns(rule)))
-        created.append(row)
-    if repo.count() > MAX_CAPACITIES:
-        raise InvalidInput(f"at most {MAX_CAPACITIES} capacities")
+        stored.append(row)
     session.flush()
-    return CapacityImport(created, errors)
+    return stored
 
 
 # Waves ---------------------------------------------------------------------------------------

@@ -1,16 +1,17 @@
-"""Use case: replay a policy (and optionally other rate cards) against the workspace's past orders.
+"""Replaying a policy (and optionally other rate cards) on the workspace's past orders.
 
-The baseline is what was actually decided: the newest stored routing decision of every order
-(since a date). The candidate is the same inputs decided again under the given policy, with the
-workspace's cards in force on each ship date (or the given rate cards), FX, lane statistics and
-suspensions. Nothing is written; `rating.core.simulation.compare` does the sums.
+The baseline is what was actually decided: the newest stored routing decision of every order.
+The candidate is the same inputs decided again under the given policy, with the workspace's
+cards in force on each ship date (or on one chosen day, or the given rate cards), FX, lane
+statistics and suspensions. `rating.simulation_runs` stores runs and feeds the outcomes to
+`rating.core.simulation.Comparison` a batch at a time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -21,13 +22,12 @@ from linkstar.rating.core import CompiledService
 from linkstar.rating.core.choose import Chooser, Decision, RankedPolicy
 from linkstar.rating.core.policy import parse_policy
 from linkstar.rating.core.reliability import ReliabilityBook
-from linkstar.rating.core.simulation import Outcome, Simulation, compare
+from linkstar.rating.core.simulation import Outcome
 from linkstar.rating.models import RoutingDecision
 from linkstar.rating.order_files import HeldInput, order_from_row
-from linkstar.rating.repository import DecisionRepository
 from linkstar.rating.routing import _Choosers
 from linkstar.rating.routing_setup import check_policy
-from linkstar.workspace.core import Permission, Principal
+from linkstar.workspace.core import Principal
 
 MAX_ORDERS = 100_000
 
@@ -103,42 +103,11 @@ def decision_outcome(decision: Decision | HeldInput, promised: int | None) -> Ou
     )
 
 
-def newest_decisions(
-    session: Session, actor: Principal, since: date | None
-) -> list[RoutingDecision]:
-    """The newest decision of every order (decided on or after `since`), oldest order first."""
-    repo = DecisionRepository(session, actor.organisation_id)
-    stmt = repo.select()
-    if since is not None:
-        start = datetime(since.year, since.month, since.day, tzinfo=UTC)
-        stmt = stmt.where(RoutingDecision.created_at >= start)
-    order = (RoutingDecision.created_at.desc(), RoutingDecision.id.desc())
-    newest: dict[str, RoutingDecision] = {}
-    for row in session.scalars(stmt.order_by(*order)):
-        newest.setdefault(row.subject_ref, row)
-    rows = list(reversed(newest.values()))
-    if len(rows) > MAX_ORDERS:
-        raise InvalidInput(f"{len(rows)} orders: at most {MAX_ORDERS} per simulation; use --since")
-    return rows
-
-
-def simulate(
-    session: Session,
-    actor: Principal,
-    body: dict[str, Any],
-    since: date | None = None,
-    services: list[CompiledService] | None = None,
-) -> Simulation:
-    """Past decisions (baseline) against the policy `body` replayed on the same inputs."""
-    actor.require(Permission.routing_read)
-    check_policy(body)
-    ranked = [RankedPolicy(parse_policy(body), "simulation", 0, 0)]
-    choosers = (
-        _Choosers(session, actor, ranked)
-        if services is None
-        else _CardChoosers(session, actor, ranked, services)
-    )
-    rows = newest_decisions(session, actor, since)
+def replay(
+    choosers: _Choosers, rows: Sequence[RoutingDecision], cards_on: date | None = None
+) -> tuple[list[Outcome], list[Outcome]]:
+    """Each stored decision (baseline) and the same inputs decided again (candidate); with
+    `cards_on`, every order is decided as if shipped that day (cards, surcharges, FX)."""
     baseline: list[Outcome] = []
     candidate: list[Outcome] = []
     for line, row in enumerate(rows, start=1):
@@ -146,14 +115,26 @@ def simulate(
         baseline.append(base)
         inputs = dict(row.inputs)
         inputs.setdefault("order_id", row.subject_ref)
+        if cards_on is not None:
+            inputs["ship_date"] = cards_on.isoformat()
         item = order_from_row(inputs, line, row.created_at.date())
         decision = (
             item if isinstance(item, HeldInput) else choosers.on(item.parcel.ship_date).choose(item)
         )
         outcome = decision_outcome(decision, base.promised_days)
-        candidate.append(_with_country(outcome, base.dest_country))
-    return compare(baseline, candidate)
+        candidate.append(replace(outcome, dest_country=base.dest_country))
+    return baseline, candidate
 
 
-def _with_country(outcome: Outcome, country: str) -> Outcome:
-    return replace(outcome, dest_country=country)
+def choosers_for(
+    session: Session,
+    actor: Principal,
+    body: dict[str, Any],
+    services: list[CompiledService] | None = None,
+) -> _Choosers:
+    """Choosers ranking with the policy `body` alone (over `services` when given as files)."""
+    check_policy(body)
+    ranked = [RankedPolicy(parse_policy(body), "simulation", 0, 0)]
+    if services is None:
+        return _Choosers(session, actor, ranked)
+    return _CardChoosers(session, actor, ranked, services)

@@ -159,3 +159,33 @@ def category_bar_chart(title: str, unit: str, values: Mapping[str, int]) -> BarC
             )
         )
     return BarChart(title, unit, (unit,), tuple(bars), _ticks(top, plot_height))
+
+
+def grouped_bar_chart(
+    title: str, unit: str, values: Mapping[str, Sequence[int]], series: Sequence[str]
+) -> BarChart:
+    """Side-by-side bars per category, one per series (e.g. cost now and simulated per
+    carrier), categories in the given order. Each bar is one series' value; the first bar of a
+    group carries the category's axis label, centred under the group by the template."""
+    names = tuple(series)
+    top = nice_max(max((v for vs in values.values() for v in vs), default=0))
+    plot_height = HEIGHT - TOP - BOTTOM
+    slot = (WIDTH - LEFT - RIGHT) / max(len(values), 1)
+    width = min(slot * 0.72 / max(len(names), 1), 56.0)
+    bars = []
+    for index, (category, counts) in enumerate(values.items()):
+        start = LEFT + slot * index + (slot - width * len(names)) / 2
+        for k, (name, value) in enumerate(zip(names, counts, strict=True)):
+            height = plot_height * value / top
+            y = round(TOP + plot_height - height, 2)
+            bars.append(
+                Bar(
+                    label=f"{category} · {name}",
+                    short=category[:16] if k == 0 else "",
+                    x=round(start + width * k, 2),
+                    width=round(width, 2),
+                    total=value,
+                    segments=(Segment(name, value, y, round(height, 2)),),
+                )
+            )
+    return BarChart(title, unit, names, tuple(bars), _ticks(top, plot_height))

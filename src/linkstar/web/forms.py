@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -38,6 +39,20 @@ def text_fields(form: FormData, names: Iterable[str]) -> dict[str, str]:
         raw = form.get(name)
         values[name] = raw.strip() if isinstance(raw, str) else ""
     return values
+
+
+def optional_dates(
+    values: Mapping[str, str], names: Iterable[str], state: FormState
+) -> dict[str, date | None]:
+    """The named YYYY-MM-DD inputs (blank: None); a bad one is an error on its field."""
+    days: dict[str, date | None] = {}
+    for name in names:
+        try:
+            days[name] = date.fromisoformat(values[name]) if values[name] else None
+        except ValueError:
+            days[name] = None
+            state.errors[name] = "must be a date (YYYY-MM-DD)"
+    return days
 
 
 def checkbox(form: FormData, name: str) -> bool:

@@ -74,6 +74,7 @@ ROUTING_SECTIONS: tuple[NavItem, ...] = (
     NavItem("fx", "FX rates", "/routing/fx", P.routing_read),
     NavItem("capacities", "Capacities", "/routing/capacities", P.routing_read),
     NavItem("optimisation", "Optimisation", "/routing/optimisation", P.routing_read),
+    NavItem("simulations", "Simulations", "/routing/simulations", P.routing_read),
 )
 
 INBOX_SECTIONS: tuple[NavItem, ...] = (

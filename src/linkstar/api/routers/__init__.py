@@ -16,6 +16,7 @@ from linkstar.api.routers import (
     rating,
     routing_optimise,
     stock_publishing,
+    routing_simulations,
     store_sync,
     tracking,
     webhook_endpoints,
@@ -36,6 +37,7 @@ ROUTERS: list[APIRouter] = [
     inbox_automation.router,
     inbox_mail.router,
     routing_optimise.router,
+    routing_simulations.router,
     store_sync.router,
     stock_publishing.router,
 ]

@@ -12,7 +12,7 @@ from linkstar.api.pagination import Paging
 from linkstar.api.routing import api_router, created, errors, needs
 from linkstar.api.schemas import PageOf
 from linkstar.orders.suspensions import suspend_and_reroute
-from linkstar.rating import routing, routing_setup, simulation
+from linkstar.rating import routing, routing_setup
 from linkstar.rating.core.choose import Decision
 from linkstar.rating.models import RoutingDecision
 from linkstar.rating.order_files import HeldInput
@@ -30,7 +30,6 @@ from linkstar.rating.routing_schemas import (
     SuspensionCreated,
     SuspensionRead,
 )
-from linkstar.rating.simulation_schemas import SimulationRead, SimulationRequest
 from linkstar.workspace.core import Permission, Principal
 
 router = api_router("routing")
@@ -298,20 +297,3 @@ def resume(
 ) -> SuspensionRead:
     """End a suspension."""
     return SuspensionRead.model_validate(routing_setup.resume(session, actor, suspension_id))
-
-
-@router.post(
-    "/routing/simulations",
-    summary="Simulate a policy on past orders",
-    description="Replays the policy body on the inputs of every order's newest stored decision "
-    "(optionally only those decided from `since`) with the rate cards, FX, statistics and "
-    "suspensions in force, and compares cost, on-time probability and p90 against the promise "
-    "with what was decided, per carrier and per lane. Nothing is stored; at most 100,000 orders.",
-    response_model=SimulationRead,
-    responses=errors(403, 413, 422),
-)
-def simulate(
-    data: SimulationRequest, session: DbSession, actor: Principal = Depends(needs(READ))
-) -> dict[str, Any]:
-    """Compare a policy with what was decided."""
-    return simulation.simulate(session, actor, data.body, data.since).as_json()

@@ -12,7 +12,7 @@ from linkstar.api.idempotency import Idempotent
 from linkstar.api.pagination import Paging
 from linkstar.api.routing import api_router, created, errors, needs
 from linkstar.api.schemas import PageOf
-from linkstar.api.uploads import read_file_form
+from linkstar.api.uploads import read_file_form, upload_body
 from linkstar.kit.clock import utcnow
 from linkstar.kit.errors import InvalidInput
 from linkstar.rating import service
@@ -55,35 +55,16 @@ def list_rate_cards(
     return paging.out(service.versions_page(session, actor, paging.limit, paging.cursor), render)
 
 
-_UPLOAD_BODY = {
-    "required": True,
-    "content": {
-        "multipart/form-data": {
-            "schema": {
-                "type": "object",
-                "required": ["file"],
-                "properties": {
-                    "file": {
-                        "type": "string",
-                        "format": "binary",
-                        "description": "The .xlsx workbook or .zip of CSV files.",
-                    },
-                    "name": {
-                        "type": "string",
-                        "maxLength": 120,
-                        "description": "Card name (default: the carrier).",
-                    },
-                    "effective_from": {
-                        "type": "string",
-                        "format": "date",
-                        "description": "First day of this version (default: the earliest "
-                        "service start, else today).",
-                    },
-                },
-            }
-        }
+_UPLOAD_BODY = upload_body(
+    "The .xlsx workbook or .zip of CSV files.",
+    name={"type": "string", "maxLength": 120, "description": "Card name (default: the carrier)."},
+    effective_from={
+        "type": "string",
+        "format": "date",
+        "description": "First day of this version (default: the earliest service start, else "
+        "today).",
     },
-}
+)
 
 
 async def _form(request: Request) -> tuple[str, bytes, str | None, date | None]:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Depends, Response
+from fastapi import Depends, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
 from linkstar.api.deps import DbSession
 from linkstar.api.idempotency import Idempotent
 from linkstar.api.pagination import Paging
 from linkstar.api.routing import api_router, created, errors, needs
 from linkstar.api.schemas import PageOf
+from linkstar.api.uploads import read_file_form, upload_body
 from linkstar.rating import optimisations
 from linkstar.rating.optimise_models import OptimisationRun, RoutingCapacity
 from linkstar.rating.optimise_schemas import (
@@ -56,6 +58,35 @@ def create_capacity(
 ) -> RoutingCapacity:
     """Add a capacity."""
     return optimisations.create_capacity(session, actor, data.model_dump())
+
+
+_CSV_BODY = upload_body("The capacities CSV (docs/formats/routing.md).")
+
+
+@router.post(
+    "/routing/capacities/import",
+    summary="Upload a capacities CSV",
+    description="Multipart upload of a UTF-8 CSV with the header "
+    "`warehouse,service_id,carrier,day,max_parcels` (the file of `linkstar route "
+    "--capacities`). A file with any problem is refused with 422 `capacities_rejected` whose "
+    "`details.errors` lists every bad row (line, column, reason) and nothing changes. "
+    "Otherwise every row is stored; a row naming a stored capacity (same service or carrier, "
+    "warehouse and day) replaces its number, and the other stored capacities stay.",
+    response_model=PageOf[CapacityRead],
+    responses=errors(403, 413, 422),
+    openapi_extra={"requestBody": _CSV_BODY},
+)
+async def import_capacities(
+    request: Request, session: DbSession, actor: Principal = Depends(needs(MANAGE))
+) -> dict[str, Any]:
+    """Store every row of a capacities CSV, or none."""
+    _, data, _ = await read_file_form(request, "the capacities CSV")
+
+    def run() -> dict[str, Any]:
+        rows = optimisations.import_capacities_csv(session, actor, data)
+        return {"items": [CapacityRead.model_validate(r) for r in rows], "next_cursor": None}
+
+    return await run_in_threadpool(run)
 
 
 @router.get(

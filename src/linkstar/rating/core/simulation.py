@@ -8,8 +8,9 @@ A lane is the destination country and the zone of the chosen service.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,31 @@ class Tally:
     def on_time(self) -> float | None:
         """Mean on-time probability of the assigned orders."""
         return self.on_time_sum / self.on_time_n if self.on_time_n else None
+
+    def state(self) -> dict[str, object]:
+        """Every sum, so that a tally can be stored and added to later (a batch at a time)."""
+        return {
+            "orders": self.orders,
+            "held": self.held,
+            "cost": dict(self.cost),
+            "on_time_sum": self.on_time_sum,
+            "on_time_n": self.on_time_n,
+            "promised": self.promised,
+            "p90_over_promise": self.p90_over_promise,
+        }
+
+    @classmethod
+    def from_state(cls, data: Mapping[str, Any]) -> Tally:
+        """A tally from `state()`."""
+        return cls(
+            orders=int(data["orders"]),
+            held=int(data["held"]),
+            cost={str(k): int(v) for k, v in dict(data["cost"]).items()},
+            on_time_sum=float(data["on_time_sum"]),
+            on_time_n=int(data["on_time_n"]),
+            promised=int(data["promised"]),
+            p90_over_promise=int(data["p90_over_promise"]),
+        )
 
     def as_json(self) -> dict[str, object]:
         """The tally as a report entry."""
@@ -118,27 +144,75 @@ class Simulation:
 
 
 HELD_KEY = "(held)"
+_SIDES = ("baseline", "candidate")
+
+
+@dataclass
+class Comparison:
+    """Running sums of a comparison, fed a batch of orders at a time and storable in between."""
+
+    total: Row = field(default_factory=lambda: Row("all orders"))
+    carriers: dict[str, Row] = field(default_factory=dict)
+    lanes: dict[str, Row] = field(default_factory=dict)
+    changed: int = 0
+
+    def add(self, baseline: Iterable[Outcome], candidate: Iterable[Outcome]) -> None:
+        """Count one batch: both sides of the same orders (matched by order id)."""
+        chosen: dict[str, str] = {}
+        for side, outcomes in zip(_SIDES, (baseline, candidate), strict=True):
+            for o in outcomes:
+                getattr(self.total, side).add(o)
+                carrier = o.carrier if o.price is not None else HELD_KEY
+                lane = f"{o.dest_country} zone {o.zone}" if o.price is not None else HELD_KEY
+                getattr(self.carriers.setdefault(carrier, Row(carrier)), side).add(o)
+                getattr(self.lanes.setdefault(lane, Row(lane)), side).add(o)
+                if side == "baseline":
+                    chosen[o.order_id] = o.service_id
+                elif chosen.get(o.order_id) != o.service_id:
+                    chosen[o.order_id] = "\0changed"
+        self.changed += sum(1 for v in chosen.values() if v == "\0changed")
+
+    def result(self) -> Simulation:
+        """The comparison so far."""
+        return Simulation(self.total, _sorted(self.carriers), _sorted(self.lanes), self.changed)
+
+    def state(self) -> dict[str, Any]:
+        """The running sums as JSON-ready data (`from_state` reads them back)."""
+
+        def rows(found: Mapping[str, Row]) -> list[dict[str, Any]]:
+            return [{"key": r.key, **{s: getattr(r, s).state() for s in _SIDES}}
+                    for r in found.values()]  # fmt: skip
+
+        return {
+            "total": rows({"": self.total})[0],
+            "carriers": rows(self.carriers),
+            "lanes": rows(self.lanes),
+            "changed": self.changed,
+        }
+
+    @classmethod
+    def from_state(cls, data: Mapping[str, Any] | None) -> Comparison:
+        """Running sums from `state()` (None: nothing counted yet)."""
+        if not data:
+            return cls()
+
+        def row(entry: Mapping[str, Any]) -> Row:
+            sides = {s: Tally.from_state(entry[s]) for s in _SIDES}
+            return Row(str(entry["key"]), **sides)
+
+        return cls(
+            row(data["total"]),
+            {str(e["key"]): row(e) for e in data["carriers"]},
+            {str(e["key"]): row(e) for e in data["lanes"]},
+            int(data["changed"]),
+        )
 
 
 def compare(baseline: Iterable[Outcome], candidate: Iterable[Outcome]) -> Simulation:
     """Compare two sides over the same orders (matched by order id; each side counted as is)."""
-    total = Row("all orders")
-    carriers: dict[str, Row] = {}
-    lanes: dict[str, Row] = {}
-    chosen: dict[str, str] = {}
-    for side, outcomes in (("baseline", baseline), ("candidate", candidate)):
-        for o in outcomes:
-            getattr(total, side).add(o)
-            carrier = o.carrier if o.price is not None else HELD_KEY
-            lane = f"{o.dest_country} zone {o.zone}" if o.price is not None else HELD_KEY
-            getattr(carriers.setdefault(carrier, Row(carrier)), side).add(o)
-            getattr(lanes.setdefault(lane, Row(lane)), side).add(o)
-            if side == "baseline":
-                chosen[o.order_id] = o.service_id
-            elif chosen.get(o.order_id) != o.service_id:
-                chosen[o.order_id] = "\0changed"
-    changed = sum(1 for v in chosen.values() if v == "\0changed")
-    return Simulation(total, _sorted(carriers), _sorted(lanes), changed)
+    comparison = Comparison()
+    comparison.add(baseline, candidate)
+    return comparison.result()
 
 
 def _sorted(rows: dict[str, Row]) -> list[Row]:

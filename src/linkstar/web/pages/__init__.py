@@ -16,6 +16,7 @@ from linkstar.web.pages import (
     overview,
     routing,
     routing_optimise,
+    routing_simulations,
     settings_api_keys,
     settings_audit,
     settings_jobs,
@@ -52,6 +53,7 @@ ROUTERS: list[APIRouter] = [
     inbox_automation.router,
     settings_mail.router,
     routing_optimise.router,
+    routing_simulations.router,
     settings_store_sync.router,
     order_steps.router,
 ]

@@ -23,7 +23,7 @@ from linkstar.rating.core import Ineligible, Parcel
 from linkstar.rating.routing import record_values
 from linkstar.rating.sheets import read_upload
 from linkstar.web.context import ConsoleAction, ConsolePage, Page
-from linkstar.web.forms import FormState, checkbox, text_fields
+from linkstar.web.forms import FormState, checkbox, optional_dates, text_fields
 from linkstar.web.pages.common import attempt
 from linkstar.workspace.core import Permission
 
@@ -381,12 +381,7 @@ def suspension_create(page: ConsoleAction) -> Response:
     page.principal.require(P.routing_manage)
     values = text_fields(page.form, SUSPENSION_FIELDS)
     state = FormState(values=dict(values))
-    days: dict[str, date | None] = {}
-    for name in ("starts", "ends"):
-        try:
-            days[name] = date.fromisoformat(values[name]) if values[name] else None
-        except ValueError:
-            state.errors[name] = "must be a date"
+    days = optional_dates(values, ("starts", "ends"), state)
     if not state.errors:
         done = attempt(
             page,

@@ -90,21 +90,18 @@ async def capacity_upload(page: ConsoleAction) -> Response:
         state.message = "The file is larger than 2 MB."
         return _capacities_page(page, 422, state)
     try:
-        rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-    except (UnicodeDecodeError, csv.Error):
-        state.message = "The file is not a UTF-8 CSV."
-        return _capacities_page(page, 422, state)
-    result = attempt(
-        page, state, [], lambda s: optimisations.import_capacities(s, page.principal, rows)
-    )
-    if result is None:
-        return _capacities_page(page, 422, state)
-    if result.errors:
+        stored = optimisations.import_capacities_csv(page.session, page.principal, data)
+    except LinkStarError as exc:
+        page.session.rollback()
+        found = exc.details.get("errors") if isinstance(exc.details, dict) else None
+        errors = [RowError(e["line"], e["column"], e["reason"]) for e in found or []]
         state.message = (
-            f"Stored {len(result.created)} row(s); {len(result.errors)} problem(s) below."
+            f"Nothing was stored: {len(errors)} problem(s) in the file, listed below."
+            if errors
+            else exc.message
         )
-        return _capacities_page(page, 422, state, result.errors)
-    return page.redirect("/routing/capacities", f"Stored {len(result.created)} capacities.")
+        return _capacities_page(page, 422, state, errors)
+    return page.redirect("/routing/capacities", f"Stored {len(stored)} capacities.")
 
 
 @router.post("/routing/capacities/{capacity_id}/delete", response_class=HTMLResponse)

@@ -8,6 +8,8 @@ over every day. The same CSV shape is read by `linkstar route --capacities` and 
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -113,6 +115,23 @@ def parse_rules(rows: Iterable[Mapping[str, Any]]) -> tuple[list[CapacityRule], 
             seen[rule.key] = line
             rules.append(rule)
     return rules, errors
+
+
+def read_csv(text: str) -> tuple[list[CapacityRule], list[RowError]]:
+    """Every good rule and every bad row of a capacities CSV's text (a bad header: line 1)."""
+    reader = csv.DictReader(io.StringIO(text))
+    try:
+        header = set(reader.fieldnames or ())
+        if "max_parcels" not in header or not header & {"service_id", "carrier"}:
+            reason = (
+                "needs max_parcels and service_id or carrier (columns: "
+                + ", ".join(CAPACITY_COLUMNS)
+                + ")"
+            )
+            return [], [RowError(1, "header", reason)]
+        return parse_rules(reader)
+    except csv.Error as exc:
+        return [], [RowError(reader.line_num, "file", f"not a CSV: {exc}")]
 
 
 def unknown_names(
