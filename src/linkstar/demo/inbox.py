@@ -253,7 +253,7 @@ def _history(
         thread.last_outbound_at = at
         thread.last_activity_at = max(thread.last_activity_at, at)
         thread.message_count += 1
-        thread.sla_due_at = None
+        thread.sla_due_at = thread.sla_due_soon_at = None
         thread.status = "closed" if now - at > timedelta(days=10) else "pending"
         count += 1
     session.flush()

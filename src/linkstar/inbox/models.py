@@ -62,6 +62,7 @@ class InboxThread(IdMixin, TimestampMixin, OrgScoped, Base):
     tags: Mapped[list[Any]] = mapped_column(default=list)
     order_refs: Mapped[list[Any]] = mapped_column(default=list)  # order ids seen in the thread
     sla_due_at: Mapped[datetime | None]
+    sla_due_soon_at: Mapped[datetime | None]  # from the workspace's calendar and SLA target
     first_response_at: Mapped[datetime | None]
     last_inbound_at: Mapped[datetime | None]
     last_outbound_at: Mapped[datetime | None]
@@ -138,3 +139,35 @@ class InboxTemplate(IdMixin, TimestampMixin, OrgScoped, Base):
     variants: Mapped[dict[str, Any]]
     version: Mapped[int] = mapped_column(default=1)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class InboxApproval(IdMixin, OrgScoped, Base):
+    """A reply held for a person to approve: why it was held and what was decided.
+
+    The reply itself is the outbound message (status `awaiting_approval`, then `queued` or
+    `rejected`); `original_*` keep the text as it was drafted, so an edit stays visible.
+    """
+
+    __tablename__ = "inbox_approvals"
+    __table_args__ = (
+        UniqueConstraint("message_id"),
+        Index("ix_inbox_approvals_org_state_requested", "organisation_id", "state", "requested_at"),
+    )
+
+    message_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("inbox_messages.id", ondelete="CASCADE")
+    )
+    thread_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("inbox_threads.id", ondelete="CASCADE")
+    )
+    state: Mapped[str] = mapped_column(String(10), default="pending")  # pending|approved|rejected
+    reasons: Mapped[list[Any]] = mapped_column(default=list)  # [{code, detail}]
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    requested_by: Mapped[str] = mapped_column(String(200), default="")
+    original_subject: Mapped[str] = mapped_column(String(500), default="")
+    original_text: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime | None]
+    decided_by_user_id: Mapped[str | None] = mapped_column(String(32))
+    decided_by: Mapped[str] = mapped_column(String(200), default="")
+    comment: Mapped[str] = mapped_column(Text, default="")
+    edited: Mapped[bool] = mapped_column(Boolean, default=False)

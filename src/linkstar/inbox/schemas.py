@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from linkstar.inbox.core.automation.policy import InboxSettings
 from linkstar.inbox.core.inbound import Channel
 
 Language = Literal["en", "es", "de", "fr", "pt", "zh"]
@@ -162,7 +163,54 @@ class ReplyCreate(BaseModel):
 class ReplyRead(BaseModel):
     message: MessageRead
     findings: list[dict[str, Any]]
-    job_id: str
+    job_id: str | None = Field(
+        description="The `inbox.send` job; null when the reply waits for approval."
+    )
+    approval_reasons: list[dict[str, str]] = Field(
+        default_factory=list,
+        description="Why the reply waits in the approval queue (`code`, `detail`); empty when "
+        "it was queued for sending.",
+    )
+
+
+class ApprovalDecision(BaseModel):
+    """Approve (optionally with an edited subject or body, linted again) or reject a reply."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    comment: str = Field("", max_length=2000)
+    body: str | None = Field(None, min_length=1, max_length=20_000)
+    subject: str | None = Field(None, max_length=500)
+
+
+class InboxSettingsRead(BaseModel):
+    version: int = Field(description="Goes up by one per save; 0 while the defaults apply.")
+    settings: InboxSettings
+
+
+class ApprovalRead(BaseModel):
+    """One held reply: why it waits, what it says now, the thread it answers, the decision."""
+
+    reply_id: str
+    thread_id: str
+    state: str
+    reasons: list[dict[str, str]]
+    requested_at: datetime
+    requested_by: str
+    channel: str
+    buyer_address: str
+    thread_subject: str
+    subject: str
+    body: str
+    outbound_status: str | None
+    lint_findings: list[dict[str, Any]]
+    original_subject: str
+    original_text: str
+    edited: bool
+    decided_at: datetime | None
+    decided_by: str
+    comment: str
+    job_id: str | None = None
 
 
 class Variant(BaseModel):
