@@ -246,6 +246,33 @@ def automate_message(session: Session, organisation_id: str, message_id: str) ->
     return list(plan.matched)
 
 
+def automate_event(
+    session: Session, thread: InboxThread, event: Event, compiled: CompiledRules
+) -> list[str]:
+    """Run the rules of a timer event (`sla_due`, `thread_idle`) on a thread, against its
+    newest message; returns the ids of the rules that fired (each once per event)."""
+    message = session.scalars(
+        select(InboxMessage)
+        .where(
+            InboxMessage.organisation_id == thread.organisation_id,
+            InboxMessage.thread_id == thread.id,
+        )
+        .order_by(InboxMessage.received_at.desc(), InboxMessage.id.desc())
+    ).first()
+    if message is None:
+        return []
+    plan = evaluate(
+        compiled,
+        event,
+        snapshot(session, thread, message),
+        fired=rules_service.fired_keys(session, thread.organisation_id, event),
+        counters=_counters(session, thread.organisation_id, compiled),
+    )
+    if plan.matched:
+        run_plan(session, thread, event, plan, event.id)
+    return list(plan.matched)
+
+
 def run_plan(
     session: Session, thread: InboxThread, event: Event, plan: Plan, cause_id: str
 ) -> None:
