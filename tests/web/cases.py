@@ -50,6 +50,7 @@ class Case:
             mail_account_id=ids.mail_account_id,
             suppression_id=ids.suppression_id,
             capacity_id=ids.capacity_id,
+            reply_id=ids.reply_id,
         )
 
     @property
@@ -329,6 +330,13 @@ _ALL = [
         303,
     ),
     Case("POST", "/inbox/threads/{thread_id}/update", P.inbox_reply, {"status": "closed"}, 303),
+    Case("GET", "/inbox/approvals", P.inbox_read),
+    Case("POST", "/inbox/approvals/{reply_id}/approve", P.inbox_approve, {"comment": "ok"}, 303),
+    Case("POST", "/inbox/approvals/{reply_id}/reject", P.inbox_approve, {"comment": "no"}, 303),
+    Case("GET", "/inbox/settings", P.inbox_read),
+    Case(
+        "POST", "/inbox/settings", P.inbox_manage, {"settings": '{"auto_close_idle_days": 9}'}, 303
+    ),
     Case("GET", "/inbox/templates", P.inbox_read),
     Case(
         "POST",

@@ -193,6 +193,7 @@ class Seeded:
     mail_account_id: str = ""
     suppression_id: str = ""
     capacity_id: str = ""
+    reply_id: str = ""
 
 
 def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str) -> Seeded:
@@ -260,11 +261,12 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
     from tests.orders.seed import seed_orders
 
     tracking = seed_tracking(sessions, tenant, marker, box)
-    from tests.inbox.seed import seed_inbox
+    from tests.inbox.seed import seed_held_reply, seed_inbox
 
     inbox = seed_inbox(sessions, tenant.org.id, marker)
     return Seeded(
         thread_id=inbox["thread_id"],
+        reply_id=seed_held_reply(sessions, tenant.org.id, inbox["thread_id"], marker),
         template_id=inbox["template_id"],
         *ids,
         review_id=review_id,
