@@ -237,6 +237,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/inbox/approvals/{reply_id}/approve"): {"comment": "fine"},
     ("POST", "/api/v1/inbox/approvals/{reply_id}/reject"): {"comment": "call the buyer"},
     ("PUT", "/api/v1/inbox/settings"): {"auto_close_idle_days": 5},
+    ("PUT", "/api/v1/inbox/message-polls/{store_id}"): {"enabled": True, "interval_minutes": 5},
     ("POST", "/api/v1/routing/capacities"): {
         "warehouse": "A1",
         "carrier": "westcoast",
@@ -344,6 +345,7 @@ SCOPED = {
     ("GET", "/api/v1/inbox/approvals"): "list",
     ("GET", "/api/v1/inbox/settings"): "check",
     ("PUT", "/api/v1/inbox/settings"): "check",
+    ("GET", "/api/v1/inbox/message-polls"): "list",
     ("GET", "/api/v1/routing/capacities"): "list",
     ("POST", "/api/v1/routing/capacities"): "create",
     ("GET", "/api/v1/routing/optimisations"): "list",

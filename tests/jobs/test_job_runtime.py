@@ -134,6 +134,7 @@ def test_scheduler_thread_enqueues_the_periodic_jobs(sessions, runtime, job_row)
         lambda: (
             set(names())
             == {
+                "inbox.plan_message_polls",
                 "inbox.poll_mailboxes",
                 "inbox.timers",
                 "inbox.wake_snoozed",

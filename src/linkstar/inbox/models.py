@@ -10,7 +10,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from linkstar.db.base import Base, IdMixin, OrgScoped, TimestampMixin
@@ -171,3 +180,27 @@ class InboxApproval(IdMixin, OrgScoped, Base):
     decided_by: Mapped[str] = mapped_column(String(200), default="")
     comment: Mapped[str] = mapped_column(Text, default="")
     edited: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class InboxMessagePoll(IdMixin, TimestampMixin, OrgScoped, Base):
+    """Polling of one store's buyer messages (eBay member messages, TikTok Shop customer
+    service): off until enabled, its cursor, token bucket and last outcome."""
+
+    __tablename__ = "inbox_message_polls"
+
+    store_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("stores.id", ondelete="CASCADE"), unique=True
+    )
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    interval_seconds: Mapped[int] = mapped_column(default=300)
+    cursor: Mapped[datetime | None]  # messages created at or after this are asked for next
+    bucket_tokens: Mapped[float | None] = mapped_column(Float)
+    bucket_at: Mapped[datetime | None]
+    last_poll_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    next_run_at: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    last_status: Mapped[str] = mapped_column(String(16), default="never")
+    last_fetched: Mapped[int] = mapped_column(default=0)
+    last_created: Mapped[int] = mapped_column(default=0)
+    failures: Mapped[int] = mapped_column(default=0)

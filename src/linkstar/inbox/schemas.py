@@ -183,6 +183,32 @@ class ApprovalDecision(BaseModel):
     subject: str | None = Field(None, max_length=500)
 
 
+class MessagePollUpdate(BaseModel):
+    """Turn a store's buyer-message polling on or off."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool
+    interval_minutes: int = Field(5, ge=1, le=1440)
+
+
+class MessagePollRead(BaseModel):
+    store_id: str
+    store_name: str
+    channel: str
+    supported: bool = Field(description="eBay and TikTok Shop stores have messages to poll.")
+    enabled: bool
+    interval_minutes: int
+    last_status: str
+    last_error: str
+    last_poll_at: datetime | None
+    next_run_at: datetime | None
+    cursor: datetime | None
+    last_fetched: int
+    last_created: int
+    failures: int
+
+
 class InboxSettingsRead(BaseModel):
     version: int = Field(description="Goes up by one per save; 0 while the defaults apply.")
     settings: InboxSettings

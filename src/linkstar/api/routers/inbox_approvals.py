@@ -1,6 +1,6 @@
-"""Inbox approval queue (held replies: approve, edit and approve, reject) and the workspace's
+"""Inbox approval queue (held replies: approve, edit and approve, reject), the workspace's
 inbox settings (business-hours calendars, SLA targets per channel, auto-close, approval
-policy)."""
+policy) and the per-store polling of marketplace buyer messages."""
 
 from __future__ import annotations
 
@@ -12,10 +12,18 @@ from linkstar.api.deps import DbSession
 from linkstar.api.pagination import Paging
 from linkstar.api.routing import api_router, errors, needs
 from linkstar.api.schemas import PageOf
-from linkstar.inbox import approvals, settings_store
+from linkstar.inbox import approvals, message_polls, settings_store
 from linkstar.inbox.core.automation.policy import InboxSettings
-from linkstar.inbox.schemas import ApprovalDecision, ApprovalRead, InboxSettingsRead
+from linkstar.inbox.models import InboxMessagePoll
+from linkstar.inbox.schemas import (
+    ApprovalDecision,
+    ApprovalRead,
+    InboxSettingsRead,
+    MessagePollRead,
+    MessagePollUpdate,
+)
 from linkstar.workspace.core import Permission, Principal
+from linkstar.workspace.models import Store
 
 router = api_router("inbox")
 READ = Permission.inbox_read
@@ -112,3 +120,60 @@ def write_settings(
     """Save the settings."""
     settings, version = settings_store.save(session, actor, data.model_dump(mode="json"))
     return {"version": version, "settings": settings.model_dump(mode="json")}
+
+
+def render_poll(store: Store, row: InboxMessagePoll | None) -> MessagePollRead:
+    """A store's message polling as the API shows it."""
+    return MessagePollRead(
+        store_id=store.id,
+        store_name=store.name,
+        channel=store.channel,
+        supported=store.channel in message_polls.BASES,
+        enabled=bool(row and row.enabled),
+        interval_minutes=(row.interval_seconds if row else 300) // 60,
+        last_status=row.last_status if row else "never",
+        last_error=row.last_error if row else "",
+        last_poll_at=row.last_poll_at if row else None,
+        next_run_at=row.next_run_at if row else None,
+        cursor=row.cursor if row else None,
+        last_fetched=row.last_fetched if row else 0,
+        last_created=row.last_created if row else 0,
+        failures=row.failures if row else 0,
+    )
+
+
+@router.get(
+    "/inbox/message-polls",
+    summary="List buyer-message polling per store",
+    description="Every store with whether its buyer messages are polled (eBay member messages, "
+    "TikTok Shop customer service), how often, the cursor and the last outcome.",
+    response_model=PageOf[MessagePollRead],
+    responses=errors(403),
+)
+def list_message_polls(
+    session: DbSession, actor: Principal = Depends(needs(READ))
+) -> dict[str, object]:
+    """All stores (one page)."""
+    rows = message_polls.states(session, actor)
+    return {"items": [render_poll(s, r) for s, r in rows], "next_cursor": None}
+
+
+@router.put(
+    "/inbox/message-polls/{store_id}",
+    summary="Turn a store's buyer-message polling on or off",
+    description="Off by default (demo stores never poll). Only eBay and TikTok Shop stores "
+    "(422 otherwise); `inbox.plan_message_polls` then polls every `interval_minutes`. Audited.",
+    response_model=MessagePollRead,
+    responses=errors(400, 403, 404, 413, 422),
+)
+def set_message_poll(
+    store_id: str,
+    data: MessagePollUpdate,
+    session: DbSession,
+    actor: Principal = Depends(needs(MANAGE)),
+) -> MessagePollRead:
+    """Enable, disable or re-time one store's polling."""
+    store, row = message_polls.set_polling(
+        session, actor, store_id, data.enabled, data.interval_minutes
+    )
+    return render_poll(store, row)

@@ -1,8 +1,8 @@
-"""inbox approvals timers
+"""inbox approvals timers polls
 
 Revision ID: 0021
 Revises: 0014
-Create Date: 2026-12-05 00:17:36.601876
+Create Date: 2026-12-05 00:37:27.841563
 """
 
 from collections.abc import Sequence
@@ -40,6 +40,46 @@ def upgrade() -> None:
     with op.batch_alter_table("inbox_settings", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_inbox_settings_organisation_id"), ["organisation_id"], unique=False
+        )
+
+    op.create_table(
+        "inbox_message_polls",
+        sa.Column("store_id", sa.String(length=32), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("interval_seconds", sa.Integer(), nullable=False),
+        sa.Column("cursor", linkstar.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("bucket_tokens", sa.Float(), nullable=True),
+        sa.Column("bucket_at", linkstar.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_poll_at", linkstar.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_success_at", linkstar.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_run_at", linkstar.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=False),
+        sa.Column("last_status", sa.String(length=16), nullable=False),
+        sa.Column("last_fetched", sa.Integer(), nullable=False),
+        sa.Column("last_created", sa.Integer(), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("created_at", linkstar.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", linkstar.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("organisation_id", sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisations.id"],
+            name=op.f("fk_inbox_message_polls_organisation_id_organisations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["store_id"],
+            ["stores.id"],
+            name=op.f("fk_inbox_message_polls_store_id_stores"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inbox_message_polls")),
+        sa.UniqueConstraint("store_id", name=op.f("uq_inbox_message_polls_store_id")),
+    )
+    with op.batch_alter_table("inbox_message_polls", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_inbox_message_polls_organisation_id"), ["organisation_id"], unique=False
         )
 
     op.create_table(
@@ -151,6 +191,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_inbox_timer_marks_org_thread")
 
     op.drop_table("inbox_timer_marks")
+    with op.batch_alter_table("inbox_message_polls", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_inbox_message_polls_organisation_id"))
+
+    op.drop_table("inbox_message_polls")
     with op.batch_alter_table("inbox_settings", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_inbox_settings_organisation_id"))
 
