@@ -4,30 +4,17 @@ holders of `inbox:approve` decide; every decision audited."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from linkstar.db.outbox import JobContext, OutboxJob
 from linkstar.db.uow import unit_of_work
-from linkstar.inbox import understanding
 from linkstar.inbox.models import InboxApproval, InboxMessage, InboxThread
 from linkstar.inbox.tasks import send_reply
 from linkstar.workspace.core import Role
-from tests.api.conftest import Api, assert_error
-from tests.inbox.seed import seed_inbox, seed_only_classifier
+from tests.api.conftest import assert_error
+from tests.inbox.seed import seed_inbox
 
 LEGAL = "Where is my order? If it does not arrive by Friday my lawyer will take you to court."
-
-
-@pytest.fixture
-def api(client, sessions) -> Api:  # type: ignore[no-untyped-def]
-    return Api(client, sessions)
-
-
-@pytest.fixture
-def owner(api, tenant, monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(understanding, "classifier", lambda settings: seed_only_classifier())
-    return api.with_key(tenant)
 
 
 def _send_jobs(sessions) -> list[OutboxJob]:  # type: ignore[no-untyped-def]

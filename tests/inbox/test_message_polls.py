@@ -23,24 +23,11 @@ from linkstar.kit.errors import InvalidInput
 from linkstar.orders.sync import connect
 from linkstar.tracking.models import TrackingDeadLetter
 from linkstar.workspace.models import Store
+from tests.inbox.channels.test_marketplaces import FakeClock
 from tests.inbox.seed import seed_only_classifier
 
 PAYLOADS = Path(__file__).parent / "channels" / "payloads"
-NOW = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def monotonic(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.t += seconds
-
-    def utcnow(self) -> datetime:
-        return NOW + timedelta(seconds=self.t)
+NOW = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)  # FakeClock's start
 
 
 @pytest.fixture

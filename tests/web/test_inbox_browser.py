@@ -13,14 +13,20 @@ from tests.web.test_browser import page  # noqa: F401  (the Chromium tab fixture
 pytestmark = pytest.mark.browser
 
 
-def test_open_thread_reply_with_template(page, live_server, tenant, seeded, sessions):  # noqa: F811
+def _sign_in(page, live_server, tenant, path: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     from playwright.sync_api import expect
 
-    page.goto(f"{live_server}/login?next=/inbox/threads")
+    page.goto(f"{live_server}/login?next={path}")
     page.fill("#f-email", tenant.owner.email)
     page.fill("#f-password", OWNER_PASSWORD)
     page.click("button[type=submit]")
-    expect(page).to_have_url(f"{live_server}/inbox/threads")
+    expect(page).to_have_url(f"{live_server}{path}")
+
+
+def test_open_thread_reply_with_template(page, live_server, tenant, seeded, sessions):  # noqa: F811
+    from playwright.sync_api import expect
+
+    _sign_in(page, live_server, tenant, "/inbox/threads")
     page.click("text=Buyer Alpha")
     expect(page.locator("h1")).to_contain_text("Order Alpha")
     expect(page.locator(".inbox-badges").first).to_contain_text("where is my order")
@@ -41,11 +47,7 @@ def test_open_thread_reply_with_template(page, live_server, tenant, seeded, sess
 def test_approve_a_held_reply(page, live_server, tenant, seeded, sessions):  # noqa: F811
     from playwright.sync_api import expect
 
-    page.goto(f"{live_server}/login?next=/inbox/approvals")
-    page.fill("#f-email", tenant.owner.email)
-    page.fill("#f-password", OWNER_PASSWORD)
-    page.click("button[type=submit]")
-    expect(page).to_have_url(f"{live_server}/inbox/approvals")
+    _sign_in(page, live_server, tenant, "/inbox/approvals")
     held = page.locator(f"#approval-{seeded.reply_id}")
     expect(held).to_contain_text("legal threat")
     expect(held).to_contain_text("our lawyer has read your message")

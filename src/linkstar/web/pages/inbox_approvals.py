@@ -15,24 +15,16 @@ from starlette.responses import Response
 from linkstar.inbox import approvals, settings_store
 from linkstar.inbox.schemas import ApprovalDecision
 from linkstar.kit.errors import InvalidInput, LinkStarError
-from linkstar.web import nav
 from linkstar.web.context import ConsoleAction, ConsolePage, Page
 from linkstar.web.forms import text_fields
+
+# One tab bar for the whole inbox module.
+from linkstar.web.pages.inbox import _render
 from linkstar.workspace.core import Permission
 
 router = APIRouter()
 P = Permission
 PAGE_SIZE = 50
-
-
-def _render(page: Page, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    return page.render(
-        name,
-        status=status,
-        inbox_sections=nav.visible(nav.INBOX_SECTIONS, page.principal),
-        active_inbox=nav.active_key(nav.INBOX_SECTIONS, page.request.url.path),
-        **context,
-    )
 
 
 @router.get("/inbox/approvals", response_class=HTMLResponse)
