@@ -337,6 +337,7 @@ _ALL = [
     Case(
         "POST", "/inbox/settings", P.inbox_manage, {"settings": '{"auto_close_idle_days": 9}'}, 303
     ),
+    Case("POST", "/inbox/message-polls/{store_id}", P.inbox_manage, {"enabled": "on"}, 303),
     Case("GET", "/inbox/templates", P.inbox_read),
     Case(
         "POST",

@@ -76,3 +76,27 @@ def test_settings_editor(owner, seeded):
     assert owner.post("/inbox/settings", {"settings": good}).status_code == 303
     page = owner.get("/inbox/settings").text
     assert "Europe/Berlin" in page and "after 4 idle days" in page and "version 1" in page
+
+
+def test_message_polling_is_turned_on_per_ebay_store(owner, tenant, sessions, seeded):
+    from linkstar.db.uow import unit_of_work
+    from linkstar.inbox.models import InboxMessagePoll
+    from linkstar.workspace.models import Store
+
+    with unit_of_work(sessions) as s:
+        store = Store(organisation_id=tenant.org.id, name="Our eBay", channel="ebay",
+                      region="US", currency="USD")  # fmt: skip
+        s.add(store)
+        s.flush()
+        ebay_id = store.id
+    page = owner.get("/inbox/settings").text
+    assert "Our eBay" in page and "Alpha Store" not in page.split("message-polls")[1]
+    saved = owner.post(
+        f"/inbox/message-polls/{ebay_id}", {"enabled": "on", "interval_minutes": "10"}
+    )
+    assert "Message polling saved." in owner.follow(saved).text
+    refused = owner.post(f"/inbox/message-polls/{seeded.store_id}", {"enabled": "on"})
+    assert "no buyer messages to poll" in owner.follow(refused).text
+    with sessions() as s:
+        row = s.scalars(select(InboxMessagePoll)).one()
+        assert (row.store_id, row.enabled, row.interval_seconds) == (ebay_id, True, 600)

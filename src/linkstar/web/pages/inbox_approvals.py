@@ -1,6 +1,7 @@
 """Inbox → Approvals (held replies with their reasons and compliance findings: approve,
 edit and approve, reject with a comment) and Inbox → Settings (business-hours calendars, SLA
-targets per channel, auto-close, approval policy as one JSON document)."""
+targets per channel, auto-close, approval policy as one JSON document; buyer-message polling
+per eBay / TikTok Shop store)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from linkstar.inbox import approvals, settings_store
+from linkstar.inbox import approvals, message_polls, settings_store
 from linkstar.inbox.schemas import ApprovalDecision
 from linkstar.kit.errors import InvalidInput, LinkStarError
 from linkstar.web.context import ConsoleAction, ConsolePage, Page
@@ -96,6 +97,11 @@ def reject(page: ConsoleAction, reply_id: str) -> Response:
 
 def _settings_page(page: Page, text: str = "", errors: Any = None) -> HTMLResponse:
     settings, version = settings_store.read(page.session, page.principal)
+    polls = [
+        (store, row)
+        for store, row in message_polls.states(page.session, page.principal)
+        if store.channel in message_polls.BASES
+    ]
     return _render(
         page,
         "inbox/settings.html",
@@ -104,6 +110,7 @@ def _settings_page(page: Page, text: str = "", errors: Any = None) -> HTMLRespon
         version=version,
         text=text or json.dumps(settings.model_dump(mode="json"), indent=2, ensure_ascii=False),
         errors=errors or [],
+        polls=polls,
     )
 
 
@@ -130,3 +137,22 @@ def settings_save(page: ConsoleAction) -> Response:
         errors = details.get("errors") or [{"path": "$", "message": str(exc)}]
         return _settings_page(page, text, errors)
     return page.redirect("/inbox/settings", "Inbox settings saved.")
+
+
+@router.post("/inbox/message-polls/{store_id}", response_class=HTMLResponse)
+def message_poll_save(page: ConsoleAction, store_id: str) -> Response:
+    """Turn a store's buyer-message polling on or off, and how often it runs."""
+    page.principal.require(P.inbox_manage)
+    fields = text_fields(page.form, ["enabled", "interval_minutes"])
+    try:
+        minutes = int(fields["interval_minutes"] or "5")
+    except ValueError:
+        minutes = 0  # refused below with the allowed range
+    try:
+        message_polls.set_polling(
+            page.session, page.principal, store_id, fields["enabled"] == "on", minutes
+        )
+    except InvalidInput as exc:
+        page.session.rollback()
+        return page.redirect("/inbox/settings", str(exc), "error")
+    return page.redirect("/inbox/settings", "Message polling saved.")
