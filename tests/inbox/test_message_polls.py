@@ -134,3 +134,37 @@ def test_a_disabled_store_is_skipped_without_a_request(sessions, tenant, box):
     with unit_of_work(sessions) as s:
         outcome = message_polls.poll(s, tenant.org.id, ebay, box, _env(never))
     assert outcome.status == "skipped"
+
+
+def test_a_tiktok_shop_store_is_polled_with_signed_requests(sessions, tenant, box):
+    with unit_of_work(sessions) as s:
+        row = Store(
+            organisation_id=tenant.org.id, name="TikTok", channel="tiktok_shop", region="US",
+            currency="USD", credentials_encrypted=box.seal(
+                {"access_token": "tts-token", "app_key": "a", "app_secret": "s",
+                 "shop_cipher": "c"}),
+        )  # fmt: skip
+        s.add(row)
+        s.flush()
+        store_id = row.id
+        message_polls.set_polling(s, tenant.principal, store_id, True, 5)
+    requests: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        name = "tiktok_conversations.json"
+        if not request.url.path.endswith("/conversations"):
+            name = "tiktok_messages.json"
+        return httpx.Response(200, content=(PAYLOADS / name).read_bytes())
+
+    with unit_of_work(sessions) as s:
+        # The recorded conversation is from early December: a cursor before it.
+        s.scalars(select(InboxMessagePoll)).one().cursor = datetime.fromtimestamp(1764800000, UTC)
+    with unit_of_work(sessions) as s:
+        done = message_polls.poll(s, tenant.org.id, store_id, box, _env(handler))
+    assert (done.status, done.created, done.dead_letters) == ("ok", 3, 1)
+    assert {r.headers["x-tts-access-token"] for r in requests} == {"tts-token"}
+    assert all("sign" in r.url.params for r in requests)
+    with sessions() as s:
+        assert {m.channel for m in s.scalars(select(InboxMessage))} == {"tiktok"}
+        assert s.scalars(select(TrackingDeadLetter)).one().source == "tiktok_shop_messages"
