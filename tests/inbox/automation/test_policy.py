@@ -86,4 +86,6 @@ def test_named_problems() -> None:
     with pytest.raises(InvalidInput) as unknown:
         parse({"sla": {"email": {"hours": 4, "calendar": "support"}}})
     assert "sla.email: no calendar named 'support'" in str(unknown.value.details)
+    with pytest.raises(InvalidInput):  # found by the property test: a KeyError before
+        parse({"sla": {"amazon": {"hours": 1, "basis": "calendar", "calendar": "support"}}})
     assert settings_from(None) == InboxSettings()

@@ -46,7 +46,7 @@ class InboxSettings(BaseModel):
         if "default" not in self.calendars:
             raise ValueError("calendars needs one named 'default'")
         for channel, target in self.sla.items():
-            if target.basis == "business" and target.calendar not in self.calendars:
+            if target.calendar not in self.calendars:
                 raise ValueError(f"sla.{channel}: no calendar named {target.calendar!r}")
         return self
 
@@ -55,8 +55,11 @@ class InboxSettings(BaseModel):
         return self.sla.get(channel, FALLBACK_TARGET)
 
     def calendar_for(self, channel: str) -> BusinessCalendar:
-        """The business-hours calendar the channel's SLA counts in."""
-        return calendar(self.calendars[self.target_for(channel).calendar])
+        """The calendar the channel's SLA counts in (every hour for a calendar-hour target)."""
+        target = self.target_for(channel)
+        if target.basis == "calendar":
+            return BusinessCalendar.always()
+        return calendar(self.calendars[target.calendar])
 
     def default_calendar(self) -> BusinessCalendar:
         """The workspace's `default` calendar (idle timers and follow-ups count in it)."""
