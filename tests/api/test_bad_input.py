@@ -69,7 +69,7 @@ def _seed(api, tenant) -> dict[str, str]:  # type: ignore[no-untyped-def]
     ids |= seed_for_isolation(api.sessions, actor, "NJ1", ids["store_id"])
     ids |= _seed_routing(api, tenant, "BAD-ORDER")
     ids |= seed_inbox(api.sessions, tenant.org.id, "BAD")
-    ids |= seed_inbox_automation(api, tenant)
+    ids |= seed_inbox_automation(api, tenant, ids["thread_id"])
     ids |= seed_inbox_mail(api.sessions, api.client.app.state.box, tenant.org.id, "bad.example")
     # Received already, so the bodiless POST .../receive answers 409 and changes nothing here.
     with unit_of_work(api.sessions) as s:

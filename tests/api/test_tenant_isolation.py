@@ -234,6 +234,10 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("POST", "/api/v1/inbox/suppressions"): {"address": "gone@a.example", "channel": "email"},
     ("POST", "/api/v1/inbox/mail-accounts"): mail_account_body("sales@a.example"),
+    ("POST", "/api/v1/inbox/approvals/{reply_id}/approve"): {"comment": "fine"},
+    ("POST", "/api/v1/inbox/approvals/{reply_id}/reject"): {"comment": "call the buyer"},
+    ("PUT", "/api/v1/inbox/settings"): {"auto_close_idle_days": 5},
+    ("PUT", "/api/v1/inbox/message-polls/{store_id}"): {"enabled": True, "interval_minutes": 5},
     ("POST", "/api/v1/routing/capacities"): {
         "warehouse": "A1",
         "carrier": "westcoast",
@@ -339,6 +343,10 @@ SCOPED = {
     ("POST", "/api/v1/inbox/suppressions"): "create",
     ("GET", "/api/v1/inbox/mail-accounts"): "list",
     ("POST", "/api/v1/inbox/mail-accounts"): "create",
+    ("GET", "/api/v1/inbox/approvals"): "list",
+    ("GET", "/api/v1/inbox/settings"): "check",
+    ("PUT", "/api/v1/inbox/settings"): "check",
+    ("GET", "/api/v1/inbox/message-polls"): "list",
     ("GET", "/api/v1/routing/capacities"): "list",
     ("POST", "/api/v1/routing/capacities"): "create",
     ("GET", "/api/v1/routing/optimisations"): "list",
@@ -393,7 +401,7 @@ class Seeded:
         self.ids["endpoint_id"] = _seed_webhook(api, tenant)
         self.ids["run_id"] = _seed_publication(api, tenant.org.id, self.ids["store_id"])
         self.ids |= seed_inbox(api.sessions, tenant.org.id, domain[0].upper())
-        self.ids |= seed_inbox_automation(api, tenant)
+        self.ids |= seed_inbox_automation(api, tenant, self.ids["thread_id"])
         self.ids |= seed_inbox_mail(api.sessions, api.client.app.state.box, tenant.org.id, domain)
         self.owner_id = tenant.owner.id
 
@@ -404,10 +412,13 @@ class Seeded:
         return sorted({r["id"] for rows in snap.values() for r in rows if isinstance(r["id"], str)})
 
 
-def seed_inbox_automation(api: Api, tenant) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """An inbox rule and an A/B test with one outcome, through the services."""
+def seed_inbox_automation(api: Api, tenant, thread_id: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """An inbox rule, an A/B test with one outcome and a reply held for approval, through the
+    services."""
     from linkstar.db.uow import unit_of_work
+    from linkstar.inbox import replies
     from linkstar.inbox.automation import ab_service, rules_service
+    from linkstar.inbox.schemas import ReplyCreate
 
     actor = system_principal(tenant.org.id)
     rule = {k: v for k, v in BODIES[("POST", "/api/v1/inbox/rules")].items()}
@@ -422,7 +433,10 @@ def seed_inbox_automation(api: Api, tenant) -> dict[str, str]:  # type: ignore[n
             "thread-0",
             assigned_at=datetime.fromisoformat(outcome["assigned_at"]),
         )
-        return {"inbox_rule_id": row.id, "ab_test_id": test.id}
+        held, _findings, _job = replies.reply(
+            s, actor, thread_id, ReplyCreate(body="Our lawyer has read your message.")
+        )
+        return {"inbox_rule_id": row.id, "ab_test_id": test.id, "reply_id": held.id}
 
 
 def _seed_publication(api: Api, org_id: str, store_id: str) -> str:

@@ -46,3 +46,31 @@ def test_unknown_organisation_and_filter_are_one_line_errors(org):
     assert missing.exit_code == 1 and "no organisation with slug 'nope'" in missing.output
     bad = runner.invoke(app, ["inbox", "threads", "--org", org, "--sla", "late"])
     assert bad.exit_code == 1 and "unknown sla 'late'" in bad.output
+
+
+def test_approvals_list_approve_and_reject(org, sessions, tenant):
+    from sqlalchemy import select
+
+    from linkstar.inbox.models import InboxMessage, InboxThread
+    from tests.inbox.seed import seed_held_reply
+
+    with sessions() as s:
+        thread_id = s.scalars(select(InboxThread.id)).one()
+    first = seed_held_reply(sessions, tenant.org.id, thread_id, "One")
+    second = seed_held_reply(sessions, tenant.org.id, thread_id, "Two")
+    listed = runner.invoke(app, ["inbox", "approvals", "--org", org], catch_exceptions=False)
+    assert listed.exit_code == 0, listed.output
+    assert first in listed.output and second in listed.output and "legal_threat" in listed.output
+    ok = runner.invoke(app, ["inbox", "approve", first, "--org", org, "--comment", "fine"])
+    assert ok.exit_code == 0 and f"approved {first}" in ok.output
+    no = runner.invoke(app, ["inbox", "reject", second, "--org", org])
+    assert no.exit_code != 0  # a rejection needs --comment
+    no = runner.invoke(app, ["inbox", "reject", second, "--org", org, "--comment", "rude"])
+    assert no.exit_code == 0 and "nothing was sent" in no.output
+    again = runner.invoke(app, ["inbox", "approve", second, "--org", org])
+    assert again.exit_code == 1 and "already rejected" in again.output
+    with sessions() as s:
+        states = {m.id: m.outbound_status for m in s.scalars(select(InboxMessage))}
+    assert (states[first], states[second]) == ("queued", "rejected")
+    decided = runner.invoke(app, ["inbox", "approvals", "--org", org, "--state", "rejected"])
+    assert second in decided.output and first not in decided.output

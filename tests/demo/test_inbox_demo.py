@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from linkstar.db.uow import unit_of_work
 from linkstar.inbox import service
-from linkstar.inbox.models import InboxLink, InboxMessage, InboxTemplate, InboxThread
+from linkstar.inbox.models import InboxApproval, InboxLink, InboxMessage, InboxTemplate, InboxThread
 from tests.demo.test_orders_demo import DATA_DIR, _load, needs_data
 
 
@@ -32,3 +32,7 @@ def test_demo_inbox_is_realistic(sessions, settings):
     assert links["order_id in text"] + links["channel order ref"] >= 20
     assert links["buyer e-mail"] >= 20 and links["shipment of order"] >= 10
     assert len(templates) == 4
+    with unit_of_work(sessions) as s:
+        held = list(s.scalars(select(InboxApproval)))
+    assert 1 <= len(held) <= 3 and {a.state for a in held} == {"pending"}
+    assert {r["code"] for a in held for r in a.reasons} >= {"first_lead_reply"}

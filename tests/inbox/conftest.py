@@ -1,4 +1,5 @@
-"""One classifier for the whole session: trained once (seed set + Bitext when present), cached."""
+"""One classifier for the whole session: trained once (seed set + Bitext when present), cached;
+API callers for the inbox's HTTP tests."""
 
 from pathlib import Path
 
@@ -30,3 +31,21 @@ def classifier(model_cache: Path) -> Classifier:
 def seed_classifier(model_cache: Path) -> Classifier:
     """Seed set only: what a checkout without the reference data directory gets."""
     return Classifier(cached_model(seed_examples(), model_cache))
+
+
+@pytest.fixture
+def api(client, sessions):  # type: ignore[no-untyped-def]
+    from tests.api.conftest import Api
+
+    return Api(client, sessions)
+
+
+@pytest.fixture
+def owner(api, tenant, monkeypatch):  # type: ignore[no-untyped-def]
+    """An API key of the tenant with every scope; the seed-set model (trained once per
+    process) instead of training per temporary data dir."""
+    from linkstar.inbox import understanding
+    from tests.inbox.seed import seed_only_classifier
+
+    monkeypatch.setattr(understanding, "classifier", lambda settings: seed_only_classifier())
+    return api.with_key(tenant)

@@ -102,3 +102,43 @@ def seed_only_classifier() -> Classifier:
     """The seed-set model, trained once per process (cached on disk across processes)."""
     cache = Path(tempfile.gettempdir()) / "linkstar-test-inbox-models"
     return Classifier(cached_model(seed_examples(), cache))
+
+
+def seed_held_reply(
+    sessions: sessionmaker[Session], org_id: str, thread_id: str, marker: str
+) -> str:
+    """A reply to `thread_id` waiting in the approval queue, written directly (no audit entry);
+    its id."""
+    from linkstar.inbox.models import InboxApproval, InboxMessage
+
+    body = f"{marker} held reply: our lawyer has read your message."
+    with unit_of_work(sessions) as s:
+        message = InboxMessage(
+            organisation_id=org_id,
+            thread_id=thread_id,
+            direction="out",
+            channel="email",
+            external_id=f"linkstar-out-{marker.lower()}-held",
+            received_at=utcnow(),
+            subject=f"Re: Order {marker}",
+            text=body,
+            display_body=body,
+            raw=body.encode(),
+            raw_content_type="text/plain; charset=utf-8",
+            outbound_status="awaiting_approval",
+            lint_findings=[],
+        )
+        s.add(message)
+        s.flush()
+        s.add(
+            InboxApproval(
+                organisation_id=org_id,
+                message_id=message.id,
+                thread_id=thread_id,
+                reasons=[{"code": "legal_threat", "detail": "legal-threat words: lawyer"}],
+                requested_by=f"{marker} Agent",
+                original_subject=message.subject,
+                original_text=body,
+            )
+        )
+        return message.id

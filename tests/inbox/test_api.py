@@ -5,28 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
-from linkstar.inbox import understanding
 from linkstar.inbox.models import InboxMessage, InboxThread
 from linkstar.workspace.core import Role
-from tests.api.conftest import Api, assert_error
-from tests.inbox.seed import seed_inbox, seed_only_classifier
+from tests.api.conftest import assert_error
+from tests.inbox.seed import seed_inbox
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "inbox" / "messages.json"
-
-
-@pytest.fixture
-def api(client, sessions) -> Api:  # type: ignore[no-untyped-def]
-    return Api(client, sessions)
-
-
-@pytest.fixture
-def owner(api, tenant, monkeypatch):  # type: ignore[no-untyped-def]
-    # The seed-set model (trained once per process) instead of training per temporary data dir.
-    monkeypatch.setattr(understanding, "classifier", lambda settings: seed_only_classifier())
-    return api.with_key(tenant)
 
 
 def _count(sessions, model) -> int:  # type: ignore[no-untyped-def]

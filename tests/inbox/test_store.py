@@ -117,7 +117,8 @@ def test_amazon_sla_counts_weekends_email_does_not(sessions, tenant, clf):
         due = {t.channel: t.sla_due_at for t in s.scalars(select(InboxThread))}
     assert result.threads_created == 2
     assert due["amazon"] == saturday + timedelta(hours=24)
-    assert due["email"] == T0.replace(hour=0) + timedelta(hours=24)  # Monday 00:00 + 24 h
+    # One business day of the default calendar (Mon-Fri 09:00-17:00 UTC): Monday 17:00.
+    assert due["email"] == T0.replace(hour=17)
 
 
 def test_classification_failure_keeps_the_message(sessions, tenant):

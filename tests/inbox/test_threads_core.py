@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
+from linkstar.inbox.core.automation.policy import InboxSettings
 from linkstar.inbox.core.threads import (
     Candidate,
     SlaState,
     pick_thread,
     priority_for,
-    sla_due,
     sla_state,
     split_quoted,
 )
@@ -26,23 +26,45 @@ times = st.datetimes(
 )
 
 
-def test_sla_table():
+def test_default_sla_times():
+    # Amazon: 24 calendar hours; the rest one business day of the default calendar
+    # (Monday-Friday 09:00-17:00 UTC).
     friday_evening = MONDAY + timedelta(days=4, hours=9)  # Fri 19:00
-    assert sla_due("amazon", friday_evening) == friday_evening + timedelta(hours=24)
-    assert sla_due("email", friday_evening) == MONDAY + timedelta(days=7, hours=9)  # next Mon
-    assert sla_due("ebay", MONDAY) == MONDAY + timedelta(hours=24)
-    sunday = MONDAY - timedelta(hours=20)
-    assert sla_due("shopify", sunday) == MONDAY.replace(hour=0) + timedelta(hours=24)
+    settings = InboxSettings()
+    assert settings.sla_due("amazon", friday_evening)[1] == friday_evening + timedelta(hours=24)
+    next_monday_5pm = MONDAY + timedelta(days=7, hours=7)
+    assert settings.sla_due("email", friday_evening)[1] == next_monday_5pm
+    assert settings.sla_due("ebay", MONDAY) == (
+        MONDAY + timedelta(hours=6),  # due soon after 6 of the 8 business hours
+        MONDAY + timedelta(days=1),  # 7 h Mon + 1 h Tue
+    )
+    assert settings.sla_due("fax", MONDAY)[1] == MONDAY + timedelta(days=1)  # unknown: 1 day
+
+
+def test_stored_calendar_and_targets_change_due_times():
+    settings = InboxSettings.model_validate(
+        {
+            "calendars": {
+                "default": {"timezone": "Europe/Berlin", "weekly": {"mon": [["08:00", "12:00"]]}},
+                "support": {"continuous": True},
+            },
+            "sla": {"email": {"hours": 2, "basis": "business"},
+                    "tiktok": {"hours": 3, "basis": "business", "calendar": "support"}},
+        }
+    )  # fmt: skip
+    # 10:00 UTC is 11:00 in Berlin: 1 h left on Monday, 1 h the next Monday.
+    assert settings.sla_due("email", MONDAY)[1] == MONDAY + timedelta(days=7, hours=-2, minutes=0)
+    assert settings.sla_due("tiktok", MONDAY)[1] == MONDAY + timedelta(hours=3)
 
 
 @given(times, st.sampled_from(["amazon", "email", "ebay", "tiktok", "shopify", "website"]))
-def test_sla_due_is_after_receipt_and_never_on_a_weekend_for_business_days(at, channel):
-    due = sla_due(channel, at)
-    assert due > at
+def test_sla_due_is_after_receipt_and_inside_business_hours(at, channel):
+    soon, due = InboxSettings().sla_due(channel, at)
+    assert at < soon < due
     if channel == "amazon":
         assert due - at == timedelta(hours=24)
     else:
-        assert due.weekday() < 5
+        assert due.weekday() < 5 and 9 <= due.hour <= 17
         assert due - at <= timedelta(days=4)
 
 
@@ -50,6 +72,8 @@ def test_sla_states():
     now = MONDAY
     assert sla_state(now - timedelta(minutes=1), "open", now) is SlaState.overdue
     assert sla_state(now + timedelta(hours=3), "open", now) is SlaState.due_soon
+    assert sla_state(now + timedelta(hours=3), "open", now, now + timedelta(hours=1)) == "ok"
+    assert sla_state(now + timedelta(hours=9), "open", now, now) is SlaState.due_soon
     assert sla_state(now + timedelta(hours=5), "snoozed", now) is SlaState.ok
     assert sla_state(now - timedelta(days=1), "closed", now) is SlaState.none
     assert sla_state(None, "open", now) is SlaState.none

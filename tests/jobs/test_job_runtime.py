@@ -134,7 +134,9 @@ def test_scheduler_thread_enqueues_the_periodic_jobs(sessions, runtime, job_row)
         lambda: (
             set(names())
             == {
+                "inbox.plan_message_polls",
                 "inbox.poll_mailboxes",
+                "inbox.timers",
                 "inbox.wake_snoozed",
                 "inventory.publish_stock",
                 "orders.plan_polls",
@@ -146,5 +148,5 @@ def test_scheduler_thread_enqueues_the_periodic_jobs(sessions, runtime, job_row)
             }
         ),
         10,
-        "the six periodic jobs to run",
+        "the periodic jobs to run",
     )

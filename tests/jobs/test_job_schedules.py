@@ -31,6 +31,8 @@ def test_builtin_schedules_name_registered_jobs():
         ("tracking.refresh_lane_stats", timedelta(days=1)),
         ("inbox.wake_snoozed", timedelta(minutes=15)),
         ("inbox.poll_mailboxes", timedelta(minutes=5)),
+        ("inbox.timers", timedelta(minutes=5)),
+        ("inbox.plan_message_polls", timedelta(minutes=1)),
         ("orders.plan_polls", timedelta(minutes=1)),
         ("inventory.publish_stock", timedelta(minutes=5)),
     }
@@ -56,7 +58,9 @@ def test_two_schedulers_in_the_same_period_enqueue_once(sessions):
     with unit_of_work(sessions) as s:
         second = enqueue_due(s, NOW + timedelta(minutes=20))
     assert sorted(first) == [
+        "inbox.plan_message_polls@2026-03-14T15:09:00+00:00",
         "inbox.poll_mailboxes@2026-03-14T15:05:00+00:00",
+        "inbox.timers@2026-03-14T15:05:00+00:00",
         "inbox.wake_snoozed@2026-03-14T15:00:00+00:00",
         "inventory.publish_stock@2026-03-14T15:05:00+00:00",
         "orders.plan_polls@2026-03-14T15:09:00+00:00",
@@ -68,7 +72,9 @@ def test_two_schedulers_in_the_same_period_enqueue_once(sessions):
     ]
     # 20 minutes later: new periods of the store-poll planner, mailbox polls and snooze wake-ups.
     assert sorted(second) == [
+        "inbox.plan_message_polls@2026-03-14T15:29:00+00:00",
         "inbox.poll_mailboxes@2026-03-14T15:25:00+00:00",
+        "inbox.timers@2026-03-14T15:25:00+00:00",
         "inbox.wake_snoozed@2026-03-14T15:15:00+00:00",
         "inventory.publish_stock@2026-03-14T15:25:00+00:00",
         "orders.plan_polls@2026-03-14T15:29:00+00:00",
@@ -78,7 +84,9 @@ def test_two_schedulers_in_the_same_period_enqueue_once(sessions):
     with unit_of_work(sessions) as s:
         third = enqueue_due(s, NOW + timedelta(hours=1))
     assert sorted(third) == [
+        "inbox.plan_message_polls@2026-03-14T16:09:00+00:00",
         "inbox.poll_mailboxes@2026-03-14T16:05:00+00:00",
+        "inbox.timers@2026-03-14T16:05:00+00:00",
         "inbox.wake_snoozed@2026-03-14T16:00:00+00:00",
         "inventory.publish_stock@2026-03-14T16:05:00+00:00",
         "orders.plan_polls@2026-03-14T16:09:00+00:00",
@@ -89,6 +97,8 @@ def test_two_schedulers_in_the_same_period_enqueue_once(sessions):
         jobs = list(s.scalars(select(OutboxJob)))
     assert len(jobs) == 19
     assert [(j.status, j.organisation_id, j.payload) for j in jobs] == [("pending", None, {})] * 19
+    assert len(jobs) == 22
+    assert [(j.status, j.organisation_id, j.payload) for j in jobs] == [("pending", None, {})] * 22
 
 
 def test_concurrent_schedulers_enqueue_each_period_once(sessions):

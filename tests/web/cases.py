@@ -52,6 +52,7 @@ class Case:
             capacity_id=ids.capacity_id,
             publication_run_id=ids.publication_run_id,
             simulation_id=ids.simulation_id,
+            reply_id=ids.reply_id,
         )
 
     @property
@@ -341,6 +342,14 @@ _ALL = [
         303,
     ),
     Case("POST", "/inbox/threads/{thread_id}/update", P.inbox_reply, {"status": "closed"}, 303),
+    Case("GET", "/inbox/approvals", P.inbox_read),
+    Case("POST", "/inbox/approvals/{reply_id}/approve", P.inbox_approve, {"comment": "ok"}, 303),
+    Case("POST", "/inbox/approvals/{reply_id}/reject", P.inbox_approve, {"comment": "no"}, 303),
+    Case("GET", "/inbox/settings", P.inbox_read),
+    Case(
+        "POST", "/inbox/settings", P.inbox_manage, {"settings": '{"auto_close_idle_days": 9}'}, 303
+    ),
+    Case("POST", "/inbox/message-polls/{store_id}", P.inbox_manage, {"enabled": "on"}, 303),
     Case("GET", "/inbox/templates", P.inbox_read),
     Case(
         "POST",

@@ -195,6 +195,7 @@ class Seeded:
     capacity_id: str = ""
     publication_run_id: str = ""
     simulation_id: str = ""
+    reply_id: str = ""
 
 
 def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str) -> Seeded:
@@ -266,11 +267,12 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
     from tests.orders.seed import seed_orders
 
     tracking = seed_tracking(sessions, tenant, marker, box)
-    from tests.inbox.seed import seed_inbox
+    from tests.inbox.seed import seed_held_reply, seed_inbox
 
     inbox = seed_inbox(sessions, tenant.org.id, marker)
     return Seeded(
         thread_id=inbox["thread_id"],
+        reply_id=seed_held_reply(sessions, tenant.org.id, inbox["thread_id"], marker),
         template_id=inbox["template_id"],
         *ids,
         review_id=review_id,

@@ -61,12 +61,15 @@ def test_reply_with_template_preview_then_queue(owner, seeded, sessions, tenant)
     assert preview.status_code == 200
     assert "Hola Buyer, gracias." in preview.text and "reply-findings" in preview.text
     with unit_of_work(sessions) as s:
-        assert s.scalars(select(InboxMessage).where(InboxMessage.direction == "out")).all() == []
+        assert (
+            s.scalars(select(InboxMessage).where(InboxMessage.outbound_status == "queued")).all()
+            == []
+        )
     sent = owner.post(f"{url}/reply", {**form, "action": "send"})
     page = owner.follow(sent).text
     assert "Reply queued for sending." in page and "queued" in page
     with unit_of_work(sessions) as s:
-        out = s.scalars(select(InboxMessage).where(InboxMessage.direction == "out")).one()
+        out = s.scalars(select(InboxMessage).where(InboxMessage.outbound_status == "queued")).one()
         assert (out.outbound_status, out.text, out.template_id) == (
             "queued", "Hola Buyer, gracias.", seeded.template_id,
         )  # fmt: skip
@@ -90,7 +93,10 @@ def test_reply_that_breaks_the_rules_is_refused_and_nothing_written(owner, seede
     assert refused.status_code == 422
     assert "claim." in refused.text and "breaks the channel" in refused.text
     with unit_of_work(sessions) as s:
-        assert s.scalars(select(InboxMessage).where(InboxMessage.direction == "out")).all() == []
+        assert (
+            s.scalars(select(InboxMessage).where(InboxMessage.outbound_status == "queued")).all()
+            == []
+        )
 
 
 def test_thread_actions_are_audited(owner, seeded, sessions, tenant):

@@ -10,6 +10,7 @@ from linkstar.cli import (
     db,
     demo,
     inbox,
+    inbox_approvals,
     inbox_mail,
     inventory,
     inventory_publish,  # noqa: F401  (adds `inventory publish`)
@@ -47,6 +48,7 @@ app.add_typer(route.app, name="route")
 app.add_typer(route.fx_app, name="fx")
 app.add_typer(webhooks.app, name="webhooks")
 inbox_mail.register(inbox.app)
+inbox_approvals.register(inbox.app)
 
 if __name__ == "__main__":
     app()

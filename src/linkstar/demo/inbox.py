@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from linkstar.config import get_settings
+from linkstar.inbox import replies as reply_flow
 from linkstar.inbox import template_store
 from linkstar.inbox.core.inbound import Channel, InboundMessage
 from linkstar.inbox.core.model import Example
@@ -218,11 +219,54 @@ def load_inbox(
     model = classifier(settings.model_copy(update={"reference_data_dir": data_dir}))
     result = ingest_messages(session, org, messages, classifier=model)
     replies = _history(session, org, result.thread_ids, rng, now)
+    _drafts_for_approval(session, org, result.thread_ids)
     for spec in TEMPLATES:
         template_store.create_template(session, actor, TemplateCreate.model_validate(spec))
     log.info("demo inbox: %d threads, %d messages, %d replies", len(result.thread_ids),
              result.created, replies)  # fmt: skip
     return InboxDemo(len(result.thread_ids), result.created, replies)
+
+
+LEAD_DRAFT = (
+    "Hello {name},\n\nthank you for your interest in a wholesale order. For 500 units we can "
+    "offer 8% off the list price, with custom logo printing from 1,000 units; samples ship "
+    "within 5 business days.\n\nBest regards,\nLinkStar Demo Store"
+)
+
+
+def _drafts_for_approval(session: Session, org: str, thread_ids: list[str]) -> int:
+    """Draft first answers to up to three unanswered B2B leads, held by the approval policy
+    (first reply to a lead) so the Approvals tab shows real work."""
+    leads = session.scalars(
+        select(InboxThread)
+        .where(
+            InboxThread.id.in_(thread_ids),
+            InboxThread.intent.in_(("bulk_or_oem_inquiry", "price_negotiation")),
+            InboxThread.first_response_at.is_(None),
+        )
+        .order_by(InboxThread.last_activity_at.desc())
+        .limit(3)
+    )
+    count = 0
+    for thread in leads:
+        body = LEAD_DRAFT.format(name=(thread.buyer_name or "there").split()[0])
+        reasons = reply_flow.hold_reasons(session, thread, body)
+        if not reasons:
+            continue
+        message = InboxMessage(
+            id=new_id(), organisation_id=org, thread_id=thread.id, direction="out",
+            channel=thread.channel, external_id=f"demo-draft-{thread.id}", received_at=utcnow(),
+            sender_name="Ava Agent", subject=f"Re: {thread.subject}"[:500], text=body,
+            display_body=body, html=False, raw=body.encode(), raw_content_type="text/plain",
+            understanding=None, attachments=[], warnings=[], outbound_status="awaiting_approval",
+            lint_findings=[],
+        )  # fmt: skip
+        session.add(message)
+        thread.message_count += 1
+        session.flush()
+        reply_flow.hold(session, thread, message, reasons, "Ava Agent")
+        count += 1
+    return count
 
 
 def _history(
@@ -253,7 +297,7 @@ def _history(
         thread.last_outbound_at = at
         thread.last_activity_at = max(thread.last_activity_at, at)
         thread.message_count += 1
-        thread.sla_due_at = None
+        thread.sla_due_at = thread.sla_due_soon_at = None
         thread.status = "closed" if now - at > timedelta(days=10) else "pending"
         count += 1
     session.flush()

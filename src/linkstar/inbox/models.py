@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    Float,
     ForeignKey,
     Index,
     LargeBinary,
@@ -84,6 +85,7 @@ class InboxThread(IdMixin, TimestampMixin, OrgScoped, Base):
     tags: Mapped[list[Any]] = mapped_column(default=list)
     order_refs: Mapped[list[Any]] = mapped_column(default=list)  # order ids seen in the thread
     sla_due_at: Mapped[datetime | None]
+    sla_due_soon_at: Mapped[datetime | None]  # from the workspace's calendar and SLA target
     first_response_at: Mapped[datetime | None]
     last_inbound_at: Mapped[datetime | None]
     last_outbound_at: Mapped[datetime | None]
@@ -160,3 +162,59 @@ class InboxTemplate(IdMixin, TimestampMixin, OrgScoped, Base):
     variants: Mapped[dict[str, Any]]
     version: Mapped[int] = mapped_column(default=1)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class InboxApproval(IdMixin, OrgScoped, Base):
+    """A reply held for a person to approve: why it was held and what was decided.
+
+    The reply itself is the outbound message (status `awaiting_approval`, then `queued` or
+    `rejected`); `original_*` keep the text as it was drafted, so an edit stays visible.
+    """
+
+    __tablename__ = "inbox_approvals"
+    __table_args__ = (
+        UniqueConstraint("message_id"),
+        Index("ix_inbox_approvals_org_state_requested", "organisation_id", "state", "requested_at"),
+    )
+
+    message_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("inbox_messages.id", ondelete="CASCADE")
+    )
+    thread_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("inbox_threads.id", ondelete="CASCADE")
+    )
+    state: Mapped[str] = mapped_column(String(10), default="pending")  # pending|approved|rejected
+    reasons: Mapped[list[Any]] = mapped_column(default=list)  # [{code, detail}]
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    requested_by: Mapped[str] = mapped_column(String(200), default="")
+    original_subject: Mapped[str] = mapped_column(String(500), default="")
+    original_text: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime | None]
+    decided_by_user_id: Mapped[str | None] = mapped_column(String(32))
+    decided_by: Mapped[str] = mapped_column(String(200), default="")
+    comment: Mapped[str] = mapped_column(Text, default="")
+    edited: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class InboxMessagePoll(IdMixin, TimestampMixin, OrgScoped, Base):
+    """Polling of one store's buyer messages (eBay member messages, TikTok Shop customer
+    service): off until enabled, its cursor, token bucket and last outcome."""
+
+    __tablename__ = "inbox_message_polls"
+
+    store_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("stores.id", ondelete="CASCADE"), unique=True
+    )
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    interval_seconds: Mapped[int] = mapped_column(default=300)
+    cursor: Mapped[datetime | None]  # messages created at or after this are asked for next
+    bucket_tokens: Mapped[float | None] = mapped_column(Float)
+    bucket_at: Mapped[datetime | None]
+    last_poll_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    next_run_at: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    last_status: Mapped[str] = mapped_column(String(16), default="never")
+    last_fetched: Mapped[int] = mapped_column(default=0)
+    last_created: Mapped[int] = mapped_column(default=0)
+    failures: Mapped[int] = mapped_column(default=0)

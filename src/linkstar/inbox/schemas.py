@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from linkstar.inbox.core.automation.policy import InboxSettings
 from linkstar.inbox.core.inbound import Channel
 
 Language = Literal["en", "es", "de", "fr", "pt", "zh"]
@@ -162,7 +163,80 @@ class ReplyCreate(BaseModel):
 class ReplyRead(BaseModel):
     message: MessageRead
     findings: list[dict[str, Any]]
-    job_id: str
+    job_id: str | None = Field(
+        description="The `inbox.send` job; null when the reply waits for approval."
+    )
+    approval_reasons: list[dict[str, str]] = Field(
+        default_factory=list,
+        description="Why the reply waits in the approval queue (`code`, `detail`); empty when "
+        "it was queued for sending.",
+    )
+
+
+class ApprovalDecision(BaseModel):
+    """Approve (optionally with an edited subject or body, linted again) or reject a reply."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    comment: str = Field("", max_length=2000)
+    body: str | None = Field(None, min_length=1, max_length=20_000)
+    subject: str | None = Field(None, max_length=500)
+
+
+class MessagePollUpdate(BaseModel):
+    """Turn a store's buyer-message polling on or off."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool
+    interval_minutes: int = Field(5, ge=1, le=1440)
+
+
+class MessagePollRead(BaseModel):
+    store_id: str
+    store_name: str
+    channel: str
+    supported: bool = Field(description="eBay and TikTok Shop stores have messages to poll.")
+    enabled: bool
+    interval_minutes: int
+    last_status: str
+    last_error: str
+    last_poll_at: datetime | None
+    next_run_at: datetime | None
+    cursor: datetime | None
+    last_fetched: int
+    last_created: int
+    failures: int
+
+
+class InboxSettingsRead(BaseModel):
+    version: int = Field(description="Goes up by one per save; 0 while the defaults apply.")
+    settings: InboxSettings
+
+
+class ApprovalRead(BaseModel):
+    """One held reply: why it waits, what it says now, the thread it answers, the decision."""
+
+    reply_id: str
+    thread_id: str
+    state: str
+    reasons: list[dict[str, str]]
+    requested_at: datetime
+    requested_by: str
+    channel: str
+    buyer_address: str
+    thread_subject: str
+    subject: str
+    body: str
+    outbound_status: str | None
+    lint_findings: list[dict[str, Any]]
+    original_subject: str
+    original_text: str
+    edited: bool
+    decided_at: datetime | None
+    decided_by: str
+    comment: str
+    job_id: str | None = None
 
 
 class Variant(BaseModel):

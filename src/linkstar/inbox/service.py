@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from linkstar.db.repository import Repository
@@ -93,16 +93,27 @@ def filtered(repo: ThreadRepository, f: ThreadFilters, now: datetime) -> Select[
     if f.assignee:
         stmt = stmt.where(T.assignee_user_id == f.assignee)
     dialect = repo.session.get_bind().dialect.name
-    if f.sla == "due_soon":  # a narrow window: the due-time index finds it
-        stmt = stmt.where(T.status.in_(OPEN_STATES), T.sla_due_at > now)
-        stmt = stmt.where(T.sla_due_at <= now + DUE_SOON)
-    elif f.sla == "overdue":
-        stmt = search.open_with_sla(stmt).where(search.due_at(dialect) <= now)
-    elif f.sla == "ok":
-        stmt = search.open_with_sla(stmt).where(search.due_at(dialect) > now + DUE_SOON)
+    if f.sla:
+        stmt = search.open_with_sla(stmt)
+        due = search.due_at(dialect)
+        if f.sla == "overdue":
+            stmt = stmt.where(due <= now)
+        elif f.sla == "due_soon":
+            stmt = stmt.where(due > now, due_soon(now))
+        else:
+            stmt = stmt.where(due > now, ~due_soon(now))
     if f.q and f.q.strip():
         stmt = stmt.where(search.matching(f.q, dialect))
     return stmt
+
+
+def due_soon(now: datetime) -> ColumnElement[bool]:
+    """Past the thread's due-soon instant (threads stored without one: 4 hours before due)."""
+    T = InboxThread
+    return or_(
+        T.sla_due_soon_at <= now,
+        and_(T.sla_due_soon_at.is_(None), T.sla_due_at <= now + DUE_SOON),
+    )
 
 
 def threads_page(
@@ -142,13 +153,13 @@ def sla_counts(session: Session, actor: Principal, now: datetime | None = None) 
         return int(session.scalar(select(func.count()).select_from(sub)) or 0)
 
     overdue = capped(base.where(T.sla_due_at <= now))
-    soon = capped(base.where(T.sla_due_at > now, T.sla_due_at <= now + DUE_SOON))
+    soon = capped(base.where(T.sla_due_at > now, due_soon(now)))
     return {"overdue": overdue, "due_soon": soon}
 
 
 def thread_sla(thread: InboxThread, now: datetime | None = None) -> SlaState:
     """The SLA state of a thread now."""
-    return sla_state(thread.sla_due_at, thread.status, now or utcnow())
+    return sla_state(thread.sla_due_at, thread.status, now or utcnow(), thread.sla_due_soon_at)
 
 
 def get_thread(session: Session, actor: Principal, thread_id: str) -> InboxThread:
@@ -271,7 +282,7 @@ def update_thread(
         if data.status != ThreadStatus.snoozed.value:
             thread.snoozed_until = None
         if data.status == ThreadStatus.closed.value:
-            thread.sla_due_at = None
+            thread.sla_due_at = thread.sla_due_soon_at = None
     thread.updated_at = utcnow()
     session.flush()
     after = audit.snapshot(thread)

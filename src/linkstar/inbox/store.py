@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 
 from linkstar.db.outbox import enqueue
 from linkstar.db.repository import chunks
-from linkstar.inbox import linking
+from linkstar.inbox import linking, settings_store
 from linkstar.inbox.automation.models import InboxRuleRow
+from linkstar.inbox.core.automation.policy import InboxSettings
 from linkstar.inbox.core.classify import Classifier, Message, Understanding
 from linkstar.inbox.core.inbound import InboundMessage
 from linkstar.inbox.core.threads import (
@@ -27,7 +28,6 @@ from linkstar.inbox.core.threads import (
     ThreadStatus,
     pick_thread,
     priority_for,
-    sla_due,
 )
 from linkstar.inbox.models import InboxMessage, InboxThread
 from linkstar.inbox.sanitise import sanitise_html
@@ -86,6 +86,7 @@ def ingest_messages(
         return result
     fresh.sort(key=lambda m: as_utc(m.received_at))
     understood = _classify(fresh, classifier, result)
+    settings = settings_store.load(session, organisation_id)
     candidates = _candidates(session, organisation_id, fresh)
     threads: dict[str, InboxThread] = {t.id: t for t in candidates.threads}
     touched: dict[str, list[tuple[InboundMessage, Understanding | None]]] = {}
@@ -111,7 +112,7 @@ def ingest_messages(
             thread = threads[thread_id]
         row = _message_row(message, understanding, thread, organisation_id)
         rows.append(row)
-        _apply(thread, message, understanding, refs)
+        _apply(thread, message, understanding, refs, settings)
         candidates.by_id[thread.id] = _candidate(thread, candidates, message.external_id)
         touched.setdefault(thread.id, []).append((message, understanding))
         result.created += 1
@@ -333,8 +334,10 @@ def _apply(
     message: InboundMessage,
     understanding: Understanding | None,
     refs: list[str],
+    settings: InboxSettings,
 ) -> None:
-    """Fold one inbound message into its thread's summary, SLA and status."""
+    """Fold one inbound message into its thread's summary, SLA (the workspace's calendar and
+    target for the channel) and status."""
     at = as_utc(message.received_at)
     thread.message_count = (thread.message_count or 0) + 1
     thread.last_inbound_at = max(filter(None, [thread.last_inbound_at, at]))
@@ -347,8 +350,9 @@ def _apply(
         thread.snoozed_until = None
     answered_after = thread.last_outbound_at is not None and thread.last_outbound_at >= at
     if not answered_after:
-        due = sla_due(thread.channel, at)
-        thread.sla_due_at = min(filter(None, [thread.sla_due_at, due]))
+        soon, due = settings.sla_due(thread.channel, at)
+        if thread.sla_due_at is None or due < thread.sla_due_at:  # the oldest unanswered counts
+            thread.sla_due_soon_at, thread.sla_due_at = soon, due
     if understanding is None:
         return
     better = (

@@ -1,6 +1,6 @@
 """Background jobs of the inbox: hand a queued reply to its channel's sender, wake snoozed
-threads, store contact forms posted to a webhook endpoint. Registered in
-`linkstar.jobs.registry`; all are idempotent."""
+threads, store contact forms posted to a webhook endpoint, plan and run the marketplace
+buyer-message polls. Registered in `linkstar.jobs.registry`; all are idempotent."""
 
 from __future__ import annotations
 
@@ -8,11 +8,15 @@ import logging
 
 from sqlalchemy.orm import Session
 
+from linkstar.config import get_settings
 from linkstar.db.outbox import JobContext
-from linkstar.inbox import replies, service
+from linkstar.inbox import message_polls, replies, service
 from linkstar.inbox.channels import contact_form
 from linkstar.inbox.channels.errors import MessagePayloadError
 from linkstar.inbox.store import ingest_messages
+from linkstar.kit.crypto import SecretBox
+from linkstar.kit.errors import NotFound
+from linkstar.orders.sync.connect import environment
 from linkstar.tracking import ingest as tracking_ingest
 from linkstar.workspace import repository as repo
 
@@ -59,3 +63,32 @@ def process_contact_form(session: Session, job: JobContext) -> None:
         return
     stored = ingest_messages(session, job.organisation_id, [message])
     log.info("contact form %s: %s", job.job_id, stored.as_dict())
+
+
+def plan_message_polls(session: Session, job: JobContext) -> None:
+    """Enqueue the due buyer-message polls of every organisation (or the job's)."""
+    now = environment().clock.utcnow()
+    orgs = (
+        [job.organisation_id]
+        if job.organisation_id
+        else [o.id for o in repo.all_organisations(session)]
+    )
+    for org_id in orgs:
+        due = message_polls.plan(session, org_id, now)
+        if due:
+            log.info("inbox.plan_message_polls %s: %d store(s) due", org_id, len(due))
+
+
+def poll_store_messages(session: Session, job: JobContext) -> None:
+    """Poll the payload's store for buyer messages once."""
+    store_id = job.payload.get("store_id")
+    if not job.organisation_id or not isinstance(store_id, str):
+        log.warning("inbox.poll_store_messages without an organisation or store: %s", job.payload)
+        return
+    box = SecretBox(get_settings().encryption_keys())
+    try:
+        outcome = message_polls.poll(session, job.organisation_id, store_id, box)
+    except NotFound:
+        log.info("inbox.poll_store_messages: store %s is gone", store_id)
+        return
+    log.info("inbox.poll_store_messages %s: %s", store_id, outcome)

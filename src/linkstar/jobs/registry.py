@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from linkstar.db.outbox import JobContext
 from linkstar.inbox import tasks as inbox_tasks
 from linkstar.inbox.automation import executor as inbox_rules
+from linkstar.inbox.automation import timers as inbox_timers
 from linkstar.inbox.mail import tasks as mail_tasks
 from linkstar.inventory import tasks as inventory_tasks
 from linkstar.orders import tasks as order_tasks
@@ -97,6 +98,9 @@ BUILTIN_JOBS: tuple[JobSpec, ...] = (
     JobSpec("inbox.automate", inbox_rules.automate, max_attempts=3),
     JobSpec("inbox.call_webhook", inbox_rules.call_webhook, max_attempts=6),
     JobSpec("inbox.follow_up", inbox_rules.follow_up, max_attempts=3),
+    JobSpec("inbox.timers", inbox_timers.timers, max_attempts=3),
+    JobSpec("inbox.plan_message_polls", inbox_tasks.plan_message_polls, max_attempts=3),
+    JobSpec("inbox.poll_store_messages", inbox_tasks.poll_store_messages, max_attempts=3),
     JobSpec("webhooks.inbox", inbox_tasks.process_contact_form, max_attempts=8),
     JobSpec("routing.optimise_wave", optimise_tasks.optimise_wave, max_attempts=2),
     JobSpec(

@@ -46,6 +46,10 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("tracking.refresh_lane_stats", timedelta(days=1)),
     Schedule("inbox.wake_snoozed", timedelta(minutes=15)),
     Schedule("inbox.poll_mailboxes", timedelta(minutes=5)),
+    # SLA and idle timers of the inbox rules, and auto-close of quiet threads.
+    Schedule("inbox.timers", timedelta(minutes=5)),
+    # Enqueues inbox.poll_store_messages for each store with message polling on and due.
+    Schedule("inbox.plan_message_polls", timedelta(minutes=1)),
     # Enqueues orders.poll_store for each store whose own interval (or Retry-After) is due.
     Schedule("orders.plan_polls", timedelta(minutes=1)),
     # Enqueues inventory.publish_store for each store whose stock moved (or is due a refresh).

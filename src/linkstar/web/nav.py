@@ -79,9 +79,11 @@ ROUTING_SECTIONS: tuple[NavItem, ...] = (
 
 INBOX_SECTIONS: tuple[NavItem, ...] = (
     NavItem("threads", "Threads", "/inbox/threads", P.inbox_read),
+    NavItem("approvals", "Approvals", "/inbox/approvals", P.inbox_read),
     NavItem("templates", "Templates", "/inbox/templates", P.inbox_read),
     NavItem("rules", "Rules", "/inbox/rules", P.inbox_read),
     NavItem("ab_tests", "A/B tests", "/inbox/ab-tests", P.inbox_read),
+    NavItem("inbox_settings", "Settings", "/inbox/settings", P.inbox_read),
 )
 
 

@@ -44,6 +44,7 @@ class Permission(StrEnum):
     inbox_read = "inbox:read"
     inbox_reply = "inbox:reply"
     inbox_manage = "inbox:manage"
+    inbox_approve = "inbox:approve"
     reports_read = "reports:read"
 
 

@@ -14,7 +14,7 @@ from linkstar.api.pagination import Paging
 from linkstar.api.routing import api_router, created, errors, needs
 from linkstar.api.schemas import PageOf
 from linkstar.config import Settings
-from linkstar.inbox import replies, service, template_store, understanding
+from linkstar.inbox import approvals, replies, service, template_store, understanding
 from linkstar.inbox.core.inbound import InboundAttachment, InboundMessage
 from linkstar.inbox.models import InboxMessage, InboxThread
 from linkstar.inbox.schemas import (
@@ -129,7 +129,9 @@ def update_thread(
     "shipment: live status, estimated delivery, tracking link) or free text (`body`). The "
     "channel's compliance lint runs first: errors answer 422 with the findings and nothing is "
     "written; otherwise the reply is stored `queued` and the `inbox.send` job hands it to the "
-    "channel's sender (`failed` with the reason when the channel has none).",
+    "channel's sender (`failed` with the reason when the channel has none). A reply the "
+    "approval policy or a rule holds is stored `awaiting_approval` with its reasons and no job "
+    "(GET /inbox/approvals).",
     status_code=201,
     response_model=ReplyRead,
     responses={**created("The queued reply."), **errors(400, 403, 404, 413, 422)},
@@ -146,7 +148,12 @@ def create_reply(
     message, findings, job_id = replies.reply(
         session, actor, thread_id, data, public_base=public_base(request)
     )
-    return ReplyRead(message=render_message(message), findings=findings, job_id=job_id)
+    reasons = []
+    if message.outbound_status == replies.AWAITING:
+        reasons = list(approvals.get(session, actor, message.id).approval.reasons)
+    return ReplyRead(
+        message=render_message(message), findings=findings, job_id=job_id, approval_reasons=reasons
+    )
 
 
 def to_inbound(item: MessageIn) -> InboundMessage:

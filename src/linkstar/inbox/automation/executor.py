@@ -19,12 +19,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from linkstar.db.outbox import JobContext, enqueue
-from linkstar.inbox import replies, service
+from linkstar.inbox import replies, service, settings_store
 from linkstar.inbox.automation import rules_service
 from linkstar.inbox.automation.models import InboxRuleRunRow
 from linkstar.inbox.core.automation.actions import Assign, PlannedAction, execute
-from linkstar.inbox.core.automation.calendar import BusinessCalendar, add_business_hours
-from linkstar.inbox.core.automation.rules import CompiledRules, Event, evaluate, round_robin_key
+from linkstar.inbox.core.automation.calendar import add_business_hours
+from linkstar.inbox.core.automation.rules import (
+    CompiledRules,
+    Event,
+    Plan,
+    evaluate,
+    round_robin_key,
+)
 from linkstar.inbox.core.threads import ThreadStatus
 from linkstar.inbox.models import InboxMessage, InboxTemplate, InboxThread
 from linkstar.inbox.schemas import ReplyCreate
@@ -37,10 +43,6 @@ from linkstar.workspace.models import User
 log = logging.getLogger(__name__)
 WEBHOOK_JOB = "inbox.call_webhook"
 FOLLOW_UP_JOB = "inbox.follow_up"
-# Follow-ups count Monday-Friday 09:00-17:00 UTC until workspaces store their own calendar.
-OFFICE_HOURS = BusinessCalendar.from_spec(
-    {"weekly": {d: [("09:00", "17:00")] for d in ("mon", "tue", "wed", "thu", "fri")}}
-)
 
 
 def snapshot(session: Session, thread: InboxThread, message: InboxMessage) -> dict[str, Any]:
@@ -174,8 +176,10 @@ class _Actions:
         return str(self.thread.priority)
 
     def request_approval(self, planned: PlannedAction) -> str:
-        # A person must look before anything more is sent: tagged and raised to high priority.
-        self._add_tags(["needs_approval"])
+        # A person must look before anything more is sent: the tag holds the thread's next
+        # reply in the approval queue (set before the plan runs, see `run_plan`), and the
+        # thread is raised to high priority.
+        self._add_tags([replies.APPROVAL_TAG])
         if self.thread.priority in ("low", "normal"):
             self.thread.priority = "high"
         return str(planned.action.reason)
@@ -201,7 +205,8 @@ class _Actions:
         return job.id
 
     def schedule_follow_up(self, planned: PlannedAction) -> str:
-        due = add_business_hours(OFFICE_HOURS, utcnow(), planned.action.business_hours)
+        calendar = settings_store.load(self.session, self.thread.organisation_id).default_calendar()
+        due = add_business_hours(calendar, utcnow(), planned.action.business_hours)
         job = enqueue(
             self.session,
             FOLLOW_UP_JOB,
@@ -237,11 +242,48 @@ def automate_message(session: Session, organisation_id: str, message_id: str) ->
     )
     if not plan.matched:
         return []
-    actor = system_principal(organisation_id, "inbox rules")
-    outcomes = execute(plan.actions, _Actions(session, actor, thread, message.id).handlers())
-    rules_service.record_runs(session, organisation_id, event, plan, outcomes)
-    session.flush()
+    run_plan(session, thread, event, plan, message.id)
     return list(plan.matched)
+
+
+def automate_event(
+    session: Session, thread: InboxThread, event: Event, compiled: CompiledRules
+) -> list[str]:
+    """Run the rules of a timer event (`sla_due`, `thread_idle`) on a thread, against its
+    newest message; returns the ids of the rules that fired (each once per event)."""
+    message = session.scalars(
+        select(InboxMessage)
+        .where(
+            InboxMessage.organisation_id == thread.organisation_id,
+            InboxMessage.thread_id == thread.id,
+        )
+        .order_by(InboxMessage.received_at.desc(), InboxMessage.id.desc())
+    ).first()
+    if message is None:
+        return []
+    plan = evaluate(
+        compiled,
+        event,
+        snapshot(session, thread, message),
+        fired=rules_service.fired_keys(session, thread.organisation_id, event),
+        counters=_counters(session, thread.organisation_id, compiled),
+    )
+    if plan.matched:
+        run_plan(session, thread, event, plan, event.id)
+    return list(plan.matched)
+
+
+def run_plan(
+    session: Session, thread: InboxThread, event: Event, plan: Plan, cause_id: str
+) -> None:
+    """Run a plan's actions on the thread (each in its savepoint) and record the runs."""
+    if any(p.type == "request_approval" for p in plan.actions):
+        # Held whatever the action order: a reply planned before the request waits too.
+        thread.tags = sorted({*thread.tags, replies.APPROVAL_TAG})
+    actor = system_principal(thread.organisation_id, "inbox rules")
+    outcomes = execute(plan.actions, _Actions(session, actor, thread, cause_id).handlers())
+    rules_service.record_runs(session, thread.organisation_id, event, plan, outcomes)
+    session.flush()
 
 
 def automate(session: Session, job: JobContext) -> None:

@@ -108,3 +108,33 @@ class ABOutcomeRow(IdMixin, OrgScoped, Base):
     resolved_at: Mapped[datetime | None]
     order_placed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class InboxSettingsRow(IdMixin, TimestampMixin, OrgScoped, Base):
+    """A workspace's inbox settings (`core.automation.policy.InboxSettings` as JSON)."""
+
+    __tablename__ = "inbox_settings"
+    __table_args__ = (UniqueConstraint("organisation_id"),)
+
+    document: Mapped[dict[str, Any]]
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class InboxTimerMark(IdMixin, OrgScoped, Base):
+    """A timer event that has fired for a thread (sla_due_soon, sla_overdue, idle), so the
+    periodic timer job fires each one once. `anchor_at` is the instant the timer counted from
+    (the due time, or the last activity), so a new due time or new activity arms it again."""
+
+    __tablename__ = "inbox_timer_marks"
+    __table_args__ = (
+        UniqueConstraint("thread_id", "kind", "threshold", "anchor_at"),
+        Index("ix_inbox_timer_marks_org_thread", "organisation_id", "thread_id"),
+    )
+
+    thread_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("inbox_threads.id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    threshold: Mapped[float] = mapped_column(Float, default=0.0)  # idle business hours
+    anchor_at: Mapped[datetime]
+    fired_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,10 +1,9 @@
-"""Thread decisions: SLA due times per channel, SLA state, priority from what the buyer wrote,
-and which stored thread a new message belongs to. Pure functions, no database.
+"""Thread decisions: SLA state, priority from what the buyer wrote, and which stored thread a
+new message belongs to. Pure functions, no database.
 
-The SLA table is deliberately small: Amazon expects an answer within 24 hours including
-weekends; the other channels get one business day (Monday-Friday; a message on Friday evening
-or at the weekend is due by the same time on the next business day). A business-hours calendar
-per workspace replaces the weekday rule later.
+Due times come from the workspace's stored calendars and SLA targets
+(`core.automation.policy.InboxSettings.sla_due`); a thread stores both its due-soon and due
+instants. `DUE_SOON` only serves threads stored before due-soon instants were (4 hours ahead).
 """
 
 from __future__ import annotations
@@ -43,40 +42,16 @@ class Priority(StrEnum):
     urgent = "urgent"
 
 
-@dataclass(frozen=True, slots=True)
-class SlaTarget:
-    hours: int
-    include_weekends: bool
-
-
-SLA_TARGETS: dict[str, SlaTarget] = {
-    "amazon": SlaTarget(24, include_weekends=True),
-}
-DEFAULT_TARGET = SlaTarget(24, include_weekends=False)  # one business day
-
-
-def sla_due(channel: str, received_at: datetime) -> datetime:
-    """When the first answer to a message received at `received_at` is due."""
-    target = SLA_TARGETS.get(channel, DEFAULT_TARGET)
-    if target.include_weekends:
-        return received_at + timedelta(hours=target.hours)
-    start = received_at
-    # A message that arrives at the weekend starts its clock on Monday at 00:00.
-    while start.weekday() >= 5:
-        start = (start + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    due = start + timedelta(hours=target.hours)
-    while due.weekday() >= 5:
-        due += timedelta(days=1)
-    return due
-
-
-def sla_state(due: datetime | None, status: str, now: datetime) -> SlaState:
-    """Overdue, due soon (within 4 hours) or ok; `none` when nothing is owed."""
+def sla_state(
+    due: datetime | None, status: str, now: datetime, due_soon: datetime | None = None
+) -> SlaState:
+    """Overdue, due soon (from `due_soon`, else within 4 hours of `due`) or ok; `none` when
+    nothing is owed."""
     if due is None or status in (ThreadStatus.closed, ThreadStatus.pending):
         return SlaState.none
     if due <= now:
         return SlaState.overdue
-    if due - now <= DUE_SOON:
+    if now >= (due_soon if due_soon is not None else due - DUE_SOON):
         return SlaState.due_soon
     return SlaState.ok
 

@@ -31,17 +31,19 @@ class SlaTarget(BaseModel):
     basis: Literal["calendar", "business"] = "business"
     # "due soon" once less than this share of the target remains.
     due_soon_fraction: Annotated[float, Field(gt=0, lt=1)] = 0.25
+    # Which of the workspace's calendars counts business hours (ignored for "calendar").
+    calendar: Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,40}$")] = "default"
 
 
 # Defaults, editable per workspace: Amazon counts 24 h including weekends and holidays; the
-# other channels are measured against the workspace's business-hours calendar.
+# other channels get one business day (8 business hours) of the workspace's calendar.
 DEFAULT_SLA: Mapping[str, SlaTarget] = {
     "amazon": SlaTarget(hours=24, basis="calendar"),
-    "ebay": SlaTarget(hours=24, basis="business"),
-    "tiktok": SlaTarget(hours=24, basis="business"),
-    "email": SlaTarget(hours=24, basis="business"),
-    "shopify": SlaTarget(hours=24, basis="business"),
-    "form": SlaTarget(hours=24, basis="business"),
+    "ebay": SlaTarget(hours=8, basis="business"),
+    "tiktok": SlaTarget(hours=8, basis="business"),
+    "email": SlaTarget(hours=8, basis="business"),
+    "shopify": SlaTarget(hours=8, basis="business"),
+    "website": SlaTarget(hours=8, basis="business"),
 }
 
 

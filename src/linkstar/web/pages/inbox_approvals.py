@@ -1,0 +1,158 @@
+"""Inbox → Approvals (held replies with their reasons and compliance findings: approve,
+edit and approve, reject with a comment) and Inbox → Settings (business-hours calendars, SLA
+targets per channel, auto-close, approval policy as one JSON document; buyer-message polling
+per eBay / TikTok Shop store)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
+from starlette.responses import Response
+
+from linkstar.inbox import approvals, message_polls, settings_store
+from linkstar.inbox.schemas import ApprovalDecision
+from linkstar.kit.errors import InvalidInput, LinkStarError
+from linkstar.web.context import ConsoleAction, ConsolePage, Page
+from linkstar.web.forms import text_fields
+
+# One tab bar for the whole inbox module.
+from linkstar.web.pages.inbox import _render
+from linkstar.workspace.core import Permission
+
+router = APIRouter()
+P = Permission
+PAGE_SIZE = 50
+
+
+@router.get("/inbox/approvals", response_class=HTMLResponse)
+def approvals_list(page: ConsolePage, state: str = "pending", cursor: str = "") -> HTMLResponse:
+    """Held replies (or the decided ones), oldest request first."""
+    state = state if state in approvals.STATES else "pending"
+    found = approvals.page(page.session, page.principal, PAGE_SIZE, cursor or None, state)
+    return _render(
+        page,
+        "inbox/approvals.html",
+        items=found.items,
+        state=state,
+        states=approvals.STATES,
+        next_cursor=found.next_cursor,
+    )
+
+
+def _decision(page: ConsoleAction) -> tuple[dict[str, str], ApprovalDecision]:
+    fields = text_fields(page.form, ["comment", "body", "subject"])
+    return fields, ApprovalDecision.model_validate(
+        {
+            "comment": fields["comment"],
+            "body": fields["body"] or None,
+            "subject": fields["subject"] or None,
+        }
+    )
+
+
+def _problem(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        return f"{'.'.join(str(x) for x in first['loc'])}: {first['msg']}"
+    message = str(exc)
+    details = exc.details if isinstance(exc, InvalidInput) else None
+    findings = details.get("findings", []) if isinstance(details, dict) else []
+    if findings:
+        message += ": " + "; ".join(str(f.get("message", "")) for f in findings[:5])
+    return message
+
+
+@router.post("/inbox/approvals/{reply_id}/approve", response_class=HTMLResponse)
+def approve(page: ConsoleAction, reply_id: str) -> Response:
+    """Approve as drafted, or with the edited subject and body (linted again)."""
+    page.principal.require(P.inbox_approve)
+    try:
+        _fields, data = _decision(page)
+        approvals.approve(page.session, page.principal, reply_id, data)
+    except (ValidationError, LinkStarError) as exc:
+        page.session.rollback()
+        approvals.get(page.session, page.principal, reply_id)  # 404 before anything else
+        return page.redirect("/inbox/approvals", _problem(exc), "error")
+    return page.redirect("/inbox/approvals", "Reply approved and queued for sending.")
+
+
+@router.post("/inbox/approvals/{reply_id}/reject", response_class=HTMLResponse)
+def reject(page: ConsoleAction, reply_id: str) -> Response:
+    """Reject with a comment; the reply is never sent."""
+    page.principal.require(P.inbox_approve)
+    try:
+        fields = text_fields(page.form, ["comment"])
+        data = ApprovalDecision.model_validate({"comment": fields["comment"]})
+        approvals.reject(page.session, page.principal, reply_id, data)
+    except (ValidationError, LinkStarError) as exc:
+        page.session.rollback()
+        approvals.get(page.session, page.principal, reply_id)
+        return page.redirect("/inbox/approvals", _problem(exc), "error")
+    return page.redirect("/inbox/approvals", "Reply rejected; nothing was sent.")
+
+
+def _settings_page(page: Page, text: str = "", errors: Any = None) -> HTMLResponse:
+    settings, version = settings_store.read(page.session, page.principal)
+    polls = [
+        (store, row)
+        for store, row in message_polls.states(page.session, page.principal)
+        if store.channel in message_polls.BASES
+    ]
+    return _render(
+        page,
+        "inbox/settings.html",
+        status=422 if errors else 200,
+        settings=settings,
+        version=version,
+        text=text or json.dumps(settings.model_dump(mode="json"), indent=2, ensure_ascii=False),
+        errors=errors or [],
+        polls=polls,
+    )
+
+
+@router.get("/inbox/settings", response_class=HTMLResponse)
+def settings_view(page: ConsolePage) -> HTMLResponse:
+    """The calendars and SLA targets in effect, and the JSON editor."""
+    return _settings_page(page)
+
+
+@router.post("/inbox/settings", response_class=HTMLResponse)
+def settings_save(page: ConsoleAction) -> Response:
+    """Save the whole settings document (every problem shown with its path)."""
+    page.principal.require(P.inbox_manage)
+    text = str(page.form.get("settings") or "")[:200_000]
+    try:
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise InvalidInput(f"the settings are not JSON: {exc}") from None
+        settings_store.save(page.session, page.principal, data)
+    except InvalidInput as exc:
+        page.session.rollback()
+        details = exc.details if isinstance(exc.details, dict) else {}
+        errors = details.get("errors") or [{"path": "$", "message": str(exc)}]
+        return _settings_page(page, text, errors)
+    return page.redirect("/inbox/settings", "Inbox settings saved.")
+
+
+@router.post("/inbox/message-polls/{store_id}", response_class=HTMLResponse)
+def message_poll_save(page: ConsoleAction, store_id: str) -> Response:
+    """Turn a store's buyer-message polling on or off, and how often it runs."""
+    page.principal.require(P.inbox_manage)
+    fields = text_fields(page.form, ["enabled", "interval_minutes"])
+    try:
+        minutes = int(fields["interval_minutes"] or "5")
+    except ValueError:
+        minutes = 0  # refused below with the allowed range
+    try:
+        message_polls.set_polling(
+            page.session, page.principal, store_id, fields["enabled"] == "on", minutes
+        )
+    except InvalidInput as exc:
+        page.session.rollback()
+        return page.redirect("/inbox/settings", str(exc), "error")
+    return page.redirect("/inbox/settings", "Message polling saved.")
