@@ -134,6 +134,7 @@ def test_scheduler_thread_enqueues_the_periodic_jobs(sessions, runtime, job_row)
         lambda: (
             set(names())
             == {
+                "inbox.ab_orders",
                 "inbox.poll_mailboxes",
                 "inbox.wake_snoozed",
                 "orders.plan_polls",

@@ -31,6 +31,7 @@ def test_builtin_schedules_name_registered_jobs():
         ("tracking.refresh_lane_stats", timedelta(days=1)),
         ("inbox.wake_snoozed", timedelta(minutes=15)),
         ("inbox.poll_mailboxes", timedelta(minutes=5)),
+        ("inbox.ab_orders", timedelta(hours=1)),
         ("orders.plan_polls", timedelta(minutes=1)),
     }
     assert all(get_spec(s.name) is not None for s in SCHEDULES)
@@ -55,6 +56,7 @@ def test_two_schedulers_in_the_same_period_enqueue_once(sessions):
     with unit_of_work(sessions) as s:
         second = enqueue_due(s, NOW + timedelta(minutes=20))
     assert sorted(first) == [
+        "inbox.ab_orders@2026-03-14T15:00:00+00:00",
         "inbox.poll_mailboxes@2026-03-14T15:05:00+00:00",
         "inbox.wake_snoozed@2026-03-14T15:00:00+00:00",
         "orders.plan_polls@2026-03-14T15:09:00+00:00",
@@ -75,6 +77,7 @@ def test_two_schedulers_in_the_same_period_enqueue_once(sessions):
     with unit_of_work(sessions) as s:
         third = enqueue_due(s, NOW + timedelta(hours=1))
     assert sorted(third) == [
+        "inbox.ab_orders@2026-03-14T16:00:00+00:00",
         "inbox.poll_mailboxes@2026-03-14T16:05:00+00:00",
         "inbox.wake_snoozed@2026-03-14T16:00:00+00:00",
         "orders.plan_polls@2026-03-14T16:09:00+00:00",
@@ -83,8 +86,8 @@ def test_two_schedulers_in_the_same_period_enqueue_once(sessions):
     ]
     with sessions() as s:
         jobs = list(s.scalars(select(OutboxJob)))
-    assert len(jobs) == 16
-    assert [(j.status, j.organisation_id, j.payload) for j in jobs] == [("pending", None, {})] * 16
+    assert len(jobs) == 18
+    assert [(j.status, j.organisation_id, j.payload) for j in jobs] == [("pending", None, {})] * 18
 
 
 def test_concurrent_schedulers_enqueue_each_period_once(sessions):

@@ -40,6 +40,8 @@ class InboxThread(IdMixin, TimestampMixin, OrgScoped, Base):
         Index("ix_inbox_threads_org_sla", "organisation_id", "sla_due_at"),
         Index("ix_inbox_threads_org_buyer", "organisation_id", "buyer_address"),
         Index("ix_inbox_threads_org_external", "organisation_id", "channel", "external_thread_id"),
+        # Reports read threads by the day they were opened.
+        Index("ix_inbox_threads_org_created", "organisation_id", "created_at"),
     )
 
     channel: Mapped[str] = mapped_column(String(20))
@@ -63,6 +65,10 @@ class InboxThread(IdMixin, TimestampMixin, OrgScoped, Base):
     order_refs: Mapped[list[Any]] = mapped_column(default=list)  # order ids seen in the thread
     sla_due_at: Mapped[datetime | None]
     first_response_at: Mapped[datetime | None]
+    # The first SLA deadline the thread had and when it was last closed (reports: SLA hit
+    # rate and resolution time are read from these, never recomputed per thread).
+    first_response_due_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
     last_inbound_at: Mapped[datetime | None]
     last_outbound_at: Mapped[datetime | None]
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -101,6 +107,8 @@ class InboxMessage(IdMixin, OrgScoped, Base):
     outbound_status: Mapped[str | None] = mapped_column(String(20))
     failure_reason: Mapped[str | None] = mapped_column(Text)
     template_id: Mapped[str | None] = mapped_column(String(32))
+    ab_test_id: Mapped[str | None] = mapped_column(String(32))  # the A/B test that chose it
+    ab_variant: Mapped[str | None] = mapped_column(String(40))
     lint_findings: Mapped[list[Any]] = mapped_column(default=list)
     author_user_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from linkstar.db.outbox import enqueue
 from linkstar.inbox import sending, service, template_store
+from linkstar.inbox.automation import ab_outcomes
 from linkstar.inbox.core.compliance import Outgoing, lint
 from linkstar.inbox.core.templates import LANGUAGES, Mode, ReplyTemplate, render
 from linkstar.inbox.core.threads import ThreadStatus
@@ -112,13 +113,16 @@ def reply(
     if (data.template_id is None) == (data.body is None):
         raise InvalidInput("send either template_id or body", {"field": "body"})
     template_id = None
+    choice: ab_outcomes.Choice | None = None
     if data.template_id is not None:
-        row = template_store.get_template(session, actor, data.template_id)
+        requested = template_store.get_template(session, actor, data.template_id)
+        # A template under an A/B test answers with the variant the split gives this thread.
+        choice = ab_outcomes.choose(session, thread, requested)
         language = data.language or (thread.language if thread.language in LANGUAGES else "en")
-        template = template_store.as_template(row, language)
+        template = template_store.as_template(choice.template, language)
         subject, body = render_for_thread(session, thread, template, public_base, seller)
         html = template.mode is Mode.html
-        template_id = row.id
+        template_id = choice.template.id
     else:
         subject, body, html = "", data.body or "", False
     if data.subject is not None:
@@ -161,6 +165,8 @@ def reply(
         warnings=[],
         outbound_status="queued",
         template_id=template_id,
+        ab_test_id=choice.test.id if choice and choice.test else None,
+        ab_variant=choice.variant if choice else None,
         lint_findings=findings,
         author_user_id=actor.actor_id if actor.actor_type.value == "user" else None,
     )
@@ -173,6 +179,8 @@ def reply(
     if thread.status == ThreadStatus.open.value:
         thread.status = ThreadStatus.pending.value  # waiting for the buyer
     session.flush()
+    if choice is not None:
+        ab_outcomes.assigned(session, actor, choice, thread.id)
     job = enqueue(
         session,
         SEND_JOB,
@@ -185,7 +193,12 @@ def reply(
         actor,
         "inbox.reply.queue",
         message,
-        after={"thread_id": thread.id, "template_id": template_id, "findings": len(findings)},
+        after={
+            "thread_id": thread.id,
+            "template_id": template_id,
+            "ab_variant": message.ab_variant,
+            "findings": len(findings),
+        },
     )
     return message, findings, job.id
 

@@ -1,6 +1,6 @@
 """Background jobs of the inbox: hand a queued reply to its channel's sender, wake snoozed
-threads, store contact forms posted to a webhook endpoint. Registered in
-`linkstar.jobs.registry`; all are idempotent."""
+threads, record the orders placed by buyers in A/B tests, store contact forms posted to a
+webhook endpoint. Registered in `linkstar.jobs.registry`; all are idempotent."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from linkstar.db.outbox import JobContext
 from linkstar.inbox import replies, service
+from linkstar.inbox.automation import ab_outcomes
 from linkstar.inbox.channels import contact_form
 from linkstar.inbox.channels.errors import MessagePayloadError
 from linkstar.inbox.store import ingest_messages
@@ -36,6 +37,19 @@ def wake_snoozed(session: Session, job: JobContext) -> None:
     )
     for org_id in orgs:
         service.wake_snoozed(session, org_id)
+
+
+def record_ab_orders(session: Session, job: JobContext) -> None:
+    """A/B outcomes: the buyers who placed an order within their test's window (all orgs)."""
+    orgs = (
+        [job.organisation_id]
+        if job.organisation_id
+        else [o.id for o in repo.all_organisations(session)]
+    )
+    for org_id in orgs:
+        found = ab_outcomes.record_orders(session, org_id)
+        if found:
+            log.info("A/B outcomes of organisation %s: %d orders placed", org_id, found)
 
 
 def process_contact_form(session: Session, job: JobContext) -> None:

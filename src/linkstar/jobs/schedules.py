@@ -46,6 +46,8 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("tracking.refresh_lane_stats", timedelta(days=1)),
     Schedule("inbox.wake_snoozed", timedelta(minutes=15)),
     Schedule("inbox.poll_mailboxes", timedelta(minutes=5)),
+    # Orders placed by buyers whose thread saw an A/B variant (outcome "order placed").
+    Schedule("inbox.ab_orders", timedelta(hours=1)),
     # Enqueues orders.poll_store for each store whose own interval (or Retry-After) is due.
     Schedule("orders.plan_polls", timedelta(minutes=1)),
 )

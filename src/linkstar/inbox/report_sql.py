@@ -1,0 +1,94 @@
+"""SQL building blocks the inbox reports and A/B outcomes share: durations between two stored
+times, day/week labels, percentiles and "the buyer's first order after a moment", written once
+for SQLite and PostgreSQL so both databases give the same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, Select, func, literal, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement as Expr
+
+from linkstar.inbox.models import InboxLink, InboxThread
+from linkstar.orders.models import Order
+
+Grain = Literal["day", "week"]
+
+
+def dialect(session: Session) -> str:
+    """The name of the database dialect the session talks to."""
+    return session.get_bind().dialect.name
+
+
+def seconds_between(name: str, later: Any, earlier: Any) -> ColumnElement[float]:
+    """`later - earlier` in seconds as a number."""
+    if name == "postgresql":
+        return func.extract("epoch", later - earlier)  # type: ignore[return-value]
+    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+
+
+def period_label(name: str, column: Any, grain: Grain) -> ColumnElement[str]:
+    """The UTC day (YYYY-MM-DD) or the Monday of the ISO week a time falls in."""
+    if name == "postgresql":
+        return func.to_char(func.date_trunc(grain, func.timezone("UTC", column)), "YYYY-MM-DD")
+    if grain == "week":
+        return func.strftime("%Y-%m-%d", column, "weekday 0", "-6 days")
+    return func.strftime("%Y-%m-%d", column)
+
+
+def percentiles(
+    session: Session, base: Select[Any], value: Expr[Any], qs: Sequence[float]
+) -> list[float | None]:
+    """Continuous percentiles (linear interpolation, as PostgreSQL's percentile_cont) of
+    `value` over the rows of `base` whose value is not null; None when there are none."""
+    rows = base.where(value.is_not(None))
+    if dialect(session) == "postgresql":
+        cols = [func.percentile_cont(q).within_group(value) for q in qs]
+        found = session.execute(rows.with_only_columns(*cols)).one()
+        return [None if v is None else float(v) for v in found]
+    n = int(session.scalar(rows.with_only_columns(func.count())) or 0)
+    out: list[float | None] = []
+    for q in qs:
+        if n == 0:
+            out.append(None)
+            continue
+        position = q * (n - 1)
+        k = math.floor(position)
+        pair = [
+            float(v)
+            for v in session.scalars(
+                rows.with_only_columns(value).order_by(value).limit(2).offset(k)
+            )
+        ]
+        low = pair[0]
+        high = pair[1] if len(pair) > 1 else low
+        out.append(low + (position - k) * (high - low))
+    return out
+
+
+def first_order_after(name: str, since: Any, window_days: int | None = None) -> Any:
+    """Correlated subquery: when the thread's buyer (same e-mail, or an order linked to the
+    thread) first placed an order at or after `since` (within `window_days` when given)."""
+    T = InboxThread
+    linked = (
+        select(InboxLink.target_id)
+        .where(
+            InboxLink.organisation_id == T.organisation_id,
+            InboxLink.thread_id == T.id,
+            InboxLink.kind == "order",
+        )
+        .correlate(T)
+    )
+    stmt = select(func.min(Order.placed_at)).where(
+        Order.organisation_id == T.organisation_id,
+        Order.placed_at >= since,
+        or_(Order.buyer_email == T.buyer_address, Order.id.in_(linked)),
+    )
+    if window_days is not None:
+        limit = literal(window_days * 86400.0)
+        stmt = stmt.where(seconds_between(name, Order.placed_at, since) <= limit)
+    return stmt.correlate_except(Order, InboxLink).scalar_subquery()
