@@ -70,25 +70,52 @@ def percentiles(
     return out
 
 
-def first_order_after(name: str, since: Any, window_days: int | None = None) -> Any:
-    """Correlated subquery: when the thread's buyer (same e-mail, or an order linked to the
-    thread) first placed an order at or after `since` (within `window_days` when given)."""
+def _placed(name: str, since: Any, window_days: int | None) -> list[Any]:
     T = InboxThread
-    linked = (
-        select(InboxLink.target_id)
+    conditions = [Order.organisation_id == T.organisation_id, Order.placed_at >= since]
+    if window_days is not None:
+        limit = literal(window_days * 86400.0)
+        conditions.append(seconds_between(name, Order.placed_at, since) <= limit)
+    return conditions
+
+
+def buyer_orders(name: str, since: Any, window_days: int | None = None) -> tuple[Any, Any]:
+    """Correlated selects of the orders the thread's buyer placed at or after `since` (within
+    `window_days` when given): (by the buyer's e-mail, by an order linked to the thread).
+    Two selects rather than one with OR, so each uses its index (buyer e-mail; thread links)."""
+    T = InboxThread
+    by_email = (
+        select(Order.placed_at)
+        .where(*_placed(name, since, window_days), Order.buyer_email == T.buyer_address)
+        .correlate_except(Order)
+    )
+    by_link = (
+        select(Order.placed_at)
+        .select_from(InboxLink)
+        .join(Order, Order.id == InboxLink.target_id)
         .where(
             InboxLink.organisation_id == T.organisation_id,
             InboxLink.thread_id == T.id,
             InboxLink.kind == "order",
+            *_placed(name, since, window_days),
         )
-        .correlate(T)
+        .correlate_except(Order, InboxLink)
     )
-    stmt = select(func.min(Order.placed_at)).where(
-        Order.organisation_id == T.organisation_id,
-        Order.placed_at >= since,
-        or_(Order.buyer_email == T.buyer_address, Order.id.in_(linked)),
+    return by_email, by_link
+
+
+def ordered_after(name: str, since: Any, window_days: int | None = None) -> ColumnElement[bool]:
+    """Whether the thread's buyer placed an order at or after `since` (see `buyer_orders`)."""
+    by_email, by_link = buyer_orders(name, since, window_days)
+    return or_(by_email.exists(), by_link.exists())
+
+
+def first_order_after(name: str, since: Any, window_days: int | None = None) -> tuple[Any, Any]:
+    """The buyer's first order at or after `since`: (by e-mail, by link) as scalar subqueries
+    (None when there is none); the caller takes the earlier of the two."""
+    by_email, by_link = buyer_orders(name, since, window_days)
+    first = func.min(Order.placed_at)
+    return (
+        by_email.with_only_columns(first).scalar_subquery(),
+        by_link.with_only_columns(first).scalar_subquery(),
     )
-    if window_days is not None:
-        limit = literal(window_days * 86400.0)
-        stmt = stmt.where(seconds_between(name, Order.placed_at, since) <= limit)
-    return stmt.correlate_except(Order, InboxLink).scalar_subquery()

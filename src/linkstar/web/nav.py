@@ -81,6 +81,7 @@ INBOX_SECTIONS: tuple[NavItem, ...] = (
     NavItem("templates", "Templates", "/inbox/templates", P.inbox_read),
     NavItem("rules", "Rules", "/inbox/rules", P.inbox_read),
     NavItem("ab_tests", "A/B tests", "/inbox/ab-tests", P.inbox_read),
+    NavItem("reports", "Reports", "/inbox/reports", P.inbox_read),
 )
 
 

@@ -160,9 +160,9 @@ def record_orders(session: Session, organisation_id: str, now: datetime | None =
     )
     for test in list(tests):
         window = ABTestSpec.model_validate(test.spec).order_window_days
-        placed = first_order_after(name, ABOutcomeRow.assigned_at, window)
+        by_email, by_link = first_order_after(name, ABOutcomeRow.assigned_at, window)
         rows = session.execute(
-            select(ABOutcomeRow, placed)
+            select(ABOutcomeRow, by_email, by_link)
             .join(InboxThread, InboxThread.id == ABOutcomeRow.subject_id)
             .where(
                 ABOutcomeRow.organisation_id == organisation_id,
@@ -173,7 +173,9 @@ def record_orders(session: Session, organisation_id: str, now: datetime | None =
                 InboxThread.organisation_id == organisation_id,
             )
         ).all()
-        for outcome, at in rows:
+        for outcome, email_at, link_at in rows:
+            moments: list[datetime] = [m for m in (email_at, link_at) if m is not None]
+            at = min(moments, default=None)
             if at is not None:
                 outcome.order_placed_at = at
                 changed.add(test.id)
