@@ -1,5 +1,5 @@
 """SQL building blocks the inbox reports and A/B outcomes share: durations between two stored
-times, day/week labels, percentiles and "the buyer's first order after a moment", written once
+times, day/week keys, percentiles and "the buyer's first order after a moment", written once
 for SQLite and PostgreSQL so both databases give the same numbers.
 """
 
@@ -7,9 +7,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    cast,
+    func,
+    literal,
+    select,
+    union,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement as Expr
 
@@ -25,19 +36,30 @@ def dialect(session: Session) -> str:
 
 
 def seconds_between(name: str, later: Any, earlier: Any) -> ColumnElement[float]:
-    """`later - earlier` in seconds as a number."""
+    """`later - earlier` in seconds as a float (date_part, not EXTRACT: since PostgreSQL 14
+    EXTRACT answers numeric, several times slower to average and sort)."""
     if name == "postgresql":
-        return func.extract("epoch", later - earlier)  # type: ignore[return-value]
+        return func.date_part("epoch", later - earlier)
     return (func.julianday(later) - func.julianday(earlier)) * 86400.0
 
 
-def period_label(name: str, column: Any, grain: Grain) -> ColumnElement[str]:
-    """The UTC day (YYYY-MM-DD) or the Monday of the ISO week a time falls in."""
+EPOCH = date(1970, 1, 1)  # a Thursday: Monday-based week w starts 7w - 3 days after it
+
+
+def period_key(name: str, column: Any, grain: Grain) -> ColumnElement[int]:
+    """The UTC day (days since 1970-01-01) or Monday-based week a time falls in, as an
+    integer: cheap to compute and group per row; `period_label` names it afterwards."""
     if name == "postgresql":
-        return func.to_char(func.date_trunc(grain, func.timezone("UTC", column)), "YYYY-MM-DD")
-    if grain == "week":
-        return func.strftime("%Y-%m-%d", column, "weekday 0", "-6 days")
-    return func.strftime("%Y-%m-%d", column)
+        days = func.date_part("epoch", column) / 86400
+        return func.floor((days + 3) / 7 if grain == "week" else days)
+    days = func.julianday(column) - 2440587.5
+    return cast((days + 3) / 7 if grain == "week" else days, Integer)
+
+
+def period_label(key: int, grain: Grain) -> str:
+    """The ISO date of a period key: the day, or the Monday of the week."""
+    offset = int(key) * 7 - 3 if grain == "week" else int(key)
+    return (EPOCH + timedelta(days=offset)).isoformat()
 
 
 def percentiles(
@@ -104,10 +126,22 @@ def buyer_orders(name: str, since: Any, window_days: int | None = None) -> tuple
     return by_email, by_link
 
 
-def ordered_after(name: str, since: Any, window_days: int | None = None) -> ColumnElement[bool]:
-    """Whether the thread's buyer placed an order at or after `since` (see `buyer_orders`)."""
-    by_email, by_link = buyer_orders(name, since, window_days)
-    return or_(by_email.exists(), by_link.exists())
+def threads_that_ordered(name: str, threads: Select[Any], window_days: int) -> Select[Any]:
+    """The ids among `threads` (a select of InboxThread.id) whose buyer ordered within
+    `window_days` after the thread was opened: joins (hashed on e-mail, or through the thread's
+    order links) rather than one correlated look-up per thread."""
+    T = InboxThread
+    placed = and_(*_placed(name, T.created_at, window_days))
+    by_email = threads.join(Order, and_(Order.buyer_email == T.buyer_address, placed))
+    by_link = threads.join(
+        InboxLink,
+        and_(
+            InboxLink.organisation_id == T.organisation_id,
+            InboxLink.thread_id == T.id,
+            InboxLink.kind == "order",
+        ),
+    ).join(Order, and_(Order.id == InboxLink.target_id, placed))
+    return union(by_email, by_link).subquery().select()
 
 
 def first_order_after(name: str, since: Any, window_days: int | None = None) -> tuple[Any, Any]:

@@ -16,6 +16,18 @@ from alembic import op
 
 import linkstar.db.base
 
+# What the inbox reports read (an index-only scan on PostgreSQL; SQLite ignores INCLUDE).
+REPORT_COLUMNS = [
+    "channel",
+    "intent",
+    "status",
+    "first_response_at",
+    "first_response_due_at",
+    "closed_at",
+    "buyer_address",
+    "id",
+]
+
 revision: str = "0022"
 down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
@@ -35,7 +47,10 @@ def upgrade() -> None:
             sa.Column("closed_at", linkstar.db.base.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.create_index(
-            "ix_inbox_threads_org_created", ["organisation_id", "created_at"], unique=False
+            "ix_inbox_threads_org_created",
+            ["organisation_id", "created_at"],
+            unique=False,
+            postgresql_include=REPORT_COLUMNS,
         )
     with op.batch_alter_table("inbox_messages", schema=None) as batch_op:
         batch_op.add_column(sa.Column("ab_test_id", sa.String(length=32), nullable=True))
