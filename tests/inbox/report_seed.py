@@ -35,7 +35,8 @@ THREADS: dict[str, tuple[str, str, timedelta, float | None, float, float | None]
 }
 
 
-def _order(org_id: str, store_id: str, number: str, email: str, placed: datetime) -> Order:
+def order_row(org_id: str, store_id: str, number: str, email: str, placed: datetime) -> Order:
+    """An order row of 120 USD by `email` (no lines: the reports read only who and when)."""
     zero = Decimal("0")
     return Order(
         organisation_id=org_id,
@@ -89,10 +90,10 @@ def seed_report_inbox(sessions: sessionmaker[Session], org_id: str) -> dict[str,
             s.flush()
             ids[key] = thread.id
         orders = [
-            _order(org_id, store.id, "R-4", "t4@buyers.example", T0 + 7 * D),  # 5 days after
-            _order(org_id, store.id, "R-5a", "t5@buyers.example", T0 - D),  # before the thread
-            _order(org_id, store.id, "R-5b", "t5@buyers.example", T0 + 23 * D),  # 20 days after
-            _order(org_id, store.id, "R-6", "someone@else.example", T0 + 5 * D),  # linked
+            order_row(org_id, store.id, "R-4", "t4@buyers.example", T0 + 7 * D),  # 5 days after
+            order_row(org_id, store.id, "R-5a", "t5@buyers.example", T0 - D),  # before the thread
+            order_row(org_id, store.id, "R-5b", "t5@buyers.example", T0 + 23 * D),  # 20 days after
+            order_row(org_id, store.id, "R-6", "someone@else.example", T0 + 5 * D),  # linked
         ]
         s.add_all(orders)
         s.flush()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import typer
@@ -123,15 +122,6 @@ def list_threads(
         console.print(f"(first {limit}; more with --limit)")
 
 
-def _day(value: str, option: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
-
-
 def _hours(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f} h"
 
@@ -155,7 +145,10 @@ def report(
     if fmt not in ("table", "json"):
         raise InvalidInput(f"--format is table or json, not {fmt!r}")
     r = reports.ReportRange.parse(
-        _day(since, "--since"), _day(until, "--until"), channel or None, grain
+        reports.parse_day(since, "--since"),
+        reports.parse_day(until, "--until"),
+        channel or None,
+        grain,
     )
     eng = engine(settings())
     with transaction(eng) as session:

@@ -42,6 +42,17 @@ LEAD_INTENTS = tuple(sorted(HIGH_VALUE_INTENTS))  # bulk_or_oem_inquiry, price_n
 QS = (0.5, 0.9)
 
 
+def parse_day(value: str, field: str) -> date | None:
+    """An ISO date from a form or command line ("" is None); InvalidInput naming `field`."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        reason = f"{field} {value[:40]!r} is not a date (YYYY-MM-DD)"
+        raise InvalidInput(reason, {"field": field}) from None
+
+
 @dataclass(frozen=True)
 class ReportRange:
     """Threads opened on the days `start`..`end` (both included, UTC), optionally one channel."""

@@ -28,25 +28,22 @@ def send_reply(session: Session, job: JobContext) -> None:
     log.info("inbox reply %s: %s %s", job.payload["message_id"], outcome.status, outcome.reason)
 
 
+def _organisations(session: Session, job: JobContext) -> list[str]:
+    """The job's organisation, or every organisation for a scheduled run."""
+    if job.organisation_id:
+        return [job.organisation_id]
+    return [o.id for o in repo.all_organisations(session)]
+
+
 def wake_snoozed(session: Session, job: JobContext) -> None:
     """Reopen the snoozed threads whose time has come (one organisation, or all)."""
-    orgs = (
-        [job.organisation_id]
-        if job.organisation_id
-        else [o.id for o in repo.all_organisations(session)]
-    )
-    for org_id in orgs:
+    for org_id in _organisations(session, job):
         service.wake_snoozed(session, org_id)
 
 
 def record_ab_orders(session: Session, job: JobContext) -> None:
     """A/B outcomes: the buyers who placed an order within their test's window (all orgs)."""
-    orgs = (
-        [job.organisation_id]
-        if job.organisation_id
-        else [o.id for o in repo.all_organisations(session)]
-    )
-    for org_id in orgs:
+    for org_id in _organisations(session, job):
         found = ab_outcomes.record_orders(session, org_id)
         if found:
             log.info("A/B outcomes of organisation %s: %d orders placed", org_id, found)

@@ -5,7 +5,6 @@ wrote again, thread closed, order placed) until a significant winner is promoted
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -21,9 +20,9 @@ from linkstar.inbox.schemas import ReplyCreate, ThreadUpdate
 from linkstar.inbox.store import ingest_messages
 from linkstar.kit.clock import utcnow
 from linkstar.kit.errors import InvalidInput
-from linkstar.orders.models import Order
 from linkstar.workspace.core import system_principal
 from linkstar.workspace.models import AuditEntry, Store
+from tests.inbox.report_seed import order_row
 from tests.inbox.seed import inbound, seed_only_classifier
 
 TEST = {
@@ -113,7 +112,7 @@ def test_the_split_chooses_the_template_and_outcomes_promote_the_winner(sessions
         s.add(store)
         s.flush()
         buyer = service.get_thread(s, system_principal(org), shorts[1]).buyer_address
-        s.add(_order(org, store.id, buyer))
+        s.add(order_row(org, store.id, "AB-1", buyer, utcnow()))
         s.flush()
         assert ab_outcomes.record_orders(s, org) == 1
         assert ab_outcomes.record_orders(s, org) == 0  # recorded once
@@ -151,28 +150,6 @@ def test_the_split_chooses_the_template_and_outcomes_promote_the_winner(sessions
         assert message is not None
         assert (message.ab_variant, message.template_id) == ("long", templates["wismo-long"])
         assert s.scalar(select(func.count()).select_from(ABOutcomeRow)) == len(threads)
-
-
-def _order(org_id: str, store_id: str, email: str) -> Order:
-    now, zero = utcnow(), Decimal("0")
-    return Order(
-        organisation_id=org_id,
-        store_id=store_id,
-        channel="amazon",
-        external_id="AB-1",
-        state="checked",
-        channel_status="open",
-        version=now,
-        content_hash="AB-1",
-        placed_at=now,
-        buyer_email=email,
-        currency="USD",
-        subtotal=Decimal("40"),
-        shipping=zero,
-        tax=zero,
-        discount=zero,
-        total=Decimal("40"),
-    )
 
 
 def test_a_rule_reply_uses_the_split_too(sessions, tenant):

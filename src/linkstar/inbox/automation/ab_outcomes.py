@@ -86,6 +86,10 @@ def assigned(session: Session, actor: Principal, choice: Choice, thread_id: str)
 
 
 def _promote(session: Session, organisation_id: str, test_ids: set[str]) -> None:
+    """After outcomes of these tests changed: promote those with a significant winner."""
+    if not test_ids:
+        return
+    session.flush()
     actor = system_principal(organisation_id, "inbox A/B outcomes")
     for test in session.scalars(
         select(ABTestRow).where(
@@ -126,9 +130,7 @@ def buyer_wrote(session: Session, organisation_id: str, inbound: Mapping[str, da
             outcome.buyer_replied = True
             changed.add(outcome.test_id)
             n += 1
-    if changed:
-        session.flush()
-        _promote(session, organisation_id, changed)
+    _promote(session, organisation_id, changed)
     return n
 
 
@@ -141,9 +143,7 @@ def thread_closed(session: Session, thread: InboxThread, at: datetime | None = N
         if outcome.resolved_at is None and at >= outcome.assigned_at:
             outcome.resolved_at = at
             changed.add(outcome.test_id)
-    if changed:
-        session.flush()
-        _promote(session, thread.organisation_id, changed)
+    _promote(session, thread.organisation_id, changed)
 
 
 def record_orders(session: Session, organisation_id: str, now: datetime | None = None) -> int:
@@ -180,7 +180,5 @@ def record_orders(session: Session, organisation_id: str, now: datetime | None =
                 outcome.order_placed_at = at
                 changed.add(test.id)
                 found += 1
-    if changed:
-        session.flush()
-        _promote(session, organisation_id, changed)
+    _promote(session, organisation_id, changed)
     return found

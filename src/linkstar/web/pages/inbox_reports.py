@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 
 from linkstar.inbox import reports, service
 from linkstar.inbox.reports import InboxReport, ReportRange, Timing
-from linkstar.kit.errors import InvalidInput, LinkStarError
+from linkstar.kit.errors import LinkStarError
 from linkstar.web import nav
 from linkstar.web.charts import BarChart, category_bar_chart, daily_bar_chart
 from linkstar.web.context import ConsolePage
@@ -34,17 +34,6 @@ class TimeBar:
     p50_x: float
     p90_x: float
     y: float
-
-
-def _day(value: str, field: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(
-            f"{field} {value[:40]!r} is not a date (YYYY-MM-DD)", {"field": field}
-        ) from None
 
 
 def time_bars(timings: list[tuple[str, Timing]]) -> list[TimeBar]:
@@ -102,7 +91,9 @@ def inbox_reports(
     current = {"start": start, "end": end, "channel": channel, "grain": grain}
     context: dict[str, Any] = {"report": None, "error": None}
     try:
-        r = ReportRange.parse(_day(start, "start"), _day(end, "end"), channel or None, grain)
+        r = ReportRange.parse(
+            reports.parse_day(start, "start"), reports.parse_day(end, "end"), channel or None, grain
+        )
         report = reports.inbox_report(page.session, page.principal, r)
         current |= {"start": r.start.isoformat(), "end": r.end.isoformat()}
         context |= {
