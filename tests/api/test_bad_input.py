@@ -215,6 +215,18 @@ def test_bad_path_and_query_values(api, target):
         envelope(r)
     r = caller.get("/audit-log", params={"entity_type": "\x00"})
     _check(r, allow_success=True)
+    for query in [
+        {"from": "2026-02-30"},
+        {"to": "x" * 5000},
+        {"from": "2026-12-06", "to": "2026-11-30"},
+        {"from": "2020-01-01", "to": "2026-01-01"},
+        {"channel": "\x00"},
+        {"grain": "year"},
+        {"lead_window_days": "-1"},
+    ]:
+        r = caller.get("/inbox/reports", params=query)
+        assert r.status_code == 422, (query, r.text)
+        envelope(r)
 
 
 json_values = st.recursive(

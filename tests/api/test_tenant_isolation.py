@@ -338,6 +338,8 @@ SCOPED = {
     ("POST", "/api/v1/inbox/rules"): "create",
     ("POST", "/api/v1/inbox/rules/dry-run"): "action",
     ("GET", "/api/v1/inbox/ab-tests"): "list",
+    # Counts only (no ids); tests/inbox/test_reports.py proves B's threads are never counted.
+    ("GET", "/api/v1/inbox/reports"): "action",
     ("POST", "/api/v1/inbox/ab-tests"): "create",
     ("GET", "/api/v1/inbox/suppressions"): "list",
     ("POST", "/api/v1/inbox/suppressions"): "create",

@@ -135,6 +135,7 @@ def test_scheduler_thread_enqueues_the_periodic_jobs(sessions, runtime, job_row)
             set(names())
             == {
                 "inbox.plan_message_polls",
+                "inbox.ab_orders",
                 "inbox.poll_mailboxes",
                 "inbox.timers",
                 "inbox.wake_snoozed",

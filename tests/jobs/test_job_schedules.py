@@ -33,6 +33,7 @@ def test_builtin_schedules_name_registered_jobs():
         ("inbox.poll_mailboxes", timedelta(minutes=5)),
         ("inbox.timers", timedelta(minutes=5)),
         ("inbox.plan_message_polls", timedelta(minutes=1)),
+        ("inbox.ab_orders", timedelta(hours=1)),
         ("orders.plan_polls", timedelta(minutes=1)),
         ("inventory.publish_stock", timedelta(minutes=5)),
     }
@@ -59,6 +60,7 @@ def test_two_schedulers_in_the_same_period_enqueue_once(sessions):
         second = enqueue_due(s, NOW + timedelta(minutes=20))
     assert sorted(first) == [
         "inbox.plan_message_polls@2026-03-14T15:09:00+00:00",
+        "inbox.ab_orders@2026-03-14T15:00:00+00:00",
         "inbox.poll_mailboxes@2026-03-14T15:05:00+00:00",
         "inbox.timers@2026-03-14T15:05:00+00:00",
         "inbox.wake_snoozed@2026-03-14T15:00:00+00:00",
@@ -85,6 +87,7 @@ def test_two_schedulers_in_the_same_period_enqueue_once(sessions):
         third = enqueue_due(s, NOW + timedelta(hours=1))
     assert sorted(third) == [
         "inbox.plan_message_polls@2026-03-14T16:09:00+00:00",
+        "inbox.ab_orders@2026-03-14T16:00:00+00:00",
         "inbox.poll_mailboxes@2026-03-14T16:05:00+00:00",
         "inbox.timers@2026-03-14T16:05:00+00:00",
         "inbox.wake_snoozed@2026-03-14T16:00:00+00:00",
@@ -99,6 +102,8 @@ def test_two_schedulers_in_the_same_period_enqueue_once(sessions):
     assert [(j.status, j.organisation_id, j.payload) for j in jobs] == [("pending", None, {})] * 19
     assert len(jobs) == 22
     assert [(j.status, j.organisation_id, j.payload) for j in jobs] == [("pending", None, {})] * 22
+    assert len(jobs) == 18
+    assert [(j.status, j.organisation_id, j.payload) for j in jobs] == [("pending", None, {})] * 18
 
 
 def test_concurrent_schedulers_enqueue_each_period_once(sessions):

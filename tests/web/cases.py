@@ -378,6 +378,7 @@ _ALL = [
     Case("GET", "/inbox/ab-tests", P.inbox_read),
     Case("POST", "/inbox/ab-tests", P.inbox_manage, {"test": AB_TEST_JSON}, 303),
     Case("GET", "/inbox/ab-tests/{ab_test_id}", P.inbox_read),
+    Case("GET", "/inbox/reports", P.inbox_read),
     Case("GET", "/routing/capacities", P.routing_read),
     Case(
         "POST",

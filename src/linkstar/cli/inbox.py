@@ -1,8 +1,10 @@
 """`linkstar inbox classify`: understand a CSV of buyer messages into a result CSV (no database);
-`linkstar inbox threads`: list an organisation's threads."""
+`linkstar inbox threads`: list an organisation's threads; `linkstar inbox report`: response
+times, SLA hit rate, volume and lead conversion."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +13,7 @@ import typer
 from rich.table import Table
 
 from linkstar.cli.context import console, engine, err_console, guarded, settings, transaction
+from linkstar.inbox import reports
 from linkstar.inbox import service as threads
 from linkstar.inbox.core.classify import Message
 from linkstar.inbox.files import MessageRow, RowError, read_messages, result_row, write_results
@@ -19,7 +22,9 @@ from linkstar.kit.errors import InvalidInput, NotFound
 from linkstar.workspace import repository as repo
 from linkstar.workspace.core import system_principal
 
-app = typer.Typer(help="Buyer inbox: understand messages, list threads.", no_args_is_help=True)
+app = typer.Typer(
+    help="Buyer inbox: understand messages, list threads, report.", no_args_is_help=True
+)
 
 _SHOWN_ERRORS = 50
 _BATCH = 512
@@ -115,3 +120,67 @@ def list_threads(
     console.print(table)
     if page.next_cursor:
         console.print(f"(first {limit}; more with --limit)")
+
+
+def _hours(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f} h"
+
+
+def _rate(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+@app.command("report")
+@guarded
+def report(
+    org: str = typer.Option(..., "--org", help="Organisation slug (see `linkstar org list`)."),
+    since: str = typer.Option("", "--since", help="First day (YYYY-MM-DD); 30 days back."),
+    until: str = typer.Option("", "--until", help="Last day (YYYY-MM-DD); today by default."),
+    channel: str = typer.Option("", "--channel", help="Only this channel."),
+    grain: str = typer.Option("week", "--grain", help="Volume per day or week."),
+    fmt: str = typer.Option("table", "--format", help="table or json."),
+) -> None:
+    """Response and resolution times, SLA hit rate, volume and lead conversion of the threads
+    opened in a date range."""
+    if fmt not in ("table", "json"):
+        raise InvalidInput(f"--format is table or json, not {fmt!r}")
+    r = reports.ReportRange.parse(
+        reports.parse_day(since, "--since"),
+        reports.parse_day(until, "--until"),
+        channel or None,
+        grain,
+    )
+    eng = engine(settings())
+    with transaction(eng) as session:
+        found = repo.organisation_by_slug(session, org)
+        if found is None:
+            raise NotFound(f"no organisation with slug {org!r}")
+        result = reports.inbox_report(session, system_principal(found.id, "cli"), r)
+    if fmt == "json":
+        typer.echo(json.dumps(result.as_dict(), indent=2))
+        return
+    head = f"Threads opened {r.start} to {r.end}" + (f" on {r.channel}" if r.channel else "")
+    summary = Table("metric", "value", title=head)
+    fr, res = result.first_response, result.resolution
+    summary.add_row("threads", str(result.threads))
+    summary.add_row("first response p50 / p90", f"{_hours(fr.p50_hours)} / {_hours(fr.p90_hours)}")
+    summary.add_row("resolution p50 / p90", f"{_hours(res.p50_hours)} / {_hours(res.p90_hours)}")
+    summary.add_row(
+        "SLA hit rate",
+        f"{_rate(result.sla_hit_rate)} ({result.sla_met} met, {result.sla_missed} missed)",
+    )
+    summary.add_row(
+        "lead conversion",
+        f"{_rate(result.lead_conversion)} ({result.leads_converted} of {result.leads})",
+    )
+    console.print(summary)
+    volume = Table(r.grain, "threads", *result.by_channel, title="Volume by channel")
+    for p in result.periods:
+        volume.add_row(
+            p.label, str(p.total), *(str(p.by_channel.get(c, 0)) for c in result.by_channel)
+        )
+    console.print(volume)
+    intents = Table("intent", "threads", title="Volume by intent")
+    for intent, n in result.by_intent.items():
+        intents.add_row(intent, str(n))
+    console.print(intents)

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from linkstar.config import get_settings
+from linkstar.demo import inbox_outcomes
 from linkstar.inbox import replies as reply_flow
 from linkstar.inbox import template_store
 from linkstar.inbox.core.inbound import Channel, InboundMessage
@@ -222,6 +223,10 @@ def load_inbox(
     _drafts_for_approval(session, org, result.thread_ids)
     for spec in TEMPLATES:
         template_store.create_template(session, actor, TemplateCreate.model_validate(spec))
+    outcomes, lead_orders = inbox_outcomes.load_outcomes(
+        session, actor, result.thread_ids, rng, now
+    )
+    log.info("demo inbox: %d A/B outcomes, %d orders by leads", outcomes, lead_orders)
     log.info("demo inbox: %d threads, %d messages, %d replies", len(result.thread_ids),
              result.created, replies)  # fmt: skip
     return InboxDemo(len(result.thread_ids), result.created, replies)
@@ -298,7 +303,11 @@ def _history(
         thread.last_activity_at = max(thread.last_activity_at, at)
         thread.message_count += 1
         thread.sla_due_at = thread.sla_due_soon_at = None
-        thread.status = "closed" if now - at > timedelta(days=10) else "pending"
+        if now - at > timedelta(days=10):
+            thread.status = "closed"
+            thread.closed_at = at + timedelta(hours=rng.uniform(2, 96))
+        else:
+            thread.status = "pending"
         count += 1
     session.flush()
     return count

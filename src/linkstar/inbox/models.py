@@ -28,6 +28,16 @@ from linkstar.kit.clock import utcnow
 
 # The predicate of the partial index; queries repeat it literally so both databases use it.
 OPEN_WITH_SLA = "status IN ('open', 'snoozed') AND sla_due_at IS NOT NULL"
+REPORT_COLUMNS = [
+    "channel",
+    "intent",
+    "status",
+    "first_response_at",
+    "first_response_due_at",
+    "closed_at",
+    "buyer_address",
+    "id",
+]
 
 
 class InboxThread(IdMixin, TimestampMixin, OrgScoped, Base):
@@ -63,6 +73,14 @@ class InboxThread(IdMixin, TimestampMixin, OrgScoped, Base):
         ),
         Index("ix_inbox_threads_org_buyer", "organisation_id", "buyer_address"),
         Index("ix_inbox_threads_org_external", "organisation_id", "channel", "external_thread_id"),
+        # Reports read threads by the day they were opened; on PostgreSQL the index carries
+        # every column they read, so a report is an index-only scan.
+        Index(
+            "ix_inbox_threads_org_created",
+            "organisation_id",
+            "created_at",
+            postgresql_include=REPORT_COLUMNS,
+        ),
     )
 
     channel: Mapped[str] = mapped_column(String(20))
@@ -87,6 +105,10 @@ class InboxThread(IdMixin, TimestampMixin, OrgScoped, Base):
     sla_due_at: Mapped[datetime | None]
     sla_due_soon_at: Mapped[datetime | None]  # from the workspace's calendar and SLA target
     first_response_at: Mapped[datetime | None]
+    # The first SLA deadline the thread had and when it was last closed (reports: SLA hit
+    # rate and resolution time are read from these, never recomputed per thread).
+    first_response_due_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
     last_inbound_at: Mapped[datetime | None]
     last_outbound_at: Mapped[datetime | None]
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -125,6 +147,8 @@ class InboxMessage(IdMixin, OrgScoped, Base):
     outbound_status: Mapped[str | None] = mapped_column(String(20))
     failure_reason: Mapped[str | None] = mapped_column(Text)
     template_id: Mapped[str | None] = mapped_column(String(32))
+    ab_test_id: Mapped[str | None] = mapped_column(String(32))  # the A/B test that chose it
+    ab_variant: Mapped[str | None] = mapped_column(String(40))
     lint_findings: Mapped[list[Any]] = mapped_column(default=list)
     author_user_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from linkstar.db.outbox import OutboxJob, enqueue
 from linkstar.inbox import sending, service, settings_store, template_store
+from linkstar.inbox.automation import ab_outcomes
 from linkstar.inbox.core.automation.approval import (
     Money,
     ReplyContext,
@@ -127,13 +128,16 @@ def reply(
     if (data.template_id is None) == (data.body is None):
         raise InvalidInput("send either template_id or body", {"field": "body"})
     template_id = None
+    choice: ab_outcomes.Choice | None = None
     if data.template_id is not None:
-        row = template_store.get_template(session, actor, data.template_id)
+        requested = template_store.get_template(session, actor, data.template_id)
+        # A template under an A/B test answers with the variant the split gives this thread.
+        choice = ab_outcomes.choose(session, thread, requested)
         language = data.language or (thread.language if thread.language in LANGUAGES else "en")
-        template = template_store.as_template(row, language)
+        template = template_store.as_template(choice.template, language)
         subject, body = render_for_thread(session, thread, template, public_base, seller)
         html = template.mode is Mode.html
-        template_id = row.id
+        template_id = choice.template.id
     else:
         subject, body, html = "", data.body or "", False
     if data.subject is not None:
@@ -177,6 +181,8 @@ def reply(
         warnings=[],
         outbound_status=AWAITING if reasons else "queued",
         template_id=template_id,
+        ab_test_id=choice.test.id if choice and choice.test else None,
+        ab_variant=choice.variant if choice else None,
         lint_findings=findings,
         author_user_id=actor.actor_id if actor.actor_type.value == "user" else None,
     )
@@ -184,6 +190,8 @@ def reply(
     thread.message_count += 1
     thread.last_activity_at = max(thread.last_activity_at, now)
     session.flush()
+    if choice is not None:
+        ab_outcomes.assigned(session, actor, choice, thread.id)
     job_id = None
     if reasons:
         hold(session, thread, message, reasons, actor.label)
@@ -197,6 +205,7 @@ def reply(
         after={
             "thread_id": thread.id,
             "template_id": template_id,
+            "ab_variant": message.ab_variant,
             "findings": len(findings),
             "approval_reasons": reasons,
         },

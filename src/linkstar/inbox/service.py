@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from linkstar.db.repository import Repository
 from linkstar.inbox import search
+from linkstar.inbox.automation import ab_outcomes
 from linkstar.inbox.core.classify import Classifier
 from linkstar.inbox.core.inbound import InboundMessage
 from linkstar.inbox.core.intents import Intent
@@ -278,11 +279,16 @@ def update_thread(
     if data.status is not None:
         if data.status == ThreadStatus.snoozed.value and thread.snoozed_until is None:
             raise InvalidInput("snoozing needs snoozed_until", {"field": "snoozed_until"})
+        was_closed = thread.status == ThreadStatus.closed.value
         thread.status = data.status
         if data.status != ThreadStatus.snoozed.value:
             thread.snoozed_until = None
         if data.status == ThreadStatus.closed.value:
             thread.sla_due_at = thread.sla_due_soon_at = None
+            if not was_closed:
+                ab_outcomes.thread_closed(session, thread)
+        else:
+            thread.closed_at = None
     thread.updated_at = utcnow()
     session.flush()
     after = audit.snapshot(thread)

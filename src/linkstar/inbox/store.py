@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from linkstar.db.outbox import enqueue
 from linkstar.db.repository import chunks
 from linkstar.inbox import linking, settings_store
+from linkstar.inbox.automation import ab_outcomes
 from linkstar.inbox.automation.models import InboxRuleRow
 from linkstar.inbox.core.automation.policy import InboxSettings
 from linkstar.inbox.core.classify import Classifier, Message, Understanding
@@ -128,6 +129,8 @@ def ingest_messages(
         session, organisation_id, [(threads[t], items) for t, items in touched.items()]
     )
     _enqueue_automation(session, organisation_id, result.message_ids)
+    latest = {t: max(as_utc(m.received_at) for m, _u in items) for t, items in touched.items()}
+    ab_outcomes.buyer_wrote(session, organisation_id, latest)
     return result
 
 
@@ -348,11 +351,14 @@ def _apply(
     if thread.status != ThreadStatus.open.value:
         thread.status = ThreadStatus.open.value  # the buyer wrote again
         thread.snoozed_until = None
+        thread.closed_at = None  # unresolved again until it is closed again
     answered_after = thread.last_outbound_at is not None and thread.last_outbound_at >= at
     if not answered_after:
         soon, due = settings.sla_due(thread.channel, at)
         if thread.sla_due_at is None or due < thread.sla_due_at:  # the oldest unanswered counts
             thread.sla_due_soon_at, thread.sla_due_at = soon, due
+        if thread.first_response_at is None:
+            thread.first_response_due_at = min(filter(None, [thread.first_response_due_at, due]))
     if understanding is None:
         return
     better = (

@@ -1,6 +1,7 @@
 """Background jobs of the inbox: hand a queued reply to its channel's sender, wake snoozed
-threads, store contact forms posted to a webhook endpoint, plan and run the marketplace
-buyer-message polls. Registered in `linkstar.jobs.registry`; all are idempotent."""
+threads, record the orders placed by buyers in A/B tests, store contact forms posted to a
+webhook endpoint, plan and run the marketplace buyer-message polls. Registered in
+`linkstar.jobs.registry`; all are idempotent."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from linkstar.config import get_settings
 from linkstar.db.outbox import JobContext
 from linkstar.inbox import message_polls, replies, service
+from linkstar.inbox.automation import ab_outcomes
 from linkstar.inbox.channels import contact_form
 from linkstar.inbox.channels.errors import MessagePayloadError
 from linkstar.inbox.store import ingest_messages
@@ -31,15 +33,25 @@ def send_reply(session: Session, job: JobContext) -> None:
     log.info("inbox reply %s: %s %s", job.payload["message_id"], outcome.status, outcome.reason)
 
 
+def _organisations(session: Session, job: JobContext) -> list[str]:
+    """The job's organisation, or every organisation for a scheduled run."""
+    if job.organisation_id:
+        return [job.organisation_id]
+    return [o.id for o in repo.all_organisations(session)]
+
+
 def wake_snoozed(session: Session, job: JobContext) -> None:
     """Reopen the snoozed threads whose time has come (one organisation, or all)."""
-    orgs = (
-        [job.organisation_id]
-        if job.organisation_id
-        else [o.id for o in repo.all_organisations(session)]
-    )
-    for org_id in orgs:
+    for org_id in _organisations(session, job):
         service.wake_snoozed(session, org_id)
+
+
+def record_ab_orders(session: Session, job: JobContext) -> None:
+    """A/B outcomes: the buyers who placed an order within their test's window (all orgs)."""
+    for org_id in _organisations(session, job):
+        found = ab_outcomes.record_orders(session, org_id)
+        if found:
+            log.info("A/B outcomes of organisation %s: %d orders placed", org_id, found)
 
 
 def process_contact_form(session: Session, job: JobContext) -> None:

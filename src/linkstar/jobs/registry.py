@@ -93,6 +93,7 @@ BUILTIN_JOBS: tuple[JobSpec, ...] = (
     JobSpec("webhooks.tracking", webhook_tasks.process_tracking_delivery, max_attempts=8),
     JobSpec("inbox.send", inbox_tasks.send_reply, max_attempts=5),
     JobSpec("inbox.wake_snoozed", inbox_tasks.wake_snoozed, max_attempts=3),
+    JobSpec("inbox.ab_orders", inbox_tasks.record_ab_orders, max_attempts=3),
     JobSpec("inbox.poll_mailboxes", mail_tasks.poll_mailboxes, max_attempts=3),
     JobSpec("inbox.poll_mail", mail_tasks.poll_mail, max_attempts=5),
     JobSpec("inbox.automate", inbox_rules.automate, max_attempts=3),

@@ -50,6 +50,8 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("inbox.timers", timedelta(minutes=5)),
     # Enqueues inbox.poll_store_messages for each store with message polling on and due.
     Schedule("inbox.plan_message_polls", timedelta(minutes=1)),
+    # Orders placed by buyers whose thread saw an A/B variant (outcome "order placed").
+    Schedule("inbox.ab_orders", timedelta(hours=1)),
     # Enqueues orders.poll_store for each store whose own interval (or Retry-After) is due.
     Schedule("orders.plan_polls", timedelta(minutes=1)),
     # Enqueues inventory.publish_store for each store whose stock moved (or is due a refresh).

@@ -25,6 +25,8 @@ class Order(IdMixin, TimestampMixin, OrgScoped, Base):
         Index("ix_orders_org_placed", "organisation_id", "placed_at"),
         Index("ix_orders_org_state", "organisation_id", "state"),
         Index("ix_orders_org_held", "organisation_id", "is_held"),
+        # Inbox threads find a buyer's orders by e-mail (linking, lead conversion).
+        Index("ix_orders_org_buyer_email", "organisation_id", "buyer_email"),
     )
 
     store_id: Mapped[str] = mapped_column(String(32), ForeignKey("stores.id", ondelete="CASCADE"))

@@ -51,6 +51,8 @@ class BarChart:
     height: int = HEIGHT
     left: int = LEFT
     baseline: float = HEIGHT - BOTTOM
+    caption: str = ""  # what the bars cover; "Last N days · UTC" when empty
+    axis: str = "Day (UTC)"  # what one bar is, heading the data table
 
     @property
     def total(self) -> int:

@@ -84,6 +84,7 @@ INBOX_SECTIONS: tuple[NavItem, ...] = (
     NavItem("rules", "Rules", "/inbox/rules", P.inbox_read),
     NavItem("ab_tests", "A/B tests", "/inbox/ab-tests", P.inbox_read),
     NavItem("inbox_settings", "Settings", "/inbox/settings", P.inbox_read),
+    NavItem("reports", "Reports", "/inbox/reports", P.inbox_read),
 )
 
 

@@ -4,6 +4,7 @@ message ingest for integrations, reply templates with preview."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
@@ -14,7 +15,7 @@ from linkstar.api.pagination import Paging
 from linkstar.api.routing import api_router, created, errors, needs
 from linkstar.api.schemas import PageOf
 from linkstar.config import Settings
-from linkstar.inbox import approvals, replies, service, template_store, understanding
+from linkstar.inbox import approvals, replies, reports, service, template_store, understanding
 from linkstar.inbox.core.inbound import InboundAttachment, InboundMessage
 from linkstar.inbox.models import InboxMessage, InboxThread
 from linkstar.inbox.schemas import (
@@ -290,3 +291,27 @@ def preview_template(
         session, actor, data, public_base=public_base(request)
     )
     return PreviewRead(subject=subject, body=body, language=language, findings=findings)
+
+
+@router.get(
+    "/inbox/reports",
+    summary="Inbox report",
+    description="For the threads opened from `from` to `to` (UTC days, both included; the "
+    "last 30 days by default; at most 366), optionally on one `channel`: first-response and "
+    "resolution time (p50, p90, mean, wall-clock hours), SLA hit rate of the first answer, "
+    "volume by intent and by channel per `grain` (day or week) and lead conversion (bulk/OEM "
+    "and price-negotiation threads whose buyer ordered within `lead_window_days`).",
+    responses=errors(403, 422),
+)
+def read_report(
+    session: DbSession,
+    from_: date | None = Query(None, alias="from"),
+    to: date | None = Query(None),
+    channel: str | None = Query(None, max_length=20),
+    grain: str = Query("day", max_length=8),
+    lead_window_days: int = Query(14, ge=1, le=365),
+    actor: Principal = Depends(needs(READ)),
+) -> dict[str, Any]:
+    """The inbox report of a date range."""
+    r = reports.ReportRange.parse(from_, to, channel, grain, lead_window_days)
+    return reports.inbox_report(session, actor, r).as_dict()

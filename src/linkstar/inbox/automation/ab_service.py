@@ -132,6 +132,11 @@ def record_outcome(
     if order_placed_at is not None:
         outcome.order_placed_at = order_placed_at
     session.flush()
+    return outcome, promote_if_clear(session, actor, row)
+
+
+def promote_if_clear(session: Session, actor: Principal, row: ABTestRow) -> ABResult:
+    """Promote the test's winner when the result is significant (audited); the result."""
     result = results(session, actor, row.id)
     if result.promote and row.status == "running":
         before = audit.snapshot(row)
@@ -140,7 +145,7 @@ def record_outcome(
         audit.record(
             session, actor, "ab_test.promote", row, before=before, after=audit.snapshot(row)
         )
-    return outcome, result
+    return result
 
 
 def results(session: Session, actor: Principal, test_id: str) -> ABResult:

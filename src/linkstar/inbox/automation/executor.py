@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from linkstar.db.outbox import JobContext, enqueue
 from linkstar.inbox import replies, service, settings_store
-from linkstar.inbox.automation import rules_service
+from linkstar.inbox.automation import ab_outcomes, rules_service
 from linkstar.inbox.automation.models import InboxRuleRunRow
 from linkstar.inbox.core.automation.actions import Assign, PlannedAction, execute
 from linkstar.inbox.core.automation.calendar import add_business_hours
@@ -191,7 +191,9 @@ class _Actions:
         return until.isoformat()
 
     def close(self, planned: PlannedAction) -> str:
-        self.thread.status = ThreadStatus.closed.value
+        if self.thread.status != ThreadStatus.closed.value:
+            self.thread.status = ThreadStatus.closed.value
+            ab_outcomes.thread_closed(self.session, self.thread)
         return self.thread.status
 
     def call_webhook(self, planned: PlannedAction) -> str:

@@ -96,7 +96,11 @@ class ABOutcomeRow(IdMixin, OrgScoped, Base):
     """What happened on one thread that saw a variant (one row per thread and test)."""
 
     __tablename__ = "ab_outcomes"
-    __table_args__ = (UniqueConstraint("test_id", "subject_id"),)
+    __table_args__ = (
+        UniqueConstraint("test_id", "subject_id"),
+        # Replies, inbound messages and closes find a thread's outcomes by its id.
+        Index("ix_ab_outcomes_org_subject", "organisation_id", "subject_id"),
+    )
 
     test_id: Mapped[str] = mapped_column(
         String(32), ForeignKey("ab_tests.id", ondelete="CASCADE"), index=True

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from linkstar.db.outbox import JobContext
 from linkstar.inbox import service, settings_store
-from linkstar.inbox.automation import executor, rules_service
+from linkstar.inbox.automation import ab_outcomes, executor, rules_service
 from linkstar.inbox.automation.models import InboxTimerMark
 from linkstar.inbox.core.automation.calendar import business_hours_between
 from linkstar.inbox.core.automation.rules import CompiledRules, Event
@@ -157,6 +157,7 @@ def _auto_close(session: Session, org: str, now: datetime, report: TimerReport) 
             None,
             now,
         )
+        ab_outcomes.thread_closed(session, thread, now)  # reports and A/B outcomes
         audit.record(
             session,
             actor,

@@ -1,7 +1,7 @@
 """inbox_search: open-thread activity index and substring search over threads
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 Create Date: 2026-12-05 00:30:00
 
 The thread list's SLA filters walk a partial index over open threads in activity order; the
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0023"
-down_revision: str | None = "0021"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
