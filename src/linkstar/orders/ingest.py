@@ -59,6 +59,11 @@ from linkstar.orders.repository import (
 from linkstar.orders.rulesets import load_rules, load_sku_map
 
 ALLOCATE_JOB = "orders.allocate"
+# Orders per transaction of a large import. Each commit writes every index page the batch
+# touched to the WAL, and random ids touch pages all over: 10,000 orders per commit instead of
+# 2,000 cut the import's CPU by about a tenth. A concurrent writer waits at most one such
+# transaction (a few seconds) on SQLite's busy timeout.
+COMMIT_BATCH = 10_000
 
 __all__ = [
     "IngestError",
@@ -112,7 +117,7 @@ def ingest_committing(
     source: str,
     *,
     actor: str = "system",
-    batch_size: int = BATCH,
+    batch_size: int = COMMIT_BATCH,
 ) -> IngestReport:
     """`ingest` with one transaction per batch: for large imports (files, backfills)."""
     # The items are hundreds of thousands of long-lived objects without cycles: the cyclic
