@@ -23,7 +23,7 @@ from linkstar.addresses.service import current_policy
 from linkstar.db.outbox import enqueue
 from linkstar.db.uow import unit_of_work
 from linkstar.kit.errors import InvalidInput
-from linkstar.kit.ids import new_id
+from linkstar.kit.ids import ordered_id
 from linkstar.orders.core.canonical import ChannelOrder, ChannelStatus
 from linkstar.orders.core.codec import order_to_json
 from linkstar.orders.core.facts import fingerprint, order_facts, payload_hash
@@ -239,7 +239,7 @@ class _Batch(BatchBase):
 
     def _draft(self, order: ChannelOrder, digest: str) -> _Draft:
         lines, unmapped = explode(inputs_of(order), self.store.id, order.channel.value, self.skus)
-        return _Draft(new_id(), order, digest, lines, unmapped, AddressTarget(order.ship_to))
+        return _Draft(ordered_id(), order, digest, lines, unmapped, AddressTarget(order.ship_to))
 
     def _create(self, drafts: list[_Draft]) -> None:
         if not drafts:
@@ -376,7 +376,7 @@ class _Batch(BatchBase):
                 outcome = "stale"
             self.payloads.append(
                 {
-                    "id": new_id(),
+                    "id": ordered_id(),
                     "organisation_id": self.org_id,
                     "store_id": self.store.id,
                     "external_id": order.external_id,
