@@ -201,18 +201,18 @@ def test_a_batch_that_loses_a_level_replans_those_orders(sessions, world, monkey
                 StockLevel.warehouse_id == wh["US-NJ-EDI"], StockLevel.on_hand == 5
             )
         ).one()
-    original = StockLevelRepository.reserve
+    original = StockLevelRepository.reserve_many
     calls: list[tuple[str, int]] = []
 
-    def reserve(self, level_id, quantity):
-        if level_id == nj and (nj, 3) not in calls:
+    def reserve_many(self, wanted):
+        if wanted.get(nj) == 3 and (nj, 3) not in calls:
             self.session.execute(  # someone else takes 4 of the 5 NJ units of HP-85123A
                 text("UPDATE stock_levels SET on_hand = on_hand - 4 WHERE id = :id"), {"id": nj}
             )
-        calls.append((level_id, quantity))
-        return original(self, level_id, quantity)
+        calls.extend(wanted.items())
+        return original(self, wanted)
 
-    monkeypatch.setattr(StockLevelRepository, "reserve", reserve)
+    monkeypatch.setattr(StockLevelRepository, "reserve_many", reserve_many)
     requests = [req("N1", [("HP-85123A", 1), ("HP-22423", 1)]), req("N2", [("HP-85123A", 2)])]
     with unit_of_work(sessions) as s:
         decisions = allocation.allocate(s, actor.organisation_id, requests, CLOSEST)

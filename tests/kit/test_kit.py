@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from linkstar.kit.clock import as_utc
 from linkstar.kit.crypto import SecretBox, mask
 from linkstar.kit.errors import InvalidInput, LinkStarError
-from linkstar.kit.ids import constant_time_equal, new_id, new_sortable_id, new_token, sha256_hex
+from linkstar.kit.ids import constant_time_equal, new_id, new_token, ordered_id, sha256_hex
 from linkstar.kit.pagination import Cursor
 
 
@@ -108,8 +108,10 @@ def test_currency_codes(raw, ok):
             currency_code(raw)
 
 
-def test_sortable_ids_look_like_ids_and_sort_by_creation():
-    ids = [new_sortable_id() for _ in range(2_000)]
-    assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
-    assert len(set(ids)) == len(ids)
-    assert [i[:13] for i in ids] == sorted(i[:13] for i in ids)  # time prefix never goes back
+def test_ordered_ids_grow_are_unique_and_look_like_other_ids():
+    ids = [ordered_id() for _ in range(5000)]
+    assert ids == sorted(ids)
+    assert len(set(ids)) == 5000
+    assert {len(i) for i in ids} == {32}
+    assert all(int(i, 16) >= 0 for i in ids)
+    assert len({i[15:] for i in ids}) == 5000  # the random tail differs too

@@ -53,6 +53,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # 64 MiB of page cache instead of SQLite's 2 MiB: a 100,000-order import touches the
+    # indexes of four tables all over (random ids); with the small cache it re-read pages from
+    # the OS for a quarter of its insert time. Pages are allocated only as they are used.
+    cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
 

@@ -111,8 +111,9 @@ def filtered(repo: ThreadRepository, f: ThreadFilters, now: datetime) -> Select[
 def due_soon(now: datetime) -> ColumnElement[bool]:
     """Past the thread's due-soon instant (threads stored without one: 4 hours before due)."""
     T = InboxThread
+    # Never NULL (so that `~due_soon(now)` keeps the threads that are not due soon).
     return or_(
-        T.sla_due_soon_at <= now,
+        and_(T.sla_due_soon_at.is_not(None), T.sla_due_soon_at <= now),
         and_(T.sla_due_soon_at.is_(None), T.sla_due_at <= now + DUE_SOON),
     )
 

@@ -208,9 +208,7 @@ def _reserve_batch(
     for decision in planned:
         for level_id, qty in _level_quantities(ctx, decision.lines).items():
             wanted[level_id] = wanted.get(level_id, 0) + qty
-    lost = {
-        level_id for level_id in sorted(wanted) if not levels.reserve(level_id, wanted[level_id])
-    }
+    lost = levels.reserve_many(wanted)
     if not lost:
         return planned
     redo: list[int] = []

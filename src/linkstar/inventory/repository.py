@@ -33,6 +33,20 @@ _RESERVE = text(
     "UPDATE stock_levels SET allocated = allocated + :q, updated_at = :now "
     "WHERE id = :id AND organisation_id = :org AND on_hand - allocated - safety_stock >= :q"
 )
+# PostgreSQL: every level of a batch in one statement. The InitPlan locks the rows in id order
+# before the UPDATE touches any (one lock order for every transaction: no deadlocks); the
+# UPDATE then rechecks availability on the latest row version (READ COMMITTED re-evaluates
+# its WHERE on a row another transaction changed), so it never takes more than is there.
+_RESERVE_MANY_PG = text(
+    "UPDATE stock_levels AS s SET allocated = s.allocated + w.q, updated_at = :now "
+    "FROM unnest(CAST(:ids AS varchar[]), CAST(:qs AS integer[])) AS w(id, q) "
+    "WHERE s.id = w.id AND s.organisation_id = :org "
+    "AND s.on_hand - s.allocated - s.safety_stock >= w.q "
+    "AND (SELECT count(*) FROM (SELECT l.id FROM stock_levels AS l "
+    "WHERE l.id = ANY(CAST(:ids AS varchar[])) AND l.organisation_id = :org "
+    "ORDER BY l.id FOR UPDATE) AS locked) >= 0 "
+    "RETURNING s.id"
+)
 # Apply ledger deltas only when the result keeps 0 <= allocated <= on_hand.
 _MOVE = text(
     "UPDATE stock_levels SET on_hand = on_hand + :dh, allocated = allocated + :da, "
@@ -113,6 +127,27 @@ class StockLevelRepository(Repository[StockLevel]):
         """Atomically reserve `quantity` units if that many are available; True when it did."""
         params = {"q": quantity, "id": level_id, "org": self.organisation_id, "now": utcnow()}
         return self.session.connection().execute(_RESERVE, params).rowcount == 1
+
+    def reserve_many(self, wanted: dict[str, int]) -> set[str]:
+        """Reserve each level's quantity where that many are available, all or nothing per
+        level; returns the levels that had too few (nothing was taken from those).
+
+        One statement on PostgreSQL (the lock window of a batch is one round trip, not one per
+        level); SQLite, whose writers are serialised anyway, takes the levels one by one.
+        """
+        ids = sorted(wanted)
+        if not ids:
+            return set()
+        if self.session.get_bind().dialect.name == "postgresql":
+            params = {
+                "ids": ids,
+                "qs": [wanted[i] for i in ids],
+                "org": self.organisation_id,
+                "now": utcnow(),
+            }
+            taken = set(self.session.connection().execute(_RESERVE_MANY_PG, params).scalars())
+            return set(ids) - taken
+        return {level_id for level_id in ids if not self.reserve(level_id, wanted[level_id])}
 
     def move(self, level_id: str, on_hand_delta: int, allocated_delta: int) -> bool:
         """Atomically apply deltas if the counters stay valid; True when it did."""

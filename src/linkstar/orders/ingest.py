@@ -23,7 +23,7 @@ from linkstar.addresses.service import current_policy
 from linkstar.db.outbox import enqueue
 from linkstar.db.uow import unit_of_work
 from linkstar.kit.errors import InvalidInput
-from linkstar.kit.ids import new_id
+from linkstar.kit.ids import ordered_id
 from linkstar.orders.core.canonical import ChannelOrder, ChannelStatus
 from linkstar.orders.core.codec import order_to_json
 from linkstar.orders.core.facts import fingerprint, order_facts, payload_hash
@@ -59,6 +59,11 @@ from linkstar.orders.repository import (
 from linkstar.orders.rulesets import load_rules, load_sku_map
 
 ALLOCATE_JOB = "orders.allocate"
+# Orders per transaction of a large import. Each commit writes every index page the batch
+# touched to the WAL, and random ids touch pages all over: 10,000 orders per commit instead of
+# 2,000 cut the import's CPU by about a tenth. A concurrent writer waits at most one such
+# transaction (a few seconds) on SQLite's busy timeout.
+COMMIT_BATCH = 10_000
 
 __all__ = [
     "IngestError",
@@ -112,7 +117,7 @@ def ingest_committing(
     source: str,
     *,
     actor: str = "system",
-    batch_size: int = BATCH,
+    batch_size: int = COMMIT_BATCH,
 ) -> IngestReport:
     """`ingest` with one transaction per batch: for large imports (files, backfills)."""
     # The items are hundreds of thousands of long-lived objects without cycles: the cyclic
@@ -234,7 +239,7 @@ class _Batch(BatchBase):
 
     def _draft(self, order: ChannelOrder, digest: str) -> _Draft:
         lines, unmapped = explode(inputs_of(order), self.store.id, order.channel.value, self.skus)
-        return _Draft(new_id(), order, digest, lines, unmapped, AddressTarget(order.ship_to))
+        return _Draft(ordered_id(), order, digest, lines, unmapped, AddressTarget(order.ship_to))
 
     def _create(self, drafts: list[_Draft]) -> None:
         if not drafts:
@@ -371,7 +376,7 @@ class _Batch(BatchBase):
                 outcome = "stale"
             self.payloads.append(
                 {
-                    "id": new_id(),
+                    "id": ordered_id(),
                     "organisation_id": self.org_id,
                     "store_id": self.store.id,
                     "external_id": order.external_id,

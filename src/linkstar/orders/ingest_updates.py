@@ -18,7 +18,7 @@ from linkstar.addresses.core import Policy
 from linkstar.db.bulk import insert_rows
 from linkstar.inventory.allocation import release as release_allocation
 from linkstar.kit.clock import utcnow
-from linkstar.kit.ids import new_id
+from linkstar.kit.ids import ordered_id
 from linkstar.orders.core.canonical import ChannelOrder, ChannelStatus
 from linkstar.orders.core.rules import Rule
 from linkstar.orders.core.skus import ExplodedLine, SkuMap, explode
@@ -70,7 +70,7 @@ class BatchBase:
         at = self.now + timedelta(microseconds=len(self.events))
         self.events.append(
             {
-                "id": new_id(),
+                "id": ordered_id(),
                 "organisation_id": self.org_id,
                 "order_id": order_id,
                 "at": at,
@@ -88,7 +88,7 @@ class BatchBase:
     def _line_rows(self, order_id: str, lines: Sequence[ExplodedLine]) -> list[dict[str, Any]]:
         return [
             {
-                "id": new_id(),
+                "id": ordered_id(),
                 "organisation_id": self.org_id,
                 "order_id": order_id,
                 "position": position,

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from linkstar.kit.clock import utcnow
-from linkstar.kit.ids import new_sortable_id
+from linkstar.kit.ids import ordered_id
 from linkstar.kit.memory import cyclic_gc_paused
 from linkstar.tracking.core.detect import best_carrier
 from linkstar.tracking.core.events import TrackingEvent
@@ -140,7 +140,7 @@ def _ingest(
     for key, item in pending.items():
         known = found.get(key)
         if known is None:
-            item.shipment_id = new_sortable_id()
+            item.shipment_id = ordered_id()
             new.append(item)
         else:
             item.shipment_id, item.stored = known

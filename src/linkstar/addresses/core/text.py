@@ -34,6 +34,17 @@ def clean(value: str) -> tuple[str, bool]:
     """The cleaned text and whether the raw value was too long (it is then cut)."""
     if not value or (len(value) <= MAX_FIELD and value.isascii() and value.isalnum()):
         return value, False
+    if (  # printable ASCII already in its clean form: what the steps below would return
+        len(value) <= MAX_FIELD
+        and value.isascii()
+        and value.isprintable()
+        and value[0] not in " ,;"
+        and value[-1] not in " ,;"
+        and "  " not in value
+        and "," not in value
+        and ";" not in value
+    ):
+        return value, False
     too_long = len(value) > MAX_FIELD
     window = value[:_RAW_WINDOW]
     if not window.isascii():
