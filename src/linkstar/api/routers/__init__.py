@@ -17,6 +17,7 @@ from linkstar.api.routers import (
     routing_optimise,
     store_sync,
     tracking,
+    transfers,
     webhook_endpoints,
     workspace,
 )
@@ -27,6 +28,7 @@ ROUTERS: list[APIRouter] = [
     order_files.router,
     addresses.router,
     inventory.router,
+    transfers.router,
     rating.router,
     carrier_routing.router,
     tracking.router,

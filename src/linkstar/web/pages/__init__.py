@@ -25,6 +25,7 @@ from linkstar.web.pages import (
     settings_users,
     settings_warehouses,
     settings_webhooks,
+    stock_moves,
     tracking,
     tracking_dead_letters,
 )
@@ -52,4 +53,5 @@ ROUTERS: list[APIRouter] = [
     routing_optimise.router,
     settings_store_sync.router,
     order_steps.router,
+    stock_moves.router,
 ]

@@ -23,6 +23,7 @@ SECTIONS = (
     ("stock", "Stock", "/inventory"),
     ("ledger", "Ledger", "/inventory/ledger"),
     ("inbound", "Inbound", "/inventory/inbound"),
+    ("transfers", "Transfers", "/inventory/transfers"),
     ("skus", "SKUs", "/inventory/skus"),
 )
 ADJUST_FIELDS = ["sku", "warehouse", "quantity", "reason", "reference"]
