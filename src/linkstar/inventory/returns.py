@@ -141,6 +141,6 @@ def read(session: Session, actor: Principal, row: StockReturn, created: bool) ->
             ReturnLineRead(
                 sku=codes[x.sku_id], quantity=x.quantity, disposition=Disposition(x.disposition)
             )
-            for x in lines
+            for x in sorted(lines, key=lambda x: (codes[x.sku_id], x.disposition))
         ],
     )

@@ -265,7 +265,8 @@ def _routed(
             continue
         why = list(decision.reasons) or [decision.status]
         reasons += [f"{row['warehouse']}: {r}" for r in why] if split else why
-    extra: dict[str, Any] = {"decision_id": decisions[0].id, "reasons": reasons}
+    failed = next(d for d in decisions if d.status != "assigned")
+    extra: dict[str, Any] = {"decision_id": failed.id, "reasons": reasons}
     if split:
         extra["parcels"] = [_parcel_detail(r, d) for r, d in zip(rows, decisions, strict=True)]
     timeline.hold(order, ROUTING_HOLD, ", ".join(reasons), extra)
