@@ -122,7 +122,7 @@ def test_a_second_return_of_the_order_books_stock_and_keeps_the_state(sessions, 
             ),
             InvalidInput,
         ),
-    ],  # fmt: skip
+    ],
 )
 def test_returning_more_than_shipped_is_refused_and_writes_nothing(sessions, shipped, data, error):
     ready, order_id = shipped
