@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from linkstar.orders.sync.models import DEFAULT_INTERVAL_SECONDS, StoreSync
 
@@ -67,6 +67,13 @@ class StoreSyncSet(BaseModel):
         description="Switch polling off or on; switching it on again after it was switched "
         "off is refused (409) until the store's credentials have been replaced.",
     )
+
+    @field_validator("interval_minutes", "polling_enabled")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:  # omitted is fine; an explicit null is not a value
+            raise ValueError("give a value or leave the field out")
+        return value
 
     @model_validator(mode="after")
     def _something(self) -> StoreSyncSet:
