@@ -50,6 +50,7 @@ class Case:
             mail_account_id=ids.mail_account_id,
             suppression_id=ids.suppression_id,
             capacity_id=ids.capacity_id,
+            transfer_id=ids.transfer_id,
         )
 
     @property
@@ -155,6 +156,7 @@ _ALL = [
     Case("POST", "/settings/stores/{store_id}/activate", P.workspace_manage, ok_status=303),
     Case("POST", "/settings/stores/{store_id}/delete", P.workspace_manage, ok_status=303),
     Case("POST", "/settings/stores/{store_id}/sync", P.workspace_manage, ok_status=303),
+    Case("POST", "/settings/stores/{store_id}/polling", P.workspace_manage, ok_status=303),
     Case("POST", "/orders/{order_id}/allocate", P.orders_write, ok_status=303),
     Case("POST", "/orders/{order_id}/route", P.orders_write, ok_status=303),
     Case("POST", "/orders/bulk-action", P.orders_write, {"action": "allocate"}, 303),
@@ -282,6 +284,16 @@ _ALL = [
     Case("GET", "/inventory/ledger", P.inventory_read),
     Case("GET", "/inventory/inbound", P.inventory_read),
     Case("GET", "/inventory/skus", P.inventory_read),
+    Case("GET", "/inventory/transfers", P.inventory_read),
+    # An incomplete plan is refused with the form (422); nothing is stored.
+    Case("POST", "/inventory/transfers", P.inventory_write, {"reference": ""}, 422),
+    Case("GET", "/inventory/transfers/{transfer_id}", P.inventory_read),
+    Case("POST", "/inventory/transfers/{transfer_id}/dispatch", P.inventory_write, ok_status=303),
+    # No quantities typed: a message, no change.
+    Case("POST", "/inventory/transfers/{transfer_id}/receive", P.inventory_write, ok_status=303),
+    Case("POST", "/inventory/transfers/{transfer_id}/cancel", P.inventory_write, ok_status=303),
+    # No lines: refused with a message on the order page, nothing booked.
+    Case("POST", "/orders/{order_id}/returns", P.orders_write, {"reference": "R"}, 303),
     Case("GET", "/routing", P.routing_read, ok_status=303),
     Case("GET", "/routing/decisions", P.routing_read),
     Case("GET", "/routing/decisions/{decision_id}", P.routing_read),

@@ -81,10 +81,10 @@ def transfer_create(page: ConsoleAction) -> Response:
     state = FormState(values=dict(values))
     lines = _lines(values.pop("lines"), state)
     eta = f"{values['eta']}T00:00:00Z" if len(values["eta"]) == 10 else values["eta"] or None
-    data = parse(TransferCreate, {**values, "eta": eta, "lines": lines or []}, state)
+    data = parse(TransferCreate, {**values, "eta": eta, "lines": lines}, state) if lines else None
     for key in [k for k in state.errors if k.startswith("lines.")]:
         state.errors["lines"] = f"{key.removeprefix('lines.')}: {state.errors.pop(key)}"
-    if data is not None and lines is not None:
+    if data is not None:
         done = attempt(
             page,
             state,
@@ -111,6 +111,7 @@ def transfer_detail(page: ConsolePage, transfer_id: str) -> HTMLResponse:
 
 def _act(page: Page, transfer_id: str, notice: str, action: Any) -> Response:
     page.principal.require(P.inventory_write)
+    transfers.get(page.session, page.principal, transfer_id)  # another tenant's id: a 404 page
     state = FormState()
     done = attempt(page, state, [], action)
     back = f"/inventory/transfers/{transfer_id}"
@@ -133,6 +134,8 @@ def transfer_dispatch(page: ConsoleAction, transfer_id: str) -> Response:
 @router.post("/inventory/transfers/{transfer_id}/receive", response_class=HTMLResponse)
 def transfer_receive(page: ConsoleAction, transfer_id: str) -> Response:
     """Receive the quantities typed per line (blank: none of that SKU)."""
+    page.principal.require(P.inventory_write)
+    transfers.get(page.session, page.principal, transfer_id)
     requested: dict[str, int] = {}
     for key, value in page.form.multi_items():
         if key.startswith("qty:") and isinstance(value, str) and value.strip():
@@ -171,13 +174,15 @@ def transfer_cancel(page: ConsoleAction, transfer_id: str) -> Response:
 def order_context(page: Page, order: Order) -> dict[str, Any]:
     """What the order detail shows besides the order: parcels (routing decision per
     warehouse), returns booked, and the warehouses a return can be received at."""
-    can_route = page.principal.can(P.routing_read)
+    can = page.principal.can
     return {
         "parcels": routing.parcel_decisions(page.session, page.principal, order.id)
-        if can_route
+        if can(P.routing_read)
         else [],
         "returns": returns.returns_of(page.session, page.principal, order.id),
-        "warehouses": workspace.list_warehouses(page.session, page.principal),
+        "warehouses": workspace.list_warehouses(page.session, page.principal)
+        if can(P.orders_write) and can(P.workspace_read)
+        else [],
         "returnable": order.state in {s.value for s in returns.RETURNABLE},
     }
 
