@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from linkstar.inventory.core import Disposition, InboundLegKind, TransferStatus
+from linkstar.kit.clock import as_utc
 
 _SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-/]{0,63}$"
 
@@ -236,8 +237,13 @@ class TransferCreate(BaseModel):
     lines: list[TransferLineIn] = Field(min_length=1, max_length=1000)
     carrier: str = Field(default="", max_length=120)
     tracking_ref: str = Field(default="", max_length=120)
-    eta: datetime | None = None
+    eta: datetime | None = Field(None, description="Without a time zone: UTC.")
     note: str = Field(default="", max_length=300)
+
+    @field_validator("eta")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return as_utc(value) if value is not None else None
 
 
 class TransferReceive(BaseModel):

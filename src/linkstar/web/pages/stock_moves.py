@@ -80,7 +80,7 @@ def transfer_create(page: ConsoleAction) -> Response:
     values = text_fields(page.form, [*TRANSFER_FIELDS, "lines"])
     state = FormState(values=dict(values))
     lines = _lines(values.pop("lines"), state)
-    eta = f"{values['eta']}T00:00:00Z" if len(values["eta"]) == 10 else values["eta"] or None
+    eta = values["eta"] or None
     data = parse(TransferCreate, {**values, "eta": eta, "lines": lines}, state) if lines else None
     for key in [k for k in state.errors if k.startswith("lines.")]:
         state.errors["lines"] = f"{key.removeprefix('lines.')}: {state.errors.pop(key)}"
