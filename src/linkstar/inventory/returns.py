@@ -23,7 +23,14 @@ from linkstar.inventory.repository import (
     SkuRepository,
 )
 from linkstar.inventory.schemas import ReturnCreate, ReturnLineRead, ReturnRead
-from linkstar.inventory.service import WRITE, StockMove, apply_moves, level_of, warehouse_by_code
+from linkstar.inventory.service import (
+    WRITE,
+    StockMove,
+    apply_moves,
+    known_skus,
+    level_of,
+    warehouse_by_code,
+)
 from linkstar.kit.errors import Conflict, InvalidInput
 from linkstar.workspace.core import Principal
 
@@ -56,10 +63,7 @@ def book(
     units: dict[str, int] = {}
     for line in data.lines:
         units[line.sku] = units.get(line.sku, 0) + line.quantity
-    skus = SkuRepository(session, org).by_codes(codes)
-    missing = sorted(set(codes) - skus.keys())
-    if missing:
-        raise InvalidInput(f"unknown SKU(s): {', '.join(missing)}", {"skus": missing})
+    skus = known_skus(session, actor, codes)
     lines_repo = ReturnLineRepository(session, org)
     code_of = {v.id: k for k, v in skus.items()}
     returned = {

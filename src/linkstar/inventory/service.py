@@ -77,6 +77,15 @@ def sku_by_code(session: Session, actor: Principal, code: str) -> Sku:
     return row
 
 
+def known_skus(session: Session, actor: Principal, codes: Sequence[str]) -> dict[str, Sku]:
+    """The SKUs with these codes, by code; InvalidInput listing the unknown ones."""
+    skus = SkuRepository(session, actor.organisation_id).by_codes(codes)
+    missing = sorted(set(codes) - skus.keys())
+    if missing:
+        raise InvalidInput(f"unknown SKU(s): {', '.join(missing)}", {"skus": missing})
+    return skus
+
+
 def warehouse(session: Session, actor: Principal, warehouse_id: str) -> Warehouse:
     """A warehouse of the organisation; NotFound carries the field for forms and imports."""
     try:

@@ -32,6 +32,7 @@ from linkstar.inventory.service import (
     WRITE,
     StockMove,
     apply_moves,
+    known_skus,
     level_of,
     warehouse_by_code,
 )
@@ -58,10 +59,7 @@ def create(session: Session, actor: Principal, data: TransferCreate) -> Transfer
     codes = [line.sku for line in data.lines]
     if len(set(codes)) != len(codes):
         raise InvalidInput("a SKU is listed twice on the transfer", {"field": "lines"})
-    skus = SkuRepository(session, actor.organisation_id).by_codes(codes)
-    missing = sorted(set(codes) - skus.keys())
-    if missing:
-        raise InvalidInput(f"unknown SKU(s): {', '.join(missing)}", {"skus": missing})
+    skus = known_skus(session, actor, codes)
     try:
         with session.begin_nested():
             row = transfers.add(
