@@ -40,6 +40,8 @@ def test_plan_dispatch_and_receive_a_transfer_in_the_console(owner, tenant, sess
     assert "TR-WEB-1" in owner.get("/inventory/transfers").text
     r = owner.post(f"{detail_url}/dispatch")
     assert "Dispatched" in owner.follow(r).text
+    inbound = owner.get("/inventory/inbound").text
+    assert 'id="transfers-in-transit"' in inbound and "TR-WEB-1" in inbound
     r = owner.post(f"{detail_url}/receive", {f"qty:{MUG}": "4"})
     page = owner.follow(r).text
     assert "Received 4 unit(s)." in page and "in transit" in page
@@ -81,3 +83,15 @@ def test_a_demo_like_store_shows_polling_off(owner, tenant, sessions, seeded):
     r = owner.post(f"/settings/stores/{seeded.store_id}/polling", {"enabled": "on"})
     page = owner.follow(r).text
     assert "real credentials before switching polling on" in page
+
+
+def test_odd_quantities_are_refused_with_a_message(owner, tenant, sessions, seeded):
+    before = count(sessions, Transfer, status="draft")
+    url = f"/inventory/transfers/{seeded.transfer_id}"
+    owner.post(f"{url}/dispatch")
+    for typed in ("²", "9" * 5000, "-1", "1.5"):
+        r = owner.post(f"{url}/receive", {"qty:ALPHA-MUG": typed})
+        assert "the quantity is a whole number" in owner.follow(r).text, typed
+    bad = owner.post("/inventory/transfers", {"reference": "X", "lines": "ALPHA-MUG " + "9" * 5000})
+    assert bad.status_code == 422 and "write SKU and a positive quantity" in bad.text
+    assert before == 1 and count(sessions, Transfer, status="in_transit") == 1

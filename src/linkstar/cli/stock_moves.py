@@ -49,9 +49,10 @@ def _pairs(values: list[str]) -> list[tuple[str, int, str]]:
     for value in values:
         sku, sep, rest = value.partition("=")
         qty_text, _sep, extra = rest.partition(":")
-        if not sep or not sku.strip() or not qty_text.strip().isdigit():
+        qty = qty_text.strip()
+        if not sep or not sku.strip() or not (qty.isascii() and qty.isdigit() and len(qty) <= 9):
             raise InvalidInput(f"--line {value!r}: expected SKU=QUANTITY")
-        found.append((sku.strip(), int(qty_text), extra.strip()))
+        found.append((sku.strip(), int(qty), extra.strip()))
     return found
 
 

@@ -28,6 +28,12 @@ TRANSFER_FIELDS = ["reference", "from_warehouse", "to_warehouse", "carrier", "tr
 MAX_LINES = 200
 
 
+def units_of(text: str) -> int | None:
+    """A typed unit count: 1-9 ASCII digits (anything else, e.g. "²" or 5,000 digits, is None)."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
 def _lines(text: str, state: FormState) -> list[dict[str, Any]] | None:
     """`SKU QUANTITY` (or SKU=QUANTITY) per line of the textarea (checked by the schema)."""
     found: list[dict[str, Any]] = []
@@ -35,10 +41,11 @@ def _lines(text: str, state: FormState) -> list[dict[str, Any]] | None:
         if not raw.strip():
             continue
         sku, _sep, qty = raw.replace("=", " ").strip().rpartition(" ")
-        if not sku.strip() or not qty.isdigit() or int(qty) <= 0 or len(found) >= MAX_LINES:
+        units = units_of(qty)
+        if not sku.strip() or not units or len(found) >= MAX_LINES:
             state.errors["lines"] = f"line {number}: write SKU and a positive quantity"
             return None
-        found.append({"sku": sku.strip(), "quantity": int(qty)})
+        found.append({"sku": sku.strip(), "quantity": units})
     if not found:
         state.errors["lines"] = "list at least one SKU and quantity"
         return None
@@ -139,14 +146,15 @@ def transfer_receive(page: ConsoleAction, transfer_id: str) -> Response:
     requested: dict[str, int] = {}
     for key, value in page.form.multi_items():
         if key.startswith("qty:") and isinstance(value, str) and value.strip():
-            if not value.strip().isdigit():
+            units = units_of(value)
+            if units is None:
                 return page.redirect(
                     f"/inventory/transfers/{transfer_id}",
                     f"{key[4:][:64]}: the quantity is a whole number",
                     "error",
                 )
-            if int(value) > 0:
-                requested[key[4:][:64]] = int(value)
+            if units > 0:
+                requested[key[4:][:64]] = units
     if not requested:
         return page.redirect(
             f"/inventory/transfers/{transfer_id}", "Type the units that arrived.", "error"
@@ -199,10 +207,11 @@ def receive_return(page: ConsoleAction, order_id: str) -> Response:
         kind, _sep, sku = key.partition(":")
         if kind not in ("restock", "write_off") or not isinstance(value, str) or not value.strip():
             continue
-        if not value.strip().isdigit():
-            return page.redirect(back, f"{sku}: the quantity is a whole number", "error")
-        if int(value) > 0:
-            units[(sku, kind)] = units.get((sku, kind), 0) + int(value)
+        count = units_of(value)
+        if count is None:
+            return page.redirect(back, f"{sku[:64]}: the quantity is a whole number", "error")
+        if count > 0:
+            units[(sku, kind)] = units.get((sku, kind), 0) + count
     lines = [{"sku": k[0], "quantity": q, "disposition": k[1]} for k, q in units.items()]
     state = FormState(values=dict(form))
     data = parse(ReturnCreate, {**form, "lines": lines}, state)
