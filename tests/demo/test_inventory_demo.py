@@ -12,7 +12,7 @@ from linkstar.db.uow import unit_of_work
 from linkstar.demo import inventory as demo_inventory
 from linkstar.demo import workspace as demo
 from linkstar.demo.catalogue import UCI_FILE
-from linkstar.inventory import inbound, service
+from linkstar.inventory import inbound, service, transfers
 from linkstar.inventory.models import LedgerEntry, Sku
 from linkstar.inventory.reconcile import reconcile
 from linkstar.kit.crypto import SecretBox
@@ -54,7 +54,14 @@ def test_demo_stock_is_realistic_consistent_and_idempotent(sessions, settings):
         assert sorted(x.reference for x in shipments) == ["PO-HP-2611", "PO-HP-2614"]
         ocean = next(x for x in shipments if x.reference == "PO-HP-2611")
         assert [leg.kind for leg in ocean.legs] == ["factory", "consolidation", "ocean", "truck"]
-        assert sum(r.inbound for r in table) == sum(
+        moving = [transfers.read(s, actor, x) for x in transfers.page(s, actor, 10, None).items]
+        assert sorted((x.reference, x.status.value) for x in moving) == [
+            ("TR-HP-1203", "in_transit"),
+            ("TR-HP-1210", "draft"),
+        ]
+        in_transit = sum(line.outstanding for x in moving if x.dispatched_at for line in x.lines)
+        assert in_transit > 0
+        assert sum(r.inbound for r in table) == in_transit + sum(
             line.quantity for x in shipments for line in x.lines
         )
         assert reconcile(s, org).drifts == []

@@ -124,4 +124,35 @@ def seed_for_isolation(
         shipment = inbound.create(s, actor, data).id
         publishing.set_policy(s, actor, store_id, StorePolicySet(max_listed=50))
         sku = service.sku_by_code(s, actor, "HP-85123A").id
-    return {"sku_id": sku, "inbound_id": shipment}
+    return {
+        "sku_id": sku,
+        "inbound_id": shipment,
+        "transfer_id": _transfer(sessions, actor, warehouse_code),
+    }
+
+
+def _transfer(sessions, actor: Principal, warehouse_code: str) -> str:
+    """A transfer of 2 units to a second warehouse (ALT-1), dispatched and received, so the
+    body-less POST .../dispatch answers 409 and changes nothing."""
+    from linkstar.inventory import transfers
+    from linkstar.inventory.schemas import TransferCreate, TransferLineIn
+
+    with unit_of_work(sessions) as s:
+        data = WarehouseCreate(
+            code="ALT-1", name="Overflow", kind=WarehouseKind.third_party, line1="9 Yard Way",
+            city="Edison", state="NJ", postcode="08817", country="US", timezone="America/New_York",
+        )  # fmt: skip
+        wservice.create_warehouse(s, actor, data)
+        row = transfers.create(
+            s,
+            actor,
+            TransferCreate(
+                reference="TR-2026-001",
+                from_warehouse=warehouse_code,
+                to_warehouse="ALT-1",
+                lines=[TransferLineIn(sku="HP-85123A", quantity=2)],
+            ),
+        )
+        transfers.dispatch(s, actor, row.id)
+        transfers.receive(s, actor, row.id)
+        return row.id

@@ -53,6 +53,7 @@ class Case:
             publication_run_id=ids.publication_run_id,
             simulation_id=ids.simulation_id,
             reply_id=ids.reply_id,
+            transfer_id=ids.transfer_id,
         )
 
     @property
@@ -158,6 +159,7 @@ _ALL = [
     Case("POST", "/settings/stores/{store_id}/activate", P.workspace_manage, ok_status=303),
     Case("POST", "/settings/stores/{store_id}/delete", P.workspace_manage, ok_status=303),
     Case("POST", "/settings/stores/{store_id}/sync", P.workspace_manage, ok_status=303),
+    Case("POST", "/settings/stores/{store_id}/polling", P.workspace_manage, ok_status=303),
     Case("POST", "/orders/{order_id}/allocate", P.orders_write, ok_status=303),
     Case("POST", "/orders/{order_id}/route", P.orders_write, ok_status=303),
     Case("POST", "/orders/bulk-action", P.orders_write, {"action": "allocate"}, 303),
@@ -295,6 +297,16 @@ _ALL = [
         {"max_listed": "10", "stop_selling_below": "2", "percent_of_available": "80"},
         303,
     ),
+    Case("GET", "/inventory/transfers", P.inventory_read),
+    # An incomplete plan is refused with the form (422); nothing is stored.
+    Case("POST", "/inventory/transfers", P.inventory_write, {"reference": ""}, 422),
+    Case("GET", "/inventory/transfers/{transfer_id}", P.inventory_read),
+    Case("POST", "/inventory/transfers/{transfer_id}/dispatch", P.inventory_write, ok_status=303),
+    # No quantities typed: a message, no change.
+    Case("POST", "/inventory/transfers/{transfer_id}/receive", P.inventory_write, ok_status=303),
+    Case("POST", "/inventory/transfers/{transfer_id}/cancel", P.inventory_write, ok_status=303),
+    # No lines: refused with a message on the order page, nothing booked.
+    Case("POST", "/orders/{order_id}/returns", P.orders_write, {"reference": "R"}, 303),
     Case("GET", "/routing", P.routing_read, ok_status=303),
     Case("GET", "/routing/decisions", P.routing_read),
     Case("GET", "/routing/decisions/{decision_id}", P.routing_read),

@@ -196,6 +196,7 @@ class Seeded:
     publication_run_id: str = ""
     simulation_id: str = ""
     reply_id: str = ""
+    transfer_id: str = ""
 
 
 def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str) -> Seeded:
@@ -264,6 +265,7 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
 
         run = stock.publish_store(s, tenant.org.id, store.id, None, trigger="demo", dry_run=True)
         capacity_id, simulation_id = _seed_optimisation(s, tenant.org.id, marker)
+        transfer_id = _seed_transfer(s, actor, warehouse.code, marker)
     from tests.orders.seed import seed_orders
 
     tracking = seed_tracking(sessions, tenant, marker, box)
@@ -288,6 +290,7 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
         capacity_id=capacity_id,
         publication_run_id=run.id,
         simulation_id=simulation_id,
+        transfer_id=transfer_id,
         shipment_id=tracking["shipment_id"],
         public_token=tracking["public_token"],
         **seed_orders(sessions, tenant.org.id, ids[0]),
@@ -611,3 +614,37 @@ def _seed_optimisation(s: Session, org: str, marker: str) -> tuple[str, str]:
     s.add_all([capacity, run, simulation])
     s.flush()
     return capacity.id, simulation.id
+    return capacity.id
+
+
+def _seed_transfer(s: Session, actor: Any, code: str, marker: str) -> str:
+    """A draft transfer of a SKU with stock from the seeded warehouse to a second one."""
+    from linkstar.inventory import service as inventory
+    from linkstar.inventory import transfers
+    from linkstar.inventory.schemas import (
+        ReceiptCreate,
+        SkuCreate,
+        TransferCreate,
+        TransferLineIn,
+    )
+
+    second = f"{marker[:6].upper()}-2"
+    service.create_warehouse(
+        s,
+        actor,
+        WarehouseCreate(
+            code=second, name=f"{marker} Overflow", kind=WarehouseKind.third_party,
+            line1="2 Dock Road", city="Sparks", postcode="89431", country="US",
+            timezone="America/Los_Angeles",
+        ),
+    )  # fmt: skip
+    sku = f"{marker[:6].upper()}-MUG"
+    inventory.create_sku(s, actor, SkuCreate(sku=sku, name=f"{marker} mug", weight_g=350))
+    inventory.receive(s, actor, ReceiptCreate(sku=sku, warehouse=code, quantity=6))
+    data = TransferCreate(
+        reference=f"{marker}-TR-1",
+        from_warehouse=code,
+        to_warehouse=second,
+        lines=[TransferLineIn(sku=sku, quantity=4)],
+    )
+    return transfers.create(s, actor, data).id

@@ -33,7 +33,7 @@ def test_kpis_count_the_organisations_rows(tenant, owner, seeded, sessions):
     owner.post(f"/settings/stores/{seeded.store_id}/deactivate")
     html = owner.get("/").text
     assert kpi(html, "stores") == ("0 / 1", "active / total")
-    assert kpi(html, "warehouses") == ("1", "1 active")
+    assert kpi(html, "warehouses") == ("2", "2 active")  # the seeded transfer's two ends
     assert kpi(html, "users") == ("2", "active of 2")
     assert kpi(html, "api_keys") == ("1", "active")
     # a, b, the `orders.allocate` job the seeded order import enqueued and the `inbox.automate`
@@ -42,8 +42,8 @@ def test_kpis_count_the_organisations_rows(tenant, owner, seeded, sessions):
     assert kpi(html, "jobs_dead") == ("1", "need a look")
     assert 'href="/settings/jobs" data-kpi="jobs_dead"' in html
     # organisation.create, user.create, store/warehouse/api_key.create, store.update,
-    # order_rule.create, sku_mapping.create
-    assert kpi(html, "changes") == ("8", "last 7 days")
+    # order_rule.create, sku_mapping.create; the seeded transfer's warehouse, SKU and transfer
+    assert kpi(html, "changes") == ("11", "last 7 days")
 
 
 def test_charts_are_accessible_inline_svg(owner, seeded):
@@ -53,9 +53,9 @@ def test_charts_are_accessible_inline_svg(owner, seeded):
     for svg in svgs:
         assert 'role="img"' in svg and "aria-labelledby" in svg
     assert '<title id="chart-1-title">Changes per day, last 14 days</title>' in html
-    assert "7 changes in total" in html
+    assert "10 changes in total" in html
     today = utcnow().date().isoformat()
-    assert f"<title>{today}: 7 changes</title>" in html
+    assert f"<title>{today}: 10 changes</title>" in html
     assert f"<title>{today}: 1 jobs (done 0, dead 1)</title>" in html
     assert "Show the numbers" in html
     assert "<script" not in html.split("</head>")[1]

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 from sqlalchemy.orm import Session
 
+from linkstar.cli import stock_moves
 from linkstar.cli.context import console, engine, err_console, guarded, settings, transaction
 from linkstar.inventory import importer, inbound, service
 from linkstar.inventory.reconcile import reconcile
@@ -17,8 +18,10 @@ from linkstar.workspace import repository as repo
 from linkstar.workspace.core import Principal, system_principal
 
 app = typer.Typer(
-    help="Stock: list, adjust, receive, import counts, reconcile.", no_args_is_help=True
+    help="Stock: list, adjust, receive, import counts, reconcile, transfers.",
+    no_args_is_help=True,
 )
+app.add_typer(stock_moves.transfer_app, name="transfer")
 
 ORG_OPTION = typer.Option(..., "--org", help="Organisation slug (see `linkstar org list`).")
 

@@ -10,13 +10,13 @@ import typer
 from rich.table import Table
 from sqlalchemy.orm import Session
 
+from linkstar.cli import stock_moves
 from linkstar.cli.context import console, engine, err_console, guarded, settings, transaction
 from linkstar.db.engine import make_session_factory
 from linkstar.kit.errors import InvalidInput, NotFound
 from linkstar.orders import flow, service, setup
 from linkstar.orders.connectors.presets import PRESETS
 from linkstar.orders.files import import_large_file
-from linkstar.orders.repository import OrderRepository
 from linkstar.workspace import repository as repo
 from linkstar.workspace.core import Principal, system_principal
 from linkstar.workspace.models import Store
@@ -28,6 +28,7 @@ rules_app = typer.Typer(help="Order rules: list, add, dry-run, delete.", no_args
 skus_app = typer.Typer(help="SKU mappings: list, import a CSV.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 app.add_typer(skus_app, name="skus")
+app.command("return")(stock_moves.receive_return)
 
 ORG_OPTION = typer.Option(..., "--org", help="Organisation slug (see `linkstar org list`).")
 
@@ -52,12 +53,7 @@ def _store(session: Session, actor: Principal, name: str) -> Store:
 
 def _order_id(session: Session, actor: Principal, ref: str) -> str:
     """An order id from an id, an external id or an external number."""
-    orders = OrderRepository(session, actor.organisation_id)
-    for key in ("id", "external_id", "external_number"):
-        found = orders.find(**{key: ref})
-        if found is not None:
-            return found.id
-    raise NotFound(f"no order {ref!r}")
+    return service.order_by_ref(session, actor, ref).id
 
 
 @app.command("list")

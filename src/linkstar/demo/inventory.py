@@ -1,5 +1,5 @@
-"""Demo stock: Harbor & Pine Trading's 60 master SKUs in its three warehouses, and two ocean
-shipments on their way.
+"""Demo stock: Harbor & Pine Trading's 60 master SKUs in its three warehouses, two ocean
+shipments on their way, and a transfer between the US warehouses in transit (another planned).
 
 The SKUs are the shared demo catalogue (real UCI Online Retail products, `demo/catalogue.py`),
 so demo orders and stock agree. Stock per warehouse follows each product's real popularity
@@ -18,11 +18,11 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from linkstar.demo.catalogue import CatalogueItem, catalogue
-from linkstar.inventory import inbound, service
+from linkstar.inventory import inbound, service, transfers
 from linkstar.inventory.core import LedgerKind, move
 from linkstar.inventory.models import Sku
 from linkstar.inventory.repository import SkuRepository, StockLevelRepository
-from linkstar.inventory.schemas import InboundCreate, SkuCreate
+from linkstar.inventory.schemas import InboundCreate, SkuCreate, TransferCreate, TransferLineIn
 from linkstar.kit.clock import utcnow
 from linkstar.orders.stock import service as stock_publishing
 from linkstar.workspace import repository as wrepo
@@ -66,6 +66,7 @@ def load_inventory(session: Session, actor: Principal, data_dir: Path) -> int:
     }
     _stock(session, actor, items, skus, warehouses, rng)
     _inbound(session, actor, items, warehouses)
+    _transfers(session, actor, skus, warehouses)
     return len(skus)
 
 
@@ -208,3 +209,35 @@ def publish_dry_run(session: Session, organisation_id: str) -> int:
             session, organisation_id, store.id, None, trigger="demo", dry_run=True
         )
     return len(stores)
+
+
+def _transfers(session, actor, skus, warehouses) -> None:  # type: ignore[no-untyped-def]
+    """Rebalancing the US coasts: a truckload on its way from Ontario to Edison (inbound there
+    until received) and a draft for next week, of the SKUs Ontario holds most of."""
+    if not {"US-CA-ONT", "US-NJ-EDI"} <= warehouses.keys():
+        return
+    ont = warehouses["US-CA-ONT"].id
+    levels = {
+        level.sku_id: level
+        for level in StockLevelRepository(session, actor.organisation_id).list(warehouse_id=ont)
+    }
+    held = [x for x in skus if x.id in levels and levels[x.id].on_hand >= 10]
+    by_stock = sorted(held, key=lambda x: (-levels[x.id].on_hand, x.sku))
+    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    plans = [("TR-HP-1203", by_stock[:3], 5, True), ("TR-HP-1210", by_stock[3:5], 12, False)]
+    for reference, chosen, eta_days, dispatch in plans:
+        if not chosen:
+            continue
+        data = TransferCreate(
+            reference=reference,
+            from_warehouse="US-CA-ONT",
+            to_warehouse="US-NJ-EDI",
+            lines=[TransferLineIn(sku=x.sku, quantity=levels[x.id].on_hand // 10) for x in chosen],
+            carrier="Old Dominion Freight Line",
+            tracking_ref=f"ODFL{reference[-4:]}77" if dispatch else "",
+            eta=today + timedelta(days=eta_days),
+            note="rebalance east coast stock",
+        )
+        row = transfers.create(session, actor, data)
+        if dispatch:
+            transfers.dispatch(session, actor, row.id)

@@ -22,6 +22,7 @@ from linkstar.demo import rating as rating_demo
 from linkstar.demo import routing as routing_demo
 from linkstar.demo import tracking as tracking_demo
 from linkstar.kit.crypto import SecretBox
+from linkstar.orders.sync import service as sync
 from linkstar.workspace import access, service
 from linkstar.workspace import repository as repo
 from linkstar.workspace.core import Channel, Permission, Role, WarehouseKind, system_principal
@@ -40,6 +41,7 @@ DEMO_USERS = (
     ("finance@harborpine.example", "Vera Viewer", Role.viewer),
 )
 
+DEMO_POLLING_NOTE = "demo store with placeholder credentials"
 DEMO_STORES = (
     StoreCreate(
         name="Amazon US",
@@ -154,7 +156,12 @@ def load(session: Session, box: SecretBox, reference_data_dir: Path | None = Non
             "client_id": f"demo-client-{number}",
             "refresh_token": f"demo-refresh-token-{number:04d}",
         }
-        service.create_store(session, actor, store.model_copy(update={"credentials": secrets}), box)
+        row = service.create_store(
+            session, actor, store.model_copy(update={"credentials": secrets}), box
+        )
+        # Placeholder keys would fail every poll (an error in the log each minute): the demo
+        # stores are not polled until someone enters real credentials and switches it on.
+        sync.pause_polling(session, org.id, row.id, DEMO_POLLING_NOTE)
     warehouse_ids = {}
     for warehouse in DEMO_WAREHOUSES:
         warehouse_ids[warehouse.code] = service.create_warehouse(session, actor, warehouse).id

@@ -24,6 +24,7 @@ from linkstar.inventory.service import (
     WRITE,
     StockMove,
     apply_moves,
+    known_skus,
     level_of,
     warehouse_by_code,
 )
@@ -47,10 +48,7 @@ def create(session: Session, actor: Principal, data: InboundCreate) -> InboundSh
     codes = [line.sku for line in data.lines]
     if len(set(codes)) != len(codes):
         raise InvalidInput("a SKU is listed twice on the shipment", {"field": "lines"})
-    skus = SkuRepository(session, actor.organisation_id).by_codes(codes)
-    missing = sorted(set(codes) - skus.keys())
-    if missing:
-        raise InvalidInput(f"unknown SKU(s): {', '.join(missing)}", {"skus": missing})
+    skus = known_skus(session, actor, codes)
     _check_legs(data)
     shipment = shipments.add(InboundShipment(reference=data.reference, warehouse_id=site.id))
     legs = InboundLegRepository(session, actor.organisation_id)

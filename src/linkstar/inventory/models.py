@@ -175,6 +175,85 @@ class InboundLine(IdMixin, OrgScoped, Base):
     received_quantity: Mapped[int] = mapped_column(default=0)
 
 
+class Transfer(IdMixin, TimestampMixin, OrgScoped, Base):
+    """Stock moved between two of the organisation's warehouses (draft → in_transit → received)."""
+
+    __tablename__ = "stock_transfers"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "reference"),
+        CheckConstraint("from_warehouse_id <> to_warehouse_id", name="distinct_warehouses"),
+        Index("ix_stock_transfers_org_status", "organisation_id", "status"),
+    )
+
+    reference: Mapped[str] = mapped_column(String(120))
+    from_warehouse_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("warehouses.id", ondelete="RESTRICT")
+    )
+    to_warehouse_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("warehouses.id", ondelete="RESTRICT"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    carrier: Mapped[str] = mapped_column(String(120), default="")
+    tracking_ref: Mapped[str] = mapped_column(String(120), default="")
+    eta: Mapped[datetime | None]
+    note: Mapped[str] = mapped_column(String(300), default="")
+    dispatched_at: Mapped[datetime | None]
+    received_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+
+
+class TransferLine(IdMixin, OrgScoped, Base):
+    """Units of one SKU on a transfer, and how many arrived so far."""
+
+    __tablename__ = "stock_transfer_lines"
+    __table_args__ = (
+        UniqueConstraint("transfer_id", "sku_id"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint(
+            "received_quantity >= 0 AND received_quantity <= quantity", name="received_in_range"
+        ),
+    )
+
+    transfer_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("stock_transfers.id", ondelete="CASCADE")
+    )
+    sku_id: Mapped[str] = mapped_column(String(32), ForeignKey("skus.id", ondelete="RESTRICT"))
+    quantity: Mapped[int]
+    received_quantity: Mapped[int] = mapped_column(default=0)
+
+
+class StockReturn(IdMixin, TimestampMixin, OrgScoped, Base):
+    """A return received at a warehouse; `reference` (the return id) is booked once only."""
+
+    __tablename__ = "stock_returns"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "reference"),
+        Index("ix_stock_returns_org_order", "organisation_id", "order_ref"),
+    )
+
+    reference: Mapped[str] = mapped_column(String(120))
+    order_ref: Mapped[str] = mapped_column(String(120))
+    warehouse_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("warehouses.id", ondelete="RESTRICT")
+    )
+    note: Mapped[str] = mapped_column(String(300), default="")
+    received_by: Mapped[str] = mapped_column(String(254))
+
+
+class StockReturnLine(IdMixin, OrgScoped, Base):
+    """Units of one SKU that came back, restocked or written off."""
+
+    __tablename__ = "stock_return_lines"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    return_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("stock_returns.id", ondelete="CASCADE"), index=True
+    )
+    sku_id: Mapped[str] = mapped_column(String(32), ForeignKey("skus.id", ondelete="RESTRICT"))
+    quantity: Mapped[int]
+    disposition: Mapped[str] = mapped_column(String(16))
+
+
 class StoreStockPolicy(IdMixin, TimestampMixin, OrgScoped, Base):
     """How much of what is available a store may list."""
 

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Table, func, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from linkstar.db.base import Base
 from linkstar.db.bulk import insert_rows
@@ -22,7 +23,11 @@ from linkstar.inventory.models import (
     LedgerEntry,
     Sku,
     StockLevel,
+    StockReturn,
+    StockReturnLine,
     StoreStockPolicy,
+    Transfer,
+    TransferLine,
 )
 from linkstar.kit.clock import utcnow
 from linkstar.kit.ids import new_id
@@ -90,8 +95,16 @@ class StockLevelRepository(Repository[StockLevel]):
             for row in self.session.scalars(self.select().where(StockLevel.sku_id.in_(sku_ids)))
         }
         for sku_id, warehouse_id in sorted(wanted - found.keys()):
-            level = StockLevel(sku_id=sku_id, warehouse_id=warehouse_id)
-            found[(sku_id, warehouse_id)] = self.add(level)
+            try:
+                with self.session.begin_nested():
+                    level = self.add(StockLevel(sku_id=sku_id, warehouse_id=warehouse_id))
+            except IntegrityError:  # a concurrent transaction created it first: use that one
+                level = self.session.scalars(
+                    self.select().where(
+                        StockLevel.sku_id == sku_id, StockLevel.warehouse_id == warehouse_id
+                    )
+                ).one()
+            found[(sku_id, warehouse_id)] = level
         return found
 
     def for_skus(self, sku_ids: Iterable[str]) -> list[StockLevel]:
@@ -260,6 +273,92 @@ class InboundLegRepository(Repository[InboundLeg]):
 class InboundLineRepository(Repository[InboundLine]):
     model = InboundLine
     order_column = "id"
+
+
+class TransferRepository(Repository[Transfer]):
+    model = Transfer
+
+    def claim(self, transfer_id: str, from_status: str, **values: Any) -> bool:
+        """Set columns only while the transfer is in `from_status` (one statement, so it also
+        takes the row lock that orders concurrent dispatches, receipts and cancels)."""
+        result = self.session.execute(
+            update(Transfer)
+            .where(
+                Transfer.id == transfer_id,
+                Transfer.organisation_id == self.organisation_id,
+                Transfer.status == from_status,
+            )
+            .values(updated_at=utcnow(), **values)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    def in_transit_units(self) -> dict[tuple[str, str], int]:
+        """(sku id, destination warehouse id) → units dispatched and not yet received."""
+        stmt = (
+            select(
+                TransferLine.sku_id,
+                Transfer.to_warehouse_id,
+                func.sum(TransferLine.quantity - TransferLine.received_quantity),
+            )
+            .join(Transfer, Transfer.id == TransferLine.transfer_id)
+            .where(
+                Transfer.organisation_id == self.organisation_id, Transfer.status == "in_transit"
+            )
+            .group_by(TransferLine.sku_id, Transfer.to_warehouse_id)
+        )
+        return {(s, w): int(q or 0) for s, w, q in self.session.execute(stmt)}
+
+
+class TransferLineRepository(Repository[TransferLine]):
+    model = TransferLine
+    order_column = "id"
+
+    def of(self, transfer_id: str) -> list[TransferLine]:
+        """The lines of one transfer, fresh from the database."""
+        stmt = (
+            self.select()
+            .where(TransferLine.transfer_id == transfer_id)
+            .order_by(TransferLine.id)
+            .execution_options(populate_existing=True)
+        )
+        return list(self.session.scalars(stmt))
+
+    def book_received(self, line_id: str, quantity: int) -> bool:
+        """Add to received_quantity unless that would pass the line's quantity."""
+        result = self.session.execute(
+            update(TransferLine)
+            .where(
+                TransferLine.id == line_id,
+                TransferLine.organisation_id == self.organisation_id,
+                TransferLine.received_quantity + quantity <= TransferLine.quantity,
+            )
+            .values(received_quantity=TransferLine.received_quantity + quantity)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+class ReturnRepository(Repository[StockReturn]):
+    model = StockReturn
+
+
+class ReturnLineRepository(Repository[StockReturnLine]):
+    model = StockReturnLine
+    order_column = "id"
+
+    def returned_units(self, order_ref: str) -> dict[str, int]:
+        """sku id → units already returned from one order (every return, every disposition)."""
+        stmt = (
+            select(StockReturnLine.sku_id, func.sum(StockReturnLine.quantity))
+            .join(StockReturn, StockReturn.id == StockReturnLine.return_id)
+            .where(
+                StockReturn.organisation_id == self.organisation_id,
+                StockReturn.order_ref == order_ref,
+            )
+            .group_by(StockReturnLine.sku_id)
+        )
+        return {s: int(q or 0) for s, q in self.session.execute(stmt)}
 
 
 class StorePolicyRepository(Repository[StoreStockPolicy]):

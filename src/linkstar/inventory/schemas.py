@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from linkstar.inventory.core import InboundLegKind
+from linkstar.inventory.core import Disposition, InboundLegKind, TransferStatus
+from linkstar.kit.clock import as_utc
 
 _SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-/]{0,63}$"
 
@@ -56,7 +57,9 @@ class StockRead(BaseModel):
     allocated: int
     safety_stock: int
     available: int = Field(description="on_hand - allocated - safety_stock, never below 0.")
-    inbound: int = Field(description="Units on inbound shipments not yet received.")
+    inbound: int = Field(
+        description="Units on inbound shipments and transfers in transit not yet received."
+    )
 
 
 class AdjustmentCreate(BaseModel):
@@ -214,3 +217,109 @@ class DecisionRead(BaseModel):
     status: str
     lines: list[dict[str, Any]]
     reasons: dict[str, Any]
+
+
+class TransferLineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sku: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(gt=0, le=1_000_000)
+
+
+class TransferCreate(BaseModel):
+    """Stock to move from one warehouse to another; created as a draft (nothing moves yet)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reference: str = Field(min_length=1, max_length=120, description="Unique transfer number.")
+    from_warehouse: str = Field(min_length=2, max_length=20, description="Origin warehouse code.")
+    to_warehouse: str = Field(min_length=2, max_length=20, description="Destination code.")
+    lines: list[TransferLineIn] = Field(min_length=1, max_length=1000)
+    carrier: str = Field(default="", max_length=120)
+    tracking_ref: str = Field(default="", max_length=120)
+    eta: datetime | None = Field(None, description="Without a time zone: UTC.")
+    note: str = Field(default="", max_length=300)
+
+    @field_validator("eta")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return as_utc(value) if value is not None else None
+
+
+class TransferReceive(BaseModel):
+    """Units that arrived; no lines books everything still on the way."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lines: list[TransferLineIn] = Field(default_factory=list, max_length=1000)
+
+
+class TransferCancel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(default="", max_length=300)
+
+
+class TransferLineRead(BaseModel):
+    sku: str
+    quantity: int
+    received_quantity: int
+    outstanding: int = Field(description="Dispatched (or to dispatch) and not yet received.")
+
+
+class TransferRead(BaseModel):
+    id: str
+    reference: str
+    from_warehouse_id: str
+    from_warehouse: str
+    to_warehouse_id: str
+    to_warehouse: str
+    status: TransferStatus
+    carrier: str
+    tracking_ref: str
+    eta: datetime | None
+    note: str
+    created_at: datetime
+    dispatched_at: datetime | None
+    received_at: datetime | None
+    cancelled_at: datetime | None
+    lines: list[TransferLineRead]
+
+
+class ReturnLineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sku: str = Field(min_length=1, max_length=64, description="Master SKU of an order line.")
+    quantity: int = Field(gt=0, le=1_000_000)
+    disposition: Disposition = Field(
+        description="restock: back on hand; write_off: booked in and written off."
+    )
+
+
+class ReturnCreate(BaseModel):
+    """A return received at a warehouse. The same `reference` twice is booked once."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reference: str = Field(min_length=1, max_length=120, description="The return id (RMA).")
+    warehouse: str = Field(min_length=2, max_length=20, description="Receiving warehouse code.")
+    lines: list[ReturnLineIn] = Field(min_length=1, max_length=1000)
+    note: str = Field(default="", max_length=300)
+
+
+class ReturnLineRead(BaseModel):
+    sku: str
+    quantity: int
+    disposition: Disposition
+
+
+class ReturnRead(BaseModel):
+    id: str
+    reference: str
+    order_id: str
+    warehouse_id: str
+    note: str
+    received_by: str
+    created_at: datetime
+    created: bool = Field(description="False when this return id had already been booked.")
+    lines: list[ReturnLineRead]

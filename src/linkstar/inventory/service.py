@@ -16,7 +16,12 @@ from sqlalchemy.orm import Session
 
 from linkstar.inventory.core import Counters, LedgerKind, Move, move
 from linkstar.inventory.models import InboundLine, InboundShipment, LedgerEntry, Sku, StockLevel
-from linkstar.inventory.repository import LedgerRepository, SkuRepository, StockLevelRepository
+from linkstar.inventory.repository import (
+    LedgerRepository,
+    SkuRepository,
+    StockLevelRepository,
+    TransferRepository,
+)
 from linkstar.inventory.schemas import AdjustmentCreate, ReceiptCreate, SkuCreate, StockRead
 from linkstar.kit.errors import Conflict, InvalidInput, NotFound
 from linkstar.kit.pagination import Page
@@ -70,6 +75,15 @@ def sku_by_code(session: Session, actor: Principal, code: str) -> Sku:
     if row is None:
         raise NotFound(f"no SKU {code!r}", {"field": "sku"})
     return row
+
+
+def known_skus(session: Session, actor: Principal, codes: Sequence[str]) -> dict[str, Sku]:
+    """The SKUs with these codes, by code; InvalidInput listing the unknown ones."""
+    skus = SkuRepository(session, actor.organisation_id).by_codes(codes)
+    missing = sorted(set(codes) - skus.keys())
+    if missing:
+        raise InvalidInput(f"unknown SKU(s): {', '.join(missing)}", {"skus": missing})
+    return skus
 
 
 def warehouse(session: Session, actor: Principal, warehouse_id: str) -> Warehouse:
@@ -167,7 +181,8 @@ def set_safety_stock(
 
 
 def inbound_units(session: Session, organisation_id: str) -> dict[tuple[str, str], int]:
-    """(sku id, warehouse id) → units on inbound shipments not yet received."""
+    """(sku id, warehouse id) → units on inbound shipments and transfers in transit that have
+    not been received yet."""
     stmt = (
         select(
             InboundLine.sku_id,
@@ -178,7 +193,10 @@ def inbound_units(session: Session, organisation_id: str) -> dict[tuple[str, str
         .where(InboundLine.organisation_id == organisation_id, InboundShipment.status != "received")
         .group_by(InboundLine.sku_id, InboundShipment.warehouse_id)
     )
-    return {(s, w): int(q or 0) for s, w, q in session.execute(stmt)}
+    found = {(s, w): int(q or 0) for s, w, q in session.execute(stmt)}
+    for key, units in TransferRepository(session, organisation_id).in_transit_units().items():
+        found[key] = found.get(key, 0) + units
+    return found
 
 
 def stock_table(

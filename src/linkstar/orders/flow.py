@@ -27,7 +27,7 @@ from linkstar.kit.errors import InvalidInput
 from linkstar.kit.ids import new_id
 from linkstar.orders.core.states import OrderState, add_hold, holds_from_json, holds_to_json
 from linkstar.orders.models import Order, OrderEvent, OrderLine
-from linkstar.orders.parcels import parcel_row
+from linkstar.orders.parcels import order_of, parcel_rows
 from linkstar.orders.repository import OrderLineRepository, OrderRepository
 from linkstar.rating import routing
 from linkstar.workspace import repository as wrepo
@@ -218,7 +218,9 @@ def release_stock(session: Session, actor: Principal, order: Order) -> int:
 def route_orders(
     session: Session, actor: Principal, order_ids: Sequence[str] | None = None
 ) -> StepReport:
-    """Route allocated, unheld orders through rating.routing: routed, or held on `routing`."""
+    """Route allocated, unheld orders through rating.routing, one decision per parcel (a split
+    order has one parcel per warehouse): routed when every parcel got a service, else held on
+    `routing`."""
     actor.require(Permission.orders_write)
     org = actor.organisation_id
     orders = _waiting(session, actor, OrderState.ALLOCATED, order_ids)
@@ -226,29 +228,63 @@ def route_orders(
     warehouses = {w.id: w for w in wrepo.WarehouseRepository(session, org).list()}
     for part in chunks(orders, BATCH):
         timeline = Timeline(session, actor)
-        rows = _parcels(session, org, part, warehouses)
-        decisions = routing.route(session, actor, rows)
-        for order, decision in zip(part, decisions, strict=True):
-            if decision.status == "assigned":
-                timeline.add(order, "routed", decision_detail(decision))
-                timeline.move(order, OrderState.ROUTED, decision_id=decision.id)
-                report.advanced.append(order.id)
-            else:
-                reasons = list(decision.reasons) or [decision.status]
-                timeline.hold(
-                    order,
-                    ROUTING_HOLD,
-                    ", ".join(reasons),
-                    {"decision_id": decision.id, "reasons": reasons},
-                )
-                report.held[order.id] = reasons
+        parcels = _parcels(session, org, part, warehouses)
+        decisions = routing.route(session, actor, [row for rows in parcels for row in rows])
+        at = 0
+        for order, rows in zip(part, parcels, strict=True):
+            mine = decisions[at : at + len(rows)]
+            at += len(rows)
+            _routed(timeline, report, order, rows, mine)
         timeline.write()
     return report
 
 
+def _routed(
+    timeline: Timeline,
+    report: StepReport,
+    order: Order,
+    rows: Sequence[dict[str, Any]],
+    decisions: Sequence[Any],
+) -> None:
+    """Advance the order when every parcel was assigned a service; else hold it."""
+    split = len(rows) > 1
+    if all(d.status == "assigned" for d in decisions):
+        if split:
+            detail = {
+                "parcels": [_parcel_detail(r, d) for r, d in zip(rows, decisions, strict=True)]
+            }
+        else:
+            detail = decision_detail(decisions[0])
+        timeline.add(order, "routed", detail)
+        timeline.move(order, OrderState.ROUTED, decision_id=decisions[0].id)
+        report.advanced.append(order.id)
+        return
+    reasons: list[str] = []
+    for row, decision in zip(rows, decisions, strict=True):
+        if decision.status == "assigned":
+            continue
+        why = list(decision.reasons) or [decision.status]
+        reasons += [f"{row['warehouse']}: {r}" for r in why] if split else why
+    failed = next(d for d in decisions if d.status != "assigned")
+    extra: dict[str, Any] = {"decision_id": failed.id, "reasons": reasons}
+    if split:
+        extra["parcels"] = [_parcel_detail(r, d) for r, d in zip(rows, decisions, strict=True)]
+    timeline.hold(order, ROUTING_HOLD, ", ".join(reasons), extra)
+    report.held[order.id] = reasons
+
+
+def _parcel_detail(row: dict[str, Any], decision: Any) -> dict[str, Any]:
+    return {
+        "parcel": row["order_id"],
+        "warehouse": row["warehouse"],
+        "status": decision.status,
+        **decision_detail(decision),
+    }
+
+
 def _parcels(
     session: Session, org: str, orders: Sequence[Order], warehouses: dict[str, Any]
-) -> list[dict[str, Any]]:
+) -> list[list[dict[str, Any]]]:
     ids = [o.id for o in orders]
     reserved: dict[str, list[Any]] = {}
     for row in AllocationRepository(session, org).for_orders(ids, "reserved"):
@@ -258,7 +294,7 @@ def _parcels(
         {x.master_sku for o in orders for x in lines.get(o.id, [])}
     )
     return [
-        parcel_row(order, lines.get(order.id, []), reserved.get(order.id, []), warehouses, skus)
+        parcel_rows(order, lines.get(order.id, []), reserved.get(order.id, []), warehouses, skus)
         for order in orders
     ]
 
@@ -277,13 +313,17 @@ def decision_detail(decision: Any) -> dict[str, Any]:
 
 
 def reroute_orders(session: Session, actor: Principal, subject_refs: Sequence[str]) -> StepReport:
-    """Route again the unshipped orders among `subject_refs` (ids whose decision chose a service
-    now suspended): a new decision on the timeline, or back to allocated with a `routing` hold."""
+    """Route again the parcels among `subject_refs` (order ids, or `<order id>/<warehouse>` for
+    a parcel of a split order, whose decision chose a service now suspended) of unshipped
+    orders: a new decision on the timeline, or back to allocated with a `routing` hold."""
     actor.require(Permission.orders_write)
     repo = OrderRepository(session, actor.organisation_id)
     states = [s.value for s in UNSHIPPED if s is not OrderState.ALLOCATED]
+    refs_of: dict[str, list[str]] = {}
+    for ref in subject_refs:
+        refs_of.setdefault(order_of(ref), []).append(ref)
     orders: list[Order] = []
-    for part in chunks(list(subject_refs)):
+    for part in chunks(sorted(refs_of)):
         orders += session.scalars(
             repo.select().where(Order.id.in_(part), Order.state.in_(states)).order_by(Order.id)
         )
@@ -291,20 +331,27 @@ def reroute_orders(session: Session, actor: Principal, subject_refs: Sequence[st
     if not orders:
         return report
     timeline = Timeline(session, actor)
-    decisions = routing.reroute(session, actor, [o.id for o in orders])
-    for order, decision in zip(orders, decisions, strict=True):
-        if decision.status == "assigned":
-            timeline.add(order, "rerouted", decision_detail(decision))
+    refs = [ref for order in orders for ref in refs_of[order.id]]
+    decisions = iter(routing.reroute(session, actor, refs))
+    for order in orders:
+        mine = [(ref, next(decisions)) for ref in refs_of[order.id]]
+        failed = [(ref, d) for ref, d in mine if d.status != "assigned"]
+        if not failed:
+            for ref, decision in mine:
+                detail = decision_detail(decision)
+                timeline.add(
+                    order, "rerouted", detail if ref == order.id else {"parcel": ref, **detail}
+                )
             report.advanced.append(order.id)
             continue
-        reasons = list(decision.reasons) or [decision.status]
+        reasons = [r for _ref, d in failed for r in (list(d.reasons) or [d.status])]
         if order.state == OrderState.ROUTED.value:
-            timeline.move(order, OrderState.ALLOCATED, decision_id=decision.id)
+            timeline.move(order, OrderState.ALLOCATED, decision_id=failed[0][1].id)
         timeline.hold(
             order,
             ROUTING_HOLD,
             ", ".join(reasons),
-            {"decision_id": decision.id, "reasons": reasons},
+            {"decision_id": failed[0][1].id, "reasons": reasons},
         )
         report.held[order.id] = reasons
     timeline.write()
@@ -312,10 +359,14 @@ def reroute_orders(session: Session, actor: Principal, subject_refs: Sequence[st
 
 
 def orders_choosing(session: Session, organisation_id: str, refs: Sequence[str]) -> list[str]:
-    """The ids among `refs` that are orders of the organisation (decisions may name file rows)."""
-    found: list[str] = []
-    for part in chunks(list(refs)):
-        found += session.scalars(
-            select(Order.id).where(Order.organisation_id == organisation_id, Order.id.in_(part))
+    """The refs among `refs` that name an order of the organisation, or a parcel of one
+    (decisions may also name rows of routed files)."""
+    found: set[str] = set()
+    ids = sorted({order_of(ref) for ref in refs})
+    for part in chunks(ids):
+        found.update(
+            session.scalars(
+                select(Order.id).where(Order.organisation_id == organisation_id, Order.id.in_(part))
+            )
         )
-    return found
+    return [ref for ref in refs if order_of(ref) in found]

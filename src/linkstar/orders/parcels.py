@@ -1,12 +1,16 @@
-"""An allocated order as the parcel rating.routing prices: one ORDERS row (docs/formats/routing.md).
+"""An allocated order as the parcels rating.routing prices: ORDERS rows (docs/formats/routing.md).
 
-- origin: the warehouse the order's units are reserved in (the one holding most units when a
-  rule split the order: the parcel leaves from there);
+- one parcel per warehouse the order's units are reserved in: an order allocated in one
+  warehouse is one row whose order_id is the order id; a split order (allocation spread it over
+  several warehouses) is one row per warehouse, order_id `<order id>/<warehouse code>`, holding
+  that warehouse's units of each line, so each part is routed from where it leaves;
+- origin: that warehouse;
 - destination: the ship-to; residential unless a company is named;
 - weight: the sum of SKU weight x quantity; size: the longest length and width of the lines and
   the stacked heights (a conservative box); a SKU without a weight leaves weight_g empty, so
   routing holds the order with `missing_weight_g` instead of guessing;
-- declared value: the goods (subtotal - discount) in the order currency;
+- declared value: the goods (subtotal - discount) in the order currency; a split parcel declares
+  its share, by the list value (unit price x units) of the lines it carries;
 - contents: battery / liquid / fragile from the SKUs (carriers restrict these);
 - promised_days: whole days from today to deliver_by (at least 1), empty without a promise;
 - ddp: tax_terms DDP.
@@ -22,32 +26,70 @@ from typing import Any
 from linkstar.kit.clock import as_utc, utcnow
 from linkstar.orders.models import Order, OrderLine
 
+SEPARATOR = "/"
 
-def parcel_row(
+
+def order_of(ref: str) -> str:
+    """The order id of a parcel reference (`<order id>` or `<order id>/<warehouse code>`)."""
+    return ref.split(SEPARATOR, 1)[0]
+
+
+def parcel_rows(
     order: Order,
     lines: Sequence[OrderLine],
     reserved: Sequence[Any],
     warehouses: dict[str, Any],
     skus: dict[str, Any],
     today: date | None = None,
-) -> dict[str, Any]:
-    """The ORDERS row of one allocated order."""
-    today = today or utcnow().date()
-    units: dict[str, int] = {}
+) -> list[dict[str, Any]]:
+    """The ORDERS rows of one allocated order: one per warehouse its units are reserved in."""
+    by_site: dict[str, dict[str, int]] = {}  # warehouse id → order line id → units
     for row in reserved:
-        units[row.warehouse_id] = units.get(row.warehouse_id, 0) + row.quantity
-    origin = warehouses.get(max(units, key=lambda w: (units[w], w))) if units else None
+        site = by_site.setdefault(row.warehouse_id, {})
+        site[row.line_ref] = site.get(row.line_ref, 0) + row.quantity
+    if len(by_site) <= 1:
+        origin = warehouses.get(next(iter(by_site))) if by_site else None
+        parts = [(order.id, origin, [(x, x.quantity) for x in lines])]
+    else:
+        parts = []
+        for site_id in sorted(by_site, key=lambda w: getattr(warehouses.get(w), "code", w)):
+            origin = warehouses.get(site_id)
+            code = origin.code if origin is not None else site_id
+            mine = [(x, by_site[site_id][x.id]) for x in lines if by_site[site_id].get(x.id)]
+            parts.append((f"{order.id}{SEPARATOR}{code}", origin, mine))
+    listed = sum(((x.unit_price or Decimal(0)) * x.quantity for x in lines), Decimal(0))
+    rows = []
+    for number, (ref, origin, carried) in enumerate(parts, start=1):
+        share = Decimal(1)
+        if len(parts) > 1 and listed > 0:
+            share = sum(((x.unit_price or Decimal(0)) * q for x, q in carried), Decimal(0)) / listed
+        row = _row(order, ref, origin, carried, skus, share, today or utcnow().date())
+        if len(parts) > 1:
+            row["parcel"] = f"{number} of {len(parts)}"
+        rows.append(row)
+    return rows
+
+
+def _row(
+    order: Order,
+    ref: str,
+    origin: Any,
+    carried: Sequence[tuple[OrderLine, int]],
+    skus: dict[str, Any],
+    share: Decimal,
+    today: date,
+) -> dict[str, Any]:
     weight = length = width = height = 0
     contents: set[str] = set()
     missing_weight = False
-    for line in lines:
+    for line, quantity in carried:
         sku = skus.get(line.master_sku)
         if sku is None or sku.weight_g <= 0:
             missing_weight = True
             continue
-        weight += sku.weight_g * line.quantity
+        weight += sku.weight_g * quantity
         length, width = max(length, sku.length_mm), max(width, sku.width_mm)
-        height += sku.height_mm * line.quantity
+        height += sku.height_mm * quantity
         contents |= {
             name
             for name, flag in (
@@ -60,9 +102,10 @@ def parcel_row(
     promised: int | str = ""
     if order.deliver_by is not None:
         promised = max(1, (as_utc(order.deliver_by).date() - today).days)
-    value = max(Decimal(0), (order.subtotal or Decimal(0)) - (order.discount or Decimal(0)))
+    goods = max(Decimal(0), (order.subtotal or Decimal(0)) - (order.discount or Decimal(0)))
+    value = goods * share
     return {
-        "order_id": order.id,
+        "order_id": ref,
         "store": order.store_id,
         "channel": order.channel,
         "warehouse": origin.code if origin is not None else "",

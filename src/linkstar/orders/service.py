@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from linkstar.kit.clock import utcnow
-from linkstar.kit.errors import Conflict, InvalidInput, LinkStarError
+from linkstar.kit.errors import Conflict, InvalidInput, LinkStarError, NotFound
 from linkstar.orders.connectors import webhook_bodies
 from linkstar.orders.core.codec import order_from_json
 from linkstar.orders.core.states import (
@@ -114,6 +114,17 @@ def get_order(session: Session, actor: Principal, order_id: str) -> OrderDetail:
         OrderEventRepository(session, org).of(order.id),
         OrderPayloadRepository(session, org).of(order.id),
     )
+
+
+def order_by_ref(session: Session, actor: Principal, ref: str) -> Order:
+    """An order by its id, its external id or its external number (NotFound otherwise)."""
+    actor.require(Permission.orders_read)
+    orders = OrderRepository(session, actor.organisation_id)
+    for key in ("id", "external_id", "external_number"):
+        found = orders.find(**{key: ref})
+        if found is not None:
+            return found
+    raise NotFound(f"no order {ref!r}")
 
 
 def _event(

@@ -111,6 +111,19 @@ class DecisionRepository(Repository[RoutingDecision]):
         order = (RoutingDecision.created_at.desc(), RoutingDecision.id.desc())
         return self.session.scalars(stmt.order_by(*order)).first()
 
+    def latest_of_order(self, order_id: str) -> list[RoutingDecision]:
+        """The newest decision of each parcel of an order: the order itself (one parcel) or
+        `<order id>/<warehouse code>` (a parcel of a split order), by subject."""
+        stmt = self.select().where(
+            (RoutingDecision.subject_ref == order_id)
+            | RoutingDecision.subject_ref.startswith(order_id + "/", autoescape=True)
+        )
+        order = (RoutingDecision.created_at.desc(), RoutingDecision.id.desc())
+        newest: dict[str, RoutingDecision] = {}
+        for row in self.session.scalars(stmt.order_by(*order)):
+            newest.setdefault(row.subject_ref, row)
+        return [newest[ref] for ref in sorted(newest)]
+
     def latest_choosing(self, carrier: str, service_id: str | None) -> list[RoutingDecision]:
         """Newest decision per subject, kept where it chose the carrier (and service)."""
         newest: dict[str, RoutingDecision] = {}

@@ -221,6 +221,12 @@ def get_decision(session: Session, actor: Principal, decision_id: str) -> Routin
     return DecisionRepository(session, actor.organisation_id).get(decision_id)
 
 
+def parcel_decisions(session: Session, actor: Principal, order_id: str) -> list[RoutingDecision]:
+    """The newest decision of each parcel of an order (one per warehouse when it was split)."""
+    actor.require(Permission.routing_read)
+    return DecisionRepository(session, actor.organisation_id).latest_of_order(order_id)
+
+
 def explain(session: Session, actor: Principal, subject_ref: str) -> RoutingDecision:
     """The newest decision about a subject (order id)."""
     actor.require(Permission.routing_read)

@@ -20,6 +20,7 @@ from linkstar.api.routers import (
     stock_publishing,
     store_sync,
     tracking,
+    transfers,
     webhook_endpoints,
     workspace,
 )
@@ -30,6 +31,7 @@ ROUTERS: list[APIRouter] = [
     order_files.router,
     addresses.router,
     inventory.router,
+    transfers.router,
     rating.router,
     carrier_routing.router,
     tracking.router,

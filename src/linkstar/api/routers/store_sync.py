@@ -38,9 +38,11 @@ def read_sync(
 
 @router.patch(
     "/stores/{store_id}/sync",
-    summary="Set how often a store is polled",
+    summary="Set how often a store is polled, or switch polling off / on",
+    description="Switching polling on again is refused (409) while the store still has the "
+    "credentials it was switched off for (the demo stores' placeholder keys).",
     response_model=StoreSyncRead,
-    responses=errors(400, 403, 404, 413, 422),
+    responses=errors(400, 403, 404, 409, 413, 422),
 )
 def set_sync(
     store_id: str,
@@ -48,7 +50,10 @@ def set_sync(
     session: DbSession,
     actor: Principal = Depends(needs(MANAGE)),
 ) -> StoreSyncRead:
-    service.set_interval(session, actor, store_id, data.interval_minutes)
+    if data.polling_enabled is not None:
+        service.set_polling(session, actor, store_id, data.polling_enabled)
+    if data.interval_minutes is not None:
+        service.set_interval(session, actor, store_id, data.interval_minutes)
     return _view(session, actor, store_id)
 
 

@@ -7,6 +7,7 @@ from linkstar.inventory.core.model import (
     AllocationPolicy,
     AllocationRequest,
     AllocationState,
+    Disposition,
     InboundLegKind,
     LedgerKind,
     LineDecision,
@@ -14,6 +15,7 @@ from linkstar.inventory.core.model import (
     RequestLine,
     Site,
     Strategy,
+    TransferStatus,
 )
 from linkstar.inventory.core.publishing import StorePolicy, published_quantity
 from linkstar.inventory.core.strategies import Allocator, Stock
@@ -25,6 +27,7 @@ __all__ = [
     "AllocationState",
     "Allocator",
     "Counters",
+    "Disposition",
     "Drift",
     "InboundLegKind",
     "LedgerKind",
@@ -36,6 +39,7 @@ __all__ = [
     "Stock",
     "StorePolicy",
     "Strategy",
+    "TransferStatus",
     "apply",
     "centroid",
     "distance_km",

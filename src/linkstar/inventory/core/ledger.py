@@ -43,7 +43,7 @@ def move(kind: LedgerKind, quantity: int) -> Move:
             return Move(kind, quantity, 0)
         case LedgerKind.adjustment:
             return Move(kind, quantity, 0)
-        case LedgerKind.transfer_out:
+        case LedgerKind.transfer_out | LedgerKind.write_off:
             return Move(kind, -quantity, 0)
         case LedgerKind.allocation:
             return Move(kind, 0, quantity)

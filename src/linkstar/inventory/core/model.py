@@ -16,6 +16,21 @@ class LedgerKind(StrEnum):
     return_ = "return"  # a returned parcel restocked: on_hand +
     transfer_out = "transfer_out"  # moved to another warehouse: on_hand -
     transfer_in = "transfer_in"  # moved from another warehouse: on_hand +
+    write_off = "write_off"  # a returned unit that cannot be sold again leaves: on_hand -
+
+
+class TransferStatus(StrEnum):
+    draft = "draft"  # planned: nothing has moved
+    in_transit = "in_transit"  # dispatched: left the origin, counts as inbound at the destination
+    received = "received"  # every unit booked in at the destination
+    cancelled = "cancelled"  # given up (units still on the way are booked back at the origin)
+
+
+class Disposition(StrEnum):
+    """What happens to a returned unit."""
+
+    restock = "restock"  # sellable again: on_hand + at the receiving warehouse
+    write_off = "write_off"  # damaged or unsellable: booked in and written off at once
 
 
 class AllocationState(StrEnum):

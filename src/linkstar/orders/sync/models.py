@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from linkstar.db.base import Base, IdMixin, OrgScoped, TimestampMixin
@@ -34,3 +34,9 @@ class StoreSync(IdMixin, TimestampMixin, OrgScoped, Base):
     last_fetched: Mapped[int] = mapped_column(default=0)
     last_created: Mapped[int] = mapped_column(default=0)
     failures: Mapped[int] = mapped_column(default=0)
+    # Off: the planner skips the store (demo stores, whose credentials are placeholders). It can
+    # be switched on again only once the credentials differ from `paused_credentials` (a digest
+    # of the sealed credentials when polling was switched off).
+    polling_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    polling_note: Mapped[str] = mapped_column(String(200), default="")
+    paused_credentials: Mapped[str] = mapped_column(String(64), default="")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from linkstar.orders.sync.models import DEFAULT_INTERVAL_SECONDS, StoreSync
 
@@ -24,6 +24,10 @@ class StoreSyncRead(BaseModel):
     last_fetched: int = 0
     last_created: int = 0
     failures: int = 0
+    polling_enabled: bool = Field(
+        True, description="false: the planner skips the store (demo stores, placeholder keys)"
+    )
+    polling_note: str = ""
 
     @classmethod
     def of(cls, store_id: str, polled: bool, row: StoreSync | None) -> StoreSyncRead:
@@ -47,15 +51,35 @@ class StoreSyncRead(BaseModel):
             last_fetched=row.last_fetched,
             last_created=row.last_created,
             failures=row.failures,
+            polling_enabled=row.polling_enabled,
+            polling_note=row.polling_note,
         )
 
 
 class StoreSyncSet(BaseModel):
-    """How often the store is polled."""
+    """How often the store is polled, and whether it is polled at all."""
 
     model_config = ConfigDict(extra="forbid")
 
-    interval_minutes: int = Field(ge=1, le=1440)
+    interval_minutes: int | None = Field(None, ge=1, le=1440)
+    polling_enabled: bool | None = Field(
+        None,
+        description="Switch polling off or on; switching it on again after it was switched "
+        "off is refused (409) until the store's credentials have been replaced.",
+    )
+
+    @field_validator("interval_minutes", "polling_enabled")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:  # omitted is fine; an explicit null is not a value
+            raise ValueError("give a value or leave the field out")
+        return value
+
+    @model_validator(mode="after")
+    def _something(self) -> StoreSyncSet:
+        if self.interval_minutes is None and self.polling_enabled is None:
+            raise ValueError("give interval_minutes and/or polling_enabled")
+        return self
 
 
 class SyncRequested(BaseModel):

@@ -11,6 +11,7 @@ Services never commit: the job, API request or CLI command owns the transaction.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -123,6 +124,45 @@ def set_interval(session: Session, actor: Principal, store_id: str, minutes: int
     return state
 
 
+def credentials_digest(store: Store) -> str:
+    """A digest of the store's sealed credentials (changes whenever they are replaced)."""
+    return hashlib.sha256((store.credentials_encrypted or "").encode()).hexdigest()
+
+
+def pause_polling(session: Session, org_id: str, store_id: str, note: str) -> StoreSync:
+    """Switch a store's polling off, remembering which credentials it was switched off for."""
+    store = wrepo.StoreRepository(session, org_id).get(store_id)
+    state = _state(session, org_id, store_id, lock=True)
+    state.polling_enabled = False
+    state.polling_note = note[:200]
+    state.paused_credentials = credentials_digest(store)
+    state.next_run_at = None
+    session.flush()
+    return state
+
+
+def set_polling(session: Session, actor: Principal, store_id: str, enabled: bool) -> StoreSync:
+    """Switch polling off, or on again once the credentials differ from those it was paused
+    for (the demo's placeholder keys would fail every poll)."""
+    actor.require(Permission.workspace_manage)
+    if not enabled:
+        return pause_polling(session, actor.organisation_id, store_id, "switched off by a user")
+    store = wrepo.StoreRepository(session, actor.organisation_id).get(store_id)
+    state = _state(session, actor.organisation_id, store_id, lock=True)
+    if not state.polling_enabled:
+        if state.paused_credentials and state.paused_credentials == credentials_digest(store):
+            raise Conflict(
+                "enter the store's real credentials before switching polling on: "
+                + (state.polling_note or "polling was switched off for these credentials"),
+                {"field": "polling_enabled"},
+            )
+        if not is_polled(store):
+            raise Conflict("the store cannot be polled: it needs credentials and a polled channel")
+    state.polling_enabled, state.polling_note, state.paused_credentials = True, "", ""
+    session.flush()
+    return state
+
+
 def request_sync(session: Session, actor: Principal, store_id: str, now: datetime) -> OutboxJob:
     """Enqueue a poll of the store now (Conflict when the store cannot be polled)."""
     actor.require(Permission.workspace_manage)
@@ -132,6 +172,9 @@ def request_sync(session: Session, actor: Principal, store_id: str, now: datetim
             "the store cannot be polled: it must be active, have credentials and be on "
             "Shopify, Amazon, TikTok Shop, eBay or Walmart"
         )
+    state = sync_states(session, actor.organisation_id).get(store_id)
+    if state is not None and not state.polling_enabled:
+        raise Conflict(f"polling of this store is off: {state.polling_note}")
     minute = now.astimezone(UTC).replace(second=0, microsecond=0)
     job, _new = enqueue_unique(
         session,
@@ -151,6 +194,8 @@ def plan_polls(session: Session, org_id: str, now: datetime) -> list[str]:
         if not is_polled(store):
             continue
         state = states.get(store.id)
+        if state is not None and not state.polling_enabled:
+            continue
         when = state.next_run_at if state else None
         if when is not None and when > now:
             continue

@@ -29,6 +29,7 @@ from linkstar.web.pages import (
     settings_users,
     settings_warehouses,
     settings_webhooks,
+    stock_moves,
     tracking,
     tracking_dead_letters,
 )
@@ -60,4 +61,5 @@ ROUTERS: list[APIRouter] = [
     routing_simulations.router,
     settings_store_sync.router,
     order_steps.router,
+    stock_moves.router,
 ]

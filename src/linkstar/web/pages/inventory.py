@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
-from linkstar.inventory import inbound, service
+from linkstar.inventory import inbound, service, transfers
 from linkstar.inventory.schemas import AdjustmentCreate
 from linkstar.kit.errors import InvalidInput
 from linkstar.web.context import ConsoleAction, ConsolePage, Page
@@ -23,6 +23,7 @@ SECTIONS = (
     ("stock", "Stock", "/inventory"),
     ("ledger", "Ledger", "/inventory/ledger"),
     ("inbound", "Inbound", "/inventory/inbound"),
+    ("transfers", "Transfers", "/inventory/transfers"),
     ("skus", "SKUs", "/inventory/skus"),
     ("publishing", "Publishing", "/inventory/publishing"),
 )
@@ -125,13 +126,20 @@ def ledger(page: ConsolePage) -> HTMLResponse:
 
 @router.get("/inventory/inbound", response_class=HTMLResponse)
 def inbound_list(page: ConsolePage) -> HTMLResponse:
-    """Inbound shipments, newest first, each with its legs as a timeline."""
+    """Inbound shipments, newest first, each with its legs as a timeline, and the transfers
+    from another warehouse in transit."""
     page.principal.require(P.inventory_read)
     rows = inbound.page(page.session, page.principal, 50, None).items
     shipments = [inbound.read(page.session, page.principal, row) for row in rows]
     warehouses = {w.id: w for w in workspace.list_warehouses(page.session, page.principal)}
+    moving = transfers.page(page.session, page.principal, 50, None, "in_transit").items
     return _page(
-        page, "inventory/inbound.html", "inbound", shipments=shipments, warehouses=warehouses
+        page,
+        "inventory/inbound.html",
+        "inbound",
+        shipments=shipments,
+        warehouses=warehouses,
+        moving=[transfers.read(page.session, page.principal, row) for row in moving],
     )
 
 

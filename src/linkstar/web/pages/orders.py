@@ -16,6 +16,7 @@ from linkstar.orders import service, setup
 from linkstar.orders.core.skus import components_from_text, components_json
 from linkstar.orders.core.states import OrderState
 from linkstar.web.context import ConsoleAction, ConsolePage, Page
+from linkstar.web.pages import stock_moves
 from linkstar.workspace import repository as workspace_repo
 from linkstar.workspace.core import Permission
 
@@ -292,6 +293,7 @@ def order(page: ConsolePage, order_id: str) -> HTMLResponse:
         events=events,
         payloads=payloads,
         store=_stores(page).get(d.order.store_id, ""),
+        **stock_moves.order_context(page, d.order),
     )
 
 

@@ -1,4 +1,5 @@
-"""Settings → Stores: poll a store now (its sync state shows in the stores table)."""
+"""Settings → Stores: poll a store now, switch its polling off / on (its sync state shows in
+the stores table)."""
 
 from __future__ import annotations
 
@@ -29,3 +30,20 @@ def store_sync(page: ConsoleAction, store_id: str) -> Response:
     if job is None:
         return page.redirect("/settings/stores", f"{name} was not polled: {state.message}", "error")
     return page.redirect("/settings/stores", f"Poll of {name} queued (job {job.id}).")
+
+
+@router.post("/settings/stores/{store_id}/polling")
+def store_polling(page: ConsoleAction, store_id: str) -> Response:
+    """Switch the store's polling on (`enabled=on`) or off; on needs real credentials."""
+    page.principal.require(Permission.workspace_manage)
+    name = service.get_store(page.session, page.principal, store_id).name
+    enabled = str(page.form.get("enabled") or "") == "on"
+    state = FormState()
+    done = attempt(
+        page, state, [], lambda s: sync.set_polling(s, page.principal, store_id, enabled)
+    )
+    if done is None:
+        return page.redirect("/settings/stores", f"{name}: {state.message}", "error")
+    return page.redirect(
+        "/settings/stores", f"Polling of {name} switched {'on' if enabled else 'off'}."
+    )

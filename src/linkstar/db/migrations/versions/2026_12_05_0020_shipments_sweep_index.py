@@ -1,7 +1,7 @@
 """shipments_sweep_index: one covering index for the exception sweep and the lane statistics
 
 Revision ID: 0020
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-05 00:50:00
 
 The sweep (candidate read, count in scope, moving parcels per carrier and country) and the
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0020"
-down_revision: str | None = "0016"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
