@@ -69,7 +69,7 @@ def test_sync_now_throttled_then_resumed(
         "store_id": store_id, "polled": True, "interval_minutes": 15, "cursor": None,
         "last_poll_at": None, "last_success_at": None, "next_run_at": None,
         "last_status": "never", "last_error": "", "last_fetched": 0, "last_created": 0,
-        "failures": 0,
+        "failures": 0, "polling_enabled": True, "polling_note": "",
     }  # fmt: skip
     r = caller.post(f"/stores/{store_id}/sync")
     assert r.status_code == 202, r.text

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from typer.testing import CliRunner
 
+from linkstar.config import get_settings
 from linkstar.db.uow import unit_of_work
 from linkstar.inbox.reports import ReportRange, inbox_report
 from linkstar.kit.errors import InvalidInput
@@ -146,6 +147,7 @@ def test_cli_report_json_and_table(sessions, tenant, settings, monkeypatch):  # 
     monkeypatch.setenv("LINKSTAR_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("LINKSTAR_SECRET_KEY", settings.secret_key.get_secret_value())
     monkeypatch.setenv("LINKSTAR_ENCRYPTION_KEY", settings.encryption_key.get_secret_value())
+    get_settings.cache_clear()  # another test's settings may be cached in this process
     runner = CliRunner()
     args = ["inbox", "report", "--org", tenant.org.slug, "--since", "2026-11-30"]
     out = runner.invoke(app, [*args, "--until", "2026-12-06", "--format", "json"])
@@ -157,3 +159,4 @@ def test_cli_report_json_and_table(sessions, tenant, settings, monkeypatch):  # 
     assert "first response p50 / p90" in table.output and "4.0 h / 20.4 h" in table.output
     bad = runner.invoke(app, [*args, "--until", "06/12/2026"])
     assert bad.exit_code != 0 and "is not a date" in bad.output
+    get_settings.cache_clear()  # leave no settings of this test's data dir behind

@@ -59,8 +59,8 @@ def test_two_schedulers_in_the_same_period_enqueue_once(sessions):
     with unit_of_work(sessions) as s:
         second = enqueue_due(s, NOW + timedelta(minutes=20))
     assert sorted(first) == [
-        "inbox.plan_message_polls@2026-03-14T15:09:00+00:00",
         "inbox.ab_orders@2026-03-14T15:00:00+00:00",
+        "inbox.plan_message_polls@2026-03-14T15:09:00+00:00",
         "inbox.poll_mailboxes@2026-03-14T15:05:00+00:00",
         "inbox.timers@2026-03-14T15:05:00+00:00",
         "inbox.wake_snoozed@2026-03-14T15:00:00+00:00",
@@ -86,8 +86,8 @@ def test_two_schedulers_in_the_same_period_enqueue_once(sessions):
     with unit_of_work(sessions) as s:
         third = enqueue_due(s, NOW + timedelta(hours=1))
     assert sorted(third) == [
-        "inbox.plan_message_polls@2026-03-14T16:09:00+00:00",
         "inbox.ab_orders@2026-03-14T16:00:00+00:00",
+        "inbox.plan_message_polls@2026-03-14T16:09:00+00:00",
         "inbox.poll_mailboxes@2026-03-14T16:05:00+00:00",
         "inbox.timers@2026-03-14T16:05:00+00:00",
         "inbox.wake_snoozed@2026-03-14T16:00:00+00:00",
