@@ -28,7 +28,7 @@ _SEARCH_TEXT = (
 
 def open_with_sla(stmt: Select[Any]) -> Select[Any]:
     """Restrict to open threads that have a due time, in the words of the partial index."""
-    return stmt.where(text(OPEN_WITH_SLA.replace("status", "inbox_threads.status")))
+    return stmt.where(text(OPEN_WITH_SLA))
 
 
 def due_at(dialect: str) -> ColumnElement[Any]:
