@@ -34,10 +34,7 @@ def send_reply(session: Session, job: JobContext) -> None:
 
 
 def _organisations(session: Session, job: JobContext) -> list[str]:
-    """The job's organisation, or every organisation for a scheduled run."""
-    if job.organisation_id:
-        return [job.organisation_id]
-    return [o.id for o in repo.all_organisations(session)]
+    return repo.organisation_ids(session, job.organisation_id)
 
 
 def wake_snoozed(session: Session, job: JobContext) -> None:
@@ -80,12 +77,7 @@ def process_contact_form(session: Session, job: JobContext) -> None:
 def plan_message_polls(session: Session, job: JobContext) -> None:
     """Enqueue the due buyer-message polls of every organisation (or the job's)."""
     now = environment().clock.utcnow()
-    orgs = (
-        [job.organisation_id]
-        if job.organisation_id
-        else [o.id for o in repo.all_organisations(session)]
-    )
-    for org_id in orgs:
+    for org_id in repo.organisation_ids(session, job.organisation_id):
         due = message_polls.plan(session, org_id, now)
         if due:
             log.info("inbox.plan_message_polls %s: %d store(s) due", org_id, len(due))

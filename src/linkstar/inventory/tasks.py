@@ -25,8 +25,7 @@ def reconcile_stock(session: Session, job: JobContext) -> None:
     """
     payload = job.payload or {}
     org_id = payload.get("organisation_id") or job.organisation_id
-    orgs = [org_id] if org_id else [o.id for o in wrepo.all_organisations(session)]
-    for organisation_id in orgs:
+    for organisation_id in wrepo.organisation_ids(session, org_id):
         result = reconcile(session, organisation_id, repair=bool(payload.get("repair")))
         for drift in result.drifts:
             log.warning(

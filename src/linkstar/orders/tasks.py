@@ -28,9 +28,7 @@ ROUTE_JOB = "orders.route"
 
 
 def _organisations(session: Session, job: JobContext) -> list[str]:
-    if job.organisation_id:
-        return [job.organisation_id]
-    return [org.id for org in wrepo.all_organisations(session)]
+    return wrepo.organisation_ids(session, job.organisation_id)
 
 
 def _ids(payload: dict[str, Any]) -> list[str] | None:

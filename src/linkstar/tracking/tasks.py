@@ -18,9 +18,7 @@ log = logging.getLogger(__name__)
 
 
 def _organisations(session: Session, job: JobContext) -> list[str]:
-    if job.organisation_id:
-        return [job.organisation_id]
-    return [org.id for org in repo.all_organisations(session)]
+    return repo.organisation_ids(session, job.organisation_id)
 
 
 def sweep_exceptions(session: Session, job: JobContext) -> None:

@@ -140,3 +140,11 @@ def purge_audit_entries(session: Session, organisation_id: str, before: datetime
 
 def all_organisations(session: Session) -> list[Organisation]:
     return list(session.scalars(select(Organisation).order_by(Organisation.created_at)))
+
+
+def organisation_ids(session: Session, only: str | None = None) -> list[str]:
+    """`[only]` when a job names its organisation, else every organisation's id (a scheduled
+    run over all workspaces), oldest first."""
+    if only:
+        return [only]
+    return list(session.scalars(select(Organisation.id).order_by(Organisation.created_at)))

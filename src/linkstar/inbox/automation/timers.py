@@ -183,12 +183,7 @@ def run_timers(session: Session, organisation_id: str, now: datetime) -> TimerRe
 def timers(session: Session, job: JobContext) -> None:
     """Job handler of `inbox.timers` (one organisation, or every one)."""
     now = utcnow()
-    orgs = (
-        [job.organisation_id]
-        if job.organisation_id
-        else [o.id for o in workspace_repo.all_organisations(session)]
-    )
-    for org_id in orgs:
+    for org_id in workspace_repo.organisation_ids(session, job.organisation_id):
         report = run_timers(session, org_id, now)
         if report.fired or report.closed:
             log.info("inbox timers for %s: %s, %d closed", org_id, report.fired, report.closed)

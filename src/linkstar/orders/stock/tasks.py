@@ -31,7 +31,7 @@ def publish_stock(session: Session, job: JobContext) -> None:
     """Plan the publications that are due, in every organisation (or the payload's)."""
     payload = job.payload or {}
     org_id = payload.get("organisation_id") or job.organisation_id
-    orgs = [org_id] if org_id else [o.id for o in wrepo.all_organisations(session)]
+    orgs = wrepo.organisation_ids(session, org_id)
     now = environment().clock.utcnow()
     for organisation_id in orgs:
         planned = service.plan_publications(session, organisation_id, now, "schedule")

@@ -27,12 +27,7 @@ log = logging.getLogger(__name__)
 def plan_polls(session: Session, job: JobContext) -> None:
     """Enqueue the polls that are due, in every organisation (or the job's)."""
     now = environment().clock.utcnow()
-    orgs = (
-        [job.organisation_id]
-        if job.organisation_id
-        else [o.id for o in wrepo.all_organisations(session)]
-    )
-    for org_id in orgs:
+    for org_id in wrepo.organisation_ids(session, job.organisation_id):
         due = service.plan_polls(session, org_id, now)
         if due:
             log.info("orders.plan_polls %s: %d store(s) due", org_id, len(due))
