@@ -89,25 +89,28 @@ def restricted(net: Network, keep: Bools) -> tuple[Network, Int64s]:
     return sub, chosen
 
 
-def _capacity_distances(net: Network, flows: Int64s, keep: Bools) -> NDArray[np.float64]:
+def _capacity_distances(
+    net: Network,
+    flows: Int64s,
+    keep: Bools,
+    carrying: Int64s,
+    g_heads: Int64s,
+    g_costs: NDArray[np.float64],
+    n_groups: int,
+) -> NDArray[np.float64]:
     """Shortest distances from a virtual root (0 to every node) over the residual graph,
-    restricted to the capacity nodes (group nodes eliminated)."""
+    restricted to the capacity nodes (group nodes eliminated). `carrying` are the group arcs
+    with flow; `g_heads`/`g_costs` the group arcs' heads and costs."""
     first = net.first_group_arc
     nodes = int(net.tails[:first].max(initial=0)) + 1  # every capacity node has an out-arc
     w = np.full((nodes, nodes), np.inf)
     t, h, c, f = net.tails[:first], net.heads[:first], net.caps[:first], flows[:first]
     w[t[f < c], h[f < c]] = 0.0
     w[h[f > 0], t[f > 0]] = 0.0
-    g_flow = flows[first:]
-    g_heads = net.heads[first:].astype(np.int64)
-    g_costs = net.costs[first:].astype(np.float64)
     kept = np.flatnonzero(keep)
     # Kept arcs per group, in arc order (arcs are sorted by group).
-    groups_of_kept = net.arc_group[kept]
-    n_groups = int(net.arc_group.max(initial=-1)) + 1
-    per_group = np.bincount(groups_of_kept, minlength=n_groups)
+    per_group = np.bincount(net.arc_group[kept], minlength=n_groups)
     start = np.concatenate([[0], np.cumsum(per_group)[:-1]])
-    carrying = np.flatnonzero(g_flow > 0)
     g = net.arc_group[carrying]
     reps = per_group[g]
     offsets = np.arange(int(reps.sum())) - np.repeat(np.cumsum(reps) - reps, reps)
@@ -129,12 +132,11 @@ def _capacity_distances(net: Network, flows: Int64s, keep: Bools) -> NDArray[np.
 def violations(net: Network, flows: Int64s, keep: Bools, groups: Groups) -> Bools:
     """Group arcs left out whose reduced cost under the optimum's potentials is negative."""
     first = net.first_group_arc
-    d = _capacity_distances(net, flows, keep)
-    g_flow = flows[first:]
-    carrying = np.flatnonzero(g_flow > 0)
-    d_group = np.zeros(len(groups))
+    carrying = np.flatnonzero(flows[first:] > 0)
     heads = net.heads[first:].astype(np.int64)
     costs = net.costs[first:].astype(np.float64)
+    d = _capacity_distances(net, flows, keep, carrying, heads, costs, len(groups))
+    d_group = np.zeros(len(groups))
     np.minimum.at(d_group, net.arc_group[carrying], d[heads[carrying]] - costs[carrying])
     out = np.flatnonzero(~keep)
     reduced = d_group[net.arc_group[out]] + costs[out] - d[heads[out]]
