@@ -13,6 +13,7 @@ from linkstar.api.routers import (
     inbox_mail,
     inventory,
     order_files,
+    order_setup,
     orders,
     rating,
     routing_optimise,
@@ -28,6 +29,7 @@ from linkstar.api.routers import (
 ROUTERS: list[APIRouter] = [
     *workspace.ROUTERS,
     orders.router,
+    order_setup.router,
     order_files.router,
     addresses.router,
     inventory.router,
