@@ -26,7 +26,7 @@ from rating_vectorised import CHART_FILE, as_parcels, build_card, random_parcels
 from linkstar.rating.core import compile_card, price_batch, quote_totals
 from linkstar.rating.core.choose import Chooser, RankedPolicy, RouteOrder
 from linkstar.rating.core.fx import FxRate, FxTable
-from linkstar.rating.core.policy import parse_policy
+from linkstar.rating.core.policy_format import parse_policy
 from linkstar.rating.core.reliability import LaneStats, ReliabilityBook
 from linkstar.rating.core.suspension import Suspension
 from linkstar.rating.core.vector_choose import choose_batch

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from linkstar.rating.core import RateCard, compile_card
 from linkstar.rating.core.choose import ASSIGNED, HELD, Chooser, RankedPolicy, RouteOrder
 from linkstar.rating.core.fx import FxRate, FxTable
-from linkstar.rating.core.policy import parse_policy
+from linkstar.rating.core.policy_format import parse_policy
 from linkstar.rating.core.reliability import LaneStats, ReliabilityBook
 from linkstar.rating.core.suspension import Suspension
 from linkstar.rating.core.vector_choose import choose_batch

@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from linkstar.rating.core.fx import FxError, FxRate, FxTable
-from linkstar.rating.core.policy import Condition, Mode, Op, PolicyError, parse_policy, policy_json
+from linkstar.rating.core.policy import Condition, Mode, Op
+from linkstar.rating.core.policy_format import PolicyError, parse_policy, policy_json
 from linkstar.rating.core.reliability import within_days
 
 FULL = {

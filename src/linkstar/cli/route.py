@@ -30,7 +30,7 @@ from linkstar.rating.cells import format_money
 from linkstar.rating.core.choose import Chooser, RankedPolicy
 from linkstar.rating.core.fx import FxTable
 from linkstar.rating.core.optimise.capacities import CapacityRule
-from linkstar.rating.core.policy import PolicyError, parse_policy
+from linkstar.rating.core.policy_format import PolicyError, parse_policy
 from linkstar.rating.order_columns import (
     FallBack,
     OrderColumns,

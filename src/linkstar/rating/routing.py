@@ -20,7 +20,7 @@ from linkstar.kit.pagination import Page
 from linkstar.rating import service as cards
 from linkstar.rating.core import CompiledService
 from linkstar.rating.core.choose import Chooser, Decision, RankedPolicy
-from linkstar.rating.core.policy import parse_policy
+from linkstar.rating.core.policy_format import parse_policy
 from linkstar.rating.core.reliability import ReliabilityBook
 from linkstar.rating.models import RoutingDecision
 from linkstar.rating.order_files import HeldInput, order_from_row

@@ -19,7 +19,7 @@ from linkstar.kit.errors import InvalidInput
 from linkstar.kit.ids import new_id
 from linkstar.rating.core.choose import RankedPolicy
 from linkstar.rating.core.fx import FxRate, FxTable
-from linkstar.rating.core.policy import PolicyError, parse_policy
+from linkstar.rating.core.policy_format import PolicyError, parse_policy
 from linkstar.rating.core.reliability import LaneStats
 from linkstar.rating.core.suspension import Suspension
 from linkstar.rating.models import (

@@ -20,7 +20,7 @@ from linkstar.kit.countries import country_code
 from linkstar.kit.errors import InvalidInput
 from linkstar.rating.core import CompiledService
 from linkstar.rating.core.choose import Chooser, Decision, RankedPolicy
-from linkstar.rating.core.policy import parse_policy
+from linkstar.rating.core.policy_format import parse_policy
 from linkstar.rating.core.reliability import ReliabilityBook
 from linkstar.rating.core.simulation import Outcome
 from linkstar.rating.models import RoutingDecision
