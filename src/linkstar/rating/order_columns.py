@@ -25,7 +25,7 @@ from linkstar.kit.countries import currency_code
 from linkstar.kit.errors import InvalidInput
 from linkstar.rating import cells
 from linkstar.rating.core import postcode_key
-from linkstar.rating.core.vector_choose import Coded
+from linkstar.rating.core.vector_conditions import Coded
 from linkstar.rating.order_files import (
     ABSURD_SIDE_MM,
     ABSURD_WEIGHT_G,

@@ -26,8 +26,10 @@ from linkstar.rating import cells
 from linkstar.rating.core import postcode_key
 from linkstar.rating.core.choose import ASSIGNED, HELD, NO_ELIGIBLE_SERVICE, Chooser
 from linkstar.rating.core.postcodes import DIGIT_POSTCODE_LENGTHS
-from linkstar.rating.core.vector_choose import Coded, choose_batch, lane_column
+from linkstar.rating.core.vector_choose import choose_batch
+from linkstar.rating.core.vector_conditions import Coded
 from linkstar.rating.core.vector_held import held_reasons, reason_names
+from linkstar.rating.core.vector_lanes import lane_column
 from linkstar.rating.core.vector_lines import batch_lines
 from linkstar.rating.core.vectorised import ParcelBatch
 from linkstar.rating.order_columns import OrderColumns

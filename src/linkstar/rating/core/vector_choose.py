@@ -3,7 +3,8 @@
 It follows `Chooser.choose` rule for rule (read them side by side) and picks the same service,
 with the same score and fallback flag, for every parcel: a property test checks it. Work is done
 in chunks so that the N x S matrices stay small; there is no Python loop over parcels except
-for conditions on tags.
+for conditions on tags. Conditions over order columns are `vector_conditions`; the
+reliability columns the filters and scores read are `vector_lanes`.
 """
 
 from __future__ import annotations
@@ -17,32 +18,15 @@ from numpy.typing import NDArray
 
 from linkstar.rating.core.choose import Chooser
 from linkstar.rating.core.outcome import INELIGIBLE
-from linkstar.rating.core.policy import NUMBER_FIELDS, SET_FIELDS, Condition, Filter, Mode, Op
-from linkstar.rating.core.reliability import MAX_PROMISE_DAYS, Reliability
+from linkstar.rating.core.policy import Filter, Mode
+from linkstar.rating.core.vector_conditions import all_hold, take_rows
+from linkstar.rating.core.vector_lanes import Lanes, LaneView
 from linkstar.rating.core.vectorised import ParcelBatch, price_batch
 
 Floats = NDArray[np.float64]
 Bools = NDArray[np.bool_]
 Ints = NDArray[np.int64]
 CHUNK = 1 << 15
-
-
-@dataclass(frozen=True)
-class Coded:
-    """A column as codes into a list of distinct values: conditions are checked per value."""
-
-    codes: NDArray[np.int32]
-    values: list[Any]
-
-    def __len__(self) -> int:
-        return len(self.codes)
-
-    def take(self, rows: Ints) -> Coded:
-        """The values of some rows."""
-        return Coded(self.codes[rows], self.values)
-
-    def __getitem__(self, rows: slice | Ints) -> Coded:
-        return Coded(self.codes[rows], self.values)
 
 
 @dataclass(frozen=True)
@@ -58,46 +42,6 @@ class BatchChoice:
     policy: Ints  # index into Chooser.policies
 
 
-def condition_mask(cond: Condition, columns: Mapping[str, Any], n: int) -> Bools:
-    """Vectorised `Condition.holds` over order columns (numbers as float64, NaN = missing).
-
-    A `Coded` column is checked with the scalar `holds` once per distinct value.
-    """
-    column = columns.get(cond.field)
-    if isinstance(column, Coded):
-        table = np.array([cond.holds({cond.field: v}) for v in column.values], dtype=np.bool_)
-        return table[column.codes]
-    if cond.field in SET_FIELDS:
-        tags = columns.get(cond.field)
-        rows = [frozenset()] * n if tags is None else tags
-        return np.fromiter((cond.holds({cond.field: t}) for t in rows), np.bool_, count=n)
-    column = columns.get(cond.field)
-    if column is None:  # missing for every parcel
-        return np.full(n, cond.op in (Op.ne, Op.not_in))
-    value = cond.value
-    if cond.field in NUMBER_FIELDS:
-        column = np.asarray(column, dtype=np.float64)
-    if cond.op in (Op.in_, Op.not_in):
-        found = np.isin(column, np.array(sorted(value)))
-        return found if cond.op is Op.in_ else ~found
-    ops = {
-        Op.eq: np.equal,
-        Op.ne: np.not_equal,
-        Op.gt: np.greater,
-        Op.gte: np.greater_equal,
-        Op.lt: np.less,
-        Op.lte: np.less_equal,
-    }
-    return np.asarray(ops[cond.op](column, value), dtype=np.bool_)
-
-
-def _all(conds: tuple[Condition, ...], columns: Mapping[str, Any], n: int) -> Bools:
-    mask = np.ones(n, dtype=np.bool_)
-    for cond in conds:
-        mask &= condition_mask(cond, columns, n)
-    return mask
-
-
 def _slice(batch: ParcelBatch, lo: int, hi: int) -> ParcelBatch:
     changes: dict[str, Any] = {}
     for f in fields(batch):
@@ -107,98 +51,7 @@ def _slice(batch: ParcelBatch, lo: int, hi: int) -> ParcelBatch:
     return replace(batch, **changes)
 
 
-class _Lanes:
-    """Reliability columns per service (on-time probability, success rate, p90), built lazily.
-
-    Each service's lanes become one small integer per parcel (0 = the priors, k = the k-th
-    statistics lane) and a little table per lane, so a column is one gather. A column is worked
-    out only when a policy reads it, then cached; `rows` gives a view of a subset of the chunk.
-    """
-
-    def __init__(self, chooser: Chooser, batch: ParcelBatch, origin: str, promised: Ints) -> None:
-        self.chooser, self.batch, self.origin = chooser, batch, origin
-        has_promise = promised > 0
-        # The on-time table's column per parcel: the promised days, or the last column (the
-        # service's own rate) without a promise.
-        self.day = np.where(has_promise, np.minimum(promised, MAX_PROMISE_DAYS), _WIDTH - 1)
-        self._plans: dict[int, tuple[list[Reliability], Ints | None]] = {}
-        self._columns: dict[tuple[str, int], Floats] = {}
-
-    def _plan(self, j: int) -> tuple[list[Reliability], Ints | None]:
-        """The priors, then each statistics lane, and which one each parcel reads (None: 0)."""
-        found = self._plans.get(j)
-        if found is not None:
-            return found
-        book, batch = self.chooser.reliability, self.batch
-        country, digits = batch.dest_country, batch.postcode_digits
-        service = self.chooser.services[j].service
-        lanes = [book.at(service, "", country, "")]
-        entry: Ints | None = None
-        for key_origin, prefix in book.prefixes(service.service_id, self.origin, country):
-            if prefix and not prefix.isdigit():
-                continue  # never starts an all-digit postcode
-            if len(prefix) > digits:
-                raise ValueError(f"lane prefix {prefix!r} is longer than the batch's postcodes")
-            if prefix:
-                hit = batch.dest_postcode // 10 ** (digits - len(prefix)) == int(prefix)
-            else:
-                hit = np.ones(len(batch), dtype=np.bool_)
-            if entry is None:
-                entry = np.zeros(len(batch), dtype=np.int64)
-            else:  # a more specific lane came first
-                hit &= entry == 0
-            lanes.append(book.at(service, key_origin, country, prefix))
-            entry += (len(lanes) - 1) * hit
-        self._plans[j] = (lanes, entry)
-        return lanes, entry
-
-    def column(self, name: str, j: int) -> Floats:
-        """One service's column for every parcel of the chunk."""
-        key = (name, j)
-        found = self._columns.get(key)
-        if found is None:
-            lanes, entry = self._plan(j)
-            if name == "on_time":
-                table = np.array([_on_time_row(rel) for rel in lanes])
-                index = self.day if entry is None else entry * _WIDTH + self.day
-                found = table.ravel()[index]
-            else:
-                values = np.array([_scalar(name, rel) for rel in lanes])
-                found = np.full(len(self.batch), values[0]) if entry is None else values[entry]
-            self._columns[key] = found
-        return found
-
-
-_WIDTH = MAX_PROMISE_DAYS + 2  # on_time[0..MAX_PROMISE_DAYS], then the rate without a promise
-
-
-def _on_time_row(rel: Reliability) -> list[float]:
-    if not rel.on_time:
-        return [rel.on_time_rate] * _WIDTH
-    return [*rel.on_time[: MAX_PROMISE_DAYS + 1], rel.on_time_rate]
-
-
-def _scalar(name: str, rel: Reliability) -> float:
-    if name == "success":
-        return rel.success_rate
-    if name == "p50":
-        return np.nan if rel.transit_p50_days is None else rel.transit_p50_days
-    return np.nan if rel.transit_p90_days is None else rel.transit_p90_days
-
-
-@dataclass(frozen=True)
-class _View:
-    """The lanes of some rows of a chunk (all of them when `rows` is None)."""
-
-    lanes: _Lanes
-    rows: Ints | None
-
-    def get(self, name: str, j: int) -> Floats:
-        column = self.lanes.column(name, j)
-        return column if self.rows is None else column[self.rows]
-
-
-def _refusals(f: Filter, chooser: Chooser, cost: Floats, view: _View, promised: Ints) -> Bools:
+def _refusals(f: Filter, chooser: Chooser, cost: Floats, view: LaneView, promised: Ints) -> Bools:
     """Vectorised `filter_refusal != ""` (n x s)."""
     refused = np.zeros(cost.shape, dtype=np.bool_, order="F")
     has_promise = promised > 0
@@ -225,7 +78,7 @@ def _refusals(f: Filter, chooser: Chooser, cost: Floats, view: _View, promised: 
     return refused
 
 
-def _rank(alive: Bools, cost: Floats, view: _View, mode: Mode, o: Any) -> tuple[Ints, Floats]:
+def _rank(alive: Bools, cost: Floats, view: LaneView, mode: Mode, o: Any) -> tuple[Ints, Floats]:
     """(best column or -1, its score) per row among `alive` cells.
 
     Same winner as running winners column by column (a candidate replaces the winner on a
@@ -287,7 +140,7 @@ def _first(mask: Bools) -> Ints:
     return first.astype(np.int64)
 
 
-def _free(scores: Floats, cost: Floats, rows: Ints, view: _View, o: Any) -> None:
+def _free(scores: Floats, cost: Floats, rows: Ints, view: LaneView, o: Any) -> None:
     """Rescore the rows whose cheapest cost is 0: a free cell's cost term is 1.0, others 0.0."""
     for j in range(cost.shape[1]):
         score = o.cost * np.where(cost[rows, j] == 0, 1.0, 0.0)
@@ -336,7 +189,7 @@ def _choose_chunk(
 ) -> None:
     n = len(batch)
     totals = price_batch(batch, chooser.services).totals
-    lanes = _Lanes(chooser, batch, origin, promised)
+    lanes = Lanes(chooser, batch, origin, promised)
     suspended = np.array(
         [
             bool(chooser.suspended(c, origin, batch.dest_country, batch.ship_date))
@@ -346,7 +199,7 @@ def _choose_chunk(
     policy_of = np.full(n, len(chooser.policies) - 1, dtype=np.int64)
     open_rows = np.ones(n, dtype=np.bool_)
     for k, ranked in enumerate(chooser.policies[:-1]):
-        hit = open_rows & _all(ranked.policy.applies_when, columns, n)
+        hit = open_rows & all_hold(ranked.policy.applies_when, columns, n)
         policy_of[hit] = k
         open_rows &= ~hit
     for k in np.unique(policy_of):
@@ -358,16 +211,18 @@ def _choose_chunk(
         factors = [
             chooser.factor(c.service.currency, currency, batch.ship_date) for c in chooser.services
         ]
-        view = _View(lanes, rows)
+        view = LaneView(lanes, rows)
         sub_totals = totals if rows is None else totals[rows]
         sub_promised = promised if rows is None else promised[rows]
         m = len(sub_totals)
         ok = np.array([f is not None for f in factors])
         cost = sub_totals.astype(np.float64) * np.array([f or 0.0 for f in factors])
         alive = (sub_totals != INELIGIBLE) & ok
-        sub_columns = columns if rows is None else {c: _take(v, rows) for c, v in columns.items()}
+        sub_columns = (
+            columns if rows is None else {c: take_rows(v, rows) for c, v in columns.items()}
+        )
         for f in policy.filters:
-            applies = _all(f.when, sub_columns, m)
+            applies = all_hold(f.when, sub_columns, m)
             if applies.any():
                 alive &= ~(applies[:, None] & _refusals(f, chooser, cost, view, sub_promised))
         if o.mode is Mode.cheapest_within_promise:
@@ -384,7 +239,7 @@ def _choose_chunk(
                 again = touched if rows is None else rows[touched]
                 ideal = best.copy()
                 ideal[touched], _ = _rank(
-                    alive[touched], cost[touched], _View(lanes, again), o.mode, o
+                    alive[touched], cost[touched], LaneView(lanes, again), o.mode, o
                 )
         at = (np.arange(n) if rows is None else rows) + offset
         picked = np.maximum(best, 0)
@@ -401,16 +256,3 @@ def _choose_chunk(
         out.on_time[at] = on_time
         out.fallback[at] = np.where(chosen, ideal != best, ideal >= 0)
         out.policy[at] = k
-
-
-def _take(column: Any, rows: Ints) -> Any:
-    if isinstance(column, np.ndarray | Coded):
-        return column[rows]
-    return [column[i] for i in rows]
-
-
-def lane_column(
-    chooser: Chooser, batch: ParcelBatch, origin: str, j: int, name: str, promised: Ints
-) -> Floats:
-    """Service j's p50, p90 (NaN = none), success or on_time for every parcel of a batch."""
-    return _Lanes(chooser, batch, origin, promised).column(name, j)

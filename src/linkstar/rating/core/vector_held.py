@@ -18,7 +18,8 @@ from numpy.typing import NDArray
 from linkstar.rating.core.choose import Chooser
 from linkstar.rating.core.outcome import Reason
 from linkstar.rating.core.policy import Mode
-from linkstar.rating.core.vector_choose import _all, _Lanes
+from linkstar.rating.core.vector_conditions import all_hold, take_rows
+from linkstar.rating.core.vector_lanes import Lanes
 from linkstar.rating.core.vectorised import ParcelBatch, price_batch
 
 Ints = NDArray[np.int64]
@@ -48,17 +49,15 @@ def held_reasons(
     n = len(batch)
     matrix = price_batch(batch, chooser.services, reasons=True)
     assert matrix.reasons is not None
-    lanes = _Lanes(chooser, batch, origin, promised)
+    lanes = Lanes(chooser, batch, origin, promised)
     has_promise = promised > 0
     out = np.zeros(n, dtype=np.uint64)
     for k in np.unique(policy).tolist():
         rows = np.flatnonzero(policy == k)
         ranked = chooser.policies[k].policy
         currency = chooser.currency_of(ranked)
-        sub_columns = {
-            c: v.take(rows) if hasattr(v, "take") else v[rows] for c, v in columns.items()
-        }
-        actives = [(f, _all(f.when, sub_columns, len(rows))) for f in ranked.filters]
+        sub_columns = {c: take_rows(v, rows) for c, v in columns.items()}
+        actives = [(f, all_hold(f.when, sub_columns, len(rows))) for f in ranked.filters]
         for j, compiled in enumerate(chooser.services):
             service = compiled.service
             bits = matrix.reasons[rows, j].astype(np.uint64)  # rating: Reason bits are ours
