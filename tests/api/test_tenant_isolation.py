@@ -480,14 +480,14 @@ def _seed_webhook(api: Api, tenant) -> str:  # type: ignore[no-untyped-def]
 def _seed_routing(api: Api, tenant, subject: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """A policy, an FX table, a decision about `subject` and a suspension, through the services."""
     from linkstar.db.uow import unit_of_work
-    from linkstar.rating import routing, routing_setup
+    from linkstar.rating import fx_rates, routing, routing_policies, routing_setup
     from linkstar.workspace.core import system_principal
 
     actor = system_principal(tenant.org.id)
     with unit_of_work(api.sessions) as s:
-        policy = routing_setup.create_policy(s, actor, {"name": "seeded"}, 10, True)
+        policy = routing_policies.create_policy(s, actor, {"name": "seeded"}, 10, True)
         rate = {"currency": "GBP", "rate_to_base": "1.27", "effective_date": "2026-01-01"}
-        routing_setup.set_fx_table(s, actor, "USD", [rate])
+        fx_rates.set_fx_table(s, actor, "USD", [rate])
         (decision,) = routing.route(s, actor, [good_row(subject)])
         stop = routing_setup.suspend(s, actor, carrier="eastern", reason="seeded").suspension
         ids = {

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from linkstar.db.uow import unit_of_work
 from linkstar.demo import carriers
 from linkstar.demo import routing as demo_routing
-from linkstar.rating import routing, routing_setup, service
+from linkstar.rating import fx_rates, routing, service
 from linkstar.rating.models import FxRateRow, RoutingPolicyVersion, ServiceLaneStat
 from linkstar.workspace.core import system_principal
 from tests.demo.test_rating_demo import DATA_DIR, _load, needs_usps
@@ -37,7 +37,7 @@ def test_demo_routes_with_priors_policy_and_fx(sessions, settings):
     assert len(keys) > len(expected)  # and the lanes the demo tracking refresh published
     actor = system_principal(org_id)
     with unit_of_work(sessions) as s:
-        table = routing_setup.fx_table(s, org_id)
+        table = fx_rates.fx_table(s, org_id)
         assert table.convert(10_000, "GBP", "USD", date(2026, 12, 1)) == 12_700
         cards = service.cards_in_force(s, actor, date(2026, 12, 1))
         card = next(c for c in cards if c.carrier == "uspost")

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from linkstar.db.uow import unit_of_work
 from linkstar.kit.errors import InvalidInput, NotFound, PermissionDenied
-from linkstar.rating import routing, routing_setup, service
+from linkstar.rating import fx_rates, routing, routing_policies, routing_setup, service
 from linkstar.rating.models import (
     FxRateRow,
     RoutingDecision,
@@ -64,20 +64,20 @@ def test_policy_versions_precedence_and_rejection_with_paths(sessions, carded):
     actor = carded.principal
     body = {"name": "express", "filters": [{"id": "no-ground", "exclude_services": ["WCP-GND"]}]}
     with unit_of_work(sessions) as s:
-        first = routing_setup.create_policy(s, actor, body, 10, True)
-        second = routing_setup.add_policy_version(
+        first = routing_policies.create_policy(s, actor, body, 10, True)
+        second = routing_policies.add_policy_version(
             s, actor, first.id, {**body, "objective": {"mode": "cheapest"}}, None, None
         )
         assert (second.version, second.precedence, second.enabled) == (2, 10, True)
-        assert [p.version for p in routing_setup.policies(s, actor)] == [2]
-        assert [p.version for p in routing_setup.policy_versions(s, actor, first.id)] == [2, 1]
+        assert [p.version for p in routing_policies.policies(s, actor)] == [2]
+        assert [p.version for p in routing_policies.policy_versions(s, actor, first.id)] == [2, 1]
         (decision,) = routing.route(s, actor, [good_row()], SHIP)
         assert (decision.policy_id, decision.policy_version) == (second.id, 2)
         assert decision.chosen_service_id == "WCP-2DAY"
         ground = next(c for c in decision.candidates if c["service_id"] == "WCP-GND")
         assert (ground["rejected_by"], ground["reasons"]) == ("no-ground", ["service_excluded"])
-    with unit_of_work(sessions) as s, pytest.raises(routing_setup.PolicyRejected) as caught:
-        routing_setup.create_policy(s, actor, {"name": "bad", "filters": [{"id": 3}]}, 1, True)
+    with unit_of_work(sessions) as s, pytest.raises(routing_policies.PolicyRejected) as caught:
+        routing_policies.create_policy(s, actor, {"name": "bad", "filters": [{"id": 3}]}, 1, True)
     paths = [e["path"] for e in caught.value.details["errors"]]
     assert paths == ["$.filters[0].id", "$.filters[0]"]
     assert _count(sessions, RoutingPolicyVersion) == 2
@@ -100,16 +100,16 @@ def test_fx_table_is_replaced_whole_and_a_bad_table_changes_nothing(sessions, ca
         {"currency": "EUR", "rate_to_base": "1.08", "effective_date": "2026-01-01"},
     ]
     with unit_of_work(sessions) as s:
-        rows = routing_setup.set_fx_table(s, actor, "usd", good)
+        rows = fx_rates.set_fx_table(s, actor, "usd", good)
         assert [(r.currency, r.rate_to_base, r.base_currency) for r in rows] == [
             ("EUR", "1.08", "USD"),
             ("GBP", "1.27", "USD"),
         ]
-        table = routing_setup.fx_table(s, actor.organisation_id)
+        table = fx_rates.fx_table(s, actor.organisation_id)
         assert table.convert(10_000, "GBP", "EUR", SHIP) == 11_759
     bad = [*good, {"currency": "CAD", "rate_to_base": "-1", "effective_date": "2026-01-01"}]
     with unit_of_work(sessions) as s, pytest.raises(InvalidInput) as caught:
-        routing_setup.set_fx_table(s, actor, "USD", bad)
+        fx_rates.set_fx_table(s, actor, "USD", bad)
     assert "row 4" in caught.value.message
     assert _count(sessions, FxRateRow) == 2
 

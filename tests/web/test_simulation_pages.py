@@ -49,10 +49,10 @@ def test_a_simulation_from_the_form_shows_the_comparison_and_chart(owner, tenant
 
 def test_a_stored_policy_version_can_be_picked(owner, tenant, sessions):
     _routed(sessions, tenant)
-    from linkstar.rating import routing_setup
+    from linkstar.rating import routing_policies
 
     with unit_of_work(sessions) as s:
-        policy_id = routing_setup.create_policy(s, tenant.principal, FAST, 5, True).id
+        policy_id = routing_policies.create_policy(s, tenant.principal, FAST, 5, True).id
     assert f'<option value="{policy_id}"' in owner.get("/routing/simulations").text
     r = owner.post("/routing/simulations", _form(policy_id=policy_id, body="ignored"))
     assert r.status_code == 303, r.text

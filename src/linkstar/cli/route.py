@@ -25,7 +25,7 @@ from linkstar.cli.context import console, engine, guarded, settings, transaction
 from linkstar.kit.clock import utcnow
 from linkstar.kit.errors import InvalidInput, NotFound
 from linkstar.orders.suspensions import suspend_and_reroute
-from linkstar.rating import capacity_routing, routing, routing_setup
+from linkstar.rating import capacity_routing, fx_rates, routing, routing_setup
 from linkstar.rating.cells import format_money
 from linkstar.rating.core.choose import Chooser, RankedPolicy
 from linkstar.rating.core.fx import FxTable
@@ -331,7 +331,7 @@ def fx_set(
         rows = list(csv.DictReader(handle))
     eng = engine(settings())
     with transaction(eng) as session:
-        stored = routing_setup.set_fx_table(session, _actor(session, org), base, rows)
+        stored = fx_rates.set_fx_table(session, _actor(session, org), base, rows)
     _print(f"{len(stored)} rate(s), base {base.upper()}")
 
 
@@ -341,7 +341,7 @@ def fx_list(org: str = ORG_OPTION) -> None:
     """Print the FX table."""
     eng = engine(settings())
     with transaction(eng) as session:
-        rows = routing_setup.fx_rows(session, _actor(session, org))
+        rows = fx_rates.fx_rows(session, _actor(session, org))
         table = Table()
         for column in ("currency", "rate to base", "base", "from"):
             table.add_column(column)

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from linkstar.demo.carriers import EFFECTIVE, PRIORS
-from linkstar.rating import routing_setup
+from linkstar.rating import fx_rates, routing_policies, routing_setup
 from linkstar.workspace.core import Principal
 
 LANE_SEED = 20_261_204
@@ -43,8 +43,8 @@ LANES = (("US-CA-ONT", "9"), ("US-CA-ONT", "8"), ("US-NJ-EDI", "1"), ("*", ""))
 def load_routing(session: Session, actor: Principal) -> None:
     """FX table, default policy and US lane statistics for the demo services."""
     rates = [{"currency": c, "rate_to_base": r, "effective_date": EFFECTIVE} for c, r in FX_RATES]
-    routing_setup.set_fx_table(session, actor, "USD", rates)
-    routing_setup.create_policy(session, actor, DEFAULT_POLICY, 10, True)
+    fx_rates.set_fx_table(session, actor, "USD", rates)
+    routing_policies.create_policy(session, actor, DEFAULT_POLICY, 10, True)
     rng = random.Random(LANE_SEED)
     rows = []
     for service_id, (p50, p90, on_time, success) in PRIORS.items():

@@ -22,16 +22,12 @@ from linkstar.rating.core import CompiledService
 from linkstar.rating.core.choose import Chooser, Decision, RankedPolicy
 from linkstar.rating.core.policy_format import parse_policy
 from linkstar.rating.core.reliability import ReliabilityBook
+from linkstar.rating.fx_rates import fx_table
 from linkstar.rating.models import RoutingDecision
 from linkstar.rating.order_files import HeldInput, order_from_row
 from linkstar.rating.repository import DecisionRepository, PolicyRepository, SuspensionRepository
-from linkstar.rating.routing_setup import (
-    check_policy,
-    core_suspension,
-    fx_table,
-    lane_stats,
-    ranked_policies,
-)
+from linkstar.rating.routing_policies import check_policy, ranked_policies
+from linkstar.rating.routing_setup import core_suspension, lane_stats
 from linkstar.workspace.core import Permission, Principal
 
 MAX_BATCH = 10_000

@@ -26,7 +26,7 @@ from linkstar.rating.core.simulation import Outcome
 from linkstar.rating.models import RoutingDecision
 from linkstar.rating.order_files import HeldInput, order_from_row
 from linkstar.rating.routing import _Choosers
-from linkstar.rating.routing_setup import check_policy
+from linkstar.rating.routing_policies import check_policy
 from linkstar.workspace.core import Principal
 
 MAX_ORDERS = 100_000

@@ -19,7 +19,7 @@ from linkstar.db.outbox import enqueue
 from linkstar.kit.clock import utcnow
 from linkstar.kit.errors import InvalidInput
 from linkstar.kit.pagination import Page
-from linkstar.rating import routing_setup
+from linkstar.rating import routing_policies
 from linkstar.rating.core import CompiledService
 from linkstar.rating.core.simulation import Comparison
 from linkstar.rating.simulation import MAX_ORDERS, choosers_for, replay
@@ -40,7 +40,7 @@ def _policy(
     if (body is None) == (policy_id is None):
         raise InvalidInput("give exactly one of a policy body or a policy_id", {"field": "body"})
     if policy_id is not None:
-        row = routing_setup.get_policy(session, actor, policy_id)
+        row = routing_policies.get_policy(session, actor, policy_id)
         return dict(row.body), row.id, f"{row.name} v{row.version}"
     assert body is not None
     return body, None, str(body.get("name") or "unnamed policy")[:160]
@@ -64,7 +64,7 @@ def start(
     """
     actor.require(Permission.routing_read)
     policy, version_id, label = _policy(session, actor, body, policy_id)
-    routing_setup.check_policy(policy)
+    routing_policies.check_policy(policy)
     repo = SimulationRepository(session, actor.organisation_id)
     until = utcnow()
     total = len(repo.newest_decision_ids(since, until))

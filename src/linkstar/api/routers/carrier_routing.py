@@ -12,7 +12,7 @@ from linkstar.api.pagination import Paging
 from linkstar.api.routing import api_router, created, errors, needs
 from linkstar.api.schemas import PageOf
 from linkstar.orders.suspensions import suspend_and_reroute
-from linkstar.rating import routing, routing_setup
+from linkstar.rating import fx_rates, routing, routing_policies, routing_setup
 from linkstar.rating.core.choose import Decision
 from linkstar.rating.models import RoutingDecision
 from linkstar.rating.order_files import HeldInput
@@ -49,7 +49,7 @@ def _items(rows: list[Any], model: Any) -> dict[str, Any]:
 )
 def list_fx(session: DbSession, actor: Principal = Depends(needs(READ))) -> dict[str, Any]:
     """Every rate, by currency and date (one page)."""
-    return _items(routing_setup.fx_rows(session, actor), FxRateRead)
+    return _items(fx_rates.fx_rows(session, actor), FxRateRead)
 
 
 @router.put(
@@ -65,7 +65,7 @@ def put_fx(
 ) -> dict[str, Any]:
     """Replace the organisation's FX table."""
     rows = [r.model_dump(mode="json") for r in data.rates]
-    return _items(routing_setup.set_fx_table(session, actor, data.base_currency, rows), FxRateRead)
+    return _items(fx_rates.set_fx_table(session, actor, data.base_currency, rows), FxRateRead)
 
 
 @router.get(
@@ -77,7 +77,7 @@ def put_fx(
 )
 def list_policies(session: DbSession, actor: Principal = Depends(needs(READ))) -> dict[str, Any]:
     """The live version of each policy."""
-    return _items(routing_setup.policies(session, actor), PolicyRead)
+    return _items(routing_policies.policies(session, actor), PolicyRead)
 
 
 @router.post(
@@ -96,7 +96,7 @@ def create_policy(
     actor: Principal = Depends(needs(MANAGE)),
 ) -> PolicyRead:
     """Create a policy."""
-    row = routing_setup.create_policy(session, actor, data.body, data.precedence, data.enabled)
+    row = routing_policies.create_policy(session, actor, data.body, data.precedence, data.enabled)
     return PolicyRead.model_validate(row)
 
 
@@ -110,7 +110,7 @@ def read_policy(
     policy_id: str, session: DbSession, actor: Principal = Depends(needs(READ))
 ) -> PolicyRead:
     """One stored policy version."""
-    return PolicyRead.model_validate(routing_setup.get_policy(session, actor, policy_id))
+    return PolicyRead.model_validate(routing_policies.get_policy(session, actor, policy_id))
 
 
 @router.get(
@@ -123,7 +123,7 @@ def list_versions(
     policy_id: str, session: DbSession, actor: Principal = Depends(needs(READ))
 ) -> dict[str, Any]:
     """Every version of the policy, newest first."""
-    return _items(routing_setup.policy_versions(session, actor, policy_id), PolicyRead)
+    return _items(routing_policies.policy_versions(session, actor, policy_id), PolicyRead)
 
 
 @router.post(
@@ -143,7 +143,7 @@ def add_version(
     actor: Principal = Depends(needs(MANAGE)),
 ) -> PolicyRead:
     """Add a version to a policy."""
-    row = routing_setup.add_policy_version(
+    row = routing_policies.add_policy_version(
         session, actor, policy_id, data.body, data.precedence, data.enabled
     )
     return PolicyRead.model_validate(row)

@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 
 from linkstar.kit.errors import InvalidInput, LinkStarError
 from linkstar.orders.service import order_numbers
-from linkstar.rating import routing, routing_setup, service
+from linkstar.rating import fx_rates, routing, routing_policies, routing_setup, service
 from linkstar.rating.cells import format_money
 from linkstar.rating.core import Ineligible, Parcel
 from linkstar.rating.routing import record_values
@@ -253,7 +253,7 @@ def _policy_form(page: Page) -> tuple[FormState, dict[str, Any] | None, int, boo
 @router.get("/routing/policies", response_class=HTMLResponse)
 def policies(page: ConsolePage) -> HTMLResponse:
     """The live version of each policy, and the form for a new one."""
-    rows = routing_setup.policies(page.session, page.principal)
+    rows = routing_policies.policies(page.session, page.principal)
     state = FormState(values={"body": json.dumps(EXAMPLE_POLICY, indent=2), "enabled": True})
     return _render(page, "routing/policies.html", policies=rows, state=state, problems=[])
 
@@ -266,7 +266,7 @@ def policy_create(page: ConsoleAction) -> Response:
     problems: list[dict[str, str]] = []
     if body is not None:
         try:
-            row = routing_setup.create_policy(
+            row = routing_policies.create_policy(
                 page.session, page.principal, body, precedence, enabled
             )
             return page.redirect(f"/routing/policies/{row.id}", f"Policy {row.name} created.")
@@ -274,7 +274,7 @@ def policy_create(page: ConsoleAction) -> Response:
             page.session.rollback()
             state.message = exc.message
             problems = _problems(state, exc)
-    rows = routing_setup.policies(page.session, page.principal)
+    rows = routing_policies.policies(page.session, page.principal)
     return _render(
         page, "routing/policies.html", 422, policies=rows, state=state, problems=problems
     )
@@ -283,8 +283,8 @@ def policy_create(page: ConsoleAction) -> Response:
 def _policy_page(
     page: Page, policy_id: str, state: FormState | None = None, status: int = 200, **extra: Any
 ) -> HTMLResponse:
-    row = routing_setup.get_policy(page.session, page.principal, policy_id)
-    versions = routing_setup.policy_versions(page.session, page.principal, policy_id)
+    row = routing_policies.get_policy(page.session, page.principal, policy_id)
+    versions = routing_policies.policy_versions(page.session, page.principal, policy_id)
     if state is None:
         state = FormState(
             values={
@@ -316,12 +316,12 @@ def policy(page: ConsolePage, policy_id: str) -> HTMLResponse:
 def policy_version(page: ConsoleAction, policy_id: str) -> Response:
     """Save the editor as the next version."""
     page.principal.require(P.routing_manage)
-    routing_setup.get_policy(page.session, page.principal, policy_id)  # 404 before parsing
+    routing_policies.get_policy(page.session, page.principal, policy_id)  # 404 before parsing
     state, body, precedence, enabled = _policy_form(page)
     problems: list[dict[str, str]] = []
     if body is not None:
         try:
-            row = routing_setup.add_policy_version(
+            row = routing_policies.add_policy_version(
                 page.session, page.principal, policy_id, body, precedence, enabled
             )
             return page.redirect(
@@ -337,7 +337,7 @@ def policy_version(page: ConsoleAction, policy_id: str) -> Response:
 @router.post("/routing/policies/{policy_id}/dry-run", response_class=HTMLResponse)
 def policy_dry_run(page: ConsoleAction, policy_id: str) -> HTMLResponse:
     """Decide the pasted parcels with this version; nothing is stored."""
-    row = routing_setup.get_policy(page.session, page.principal, policy_id)
+    row = routing_policies.get_policy(page.session, page.principal, policy_id)
     text = str(page.form.get("parcels") or "")[:200_000]
     rows = list(csv.DictReader(io.StringIO(text)))
     outcome: list[tuple[str, dict[str, Any]]] = []
@@ -427,7 +427,7 @@ def suspension_resume(page: ConsoleAction, suspension_id: str) -> Response:
 @router.get("/routing/fx", response_class=HTMLResponse)
 def fx(page: ConsolePage) -> HTMLResponse:
     """The FX table and the form that replaces it."""
-    rows = routing_setup.fx_rows(page.session, page.principal)
+    rows = fx_rates.fx_rows(page.session, page.principal)
     text = "currency,rate_to_base,effective_date\n" + "".join(
         f"{r.currency},{r.rate_to_base},{r.effective_date}\n" for r in rows
     )
@@ -448,11 +448,11 @@ def fx_replace(page: ConsoleAction) -> Response:
         page,
         state,
         ["base_currency", "rates"],
-        lambda s: routing_setup.set_fx_table(s, page.principal, values["base_currency"], rows),
+        lambda s: fx_rates.set_fx_table(s, page.principal, values["base_currency"], rows),
     )
     if done is not None:
         return page.redirect("/routing/fx", f"FX table replaced: {len(done)} rate(s).")
     if state.message and "rates" not in state.errors:
         state.errors["rates"] = state.message
-    current = routing_setup.fx_rows(page.session, page.principal)
+    current = fx_rates.fx_rows(page.session, page.principal)
     return _render(page, "routing/fx.html", 422, rates=current, state=state)

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
 from linkstar.kit.errors import LinkStarError
-from linkstar.rating import routing_setup, simulation_runs
+from linkstar.rating import routing_policies, simulation_runs
 from linkstar.rating.cells import currency_exponent, format_money
 from linkstar.rating.simulation_models import RoutingSimulation
 from linkstar.web.charts import BarChart, grouped_bar_chart
@@ -35,8 +35,8 @@ SIDES = ("baseline", "candidate")
 def _policy_options(page: Page) -> list[tuple[str, str]]:
     """Every stored version of every policy, newest version first within a policy."""
     options = [("", "The policy JSON below")]
-    for latest in routing_setup.policies(page.session, page.principal):
-        for row in routing_setup.policy_versions(page.session, page.principal, latest.id):
+    for latest in routing_policies.policies(page.session, page.principal):
+        for row in routing_policies.policy_versions(page.session, page.principal, latest.id):
             options.append((row.id, f"{row.name} v{row.version}"))
     return options
 
