@@ -21,7 +21,7 @@ from linkstar.rating.simulation_models import RoutingSimulation
 from linkstar.web.charts import BarChart, grouped_bar_chart
 from linkstar.web.context import ConsoleAction, ConsolePage, Page
 from linkstar.web.forms import FormState, optional_dates, text_fields
-from linkstar.web.pages.routing import EXAMPLE_POLICY, _body, _problems
+from linkstar.web.pages.routing_policies import EXAMPLE_POLICY, policy_body, policy_problems
 from linkstar.workspace.core import Permission
 
 router = APIRouter()
@@ -87,7 +87,7 @@ def simulation_create(page: ConsoleAction) -> Response:
     values = text_fields(page.form, FIELDS)
     state = FormState(values=dict(values))
     days = optional_dates(values, ("cards_on", "since"), state)
-    body = None if values["policy_id"] else _body(values["body"], state)
+    body = None if values["policy_id"] else policy_body(values["body"], state)
     if state.errors:
         state.message = state.message or "Check the simulation."
         return _list_page(page, state, 422)
@@ -104,7 +104,7 @@ def simulation_create(page: ConsoleAction) -> Response:
     except LinkStarError as exc:
         page.session.rollback()
         state.message = exc.message
-        return _list_page(page, state, 422, _problems(state, exc))
+        return _list_page(page, state, 422, policy_problems(state, exc))
     note = "done" if sim.status == "done" else "queued; this page follows its progress"
     return page.redirect(f"/routing/simulations/{sim.id}", f"Simulation {note}.")
 
