@@ -20,23 +20,15 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from linkstar.demo.carriers import (
-    CARRIERS,
-    EFFECTIVE,
-    LB,
-    PRIORS,
-    UK_HIGHLANDS,
-    USPS_CHART,
-    DemoCarrier,
-    Ladder,
-    Table,
-)
+from linkstar.demo.carrier_model import LB, DemoCarrier, Ladder
+from linkstar.demo.carriers import CARRIERS, EFFECTIVE, PRIORS, UK_HIGHLANDS, USPS_CHART
 from linkstar.rating import service
 from linkstar.rating.core import ZoneChart, load_usps_zone_chart
 from linkstar.rating.importer import workbook_from_tables
 from linkstar.workspace.core import Principal
 
 log = logging.getLogger(__name__)
+Table = list[dict[str, str]]  # rows of one text table, as an upload's CSV would give them
 
 USPS_FILE = "usps_zone_chart_2018-06_zip3_ranges.csv.gz"
 RURAL_SEED = 20_261_122
