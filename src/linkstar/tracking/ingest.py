@@ -3,11 +3,12 @@ re-derived from the events of every touched shipment, placed by event time.
 
 One call handles any number of updates with a fixed number of statements (`event_store`). The
 batch is worked as one pass over plain values: event times become the database's text in one
-vectorised step (`core.keys.time_texts`), repeats inside the batch are dropped by their SHA-1
-identity key, and for known shipments the keys already stored are read from the unique index,
-so a re-sent history is recognised before anything is written. A shipment whose new events all
-come after its last stored one continues its stored derived state (`core.fold.fold_onto`); only
-a genuine late arrival re-reads the shipment's stored events. Never commits.
+vectorised step (`core.keys.time_texts`), repeats inside the batch are dropped by their 64-bit
+identity fingerprint, and for known shipments the fingerprints already stored are read from the
+unique index, so a re-sent history is recognised before anything is written. A shipment whose
+new events all come after its last stored one continues its stored derived state
+(`core.fold.fold_onto`); only a genuine late arrival re-reads the shipment's stored events.
+Never commits.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -25,7 +27,7 @@ from linkstar.kit.memory import cyclic_gc_paused
 from linkstar.tracking.core.detect import best_carrier
 from linkstar.tracking.core.events import TrackingEvent
 from linkstar.tracking.core.fold import Folded, event_row, fold, fold_onto
-from linkstar.tracking.core.keys import dedup_key, time_texts
+from linkstar.tracking.core.keys import fingerprints, time_texts
 from linkstar.tracking.core.numbers import normalise_tracking_number
 from linkstar.tracking.core.updates import TrackingUpdate
 from linkstar.tracking.core.vocabulary import Status
@@ -95,7 +97,7 @@ class _Pending:
     updates: list[TrackingUpdate] = field(default_factory=list)
     shipment_id: str = ""
     stored: Folded | None = None  # the derived columns before this batch (known shipments)
-    events: dict[str, tuple[Any, TrackingEvent]] = field(default_factory=dict)  # key → event
+    events: dict[int, tuple[Any, TrackingEvent]] = field(default_factory=dict)  # key → event
     continues: bool = True  # every new event is later than the last stored one
 
 
@@ -201,15 +203,14 @@ def _group(
 def _key_events(items: list[_Pending], as_text: bool) -> int:
     """Key every event, keep one per key and shipment; returns the distinct unmapped events."""
     events = [e for item in items for upd in item.updates for e in upd.events]
-    texts = iter(time_texts(events))
+    texts = time_texts(events)
+    keyed_events = iter(zip(fingerprints(events, texts), texts, events, strict=True))
     unmapped = Status.UNMAPPED
     count = 0
     for item in items:
         keyed = item.events
         for upd in item.updates:
-            for event in upd.events:
-                text = next(texts)
-                key = dedup_key(event, text)
+            for key, text, event in islice(keyed_events, len(upd.events)):
                 if key not in keyed:
                     keyed[key] = (text if as_text else event.event_time, event)
                     count += event.status is unmapped
@@ -287,7 +288,7 @@ def _create_shipments(
 def _event_row(
     organisation_id: str,
     shipment_id: str,
-    key: str,
+    key: int,
     when: Any,
     e: TrackingEvent,
     source: str,
