@@ -4,8 +4,10 @@ Times travel in the database's own form: SQLAlchemy's fixed-width UTC text on SQ
 like the instant, so folds and comparisons need no parsing), aware datetimes on PostgreSQL.
 Events go in with SQLite `executemany INSERT OR IGNORE` or a PostgreSQL `COPY` into a staging
 table and one `INSERT … SELECT … ON CONFLICT DO NOTHING`; the unique (shipment_id, fingerprint)
-index drops whatever repeats a stored event. Derived status is written back with one
-`executemany` on SQLite and one `COPY` + `UPDATE … FROM` on PostgreSQL. Never commits.
+index drops whatever repeats a stored event. Events of shipments created in the same
+transaction cannot repeat a stored one: PostgreSQL copies them straight into the table.
+Derived status is written back with one `executemany` on SQLite and one `COPY` + `UPDATE … FROM`
+on PostgreSQL. Never commits.
 """
 
 from __future__ import annotations
@@ -183,16 +185,24 @@ def insert_shipments(session: Session, rows: list[tuple[Any, ...]]) -> None:
         insert_tuples(connection, "shipments", SHIPMENT_COLUMNS, rows, copy_types=_SHIPMENT_TYPES)
 
 
-def insert_events(session: Session, rows: list[tuple[Any, ...]]) -> int:
+def insert_events(session: Session, rows: list[tuple[Any, ...]], *, fresh: bool = False) -> int:
     """Insert event rows (EVENT_COLUMNS order), ignoring stored duplicates; returns rows inserted.
 
-    The rows must not repeat a (shipment_id, fingerprint) pair among themselves.
+    The rows must not repeat a (shipment_id, fingerprint) pair among themselves. `fresh` rows
+    belong to shipments this transaction created, so nothing stored can repeat them: on
+    PostgreSQL they are copied straight into the table (no staging, no conflict check).
     """
     if not rows:
         return 0
     raw = _raw(session)
     columns = ", ".join(EVENT_COLUMNS)
     if not is_sqlite(session):
+        if fresh:
+            connection = session.connection()
+            insert_tuples(
+                connection, "tracking_events", EVENT_COLUMNS, rows, copy_types=_EVENT_TYPES
+            )
+            return len(rows)
         return _copy_events(raw, rows, columns)
     # A larger page cache for this connection: the unique (shipment, key) index takes random
     # keys, and the default 2 MB cache re-reads its pages from the OS cache on big batches.

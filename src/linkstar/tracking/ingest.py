@@ -151,14 +151,8 @@ def _ingest(
     _create_shipments(session, organisation_id, new, as_text)
     received = db_time(now or utcnow(), as_text)
     report.events_inserted = insert_events(
-        session,
-        [
-            _event_row(organisation_id, item.shipment_id, key, when, event, source, received)
-            for item in pending.values()
-            for source in (item.updates[-1].source[:40],)
-            for key, (when, event) in item.events.items()
-        ],
-    )
+        session, _event_rows(organisation_id, new, received), fresh=True
+    ) + insert_events(session, _event_rows(organisation_id, existing, received))
     report.duplicates = report.events_received - report.events_inserted
     _refresh_existing(session, existing, received)
     fill_service_and_promise(
@@ -283,6 +277,17 @@ def _create_shipments(
             )
         )
     insert_shipments(session, rows)
+
+
+def _event_rows(
+    organisation_id: str, items: list[_Pending], received: Any
+) -> list[tuple[Any, ...]]:
+    return [
+        _event_row(organisation_id, item.shipment_id, key, when, event, source, received)
+        for item in items
+        for source in (item.updates[-1].source[:40],)
+        for key, (when, event) in item.events.items()
+    ]
 
 
 def _event_row(
