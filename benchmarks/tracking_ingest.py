@@ -30,8 +30,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from _common import own_database, report
-from tracking_sweep_db import server_cpu
 from sqlalchemy import text
+from tracking_sweep_db import server_cpu
 
 from linkstar.db.engine import make_engine, make_session_factory
 from linkstar.db.migrate import upgrade
