@@ -204,9 +204,6 @@ def insert_events(session: Session, rows: list[tuple[Any, ...]], *, fresh: bool 
             )
             return len(rows)
         return _copy_events(raw, rows, columns)
-    # A larger page cache for this connection: the unique (shipment, key) index takes random
-    # keys, and the default 2 MB cache re-reads its pages from the OS cache on big batches.
-    raw.execute("PRAGMA cache_size=-65536")
     placeholders = ", ".join("?" for _ in EVENT_COLUMNS)
     sql = f"INSERT OR IGNORE INTO tracking_events ({columns}) VALUES ({placeholders})"  # noqa: S608
     cursor = raw.cursor()

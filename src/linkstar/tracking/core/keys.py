@@ -44,30 +44,30 @@ def time_texts(events: Sequence[TrackingEvent]) -> list[str]:
     return out
 
 
-def identity_text(event: TrackingEvent, when: str) -> str:
-    """`identity_key(event)` as one string: the UTC time text `when`, then every raw field."""
-    return _SEP.join(
-        (
-            when,
-            event.carrier,
-            event.code_source or event.carrier,
-            event.raw_code,
-            event.raw_description,
-            event.location or "",
-            event.city or "",
-            event.state or "",
-            event.postcode or "",
-            event.country or "",
-        )
-    )
-
-
 def fingerprints(events: Sequence[TrackingEvent], whens: Sequence[str]) -> list[int]:
-    """`fingerprint` of every event, with its time text (`time_texts`) given: the 8-byte SHA-1
-    prefixes are read as integers in one numpy pass."""
+    """`fingerprint` of every event, with its time text (`time_texts`) given: the identity key
+    as text (the UTC time text, then every raw field, joined by U+001F), hashed with SHA-1, and
+    the 8-byte prefixes read as integers in one numpy pass."""
+    sep = _SEP
     head = b"".join(
         [
-            _SHA1(identity_text(e, w).encode(), usedforsecurity=False).digest()[:8]
+            _SHA1(
+                sep.join(
+                    (
+                        w,
+                        e.carrier,
+                        e.code_source or e.carrier,
+                        e.raw_code,
+                        e.raw_description,
+                        e.location or "",
+                        e.city or "",
+                        e.state or "",
+                        e.postcode or "",
+                        e.country or "",
+                    )
+                ).encode(),
+                usedforsecurity=False,
+            ).digest()[:8]
             for e, w in zip(events, whens, strict=True)
         ]
     )
