@@ -215,22 +215,21 @@ def _drop_stored_repeats(session: Session, existing: list[_Pending]) -> None:
     """Drop the events a known shipment has stored already, and see which ones continue.
 
     Only events not later than the shipment's last stored one can be repeats (a repeat has the
-    same time), so only those shipments' keys are read.
+    same time), so only those shipments' keys are read; the others continue as they are.
     """
-    check = [
-        p.shipment_id
-        for p in existing
-        if p.stored is not None
-        and p.stored.last_event_at is not None
-        and any(when <= p.stored.last_event_at for when, _ in p.events.values())
-    ]
-    known = stored_keys(session, check) if check else {}
-    for item in existing:
+    check = [item for item in existing if not _continues(item)]
+    known = stored_keys(session, [item.shipment_id for item in check]) if check else {}
+    for item in check:
         keys = known.get(item.shipment_id)
         if keys:
             item.events = {k: v for k, v in item.events.items() if k not in keys}
-        last = item.stored.last_event_at if item.stored is not None else None
-        item.continues = last is None or all(when > last for when, _ in item.events.values())
+        item.continues = _continues(item)
+
+
+def _continues(item: _Pending) -> bool:
+    """Every event of the batch is later than the shipment's last stored one (or none is)."""
+    last = item.stored.last_event_at if item.stored is not None else None
+    return last is None or all(when > last for when, _ in item.events.values())
 
 
 def _service(item: _Pending) -> str | None:
