@@ -158,9 +158,10 @@ def _ingest(
     fill_service_and_promise(
         session.connection(),
         [
-            {"b_id": p.shipment_id, "svc": _service(p), "promise": _promise(p)}
+            {"b_id": p.shipment_id, "svc": svc, "promise": promise}
             for p in existing
-            if _service(p) or _promise(p)
+            for svc, promise in ((_service(p), _promise(p)),)
+            if svc or promise
         ],
     )
     report.shipments_created = len(new)
