@@ -11,7 +11,8 @@ then times `tracking.ingest.ingest` + commit for:
    are dropped by the unique key and status is re-derived from the stored events.
 
 Each row gives the wall rate and the rate per second of this process's CPU (load-independent;
-on PostgreSQL the server's CPU is not in it), with the load average before and after.
+on PostgreSQL the server's CPU is not in it, it is given beside it, read from /proc for a local
+server), with the load average before and after.
 
 Usage: python benchmarks/tracking_ingest.py [--shipments 20000] [--postgres SERVER_URL]
 (`--postgres`: any database URL on the server; the run creates its own database there and
@@ -30,6 +31,7 @@ from pathlib import Path
 
 from _common import own_database, report
 from sqlalchemy import text
+from tracking_sweep_db import server_cpu
 
 from linkstar.db.engine import make_engine, make_session_factory
 from linkstar.db.migrate import upgrade
@@ -109,15 +111,20 @@ def run(url: str, n: int, label: str) -> list[dict[str, object]]:
             "Bench-Pass-2026",
         )
         org_id = org.id
+    backend = None
+    if eng.dialect.name == "postgresql":  # one pooled connection serves every batch below
+        with eng.connect() as connection:
+            backend = int(connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
     rows: list[dict[str, object]] = []
     for name, batch in make_batches(n):
         events = sum(len(u.events) for u in batch)
         load_before = os.getloadavg()[0]
-        cpu, start = time.process_time(), time.perf_counter()
+        cpu, start, server = time.process_time(), time.perf_counter(), server_cpu(backend)
         with unit_of_work(factory) as session:
             result = ingest(session, org_id, batch)
         seconds = time.perf_counter() - start
         cpu = time.process_time() - cpu
+        server = server_cpu(backend) - server if backend else None
         rows.append(
             {
                 "database": label,
@@ -130,6 +137,7 @@ def run(url: str, n: int, label: str) -> list[dict[str, object]]:
                 "events_per_s": int(events / seconds),
                 # This process's CPU: load-independent; on PostgreSQL the server's is not in it.
                 "events_per_cpu_s": int(events / cpu),
+                "server_cpu_s": "" if server is None else f"{server:.2f}",
                 "load_before": f"{load_before:.1f}",
                 "load_after": f"{os.getloadavg()[0]:.1f}",
             }

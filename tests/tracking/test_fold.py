@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 from linkstar.tracking.core.derive import deduplicate
 from linkstar.tracking.core.events import TrackingEvent
 from linkstar.tracking.core.fold import event_row, fold, fold_onto
-from linkstar.tracking.core.keys import dedup_key, time_text, time_texts
+from linkstar.tracking.core.keys import fingerprint, fingerprints, time_text, time_texts
 from linkstar.tracking.core.summary import summarise
 from linkstar.tracking.core.vocabulary import Status, SubStatus
 
@@ -67,14 +68,18 @@ def test_no_events_is_pending():
     assert fold([]).event_count == 0
 
 
-def test_dedup_key_ignores_normalisation_and_tracks_every_raw_field():
+def test_fingerprint_ignores_normalisation_and_tracks_every_raw_field():
     base = TrackingEvent(T0, "usps", "01", "Delivered", Status.DELIVERED, rule_id="01")
     renormalised = TrackingEvent(T0, "usps", "01", "Delivered", Status.IN_TRANSIT, rule_id="x")
-    assert dedup_key(base) == dedup_key(renormalised)
-    assert len(dedup_key(base)) == 40
+    assert fingerprint(base) == fingerprint(renormalised)
     moved = TrackingEvent(T0, "usps", "01", "Delivered", Status.DELIVERED, city="DENVER")
     later = TrackingEvent(T0 + timedelta(seconds=1), "usps", "01", "Delivered", Status.DELIVERED)
-    assert len({dedup_key(base), dedup_key(moved), dedup_key(later)}) == 3
+    assert len({fingerprint(base), fingerprint(moved), fingerprint(later)}) == 3
+    # The first 8 bytes of the SHA-1 the 40-character keys held (migration 0024 re-keys by it).
+    text = "\x1f".join(("2026-03-01 00:00:00.000000", "usps", "usps", "01", "Delivered", *[""] * 5))
+    sha1 = hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+    assert fingerprint(base) == int.from_bytes(bytes.fromhex(sha1[:16]), signed=True)
+    assert -(2**63) <= fingerprint(base) < 2**63
     assert time_text(base) == "2026-03-01 00:00:00.000000"
 
 
@@ -123,3 +128,4 @@ def test_a_stored_pending_event_still_decides_when_only_unmapped_events_follow()
 def test_vectorised_time_texts_equal_one_by_one(moments):
     evs = [TrackingEvent(m, "usps", "01", "Delivered", Status.DELIVERED) for m in moments]
     assert time_texts(evs) == [time_text(e) for e in evs]
+    assert fingerprints(evs, time_texts(evs)) == [fingerprint(e) for e in evs]

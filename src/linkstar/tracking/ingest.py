@@ -3,11 +3,12 @@ re-derived from the events of every touched shipment, placed by event time.
 
 One call handles any number of updates with a fixed number of statements (`event_store`). The
 batch is worked as one pass over plain values: event times become the database's text in one
-vectorised step (`core.keys.time_texts`), repeats inside the batch are dropped by their SHA-1
-identity key, and for known shipments the keys already stored are read from the unique index,
-so a re-sent history is recognised before anything is written. A shipment whose new events all
-come after its last stored one continues its stored derived state (`core.fold.fold_onto`); only
-a genuine late arrival re-reads the shipment's stored events. Never commits.
+vectorised step (`core.keys.time_texts`), repeats inside the batch are dropped by their 64-bit
+identity fingerprint, and for known shipments the fingerprints already stored are read from the
+unique index, so a re-sent history is recognised before anything is written. A shipment whose
+new events all come after its last stored one continues its stored derived state
+(`core.fold.fold_onto`); only a genuine late arrival re-reads the shipment's stored events.
+Never commits.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -25,7 +27,7 @@ from linkstar.kit.memory import cyclic_gc_paused
 from linkstar.tracking.core.detect import best_carrier
 from linkstar.tracking.core.events import TrackingEvent
 from linkstar.tracking.core.fold import Folded, event_row, fold, fold_onto
-from linkstar.tracking.core.keys import dedup_key, time_texts
+from linkstar.tracking.core.keys import fingerprints, time_texts
 from linkstar.tracking.core.numbers import normalise_tracking_number
 from linkstar.tracking.core.updates import TrackingUpdate
 from linkstar.tracking.core.vocabulary import Status
@@ -95,7 +97,7 @@ class _Pending:
     updates: list[TrackingUpdate] = field(default_factory=list)
     shipment_id: str = ""
     stored: Folded | None = None  # the derived columns before this batch (known shipments)
-    events: dict[str, tuple[Any, TrackingEvent]] = field(default_factory=dict)  # key → event
+    events: dict[int, tuple[Any, TrackingEvent]] = field(default_factory=dict)  # key → event
     continues: bool = True  # every new event is later than the last stored one
 
 
@@ -149,22 +151,17 @@ def _ingest(
     _create_shipments(session, organisation_id, new, as_text)
     received = db_time(now or utcnow(), as_text)
     report.events_inserted = insert_events(
-        session,
-        [
-            _event_row(organisation_id, item.shipment_id, key, when, event, source, received)
-            for item in pending.values()
-            for source in (item.updates[-1].source[:40],)
-            for key, (when, event) in item.events.items()
-        ],
-    )
+        session, _event_rows(organisation_id, new, received), fresh=True
+    ) + insert_events(session, _event_rows(organisation_id, existing, received))
     report.duplicates = report.events_received - report.events_inserted
     _refresh_existing(session, existing, received)
     fill_service_and_promise(
         session.connection(),
         [
-            {"b_id": p.shipment_id, "svc": _service(p), "promise": _promise(p)}
+            {"b_id": p.shipment_id, "svc": svc, "promise": promise}
             for p in existing
-            if _service(p) or _promise(p)
+            for svc, promise in ((_service(p), _promise(p)),)
+            if svc or promise
         ],
     )
     report.shipments_created = len(new)
@@ -201,15 +198,14 @@ def _group(
 def _key_events(items: list[_Pending], as_text: bool) -> int:
     """Key every event, keep one per key and shipment; returns the distinct unmapped events."""
     events = [e for item in items for upd in item.updates for e in upd.events]
-    texts = iter(time_texts(events))
+    texts = time_texts(events)
+    keyed_events = iter(zip(fingerprints(events, texts), texts, events, strict=True))
     unmapped = Status.UNMAPPED
     count = 0
     for item in items:
         keyed = item.events
         for upd in item.updates:
-            for event in upd.events:
-                text = next(texts)
-                key = dedup_key(event, text)
+            for key, text, event in islice(keyed_events, len(upd.events)):
                 if key not in keyed:
                     keyed[key] = (text if as_text else event.event_time, event)
                     count += event.status is unmapped
@@ -220,22 +216,21 @@ def _drop_stored_repeats(session: Session, existing: list[_Pending]) -> None:
     """Drop the events a known shipment has stored already, and see which ones continue.
 
     Only events not later than the shipment's last stored one can be repeats (a repeat has the
-    same time), so only those shipments' keys are read.
+    same time), so only those shipments' keys are read; the others continue as they are.
     """
-    check = [
-        p.shipment_id
-        for p in existing
-        if p.stored is not None
-        and p.stored.last_event_at is not None
-        and any(when <= p.stored.last_event_at for when, _ in p.events.values())
-    ]
-    known = stored_keys(session, check) if check else {}
-    for item in existing:
+    check = [item for item in existing if not _continues(item)]
+    known = stored_keys(session, [item.shipment_id for item in check]) if check else {}
+    for item in check:
         keys = known.get(item.shipment_id)
         if keys:
             item.events = {k: v for k, v in item.events.items() if k not in keys}
-        last = item.stored.last_event_at if item.stored is not None else None
-        item.continues = last is None or all(when > last for when, _ in item.events.values())
+        item.continues = _continues(item)
+
+
+def _continues(item: _Pending) -> bool:
+    """Every event of the batch is later than the shipment's last stored one (or none is)."""
+    last = item.stored.last_event_at if item.stored is not None else None
+    return last is None or all(when > last for when, _ in item.events.values())
 
 
 def _service(item: _Pending) -> str | None:
@@ -284,35 +279,35 @@ def _create_shipments(
     insert_shipments(session, rows)
 
 
-def _event_row(
-    organisation_id: str,
-    shipment_id: str,
-    key: str,
-    when: Any,
-    e: TrackingEvent,
-    source: str,
-    received: Any,
-) -> tuple[Any, ...]:
-    return (
-        organisation_id,
-        shipment_id,
-        key,
-        when,
-        e.carrier,
-        e.code_source,
-        e.raw_code,
-        e.raw_description,
-        str(e.status),
-        str(e.sub_status) if e.sub_status else None,
-        e.rule_id,
-        e.location[:_LOCATION] if e.location else None,
-        e.city[:_CITY] if e.city else None,
-        e.state[:_STATE] if e.state else None,
-        e.postcode[:_POSTCODE] if e.postcode else None,
-        e.country,
-        source,
-        received,
-    )
+def _event_rows(
+    organisation_id: str, items: list[_Pending], received: Any
+) -> list[tuple[Any, ...]]:
+    """The insert rows (EVENT_COLUMNS order) of the items' events, built in one comprehension."""
+    return [
+        (
+            organisation_id,
+            shipment_id,
+            key,
+            when,
+            e.carrier,
+            e.code_source,
+            e.raw_code,
+            e.raw_description,
+            str(e.status),
+            str(e.sub_status) if e.sub_status else None,
+            e.rule_id,
+            e.location[:_LOCATION] if e.location else None,
+            e.city[:_CITY] if e.city else None,
+            e.state[:_STATE] if e.state else None,
+            e.postcode[:_POSTCODE] if e.postcode else None,
+            e.country,
+            source,
+            received,
+        )
+        for item in items
+        for shipment_id, source in ((item.shipment_id, item.updates[-1].source[:40]),)
+        for key, (when, e) in item.events.items()
+    ]
 
 
 def _refresh_existing(session: Session, existing: list[_Pending], stamp: Any) -> None:

@@ -2,8 +2,8 @@
 
 A shipment's status columns are a cache of what its events say (`core.derive.current_status`);
 they are recomputed from the stored events whenever new events arrive, never from arrival order.
-Events carry an integer key (there are millions) and the SHA-1 of their identity key, unique per
-shipment, so a repeated report is ignored by the database itself.
+Events carry an integer key (there are millions) and a 64-bit fingerprint of their identity key
+(`core.keys`), unique per shipment, so a repeated report is ignored by the database itself.
 """
 
 from __future__ import annotations
@@ -68,14 +68,14 @@ class TrackingEventRow(Base):
     """One stored carrier event: raw fields as sent, normalised fields beside them."""
 
     __tablename__ = "tracking_events"
-    __table_args__ = (UniqueConstraint("shipment_id", "dedup_key"),)
+    __table_args__ = (UniqueConstraint("shipment_id", "fingerprint"),)
 
     id: Mapped[int] = mapped_column(EVENT_ID, primary_key=True, autoincrement=True)
     organisation_id: Mapped[str] = mapped_column(String(32))  # copied from the shipment
     shipment_id: Mapped[str] = mapped_column(
         String(32), ForeignKey("shipments.id", ondelete="CASCADE")
     )
-    dedup_key: Mapped[str] = mapped_column(String(40))  # sha1 of core.events.identity_key
+    fingerprint: Mapped[int] = mapped_column(BigInteger)  # core.keys.fingerprint
     event_time: Mapped[datetime]
     carrier: Mapped[str] = mapped_column(String(40))
     code_source: Mapped[str | None] = mapped_column(String(40))

@@ -83,7 +83,7 @@ def fold(rows: Iterable[Row]) -> Folded:
             if allowed is not None and status not in allowed:
                 continue
         deciding, unmapped_after = row, 0
-    last = max(row[0] for row in ordered)
+    last = ordered[-1][0]  # sorted by time first
     if deciding is None:
         return Folded(
             _UNMAPPED, None, ordered[-1][0], last, first_scan, None, len(ordered), unmapped_after
