@@ -24,7 +24,9 @@ class PublishRunRead(BaseModel):
     store_id: str
     trigger: str = Field(description="schedule | manual | cli | retry | demo")
     dry_run: bool
-    status: str = Field(description="ok | partial | failed | dry_run")
+    status: str = Field(
+        description="ok | partial | failed | dry_run | pending (a bulk feed has not answered)"
+    )
     error: str
     created_at: datetime
     finished_at: datetime | None
@@ -33,6 +35,7 @@ class PublishRunRead(BaseModel):
     failed: int
     unchanged: int = Field(description="equal to the last accepted quantity: not sent")
     unmatched: int = Field(description="the platform has no listing with this SKU")
+    submitted: int = Field(description="in an Amazon or Walmart feed not answered yet")
     requests: int
     throttled: int
 
@@ -49,7 +52,7 @@ class PublishLineRead(BaseModel):
     quantity: int = Field(description="the quantity listed (after the store's buffers)")
     previous_quantity: int | None = Field(description="the last quantity the platform accepted")
     status: str = Field(
-        description="sent | failed | skipped_unchanged | skipped_unmatched | dry_run"
+        description="sent | failed | skipped_unchanged | skipped_unmatched | dry_run | submitted"
     )
     response: str = Field(description="the platform's answer or the error")
     at: datetime

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import APIRouter
@@ -71,7 +72,12 @@ def run_detail(page: ConsolePage, publication_run_id: str) -> HTMLResponse:
     store = wrepo.StoreRepository(page.session, page.principal.organisation_id).get(run.store_id)
     lines = reads.lines_page(page.session, page.principal, run_id, LINES_SHOWN, None).items
     lines.sort(key=lambda x: (x.status != "failed", x.status, x.channel_sku))
-    return _render(page, "inventory/publishing_run.html", run=run, store=store, lines=lines)
+    feeds = [
+        (f, len(json.loads(f.skus))) for f in reads.run_feeds(page.session, page.principal, run_id)
+    ]
+    return _render(
+        page, "inventory/publishing_run.html", run=run, store=store, lines=lines, feeds=feeds
+    )
 
 
 @router.post(URL + "/{store_id}/publish")
