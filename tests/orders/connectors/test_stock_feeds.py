@@ -136,8 +136,10 @@ def test_a_fatal_amazon_feed_fails_every_sku():
 def test_amazon_feed_status_429_waits_out_retry_after_then_gives_up_with_it():
     clock = FakeClock()
     replies = iter(
-        [httpx.Response(429, headers={"Retry-After": "2"}, json={"errors": []})]
-        + [httpx.Response(200, json=payload("stock/amazon_get_feed_in_progress"))]
+        [
+            httpx.Response(429, headers={"Retry-After": "2"}, json={"errors": []}),
+            httpx.Response(200, json=payload("stock/amazon_get_feed_in_progress")),
+        ]
     )
     http = amazon(lambda _r: next(replies), clock)
     assert stock_feeds.check_amazon(http, "50014019600", ["A"]) is None

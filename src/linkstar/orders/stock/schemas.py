@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from linkstar.orders.stock.models import StockPublishFeed
 
 
 class PublishRequested(BaseModel):
@@ -56,3 +59,31 @@ class PublishLineRead(BaseModel):
     )
     response: str = Field(description="the platform's answer or the error")
     at: datetime
+
+
+class PublishFeedRead(BaseModel):
+    """A bulk feed a run submitted, and where the platform is with it."""
+
+    id: str
+    channel: str
+    feed_id: str = Field(description="the platform's feed id")
+    skus: int = Field(description="channel SKUs in the feed")
+    status: str = Field(description="submitted | done | failed")
+    checks: int = Field(description="times the platform was asked about it")
+    error: str
+    submitted_at: datetime
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, feed: StockPublishFeed) -> PublishFeedRead:
+        return cls(
+            id=feed.id,
+            channel=feed.channel,
+            feed_id=feed.feed_id,
+            skus=len(json.loads(feed.skus)),
+            status=feed.status,
+            checks=feed.checks,
+            error=feed.error,
+            submitted_at=feed.submitted_at,
+            finished_at=feed.finished_at,
+        )
