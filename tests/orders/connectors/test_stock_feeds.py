@@ -210,8 +210,8 @@ def test_walmart_pages_item_details_by_one_thousand():
     def handler(request: httpx.Request) -> httpx.Response:
         offset = int(request.url.params["offset"])
         offsets.append(request.url.params["offset"])
-        items = [
-            {"sku": f"S{i}", "ingestionStatus": "SUCCESS"}
+        items = [  # the guide's PROCESSED is read like the reference's SUCCESS
+            {"sku": f"S{i}", "ingestionStatus": "SUCCESS" if i % 2 else "PROCESSED"}
             for i in range(offset, min(offset + 1000, 1500))
         ]
         return httpx.Response(

@@ -31,6 +31,8 @@ WALMART_FEED_BATCH = 10_000  # SKUs per inventory feed file (10 feeds an hour, 5
 WALMART_DETAIL_PAGE = 1000  # itemDetails per feed status call (the documented maximum)
 AMAZON_PENDING = {"IN_QUEUE", "IN_PROGRESS"}
 WALMART_PENDING = {"RECEIVED", "INPROGRESS"}
+# The feed status reference names an applied item SUCCESS; the monitoring guide says PROCESSED.
+WALMART_APPLIED = {"SUCCESS", "PROCESSED"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +217,7 @@ def check_walmart(http: ChannelHttp, feed_id: str, skus: Sequence[str]) -> FeedC
         found = items.get(sku)
         if found is None:
             results[sku] = Pushed(sku, LineStatus.failed, "the feed status does not list this SKU")
-        elif found.get("ingestionStatus") == "SUCCESS":
+        elif found.get("ingestionStatus") in WALMART_APPLIED:
             results[sku] = Pushed(sku, LineStatus.sent, _clip({"feedId": feed_id, **found}))
         else:
             results[sku] = Pushed(sku, LineStatus.failed, _clip(_walmart_errors(found)))
