@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _common import report
+from _common import own_database, report
 from _inventory_world import build
 from cryptography.fernet import Fernet
 from sqlalchemy import func, select
@@ -130,7 +130,19 @@ def main() -> None:
     parser.add_argument("--channel", choices=sorted(CREDENTIALS), default="ebay")
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
-    url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp())}/bench.db"
+    url, drop = f"sqlite:///{Path(tempfile.mkdtemp())}/bench.db", None
+    if args.database_url.startswith("postgresql"):  # a database of its own, dropped at the end
+        url, drop = own_database(args.database_url, "stock_publish")
+    elif args.database_url:
+        url = args.database_url
+    try:
+        measure(args, url)
+    finally:
+        if drop is not None:
+            drop()
+
+
+def measure(args: argparse.Namespace, url: str) -> None:
     engine = make_engine(url)
     upgrade(engine)
     sessions = make_session_factory(engine)
@@ -216,6 +228,7 @@ def main() -> None:
     run("10 % changed")
     print("load average after:", os.getloadavg())
     report(f"stock_publish_{args.channel}", rows)
+    engine.dispose()
 
 
 if __name__ == "__main__":
