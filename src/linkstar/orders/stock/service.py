@@ -6,8 +6,10 @@ A run maps the available units of every active master SKU to the store's channel
 (orders.connectors.stock) on the same polite connection the order poller uses (sealed
 credentials, token bucket, 429/Retry-After). Each line records the quantity sent, the previous
 one and the platform's answer; only confirmed lines move `published_stock`, so a failed line is
-sent again next run. A dry run computes and records the same lines, marked `dry_run`, and
-touches neither the network nor `published_stock`. Services never commit.
+sent again next run. Amazon and Walmart lines go out in bulk feeds and stay `submitted` until
+`orders.stock.feeds` settles them; Shopify and TikTok Shop ids come from `orders.stock.ids`. A
+dry run computes and records the same lines, marked `dry_run`, and touches neither the network
+nor `published_stock`. Services never commit.
 """
 
 from __future__ import annotations
