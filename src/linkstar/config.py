@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     job_lease_seconds: int = Field(default=300, ge=1)
     job_poll_seconds: float = Field(default=1.0, gt=0)
     audit_retention_days: int = Field(default=365, ge=90)
+    # Stock publication runs (their lines and feeds) older than this are purged daily.
+    publish_log_retention_days: int = Field(default=90, ge=1)
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=900, ge=1)
     session_max_age_seconds: int = Field(default=12 * 3600, ge=60)

@@ -755,6 +755,7 @@ def test_b_still_sees_its_own_rows(api, two_tenants):
         "/stores/{store_id}/sync",
         "/stock-publications/{run_id}",
         "/stock-publications/{run_id}/lines",
+        "/stock-publications/{run_id}/feeds",
     ]:
         url = path
         for name, value in seeded_b.ids.items():

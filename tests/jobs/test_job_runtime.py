@@ -140,6 +140,7 @@ def test_scheduler_thread_enqueues_the_periodic_jobs(sessions, runtime, job_row)
                 "inbox.timers",
                 "inbox.wake_snoozed",
                 "inventory.publish_stock",
+                "inventory.purge_publish_log",
                 "orders.plan_polls",
                 "tracking.refresh_lane_stats",
                 "tracking.sweep_exceptions",

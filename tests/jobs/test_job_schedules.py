@@ -36,6 +36,7 @@ def test_builtin_schedules_name_registered_jobs():
         ("inbox.ab_orders", timedelta(hours=1)),
         ("orders.plan_polls", timedelta(minutes=1)),
         ("inventory.publish_stock", timedelta(minutes=5)),
+        ("inventory.purge_publish_log", timedelta(days=1)),
     }
     assert all(get_spec(s.name) is not None for s in SCHEDULES)
 
@@ -65,6 +66,7 @@ def test_two_schedulers_in_the_same_period_enqueue_once(sessions):
         "inbox.timers@2026-03-14T15:05:00+00:00",
         "inbox.wake_snoozed@2026-03-14T15:00:00+00:00",
         "inventory.publish_stock@2026-03-14T15:05:00+00:00",
+        "inventory.purge_publish_log@2026-03-14T00:00:00+00:00",
         "orders.plan_polls@2026-03-14T15:09:00+00:00",
         "tracking.refresh_lane_stats@2026-03-14T00:00:00+00:00",
         "tracking.sweep_exceptions@2026-03-14T15:00:00+00:00",
@@ -98,8 +100,8 @@ def test_two_schedulers_in_the_same_period_enqueue_once(sessions):
     ]
     with sessions() as s:
         jobs = list(s.scalars(select(OutboxJob)))
-    assert len(jobs) == 27  # 12 + 6 + 9: one job per schedule and period
-    assert [(j.status, j.organisation_id, j.payload) for j in jobs] == [("pending", None, {})] * 27
+    assert len(jobs) == 28  # 13 + 6 + 9: one job per schedule and period
+    assert [(j.status, j.organisation_id, j.payload) for j in jobs] == [("pending", None, {})] * 28
 
 
 def test_concurrent_schedulers_enqueue_each_period_once(sessions):

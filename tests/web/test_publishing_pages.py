@@ -84,3 +84,61 @@ def test_a_viewer_sees_the_page_without_actions(browser_factory, make_user, sess
     viewer = browser_factory(make_user(tenant, Role.viewer))
     html = viewer.get("/inventory/publishing").text
     assert "Publish now" not in html and "Save buffers" not in html
+
+
+def test_a_pending_feed_shows_on_the_run_and_the_overview(owner, sessions, tenant, app):
+    from datetime import UTC, datetime
+
+    from linkstar.orders.stock.models import StockPublishFeed, StockPublishLine, StockPublishRun
+
+    live, _demo = _stores(sessions, tenant, app.state.box)
+    at = datetime(2026, 12, 5, 4, 0, tzinfo=UTC)
+    with unit_of_work(sessions) as s:
+        run = StockPublishRun(
+            organisation_id=tenant.org.id,
+            store_id=live,
+            trigger="schedule",
+            status="pending",
+            considered=2,
+            submitted=2,
+            finished_at=at,
+        )
+        s.add(run)
+        s.flush()
+        for sku in ("HP-22423", "HP-85123A"):
+            s.add(
+                StockPublishLine(
+                    organisation_id=tenant.org.id,
+                    run_id=run.id,
+                    store_id=live,
+                    channel_sku=sku,
+                    master_skus=sku,
+                    available=12,
+                    quantity=12,
+                    status="submitted",
+                    response='{"feedId": "50014019600"}',
+                    at=at,
+                )
+            )
+        s.add(
+            StockPublishFeed(
+                organisation_id=tenant.org.id,
+                run_id=run.id,
+                store_id=live,
+                channel="amazon",
+                feed_id="50014019600",
+                skus='["HP-22423", "HP-85123A"]',
+                status="submitted",
+                checks=1,
+                error="",
+                submitted_at=at,
+            )
+        )
+        run_id = run.id
+    detail = owner.get(f"/inventory/publishing/runs/{run_id}").text
+    assert "2 awaiting the platform's feed result" in detail
+    assert '<code class="code">50014019600</code> <span class="badge">submitted</span>' in detail
+    assert "2 SKU(s) · submitted 2026-12-05 04:00:00 · checked 1 time(s)" in detail
+    assert detail.count('<span class="badge">submitted</span>') == 3  # the feed and two lines
+    overview = owner.get("/inventory/publishing").text
+    assert "+2 submitted" in overview and '<span class="badge">pending</span>' in overview

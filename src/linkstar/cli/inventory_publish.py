@@ -29,7 +29,9 @@ def publish(
     """Publish stock: only quantities that differ from the last accepted ones are sent."""
     current = settings()
     box = SecretBox(current.encryption_keys())
-    table = Table("store", "channel", "run", "status", "sent", "failed", "unchanged", "unmatched")
+    table = Table(
+        "store", "channel", "run", "status", "sent", "submitted", "failed", "unchanged", "unmatched"
+    )
     failures: list[tuple[str, str, str]] = []
     with transaction(engine(current)) as session:
         actor = _actor(session, org)
@@ -45,7 +47,7 @@ def publish(
             run = service.publish_store(
                 session, actor.organisation_id, row.id, box, trigger="cli", dry_run=dry_run
             )
-            counts = (run.sent, run.failed, run.unchanged, run.unmatched)
+            counts = (run.sent, run.submitted, run.failed, run.unchanged, run.unmatched)
             table.add_row(row.name, row.channel, run.id, run.status, *map(str, counts))
             failed = session.scalars(
                 select(StockPublishLine)

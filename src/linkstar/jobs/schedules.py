@@ -56,6 +56,8 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("orders.plan_polls", timedelta(minutes=1)),
     # Enqueues inventory.publish_store for each store whose stock moved (or is due a refresh).
     Schedule("inventory.publish_stock", timedelta(minutes=5)),
+    # Deletes stock publication runs (lines, feeds) older than publish_log_retention_days.
+    Schedule("inventory.purge_publish_log", timedelta(days=1)),
 )
 
 

@@ -9,7 +9,7 @@ import httpx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linkstar.orders.connectors import stock
+from linkstar.orders.connectors import stock, stock_feeds
 from linkstar.orders.connectors.clients import ChannelUnavailable
 from linkstar.orders.connectors.errors import PayloadError
 from linkstar.orders.connectors.pollers import TikTokApp
@@ -74,7 +74,7 @@ def test_shopify_answers_of_any_shape_never_mark_a_sku_sent_without_a_confirmati
 
     http = make_http("https://acme.myshopify.com/admin/api/2024-10/", handler)
     try:
-        pushed = list(stock.push_shopify(http, [("A", 1)], "gid://x/1"))
+        pushed = list(stock.push_shopify(http, [("A", 1)], "gid://x/1", {}))
     except (ChannelUnavailable, PayloadError):
         return  # the caller marks every line failed
     confirmed = isinstance(answer, dict) and answer.get("userErrors") == []
@@ -83,18 +83,43 @@ def test_shopify_answers_of_any_shape_never_mark_a_sku_sent_without_a_confirmati
 
 @settings(max_examples=150, deadline=None)
 @given(
-    reply=st.one_of(
-        JSON, st.fixed_dictionaries({"status": st.sampled_from(["ACCEPTED", "INVALID"])})
+    feed=st.one_of(
+        JSON,
+        st.fixed_dictionaries(
+            {"processingStatus": st.sampled_from(["IN_QUEUE", "DONE", "FATAL", "CANCELLED"])}
+        ),
     ),
-    status=st.sampled_from([200, 400, 404, 422]),
+    report=JSON,
 )
-def test_amazon_answers_of_any_shape_are_sent_only_when_accepted(reply: Any, status: int):
-    http = make_http(
-        "https://sellingpartnerapi-na.amazon.com", lambda _r: httpx.Response(status, json=reply)
-    )
-    (pushed,) = list(stock.push_amazon(http, [("A", 1)], "S", ["M"]))
-    accepted = status == 200 and isinstance(reply, dict) and reply.get("status") == "ACCEPTED"
-    assert (pushed.status is LineStatus.sent) == accepted
+def test_amazon_feed_answers_of_any_shape_confirm_nothing_they_do_not_say(feed: Any, report: Any):
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "s3.example":
+            return httpx.Response(200, json=report)
+        if "/documents/" in request.url.path:
+            return httpx.Response(200, json={"url": "https://s3.example/r"})
+        if isinstance(feed, dict) and feed.get("processingStatus") == "DONE":
+            return httpx.Response(200, json={**feed, "resultFeedDocumentId": "D"})
+        return httpx.Response(200, json=feed)
+
+    http = make_http("https://sellingpartnerapi-na.amazon.com", handler)
+    try:
+        result = stock_feeds.check_amazon(http, "F", ["A"])
+    except (ChannelUnavailable, PayloadError):
+        return  # the feed is asked about again later
+    done = isinstance(feed, dict) and feed.get("processingStatus") == "DONE"
+    if result is None:
+        assert isinstance(feed, dict) and feed.get("processingStatus") == "IN_QUEUE"
+    else:
+        assert (result.results["A"].status is LineStatus.sent) == (
+            done and not any(i.get("messageId") == 1 for i in _errors(report))
+        )
+
+
+def _errors(report: Any) -> list[dict[str, Any]]:
+    issues = report.get("issues") if isinstance(report, dict) else None
+    if not isinstance(issues, list):
+        return []
+    return [i for i in issues if isinstance(i, dict) and i.get("severity") == "ERROR"]
 
 
 @settings(max_examples=100, deadline=None)
@@ -107,7 +132,7 @@ def test_tiktok_search_answers_of_any_shape_leave_unknown_skus_unmatched(search:
 
     http = make_http("https://open-api.tiktokglobalshop.com", handler)
     try:
-        pushed = list(stock.push_tiktok(http, [("A", 1)], TikTokApp("k", "s", "c"), "W"))
+        pushed = list(stock.push_tiktok(http, [("A", 1)], TikTokApp("k", "s", "c"), "W", {}))
     except (ChannelUnavailable, PayloadError):
         return  # the caller marks every line failed
     assert [p.channel_sku for p in pushed] == ["A"]

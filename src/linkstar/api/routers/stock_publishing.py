@@ -13,7 +13,12 @@ from linkstar.api.schemas import PageOf
 from linkstar.inventory.service import READ, WRITE
 from linkstar.kit.clock import utcnow
 from linkstar.orders.stock import reads, service
-from linkstar.orders.stock.schemas import PublishLineRead, PublishRequested, PublishRunRead
+from linkstar.orders.stock.schemas import (
+    PublishFeedRead,
+    PublishLineRead,
+    PublishRequested,
+    PublishRunRead,
+)
 from linkstar.workspace.core import Principal
 
 router = api_router("inventory")
@@ -85,3 +90,19 @@ def list_lines(
 ) -> dict[str, object]:
     page = reads.lines_page(session, actor, run_id, paging.limit, paging.cursor, status)
     return paging.out(page, PublishLineRead.model_validate)
+
+
+@router.get(
+    "/stock-publications/{run_id}/feeds",
+    summary="The bulk feeds of a stock publication run",
+    description=(
+        "Amazon and Walmart take quantities in feeds answered later: each feed's id, SKU count "
+        "and state (`submitted` until the platform answers, then `done` or `failed`)."
+    ),
+    response_model=list[PublishFeedRead],
+    responses=errors(403, 404),
+)
+def list_feeds(
+    run_id: str, session: DbSession, actor: Principal = Depends(needs(READ))
+) -> list[PublishFeedRead]:
+    return [PublishFeedRead.of(feed) for feed in reads.run_feeds(session, actor, run_id)]

@@ -11,18 +11,15 @@ limits are in docs/formats/channels.md.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
 from linkstar.orders.connectors.clients import (
     ChannelHttp,
     ChannelUnavailable,
-    RateLimit,
-    TokenBucket,
 )
 from linkstar.orders.connectors.pollers import TikTokApp, shopify_graphql, tiktok_call
 from linkstar.orders.core.stock import LineStatus
@@ -33,18 +30,31 @@ SHOPIFY_BATCH = 100  # quantities per inventorySetQuantities call
 SHOPIFY_LOOKUP_BATCH = 50  # SKUs per productVariants search (the query string stays short)
 EBAY_BATCH = 25  # bulkUpdatePriceQuantity takes at most 25 requests
 TIKTOK_SEARCH_BATCH = 100  # seller_skus per product search page (page_size max 100)
-# SP-API Listings Items 2021-08-01 patchListingsItem: 5 requests/s, burst 5.
-AMAZON_LISTINGS = RateLimit(rate=5.0, burst=5)
 _TEXT = 1000  # the platform's answer kept per line
 
 
 @dataclass(frozen=True, slots=True)
+class PlatformIds:
+    """Where the platform keeps one SKU: Shopify's inventory item, or TikTok Shop's SKU id with
+    its product and first warehouse (cached per store in `stock_channel_ids`)."""
+
+    item_id: str
+    product_id: str = ""
+    warehouse_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Pushed:
-    """The platform's answer for one SKU."""
+    """The platform's answer for one SKU: the ids it was sent under, the feed that carries it."""
 
     channel_sku: str
     status: LineStatus
     response: str
+    ids: PlatformIds | None = None
+    feed_id: str = ""
+
+
+_Line = tuple[str, PlatformIds, int]  # (channel SKU, its ids, quantity)
 
 
 def _clip(value: Any) -> str:
@@ -113,82 +123,88 @@ def shopify_set_input(location_id: str, items: Sequence[tuple[str, int]]) -> dic
     }
 
 
-def push_shopify(
-    http: ChannelHttp, updates: Sequence[Update], location_id: str
-) -> Iterator[Pushed]:
-    """Find each SKU's inventory item (productVariants), then inventorySetQuantities in batches."""
-    items: dict[str, str] = {}
-    for batch in _batches(updates, SHOPIFY_LOOKUP_BATCH):
-        query = " OR ".join(f'sku:"{_quoted(sku)}"' for sku, _ in batch)
+def shopify_lookup(http: ChannelHttp, skus: Sequence[str]) -> dict[str, PlatformIds]:
+    """Each SKU's inventory item id (productVariants search, 50 SKUs a query)."""
+    found: dict[str, PlatformIds] = {}
+    for start in range(0, len(skus), SHOPIFY_LOOKUP_BATCH):
+        batch = skus[start : start + SHOPIFY_LOOKUP_BATCH]
+        query = " OR ".join(f'sku:"{_quoted(sku)}"' for sku in batch)
         data = shopify_graphql(http, SHOPIFY_VARIANTS_QUERY, {"first": 250, "query": query})
         for node in _dicts(_dict(data.get("productVariants")).get("nodes")):
             item, sku = _dict(node.get("inventoryItem")).get("id"), node.get("sku")
-            if isinstance(item, str) and isinstance(sku, str):
-                items.setdefault(sku, item)
-    for sku, _ in updates:
-        if sku not in items:
-            yield Pushed(sku, LineStatus.unmatched, "no product variant has this SKU")
-    known = [(sku, quantity) for sku, quantity in updates if sku in items]
-    for batch in _batches(known, SHOPIFY_BATCH):
-        variables = {"input": shopify_set_input(location_id, [(items[s], q) for s, q in batch])}
-        data = shopify_graphql(http, SHOPIFY_SET_QUANTITIES, variables)
-        result = data.get("inventorySetQuantities")
-        if not isinstance(result, dict) or not isinstance(result.get("userErrors"), list):
-            for sku, _q in batch:  # no answer we can read: nothing is confirmed
-                yield Pushed(sku, LineStatus.failed, _clip(f"unreadable answer: {_clip(data)}"))
-            continue
-        errors = _dicts(result["userErrors"])
-        by_index: dict[int, list[str]] = {}
-        general: list[str] = []
-        for error in errors:
-            path = error.get("field")
-            field = [str(f) for f in path] if isinstance(path, list) else []
-            text = f"{error.get('code')}: {error.get('message')}"
-            if len(field) > 2 and field[:2] == ["input", "quantities"] and field[2].isdigit():
-                by_index.setdefault(int(field[2]), []).append(text)
-            else:
-                general.append(text)
-        for index, (sku, _q) in enumerate(batch):
-            if not errors:
-                yield Pushed(sku, LineStatus.sent, _clip(result.get("inventoryAdjustmentGroup")))
-            else:  # the mutation applies all or nothing: every line of the batch failed
-                own = by_index.get(index) or general or ["not applied: another line was refused"]
-                yield Pushed(sku, LineStatus.failed, _clip("; ".join(own)))
+            if isinstance(item, str) and isinstance(sku, str) and sku in batch:
+                found.setdefault(sku, PlatformIds(item))
+    return found
 
 
-def amazon_patch_body(quantity: int) -> dict[str, Any]:
-    """patchListingsItem body setting the merchant-fulfilled quantity."""
-    return {
-        "productType": "PRODUCT",
-        "patches": [
-            {
-                "op": "replace",
-                "path": "/attributes/fulfillment_availability",
-                "value": [{"fulfillment_channel_code": "DEFAULT", "quantity": quantity}],
-            }
-        ],
-    }
-
-
-def push_amazon(
-    http: ChannelHttp, updates: Sequence[Update], seller_id: str, marketplace_ids: Sequence[str]
-) -> Iterator[Pushed]:
-    """PATCH /listings/2021-08-01/items/{sellerId}/{sku}: one SKU per call, answered at once."""
-    bucket = TokenBucket(AMAZON_LISTINGS, http.clock)
-    params = {"marketplaceIds": ",".join(marketplace_ids)}
-    for sku, quantity in updates:
-        url = f"/listings/2021-08-01/items/{quote(seller_id, safe='')}/{quote(sku, safe='')}"
-        response = http.send(
-            "PATCH", url, params=params, json=amazon_patch_body(quantity), bucket=bucket
-        )
-        body = _json(response, "Amazon patchListingsItem")
-        status = body.get("status") if isinstance(body, dict) else None
-        if response.status_code == 404:
-            yield Pushed(sku, LineStatus.unmatched, _clip(body))
-        elif response.status_code < 300 and status == "ACCEPTED":
-            yield Pushed(sku, LineStatus.sent, _clip(body))
+def _shopify_set(
+    http: ChannelHttp, location_id: str, batch: Sequence[Update], ids: Mapping[str, PlatformIds]
+) -> list[Pushed]:
+    """One inventorySetQuantities call; every line's answer (all or nothing)."""
+    pairs = [(ids[s].item_id, q) for s, q in batch]
+    data = shopify_graphql(
+        http, SHOPIFY_SET_QUANTITIES, {"input": shopify_set_input(location_id, pairs)}
+    )
+    result = data.get("inventorySetQuantities")
+    if not isinstance(result, dict) or not isinstance(result.get("userErrors"), list):
+        text = _clip(f"unreadable answer: {_clip(data)}")  # nothing is confirmed
+        return [Pushed(s, LineStatus.failed, text, ids[s]) for s, _q in batch]
+    errors = _dicts(result["userErrors"])
+    if not errors:
+        done = _clip(result.get("inventoryAdjustmentGroup"))
+        return [Pushed(s, LineStatus.sent, done, ids[s]) for s, _q in batch]
+    by_index: dict[int, list[str]] = {}
+    general: list[str] = []
+    for error in errors:
+        path = error.get("field")
+        field = [str(f) for f in path] if isinstance(path, list) else []
+        text = f"{error.get('code')}: {error.get('message')}"
+        if len(field) > 2 and field[:2] == ["input", "quantities"] and field[2].isdigit():
+            by_index.setdefault(int(field[2]), []).append(text)
         else:
-            yield Pushed(sku, LineStatus.failed, _clip(body))
+            general.append(text)
+    refused = "not applied: another line was refused"
+    return [  # the mutation applies all or nothing: every line of the batch failed
+        Pushed(
+            s, LineStatus.failed, _clip("; ".join(by_index.get(i) or general or [refused])), ids[s]
+        )
+        for i, (s, _q) in enumerate(batch)
+    ]
+
+
+def push_shopify(
+    http: ChannelHttp,
+    updates: Sequence[Update],
+    location_id: str,
+    known: Mapping[str, PlatformIds],
+) -> Iterator[Pushed]:
+    """inventorySetQuantities in batches of 100, with cached inventory item ids.
+
+    SKUs missing from `known` are searched (productVariants). A batch refused while it used
+    cached ids has those SKUs searched again; when an id changed (or vanished), the batch is
+    sent once more with the fresh ids, so a re-created variant is not failed forever.
+    """
+    ids = {sku: known[sku] for sku, _q in updates if sku in known}
+    ids.update(shopify_lookup(http, [sku for sku, _q in updates if sku not in ids]))
+    for sku, _q in updates:
+        if sku not in ids:
+            yield Pushed(sku, LineStatus.unmatched, "no product variant has this SKU")
+    found = [(sku, q) for sku, q in updates if sku in ids]
+    for batch in _batches(found, SHOPIFY_BATCH):
+        answers = _shopify_set(http, location_id, batch, ids)
+        cached = [s for s, _q in batch if known.get(s) == ids[s]]
+        if cached and any(a.status is LineStatus.failed for a in answers):
+            fresh = shopify_lookup(http, cached)
+            if any(fresh.get(s) != ids[s] for s in cached):
+                for sku in cached:
+                    if sku in fresh:
+                        ids[sku] = fresh[sku]
+                    else:
+                        del ids[sku]
+                        yield Pushed(sku, LineStatus.unmatched, "no product variant has this SKU")
+                retry = [(s, q) for s, q in batch if s in ids]
+                answers = _shopify_set(http, location_id, retry, ids) if retry else []
+        yield from answers
 
 
 def ebay_body(batch: Sequence[Update]) -> dict[str, Any]:
@@ -234,24 +250,18 @@ def tiktok_update_body(warehouse_id: str, skus: Sequence[tuple[str, int]]) -> di
     }
 
 
-def push_tiktok(
-    http: ChannelHttp, updates: Sequence[Update], app: TikTokApp, warehouse_id: str | None
-) -> Iterator[Pushed]:
-    """Search products by seller SKU for product and SKU ids, then update each product's SKUs."""
-    found: dict[str, tuple[str, str, str | None]] = {}  # seller_sku -> (product, sku id, wh)
-    for batch in _batches(updates, TIKTOK_SEARCH_BATCH):
+def tiktok_lookup(http: ChannelHttp, app: TikTokApp, skus: Sequence[str]) -> dict[str, PlatformIds]:
+    """Each seller SKU's product id, SKU id and first warehouse (products search, 100 a page)."""
+    found: dict[str, PlatformIds] = {}
+    for start in range(0, len(skus), TIKTOK_SEARCH_BATCH):
+        batch = list(skus[start : start + TIKTOK_SEARCH_BATCH])
         token = ""
         while True:
             query = {"page_size": str(TIKTOK_SEARCH_BATCH)}
             if token:
                 query["page_token"] = token
-            data = tiktok_call(
-                http,
-                app,
-                "/product/202309/products/search",
-                {"seller_skus": [sku for sku, _ in batch]},
-                query,
-            )
+            path = "/product/202309/products/search"
+            data = tiktok_call(http, app, path, {"seller_skus": batch}, query)
             for product in _dicts(data.get("products")):
                 for variant in _dicts(product.get("skus")):
                     stock = _dicts(variant.get("inventory"))
@@ -259,55 +269,75 @@ def push_tiktok(
                     if isinstance(variant.get("seller_sku"), str):
                         found.setdefault(
                             variant["seller_sku"],
-                            (
-                                str(product.get("id")),
+                            PlatformIds(
                                 str(variant.get("id")),
-                                warehouse if isinstance(warehouse, str) else None,
+                                str(product.get("id")),
+                                warehouse if isinstance(warehouse, str) else "",
                             ),
                         )
             following = str(data.get("next_page_token") or "")
             if not following or following == token:  # a repeated token would loop forever
                 break
             token = following
-    by_product: dict[tuple[str, str], list[tuple[str, str, int]]] = {}
+    return found
+
+
+def _tiktok_update(
+    http: ChannelHttp, app: TikTokApp, product_id: str, warehouse: str, lines: Sequence[_Line]
+) -> list[Pushed]:
+    """Update Inventory of one product's SKUs in one warehouse; refused → every line failed."""
+    path = f"/product/202309/products/{product_id}/inventory/update"
+    body = tiktok_update_body(warehouse, [(ids.item_id, q) for _s, ids, q in lines])
+    try:
+        data = tiktok_call(http, app, path, body)
+    except ChannelUnavailable as exc:
+        if exc.status is not None:  # HTTP-level: throttled, failing, credentials refused
+            raise
+        return [Pushed(s, LineStatus.failed, _clip(str(exc)), ids) for s, ids, _q in lines]
+    answer = _clip({"product_id": product_id, "data": data})
+    return [Pushed(s, LineStatus.sent, answer, ids) for s, ids, _q in lines]
+
+
+def push_tiktok(
+    http: ChannelHttp,
+    updates: Sequence[Update],
+    app: TikTokApp,
+    warehouse_id: str | None,
+    known: Mapping[str, PlatformIds],
+) -> Iterator[Pushed]:
+    """Update each product's SKUs, with cached ids; SKUs not in `known` are searched first.
+
+    An update the platform refuses while it used cached ids has those SKUs searched again;
+    when their ids changed, the lines are sent once more under the fresh ids.
+    """
+    ids = {sku: known[sku] for sku, _q in updates if sku in known}
+    ids.update(tiktok_lookup(http, app, [sku for sku, _q in updates if sku not in ids]))
+    groups: dict[tuple[str, str], list[_Line]] = {}
     for sku, quantity in updates:
-        hit = found.get(sku)
-        warehouse = warehouse_id or (hit[2] if hit else None)
+        hit = ids.get(sku)
+        warehouse = warehouse_id or (hit.warehouse_id if hit else "")
         if hit is None or not warehouse:
             reason = "no product has this seller SKU" if hit is None else "no warehouse known"
-            yield Pushed(sku, LineStatus.unmatched, reason)
+            yield Pushed(sku, LineStatus.unmatched, reason, hit)
             continue
-        by_product.setdefault((hit[0], warehouse), []).append((sku, hit[1], quantity))
-    for (product_id, warehouse), lines in by_product.items():
-        path = f"/product/202309/products/{product_id}/inventory/update"
-        body = tiktok_update_body(warehouse, [(sku_id, q) for _s, sku_id, q in lines])
-        try:
-            data = tiktok_call(http, app, path, body)
-        except ChannelUnavailable as exc:
-            if exc.status is not None:  # HTTP-level: throttled, failing, credentials refused
-                raise
-            for sku, _id, _q in lines:  # the platform answered and refused this product's update
-                yield Pushed(sku, LineStatus.failed, _clip(str(exc)))
+        groups.setdefault((hit.product_id, warehouse), []).append((sku, hit, quantity))
+    for (product_id, warehouse), lines in groups.items():
+        answers = _tiktok_update(http, app, product_id, warehouse, lines)
+        cached = [s for s, i, _q in lines if known.get(s) == i]
+        if not cached or answers[0].status is LineStatus.sent:
+            yield from answers
             continue
-        for sku, _id, _q in lines:
-            yield Pushed(sku, LineStatus.sent, _clip({"product_id": product_id, "data": data}))
-
-
-def walmart_body(sku: str, quantity: int) -> dict[str, Any]:
-    """Update Inventory body (PUT /v3/inventory?sku=…)."""
-    return {"sku": sku, "quantity": {"unit": "EACH", "amount": quantity}}
-
-
-def push_walmart(http: ChannelHttp, updates: Sequence[Update]) -> Iterator[Pushed]:
-    """PUT /v3/inventory?sku=…: one SKU per call, answered at once (the feed answers later)."""
-    for sku, quantity in updates:
-        response = http.send(
-            "PUT", "/v3/inventory", params={"sku": sku}, json=walmart_body(sku, quantity)
-        )
-        body = _json(response, "Walmart inventory")
-        if response.status_code == 404:
-            yield Pushed(sku, LineStatus.unmatched, _clip(body))
-        elif response.status_code < 300:
-            yield Pushed(sku, LineStatus.sent, _clip(body))
-        else:
-            yield Pushed(sku, LineStatus.failed, _clip(body))
+        fresh = tiktok_lookup(http, app, cached)
+        if all(fresh.get(s) == ids[s] for s in cached):
+            yield from answers  # the same ids: the refusal stands
+            continue
+        regroup: dict[tuple[str, str], list[_Line]] = {}
+        for sku, old, quantity in lines:
+            if sku in cached and sku not in fresh:
+                yield Pushed(sku, LineStatus.unmatched, "no product has this seller SKU")
+                continue
+            hit = fresh.get(sku, old)
+            where = warehouse_id or hit.warehouse_id or warehouse
+            regroup.setdefault((hit.product_id, where), []).append((sku, hit, quantity))
+        for (product, where), again in regroup.items():
+            yield from _tiktok_update(http, app, product, where, again)

@@ -23,6 +23,7 @@ class LineStatus(StrEnum):
     unchanged = "skipped_unchanged"  # equals the last quantity the platform accepted
     unmatched = "skipped_unmatched"  # the platform has no listing with this SKU
     dry_run = "dry_run"  # would be sent; a dry run sends nothing
+    submitted = "submitted"  # in a bulk feed the platform has not answered yet
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from linkstar.inventory.service import READ
 from linkstar.kit.errors import InvalidInput
 from linkstar.kit.pagination import Page
 from linkstar.orders.core.stock import LineStatus
-from linkstar.orders.stock.models import StockPublishLine, StockPublishRun
+from linkstar.orders.stock.models import StockPublishFeed, StockPublishLine, StockPublishRun
 from linkstar.workspace import repository as wrepo
 from linkstar.workspace.core import Principal
 
@@ -40,6 +40,21 @@ def get_run(session: Session, actor: Principal, run_id: str) -> StockPublishRun:
     """One run of the organisation (NotFound otherwise)."""
     actor.require(READ)
     return RunRepository(session, actor.organisation_id).get(run_id)
+
+
+def run_feeds(session: Session, actor: Principal, run_id: str) -> list[StockPublishFeed]:
+    """The bulk feeds a run submitted (Amazon, Walmart), oldest first, with their state."""
+    run = get_run(session, actor, run_id)
+    return list(
+        session.scalars(
+            select(StockPublishFeed)
+            .where(
+                StockPublishFeed.organisation_id == run.organisation_id,
+                StockPublishFeed.run_id == run.id,
+            )
+            .order_by(StockPublishFeed.submitted_at, StockPublishFeed.id)
+        )
+    )
 
 
 def lines_page(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from linkstar.orders.stock.models import StockPublishFeed
 
 
 class PublishRequested(BaseModel):
@@ -24,7 +27,9 @@ class PublishRunRead(BaseModel):
     store_id: str
     trigger: str = Field(description="schedule | manual | cli | retry | demo")
     dry_run: bool
-    status: str = Field(description="ok | partial | failed | dry_run")
+    status: str = Field(
+        description="ok | partial | failed | dry_run | pending (a bulk feed has not answered)"
+    )
     error: str
     created_at: datetime
     finished_at: datetime | None
@@ -33,6 +38,7 @@ class PublishRunRead(BaseModel):
     failed: int
     unchanged: int = Field(description="equal to the last accepted quantity: not sent")
     unmatched: int = Field(description="the platform has no listing with this SKU")
+    submitted: int = Field(description="in an Amazon or Walmart feed not answered yet")
     requests: int
     throttled: int
 
@@ -49,7 +55,35 @@ class PublishLineRead(BaseModel):
     quantity: int = Field(description="the quantity listed (after the store's buffers)")
     previous_quantity: int | None = Field(description="the last quantity the platform accepted")
     status: str = Field(
-        description="sent | failed | skipped_unchanged | skipped_unmatched | dry_run"
+        description="sent | failed | skipped_unchanged | skipped_unmatched | dry_run | submitted"
     )
     response: str = Field(description="the platform's answer or the error")
     at: datetime
+
+
+class PublishFeedRead(BaseModel):
+    """A bulk feed a run submitted, and where the platform is with it."""
+
+    id: str
+    channel: str
+    feed_id: str = Field(description="the platform's feed id")
+    skus: int = Field(description="channel SKUs in the feed")
+    status: str = Field(description="submitted | done | failed")
+    checks: int = Field(description="times the platform was asked about it")
+    error: str
+    submitted_at: datetime
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, feed: StockPublishFeed) -> PublishFeedRead:
+        return cls(
+            id=feed.id,
+            channel=feed.channel,
+            feed_id=feed.feed_id,
+            skus=len(json.loads(feed.skus)),
+            status=feed.status,
+            checks=feed.checks,
+            error=feed.error,
+            submitted_at=feed.submitted_at,
+            finished_at=feed.finished_at,
+        )

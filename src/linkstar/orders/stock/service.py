@@ -6,8 +6,10 @@ A run maps the available units of every active master SKU to the store's channel
 (orders.connectors.stock) on the same polite connection the order poller uses (sealed
 credentials, token bucket, 429/Retry-After). Each line records the quantity sent, the previous
 one and the platform's answer; only confirmed lines move `published_stock`, so a failed line is
-sent again next run. A dry run computes and records the same lines, marked `dry_run`, and
-touches neither the network nor `published_stock`. Services never commit.
+sent again next run. Amazon and Walmart lines go out in bulk feeds and stay `submitted` until
+`orders.stock.feeds` settles them; Shopify and TikTok Shop ids come from `orders.stock.ids`. A
+dry run computes and records the same lines, marked `dry_run`, and touches neither the network
+nor `published_stock`. Services never commit.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from linkstar.kit.crypto import SecretBox
 from linkstar.kit.errors import Conflict, LinkStarError
 from linkstar.kit.ids import new_id
 from linkstar.orders.connectors import stock as push
+from linkstar.orders.connectors import stock_feeds
 from linkstar.orders.connectors.clients import ChannelHttp, ChannelUnavailable
 from linkstar.orders.connectors.errors import PayloadError
 from linkstar.orders.connectors.pollers import TikTokApp
@@ -41,6 +44,8 @@ from linkstar.orders.core.stock import (
 )
 from linkstar.orders.repository import SkuMappingRepository
 from linkstar.orders.rulesets import mapping_of
+from linkstar.orders.stock.feeds import last_sent, pending_stores, record_feeds, remember, tally
+from linkstar.orders.stock.ids import keep_ids, known_ids
 from linkstar.orders.stock.models import PublishedStock, StockPublishLine, StockPublishRun
 from linkstar.orders.sync.connect import POLLED, SyncEnvironment, connect, environment, need
 from linkstar.orders.sync.models import StoreSync
@@ -68,23 +73,25 @@ def is_publishable(store: Store) -> bool:
     return bool(store.is_active and store.credentials_encrypted and store.channel in POLLED)
 
 
-def _pushes(creds: Credentials, updates: Sequence[push.Update]) -> Iterator[push.Pushed]:
+def _pushes(
+    creds: Credentials, updates: Sequence[push.Update], known: Mapping[str, push.PlatformIds]
+) -> Iterator[push.Pushed]:
     """The channel's push generator for these updates (InvalidInput when credentials lack keys)."""
     values, http = creds.values, creds.http
     if creds.channel is Channel.SHOPIFY:
         (location,) = need(values, "location_id")
-        return push.push_shopify(http, updates, location)
+        return push.push_shopify(http, updates, location, known)
     if creds.channel is Channel.AMAZON:
         seller, markets = need(values, "seller_id", "marketplace_ids")
         ids = [m.strip() for m in markets.split(",") if m.strip()]
-        return push.push_amazon(http, updates, seller, ids)
+        return stock_feeds.submit_amazon(http, updates, seller, ids)
     if creds.channel is Channel.EBAY:
         return push.push_ebay(http, updates)
     if creds.channel is Channel.TIKTOK:
         key, secret, cipher = need(values, "app_key", "app_secret", "shop_cipher")
         warehouse = str(values.get("warehouse_id") or "").strip() or None
-        return push.push_tiktok(http, updates, TikTokApp(key, secret, cipher), warehouse)
-    return push.push_walmart(http, updates)
+        return push.push_tiktok(http, updates, TikTokApp(key, secret, cipher), warehouse, known)
+    return stock_feeds.submit_walmart(http, updates)
 
 
 def store_listings(session: Session, org_id: str, store: Store) -> list[ChannelListing]:
@@ -95,15 +102,6 @@ def store_listings(session: Session, org_id: str, store: Store) -> list[ChannelL
     return channel_listings(
         available_by_sku(session, org_id), in_force, store_policy(session, org_id, store.id)
     )
-
-
-def _last_sent(session: Session, org_id: str, store_id: str) -> dict[str, PublishedStock]:
-    rows = session.scalars(
-        select(PublishedStock).where(
-            PublishedStock.organisation_id == org_id, PublishedStock.store_id == store_id
-        )
-    )
-    return {row.channel_sku: row for row in rows}
 
 
 def publish_store(
@@ -122,7 +120,7 @@ def publish_store(
     # One run per store at a time (the job, a click and the CLI may overlap): lock the store.
     session.execute(select(Store.id).where(Store.id == store.id).with_for_update())
     listings = store_listings(session, org_id, store)
-    last = _last_sent(session, org_id, store_id)
+    last = last_sent(session, org_id, store_id)
     changed, same = to_send(listings, {k: v.quantity for k, v in last.items()})
     run = StockPublishRun(
         organisation_id=org_id, store_id=store_id, trigger=trigger, dry_run=dry_run, status="ok"
@@ -159,7 +157,8 @@ def publish_store(
     for x in changed:
         answer = results.get(x.channel_sku)
         if answer is not None and answer.status is LineStatus.sent:
-            _remember(session, org_id, store_id, last, x, now)
+            remember(session, run, last, x.channel_sku, x.quantity, now)
+    record_feeds(session, run, store.channel, results.values(), now)
     _count(run, lines, len(listings), len(same), error, now)
     if retry_after is not None:
         when = now + timedelta(seconds=max(1.0, retry_after))
@@ -210,10 +209,15 @@ def _send(
             # The same per-store bucket as the poller's, so the two never burst past it together.
             bucket.tokens = min(bucket.limit.burst, max(0.0, state.bucket_tokens))
             bucket.updated = state.bucket_at.timestamp()
-        pushes = _pushes(creds, [(x.channel_sku, x.quantity) for x in changed])
+        known = known_ids(session, store.organisation_id, store.id)
+        pushes = _pushes(creds, [(x.channel_sku, x.quantity) for x in changed], known)
         sent.attempted = True
-        for pushed in pushes:
-            sent.results[pushed.channel_sku] = pushed
+        try:
+            for pushed in pushes:
+                sent.results[pushed.channel_sku] = pushed
+        finally:
+            now = env.clock.utcnow()
+            keep_ids(session, store.organisation_id, store.id, sent.results.values(), known, now)
     except ChannelUnavailable as exc:
         sent.error = str(exc)
         sent.retry_after = exc.retry_after if exc.status == 429 else None
@@ -264,29 +268,6 @@ def _line(
     }
 
 
-def _remember(
-    session: Session,
-    org_id: str,
-    store_id: str,
-    last: Mapping[str, PublishedStock],
-    listing: ChannelListing,
-    now: datetime,
-) -> None:
-    row = last.get(listing.channel_sku)
-    if row is None:
-        session.add(
-            PublishedStock(
-                organisation_id=org_id,
-                store_id=store_id,
-                channel_sku=listing.channel_sku,
-                quantity=listing.quantity,
-                published_at=now,
-            )
-        )
-    else:
-        row.quantity, row.published_at = listing.quantity, now
-
-
 def _count(
     run: StockPublishRun,
     lines: Sequence[Mapping[str, Any]],
@@ -295,21 +276,9 @@ def _count(
     error: str,
     now: datetime,
 ) -> None:
-    statuses = [line["status"] for line in lines]
     run.considered, run.unchanged = considered, unchanged
-    run.sent = statuses.count(LineStatus.sent.value)
-    run.failed = statuses.count(LineStatus.failed.value)
-    run.unmatched = statuses.count(LineStatus.unmatched.value)
     run.error = error[:2000]
-    run.finished_at = now
-    if run.dry_run:
-        run.status = "dry_run"
-    elif run.failed and run.sent:
-        run.status = "partial"
-    elif run.failed:
-        run.status = "failed"
-    else:
-        run.status = "ok"
+    tally(run, [line["status"] for line in lines], now)
 
 
 def request_publish(
@@ -354,13 +323,14 @@ def plan_publications(session: Session, org_id: str, now: datetime, trigger: str
         ).all()
     )
     minute = now.astimezone(UTC).replace(second=0, microsecond=0).isoformat()
+    waiting = pending_stores(session, org_id)  # a feed in flight is settled before the next
     planned: list[str] = []
     for store in wrepo.StoreRepository(session, org_id).list(is_active=True):
         last = last_runs.get(store.id)
         due = (
             last is None or (changed_at is not None and changed_at >= last) or now - last >= REFRESH
         )
-        if not is_publishable(store) or not due:
+        if not is_publishable(store) or not due or store.id in waiting:
             continue
         _job, new = enqueue_unique(
             session,

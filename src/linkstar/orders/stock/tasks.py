@@ -5,6 +5,10 @@
   whose ledger moved since its last run (so stock changes go out at most 5 minutes later,
   batched), that was never published, or whose last run is over an hour old.
 - `inventory.publish_store` payload `{"store_id", "trigger", "dry_run"}`: publish one store.
+- `inventory.check_stock_feed` payload `{"feed_id"}` (a `stock_publish_feeds` row): ask Amazon
+  or Walmart about a submitted feed; settle its lines or check again later (orders.stock.feeds).
+- `inventory.purge_publish_log` (scheduled daily): delete publication runs, their lines and
+  feeds older than `publish_log_retention_days` (default 90).
 
 Both are idempotent: plans are keyed by store and minute, and a run sends only the quantities
 that differ from the last ones the platform accepted.
@@ -13,6 +17,7 @@ that differ from the last ones the platform accepted.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
@@ -20,7 +25,8 @@ from linkstar.config import get_settings
 from linkstar.db.outbox import JobContext
 from linkstar.kit.crypto import SecretBox
 from linkstar.kit.errors import NotFound
-from linkstar.orders.stock import service
+from linkstar.orders.stock import feeds, service
+from linkstar.orders.stock.purge import purge_runs
 from linkstar.orders.sync.connect import environment
 from linkstar.workspace import repository as wrepo
 
@@ -68,3 +74,24 @@ def publish_store(session: Session, job: JobContext) -> None:
         run.unchanged,
         run.unmatched,
     )
+
+
+def check_stock_feed(session: Session, job: JobContext) -> None:
+    """Ask the platform about the payload's feed (settled, or checked again later)."""
+    payload = job.payload or {}
+    feed_id = payload.get("feed_id")
+    if not job.organisation_id or not isinstance(feed_id, str):
+        log.warning("inventory.check_stock_feed without an organisation or feed: %s", payload)
+        return
+    box = SecretBox(get_settings().encryption_keys())
+    feed = feeds.check_feed(session, job.organisation_id, feed_id, box, environment())
+    if feed is not None:
+        log.info("inventory.check_stock_feed %s: %s", feed.feed_id, feed.status)
+
+
+def purge_publish_log(session: Session, job: JobContext) -> None:
+    """Delete publication runs older than the retention, with their lines and feeds."""
+    days = get_settings().publish_log_retention_days
+    before = environment().clock.utcnow() - timedelta(days=days)
+    total = sum(purge_runs(session, org, before) for org in wrepo.organisation_ids(session, None))
+    log.info("purged %d stock publication runs older than %d days", total, days)

@@ -12,6 +12,7 @@ from linkstar.inventory import publishing
 from linkstar.inventory.schemas import StorePolicySet
 from linkstar.kit.clock import utcnow
 from linkstar.orders.stock import reads, service
+from linkstar.orders.stock.schemas import PublishFeedRead
 from linkstar.web.context import ConsoleAction, ConsolePage, Page
 from linkstar.web.forms import FormState, checkbox, parse, text_fields
 from linkstar.web.pages.common import attempt
@@ -71,7 +72,10 @@ def run_detail(page: ConsolePage, publication_run_id: str) -> HTMLResponse:
     store = wrepo.StoreRepository(page.session, page.principal.organisation_id).get(run.store_id)
     lines = reads.lines_page(page.session, page.principal, run_id, LINES_SHOWN, None).items
     lines.sort(key=lambda x: (x.status != "failed", x.status, x.channel_sku))
-    return _render(page, "inventory/publishing_run.html", run=run, store=store, lines=lines)
+    feeds = [PublishFeedRead.of(f) for f in reads.run_feeds(page.session, page.principal, run_id)]
+    return _render(
+        page, "inventory/publishing_run.html", run=run, store=store, lines=lines, feeds=feeds
+    )
 
 
 @router.post(URL + "/{store_id}/publish")
