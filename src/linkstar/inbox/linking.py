@@ -135,9 +135,20 @@ def _shipments_by_number(
     session: Session, organisation_id: str, numbers: set[str]
 ) -> dict[str, list[Shipment]]:
     out: dict[str, list[Shipment]] = {}
+    if not numbers:
+        return out
+    # The only index on numbers is (organisation, carrier, number): naming the organisation's
+    # few carriers turns each look-up into index seeks instead of a scan of its shipments.
+    carriers = sorted(
+        session.scalars(
+            select(Shipment.carrier).where(Shipment.organisation_id == organisation_id).distinct()
+        )
+    )
     for part in chunks(sorted(numbers), IN_CHUNK):
         stmt = select(Shipment).where(
-            Shipment.organisation_id == organisation_id, Shipment.tracking_number.in_(part)
+            Shipment.organisation_id == organisation_id,
+            Shipment.carrier.in_(carriers),
+            Shipment.tracking_number.in_(part),
         )
         for shipment in session.scalars(stmt):
             out.setdefault(shipment.tracking_number, []).append(shipment)
