@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=900, ge=1)
     session_max_age_seconds: int = Field(default=12 * 3600, ge=60)
     cookie_secure: bool | None = None
+    # Mail servers (IMAP/SMTP) on private, loopback, link-local or reserved addresses: refused
+    # in production (a tenant could aim the server at its own network), allowed elsewhere.
+    allow_private_mail_hosts: bool | None = None
     # Routing simulations over more past orders than this run as a job (with progress).
     simulation_inline_orders: int = Field(default=2000, ge=0, le=100_000)
     # Shared reference data (the USPS zone chart, ...) that the demo and benchmarks read.
@@ -91,6 +94,14 @@ class Settings(BaseSettings):
         if self.cookie_secure is not None:
             return self.cookie_secure
         return self.env is Environment.production
+
+    @property
+    def private_mail_hosts_allowed(self) -> bool:
+        """Whether mail accounts may connect to non-public addresses (never in production
+        unless told)."""
+        if self.allow_private_mail_hosts is not None:
+            return self.allow_private_mail_hosts
+        return self.env is not Environment.production
 
     @property
     def is_sqlite(self) -> bool:

@@ -209,13 +209,14 @@ def test_poll_moves_the_cursor_and_send_signs_and_honours_suppressions(api, tena
     box = api.client.app.state.box
 
     with unit_of_work(api.sessions) as s:
-        result = accounts.poll(s, tenant.org.id, account_id, box, now=utcnow())
+        result = accounts.poll(s, tenant.org.id, account_id, box, now=utcnow(), allow_private=True)
     assert [m.external_id for m in result.messages] == ["<CAF4a5b6c7d8e9@mail.gmail.com>"]
     assert result.messages[0].store_ref == "poll@acme.example"
     [cursor] = _rows(api, MailboxCursor)
     assert (cursor.mailbox, cursor.last_uid) == ("PollBox", result.cursor.last_uid)
     with unit_of_work(api.sessions) as s:
-        assert accounts.poll(s, tenant.org.id, account_id, box, now=utcnow()).messages == []
+        again = accounts.poll(s, tenant.org.id, account_id, box, now=utcnow(), allow_private=True)
+        assert again.messages == []
 
     received.messages.clear()
     reply = OutboundEmail(
@@ -226,7 +227,7 @@ def test_poll_moves_the_cursor_and_send_signs_and_honours_suppressions(api, tena
         in_reply_to="<CAF4a5b6c7d8e9@mail.gmail.com>",
     )
     with unit_of_work(api.sessions) as s:
-        accounts.send(s, tenant.org.id, account_id, box, reply, now=utcnow())
+        accounts.send(s, tenant.org.id, account_id, box, reply, now=utcnow(), allow_private=True)
     [got] = received.messages
     msg = email.message_from_bytes(got.content, policy=default_policy)
     assert msg["In-Reply-To"] == "<CAF4a5b6c7d8e9@mail.gmail.com>"
@@ -236,7 +237,7 @@ def test_poll_moves_the_cursor_and_send_signs_and_honours_suppressions(api, tena
     with unit_of_work(api.sessions) as s:
         suppressions.suppress(s, tenant.org.id, "jose.garcia.buyer@gmail.com", channel="email")
     with pytest.raises(RecipientSuppressed), unit_of_work(api.sessions) as s:
-        accounts.send(s, tenant.org.id, account_id, box, reply, now=utcnow())
+        accounts.send(s, tenant.org.id, account_id, box, reply, now=utcnow(), allow_private=True)
     assert len(received.messages) == 1
 
 
@@ -303,3 +304,60 @@ def test_an_unreadable_mail_is_kept_raw_with_the_reason():
     assert kept.external_id == "imap:a@b.example:42:7"
     assert kept.raw == b"\x00garbage" and kept.raw_content_type == "message/rfc822"
     assert kept.warnings == ("unusable_mime: no headers",)
+
+
+def test_production_refuses_private_mail_hosts_everywhere(
+    api, tenant, settings, mail_servers, monkeypatch
+):
+    from linkstar.config import get_settings
+    from linkstar.db.outbox import JobContext
+    from linkstar.inbox.mail import tasks as mail_tasks
+    from linkstar.inbox.mail.delivery import EmailSender
+    from linkstar.inbox.sending import OutboundMessage, SendRefused
+    from linkstar.kit.netguard import HostRefused
+
+    imap_port, smtp_port, received = mail_servers
+    caller = api.with_key(tenant)
+    body = _account_body(imap_port, smtp_port, email_address="ssrf@acme.example")
+    account_id = caller.post("/inbox/mail-accounts", json=body).json()["id"]
+    strict = settings.model_copy(update={"allow_private_mail_hosts": False})
+    api.client.app.state.settings = strict
+    before = api.snapshot(tenant.org.id)
+    tested = caller.post(f"/inbox/mail-accounts/{account_id}/test")
+    refused = assert_error(tested, 422, "host_refused")
+    assert refused["message"] == (
+        "IMAP host 127.0.0.1 is a loopback address; LinkStar does not connect to private networks"
+    )
+    assert api.snapshot(tenant.org.id) == before  # no check recorded, no connection made
+
+    box = api.client.app.state.box
+    received.messages.clear()
+    with pytest.raises(HostRefused), unit_of_work(api.sessions) as s:
+        accounts.poll(s, tenant.org.id, account_id, box, now=utcnow(), allow_private=False)
+    mail = OutboundEmail(from_address="ssrf@acme.example", to_address="b@example.org",
+                         subject="Hi", text="Hello")  # fmt: skip
+    with pytest.raises(HostRefused), unit_of_work(api.sessions) as s:
+        accounts.send(s, tenant.org.id, account_id, box, mail, now=utcnow(), allow_private=False)
+
+    # The jobs read the process settings: the poll fails and the reply is refused, with reasons.
+    monkeypatch.setenv("LINKSTAR_ENCRYPTION_KEY", settings.encryption_key.get_secret_value())
+    monkeypatch.setenv("LINKSTAR_ALLOW_PRIVATE_MAIL_HOSTS", "false")
+    get_settings.cache_clear()
+    try:
+        job = JobContext("j-1", "inbox.poll_mail", tenant.org.id, {"account_id": account_id})
+        with (
+            pytest.raises(HostRefused, match=r"^IMAP host 127\.0\.0\.1 is a loopback"),
+            unit_of_work(api.sessions) as s,
+        ):
+            mail_tasks.poll_mail(s, job)
+        message = OutboundMessage("m-1", tenant.org.id, "email", "ssrf@acme.example",
+                                  "b@example.org", "", "Re: Hi", "Hi", False, "", "")  # fmt: skip
+        with (
+            pytest.raises(SendRefused, match=r"^SMTP host 127\.0\.0\.1 is a loopback"),
+            unit_of_work(api.sessions) as s,
+        ):
+            EmailSender().send(s, message)
+    finally:
+        get_settings.cache_clear()
+    assert received.messages == [] and _rows(api, MailboxCursor) == []
+    assert api.snapshot(tenant.org.id) == before

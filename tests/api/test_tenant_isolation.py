@@ -19,7 +19,7 @@ import pytest
 from linkstar.db.outbox import JobStatus
 from linkstar.workspace.core import Role, system_principal
 from tests.api.conftest import Api, Caller, contains_any, envelope
-from tests.inbox.mail_seed import mail_account_body, seed_inbox_mail
+from tests.inbox.mail_seed import mail_account_body, seed_inbox_dead_letter, seed_inbox_mail
 from tests.inbox.seed import seed_inbox
 from tests.inventory.seed import seed_for_isolation
 from tests.orders.seed import seed_orders
@@ -364,6 +364,7 @@ SCOPED = {
     ("GET", "/api/v1/inbox/settings"): "check",
     ("PUT", "/api/v1/inbox/settings"): "check",
     ("GET", "/api/v1/inbox/message-polls"): "list",
+    ("GET", "/api/v1/inbox/dead-letters"): "list",
     ("GET", "/api/v1/routing/capacities"): "list",
     ("POST", "/api/v1/routing/capacities"): "create",
     ("GET", "/api/v1/routing/optimisations"): "list",
@@ -420,6 +421,7 @@ class Seeded:
         self.ids |= seed_inbox(api.sessions, tenant.org.id, domain[0].upper())
         self.ids |= seed_inbox_automation(api, tenant, self.ids["thread_id"])
         self.ids |= seed_inbox_mail(api.sessions, api.client.app.state.box, tenant.org.id, domain)
+        self.ids |= seed_inbox_dead_letter(api.sessions, tenant.org.id)
         self.owner_id = tenant.owner.id
 
     def all_ids(self, api: Api) -> list[str]:

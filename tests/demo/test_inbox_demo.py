@@ -34,6 +34,7 @@ def test_demo_inbox_is_realistic(sessions, settings):
     assert sum(1 for m in messages if m.direction == "out" and m.outbound_status == "sent") >= 50
     assert links["order_id in text"] + links["channel order ref"] >= 20
     assert links["buyer e-mail"] >= 20 and links["shipment of order"] >= 10
+    assert links["tracking number"] >= 10  # the demo's own LS… numbers, quoted by buyers
     assert len(templates) == 5
     with unit_of_work(sessions) as s:
         held = list(s.scalars(select(InboxApproval)))

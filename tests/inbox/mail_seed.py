@@ -38,3 +38,19 @@ def seed_inbox_mail(sessions: Any, box: Any, organisation_id: str, domain: str) 
             session, actor, SuppressionCreate(address=f"unsubscribed@{domain}")
         )
         return {"mail_account_id": account.id, "suppression_id": row.id}
+
+
+def seed_inbox_dead_letter(sessions: Any, organisation_id: str) -> dict[str, str]:
+    """The id of a refused contact form of this organisation (an inbox dead letter)."""
+    from linkstar.tracking.ingest import dead_letter
+
+    with unit_of_work(sessions) as session:
+        row = dead_letter(
+            session,
+            organisation_id,
+            source="contact_form",
+            headers={},
+            body='{"id": "f-1", "message": "Where is my order?"}',
+            reason="$.email: is required",
+        )
+        return {"inbox_dead_letter_id": row.id}

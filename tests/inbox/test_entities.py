@@ -2,7 +2,7 @@
 
 import pytest
 
-from linkstar.inbox.core.entities import extract_entities
+from linkstar.inbox.core.entities import MAX_REFERENCES, extract_entities, reference_candidates
 
 
 def found(text):
@@ -99,3 +99,13 @@ def test_everything_in_one_message_in_order():
 
 def test_nothing_in_plain_text():
     assert extract_entities("Hello, is this available in blue?") == ()
+
+
+def test_reference_candidates_are_any_long_token_with_a_digit():
+    text = (
+        "Re: LSUPS00001234\nparcel ls-dhl-0000-0077 (order 112-3456789-1234567), ABCDEFGHIJ 1234567"
+    )
+    assert reference_candidates(text) == ("LSUPS00001234", "LSDHL00000077", "11234567891234567")
+    many = " ".join(f"N{i:08d}" for i in range(MAX_REFERENCES + 5))
+    assert len(reference_candidates(many)) == MAX_REFERENCES
+    assert reference_candidates("x" * 70 + "1") == ()  # longer than a stored number can be

@@ -196,3 +196,42 @@ def test_links_orders_and_shipments_with_evidence(sessions, tenant, clf):
     assert result.links_created == 3
     again = _ingest(sessions, org, [inbound("<l2@x>", "order 113-5555555-5555555?")], clf)
     assert again.links_created == 0
+
+
+def test_any_stored_tracking_number_links_but_only_within_the_organisation(
+    sessions, tenant, make_tenant, clf
+):
+    from linkstar.tracking import service as tracking
+    from linkstar.tracking.schemas import ShipmentCreate
+
+    other = make_tenant("other")
+    with unit_of_work(sessions) as s:
+        tracking.register_shipments(
+            s, system_principal(tenant.org.id),
+            [ShipmentCreate(tracking_number="LSUPS00001234", carrier="ups"),
+             ShipmentCreate(tracking_number="LSDHL00000077", carrier="dhl")],
+        )  # fmt: skip
+        tracking.register_shipments(
+            s, system_principal(other.org.id),
+            [ShipmentCreate(tracking_number="LSFED00000042", carrier="fedex")],
+        )  # fmt: skip
+    messages = [
+        inbound("<d1@x>", "Where is LSUPS00001234? And LSFED00000042?", subject="Parcel"),
+        inbound("<d2@x>", "Still waiting", subject="Re: ls-dhl-0000-0077",
+                sender_address="kim@example.com"),
+    ]  # fmt: skip
+    result = _ingest(sessions, tenant.org.id, messages, clf)
+    with unit_of_work(sessions) as s:
+        links = {
+            (x.kind, x.evidence, x.matched_value, x.organisation_id)
+            for x in s.scalars(select(InboxLink))
+        }
+    assert links == {
+        ("shipment", "tracking number", "LSUPS00001234", tenant.org.id),
+        ("shipment", "tracking number", "LSDHL00000077", tenant.org.id),
+    }
+    assert result.links_created == 2
+    # The other organisation's own number links there, and only there.
+    theirs = _ingest(sessions, other.org.id, [inbound("<d3@x>", "LSFED00000042 ?")], clf)
+    assert theirs.links_created == 1
+    assert _count(sessions, InboxLink) == 3

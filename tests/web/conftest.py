@@ -186,6 +186,7 @@ class Seeded:
     suspension_id: str = ""
     endpoint_id: str = ""
     tracking_dead_letter_id: str = ""
+    inbox_dead_letter_id: str = ""
     thread_id: str = ""
     template_id: str = ""
     inbox_rule_id: str = ""
@@ -258,6 +259,7 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
         decision_id, policy_id, suspension_id = _seed_routing(s, actor, marker)
         endpoint_id = _seed_webhook(s, actor, box, marker)
         tracking_dead_letter_id = _seed_tracking_dead_letter(s, tenant.org.id, marker)
+        inbox_dead_letter_id = _seed_inbox_dead_letter(s, tenant.org.id, marker)
         inbox_rule_id, ab_test_id = _seed_inbox_automation(s, tenant.org.id, marker)
         mail_account_id, suppression_id = _seed_inbox_mail(s, tenant.org.id, box, marker)
         capacity_id = _seed_optimisation(s, tenant.org.id, marker)
@@ -283,6 +285,7 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
         suspension_id=suspension_id,
         endpoint_id=endpoint_id,
         tracking_dead_letter_id=tracking_dead_letter_id,
+        inbox_dead_letter_id=inbox_dead_letter_id,
         inbox_rule_id=inbox_rule_id,
         ab_test_id=ab_test_id,
         mail_account_id=mail_account_id,
@@ -409,6 +412,22 @@ def _seed_tracking_dead_letter(session: Session, organisation_id: str, marker: s
     body = json.dumps({"updates": [{"tracking_number": f"{marker}-1", "events": []}]})
     row = dead_letter(
         session, organisation_id, source="generic", headers={}, body=body, reason="no events"
+    )
+    return row.id
+
+
+def _seed_inbox_dead_letter(session: Session, organisation_id: str, marker: str) -> str:
+    """A contact form without an e-mail address (an inbox dead letter), named after `marker`."""
+    from linkstar.tracking.ingest import dead_letter
+
+    body = json.dumps({"id": f"{marker}-form", "message": f"{marker} where is my parcel?"})
+    row = dead_letter(
+        session,
+        organisation_id,
+        source="contact_form",
+        headers={},
+        body=body,
+        reason="$.email: is required",
     )
     return row.id
 

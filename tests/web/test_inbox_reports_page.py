@@ -31,3 +31,29 @@ def test_bad_dates_are_refused_with_the_reason(owner, seeded):
     assert "bar-chart" not in r.text
     later = owner.get("/inbox/reports", params={"start": "2026-12-06", "end": "2026-11-30"})
     assert later.status_code == 422 and "is after" in later.text
+
+
+def test_crowded_category_labels_are_slanted_and_abbreviated_with_the_full_name_kept():
+    from linkstar.web.charts import HEIGHT, SLANT_ROOM, category_bar_chart
+
+    roomy = category_bar_chart("Threads by intent", "threads", {"complaint": 3, "other": 1})
+    assert roomy.label_angle == 0 and roomy.height == HEIGHT
+    assert [(b.short, b.axis_title) for b in roomy.bars] == [("complaint", ""), ("other", "")]
+    names = ["where_is_my_order", "refund_request", "bulk_or_oem_inquiry", "complaint"]
+    crowded = category_bar_chart(
+        "Threads by intent", "threads", {n: 4 - i for i, n in enumerate(names)}
+    )
+    assert (crowded.label_angle, crowded.height) == (-45, HEIGHT + SLANT_ROOM)
+    assert [(b.short, b.axis_title) for b in crowded.bars] == [
+        ("where_is_my_o…", "where_is_my_order"),
+        ("refund_request", ""),
+        ("bulk_or_oem_i…", "bulk_or_oem_inquiry"),
+        ("complaint", ""),
+    ]
+
+
+def test_report_page_slants_the_intent_labels(tenant, owner, seeded, sessions):
+    seed_report_inbox(sessions, tenant.org.id)
+    html = owner.get("/inbox/reports", params=RANGE).text
+    assert 'text-anchor="end" transform="rotate(-45 ' in html
+    assert "<title>bulk_or_oem_inquiry</title>bulk_or_oem_i…</text>" in html

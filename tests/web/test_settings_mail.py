@@ -59,3 +59,14 @@ def test_suppress_and_remove(tenant, owner, sessions):
     assert bad.status_code == 422
     assert owner.post(f"/settings/suppressions/{row.id}/delete", {}).status_code == 303
     assert rows(sessions, Suppression, tenant.org.id) == []
+
+
+def test_testing_a_private_host_is_refused_in_production(tenant, owner, sessions, app, settings):
+    assert owner.post("/settings/mail-accounts", MAIL_ACCOUNT_FORM).status_code == 303
+    (account,) = rows(sessions, MailAccount, tenant.org.id)
+    app.state.settings = settings.model_copy(update={"allow_private_mail_hosts": False})
+    refused = owner.post(f"/settings/mail-accounts/{account.id}/test", {})
+    assert refused.status_code == 422
+    assert "IMAP host 127.0.0.1 is a loopback address" in refused.text
+    (after,) = rows(sessions, MailAccount, tenant.org.id)
+    assert (after.last_checked_at, after.last_check_error) == (None, "")

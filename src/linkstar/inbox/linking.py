@@ -2,9 +2,10 @@
 
 Evidence, strongest first: "channel order ref" (the channel attached the order to the message),
 "order_id in text" (an order id or number among the entities), "tracking number" (a tracking
-number among the entities), "buyer e-mail" (the sender's address is an order's buyer e-mail),
-"shipment of order" (a shipment whose order reference is a linked order). One query per kind
-for the whole batch.
+number among the entities, or any token of the subject or text that is the tracking number of
+one of the organisation's shipments, whatever its format), "buyer e-mail" (the sender's address
+is an order's buyer e-mail), "shipment of order" (a shipment whose order reference is a linked
+order). One query per kind for the whole batch.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from linkstar.db.repository import chunks
 from linkstar.inbox.core.classify import Understanding
+from linkstar.inbox.core.entities import reference_candidates
 from linkstar.inbox.core.inbound import InboundMessage
 from linkstar.inbox.models import InboxLink, InboxThread
 from linkstar.orders.models import Order
@@ -47,6 +49,9 @@ def link_threads(session: Session, organisation_id: str, batch: Batch) -> int:
             )
             if "@" in message.sender_address:
                 emails[thread.id] = message.sender_address.strip().lower()
+            numbers.setdefault(thread.id, set()).update(
+                reference_candidates(f"{message.subject}\n{message.text}")
+            )
             if understanding is None:
                 continue
             for entity in understanding.entities:
@@ -130,9 +135,20 @@ def _shipments_by_number(
     session: Session, organisation_id: str, numbers: set[str]
 ) -> dict[str, list[Shipment]]:
     out: dict[str, list[Shipment]] = {}
+    if not numbers:
+        return out
+    # The only index on numbers is (organisation, carrier, number): naming the organisation's
+    # few carriers turns each look-up into index seeks instead of a scan of its shipments.
+    carriers = sorted(
+        session.scalars(
+            select(Shipment.carrier).where(Shipment.organisation_id == organisation_id).distinct()
+        )
+    )
     for part in chunks(sorted(numbers), IN_CHUNK):
         stmt = select(Shipment).where(
-            Shipment.organisation_id == organisation_id, Shipment.tracking_number.in_(part)
+            Shipment.organisation_id == organisation_id,
+            Shipment.carrier.in_(carriers),
+            Shipment.tracking_number.in_(part),
         )
         for shipment in session.scalars(stmt):
             out.setdefault(shipment.tracking_number, []).append(shipment)

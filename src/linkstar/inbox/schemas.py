@@ -298,3 +298,23 @@ class PreviewRead(BaseModel):
     body: str
     language: str
     findings: list[dict[str, Any]]
+
+
+class InboxDeadLetterRead(BaseModel):
+    """A refused inbox payload (contact form, marketplace buyer message), kept whole."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    source: str
+    reason: str
+    body: str
+    received_at: datetime
+    state: Literal["new", "retried", "discarded"]
+
+
+class InboxDeadLetterRetryRead(BaseModel):
+    dead_letter: InboxDeadLetterRead
+    succeeded: bool
+    messages: int  # messages stored by the retry
+    error: str | None

@@ -59,7 +59,7 @@ def process_contact_form(session: Session, job: JobContext) -> None:
     try:
         message = contact_form.parse(body.encode("utf-8"))
     except MessagePayloadError as exc:
-        # Kept beside the other refused webhook bodies (Tracking → Dead letters).
+        # Kept in the one dead-letter table; the inbox shows it (Inbox → Dead letters).
         tracking_ingest.dead_letter(
             session,
             job.organisation_id,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 WIDTH = 520
@@ -12,6 +12,15 @@ LEFT = 36  # room for the y-axis labels
 RIGHT = 8
 TOP = 12
 BOTTOM = 28  # room for the x-axis labels
+# Category labels that would collide (wider than their slot at ~7 px a character of the 12 px
+# axis font) are slanted, abbreviated with "…" past SLANT_CHARS (the full name in a tooltip),
+# and the chart grows by SLANT_ROOM below the baseline and SLANT_PAD left of the y axis (the
+# first label reaches past it) to hold them.
+AXIS_CHAR_WIDTH = 7.0
+SLANT = -45
+SLANT_CHARS = 14
+SLANT_ROOM = 68
+SLANT_PAD = 24
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,7 @@ class Bar:
     width: float
     total: int
     segments: tuple[Segment, ...]
+    axis_title: str = ""  # the full axis label when `short` abbreviates it
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,8 @@ class BarChart:
     baseline: float = HEIGHT - BOTTOM
     caption: str = ""  # what the bars cover; "Last N days · UTC" when empty
     axis: str = "Day (UTC)"  # what one bar is, heading the data table
+    label_angle: int = 0  # degrees the axis labels are turned (SLANT when they would collide)
+    pad_left: int = 0  # room drawn left of x = 0 (the viewBox starts at -pad_left)
 
     @property
     def total(self) -> int:
@@ -68,6 +80,29 @@ class BarChart:
 
     def series_total(self, series: str) -> int:
         return sum(s.value for bar in self.bars for s in bar.segments if s.series == series)
+
+
+def abbreviate(text: str, limit: int) -> str:
+    """`text`, or its first `limit - 1` characters and "…" when it is longer."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def fit_labels(chart: BarChart, slot: float) -> BarChart:
+    """The chart with slanted, abbreviated axis labels when one is wider than its `slot`."""
+    widest = max((len(bar.short) for bar in chart.bars), default=0)
+    if widest * AXIS_CHAR_WIDTH <= slot * 0.9:
+        return chart
+    bars = []
+    for bar in chart.bars:
+        short = abbreviate(bar.short, SLANT_CHARS)
+        bars.append(replace(bar, short=short, axis_title=bar.short if short != bar.short else ""))
+    return replace(
+        chart,
+        bars=tuple(bars),
+        label_angle=SLANT,
+        height=chart.height + SLANT_ROOM,
+        pad_left=SLANT_PAD,
+    )
 
 
 def last_days(today: date, days: int) -> list[date]:
@@ -153,14 +188,14 @@ def category_bar_chart(title: str, unit: str, values: Mapping[str, int]) -> BarC
         bars.append(
             Bar(
                 label=name,
-                short=name[:16],
+                short=name,
                 x=round(LEFT + slot * index + (slot - width) / 2, 2),
                 width=round(width, 2),
                 total=value,
                 segments=(Segment(unit, value, round(y, 2), round(height, 2)),),
             )
         )
-    return BarChart(title, unit, (unit,), tuple(bars), _ticks(top, plot_height))
+    return fit_labels(BarChart(title, unit, (unit,), tuple(bars), _ticks(top, plot_height)), slot)
 
 
 def grouped_bar_chart(
@@ -183,11 +218,12 @@ def grouped_bar_chart(
             bars.append(
                 Bar(
                     label=f"{category} · {name}",
-                    short=category[:16] if k == 0 else "",
+                    short=category if k == 0 else "",
                     x=round(start + width * k, 2),
                     width=round(width, 2),
                     total=value,
                     segments=(Segment(name, value, y, round(height, 2)),),
                 )
             )
-    return BarChart(title, unit, names, tuple(bars), _ticks(top, plot_height))
+    chart = BarChart(title, unit, names, tuple(bars), _ticks(top, plot_height))
+    return fit_labels(chart, slot)

@@ -85,6 +85,7 @@ INBOX_SECTIONS: tuple[NavItem, ...] = (
     NavItem("ab_tests", "A/B tests", "/inbox/ab-tests", P.inbox_read),
     NavItem("inbox_settings", "Settings", "/inbox/settings", P.inbox_read),
     NavItem("reports", "Reports", "/inbox/reports", P.inbox_read),
+    NavItem("inbox_dead_letters", "Dead letters", "/inbox/dead-letters", P.inbox_read),
 )
 
 

@@ -17,6 +17,7 @@ from linkstar.inbox.automation.models import InboxRuleRunRow, InboxTimerMark
 from linkstar.inbox.models import InboxThread
 from linkstar.inbox.schemas import ReplyCreate
 from linkstar.inbox.store import ingest_messages
+from linkstar.kit.errors import InvalidInput
 from linkstar.workspace.models import AuditEntry
 from tests.inbox.seed import T0, inbound, seed_only_classifier
 
@@ -109,6 +110,36 @@ def test_weekends_and_stored_calendars_hold_idle_timers(sessions, tenant, thread
         )
     assert "idle:4" not in _run(sessions, tenant, T0 + timedelta(days=7)).fired
     assert "idle:4" in _run(sessions, tenant, T0 + timedelta(days=7, hours=1)).fired
+
+
+def test_idle_timers_count_in_the_calendar_the_settings_designate(sessions, tenant, thread_id):
+    mondays = {"weekly": {"mon": [["09:00", "12:00"]]}}
+    always = {"weekly": {}, "continuous": True}
+    with unit_of_work(sessions) as s:
+        # Two calendars: the default one is always open, the designated one only Mondays 09-12.
+        settings_store.save(
+            s,
+            tenant.principal,
+            {"calendars": {"default": always, "mondays": mondays}, "timer_calendar": "mondays"},
+        )
+    # Monday 10:00 + 4 business hours of "mondays" is the next Monday 11:00; in the always-open
+    # default calendar 16 hours would have fired long before.
+    first = _run(sessions, tenant, T0 + timedelta(days=7)).fired
+    assert (first.get("idle:4"), first.get("idle:16")) == (None, None)
+    later = _run(sessions, tenant, T0 + timedelta(days=7, hours=1)).fired
+    assert (later.get("idle:4"), later.get("idle:16")) == (1, None)
+
+
+def test_timer_calendar_must_name_a_calendar(sessions, tenant):
+    with pytest.raises(InvalidInput) as refused, unit_of_work(sessions) as s:
+        settings_store.save(s, tenant.principal, {"timer_calendar": "weekend"})
+    assert refused.value.details == {
+        "errors": [
+            {"path": "$", "message": "Value error, timer_calendar: no calendar named 'weekend'"}
+        ]
+    }
+    with sessions() as s:
+        assert settings_store.load(s, tenant.org.id).timer_calendar == "default"
 
 
 def test_the_job_auto_closes_answered_quiet_threads(sessions, tenant, thread_id, monkeypatch):

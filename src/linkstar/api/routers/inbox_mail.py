@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import Depends, Query, Response
 
-from linkstar.api.deps import DbSession, get_box
+from linkstar.api.deps import DbSession, get_box, get_settings
 from linkstar.api.idempotency import Idempotent
 from linkstar.api.pagination import Paging
 from linkstar.api.routing import api_router, created, errors, needs
 from linkstar.api.schemas import PageOf
+from linkstar.config import Settings
 from linkstar.inbox.mail import accounts, suppressions
 from linkstar.inbox.mail.schemas import (
     ConnectionCheck,
@@ -136,15 +137,21 @@ def delete_account(
     "/inbox/mail-accounts/{mail_account_id}/test",
     summary="Test a mail account's connection",
     description="Logs in to the IMAP server (opening the mailbox read-only) and to the SMTP "
-    "server; answers 200 with each outcome and keeps it on the account.",
+    "server; answers 200 with each outcome and keeps it on the account. In production a host "
+    "that resolves to a private, loopback, link-local or reserved address is refused with 422 "
+    "`host_refused` and nothing is connected to or written.",
     response_model=ConnectionCheck,
-    responses=errors(403, 404),
+    responses=errors(403, 404, 422),
 )
 def test_account(
     mail_account_id: str,
     session: DbSession,
     box: SecretBox = Depends(get_box),
+    settings: Settings = Depends(get_settings),
     actor: Principal = Depends(needs(MANAGE)),
 ) -> ConnectionCheck:
     """Try both logins now."""
-    return accounts.check_connection(session, actor, mail_account_id, box, now=utcnow())
+    allowed = settings.private_mail_hosts_allowed
+    return accounts.check_connection(
+        session, actor, mail_account_id, box, now=utcnow(), allow_private=allowed
+    )

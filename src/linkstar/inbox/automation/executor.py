@@ -207,7 +207,8 @@ class _Actions:
         return job.id
 
     def schedule_follow_up(self, planned: PlannedAction) -> str:
-        calendar = settings_store.load(self.session, self.thread.organisation_id).default_calendar()
+        settings = settings_store.load(self.session, self.thread.organisation_id)
+        calendar = settings.calendar_of_timers()
         due = add_business_hours(calendar, utcnow(), planned.action.business_hours)
         job = enqueue(
             self.session,

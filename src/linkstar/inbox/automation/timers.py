@@ -4,7 +4,8 @@ and a timer whose moment passed while the server was down fires on the next run,
 
 - `sla_due`: a thread whose stored due-soon or due instant has passed fires the workspace's
   `sla_due` rules with `event.sla_state` = `due_soon` / `overdue`;
-- `thread_idle`: a thread without activity for N business hours (the `default` calendar) fires
+- `thread_idle`: a thread without activity for N business hours (of the calendar the inbox
+  settings' `timer_calendar` names, `default` unless told) fires
   the `thread_idle` rules whose threshold N it has reached;
 - auto-close: a thread we answered that has been quiet for the workspace's
   `auto_close_idle_days` is closed (audited).
@@ -109,7 +110,7 @@ def _fire_idle(
     thresholds = sorted({r.trigger.business_hours for r in rules if r.trigger.business_hours})
     if not thresholds:
         return
-    calendar = settings_store.load(session, org).default_calendar()
+    calendar = settings_store.load(session, org).calendar_of_timers()
     idle_states = (ThreadStatus.open.value, ThreadStatus.pending.value)
     for hours in thresholds:
         # N business hours idle implies at least N calendar hours: SQL narrows, the calendar

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import imaplib
 import re
+import socket
 import ssl
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -103,11 +104,9 @@ def connect(server: MailServer) -> imaplib.IMAP4:
     try:
         client: imaplib.IMAP4
         if server.tls is TlsMode.SSL:
-            client = imaplib.IMAP4_SSL(
-                server.host, server.port, ssl_context=context, timeout=server.timeout
-            )
+            client = _PinnedIMAP4SSL(server, context)
         else:
-            client = imaplib.IMAP4(server.host, server.port, timeout=server.timeout)
+            client = _PinnedIMAP4(server)
             if server.tls is TlsMode.STARTTLS:
                 client.starttls(ssl_context=context)
     except (OSError, imaplib.IMAP4.error) as exc:
@@ -120,6 +119,29 @@ def connect(server: MailServer) -> imaplib.IMAP4:
         _logout(client)
         raise MailConnectionError(f"IMAP login refused: {exc}") from exc
     return client
+
+
+class _PinnedIMAP4(imaplib.IMAP4):
+    """Connects to the server's vetted address when it has one (see servers.vetted)."""
+
+    def __init__(self, server: MailServer) -> None:
+        self._address = server.address or server.host
+        super().__init__(server.host, server.port, timeout=server.timeout)
+
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        return socket.create_connection((self._address, self.port), timeout)
+
+
+class _PinnedIMAP4SSL(imaplib.IMAP4_SSL):
+    """TLS from the first byte to the vetted address; the certificate must name the host."""
+
+    def __init__(self, server: MailServer, context: ssl.SSLContext) -> None:
+        self._address = server.address or server.host
+        super().__init__(server.host, server.port, ssl_context=context, timeout=server.timeout)
+
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        raw = socket.create_connection((self._address, self.port), timeout)
+        return self.ssl_context.wrap_socket(raw, server_hostname=self.host)
 
 
 def _examine(client: imaplib.IMAP4, mailbox: str) -> int:

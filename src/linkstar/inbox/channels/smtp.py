@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import smtplib
+import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -152,11 +153,9 @@ def _connect(server: MailServer) -> smtplib.SMTP:
     client: smtplib.SMTP | None = None
     try:
         if server.tls is TlsMode.SSL:
-            client = smtplib.SMTP_SSL(
-                server.host, server.port, timeout=server.timeout, context=context
-            )
+            client = _PinnedSMTPSSL(server, context)
         else:
-            client = smtplib.SMTP(server.host, server.port, timeout=server.timeout)
+            client = _PinnedSMTP(server)
             if server.tls is TlsMode.STARTTLS:
                 client.starttls(context=context)
         if server.username:
@@ -170,6 +169,30 @@ def _connect(server: MailServer) -> smtplib.SMTP:
             f"cannot reach SMTP {server.host}:{server.port}: {type(exc).__name__}: {exc}"
         ) from exc
     return client
+
+
+class _PinnedSMTP(smtplib.SMTP):
+    """Connects to the server's vetted address when it has one (see servers.vetted)."""
+
+    def __init__(self, server: MailServer) -> None:
+        self._address = server.address or server.host
+        super().__init__(server.host, server.port, timeout=server.timeout)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        return socket.create_connection((self._address, port), timeout, self.source_address)
+
+
+class _PinnedSMTPSSL(smtplib.SMTP_SSL):
+    """TLS from the first byte to the vetted address; the certificate must name the host."""
+
+    def __init__(self, server: MailServer, context: ssl.SSLContext) -> None:
+        self._address = server.address or server.host
+        self._server_hostname = server.host
+        super().__init__(server.host, server.port, timeout=server.timeout, context=context)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        raw = socket.create_connection((self._address, port), timeout, self.source_address)
+        return self.context.wrap_socket(raw, server_hostname=self._server_hostname)
 
 
 def _close(client: smtplib.SMTP | None) -> None:

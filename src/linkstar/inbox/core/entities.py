@@ -17,6 +17,7 @@ import phonenumbers
 from linkstar.tracking.core.detect import detect_carriers
 
 MAX_CHARS = 20_000  # entities are looked for in the first 20,000 characters
+MAX_REFERENCES = 100  # stored-number candidates per message (bounds the linker's IN lists)
 
 _ORDER_WORDS = (
     r"order|purchase|pedido|compra|encomenda|bestellung|bestellnummer|auftrag|commande|订单|訂單"
@@ -30,6 +31,7 @@ GENERIC_ORDER = re.compile(
     r"(?=[A-Z0-9-]*\d)([A-Z0-9][A-Z0-9-]{3,24}[A-Z0-9])(?![\w-])"
 )
 _TOKEN = re.compile(r"[A-Za-z0-9]+")  # whole runs, then length and digit checks: linear time
+_DASHED_TOKEN = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
 _TRACKING_WORDS = re.compile(
     r"(?i)track|seguimiento|rastreo|sendungsnummer|sendungsverfolgung|suivi|rastreio|"
     r"rastreamento|运单|物流单号|快递单号|追踪"
@@ -221,3 +223,21 @@ def extract_entities(text: str, *, default_region: str = "US") -> tuple[Entity, 
                 )
                 add(Entity("phone", number, match.start, match.end))
     return tuple(sorted(found, key=lambda e: (e.start, e.type)))
+
+
+def reference_candidates(text: str) -> tuple[str, ...]:
+    """Tokens that could be a stored tracking number, whatever the carrier's format.
+
+    Runs of letters and digits (dashes inside allowed and removed), 8 to 64 characters with at
+    least one digit, upper-cased, first seen first, at most MAX_REFERENCES. The linker looks
+    them up among the workspace's own shipments, so a format no carrier pattern knows (the
+    demo's `LS…` numbers, a 3PL's own numbers) still links when the number exists.
+    """
+    out: dict[str, None] = {}
+    for m in _DASHED_TOKEN.finditer(text[:MAX_CHARS]):
+        token = m.group().replace("-", "").upper()
+        if 8 <= len(token) <= 64 and _DIGIT.search(token):
+            out.setdefault(token)
+            if len(out) == MAX_REFERENCES:
+                break
+    return tuple(out)

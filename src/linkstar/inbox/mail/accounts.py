@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from linkstar.inbox.channels import imap, smtp
 from linkstar.inbox.channels.imap import FetchResult
-from linkstar.inbox.channels.servers import MailConnectionError, MailServer, TlsMode
+from linkstar.inbox.channels.servers import MailConnectionError, MailServer, TlsMode, vetted
 from linkstar.inbox.mail import suppressions
 from linkstar.inbox.mail.models import MailAccount, MailboxCursor
 from linkstar.inbox.mail.repository import MailAccountRepository, MailboxCursorRepository
@@ -122,19 +122,28 @@ def servers(account: MailAccount, box: SecretBox) -> tuple[MailServer, MailServe
 
 
 def check_connection(
-    session: Session, actor: Principal, account_id: str, box: SecretBox, *, now: datetime
+    session: Session,
+    actor: Principal,
+    account_id: str,
+    box: SecretBox,
+    *,
+    now: datetime,
+    allow_private: bool,
 ) -> ConnectionCheck:
-    """Log in to IMAP and SMTP; the outcome is kept on the account and returned."""
+    """Log in to IMAP and SMTP; the outcome is kept on the account and returned.
+
+    HostRefused (422, nothing written) when a host is not public and `allow_private` is off.
+    """
     actor.require(Permission.inbox_manage)
     account = MailAccountRepository(session, actor.organisation_id).get(account_id)
     imap_server, smtp_server = servers(account, box)
     errors: dict[str, str] = {}
     try:
-        imap.check_imap(imap_server, account.mailbox)
+        imap.check_imap(vetted(imap_server, "IMAP", allow_private=allow_private), account.mailbox)
     except MailConnectionError as exc:
         errors["imap"] = exc.reason[:240]
     try:
-        smtp.check_smtp(smtp_server)
+        smtp.check_smtp(vetted(smtp_server, "SMTP", allow_private=allow_private))
     except MailConnectionError as exc:
         errors["smtp"] = exc.reason[:240]
     account.last_checked_at = now
@@ -149,11 +158,17 @@ def check_connection(
 
 
 def poll(
-    session: Session, organisation_id: str, account_id: str, box: SecretBox, *, now: datetime
+    session: Session,
+    organisation_id: str,
+    account_id: str,
+    box: SecretBox,
+    *,
+    now: datetime,
+    allow_private: bool,
 ) -> FetchResult:
     """Fetch the account's new messages and move its cursor (store them in this transaction)."""
     account = MailAccountRepository(session, organisation_id).get(account_id)
-    imap_server, _ = servers(account, box)
+    imap_server = vetted(servers(account, box)[0], "IMAP", allow_private=allow_private)
     cursors = MailboxCursorRepository(session, organisation_id)
     row = cursors.find(account_id=account.id, mailbox=account.mailbox)
     cursor = None if row is None else imap.MailboxCursor(row.uidvalidity, row.last_uid)
@@ -182,10 +197,11 @@ def send(
     mail: smtp.OutboundEmail,
     *,
     now: datetime,
+    allow_private: bool,
 ) -> smtp.SentEmail:
     """Send from an account, DKIM-signed when it has a key; suppressed recipients are refused."""
     account = MailAccountRepository(session, organisation_id).get(account_id)
-    _, smtp_server = servers(account, box)
+    smtp_server = vetted(servers(account, box)[1], "SMTP", allow_private=allow_private)
     sealed = box.open(account.secrets_encrypted)
     key = None
     if sealed.get("dkim_private_key"):

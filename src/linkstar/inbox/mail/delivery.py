@@ -50,12 +50,19 @@ class EmailSender:
             in_reply_to=message.in_reply_to,
             references=(message.in_reply_to,) if message.in_reply_to else (),
         )
-        box = SecretBox(get_settings().encryption_keys())
+        settings = get_settings()
+        box = SecretBox(settings.encryption_keys())
         try:
             sent = accounts.send(
-                session, message.organisation_id, account.id, box, mail, now=utcnow()
+                session,
+                message.organisation_id,
+                account.id,
+                box,
+                mail,
+                now=utcnow(),
+                allow_private=settings.private_mail_hosts_allowed,
             )
-        except InvalidInput as exc:  # a suppressed recipient, an address that cannot be a header
+        except InvalidInput as exc:  # suppressed recipient, bad header, refused private host
             raise SendRefused(exc.message) from exc
         except LinkStarError as exc:  # sealed under another key: retrying would not help
             raise SendRefused(f"mail account {account.email_address}: {exc.message}") from exc

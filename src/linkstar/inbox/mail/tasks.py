@@ -72,8 +72,12 @@ def poll_mail(session: Session, job: JobContext) -> None:
     if not job.organisation_id:
         raise ValueError("inbox.poll_mail needs the organisation of the account")
     account_id = str(job.payload["account_id"])
-    box = SecretBox(get_settings().encryption_keys())
-    result = accounts.poll(session, job.organisation_id, account_id, box, now=utcnow())
+    settings = get_settings()
+    box = SecretBox(settings.encryption_keys())
+    allowed = settings.private_mail_hosts_allowed
+    result = accounts.poll(
+        session, job.organisation_id, account_id, box, now=utcnow(), allow_private=allowed
+    )
     account = session.get(MailAccount, account_id)
     address = account.email_address if account is not None else account_id
     messages = list(result.messages) + [

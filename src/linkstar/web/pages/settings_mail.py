@@ -86,7 +86,12 @@ def mail_account_test(page: ConsoleAction, mail_account_id: str) -> Response:
     """Log in to IMAP and SMTP now and say how it went."""
     page.principal.require(P.inbox_manage)
     check = accounts.check_connection(
-        page.session, page.principal, mail_account_id, page.box, now=utcnow()
+        page.session,
+        page.principal,
+        mail_account_id,
+        page.box,
+        now=utcnow(),
+        allow_private=page.settings.private_mail_hosts_allowed,
     )
     if check.imap == "ok" and check.smtp == "ok":
         return page.redirect("/settings/mail-accounts", "IMAP and SMTP logins work.")

@@ -18,7 +18,7 @@ P = Permission
 BACK = "/tracking/dead-letters"
 
 
-def _pretty(text: str) -> str:
+def pretty_body(text: str) -> str:
     try:
         return json.dumps(json.loads(text), indent=2)[:4000]
     except ValueError:
@@ -32,7 +32,7 @@ def dead_letters(page: ConsolePage, state: str = "new", cursor: str = "") -> HTM
     letters = service.list_dead_letters(page.session, page.principal, chosen, 50, cursor or None)
     return page.render(
         "tracking/dead_letters.html",
-        letters=[(d, _pretty(d.body)) for d in letters.items],
+        letters=[(d, pretty_body(d.body)) for d in letters.items],
         state=chosen,
         states=service.STATES,
         next_cursor=letters.next_cursor,

@@ -2,8 +2,9 @@
 SLA target per channel, the auto-close delay and the approval policy.
 
 Stored as JSON (one row per workspace); a workspace that never saved any gets `InboxSettings()`:
-a `default` calendar Monday-Friday 09:00-17:00 UTC, Amazon 24 calendar hours, every other
-channel one business day, auto-close after 7 idle days, the default approval policy.
+a `default` calendar Monday-Friday 09:00-17:00 UTC (the one timers count in), Amazon 24
+calendar hours, every other channel one business day, auto-close after 7 idle days, the
+default approval policy.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ class InboxSettings(BaseModel):
     sla: dict[ChannelName, SlaTarget] = Field(
         default_factory=lambda: dict(DEFAULT_SLA), max_length=40
     )
+    # The calendar idle timers and follow-ups count business hours in (one of `calendars`).
+    timer_calendar: CalendarName = "default"
     auto_close_idle_days: Annotated[float, Field(gt=0, le=365)] | None = 7
     approval: ApprovalPolicy = Field(default_factory=ApprovalPolicy)
 
@@ -45,6 +48,8 @@ class InboxSettings(BaseModel):
     def _calendars_exist(self) -> InboxSettings:
         if "default" not in self.calendars:
             raise ValueError("calendars needs one named 'default'")
+        if self.timer_calendar not in self.calendars:
+            raise ValueError(f"timer_calendar: no calendar named {self.timer_calendar!r}")
         for channel, target in self.sla.items():
             if target.calendar not in self.calendars:
                 raise ValueError(f"sla.{channel}: no calendar named {target.calendar!r}")
@@ -61,9 +66,9 @@ class InboxSettings(BaseModel):
             return BusinessCalendar.always()
         return calendar(self.calendars[target.calendar])
 
-    def default_calendar(self) -> BusinessCalendar:
-        """The workspace's `default` calendar (idle timers and follow-ups count in it)."""
-        return calendar(self.calendars["default"])
+    def calendar_of_timers(self) -> BusinessCalendar:
+        """The calendar `timer_calendar` names (idle timers and follow-ups count in it)."""
+        return calendar(self.calendars[self.timer_calendar])
 
     def sla_due(self, channel: str, received_at: datetime) -> tuple[datetime, datetime]:
         """(due soon at, due at) of a buyer message on `channel` received at `received_at`."""
