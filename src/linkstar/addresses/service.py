@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -25,7 +25,7 @@ from linkstar.addresses.core import (
 )
 from linkstar.addresses.models import AddressPolicyVersion, AddressReview
 from linkstar.addresses.repository import PolicyRepository, ReviewRepository
-from linkstar.addresses.schemas import checked_dict
+from linkstar.addresses.schemas import address_dict, checked_dict
 from linkstar.db.outbox import enqueue
 from linkstar.kit.clock import utcnow
 from linkstar.kit.errors import Conflict, InvalidInput
@@ -297,7 +297,7 @@ def _usable_ref(ref: str) -> bool:
 def _review_values(checked: CheckedAddress, original: AddressInput) -> dict[str, Any]:
     data = checked_dict(checked)
     return {
-        "original": asdict(original),
+        "original": address_dict(original),
         "normalised": data["normalised"],
         "verdict": data["verdict"],
         "flags": data["flags"],
@@ -369,7 +369,7 @@ def decide(
                 + "; ".join(r.message for r in result.reasons if r.severity.value == "invalid"),
                 {"field": "address", "reasons": checked_dict(result)["reasons"]},
             )
-        final = asdict(result.normalised)
+        final = address_dict(result.normalised)
         recheck = {"verdict": result.verdict.value, "reasons": [r.code for r in result.reasons]}
     elif decision is Decision.APPROVE:
         final = dict(row.normalised)
@@ -408,6 +408,6 @@ def _printable(text: str) -> str:
 
 
 def _keep_id(address: AddressInput, original: dict[str, Any]) -> AddressInput:
-    values = asdict(address)
+    values = address_dict(address)
     values["id"] = str(original.get("id", ""))
     return AddressInput(**{name: values[name] for name in FIELDS})

@@ -17,6 +17,7 @@ from linkstar.orders.connectors.files import RowError, parse_order_file
 from linkstar.orders.connectors.mapping import ColumnMapping
 from linkstar.orders.ingest import Item, ingest, ingest_committing
 from linkstar.orders.intake import IngestReport, store_of
+from linkstar.orders.lookahead import AddressLookahead, address_worker
 from linkstar.workspace.core import Permission, Principal
 
 
@@ -38,6 +39,12 @@ class FileImportReport:
         }
 
 
+def _rows(data: bytes, filename: str) -> int:
+    """About how many rows a file holds, before parsing it: text lines (an XLSX file is
+    compressed and not counted, so it is checked in process)."""
+    return 0 if filename.lower().endswith((".xlsx", ".xlsm")) else data.count(b"\n")
+
+
 def _items(data: bytes, filename: str, mapping: ColumnMapping | str) -> tuple[Any, list[Item]]:
     parsed = parse_order_file(data, filename, mapping)
     items: list[Item] = [
@@ -57,8 +64,17 @@ def import_file(
     """Parse and ingest one export file in the caller's transaction (API uploads)."""
     actor.require(Permission.orders_write)
     store_of(session, actor.organisation_id, store_id)
-    parsed, items = _items(data, filename, mapping)
-    report = ingest(session, actor.organisation_id, store_id, items, "file", actor=actor.label)
+    with address_worker(_rows(data, filename)) as worker:
+        parsed, items = _items(data, filename, mapping)
+        report = ingest(
+            session,
+            actor.organisation_id,
+            store_id,
+            items,
+            "file",
+            actor=actor.label,
+            lookahead=AddressLookahead(worker, items) if worker else None,
+        )
     return FileImportReport(parsed.rows, len(items), report, list(parsed.errors))
 
 
@@ -74,8 +90,15 @@ def import_large_file(
     actor.require(Permission.orders_write)
     with sessions() as session:
         store_of(session, actor.organisation_id, store_id)
-    parsed, items = _items(data, filename, mapping)
-    report = ingest_committing(
-        sessions, actor.organisation_id, store_id, items, "file", actor=actor.label
-    )
+    with address_worker(_rows(data, filename)) as worker:
+        parsed, items = _items(data, filename, mapping)
+        report = ingest_committing(
+            sessions,
+            actor.organisation_id,
+            store_id,
+            items,
+            "file",
+            actor=actor.label,
+            lookahead=AddressLookahead(worker, items) if worker else None,
+        )
     return FileImportReport(parsed.rows, len(items), report, list(parsed.errors))
