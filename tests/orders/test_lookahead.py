@@ -17,7 +17,8 @@ from linkstar.addresses.core import AddressInput, CheckedAddress, Policy
 from linkstar.addresses.models import AddressReview
 from linkstar.db.uow import unit_of_work
 from linkstar.orders import lookahead
-from linkstar.orders.files import _items, import_large_file
+from linkstar.orders.connectors.files import parse_order_file
+from linkstar.orders.files import import_large_file
 from linkstar.orders.ingest import ingest_committing
 from linkstar.orders.lookahead import AddressLookahead, WorkerFailed, address_worker
 from linkstar.orders.models import Order, OrderEvent, OrderLine, OrderPayload
@@ -48,6 +49,11 @@ def export(orders: int) -> bytes:
                 f"Buyer {n},{where}"
             )
     return ("\n".join(rows) + "\n").encode()
+
+
+def parsed_items(data: bytes) -> list[Any]:
+    parsed = parse_order_file(data, "orders.csv", "linkstar")
+    return [(order, {"rows": rows}) for order, rows in zip(parsed.orders, parsed.raw, strict=True)]
 
 
 def written(sessions) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -103,7 +109,7 @@ def count(sessions, model) -> int:  # type: ignore[no-untyped-def]
 
 def ingest_ahead(sessions, tenant, store, data: bytes, batch: int = 40):  # type: ignore[no-untyped-def]
     """The large-file path with small transactions and a worker started whatever the size."""
-    _, items = _items(data, "orders.csv", "linkstar")
+    items = parsed_items(data)
     with address_worker(lookahead.MIN_ROWS) as worker:
         assert worker is not None
         ahead = AddressLookahead(worker, items)
@@ -120,7 +126,7 @@ def test_worker_writes_exactly_what_the_in_process_import_writes(sessions, tenan
     with unit_of_work(sessions) as s:  # the same file into an empty store, in process
         for model in (OrderEvent, OrderPayload, OrderLine, AddressReview, Order):
             s.execute(model.__table__.delete())
-    _, items = _items(data, "orders.csv", "linkstar")
+    items = parsed_items(data)
     plain = ingest_committing(sessions, tenant.org.id, store, items, "file", batch_size=40)
     assert (plain.created, plain.held) == (ahead.created, ahead.held)
     assert written(sessions) == with_worker

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from linkstar.kit.errors import LinkStarError
+from linkstar.kit.jsontext import dumps_with
 
 
 class DatabaseUnavailable(LinkStarError):
@@ -27,22 +27,9 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def _unserialisable(value: Any) -> Any:
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
-# json.dumps's own C encoder with its default settings, built once: `json.dumps` builds one
-# per call, which is most of its time on the small values of JSON columns (a 100,000-order
-# import writes about a million of them). No circular-reference check (a cycle fails with
-# RecursionError instead of ValueError); the text is the same.
-_ENCODE = c_make_encoder(
-    None, _unserialisable, encode_basestring_ascii, None, ": ", ", ", False, False, True
-)
-
-
-def json_text(value: Any) -> str:
-    """`json.dumps(value)` with its default settings: the JSON columns' serialiser."""
-    return "".join(_ENCODE(value, 0))
+# JSON columns: json.dumps's text, without building an encoder per value (a 100,000-order
+# import writes about a million of them).
+json_text = dumps_with()
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

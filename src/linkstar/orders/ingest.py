@@ -10,7 +10,6 @@ per batch).
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -24,6 +23,7 @@ from linkstar.db.outbox import enqueue
 from linkstar.db.uow import unit_of_work
 from linkstar.kit.errors import InvalidInput
 from linkstar.kit.ids import ordered_id
+from linkstar.kit.memory import cyclic_gc_paused
 from linkstar.orders.core.canonical import ChannelOrder, ChannelStatus
 from linkstar.orders.core.codec import order_to_json
 from linkstar.orders.core.facts import fingerprint, order_facts, payload_hash
@@ -130,15 +130,10 @@ def ingest_committing(
     # The items are hundreds of thousands of long-lived objects without cycles: the cyclic
     # collector would rescan them over and over (measured: a quarter of the CPU time at 100k
     # orders). Each batch's own garbage is freed by reference counting.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with cyclic_gc_paused():
         return _ingest_batches(
             sessions, org_id, store_id, items, source, actor, batch_size, lookahead
         )
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _ingest_batches(
