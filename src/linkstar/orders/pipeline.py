@@ -107,10 +107,10 @@ def open_address_reviews(
     ]
     if not held:
         return {}
-    rows = open_reviews(
+    ids = open_reviews(
         session,
         organisation_id,
         REVIEW_SUBJECT,
         [(ref, checked, replace(original, id=ref)) for ref, checked, original in held],
     )
-    return {row.subject_ref: row.id for row in rows}
+    return {ref: review_id for (ref, _, _), review_id in zip(held, ids, strict=True)}
