@@ -48,4 +48,16 @@ def dumps_with(
         False,  # skipkeys
         True,  # allow_nan, as json.dumps
     )
-    return lambda value: "".join(encode(value, 0))
+    return _Dumps(encode)
+
+
+class _Dumps:
+    # An object, not a closure: psycopg (PostgreSQL JSON columns) caches its JSON dumpers by
+    # the function's code, and logs a warning for a closure instead of caching it.
+    __slots__ = ("_encode",)
+
+    def __init__(self, encode: Callable[[Any, int], Any]) -> None:
+        self._encode = encode
+
+    def __call__(self, value: Any) -> str:
+        return "".join(self._encode(value, 0))
