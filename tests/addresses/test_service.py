@@ -132,11 +132,13 @@ def test_batch_open_reviews_uses_one_flush_for_many(sessions, tenant):
         address = _input({**DALLAS_78701, "id": f"o{n}"})
         items.append((address.id, check(address), address))
     with unit_of_work(sessions) as s:
-        rows = service.open_reviews(s, tenant.org.id, "order", items)
-        assert len({r.id for r in rows}) == 50
+        ids = service.open_reviews(s, tenant.org.id, "order", items)
+        assert len(set(ids)) == 50
     with unit_of_work(sessions) as s:
         again = service.open_reviews(s, tenant.org.id, "order", items)
-    assert [r.id for r in again] == [r.id for r in rows]
+        refs = {r.id: r.subject_ref for r in s.scalars(select(AddressReview))}
+    assert again == ids
+    assert [refs[i] for i in ids] == [ref for ref, _, _ in items]
     assert counts(sessions)["AddressReview"] == 50
 
 

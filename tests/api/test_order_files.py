@@ -62,3 +62,29 @@ def test_refusals_write_nothing(api, tenant):  # type: ignore[no-untyped-def]
     assert_error(missing, 422, "invalid_input")
     assert_error(_upload(caller, "no-such-store", "o.csv", data, "linkstar"), 404, "not_found")
     assert caller.get("/orders").json()["total"] == 0
+
+
+def test_upload_through_the_address_worker(api, tenant, monkeypatch):  # type: ignore[no-untyped-def]
+    from linkstar.orders import lookahead
+
+    taken: list[int] = []
+    real = lookahead.AddressLookahead.take
+
+    def spy(self, count, stored, policy):  # type: ignore[no-untyped-def]
+        taken.append(count)
+        return real(self, count, stored, policy)
+
+    monkeypatch.setattr(lookahead, "MIN_ROWS", 1)  # the worker whatever the file's size
+    monkeypatch.setattr(lookahead.AddressLookahead, "take", spy)
+    caller = api.with_key(tenant)
+    store_id = api.store(tenant)
+    data = (EXAMPLES / "linkstar-orders.csv").read_bytes()
+    first = _upload(caller, store_id, "linkstar-orders.csv", data, "linkstar")
+    assert first.status_code == 201, first.text
+    assert (first.json()["created"], first.json()["row_errors"]) == (2, [])
+    assert taken == [2]
+    listed = caller.get("/orders").json()["items"]
+    assert sorted((o["external_id"], o["address_verdict"]) for o in listed) == [
+        ("WEB-20261204-0001", "valid"),
+        ("WEB-20261204-0002", "valid"),
+    ]

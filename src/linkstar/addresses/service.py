@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -25,10 +26,12 @@ from linkstar.addresses.core import (
 )
 from linkstar.addresses.models import AddressPolicyVersion, AddressReview
 from linkstar.addresses.repository import PolicyRepository, ReviewRepository
-from linkstar.addresses.schemas import checked_dict
+from linkstar.addresses.schemas import address_dict, checked_dict
+from linkstar.db.bulk import insert_rows
 from linkstar.db.outbox import enqueue
 from linkstar.kit.clock import utcnow
 from linkstar.kit.errors import Conflict, InvalidInput
+from linkstar.kit.ids import new_id
 from linkstar.kit.pagination import Page
 from linkstar.workspace import audit
 from linkstar.workspace.core import Permission, Principal
@@ -185,14 +188,14 @@ def check_batch(
     review_ids: list[str | None] = [None] * len(results)
     if hold:
         held = [(i, r) for i, r in enumerate(results) if r.verdict is Verdict.NEEDS_REVIEW]
-        rows = open_reviews(
+        ids = open_reviews(
             session,
             actor.organisation_id,
             "api",
             [(addresses[i].id, r, addresses[i]) for i, r in held],
         )
-        for (index, _), row in zip(held, rows, strict=True):
-            review_ids[index] = row.id
+        for (index, _), review_id in zip(held, ids, strict=True):
+            review_ids[index] = review_id
     counts = Counter(r.verdict.value for r in results)
     return BatchResult(results, review_ids, {v.value: counts[v.value] for v in Verdict})
 
@@ -227,9 +230,8 @@ def open_review(
     original: AddressInput,
 ) -> AddressReview:
     """Hold an address for review; a re-check of the same subject updates its review."""
-    return open_reviews(session, organisation_id, subject_type, [(subject_ref, checked, original)])[
-        0
-    ]
+    ids = open_reviews(session, organisation_id, subject_type, [(subject_ref, checked, original)])
+    return ReviewRepository(session, organisation_id).get(ids[0])
 
 
 def open_reviews(
@@ -237,19 +239,22 @@ def open_reviews(
     organisation_id: str,
     subject_type: str,
     items: Sequence[tuple[str, CheckedAddress, AddressInput]],
-) -> list[AddressReview]:
-    """`open_review` for many subjects of one type, in one read and one flush.
+) -> list[str]:
+    """`open_review` for many subjects of one type, in one read and one write; the review ids,
+    in the order of `items`.
 
     A pending review is refreshed with the new check. A decided review is left alone when the
     address is the one already decided on (a replayed check must not undo a decision), and
-    re-opened when the address changed.
+    re-opened when the address changed. New reviews are written with one multi-row insert (an
+    import of 100,000 orders opens about 20,000: ORM objects cost ~0.2 ms each).
     """
     if not subject_type or len(subject_type) > 20:
         raise InvalidInput("subject_type must have 1 to 20 characters")
     repo = ReviewRepository(session, organisation_id)
     existing = repo.by_subjects(subject_type, (ref for ref, _, _ in items))
-    out: list[AddressReview] = []
-    new_rows: list[AddressReview] = []
+    ids: list[str] = []
+    new_rows: dict[str, dict[str, Any]] = {}
+    now = utcnow()
     for ref, checked, original in items:
         if not _usable_ref(ref):
             raise InvalidInput(
@@ -259,17 +264,19 @@ def open_reviews(
         values = _review_values(checked, original)
         row = existing.get(ref)
         if row is None:
-            row = AddressReview(
-                organisation_id=organisation_id,
-                subject_type=subject_type,
-                subject_ref=ref,
-                state=ReviewState.PENDING.value,
-                comment="",
-                **values,
-            )
-            existing[ref] = row
-            new_rows.append(row)
-        elif row.state == ReviewState.PENDING or values["original"] not in (
+            fresh = new_rows.get(ref)
+            if fresh is None:
+                # One microsecond apart: the queue (oldest first) keeps the order they came in.
+                at = now + timedelta(microseconds=len(new_rows))
+                fresh = new_rows[ref] = dict(
+                    id=new_id(), organisation_id=organisation_id, subject_type=subject_type,
+                    subject_ref=ref, state=ReviewState.PENDING.value, comment="",
+                    created_at=at, updated_at=at,
+                )  # fmt: skip
+            fresh.update(values)
+            ids.append(fresh["id"])
+            continue
+        if row.state == ReviewState.PENDING or values["original"] not in (
             row.original,
             row.final_address,
         ):
@@ -278,10 +285,10 @@ def open_reviews(
             row.state = ReviewState.PENDING.value
             row.decided_by = row.decided_at = row.final_address = None
             row.comment = ""
-        out.append(row)
-    session.add_all(new_rows)
+        ids.append(row.id)
     session.flush()
-    return out
+    insert_rows(session.connection(), AddressReview.__table__, [*new_rows.values()])  # type: ignore[arg-type]
+    return ids
 
 
 def _usable_ref(ref: str) -> bool:
@@ -296,15 +303,8 @@ def _usable_ref(ref: str) -> bool:
 
 def _review_values(checked: CheckedAddress, original: AddressInput) -> dict[str, Any]:
     data = checked_dict(checked)
-    return {
-        "original": asdict(original),
-        "normalised": data["normalised"],
-        "verdict": data["verdict"],
-        "flags": data["flags"],
-        "reasons": data["reasons"],
-        "suggestions": data["suggestions"],
-        "differences": data["differences"],
-    }
+    kept = ("normalised", "verdict", "flags", "reasons", "suggestions", "differences")
+    return {"original": address_dict(original)} | {name: data[name] for name in kept}
 
 
 def list_reviews(
@@ -369,7 +369,7 @@ def decide(
                 + "; ".join(r.message for r in result.reasons if r.severity.value == "invalid"),
                 {"field": "address", "reasons": checked_dict(result)["reasons"]},
             )
-        final = asdict(result.normalised)
+        final = address_dict(result.normalised)
         recheck = {"verdict": result.verdict.value, "reasons": [r.code for r in result.reasons]}
     elif decision is Decision.APPROVE:
         final = dict(row.normalised)
@@ -408,6 +408,6 @@ def _printable(text: str) -> str:
 
 
 def _keep_id(address: AddressInput, original: dict[str, Any]) -> AddressInput:
-    values = asdict(address)
+    values = address_dict(address)
     values["id"] = str(original.get("id", ""))
     return AddressInput(**{name: values[name] for name in FIELDS})

@@ -8,15 +8,19 @@ row, column and reason; re-importing the same file creates nothing new.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from linkstar.orders.connectors.files import RowError, parse_order_file
+from linkstar.kit.memory import cyclic_gc_paused
+from linkstar.orders.connectors.files import FileParseResult, RowError, parse_order_file
 from linkstar.orders.connectors.mapping import ColumnMapping
 from linkstar.orders.ingest import Item, ingest, ingest_committing
 from linkstar.orders.intake import IngestReport, store_of
+from linkstar.orders.lookahead import AddressLookahead, address_worker
 from linkstar.workspace.core import Permission, Principal
 
 
@@ -38,12 +42,27 @@ class FileImportReport:
         }
 
 
-def _items(data: bytes, filename: str, mapping: ColumnMapping | str) -> tuple[Any, list[Item]]:
-    parsed = parse_order_file(data, filename, mapping)
-    items: list[Item] = [
-        (order, {"rows": rows}) for order, rows in zip(parsed.orders, parsed.raw, strict=True)
-    ]
-    return parsed, items
+def _rows(data: bytes, filename: str) -> int:
+    """About how many rows a file holds, before parsing it: text lines (an XLSX file is
+    compressed and not counted, so it is checked in process)."""
+    return 0 if filename.lower().endswith((".xlsx", ".xlsm")) else data.count(b"\n")
+
+
+@contextmanager
+def _parsed(
+    data: bytes, filename: str, mapping: ColumnMapping | str
+) -> Iterator[tuple[FileParseResult, list[Item], AddressLookahead | None]]:
+    """The parsed file, its items, and for a large file an address lookahead whose worker
+    starts before the parse (so its start-up overlaps it) and stops when the import ends.
+
+    The parsed file is hundreds of thousands of long-lived objects: no cyclic collections
+    over them while the raw payloads are built and ingested (see kit.memory)."""
+    with cyclic_gc_paused(), address_worker(_rows(data, filename)) as worker:
+        parsed = parse_order_file(data, filename, mapping)
+        items: list[Item] = [
+            (order, {"rows": rows}) for order, rows in zip(parsed.orders, parsed.raw, strict=True)
+        ]
+        yield parsed, items, AddressLookahead(worker, items) if worker else None
 
 
 def import_file(
@@ -57,8 +76,9 @@ def import_file(
     """Parse and ingest one export file in the caller's transaction (API uploads)."""
     actor.require(Permission.orders_write)
     store_of(session, actor.organisation_id, store_id)
-    parsed, items = _items(data, filename, mapping)
-    report = ingest(session, actor.organisation_id, store_id, items, "file", actor=actor.label)
+    org_id, label = actor.organisation_id, actor.label
+    with _parsed(data, filename, mapping) as (parsed, items, ahead):
+        report = ingest(session, org_id, store_id, items, "file", actor=label, lookahead=ahead)
     return FileImportReport(parsed.rows, len(items), report, list(parsed.errors))
 
 
@@ -74,8 +94,9 @@ def import_large_file(
     actor.require(Permission.orders_write)
     with sessions() as session:
         store_of(session, actor.organisation_id, store_id)
-    parsed, items = _items(data, filename, mapping)
-    report = ingest_committing(
-        sessions, actor.organisation_id, store_id, items, "file", actor=actor.label
-    )
+    org_id, label = actor.organisation_id, actor.label
+    with _parsed(data, filename, mapping) as (parsed, items, ahead):
+        report = ingest_committing(
+            sessions, org_id, store_id, items, "file", actor=label, lookahead=ahead
+        )
     return FileImportReport(parsed.rows, len(items), report, list(parsed.errors))

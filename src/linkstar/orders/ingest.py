@@ -10,10 +10,9 @@ per batch).
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,6 +23,7 @@ from linkstar.db.outbox import enqueue
 from linkstar.db.uow import unit_of_work
 from linkstar.kit.errors import InvalidInput
 from linkstar.kit.ids import ordered_id
+from linkstar.kit.memory import cyclic_gc_paused
 from linkstar.orders.core.canonical import ChannelOrder, ChannelStatus
 from linkstar.orders.core.codec import order_to_json
 from linkstar.orders.core.facts import fingerprint, order_facts, payload_hash
@@ -36,7 +36,6 @@ from linkstar.orders.core.states import (
 from linkstar.orders.ingest_updates import BatchBase
 from linkstar.orders.intake import (
     BATCH,
-    OPEN_STATES,
     PENDING_HOLD,
     IngestError,
     IngestReport,
@@ -50,6 +49,7 @@ from linkstar.orders.intake import (
     store_of,
     validate,
 )
+from linkstar.orders.lookahead import AddressLookahead
 from linkstar.orders.models import Order, OrderEvent, OrderLine, OrderPayload
 from linkstar.orders.pipeline import AddressTarget, check_addresses
 from linkstar.orders.repository import (
@@ -87,10 +87,12 @@ def ingest(
     actor: str = "system",
     policy: Policy | None = None,
     batch_size: int = BATCH,
+    lookahead: AddressLookahead | None = None,
 ) -> IngestReport:
     """Create or update orders from canonical copies; see the module docstring.
 
-    Addresses are checked with `policy`, by default the workspace's stored policy.
+    Addresses are checked with `policy`, by default the workspace's stored policy; a
+    `lookahead` over these items (or a larger sequence they continue) checks them ahead.
     """
     check_source(source)
     store = store_of(session, org_id, store_id)
@@ -99,9 +101,13 @@ def ingest(
     rules = load_rules(session, org_id)
     skus = load_sku_map(session, org_id)
     report = IngestReport()
+    stored = partial(OrderPayloadRepository(session, org_id).known_hashes, store.id)
     for start in range(0, len(items), batch_size):
         batch = _Batch(session, org_id, store, source, actor, policy, rules, skus)
-        report.add(batch.run(items[start : start + batch_size], start))
+        part = items[start : start + batch_size]
+        if lookahead is not None:
+            batch.shas, batch.checked = lookahead.take(len(part), stored, policy)
+        report.add(batch.run(part, start))
         session.flush()
     if report.created or report.updated:
         # The next step: allocate what is now checked and not held (after this commits).
@@ -118,18 +124,16 @@ def ingest_committing(
     *,
     actor: str = "system",
     batch_size: int = COMMIT_BATCH,
+    lookahead: AddressLookahead | None = None,
 ) -> IngestReport:
     """`ingest` with one transaction per batch: for large imports (files, backfills)."""
     # The items are hundreds of thousands of long-lived objects without cycles: the cyclic
     # collector would rescan them over and over (measured: a quarter of the CPU time at 100k
     # orders). Each batch's own garbage is freed by reference counting.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _ingest_batches(sessions, org_id, store_id, items, source, actor, batch_size)
-    finally:
-        if enabled:
-            gc.enable()
+    with cyclic_gc_paused():
+        return _ingest_batches(
+            sessions, org_id, store_id, items, source, actor, batch_size, lookahead
+        )
 
 
 def _ingest_batches(
@@ -140,12 +144,19 @@ def _ingest_batches(
     source: str,
     actor: str,
     batch_size: int,
+    lookahead: AddressLookahead | None,
 ) -> IngestReport:
     report = IngestReport()
     for start in range(0, len(items), batch_size):
         with unit_of_work(sessions) as session:
             part = ingest(
-                session, org_id, store_id, items[start : start + batch_size], source, actor=actor
+                session,
+                org_id,
+                store_id,
+                items[start : start + batch_size],
+                source,
+                actor=actor,
+                lookahead=lookahead,
             )
         for error in part.errors:
             report.errors.append(
@@ -175,7 +186,7 @@ class _Batch(BatchBase):
     def run(self, items: Sequence[Item], offset: int) -> IngestReport:
         # A raw payload this store already holds was fully processed when it first came:
         # a redelivery (webhook retry, overlapping poll, the same file again) changes nothing.
-        shas = [payload_hash(raw) if raw is not None else None for _, raw in items]
+        shas = self.shas or [payload_hash(raw) if raw is not None else None for _, raw in items]
         self.known = OrderPayloadRepository(self.session, self.org_id).known_hashes(
             self.store.id, [h for h in shas if h is not None]
         )
@@ -244,7 +255,7 @@ class _Batch(BatchBase):
     def _create(self, drafts: list[_Draft]) -> None:
         if not drafts:
             return
-        check_addresses([d.target for d in drafts], self.now, self.policy)
+        check_addresses([d.target for d in drafts], self.now, self.policy, self.checked)
         orders: list[dict[str, Any]] = []
         lines: list[dict[str, Any]] = []
         merges: list[tuple[str, int]] = []
@@ -327,31 +338,6 @@ class _Batch(BatchBase):
         self._review([(d.id, d.target) for d in drafts])
         for order_id, hours in merges:
             self._merge(order_id, hours)
-
-    def _merge(self, order_id: str, hours: int) -> None:
-        """Group this order with open orders of the same buyer to the same address."""
-        self.session.flush()
-        orders = OrderRepository(self.session, self.org_id)
-        order = orders.get(order_id)
-        if not order.buyer_email or not order.ship_postcode:
-            return
-        since = order.placed_at - timedelta(hours=hours)
-        found = [
-            o
-            for o in orders.merge_candidates(order, since, OPEN_STATES)
-            if o.placed_at <= order.placed_at + timedelta(hours=hours)
-        ]
-        if not found:
-            return
-        group = next((o.merge_group for o in found if o.merge_group), None) or found[0].id
-        for other in [order, *found]:
-            if other.merge_group != group:
-                other.merge_group = group
-                self.event(
-                    other.id,
-                    "merged",
-                    {"group": group, "with": [o.id for o in [order, *found] if o.id != other.id]},
-                )
 
     # --- payloads -----------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from linkstar.addresses.core import Policy
+from linkstar.addresses.core import AddressInput, CheckedAddress, Policy
 from linkstar.db.bulk import insert_rows
 from linkstar.inventory.allocation import release as release_allocation
 from linkstar.kit.clock import utcnow
@@ -29,10 +29,17 @@ from linkstar.orders.core.states import (
     holds_to_json,
     release,
 )
-from linkstar.orders.intake import PENDING_HOLD, IngestReport, inputs_of, line_key, order_columns
+from linkstar.orders.intake import (
+    OPEN_STATES,
+    PENDING_HOLD,
+    IngestReport,
+    inputs_of,
+    line_key,
+    order_columns,
+)
 from linkstar.orders.models import Order, OrderLine
 from linkstar.orders.pipeline import AddressTarget, check_addresses, open_address_reviews
-from linkstar.orders.repository import OrderLineRepository
+from linkstar.orders.repository import OrderLineRepository, OrderRepository
 from linkstar.workspace.models import Store
 
 
@@ -59,6 +66,9 @@ class BatchBase:
         self.events: list[dict[str, Any]] = []
         self.known: set[str] = set()
         self.payloads: list[dict[str, Any]] = []
+        # Given by an address lookahead: the items' payload hashes and checked addresses.
+        self.shas: list[str | None] = []
+        self.checked: dict[AddressInput, CheckedAddress] = {}
 
     def _insert(self, model: Any, rows: list[dict[str, Any]]) -> None:
         """One driver executemany per table and batch (no ORM or per-row parameter work)."""
@@ -102,6 +112,31 @@ class BatchBase:
             }
             for position, line in enumerate(lines, start=1)
         ]
+
+    def _merge(self, order_id: str, hours: int) -> None:
+        """Group this order with open orders of the same buyer to the same address."""
+        self.session.flush()
+        orders = OrderRepository(self.session, self.org_id)
+        order = orders.get(order_id)
+        if not order.buyer_email or not order.ship_postcode:
+            return
+        since = order.placed_at - timedelta(hours=hours)
+        found = [
+            o
+            for o in orders.merge_candidates(order, since, OPEN_STATES)
+            if o.placed_at <= order.placed_at + timedelta(hours=hours)
+        ]
+        if not found:
+            return
+        group = next((o.merge_group for o in found if o.merge_group), None) or found[0].id
+        for other in [order, *found]:
+            if other.merge_group != group:
+                other.merge_group = group
+                self.event(
+                    other.id,
+                    "merged",
+                    {"group": group, "with": [o.id for o in [order, *found] if o.id != other.id]},
+                )
 
     # --- updates ------------------------------------------------------------------------------
 
@@ -153,7 +188,7 @@ class BatchBase:
         target = AddressTarget(order.ship_to, holds)
         if address_fields and state not in TERMINAL:
             target.holds, _ = release(target.holds, "address")
-            check_addresses([target], self.now, self.policy)
+            check_addresses([target], self.now, self.policy, self.checked)
             values["address_verdict"] = target.verdict
             values["address_flags"] = target.flags
             if state is OrderState.CHECKED and target.verdict in {"needs_review", "invalid"}:

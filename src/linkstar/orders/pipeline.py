@@ -10,7 +10,7 @@ orders.tasks applies the reviewer's decision back to the order.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -41,7 +41,8 @@ class AddressTarget:
     original: AddressInput | None = None
 
 
-def _input(address: PostalAddress | None) -> AddressInput:
+def address_input(address: PostalAddress | None) -> AddressInput:
+    """The checker's input for an order's ship-to address."""
     if address is None:
         return AddressInput()
     return AddressInput(
@@ -59,12 +60,18 @@ def _input(address: PostalAddress | None) -> AddressInput:
 
 
 def check_addresses(
-    targets: Sequence[AddressTarget], at: datetime, policy: Policy = DEFAULT_POLICY
+    targets: Sequence[AddressTarget],
+    at: datetime,
+    policy: Policy = DEFAULT_POLICY,
+    checked: Mapping[AddressInput, CheckedAddress] | None = None,
 ) -> None:
-    """Check every target's ship-to address; store verdict and flags, hold what needs a human."""
-    seen: dict[AddressInput, CheckedAddress] = {}  # one check per distinct address per batch
+    """Check every target's ship-to address; store verdict and flags, hold what needs a human.
+
+    `checked` holds results already computed with `policy` (orders.lookahead's worker).
+    """
+    seen = dict(checked or {})  # one check per distinct address per batch
     for target in targets:
-        address = _input(target.ship_to)
+        address = address_input(target.ship_to)
         result = seen.get(address)
         if result is None:
             result = seen[address] = check_address(address, policy)
@@ -100,10 +107,10 @@ def open_address_reviews(
     ]
     if not held:
         return {}
-    rows = open_reviews(
+    ids = open_reviews(
         session,
         organisation_id,
         REVIEW_SUBJECT,
         [(ref, checked, replace(original, id=ref)) for ref, checked, original in held],
     )
-    return {row.subject_ref: row.id for row in rows}
+    return {ref: review_id for (ref, _, _), review_id in zip(held, ids, strict=True)}

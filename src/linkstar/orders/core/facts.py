@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from linkstar.kit.jsontext import dumps_with
 from linkstar.orders.core.canonical import ChannelOrder, PostalAddress
 from linkstar.orders.core.skus import ExplodedLine
+
+_compact = dumps_with(separators=(",", ":"), ensure_ascii=False)
+_sorted_compact = dumps_with(sort_keys=True, separators=(",", ":"), default=str)
 
 
 def _d(value: Decimal) -> str:
@@ -74,7 +77,7 @@ def fingerprint(order: ChannelOrder) -> str:
         order.tax_terms.value if order.tax_terms else None,
         list(order.tags),
     ]
-    text = json.dumps(content, separators=(",", ":"), ensure_ascii=False)
+    text = _compact(content)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -85,7 +88,7 @@ def payload_hash(raw: Mapping[str, Any] | str | bytes) -> str:
     elif isinstance(raw, str):
         data = raw.encode()
     else:
-        data = json.dumps(raw, sort_keys=True, separators=(",", ":"), default=str).encode()
+        data = _sorted_compact(raw).encode()
     return hashlib.sha256(data).hexdigest()
 
 
