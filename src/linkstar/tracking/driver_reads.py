@@ -5,11 +5,14 @@ processing would cost more than the query), times turned into epoch numbers by t
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
+
+from linkstar.kit.clock import as_utc
 
 UNIXEPOCH = sqlite3.sqlite_version_info >= (3, 38, 0)
 
@@ -29,6 +32,21 @@ def epoch(column: str, dialect_name: str, *, integer: bool = True, missing: str 
         seconds = f"unixepoch({column})" if UNIXEPOCH else f"strftime('%s', {column})"
         expr = f"CAST({seconds} AS {'INTEGER' if integer else 'REAL'})"
     return f"COALESCE({expr}, {missing})" if missing else expr
+
+
+def seconds(value: datetime) -> int:
+    """A time as whole epoch seconds, the fraction dropped: what the shipments' generated
+    epoch columns hold (migration 0025)."""
+    return math.floor(as_utc(value).timestamp())
+
+
+def shipments_table(dialect_name: str, alias: str = "s") -> str:
+    """The shipments table for a read of the covering index `ix_shipments_sweep`. SQLite does not
+    count a virtual generated column (migration 0025) as covered by an index that holds it, so
+    it would pick the narrower organisation index and compute every epoch from the row; it is
+    told which index to read (whose stored values it then uses)."""
+    hint = " INDEXED BY ix_shipments_sweep" if dialect_name == "sqlite" else ""
+    return f"shipments {alias}{hint}"
 
 
 def param(session: Session, value: datetime) -> Any:

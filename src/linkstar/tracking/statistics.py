@@ -20,7 +20,14 @@ from linkstar.kit.clock import utcnow
 from linkstar.kit.ids import new_id
 from linkstar.tracking import feedback
 from linkstar.tracking.core.stats import lane_stats
-from linkstar.tracking.driver_reads import dialect, epoch, fetch, lane_key, param
+from linkstar.tracking.driver_reads import (
+    dialect,
+    epoch,
+    fetch,
+    lane_key,
+    seconds,
+    shipments_table,
+)
 from linkstar.tracking.models import LaneTransitStat
 
 LOOKBACK_DAYS = 180
@@ -65,27 +72,22 @@ class Finished:
 def read_finished(session: Session, organisation_id: str, now: datetime) -> Finished | None:
     """One read of the delivered or returned shipments finished within the look-back."""
     name = dialect(session)
-    start = epoch("COALESCE(first_scan_at, created_at)", name, integer=False)
-    end = epoch("delivered_at", name, integer=False)
-    done = "status = 'delivered' AND delivered_at IS NOT NULL"
+    # Whole epoch seconds from the generated columns of the covering index (migration 0025).
+    start = "COALESCE(first_scan_s, created_s)"
+    done = "status = 'delivered' AND delivered_s IS NOT NULL"
     greatest = "GREATEST" if name == "postgresql" else "MAX"
-    # On time compares the epochs the transit uses: whole seconds on SQLite (the first 19
-    # characters of the stored text), the exact instant on PostgreSQL.
-    on_time = (
-        "delivered_at <= promised_by"
-        if name == "postgresql"
-        else "SUBSTR(delivered_at, 1, 19) <= SUBSTR(promised_by, 1, 19)"
-    )
     # Per shipment: its lane as one text, transit days when delivered, on time 1/0 (NULL: no
-    # promise); the arithmetic is numpy's (IEEE doubles), done by the database.
+    # promise); the arithmetic is numpy's (an exact integer difference, one IEEE division).
     sql = (
-        f"SELECT {lane_key(name, 'shipments')}, "  # noqa: S608
-        f"CASE WHEN {done} THEN {greatest}({end} - {start}, 0.0) / 86400.0 END, "
-        f"CASE WHEN promised_by IS NULL THEN NULL WHEN {done} AND {on_time} THEN 1 "
-        "ELSE 0 END FROM shipments WHERE organisation_id = ? "
-        "AND status IN ('delivered', 'returned') AND dest_country IS NOT NULL AND status_since >= ?"
+        f"SELECT {lane_key(name)}, "  # noqa: S608
+        f"CASE WHEN {done} THEN CAST({greatest}(delivered_s - {start}, 0) AS DOUBLE PRECISION) "
+        "/ CAST(86400 AS DOUBLE PRECISION) END, "
+        f"CASE WHEN promised_s IS NULL THEN NULL WHEN {done} AND delivered_s <= promised_s "
+        f"THEN 1 ELSE 0 END FROM {shipments_table(name)} WHERE organisation_id = ? "
+        "AND status IN ('delivered', 'returned') AND dest_country IS NOT NULL "
+        "AND status_since_s >= ?"
     )
-    since = param(session, now - timedelta(days=LOOKBACK_DAYS))
+    since = seconds(now - timedelta(days=LOOKBACK_DAYS))
     rows = fetch(session, sql, (organisation_id, since))
     if not rows:
         return None
@@ -194,11 +196,11 @@ def lane_gap_p95(session: Session, organisation_id: str, now: datetime) -> dict[
         "s.dest_country, SUBSTR(COALESCE(s.dest_postcode, ''), 1, 3), e.shipment_id, "
         f"{epoch('e.event_time', name, integer=False)} FROM tracking_events e "
         "JOIN shipments s ON s.id = e.shipment_id "
-        "WHERE s.organisation_id = ? AND s.status = 'delivered' AND s.delivered_at >= ? "
+        "WHERE s.organisation_id = ? AND s.status = 'delivered' AND s.delivered_s >= ? "
         "AND s.dest_country IS NOT NULL AND e.status <> 'info_received' "
         "ORDER BY e.shipment_id, e.event_time"
     )
-    rows = fetch(session, sql, (organisation_id, param(session, now - timedelta(days=30))))
+    rows = fetch(session, sql, (organisation_id, seconds(now - timedelta(days=30))))
     if len(rows) < 2:
         return {}
     cols = list(zip(*rows, strict=True))
