@@ -25,6 +25,7 @@ from linkstar.tracking.driver_reads import (
     epoch,
     fetch,
     lane_key,
+    param,
     seconds,
     shipments_table,
 )
@@ -196,11 +197,11 @@ def lane_gap_p95(session: Session, organisation_id: str, now: datetime) -> dict[
         "s.dest_country, SUBSTR(COALESCE(s.dest_postcode, ''), 1, 3), e.shipment_id, "
         f"{epoch('e.event_time', name, integer=False)} FROM tracking_events e "
         "JOIN shipments s ON s.id = e.shipment_id "
-        "WHERE s.organisation_id = ? AND s.status = 'delivered' AND s.delivered_s >= ? "
+        "WHERE s.organisation_id = ? AND s.status = 'delivered' AND s.delivered_at >= ? "
         "AND s.dest_country IS NOT NULL AND e.status <> 'info_received' "
         "ORDER BY e.shipment_id, e.event_time"
     )
-    rows = fetch(session, sql, (organisation_id, seconds(now - timedelta(days=30))))
+    rows = fetch(session, sql, (organisation_id, param(session, now - timedelta(days=30))))
     if len(rows) < 2:
         return {}
     cols = list(zip(*rows, strict=True))
