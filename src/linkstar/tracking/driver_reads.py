@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import math
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -54,6 +56,27 @@ def param(session: Session, value: datetime) -> Any:
     if dialect(session) == "postgresql":
         return value
     return value.isoformat(" ", "microseconds")[:26]
+
+
+MMAP_BYTES = 1 << 31  # SQLite reads of this size map the file instead of copying its pages
+
+
+@contextmanager
+def mapped(session: Session) -> Iterator[None]:
+    """On SQLite, read the file through memory-mapped I/O for the duration (the connection's
+    setting is restored after). The sweep and the statistics touch hundreds of megabytes, and a
+    page read through the 64 MB cache costs a system call and a copy each: half the CPU of the
+    sweep's join from exceptions to shipments at 1,000,000, measured."""
+    if dialect(session) != "sqlite":
+        yield
+        return
+    raw: Any = session.connection().connection.driver_connection
+    before = int(raw.execute("PRAGMA mmap_size").fetchone()[0])
+    raw.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA mmap_size = {before}")
 
 
 def fetch(session: Session, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:

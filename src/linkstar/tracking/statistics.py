@@ -25,6 +25,7 @@ from linkstar.tracking.driver_reads import (
     epoch,
     fetch,
     lane_key,
+    mapped,
     param,
     seconds,
     shipments_table,
@@ -113,7 +114,8 @@ def read_finished(session: Session, organisation_id: str, now: datetime) -> Fini
 def refresh(session: Session, organisation_id: str, *, now: datetime | None = None) -> StatsReport:
     """Recompute every lane's figures and replace the organisation's rows."""
     now = now or utcnow()
-    found = read_finished(session, organisation_id, now)
+    with mapped(session):
+        found = read_finished(session, organisation_id, now)
     session.execute(
         delete(LaneTransitStat).where(LaneTransitStat.organisation_id == organisation_id)
     )
@@ -122,7 +124,8 @@ def refresh(session: Session, organisation_id: str, *, now: datetime | None = No
     lane_names, parent_names = found.lane_names, found.parent_names
     stats = lane_stats(found.lane, found.parent_of_lane, found.transit, found.delivered,
                        found.on_time)  # fmt: skip
-    gaps = lane_gap_p95(session, organisation_id, now)
+    with mapped(session):
+        gaps = lane_gap_p95(session, organisation_id, now)
     out: list[dict[str, Any]] = []
     for i, name in enumerate(lane_names.tolist()):
         carrier, service, origin, country, prefix = name.split(SEP)

@@ -31,7 +31,7 @@ from linkstar.tracking.core.exceptions import (
     detect,
     reconcile,
 )
-from linkstar.tracking.driver_reads import seconds
+from linkstar.tracking.driver_reads import mapped, seconds
 from linkstar.tracking.models import (
     Shipment,
     TrackingException,
@@ -78,7 +78,11 @@ def load_rules(session: Session, organisation_id: str) -> ExceptionRules:
 
 def sweep(session: Session, organisation_id: str, *, now: datetime | None = None) -> SweepReport:
     """Judge every shipment that can need attention; open, resolve, suspend; enqueue alerts."""
-    now = now or utcnow()
+    with mapped(session):
+        return _sweep(session, organisation_id, now or utcnow())
+
+
+def _sweep(session: Session, organisation_id: str, now: datetime) -> SweepReport:
     rules = load_rules(session, organisation_id)
     checked, ids, columns = load_columns(session, organisation_id, rules, now)
     masks = detect(columns, rules.thresholds(), int(now.timestamp()))
