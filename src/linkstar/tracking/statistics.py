@@ -21,6 +21,7 @@ from linkstar.kit.ids import new_id
 from linkstar.tracking import feedback
 from linkstar.tracking.core.stats import lane_stats
 from linkstar.tracking.driver_reads import (
+    columns,
     dialect,
     epoch,
     fetch,
@@ -93,7 +94,7 @@ def read_finished(session: Session, organisation_id: str, now: datetime) -> Fini
     rows = fetch(session, sql, (organisation_id, since))
     if not rows:
         return None
-    keys, transit_days, on_time_flags = zip(*rows, strict=True)
+    keys, transit_days, on_time_flags = columns(rows, 3)
     # Lane codes in sorted key order (what np.unique gives) from one dictionary pass.
     lane_list = sorted(set(keys))
     code = {key: i for i, key in enumerate(lane_list)}
@@ -207,7 +208,7 @@ def lane_gap_p95(session: Session, organisation_id: str, now: datetime) -> dict[
     rows = fetch(session, sql, (organisation_id, param(session, now - timedelta(days=30))))
     if len(rows) < 2:
         return {}
-    cols = list(zip(*rows, strict=True))
+    cols = columns(rows, 7)
     shipment = np.array(cols[5])
     times = np.array(cols[6], dtype=np.float64)
     same = shipment[1:] == shipment[:-1]

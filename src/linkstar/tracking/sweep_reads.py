@@ -27,6 +27,7 @@ from linkstar.tracking.core.exceptions import (
     SweepColumns,
 )
 from linkstar.tracking.driver_reads import (
+    columns,
     dialect,
     fetch,
     lane_key,
@@ -118,7 +119,7 @@ def load_columns(
             empty_o, empty_o, empty_o, empty_i, empty_i, empty_i, empty_i, empty_i,
             np.zeros(0, dtype=np.float64),
         )  # fmt: skip
-    cols = list(zip(*rows, strict=True))
+    cols = columns(rows, 10)
     as_int = [np.array(c, dtype=np.int64) for c in cols[4:9]]
     gap = np.array(cols[9], dtype=np.float64)  # None becomes NaN
     return (
@@ -150,7 +151,7 @@ def open_exceptions(
     if not rows:
         empty = np.zeros(0, dtype=object)
         return OpenExceptions(empty, np.zeros(0, dtype=np.int64), empty)
-    ids, shipments, kinds = zip(*rows, strict=True)
+    ids, shipments, kinds = columns(rows, 3)
     position = {s: i for i, s in enumerate(shipment_ids.tolist())}
     index = np.fromiter(map(position.get, shipments, [-1] * len(shipments)), dtype=np.int64,
                         count=len(shipments))  # fmt: skip
