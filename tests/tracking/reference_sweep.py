@@ -2,17 +2,20 @@
 67f6467): every shipment in scope loaded with the lane join, reconciled through a dict, exceptions
 tallied row by row in Python, finished shipments read column by column. (The driver-level
 `fetch` and `param` are the unchanged helpers of that code.) Kept here only as the
-oracle of tests/tracking/test_sweep_equivalence.py."""
+oracle of tests/tracking/test_sweep_equivalence.py. One change since (migration 0025): every
+time, the scope bounds included, is judged on whole epoch seconds with the fraction dropped, on
+both databases (PostgreSQL used to round the sweep's epochs and keep the statistics' fraction)."""
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 import numpy as np
 from sqlalchemy import select
 
 from linkstar.tracking.core.exceptions import ExceptionKind, SweepColumns
-from linkstar.tracking.driver_reads import fetch, param
+from linkstar.tracking.driver_reads import fetch
 from linkstar.tracking.models import Shipment, TrackingException
 from linkstar.tracking.statistics import LOOKBACK_DAYS, SEP
 
@@ -20,7 +23,7 @@ from linkstar.tracking.statistics import LOOKBACK_DAYS, SEP
 def _epoch(column: str, dialect: str, integer: bool = True) -> str:
     if dialect == "postgresql":
         kind = "BIGINT" if integer else "DOUBLE PRECISION"
-        expr = f"CAST(EXTRACT(EPOCH FROM {column}) AS {kind})"
+        expr = f"CAST(FLOOR(EXTRACT(EPOCH FROM {column})) AS {kind})"
         return f"COALESCE({expr}, -1)" if integer else expr
     if integer:
         return f"COALESCE(CAST(strftime('%s', {column}) AS INTEGER), -1)"
@@ -43,9 +46,9 @@ def load_columns(session, organisation_id: str, recent_since: datetime):
         "AND l.origin = COALESCE(s.warehouse_id, '') AND l.dest_country = s.dest_country "
         "AND l.postcode_prefix = SUBSTR(COALESCE(s.dest_postcode, ''), 1, 3) "
         "WHERE s.organisation_id = ? AND (s.status NOT IN ('delivered', 'returned') "
-        "OR s.status_since >= ?)"
+        f"OR {_epoch('s.status_since', dialect)} >= ?)"
     )
-    rows = fetch(session, sql, (organisation_id, param(session, recent_since)))
+    rows = fetch(session, sql, (organisation_id, math.floor(recent_since.timestamp())))
     cols = list(zip(*rows, strict=True))
     as_int = [np.array(c, dtype=np.int64) for c in cols[4:9]]
     gap = np.array([np.nan if v is None else float(v) for v in cols[9]], dtype=np.float64)
@@ -112,9 +115,9 @@ def read_finished(session, organisation_id: str, now: datetime):
         "dest_country, SUBSTR(COALESCE(dest_postcode, ''), 1, 3), status, "
         f"{e('COALESCE(first_scan_at, created_at)')}, {e('delivered_at')}, {e('promised_by')} "
         "FROM shipments WHERE organisation_id = ? AND status IN ('delivered', 'returned') "
-        "AND dest_country IS NOT NULL AND status_since >= ?"
+        f"AND dest_country IS NOT NULL AND {_epoch('status_since', dialect)} >= ?"
     )
-    since = param(session, now - timedelta(days=LOOKBACK_DAYS))
+    since = math.floor((now - timedelta(days=LOOKBACK_DAYS)).timestamp())
     cols = list(zip(*fetch(session, sql, (organisation_id, since)), strict=True))
     lane_keys = np.array([SEP.join(p) for p in zip(*cols[:5], strict=True)])
     lane_names, lane = np.unique(lane_keys, return_inverse=True)

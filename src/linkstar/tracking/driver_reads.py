@@ -5,11 +5,17 @@ processing would cost more than the query), times turned into epoch numbers by t
 
 from __future__ import annotations
 
+import math
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy.orm import Session
+
+from linkstar.kit.clock import as_utc
 
 UNIXEPOCH = sqlite3.sqlite_version_info >= (3, 38, 0)
 
@@ -31,11 +37,47 @@ def epoch(column: str, dialect_name: str, *, integer: bool = True, missing: str 
     return f"COALESCE({expr}, {missing})" if missing else expr
 
 
+def seconds(value: datetime) -> int:
+    """A time as whole epoch seconds, the fraction dropped: what the shipments' generated
+    epoch columns hold (migration 0025)."""
+    return math.floor(as_utc(value).timestamp())
+
+
+def shipments_table(dialect_name: str, alias: str = "s") -> str:
+    """The shipments table for a read of the covering index `ix_shipments_sweep`. SQLite does not
+    count a virtual generated column (migration 0025) as covered by an index that holds it, so
+    it would pick the narrower organisation index and compute every epoch from the row; it is
+    told which index to read (whose stored values it then uses)."""
+    hint = " INDEXED BY ix_shipments_sweep" if dialect_name == "sqlite" else ""
+    return f"shipments {alias}{hint}"
+
+
 def param(session: Session, value: datetime) -> Any:
     """A time parameter as the driver compares it with stored times (text on SQLite)."""
     if dialect(session) == "postgresql":
         return value
     return value.isoformat(" ", "microseconds")[:26]
+
+
+MMAP_BYTES = 1 << 31  # SQLite reads of this size map the file instead of copying its pages
+
+
+@contextmanager
+def mapped(session: Session) -> Iterator[None]:
+    """On SQLite, read the file through memory-mapped I/O for the duration (the connection's
+    setting is restored after). The sweep and the statistics touch hundreds of megabytes, and a
+    page read through the 64 MB cache costs a system call and a copy each: half the CPU of the
+    sweep's join from exceptions to shipments at 1,000,000, measured."""
+    if dialect(session) != "sqlite":
+        yield
+        return
+    raw: Any = session.connection().connection.driver_connection
+    before = int(raw.execute("PRAGMA mmap_size").fetchone()[0])
+    raw.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA mmap_size = {before}")
 
 
 def fetch(session: Session, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
@@ -49,6 +91,12 @@ def fetch(session: Session, sql: str, params: tuple[Any, ...]) -> list[tuple[Any
         return list(cursor.fetchall())
     finally:
         cursor.close()
+
+
+def columns(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    """Rows as `width` columns, one pass in C per column (`zip(*rows)` over a million rows took
+    twenty times as long, measured: 1.16 against 0.055 s)."""
+    return [list(map(itemgetter(i), rows)) for i in range(width)]
 
 
 def lane_key(dialect_name: str, alias: str = "s") -> str:

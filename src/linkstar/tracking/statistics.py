@@ -20,7 +20,17 @@ from linkstar.kit.clock import utcnow
 from linkstar.kit.ids import new_id
 from linkstar.tracking import feedback
 from linkstar.tracking.core.stats import lane_stats
-from linkstar.tracking.driver_reads import dialect, epoch, fetch, lane_key, param
+from linkstar.tracking.driver_reads import (
+    columns,
+    dialect,
+    epoch,
+    fetch,
+    lane_key,
+    mapped,
+    param,
+    seconds,
+    shipments_table,
+)
 from linkstar.tracking.models import LaneTransitStat
 
 LOOKBACK_DAYS = 180
@@ -65,31 +75,26 @@ class Finished:
 def read_finished(session: Session, organisation_id: str, now: datetime) -> Finished | None:
     """One read of the delivered or returned shipments finished within the look-back."""
     name = dialect(session)
-    start = epoch("COALESCE(first_scan_at, created_at)", name, integer=False)
-    end = epoch("delivered_at", name, integer=False)
-    done = "status = 'delivered' AND delivered_at IS NOT NULL"
+    # Whole epoch seconds from the generated columns of the covering index (migration 0025).
+    start = "COALESCE(first_scan_s, created_s)"
+    done = "status = 'delivered' AND delivered_s IS NOT NULL"
     greatest = "GREATEST" if name == "postgresql" else "MAX"
-    # On time compares the epochs the transit uses: whole seconds on SQLite (the first 19
-    # characters of the stored text), the exact instant on PostgreSQL.
-    on_time = (
-        "delivered_at <= promised_by"
-        if name == "postgresql"
-        else "SUBSTR(delivered_at, 1, 19) <= SUBSTR(promised_by, 1, 19)"
-    )
     # Per shipment: its lane as one text, transit days when delivered, on time 1/0 (NULL: no
-    # promise); the arithmetic is numpy's (IEEE doubles), done by the database.
+    # promise); the arithmetic is numpy's (an exact integer difference, one IEEE division).
     sql = (
-        f"SELECT {lane_key(name, 'shipments')}, "  # noqa: S608
-        f"CASE WHEN {done} THEN {greatest}({end} - {start}, 0.0) / 86400.0 END, "
-        f"CASE WHEN promised_by IS NULL THEN NULL WHEN {done} AND {on_time} THEN 1 "
-        "ELSE 0 END FROM shipments WHERE organisation_id = ? "
-        "AND status IN ('delivered', 'returned') AND dest_country IS NOT NULL AND status_since >= ?"
+        f"SELECT {lane_key(name)}, "  # noqa: S608
+        f"CASE WHEN {done} THEN CAST({greatest}(delivered_s - {start}, 0) AS DOUBLE PRECISION) "
+        "/ CAST(86400 AS DOUBLE PRECISION) END, "
+        f"CASE WHEN promised_s IS NULL THEN NULL WHEN {done} AND delivered_s <= promised_s "
+        f"THEN 1 ELSE 0 END FROM {shipments_table(name)} WHERE organisation_id = ? "
+        "AND status IN ('delivered', 'returned') AND dest_country IS NOT NULL "
+        "AND status_since_s >= ?"
     )
-    since = param(session, now - timedelta(days=LOOKBACK_DAYS))
+    since = seconds(now - timedelta(days=LOOKBACK_DAYS))
     rows = fetch(session, sql, (organisation_id, since))
     if not rows:
         return None
-    keys, transit_days, on_time_flags = zip(*rows, strict=True)
+    keys, transit_days, on_time_flags = columns(rows, 3)
     # Lane codes in sorted key order (what np.unique gives) from one dictionary pass.
     lane_list = sorted(set(keys))
     code = {key: i for i, key in enumerate(lane_list)}
@@ -110,7 +115,8 @@ def read_finished(session: Session, organisation_id: str, now: datetime) -> Fini
 def refresh(session: Session, organisation_id: str, *, now: datetime | None = None) -> StatsReport:
     """Recompute every lane's figures and replace the organisation's rows."""
     now = now or utcnow()
-    found = read_finished(session, organisation_id, now)
+    with mapped(session):
+        found = read_finished(session, organisation_id, now)
     session.execute(
         delete(LaneTransitStat).where(LaneTransitStat.organisation_id == organisation_id)
     )
@@ -119,7 +125,8 @@ def refresh(session: Session, organisation_id: str, *, now: datetime | None = No
     lane_names, parent_names = found.lane_names, found.parent_names
     stats = lane_stats(found.lane, found.parent_of_lane, found.transit, found.delivered,
                        found.on_time)  # fmt: skip
-    gaps = lane_gap_p95(session, organisation_id, now)
+    with mapped(session):
+        gaps = lane_gap_p95(session, organisation_id, now)
     out: list[dict[str, Any]] = []
     for i, name in enumerate(lane_names.tolist()):
         carrier, service, origin, country, prefix = name.split(SEP)
@@ -201,7 +208,7 @@ def lane_gap_p95(session: Session, organisation_id: str, now: datetime) -> dict[
     rows = fetch(session, sql, (organisation_id, param(session, now - timedelta(days=30))))
     if len(rows) < 2:
         return {}
-    cols = list(zip(*rows, strict=True))
+    cols = columns(rows, 7)
     shipment = np.array(cols[5])
     times = np.array(cols[6], dtype=np.float64)
     same = shipment[1:] == shipment[:-1]

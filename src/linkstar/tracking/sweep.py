@@ -31,6 +31,7 @@ from linkstar.tracking.core.exceptions import (
     detect,
     reconcile,
 )
+from linkstar.tracking.driver_reads import mapped, seconds
 from linkstar.tracking.models import (
     Shipment,
     TrackingException,
@@ -77,7 +78,11 @@ def load_rules(session: Session, organisation_id: str) -> ExceptionRules:
 
 def sweep(session: Session, organisation_id: str, *, now: datetime | None = None) -> SweepReport:
     """Judge every shipment that can need attention; open, resolve, suspend; enqueue alerts."""
-    now = now or utcnow()
+    with mapped(session):
+        return _sweep(session, organisation_id, now or utcnow())
+
+
+def _sweep(session: Session, organisation_id: str, now: datetime) -> SweepReport:
     rules = load_rules(session, organisation_id)
     checked, ids, columns = load_columns(session, organisation_id, rules, now)
     masks = detect(columns, rules.thresholds(), int(now.timestamp()))
@@ -157,15 +162,19 @@ def _lane_counts(
     for carrier, country, slot, count in exception_counts(session, organisation_id, rule, now):
         add(carrier, country, slot, count)
     s = Shipment
-    began = func.coalesce(s.first_scan_at, s.last_event_at)
+    # Whole epoch seconds against the generated columns of the covering index (migration 0025).
+    window_s, baseline_s = seconds(window_start), seconds(baseline_start)
+    scanned_since = seconds(now - fresh_for)
+    scanned_before = seconds(baseline_start - fresh_for)
+    began = func.coalesce(s.first_scan_s, s.last_event_s)
     moving_now = and_(
-        s.last_event_at >= now - fresh_for,
-        or_(s.status.not_in(TERMINAL), s.status_since >= window_start),
+        s.last_event_s >= scanned_since,
+        or_(s.status.not_in(TERMINAL), s.status_since_s >= window_s),
     )
     moving_before = and_(
-        began < window_start,
-        s.last_event_at >= baseline_start - fresh_for,
-        or_(s.status.not_in(TERMINAL), s.status_since >= baseline_start),
+        began < window_s,
+        s.last_event_s >= scanned_before,
+        or_(s.status.not_in(TERMINAL), s.status_since_s >= baseline_s),
     )
     exposure = (
         select(
@@ -173,8 +182,9 @@ def _lane_counts(
             func.sum(case((moving_now, 1), else_=0)),
             func.sum(case((moving_before, 1), else_=0)),
         )
-        .where(s.organisation_id == organisation_id, s.last_event_at >= baseline_start - fresh_for)
+        .where(s.organisation_id == organisation_id, s.last_event_s >= scanned_before)
         .group_by(s.carrier, s.dest_country)
+        .with_hint(s, "INDEXED BY ix_shipments_sweep", "sqlite")  # see shipments_table
     )  # fmt: skip
     for carrier, country, recent, before in session.execute(exposure):
         add(carrier, country, 2, int(recent or 0))

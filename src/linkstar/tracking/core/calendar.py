@@ -44,12 +44,9 @@ def business_hours_between(
     end_part = (end_s % _DAY_S) / 3600.0
     first_year = int(str(np.datetime64(int(start_s.min()) // _DAY_S, "D"))[:4])
     last_year = int(str(end_day)[:4])
-    lookup: dict[object, int] = {}
-    codes = np.fromiter(
-        (lookup.setdefault(c, len(lookup)) for c in countries.tolist()),
-        dtype=np.int32,
-        count=len(countries),
-    )
+    items = countries.tolist()  # a few distinct countries: one dictionary pass, in C
+    lookup = {country: code for code, country in enumerate(dict.fromkeys(items))}
+    codes = np.fromiter(map(lookup.__getitem__, items), dtype=np.int32, count=len(items))
     for country, code in lookup.items():
         mask = codes == code
         hols = holiday_dates(str(country or ""), first_year, last_year) if country else None
