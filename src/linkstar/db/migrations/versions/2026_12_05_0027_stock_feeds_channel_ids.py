@@ -14,7 +14,7 @@ from alembic import op
 import linkstar.db.base
 
 revision: str = "0027"
-down_revision: str | None = "0024"
+down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
