@@ -20,6 +20,7 @@ from linkstar.kit.errors import Conflict
 from linkstar.orders import setup
 from linkstar.orders.stock import service, tasks
 from linkstar.orders.stock.models import PublishedStock, StockPublishLine, StockPublishRun
+from linkstar.orders.sync.service import pause_polling
 from tests.inventory.seed import receive
 from tests.orders.stock.conftest import NOW, add_store
 
@@ -184,6 +185,21 @@ def test_planner_enqueues_stores_whose_ledger_moved(
     receive(sessions, tenant.principal, "HP-79321", "US-NJ-EDI", 4)
     with unit_of_work(sessions) as s:
         assert service.plan_publications(s, tenant.org.id, later, "schedule") == [ebay_store]
+    assert sorted(ebay.sent()) == [("HP-22423", 30), ("HP-79321", 0), ("HP-85123A", 7)]
+
+
+def test_planner_skips_stores_whose_scheduled_sync_is_off(
+    sessions, tenant, stocked, ebay_store, ebay, env, box
+):
+    with unit_of_work(sessions) as s:
+        pause_polling(s, tenant.org.id, ebay_store, "demo store with placeholder credentials")
+    with unit_of_work(sessions) as s:
+        assert service.plan_publications(s, tenant.org.id, NOW, "schedule") == []
+    with unit_of_work(sessions) as s:
+        assert s.scalars(select(OutboxJob).where(OutboxJob.name == service.STORE_JOB)).all() == []
+    # A user's "Publish now" is not a schedule: it still goes out.
+    run_id = _publish(sessions, tenant, ebay_store, box)
+    assert _run(sessions, run_id).status == "ok"
     assert sorted(ebay.sent()) == [("HP-22423", 30), ("HP-79321", 0), ("HP-85123A", 7)]
 
 

@@ -309,7 +309,8 @@ def plan_publications(session: Session, org_id: str, now: datetime, trigger: str
 
     A store is due when it was never published, when the ledger changed since its last run
     (receipts, adjustments, allocations, shipments: changes of one window go out together), or
-    when its last run is older than REFRESH (buffers and mappings change outside the ledger).
+    when its last run is older than REFRESH (buffers and mappings change outside the ledger);
+    never while one of its feeds is in flight or while its scheduled sync is switched off.
     Returns the store ids enqueued.
     """
     changed_at = session.scalar(
@@ -324,6 +325,16 @@ def plan_publications(session: Session, org_id: str, now: datetime, trigger: str
     )
     minute = now.astimezone(UTC).replace(second=0, microsecond=0).isoformat()
     waiting = pending_stores(session, org_id)  # a feed in flight is settled before the next
+    # The store's scheduled-sync switch (Settings → Stores) covers both directions: a store
+    # whose polling is off (the demo's placeholder credentials, or a user's choice) is not
+    # published on a schedule either; "Publish now" still is.
+    waiting |= set(
+        session.scalars(
+            select(StoreSync.store_id).where(
+                StoreSync.organisation_id == org_id, StoreSync.polling_enabled.is_(False)
+            )
+        )
+    )
     planned: list[str] = []
     for store in wrepo.StoreRepository(session, org_id).list(is_active=True):
         last = last_runs.get(store.id)
