@@ -28,7 +28,7 @@ from _common import percentiles, report
 from addresses_speed import addresses
 from cryptography.fernet import Fernet
 
-from linkstar.addresses import service as address_service
+from linkstar.addresses import policy_store
 from linkstar.config import Environment, Settings
 from linkstar.db.engine import make_engine, make_session_factory
 from linkstar.db.migrate import upgrade
@@ -57,7 +57,7 @@ def _workspace(settings: Settings) -> tuple[object, str]:
         )
         actor = user_principal(org.id, owner.id, owner.email, Role.owner)
         # A stored (non-default) policy, so every request reads it as production would.
-        address_service.set_policy(
+        policy_store.set_policy(
             session, actor, {"block_military": True, "forwarder_hold_score": 55}
         )
         _, secret = access.create_api_key(

@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from linkstar.addresses import service
+from linkstar.addresses import policy_store
 from linkstar.cli import context
 from linkstar.config import get_settings
 from linkstar.db.uow import unit_of_work
@@ -55,7 +55,7 @@ def test_show_the_default_then_set_a_file(org, tmp_path, sessions, tenant):
     assert done.exit_code == 0, done.output
     assert "version 1" in done.stdout
     with unit_of_work(sessions) as s:
-        found = service.get_policy(s, tenant.principal)
+        found = policy_store.get_policy(s, tenant.principal)
     assert found.policy.block_military is True
     assert found.policy.require_phone_countries == ("BR", "MX")
     assert found.set_by == "cli"

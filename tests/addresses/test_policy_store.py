@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linkstar.addresses.core import Policy
-from linkstar.addresses.service import PolicyRejected, validate_policy
+from linkstar.addresses.policy_store import PolicyRejected, validate_policy
 
 OPTIONS = list(Policy().to_dict())
 json_values = st.recursive(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from linkstar.addresses import service
+from linkstar.addresses import reviews
 from linkstar.addresses.core import AddressInput, check
 from linkstar.db.outbox import OutboxJob
 from linkstar.db.uow import unit_of_work
@@ -16,8 +16,8 @@ from tests.addresses.helpers import DALLAS_78701
 def test_a_decision_job_runs_to_done(sessions, tenant, caplog):
     address = AddressInput(**DALLAS_78701)
     with unit_of_work(sessions) as s:
-        review = service.open_review(s, tenant.org.id, "order", address.id, check(address), address)
-        service.decide(s, tenant.principal, review.id, "reject", comment="fraud")
+        review = reviews.open_review(s, tenant.org.id, "order", address.id, check(address), address)
+        reviews.decide(s, tenant.principal, review.id, "reject", comment="fraud")
     with sessions() as s:
         job = s.scalars(select(OutboxJob).where(OutboxJob.name == "addresses.review_decided")).one()
         assert job.organisation_id == tenant.org.id

@@ -205,7 +205,7 @@ class Api:
 
     def address_review(self, tenant: Tenant) -> str:
         """Hold one address (a ZIP of another city) for review, as the order hub would."""
-        from linkstar.addresses import service as addresses
+        from linkstar.addresses import reviews
         from linkstar.addresses.core import AddressInput, check
 
         address = AddressInput(
@@ -217,7 +217,7 @@ class Api:
             country="US",
         )
         with unit_of_work(self.sessions) as s:
-            review = addresses.open_review(
+            review = reviews.open_review(
                 s, tenant.org.id, "api", address.id, check(address), address
             )
             return review.id

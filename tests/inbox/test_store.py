@@ -162,7 +162,7 @@ def test_links_orders_and_shipments_with_evidence(sessions, tenant, clf):
     from cryptography.fernet import Fernet
 
     from linkstar.kit.crypto import SecretBox
-    from linkstar.tracking import service as tracking
+    from linkstar.tracking import shipments as tracking
     from linkstar.tracking.schemas import ShipmentCreate
     from linkstar.workspace import service as workspace
     from linkstar.workspace.core import Channel as StoreChannel
@@ -201,7 +201,7 @@ def test_links_orders_and_shipments_with_evidence(sessions, tenant, clf):
 def test_any_stored_tracking_number_links_but_only_within_the_organisation(
     sessions, tenant, make_tenant, clf
 ):
-    from linkstar.tracking import service as tracking
+    from linkstar.tracking import shipments as tracking
     from linkstar.tracking.schemas import ShipmentCreate
 
     other = make_tenant("other")

@@ -7,9 +7,10 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select
 
-from linkstar.addresses import service as addresses
+from linkstar.addresses import policy_store
 from linkstar.addresses.core import AddressInput
 from linkstar.addresses.models import AddressReview
+from linkstar.addresses.reviews import decide
 from linkstar.db.uow import unit_of_work
 from linkstar.jobs.runner import Outcome, execute
 from linkstar.orders import reviews
@@ -23,7 +24,7 @@ NO_PHONE = replace(GOOD_US, phone=None)
 def ready(sessions, tenant, store):
     flow = seed.prepare(sessions, tenant.principal, store, stock=5)
     with unit_of_work(sessions) as s:  # this workspace wants a phone number for the US
-        addresses.set_policy(s, tenant.principal, {"require_phone_countries": ["US"]})
+        policy_store.set_policy(s, tenant.principal, {"require_phone_countries": ["US"]})
     return flow
 
 
@@ -71,7 +72,7 @@ def test_an_edit_updates_the_ship_to_releases_the_hold_and_the_jobs_route_it(ses
         postcode="94043", country="US", phone="+1 650 253 0000",
     )  # fmt: skip
     with unit_of_work(sessions) as s:
-        addresses.decide(s, ready.actor, review.id, "edit", edited, comment="called the buyer")
+        decide(s, ready.actor, review.id, "edit", edited, comment="called the buyer")
     _run_all(sessions, "addresses.review_decided")
     row = seed.order(sessions, order_id)
     assert (row.state, row.holds, row.is_held) == ("checked", [], False)
@@ -96,7 +97,7 @@ def test_a_rejection_keeps_the_order_held_with_the_reason(sessions, ready):
     (order_id,) = seed.import_orders(sessions, ready, make_order("J-1", ship_to=NO_PHONE))
     review = _review(sessions, order_id)
     with unit_of_work(sessions) as s:
-        addresses.decide(s, ready.actor, review.id, "reject", comment="buyer unreachable")
+        decide(s, ready.actor, review.id, "reject", comment="buyer unreachable")
     _run_all(sessions, "addresses.review_decided")
     row = seed.order(sessions, order_id)
     assert (row.state, row.is_held) == ("new", True)

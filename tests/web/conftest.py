@@ -434,7 +434,7 @@ def _seed_inbox_dead_letter(session: Session, organisation_id: str, marker: str)
 
 def _hold_address(session: Session, organisation_id: str, marker: str) -> Any:
     """An address held for review (78701 is Austin, not Dallas), named after `marker`."""
-    from linkstar.addresses import service as addresses
+    from linkstar.addresses import reviews
     from linkstar.addresses.core import AddressInput, check
 
     address = AddressInput(
@@ -446,7 +446,7 @@ def _hold_address(session: Session, organisation_id: str, marker: str) -> Any:
         postcode="78701",
         country="US",
     )
-    return addresses.open_review(
+    return reviews.open_review(
         session, organisation_id, "order", address.id, check(address), address
     )
 

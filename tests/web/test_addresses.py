@@ -102,7 +102,7 @@ def test_an_invalid_edit_is_shown_on_the_form_and_nothing_changes(owner, seeded,
 
 
 def test_markup_in_an_address_is_escaped(owner, sessions, tenant):
-    from linkstar.addresses import service
+    from linkstar.addresses import reviews
     from linkstar.addresses.core import AddressInput, check
 
     address = AddressInput(
@@ -110,7 +110,7 @@ def test_markup_in_an_address_is_escaped(owner, sessions, tenant):
         state="TX", postcode="78701", country="US",
     )  # fmt: skip
     with unit_of_work(sessions) as s:
-        row = service.open_review(s, tenant.org.id, "order", "x-1", check(address), address)
+        row = reviews.open_review(s, tenant.org.id, "order", "x-1", check(address), address)
     for path in ("/addresses/holds", f"/addresses/holds/{row.id}"):
         html = owner.get(path).text
         assert "<script>alert(1)</script>" not in html

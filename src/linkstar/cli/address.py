@@ -20,7 +20,7 @@ from rich.progress import (
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from linkstar.addresses import service
+from linkstar.addresses import policy_store
 from linkstar.addresses.core import Policy, Verdict, check
 from linkstar.addresses.files import Row, RowError, read_addresses, result_row, write_results
 from linkstar.cli.context import console, engine, err_console, guarded, settings, transaction
@@ -122,7 +122,7 @@ def _actor(session: Session, slug: str) -> Principal:
 def policy_show(org: str = ORG_OPTION) -> None:
     """Print the policy in force as JSON (version 0 is the built-in default)."""
     with transaction(engine(settings())) as session:
-        found = service.get_policy(session, _actor(session, org))
+        found = policy_store.get_policy(session, _actor(session, org))
     err_console.print(
         f"version {found.version}"
         + (f", set by {found.set_by} at {found.set_at:%Y-%m-%d %H:%M} UTC" if found.set_by else "")
@@ -149,8 +149,8 @@ def policy_set(
     with transaction(engine(settings())) as session:
         actor = _actor(session, org)
         try:
-            found = service.set_policy(session, actor, data)
-        except service.PolicyRejected as exc:
+            found = policy_store.set_policy(session, actor, data)
+        except policy_store.PolicyRejected as exc:
             for error in exc.errors:
                 err_console.print(
                     f"{path}: {error['path']}: {error['reason']}", highlight=False, markup=False

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from linkstar.cli.context import console, engine, err_console, guarded, settings, transaction
 from linkstar.kit.errors import InvalidInput, NotFound
-from linkstar.tracking import service, statistics, sweep
+from linkstar.tracking import intake, statistics, sweep
 from linkstar.tracking.connectors.files import format_for, parse_events_file
 from linkstar.tracking.ingest import IngestReport, Rejected, ingest
 from linkstar.tracking.schemas import UpdateIn
@@ -113,7 +113,7 @@ def ingest_file(
     with transaction(eng) as session:
         org_id = _org_id(session, org)
         for start in range(0, len(parsed), BATCH):
-            updates, rejected = service.updates_from_json(parsed[start : start + BATCH])
+            updates, rejected = intake.updates_from_json(parsed[start : start + BATCH])
             part = ingest(session, org_id, updates)
             _add(total, part, rejected)
     for line in bad:
@@ -144,7 +144,7 @@ def _add(total: IngestReport, part: IngestReport, rejected: list[Rejected]) -> N
 @guarded
 def detect(number: str = typer.Argument(..., help="A tracking number.")) -> None:
     """Which carrier a tracking number belongs to, best candidate first."""
-    found = service.detect(number)
+    found = intake.detect(number)
     if not found:
         raise NotFound(f"no carrier format matches {number!r}")
     table = Table()

@@ -36,7 +36,7 @@ from linkstar.kit.errors import InvalidInput, NotFound
 from linkstar.kit.ids import new_id
 from linkstar.orders.models import Order
 from linkstar.rating.cells import currency_exponent
-from linkstar.tracking.service import shipment_eta
+from linkstar.tracking.shipments import shipment_eta
 from linkstar.workspace import audit
 from linkstar.workspace.core import Principal
 

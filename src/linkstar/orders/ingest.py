@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from linkstar.addresses.core import Policy
-from linkstar.addresses.service import current_policy
+from linkstar.addresses.policy_store import current_policy
 from linkstar.db.outbox import enqueue
 from linkstar.db.uow import unit_of_work
 from linkstar.kit.errors import InvalidInput

@@ -1,7 +1,7 @@
 """The steps an imported order goes through after it is stored in canonical form.
 
 `check_addresses` is the one seam to the address domain: it runs the pure checker with the
-workspace's stored policy (addresses.service.current_policy), records the verdict on each order
+workspace's stored policy (addresses.policy_store.current_policy), records the verdict on each order
 draft and holds the order (reason `address`) when the verdict is needs_review or invalid.
 `open_address_reviews` then puts those orders in the address review queue (subject_type
 "order", subject_ref = order id) in the same transaction, with one read and one flush per batch;
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from linkstar.addresses.core import DEFAULT_POLICY, AddressInput, CheckedAddress, Policy, Verdict
 from linkstar.addresses.core import check as check_address
-from linkstar.addresses.service import open_reviews
+from linkstar.addresses.reviews import open_reviews
 from linkstar.orders.core.canonical import PostalAddress
 from linkstar.orders.core.states import Hold, add_hold
 

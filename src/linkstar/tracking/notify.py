@@ -1,7 +1,7 @@
 """Alerts to the seller through Apprise (e-mail, Slack, Teams, DingTalk, WeCom, Feishu, JSON
-webhooks, ...). Targets are per workspace, their URLs encrypted at rest; a job sends one message
-per target for the exceptions opened since the last run and marks them notified, so a retry never
-sends the same exception twice."""
+webhooks, ...). Targets are per workspace, their URLs encrypted at rest and shown masked; a job
+sends one message per target for the exceptions opened since the last run and marks them
+notified, so a retry never sends the same exception twice. Never commits."""
 
 from __future__ import annotations
 
@@ -9,15 +9,18 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import apprise
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from linkstar.kit.clock import utcnow
-from linkstar.kit.crypto import SecretBox
+from linkstar.kit.crypto import SecretBox, mask
 from linkstar.kit.errors import InvalidInput
 from linkstar.tracking.models import NotificationTarget, Shipment, TrackingException
+from linkstar.workspace import audit
+from linkstar.workspace.core import Permission, Principal
 
 log = logging.getLogger(__name__)
 MAX_LINES = 20  # exceptions listed in one message; the rest are counted
@@ -31,6 +34,46 @@ def check_url(url: str) -> None:
             "not a notification URL Apprise understands (see the Apprise wiki for schemes)",
             {"field": "url"},
         )
+
+
+def add_notification_target(
+    session: Session, actor: Principal, box: SecretBox, name: str, url: str, kinds: list[str]
+) -> NotificationTarget:
+    """Store an Apprise URL (encrypted) to alert on new exceptions."""
+    actor.require(Permission.tracking_write)
+    check_url(url)
+    row = NotificationTarget(
+        organisation_id=actor.organisation_id,
+        name=name,
+        sealed_url=box.seal({"url": url}),
+        kinds=list(kinds),
+        active=True,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, "tracking_notification_target.create", row,
+                 after={"name": name, "kinds": list(kinds)})  # fmt: skip
+    return row
+
+
+def notification_targets(session: Session, actor: Principal) -> list[NotificationTarget]:
+    """The workspace's alert targets, oldest first."""
+    actor.require(Permission.tracking_read)
+    stmt = select(NotificationTarget).where(
+        NotificationTarget.organisation_id == actor.organisation_id
+    )
+    return list(session.scalars(stmt.order_by(NotificationTarget.created_at)))
+
+
+def target_view(row: NotificationTarget, box: SecretBox) -> dict[str, Any]:
+    """A target as shown to users: the URL masked."""
+    return {
+        "id": row.id,
+        "name": row.name,
+        "url_masked": mask(box.open(row.sealed_url)["url"]),
+        "kinds": list(row.kinds),
+        "active": row.active,
+    }
 
 
 @dataclass(frozen=True, slots=True)

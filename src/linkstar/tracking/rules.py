@@ -1,14 +1,21 @@
-"""A workspace's exception rules: validated JSON stored per organisation, defaults built in."""
+"""A workspace's exception rules: validated JSON stored per organisation as numbered versions
+(audited), defaults built in until it sets its own. Never commits.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from linkstar.kit.errors import InvalidInput
 from linkstar.tracking.core.disruption import DisruptionThresholds
 from linkstar.tracking.core.exceptions import ExceptionKind, Thresholds
+from linkstar.tracking.models import TrackingRuleSet
+from linkstar.workspace import audit
+from linkstar.workspace.core import Permission, Principal
 
 _AUTO_RESOLVE = [
     ExceptionKind.STALLED,
@@ -100,3 +107,42 @@ def parse_rules(data: dict[str, Any]) -> ExceptionRules:
         ]
         first = "; ".join(f"{p['field']}: {p['reason']}" for p in problems[:3])
         raise InvalidInput(f"invalid exception rules: {first}", {"errors": problems}) from None
+
+
+def _stored(session: Session, organisation_id: str) -> TrackingRuleSet | None:
+    return session.scalars(
+        select(TrackingRuleSet).where(TrackingRuleSet.organisation_id == organisation_id)
+    ).first()
+
+
+def load_rules(session: Session, organisation_id: str) -> ExceptionRules:
+    """The workspace's rules, or the defaults when it has not set any."""
+    stored = _stored(session, organisation_id)
+    return parse_rules(stored.rules) if stored else ExceptionRules()
+
+
+def get_rules(session: Session, actor: Principal) -> ExceptionRules:
+    """The workspace's exception rules (defaults until it sets its own)."""
+    actor.require(Permission.tracking_read)
+    return load_rules(session, actor.organisation_id)
+
+
+def set_rules(session: Session, actor: Principal, data: dict[str, Any]) -> ExceptionRules:
+    """Validate and store new rules as the next version."""
+    actor.require(Permission.tracking_write)
+    rules = parse_rules(data)
+    row = _stored(session, actor.organisation_id)
+    stored = rules.model_dump(mode="json")
+    if row is None:
+        row = TrackingRuleSet(
+            organisation_id=actor.organisation_id, version=1, rules=stored, updated_by=actor.label
+        )
+        session.add(row)
+        before: dict[str, Any] = {}
+    else:
+        before = {"rules": row.rules, "version": row.version}
+        row.rules, row.version, row.updated_by = stored, row.version + 1, actor.label[:254]
+    session.flush()
+    audit.record(session, actor, "tracking_rules.update", row, before=before,
+                 after={"rules": stored, "version": row.version})  # fmt: skip
+    return rules

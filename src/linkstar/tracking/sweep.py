@@ -35,10 +35,9 @@ from linkstar.tracking.driver_reads import mapped, seconds
 from linkstar.tracking.models import (
     Shipment,
     TrackingException,
-    TrackingRuleSet,
     TrackingSuspension,
 )
-from linkstar.tracking.rules import DisruptionRule, ExceptionRules, parse_rules
+from linkstar.tracking.rules import DisruptionRule, ExceptionRules, load_rules
 from linkstar.tracking.sweep_reads import (
     TERMINAL,
     exception_counts,
@@ -66,14 +65,6 @@ class SweepReport:
             "resolved": self.resolved,
             "suspended": self.suspended,
         }
-
-
-def load_rules(session: Session, organisation_id: str) -> ExceptionRules:
-    """The workspace's rules, or the defaults when it has not set any."""
-    stored = session.scalars(
-        select(TrackingRuleSet).where(TrackingRuleSet.organisation_id == organisation_id)
-    ).first()
-    return parse_rules(stored.rules) if stored else ExceptionRules()
 
 
 def sweep(session: Session, organisation_id: str, *, now: datetime | None = None) -> SweepReport:

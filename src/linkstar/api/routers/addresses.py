@@ -8,8 +8,11 @@ from typing import Annotated, Any
 from fastapi import Depends, Query
 from sqlalchemy.orm import Session
 
-from linkstar.addresses import service
+from linkstar.addresses import checks, policy_store, reviews
 from linkstar.addresses.models import AddressReview
+from linkstar.addresses.permissions import DECIDE, READ
+from linkstar.addresses.policy_store import PolicyInForce
+from linkstar.addresses.reviews import Decision, ReviewState
 from linkstar.addresses.schemas import (
     MAX_BATCH,
     BatchRead,
@@ -23,7 +26,6 @@ from linkstar.addresses.schemas import (
     ReviewRead,
     checked_dict,
 )
-from linkstar.addresses.service import Decision, PolicyInForce, ReviewState
 from linkstar.api.deps import DbSession
 from linkstar.api.pagination import Paging
 from linkstar.api.routing import api_router, errors, needs
@@ -33,8 +35,6 @@ from linkstar.rating.remote import remote_lookup
 from linkstar.workspace.core import Permission, Principal
 
 router = api_router("addresses")
-READ = service.READ
-DECIDE = service.DECIDE
 
 
 def render_review(row: AddressReview) -> ReviewRead:
@@ -68,7 +68,7 @@ def check_address(
     """One address's verdict."""
     address = data.to_input()
     result = checked_dict(
-        service.check_one(session, actor, address, postal_service=data.postal_service)
+        checks.check_one(session, actor, address, postal_service=data.postal_service)
     )
     return _with_remote_areas(session, actor, [result])[0]
 
@@ -99,7 +99,7 @@ def check_batch(
     data: BatchRequest, session: DbSession, actor: Principal = Depends(needs(READ))
 ) -> dict[str, Any]:
     """Every address's verdict, and the counts per verdict."""
-    found = service.check_batch(
+    found = checks.check_batch(
         session,
         actor,
         [a.to_input() for a in data.addresses],
@@ -121,7 +121,7 @@ def check_batch(
     responses=errors(403),
 )
 def read_policy(session: DbSession, actor: Principal = Depends(needs(READ))) -> PolicyRead:
-    return render_policy(service.get_policy(session, actor))
+    return render_policy(policy_store.get_policy(session, actor))
 
 
 @router.put(
@@ -139,7 +139,7 @@ def write_policy(
     session: DbSession,
     actor: Principal = Depends(needs(Permission.workspace_manage)),
 ) -> PolicyRead:
-    return render_policy(service.set_policy(session, actor, data.options()))
+    return render_policy(policy_store.set_policy(session, actor, data.options()))
 
 
 @router.get(
@@ -155,7 +155,7 @@ def list_reviews(
     state: Annotated[ReviewState | None, Query(description="Only reviews in this state.")] = None,
     actor: Principal = Depends(needs(READ)),
 ) -> dict[str, object]:
-    page = service.list_reviews(session, actor, state, paging.limit, paging.cursor)
+    page = reviews.list_reviews(session, actor, state, paging.limit, paging.cursor)
     return paging.out(page, render_review)
 
 
@@ -168,7 +168,7 @@ def list_reviews(
 def read_review(
     review_id: str, session: DbSession, actor: Principal = Depends(needs(READ))
 ) -> ReviewRead:
-    return render_review(service.get_review(session, actor, review_id))
+    return render_review(reviews.get_review(session, actor, review_id))
 
 
 _DECIDED = (
@@ -192,7 +192,7 @@ def approve_review(
     actor: Principal = Depends(needs(DECIDE)),
 ) -> ReviewRead:
     return render_review(
-        service.decide(session, actor, review_id, Decision.APPROVE, None, data.comment)
+        reviews.decide(session, actor, review_id, Decision.APPROVE, None, data.comment)
     )
 
 
@@ -212,7 +212,7 @@ def edit_review(
     actor: Principal = Depends(needs(DECIDE)),
 ) -> ReviewRead:
     return render_review(
-        service.decide(
+        reviews.decide(
             session, actor, review_id, Decision.EDIT, data.address.to_input(), data.comment
         )
     )
@@ -233,5 +233,5 @@ def reject_review(
     actor: Principal = Depends(needs(DECIDE)),
 ) -> ReviewRead:
     return render_review(
-        service.decide(session, actor, review_id, Decision.REJECT, None, data.comment)
+        reviews.decide(session, actor, review_id, Decision.REJECT, None, data.comment)
     )

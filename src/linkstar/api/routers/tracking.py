@@ -12,7 +12,15 @@ from linkstar.api.pagination import Paging
 from linkstar.api.routing import api_router, created, errors, needs
 from linkstar.api.schemas import PageOf
 from linkstar.kit.crypto import SecretBox
-from linkstar.tracking import service, statistics, sweep
+from linkstar.tracking import (
+    exception_queue,
+    intake,
+    notify,
+    rules,
+    shipments,
+    statistics,
+    sweep,
+)
 from linkstar.tracking.models import Shipment
 from linkstar.tracking.schemas import (
     DetectRead,
@@ -60,7 +68,7 @@ def list_shipments(
     actor: Principal = Depends(needs(READ)),
 ) -> dict[str, object]:
     """A page of shipments."""
-    page = service.shipments_page(
+    page = shipments.shipments_page(
         session, actor, paging.limit, paging.cursor, status=status, carrier=carrier, q=q
     )
     return paging.out(page, render)
@@ -83,7 +91,7 @@ def create_shipment(
     actor: Principal = Depends(needs(WRITE)),
 ) -> ShipmentRead:
     """Register one tracking number."""
-    return render(service.register_shipments(session, actor, [data])[0])
+    return render(shipments.register_shipments(session, actor, [data])[0])
 
 
 @router.get(
@@ -98,16 +106,16 @@ def read_shipment(
     shipment_id: str, session: DbSession, actor: Principal = Depends(needs(READ))
 ) -> ShipmentDetail:
     """One shipment, its timeline and its exceptions."""
-    row = service.get_shipment(session, actor, shipment_id)
-    events = service.stored_events(session, row.id)
-    eta = service.shipment_eta(session, row)
+    row = shipments.get_shipment(session, actor, shipment_id)
+    events = shipments.stored_events(session, row.id)
+    eta = shipments.shipment_eta(session, row)
     return ShipmentDetail(
         shipment=render(row),
         eta=EtaRead(**eta) if eta else None,
         timeline=[EventRead.model_validate(e) for e in events],
         exceptions=[
             ExceptionRead.model_validate(x)
-            for x in service.shipment_exceptions(session, actor, row.id)
+            for x in exception_queue.shipment_exceptions(session, actor, row.id)
         ],
     )
 
@@ -126,7 +134,7 @@ def ingest_events(
     data: EventBatch, session: DbSession, actor: Principal = Depends(needs(WRITE))
 ) -> dict[str, Any]:
     """Store a batch of events."""
-    return service.ingest_batch(session, actor, data).as_dict()
+    return intake.ingest_batch(session, actor, data).as_dict()
 
 
 @router.get(
@@ -142,7 +150,7 @@ def detect_carrier(
     actor: Principal = Depends(needs(READ)),
 ) -> DetectRead:
     """Carrier candidates of a number."""
-    return DetectRead(number=number, candidates=service.detect(number))
+    return DetectRead(number=number, candidates=intake.detect(number))
 
 
 @router.get(
@@ -160,7 +168,7 @@ def list_exceptions(
     actor: Principal = Depends(needs(READ)),
 ) -> dict[str, object]:
     """A page of exceptions."""
-    page = service.exceptions_page(
+    page = exception_queue.exceptions_page(
         session, actor, paging.limit, paging.cursor, state=state, kind=kind
     )
     return paging.out(page, ExceptionRead.model_validate)
@@ -178,7 +186,9 @@ def act_on_exceptions(
     data: ExceptionAction, session: DbSession, actor: Principal = Depends(needs(WRITE))
 ) -> ExceptionActionResult:
     """One action on many exceptions."""
-    result = service.act_on_exceptions(session, actor, data.ids, data.action, data.owner_user_id)
+    result = exception_queue.act_on_exceptions(
+        session, actor, data.ids, data.action, data.owner_user_id
+    )
     return ExceptionActionResult(changed=result.changed, skipped=result.skipped)
 
 
@@ -203,7 +213,7 @@ def run_sweep(session: DbSession, actor: Principal = Depends(needs(WRITE))) -> d
 )
 def read_rules(session: DbSession, actor: Principal = Depends(needs(READ))) -> dict[str, Any]:
     """The rules as JSON."""
-    return service.get_rules(session, actor).model_dump(mode="json")
+    return rules.get_rules(session, actor).model_dump(mode="json")
 
 
 @router.put(
@@ -218,7 +228,7 @@ def replace_rules(
     actor: Principal = Depends(needs(WRITE)),
 ) -> dict[str, Any]:
     """Store new rules."""
-    return service.set_rules(session, actor, data).model_dump(mode="json")
+    return rules.set_rules(session, actor, data).model_dump(mode="json")
 
 
 @router.get(
@@ -252,8 +262,8 @@ def list_targets(
     actor: Principal = Depends(needs(READ)),
 ) -> dict[str, object]:
     """The workspace's Apprise targets, URLs masked."""
-    rows = service.notification_targets(session, actor)
-    return {"items": [service.target_view(r, box) for r in rows], "next_cursor": None}
+    rows = notify.notification_targets(session, actor)
+    return {"items": [notify.target_view(r, box) for r in rows], "next_cursor": None}
 
 
 @router.post(
@@ -274,5 +284,5 @@ def add_target(
 ) -> dict[str, Any]:
     """Store one target."""
     kinds = [k.value for k in data.kinds]
-    row = service.add_notification_target(session, actor, box, data.name, data.url, kinds)
-    return service.target_view(row, box)
+    row = notify.add_notification_target(session, actor, box, data.name, data.url, kinds)
+    return notify.target_view(row, box)

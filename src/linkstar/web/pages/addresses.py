@@ -9,10 +9,11 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
-from linkstar.addresses import service
+from linkstar.addresses import policy_store, reviews
 from linkstar.addresses.core import FIELDS, AddressInput
 from linkstar.addresses.models import AddressReview
-from linkstar.addresses.service import Decision, PolicyRejected, ReviewState
+from linkstar.addresses.policy_store import PolicyRejected
+from linkstar.addresses.reviews import Decision, ReviewState
 from linkstar.kit.errors import LinkStarError
 from linkstar.web.context import ConsoleAction, ConsolePage
 from linkstar.web.forms import FormState, text_fields
@@ -54,7 +55,7 @@ def holds(page: ConsolePage, state: str = "pending", cursor: str = "") -> HTMLRe
     """Addresses held for a person, oldest first, with their reasons and suggestions."""
     page.principal.require(P.orders_read)
     chosen = ReviewState(state) if state in STATES else ReviewState.PENDING
-    found = service.list_reviews(page.session, page.principal, chosen, PAGE_SIZE, cursor or None)
+    found = reviews.list_reviews(page.session, page.principal, chosen, PAGE_SIZE, cursor or None)
     return page.render(
         "addresses/holds.html",
         reviews=found.items,
@@ -62,7 +63,7 @@ def holds(page: ConsolePage, state: str = "pending", cursor: str = "") -> HTMLRe
         first_page=not cursor,
         state=chosen.value,
         states=STATES,
-        pending=service.count_pending(page.session, page.principal.organisation_id),
+        pending=reviews.count_pending(page.session, page.principal.organisation_id),
         decided=None,
     )
 
@@ -112,7 +113,7 @@ def _detail(
 @router.get("/addresses/holds/{review_id}", response_class=HTMLResponse)
 def hold(page: ConsolePage, review_id: str) -> HTMLResponse:
     """One held address: original beside normalised, reasons, suggestions and the decision."""
-    review = service.get_review(page.session, page.principal, review_id)
+    review = reviews.get_review(page.session, page.principal, review_id)
     return _detail(page, review)
 
 
@@ -125,12 +126,12 @@ def _decide(page: ConsoleAction, review_id: str, decision: Decision) -> Response
         values = text_fields(page.form, EDIT_FIELDS)
         edited = AddressInput(**values)
     try:
-        review = service.decide(page.session, page.principal, review_id, decision, edited, comment)
+        review = reviews.decide(page.session, page.principal, review_id, decision, edited, comment)
     except LinkStarError as exc:
         page.session.rollback()
         if page.htmx:
             raise  # shown in the page's message area
-        review = service.get_review(page.session, page.principal, review_id)
+        review = reviews.get_review(page.session, page.principal, review_id)
         state = FormState(values={**(values or _suggested(review)), "comment": comment})
         state.message = exc.message
         reasons = exc.details.get("reasons") if isinstance(exc.details, dict) else None
@@ -168,7 +169,7 @@ def _policy_page(
     errors: list[dict[str, str]] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    found = service.get_policy(page.session, page.principal)
+    found = policy_store.get_policy(page.session, page.principal)
     shown = json.dumps(found.policy.to_dict(), indent=2, ensure_ascii=False)
     return page.render(
         "addresses/policy.html",
@@ -199,7 +200,7 @@ def policy_save(page: ConsoleAction) -> Response:
         errors = [{"path": "$", "reason": f"not valid JSON: {exc.msg} (line {exc.lineno})"}]
         return _policy_page(page, text, errors, 422)
     try:
-        found = service.set_policy(page.session, page.principal, data)
+        found = policy_store.set_policy(page.session, page.principal, data)
     except PolicyRejected as exc:
         page.session.rollback()
         return _policy_page(page, text, exc.errors, 422)

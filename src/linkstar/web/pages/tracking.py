@@ -14,8 +14,16 @@ from starlette.responses import RedirectResponse, Response
 
 from linkstar.api.deps import DbSession
 from linkstar.kit.errors import InvalidInput
-from linkstar.tracking import service, statistics
+from linkstar.tracking import exception_queue, public, statistics
 from linkstar.tracking.core.exceptions import ExceptionKind, ExceptionState
+from linkstar.tracking.shipments import (
+    ShipmentRepository,
+    get_shipment,
+    shipment_eta,
+    shipments_page,
+    status_counts,
+    stored_events,
+)
 from linkstar.web.context import ConsoleAction, ConsolePage
 from linkstar.web.templating import render_html
 from linkstar.workspace.core import Permission
@@ -49,8 +57,8 @@ def shipments(
     page: ConsolePage, status: str = "", q: str = "", carrier: str = "", cursor: str = ""
 ) -> HTMLResponse:
     """Shipments newest first, with a tab per status and a search box."""
-    counts = service.status_counts(page.session, page.principal)
-    found = service.shipments_page(
+    counts = status_counts(page.session, page.principal)
+    found = shipments_page(
         page.session, page.principal, PAGE_SIZE, cursor or None,
         status=status or None, carrier=carrier or None, q=q or None,
     )  # fmt: skip
@@ -72,13 +80,13 @@ def shipments(
 @router.get("/tracking/shipments/{shipment_id}", response_class=HTMLResponse)
 def shipment(page: ConsolePage, shipment_id: str) -> HTMLResponse:
     """One shipment: facts, timeline with the carrier's raw code and text, its exceptions."""
-    row = service.get_shipment(page.session, page.principal, shipment_id)
+    row = get_shipment(page.session, page.principal, shipment_id)
     return page.render(
         "tracking/shipment.html",
         shipment=row,
-        events=service.stored_events(page.session, row.id),
-        exceptions=service.shipment_exceptions(page.session, page.principal, row.id),
-        eta=service.shipment_eta(page.session, row),
+        events=stored_events(page.session, row.id),
+        exceptions=exception_queue.shipment_exceptions(page.session, page.principal, row.id),
+        eta=shipment_eta(page.session, row),
         public_url=str(page.request.url_for("public_tracking", token=row.public_token)),
     )
 
@@ -88,13 +96,13 @@ def exceptions(
     page: ConsolePage, state: str = "open", kind: str = "", cursor: str = ""
 ) -> HTMLResponse:
     """The queue: open first by default; select rows to acknowledge or resolve them at once."""
-    found = service.exceptions_page(
+    found = exception_queue.exceptions_page(
         page.session, page.principal, PAGE_SIZE, cursor or None,
         state=state or None, kind=kind or None,
     )  # fmt: skip
     ids = [x.shipment_id for x in found.items]
     numbers = {
-        s.id: s for s in service.ShipmentRepository(page.session, page.principal.organisation_id)
+        s.id: s for s in ShipmentRepository(page.session, page.principal.organisation_id)
         .list_by_ids(ids)
     }  # fmt: skip
     return page.render(
@@ -120,7 +128,7 @@ def exception_actions(page: ConsoleAction) -> Response:
         raise InvalidInput("choose acknowledge or resolve", {"field": "action"})
     if not ids:
         return page.redirect("/tracking/exceptions", "Select at least one exception.", "error")
-    result = service.act_on_exceptions(page.session, page.principal, ids, str(action))
+    result = exception_queue.act_on_exceptions(page.session, page.principal, ids, str(action))
     verb = "acknowledged" if action == "acknowledge" else "resolved"
     note = f"{result.changed} exception(s) {verb}."
     if result.skipped:
@@ -176,7 +184,7 @@ def scorecards(page: ConsolePage, carrier: str = "") -> HTMLResponse:
         chart_width=CHART_WIDTH,
         label_width=LABEL_WIDTH,
         carrier=carrier,
-        suspensions=service.active_suspensions(page.session, page.principal),
+        suspensions=exception_queue.active_suspensions(page.session, page.principal),
     )
 
 
@@ -214,13 +222,13 @@ STATUS_TEXT = {
 def public_tracking(request: Request, session: DbSession, token: str) -> HTMLResponse:
     """The buyer's page: status and scans with dates in the buyer's language; no sign-in, no
     personal data (no name, address, order value or seller notes), unguessable token."""
-    row = service.shipment_by_token(session, token)
+    row = public.shipment_by_token(session, token)
     locale = _locale(request)
 
     def local(value: datetime | None) -> str:
         return "" if value is None else format_datetime(value, "medium", locale=locale)
 
-    events = service.public_timeline(session, row)
+    events = public.public_timeline(session, row)
     response = render_html(
         "tracking/public.html",
         {

@@ -1,31 +1,24 @@
-"""Use cases of addresses: the workspace policy, checks with it, and the review queue.
+"""The address review queue: open or refresh reviews (one read and one write for any number),
+list and count them, and decide one (approve, edit after a re-check, reject), audited and
+announced to the order hub through the job `addresses.review_decided`.
 
-Never commits: the entry point (API request, console action, CLI command, job) owns the
-transaction, so a refused policy or decision writes nothing at all.
+Never commits: the entry point owns the transaction, so a refused decision writes nothing.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from linkstar.addresses.core import (
-    FIELDS,
-    AddressInput,
-    CheckedAddress,
-    Policy,
-    Verdict,
-    check,
-    check_many,
-)
-from linkstar.addresses.models import AddressPolicyVersion, AddressReview
-from linkstar.addresses.repository import PolicyRepository, ReviewRepository
+from linkstar.addresses.core import FIELDS, AddressInput, CheckedAddress, Verdict, check
+from linkstar.addresses.models import AddressReview
+from linkstar.addresses.permissions import DECIDE, READ
+from linkstar.addresses.policy_store import current_policy
+from linkstar.addresses.repository import ReviewRepository
 from linkstar.addresses.schemas import address_dict, checked_dict
 from linkstar.db.bulk import insert_rows
 from linkstar.db.outbox import enqueue
@@ -34,11 +27,8 @@ from linkstar.kit.errors import Conflict, InvalidInput
 from linkstar.kit.ids import new_id
 from linkstar.kit.pagination import Page
 from linkstar.workspace import audit
-from linkstar.workspace.core import Permission, Principal
+from linkstar.workspace.core import Principal
 
-READ = Permission.orders_read
-DECIDE = Permission.orders_write
-MANAGE = Permission.workspace_manage
 REVIEW_DECIDED_JOB = "addresses.review_decided"
 
 
@@ -60,165 +50,6 @@ _DECIDED_STATE = {
     Decision.EDIT: ReviewState.EDITED,
     Decision.REJECT: ReviewState.REJECTED,
 }
-
-
-class PolicyRejected(InvalidInput):
-    """A policy with problems; `details.errors` lists each one with the JSON path it concerns."""
-
-    code = "policy_rejected"
-
-    def __init__(self, errors: list[dict[str, str]]) -> None:
-        first = "; ".join(f"{e['path']}: {e['reason']}" for e in errors[:3])
-        super().__init__(f"policy rejected, {len(errors)} problem(s): {first}", {"errors": errors})
-        self.errors = errors
-
-
-# policy -----------------------------------------------------------------------------------
-
-
-def validate_policy(data: Any) -> Policy:
-    """A core Policy from parsed JSON, or PolicyRejected listing every problem with its path."""
-    if not isinstance(data, dict):
-        raise PolicyRejected([{"path": "$", "reason": "a policy is a JSON object"}])
-    errors: list[dict[str, str]] = []
-    known = set(Policy().to_dict())
-    for key, value in data.items():
-        if key not in known:
-            errors.append({"path": key or '""', "reason": f"unknown policy option {key!r}"})
-            continue
-        try:
-            Policy.from_dict({key: value})
-        except InvalidInput as exc:
-            errors.append({"path": _item_path(key, value), "reason": exc.message})
-    if errors:
-        raise PolicyRejected(errors)
-    try:
-        return Policy.from_dict(data)
-    except InvalidInput as exc:  # a rule spanning several options
-        raise PolicyRejected([{"path": "$", "reason": exc.message}]) from None
-
-
-def _item_path(key: str, value: Any) -> str:
-    # Point at the first bad element of a list, so a long ZIP list names the culprit.
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            try:
-                Policy.from_dict({key: [item]})
-            except InvalidInput:
-                return f"{key}[{index}]"
-    return str(key)
-
-
-@dataclass(frozen=True)
-class PolicyInForce:
-    """The policy a workspace checks with; version 0 is the built-in default."""
-
-    policy: Policy
-    version: int
-    set_by: str | None = None
-    set_at: Any = None
-
-
-def current_policy(session: Session, organisation_id: str) -> PolicyInForce:
-    """The organisation's newest stored policy, else the default."""
-    row = PolicyRepository(session, organisation_id).current()
-    if row is None:
-        return PolicyInForce(Policy(), 0)
-    return PolicyInForce(Policy.from_dict(row.policy), row.version, row.set_by, row.set_at)
-
-
-def get_policy(session: Session, actor: Principal) -> PolicyInForce:
-    """The policy in force, for someone allowed to see it."""
-    actor.require(READ)
-    return current_policy(session, actor.organisation_id)
-
-
-def set_policy(session: Session, actor: Principal, data: Any) -> PolicyInForce:
-    """Store a validated policy as the next version (unchanged content adds nothing)."""
-    actor.require(MANAGE)
-    policy = validate_policy(data)
-    stored = policy.to_dict()
-    repo = PolicyRepository(session, actor.organisation_id)
-    latest = repo.current()
-    before = latest.policy if latest is not None else Policy().to_dict()
-    if latest is not None and latest.policy == stored:
-        return PolicyInForce(policy, latest.version, latest.set_by, latest.set_at)
-    row = repo.add(
-        AddressPolicyVersion(
-            version=repo.next_version(), policy=stored, set_by=actor.label[:254], set_at=utcnow()
-        )
-    )
-    audit.record(session, actor, "address_policy.set", row, before=before, after=stored)
-    return PolicyInForce(policy, row.version, row.set_by, row.set_at)
-
-
-# checks -----------------------------------------------------------------------------------
-
-
-def check_one(
-    session: Session, actor: Principal, address: AddressInput, *, postal_service: bool = False
-) -> CheckedAddress:
-    """Check one address with the workspace's policy; writes nothing."""
-    actor.require(READ)
-    policy = current_policy(session, actor.organisation_id).policy
-    return check(address, policy, postal_service=postal_service)
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    results: list[CheckedAddress]
-    review_ids: list[str | None]
-    counts: dict[str, int]
-
-
-def check_batch(
-    session: Session,
-    actor: Principal,
-    addresses: Sequence[AddressInput],
-    *,
-    postal_service: bool = False,
-    hold: bool = False,
-) -> BatchResult:
-    """Check many addresses; with `hold`, open a review for each `needs_review` one."""
-    actor.require(DECIDE if hold else READ)
-    if hold:
-        _distinct_ids(addresses)
-    policy = current_policy(session, actor.organisation_id).policy
-    results = list(check_many(addresses, policy, postal_service=postal_service))
-    review_ids: list[str | None] = [None] * len(results)
-    if hold:
-        held = [(i, r) for i, r in enumerate(results) if r.verdict is Verdict.NEEDS_REVIEW]
-        ids = open_reviews(
-            session,
-            actor.organisation_id,
-            "api",
-            [(addresses[i].id, r, addresses[i]) for i, r in held],
-        )
-        for (index, _), review_id in zip(held, ids, strict=True):
-            review_ids[index] = review_id
-    counts = Counter(r.verdict.value for r in results)
-    return BatchResult(results, review_ids, {v.value: counts[v.value] for v in Verdict})
-
-
-def _distinct_ids(addresses: Sequence[AddressInput]) -> None:
-    seen: dict[str, int] = {}
-    for index, address in enumerate(addresses):
-        ref = address.id
-        if not _usable_ref(ref):
-            raise InvalidInput(
-                "with hold, every address needs an id of 1 to 200 characters without control "
-                "characters or surrounding spaces",
-                {"field": f"addresses[{index}].id"},
-            )
-        if ref in seen:
-            raise InvalidInput(
-                f"with hold, ids must be distinct: {ref!r} is also addresses[{seen[ref]}]",
-                {"field": f"addresses[{index}].id"},
-            )
-        seen[ref] = index
-
-
-# review queue -----------------------------------------------------------------------------
 
 
 def open_review(
@@ -256,7 +87,7 @@ def open_reviews(
     new_rows: dict[str, dict[str, Any]] = {}
     now = utcnow()
     for ref, checked, original in items:
-        if not _usable_ref(ref):
+        if not usable_ref(ref):
             raise InvalidInput(
                 "subject_ref must have 1 to 200 characters, no control characters or "
                 "surrounding spaces"
@@ -291,7 +122,8 @@ def open_reviews(
     return ids
 
 
-def _usable_ref(ref: str) -> bool:
+def usable_ref(ref: str) -> bool:
+    """1 to 200 characters, no control characters, no surrounding spaces."""
     # A reference is stored in a text column and matched exactly: PostgreSQL text cannot hold
     # NUL, and invisible differences would make two subjects look the same to a person.
     return (
