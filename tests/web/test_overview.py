@@ -121,6 +121,10 @@ def test_bar_chart_geometry():
     empty = daily_bar_chart("X", "x", days, {}, ["x"])
     assert empty.empty and empty.busiest is None
     assert last.short and chart.bars[-2].short == ""  # every other label on long ranges
+    month = daily_bar_chart("M", "m", last_days(date(2026, 1, 30), 30), values, ["done"])
+    shown = [i for i, bar in enumerate(month.bars) if bar.short]
+    assert shown == list(range(2, 30, 3))  # every third day of 30, ending on the latest
+    assert month.bars[29].short == "30 Jan"
 
 
 def test_chart_days_are_utc_days(owner, tenant, sessions):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -21,6 +22,7 @@ SLANT = -45
 SLANT_CHARS = 14
 SLANT_ROOM = 68
 SLANT_PAD = 24
+DAY_LABEL_WIDTH = 6 * AXIS_CHAR_WIDTH + 4
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,8 @@ def daily_bar_chart(
     plot_height = HEIGHT - TOP - BOTTOM
     slot = (WIDTH - LEFT - RIGHT) / max(len(days), 1)
     width = slot * 0.62
-    every = 1 if len(days) <= 10 else 2
+    # Label every n-th day so that labels ("30 Nov": 6 characters and a gap) never touch.
+    every = max(1, math.ceil(DAY_LABEL_WIDTH / slot))
     bars = []
     for index, day in enumerate(days):
         counts = values.get(day.isoformat(), {})
@@ -159,7 +162,7 @@ def daily_bar_chart(
             height = plot_height * value / top
             y -= height
             segments.append(Segment(name, value, round(y, 2), round(height, 2)))
-        # Label every other day on long ranges, always including the latest day.
+        # Always including the latest day.
         show = (len(days) - 1 - index) % every == 0
         bars.append(
             Bar(
