@@ -22,9 +22,8 @@ from linkstar.inbox.channels.errors import MessagePayloadError
 from linkstar.inbox.store import ingest_messages
 from linkstar.kit.errors import Conflict, NotFound
 from linkstar.kit.pagination import Page
-from linkstar.tracking.dead_letters import DeadLetterRepository
+from linkstar.tracking.dead_letters import DeadLetterRepository, settle
 from linkstar.tracking.models import TrackingDeadLetter
-from linkstar.workspace import audit
 from linkstar.workspace.core import Permission, Principal
 
 STATES = ("new", "retried", "discarded")
@@ -76,20 +75,15 @@ def retry(session: Session, actor: Principal, dead_id: str) -> RetryResult:
         dead.reason = exc.message
         session.flush()
         return RetryResult(dead, 0, dead.reason)
-    dead.state = "retried"
-    audit.record(session, actor, "inbox_dead_letter.retry", dead, after={"state": "retried"})
-    session.flush()
+    settle(session, actor, dead, "retried", "inbox_dead_letter.retry")
     return RetryResult(dead, stored.created, None)
 
 
 def discard(session: Session, actor: Principal, dead_id: str) -> TrackingDeadLetter:
     """Give up on a dead letter (kept, marked discarded)."""
     actor.require(Permission.inbox_manage)
-    dead = _open(session, actor, dead_id)
-    dead.state = "discarded"
-    audit.record(session, actor, "inbox_dead_letter.discard", dead, after={"state": "discarded"})
-    session.flush()
-    return dead
+    return settle(session, actor, _open(session, actor, dead_id), "discarded",
+                  "inbox_dead_letter.discard")  # fmt: skip
 
 
 def _open(session: Session, actor: Principal, dead_id: str) -> TrackingDeadLetter:

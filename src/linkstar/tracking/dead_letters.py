@@ -60,18 +60,23 @@ def retry(session: Session, actor: Principal, dead_id: str) -> RetryResult:
         dead.reason = f"{exc.path}: {exc.reason}"
         session.flush()
         return RetryResult(dead, 0, dead.reason)
-    dead.state = "retried"
-    audit.record(session, actor, "tracking_dead_letter.retry", dead, after={"state": "retried"})
-    session.flush()
+    settle(session, actor, dead, "retried", "tracking_dead_letter.retry")
     return RetryResult(dead, report.events_inserted, None)
 
 
 def discard(session: Session, actor: Principal, dead_id: str) -> TrackingDeadLetter:
     """Give up on a dead letter (kept, marked discarded)."""
     actor.require(Permission.tracking_write)
-    dead = _open(session, actor, dead_id)
-    dead.state = "discarded"
-    audit.record(session, actor, "tracking_dead_letter.discard", dead, after={"state": "discarded"})
+    return settle(session, actor, _open(session, actor, dead_id), "discarded",
+                  "tracking_dead_letter.discard")  # fmt: skip
+
+
+def settle(
+    session: Session, actor: Principal, dead: TrackingDeadLetter, state: str, action: str
+) -> TrackingDeadLetter:
+    """Mark a dead letter retried or discarded, with its audit entry (every dead-letter view)."""
+    dead.state = state
+    audit.record(session, actor, action, dead, after={"state": state})
     session.flush()
     return dead
 
