@@ -25,11 +25,23 @@ def country_alpha2(value: str) -> str | None:
     return str(found.alpha_2)
 
 
+def decode(data: bytes) -> str:
+    """A text export's characters. UTF-8 (BOM or not) and UTF-16 with its BOM are certain;
+    then Windows-1252 (Amazon's reports outside Japan and China) when every byte is defined
+    there, else Windows-31J (Shift_JIS, Amazon.co.jp reports): Shift_JIS lead bytes include
+    0x81, 0x8D, 0x8F, 0x90 and 0x9D, which Windows-1252 leaves undefined, and 0x81 starts most
+    Japanese punctuation and the long vowel mark."""
+    utf16 = ("utf-16",) if data.startswith((b"\xff\xfe", b"\xfe\xff")) else ()
+    for encoding in (*utf16, "utf-8-sig", "cp1252", "cp932"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("cp1252", errors="replace")
+
+
 def text_rows(data: bytes, delimiter: str | None) -> Iterator[list[str]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")  # Amazon EU reports are often Windows-1252
+    text = decode(data)
     if delimiter is None:
         header = next((line for line in text.splitlines() if line.strip()), "")
         delimiter = max("\t,;|", key=header.count)

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from linkstar.kit.errors import InvalidInput
 from linkstar.orders.connectors._tables import country_alpha2, text_rows, xlsx_rows
 from linkstar.orders.connectors.mapping import ColumnMapping
-from linkstar.orders.connectors.presets import PRESETS
+from linkstar.orders.connectors.presets import PRESETS, for_header
 from linkstar.orders.core.canonical import (
     Buyer,
     ChannelOrder,
@@ -66,11 +66,7 @@ class _Reader:
     def __init__(self, mapping: ColumnMapping, header: list[str]) -> None:
         self.m = mapping
         positions = {name.strip(): i for i, name in enumerate(header) if name.strip()}
-        required = {mapping.columns[f] for f in ("external_id", "sku", "quantity", "placed_at")}
-        if mapping.group_by:
-            required.add(mapping.group_by)
-            required.discard(mapping.columns["external_id"])
-        missing = sorted(c for c in required if c not in positions)
+        missing = sorted(c for c in mapping.required_columns() if c not in positions)
         if missing:
             raise InvalidInput(f"the file has no column {', '.join(repr(c) for c in missing)}")
         self.index = {f: positions[c] for f, c in mapping.columns.items() if c in positions}
@@ -189,7 +185,8 @@ class _Reader:
             unit_price=price,
             title=row.get("title", "") or None,
             tax=self.money(row.get("line_tax", ""), n, "line_tax"),
-            discount=self.money(row.get("line_discount", ""), n, "line_discount"),
+            # Amazon's reports write promotion discounts as negative amounts
+            discount=abs(self.money(row.get("line_discount", ""), n, "line_discount")),
         )
 
     def order(self, rows: list[tuple[int, dict[str, str]]], key: str) -> ChannelOrder:
@@ -311,6 +308,7 @@ def _parse(data: bytes, filename: str, mapping: ColumnMapping | str) -> FilePars
         raise InvalidInput("the file is empty") from None
     except csv.Error as exc:
         raise InvalidInput(f"unreadable CSV: {exc}") from None
+    mapping = for_header(mapping, header)
     reader = _Reader(mapping, header)
     groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
     sources: dict[str, list[list[str]]] = {}

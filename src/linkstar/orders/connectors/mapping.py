@@ -96,6 +96,14 @@ class ColumnMapping:
             self, "status_values", {k.strip().lower(): v for k, v in self.status_values.items()}
         )
 
+    def required_columns(self) -> set[str]:
+        """The headers a file must have: the required fields' columns and the grouping column."""
+        required = {self.columns[f] for f in REQUIRED_FIELDS}
+        if self.group_by:
+            required.add(self.group_by)
+            required.discard(self.columns["external_id"])
+        return required
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,

@@ -7,15 +7,37 @@ for a sample file per preset.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from linkstar.orders.connectors.mapping import ColumnMapping
 from linkstar.orders.core.canonical import Channel, ChannelStatus
 
 OPEN, SHIPPED = ChannelStatus.OPEN, ChannelStatus.SHIPPED
 PENDING, CANCELLED = ChannelStatus.PENDING, ChannelStatus.CANCELLED
 
-# Amazon Seller Central order reports ("Unshipped Orders", "New Orders" flat file,
-# _GET_FLAT_FILE_ORDER_REPORT_DATA_*): tab-delimited, one row per order item; item-price is for
-# the row's whole quantity; shipping-price and item-tax are per item row.
+# Amazon order reports, tab-delimited flat files, one row per order item, ISO 8601 times with an
+# offset. Two layouts (docs/formats/channels.md lists where each was checked):
+# - order reports (New Orders flat file GET_FLAT_FILE_ORDER_REPORT_DATA_*, Unshipped Orders
+#   GET_FLAT_FILE_ACTIONABLE_ORDER_DATA_SHIPPING): order-id, order-item-id, quantity-purchased,
+#   the recipient's address. The Unshipped Orders report has no prices and no currency column,
+#   so its orders are read as USD with zero amounts; item-price is for the row's whole quantity.
+# - order tracking reports (GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL / _BY_LAST_UPDATE_
+#   and the archived one): amazon-order-id, order-status, quantity; no item id, no name or
+#   street (city, state, postcode and country only).
+# Neither layout can carry shipping-tax or ship-promotion-discount into the order's totals (a
+# field reads one column): the total is short by those, which Amazon's US reports mostly leave 0.
+AMAZON_STATUSES: dict[str, ChannelStatus | None] = {
+    "pending": PENDING, "pending - waiting for pick up": OPEN, "unshipped": OPEN,
+    "partiallyshipped": OPEN, "shipping": OPEN, "shipped": SHIPPED, "complete": SHIPPED,
+    "canceled": CANCELLED, "cancelled": CANCELLED,
+    **{
+        f"shipped - {outcome}": SHIPPED
+        for outcome in (
+            "delivered to buyer", "picked up", "out for delivery", "returned to seller",
+            "returning to seller", "rejected by buyer", "lost in transit", "damaged",
+        )
+    },
+}  # fmt: skip
 AMAZON = ColumnMapping(
     name="amazon",
     channel=Channel.AMAZON,
@@ -35,11 +57,22 @@ AMAZON = ColumnMapping(
     },
     summed=frozenset({"shipping"}),
     line_price="total",
-    status_values={
-        "pending": PENDING, "unshipped": OPEN, "partiallyshipped": OPEN, "shipped": SHIPPED,
-        "canceled": CANCELLED, "cancelled": CANCELLED,
-    },
+    status_values=AMAZON_STATUSES,
+    default_currency="USD",
     delimiter="\t",
+)  # fmt: skip
+AMAZON_ALL_ORDERS = replace(
+    AMAZON,
+    columns={
+        "external_id": "amazon-order-id", "external_number": "amazon-order-id",
+        "placed_at": "purchase-date", "updated_at": "last-updated-date",
+        "status": "order-status", "ship_service_level": "ship-service-level",
+        "title": "product-name", "sku": "sku", "sku_fallback": "asin", "quantity": "quantity",
+        "currency": "currency", "unit_price": "item-price", "line_tax": "item-tax",
+        "shipping": "shipping-price", "line_discount": "item-promotion-discount",
+        "ship_city": "ship-city", "ship_state": "ship-state", "ship_postcode": "ship-postal-code",
+        "ship_country": "ship-country",
+    },
 )  # fmt: skip
 
 # Shopify admin → Orders → Export (CSV): one row per line item; order-level columns (Email,
@@ -162,3 +195,15 @@ GENERIC = ColumnMapping(
 PRESETS: dict[str, ColumnMapping] = {
     m.name: m for m in (AMAZON, SHOPIFY, EBAY, TIKTOK, WALMART, GENERIC)
 }
+# A preset whose marketplace writes more than one layout: the first whose required columns are
+# all in the file's header is used (else the preset's own, which names what is missing).
+LAYOUTS: dict[str, tuple[ColumnMapping, ...]] = {"amazon": (AMAZON, AMAZON_ALL_ORDERS)}
+
+
+def for_header(mapping: ColumnMapping, header: list[str]) -> ColumnMapping:
+    """The layout of a preset that this header holds; any other mapping is returned as is."""
+    layouts = LAYOUTS.get(mapping.name, ())
+    if mapping not in layouts:
+        return mapping
+    names = {cell.strip() for cell in header}
+    return next((m for m in layouts if m.required_columns() <= names), mapping)
