@@ -176,7 +176,7 @@ TIKTOK_AWAITING = ChannelOrder(
         country="US",
         phone="(+1)213*****91",
     ),
-    subtotal=D("47.98"),
+    subtotal=D("53.98"),  # original_total_product_price: before the 6.00 discounts
     shipping=D("5.99"),
     tax=D("3.84"),
     discount=D("6.00"),

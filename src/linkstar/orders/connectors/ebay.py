@@ -167,7 +167,9 @@ def parse_order(payload: Mapping[str, Any]) -> ChannelOrder:
         subtotal=_amount(pricing, "priceSubtotal", "$.pricingSummary"),
         shipping=_amount(pricing, "deliveryCost", "$.pricingSummary"),
         tax=_amount(pricing, "tax", "$.pricingSummary"),
-        discount=abs(_amount(pricing, "priceDiscount", "$.pricingSummary")),
+        # deliveryCost is before delivery discounts; both discounts are sent as negatives
+        discount=abs(_amount(pricing, "priceDiscount", "$.pricingSummary"))
+        + abs(_amount(pricing, "deliveryDiscount", "$.pricingSummary")),
         total=_amount(pricing, "total", "$.pricingSummary"),
         ship_by=min(ship_bys) if ship_bys else None,
         deliver_by=deliver_by,

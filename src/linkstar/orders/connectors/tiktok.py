@@ -2,7 +2,8 @@
 Search Orders.
 
 TikTok lists one `line_items` entry per unit sold, so every canonical line has quantity 1 and
-keeps TikTok's line item id (fulfilment calls name those ids). Times are Unix seconds. The
+keeps TikTok's line item id (fulfilment calls name those ids). Times are Unix seconds. Shipping
+is `shipping_fee`, already net of shipping discounts; total is TikTok's `total_amount`. The
 country comes from `recipient_address.region_code`; `district_info` levels give state (L1) and
 city (L3, else L2). The address is absent while the order is UNPAID or ON_HOLD.
 """
@@ -124,6 +125,14 @@ def parse_order(payload: Mapping[str, Any]) -> ChannelOrder:
     )
     payment = req_obj(p, "payment", "$")
     pay = "$.payment"
+    # sub_total is after the product discounts (original_total_product_price - seller_discount
+    # - platform_discount); the canonical subtotal is before them, as every other channel's.
+    discount = opt_money(payment, "seller_discount", pay) + opt_money(
+        payment, "platform_discount", pay
+    )
+    subtotal = opt_money(payment, "original_total_product_price", pay) or (
+        opt_money(payment, "sub_total", pay) + discount
+    )
     placed_at = epoch(p.get("create_time"), "$.create_time")
     tags = [
         tag
@@ -150,11 +159,10 @@ def parse_order(payload: Mapping[str, Any]) -> ChannelOrder:
             external_id=opt_str(p, "user_id", "$"),
         ),
         ship_to=_address(opt_obj(p, "recipient_address", "$"), "$.recipient_address"),
-        subtotal=opt_money(payment, "sub_total", pay),
+        subtotal=subtotal,
         shipping=opt_money(payment, "shipping_fee", pay),
         tax=opt_money(payment, "tax", pay),
-        discount=opt_money(payment, "seller_discount", pay)
-        + opt_money(payment, "platform_discount", pay),
+        discount=discount,
         total=opt_money(payment, "total_amount", pay),
         ship_by=opt_epoch(p, "rts_sla_time", "$"),
         deliver_by=opt_epoch(p, "delivery_option_required_delivery_time", "$")
