@@ -43,6 +43,11 @@ class FeedCheck:
     error: str = ""
 
 
+def _all_failed(skus: Sequence[str], error: str) -> FeedCheck:
+    """The whole feed failed: every SKU's line, with the feed's reason."""
+    return FeedCheck({s: Pushed(s, LineStatus.failed, error) for s in skus}, error)
+
+
 def _text(body: Any, key: str, what: str) -> str:
     value = _dict(body).get(key)
     if not isinstance(value, str) or not value:
@@ -141,13 +146,17 @@ def check_amazon(http: ChannelHttp, feed_id: str, skus: Sequence[str]) -> FeedCh
         return None
     if status != "DONE":  # CANCELLED or FATAL: nothing of the feed was applied
         error = f"feed {feed_id} ended {status or 'without a status'}"
-        return FeedCheck({s: Pushed(s, LineStatus.failed, error) for s in skus}, error)
+        return _all_failed(skus, error)
     report = _report(http, _text(feed, "resultFeedDocumentId", "Amazon getFeed"))
-    issues: dict[int, list[str]] = {}
+    issues: dict[int | None, list[str]] = {}
     for issue in _dicts(_dict(report).get("issues")):
-        number = issue.get("messageId")
-        if issue.get("severity") == "ERROR" and isinstance(number, int):
-            issues.setdefault(number, []).append(f"{issue.get('code')}: {issue.get('message')}")
+        number = issue.get("messageId")  # absent when the issue is the feed's (its format)
+        if issue.get("severity") == "ERROR":
+            key = number if isinstance(number, int) else None
+            issues.setdefault(key, []).append(f"{issue.get('code')}: {issue.get('message')}")
+    if None in issues:  # an error about the whole document: no message can be trusted applied
+        error = _clip(f"feed {feed_id}: " + "; ".join(issues[None]))
+        return _all_failed(skus, error)
     accepted = _clip({"feedId": feed_id, "summary": _dict(report).get("summary")})
     results = {
         sku: Pushed(sku, LineStatus.failed, _clip("; ".join(issues[n])))
@@ -203,7 +212,7 @@ def check_walmart(http: ChannelHttp, feed_id: str, skus: Sequence[str]) -> FeedC
             return None
         if status != "PROCESSED":  # ERROR: no item of the feed was processed
             error = _clip(f"feed {feed_id} {status or 'without a status'}: {_walmart_errors(data)}")
-            return FeedCheck({s: Pushed(s, LineStatus.failed, error) for s in skus}, error)
+            return _all_failed(skus, error)
         page = _dicts(_dict(data.get("itemDetails")).get("itemIngestionStatus"))
         for item in page:
             if isinstance(item.get("sku"), str):
