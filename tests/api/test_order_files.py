@@ -52,6 +52,18 @@ def test_bad_row_rejects_only_its_order(api, tenant):  # type: ignore[no-untyped
     ]
 
 
+def test_an_amazon_all_orders_report_imports_with_the_amazon_preset(api, tenant):  # type: ignore[no-untyped-def]
+    caller = api.with_key(tenant)
+    store_id = api.store(tenant)
+    data = (EXAMPLES / "amazon-all-orders-report.txt").read_bytes()
+    r = _upload(caller, store_id, "All Orders.txt", data, "amazon")
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert (body["rows"], body["orders"], body["created"], body["row_errors"]) == (4, 3, 3, [])
+    listed = {o["external_id"]: o for o in caller.get("/orders").json()["items"]}
+    assert sorted(listed) == ["111-2203918-5570011", "113-6014921-4433810", "114-7730021-9182734"]
+
+
 def test_refusals_write_nothing(api, tenant):  # type: ignore[no-untyped-def]
     caller = api.with_key(tenant)
     store_id = api.store(tenant)
