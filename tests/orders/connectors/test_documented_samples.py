@@ -15,7 +15,7 @@ import httpx
 import jsonschema
 import pytest
 
-from linkstar.orders.connectors import ebay, stock_feeds, tiktok, walmart
+from linkstar.orders.connectors import amazon, ebay, stock_feeds, tiktok, walmart
 from linkstar.orders.core.canonical import (
     Buyer,
     Channel,
@@ -26,7 +26,7 @@ from linkstar.orders.core.canonical import (
 )
 from linkstar.orders.core.stock import LineStatus
 from tests.orders.connectors.conftest import payload
-from tests.orders.connectors.test_stock_feeds import amazon
+from tests.orders.connectors.test_stock_feeds import amazon as sp_api
 from tests.orders.connectors.test_stock_push import answers
 
 DOCUMENTED = "documented/"
@@ -73,7 +73,7 @@ def report_server(report: dict[str, Any]) -> Any:
             return httpx.Response(200, json=document)
         return httpx.Response(200, json=payload("stock/amazon_get_feed_done"))
 
-    return amazon(handler)
+    return sp_api(handler)
 
 
 def test_amazons_documented_processing_report_fails_exactly_its_error_messages() -> None:
@@ -105,6 +105,33 @@ def test_an_error_without_message_id_is_the_whole_feeds_and_fails_every_line() -
     assert result is not None
     assert result.error == "feed 1234567890: 4000003: The feed is not valid JSON."
     assert {p.status for p in result.results.values()} == {LineStatus.failed}
+
+
+def test_amazons_documented_get_order_and_get_order_items_examples_parse_together() -> None:
+    order = payload(DOCUMENTED + "amazon_get_order_example")["payload"]
+    items = payload(DOCUMENTED + "amazon_get_order_items_example")["payload"]["OrderItems"]
+    parsed = amazon.parse_order(amazon.combine(order, items))
+    assert (parsed.external_id, parsed.status, parsed.currency) == (
+        "902-3159896-1390916",
+        ChannelStatus.PENDING,  # no OrderTotal while Pending: the items' currency and sums
+        "JPY",
+    )
+    lines = [(x.external_line_id, x.channel_sku, x.quantity, x.unit_price) for x in parsed.lines]
+    assert lines == [
+        ("68828574383266", "CBA_OTF_1", 1, D("25.99")),
+        ("79039765272157", "CBA_OTF_5", 2, D("8.9750")),  # ItemPrice is for both units
+    ]
+    assert (parsed.subtotal, parsed.shipping, parsed.total) == (D("43.94"), D("1.26"), D("45.20"))
+    assert parsed.buyer == Buyer(name="John Doe")
+    assert parsed.ship_to == PostalAddress(
+        name="Michigan address",
+        line1="1 Cross St.",
+        city="Canton",
+        state="MI",
+        postcode="48817",
+        country="US",
+    )
+    assert parsed.ship_by == datetime(2017, 1, 25, 19, 49, 35, tzinfo=UTC)
 
 
 def test_walmarts_documented_order_sample_parses_to_the_exact_canonical_order() -> None:
