@@ -228,6 +228,14 @@ def test_walmart_pages_item_details_by_one_thousand():
     assert result is not None and {p.status for p in result.results.values()} == {LineStatus.sent}
 
 
+def test_a_processed_walmart_feed_with_an_item_still_in_progress_is_asked_again_later():
+    data = payload("stock/walmart_feed_processed")
+    data["itemDetails"]["itemIngestionStatus"][1]["ingestionStatus"] = "INPROGRESS"
+    http = make_http(WALMART, lambda _r: httpx.Response(200, json=data))
+    assert stock_feeds.check_walmart(http, FEED_ID, ["HP-22423", "HP-85123A"]) is None
+    assert stock_feeds.check_walmart(http, FEED_ID, ["HP-22423"]) is not None  # not its SKU
+
+
 def test_a_walmart_feed_in_error_fails_every_sku_with_the_feeds_reason():
     http = make_http(
         WALMART, lambda _r: httpx.Response(200, json=payload("stock/walmart_feed_error"))

@@ -31,6 +31,9 @@ WALMART_FEED_BATCH = 10_000  # SKUs per inventory feed file (10 feeds an hour, 5
 WALMART_DETAIL_PAGE = 1000  # itemDetails per feed status call (the documented maximum)
 AMAZON_PENDING = {"IN_QUEUE", "IN_PROGRESS"}
 WALMART_PENDING = {"RECEIVED", "INPROGRESS"}
+# An item of a PROCESSED feed may itself still be INPROGRESS (its ingestion statuses are
+# SUCCESS, DATA_ERROR, SYSTEM_ERROR, TIMEOUT_ERROR, INPROGRESS): the feed is asked again later.
+WALMART_ITEM_PENDING = {"INPROGRESS"}
 # The feed status reference names an applied item SUCCESS; the monitoring guide says PROCESSED.
 WALMART_APPLIED = {"SUCCESS", "PROCESSED"}
 
@@ -221,6 +224,8 @@ def check_walmart(http: ChannelHttp, feed_id: str, skus: Sequence[str]) -> FeedC
         received = data.get("itemsReceived")
         if not page or not isinstance(received, int) or offset >= received:
             break
+    if any(items.get(sku, {}).get("ingestionStatus") in WALMART_ITEM_PENDING for sku in skus):
+        return None
     results: dict[str, Pushed] = {}
     for sku in skus:
         found = items.get(sku)
