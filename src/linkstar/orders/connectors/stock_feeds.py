@@ -147,7 +147,9 @@ def check_amazon(http: ChannelHttp, feed_id: str, skus: Sequence[str]) -> FeedCh
     status = str(_dict(feed).get("processingStatus") or "")
     if status in AMAZON_PENDING:
         return None
-    if status != "DONE":  # CANCELLED or FATAL: nothing of the feed was applied
+    # CANCELLED: nothing applied; FATAL: "some, none, or all" applied (the reference), so the
+    # lines fail and go again next run (a quantity set twice is harmless)
+    if status != "DONE":
         error = f"feed {feed_id} ended {status or 'without a status'}"
         return _all_failed(skus, error)
     report = _report(http, _text(feed, "resultFeedDocumentId", "Amazon getFeed"))
