@@ -7,7 +7,9 @@ Walmart feed status); while the feed is processing it asks again later (2, 4, 8 
 most an hour apart; a 429 after its Retry-After). Once answered, each line becomes `sent` or
 `failed`, sent quantities move `published_stock`, and the run's counts and status are
 recomputed. A feed unanswered after FEED_GIVE_UP fails its lines, which are sent again. A store
-with a feed in flight is not planned again until the feed is settled.
+with a feed in flight is not planned again until the feed is settled, and a run asked for
+meanwhile (a click, the CLI, a retry) is recorded `deferred` and sends nothing: its lines would
+overlap the feed's. Once the last feed is settled, a deferred store is published again.
 """
 
 from __future__ import annotations
@@ -133,6 +135,20 @@ def pending_stores(session: Session, org_id: str) -> set[str]:
             )
         )
     )
+
+
+def pending_feed(session: Session, org_id: str, store_id: str) -> StockPublishFeed | None:
+    """The store's oldest feed the platform has not answered yet, if any."""
+    return session.scalars(
+        select(StockPublishFeed)
+        .where(
+            StockPublishFeed.organisation_id == org_id,
+            StockPublishFeed.store_id == store_id,
+            StockPublishFeed.status == "submitted",
+        )
+        .order_by(StockPublishFeed.submitted_at)
+        .limit(1)
+    ).first()
 
 
 def _check_later(session: Session, feed: StockPublishFeed, when: datetime) -> None:
