@@ -14,7 +14,7 @@ minutes, at most an hour). Never commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -28,6 +28,7 @@ from linkstar.kit.crypto import SecretBox
 from linkstar.kit.errors import InvalidInput, LinkStarError
 from linkstar.orders.connectors.clients import ChannelHttp
 from linkstar.orders.connectors.pollers import LIMITS
+from linkstar.orders.sync.buckets import keep_bucket, resume_bucket
 from linkstar.orders.sync.connect import BudgetClock, SyncEnvironment, environment
 from linkstar.tracking import ingest as tracking_ingest
 from linkstar.workspace import audit
@@ -189,9 +190,7 @@ def poll(
             clock=BudgetClock(env.clock, env.max_wait_seconds),
             backoff=env.backoff,
         )
-        if row.bucket_tokens is not None and row.bucket_at is not None:
-            http.bucket.tokens = min(http.bucket.limit.burst, max(0.0, row.bucket_tokens))
-            http.bucket.updated = row.bucket_at.timestamp()
+        resume_bucket(http.bucket, row)
         clients.append(http)
         return http
 
@@ -203,8 +202,7 @@ def poll(
     finally:
         for http in clients:
             http.close()
-            row.bucket_tokens = http.bucket.tokens
-            row.bucket_at = datetime.fromtimestamp(http.bucket.updated, UTC)
+            keep_bucket(http.bucket, row)
     stored = ingest_messages(session, org_id, result.messages)
     for failure in result.failures:
         tracking_ingest.dead_letter(

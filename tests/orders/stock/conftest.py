@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from linkstar.config import Settings
+from linkstar.config import Settings, get_settings
 from linkstar.db.uow import unit_of_work
 from linkstar.kit.crypto import SecretBox
 from linkstar.orders.connectors.stock import Pushed
@@ -126,3 +126,12 @@ def add_feed_in_flight(
     """A bulk feed of `run` carrying `skus` that the platform has not answered yet."""
     answers = [Pushed(sku, LineStatus.submitted, "", feed_id=feed_id) for sku in skus]
     record_feeds(session, run, channel, answers, at)
+
+
+@pytest.fixture
+def job_keys(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Jobs read the environment's settings: the test's encryption key, none cached before."""
+    monkeypatch.setenv("LINKSTAR_ENCRYPTION_KEY", settings.encryption_key.get_secret_value())
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()

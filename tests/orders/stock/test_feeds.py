@@ -23,6 +23,7 @@ from linkstar.kit.crypto import SecretBox
 from linkstar.orders.stock import feeds, planning, service, tasks
 from linkstar.orders.stock.models import PublishedStock, StockPublishFeed, StockPublishLine
 from linkstar.orders.sync import connect
+from linkstar.orders.sync.models import StoreSync
 from linkstar.workspace.models import Store
 from tests.inventory.seed import receive
 from tests.orders.connectors.conftest import payload
@@ -203,7 +204,7 @@ def test_a_walmart_feed_in_error_fails_the_run(sessions, tenant, stocked, box, m
 
 
 def test_a_throttled_feed_check_comes_back_after_retry_after(
-    sessions, tenant, stocked, box, market, market_env
+    sessions, tenant, stocked, box, market, market_env, clock
 ):
     store = _store(sessions, tenant, box, "walmart", {"access_token": "w"})
     with unit_of_work(sessions) as s:
@@ -218,6 +219,24 @@ def test_a_throttled_feed_check_comes_back_after_retry_after(
     assert feed.error == "throttled: the next request is allowed in 150 s"
     assert _checks(sessions)[-1] == ({"feed_id": feed.id}, NOW + timedelta(seconds=150))
     assert market.requests[-1].method == "GET"  # one status call, answered 429
+    # The store's bucket (shared with its poller and publisher) keeps the Retry-After: no
+    # token before NOW + 600 s, whichever job asks next (then Walmart's burst of 20).
+    with sessions() as s:
+        state = s.scalars(select(StoreSync).where(StoreSync.store_id == store)).one()
+        assert (state.bucket_tokens, state.bucket_at) == (20.0, NOW + timedelta(seconds=600))
+    count, market.throttle = len(market.requests), None
+    clock.t = 150.0
+    _check(sessions, tenant, feed.id, box, market_env)
+    assert len(market.requests) == count  # not asked before the platform said it may be
+    assert _feed(sessions).error == "throttled: the next request is allowed in 450 s"
+    assert _checks(sessions)[-1] == ({"feed_id": feed.id}, NOW + timedelta(seconds=600))
+    clock.t = 600.0
+    _check(sessions, tenant, feed.id, box, market_env)
+    assert len(market.requests) == count + 1 and _feed(sessions).checks == 3
+    with sessions() as s:
+        state = s.scalars(select(StoreSync).where(StoreSync.store_id == store)).one()
+        assert state.bucket_tokens == 19.0  # one token spent
+        assert state.bucket_at == NOW + timedelta(seconds=600)
 
 
 def test_a_feed_never_answered_fails_its_lines_after_two_days(
@@ -250,9 +269,8 @@ def _store_jobs(sessions) -> list[dict[str, Any] | None]:  # type: ignore[no-unt
 
 
 def test_a_run_asked_for_while_a_feed_is_processing_waits_for_it(
-    sessions, tenant, stocked, box, market, market_env, settings, monkeypatch
+    sessions, tenant, stocked, box, market, market_env, job_keys
 ):
-    monkeypatch.setenv("LINKSTAR_ENCRYPTION_KEY", settings.encryption_key.get_secret_value())
     store = _store(sessions, tenant, box, "amazon", AMAZON)
     with unit_of_work(sessions) as s:
         first = service.publish_store(s, tenant.org.id, store, box, trigger="schedule").id

@@ -169,9 +169,8 @@ def test_dry_run_records_what_would_be_sent_and_touches_nothing(
 
 
 def test_planner_enqueues_stores_whose_ledger_moved(
-    sessions, tenant, stocked, ebay_store, ebay, env, box, settings, monkeypatch
+    sessions, tenant, stocked, ebay_store, ebay, env, box, job_keys
 ):
-    monkeypatch.setenv("LINKSTAR_ENCRYPTION_KEY", settings.encryption_key.get_secret_value())
     add_store(sessions, tenant.org.id, box, None, "No credentials")
     with unit_of_work(sessions) as s:
         assert planning.plan_publications(s, tenant.org.id, NOW, "schedule") == [ebay_store]

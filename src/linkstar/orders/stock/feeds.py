@@ -36,6 +36,7 @@ from linkstar.orders.stock.models import (
     StockPublishLine,
     StockPublishRun,
 )
+from linkstar.orders.sync.buckets import keep_bucket, resume_bucket, store_state
 from linkstar.orders.sync.connect import SyncEnvironment, connect
 from linkstar.workspace.models import Store
 
@@ -163,17 +164,21 @@ def _check_later(session: Session, feed: StockPublishFeed, when: datetime) -> No
 
 
 def _ask(
-    feed: StockPublishFeed, store: Store, box: SecretBox, env: SyncEnvironment
+    session: Session, feed: StockPublishFeed, store: Store, box: SecretBox, env: SyncEnvironment
 ) -> stock_feeds.FeedCheck | None:
     values = box.open(store.credentials_encrypted or "")
     conn = connect(store.id, store.channel, values, env)
     skus = [str(s) for s in json.loads(feed.skus)]
+    # The store's bucket, shared with its poller and publisher: a Retry-After holds across runs.
+    state = store_state(session, feed.organisation_id, store.id, lock=False)
+    resume_bucket(conn.http.bucket, state)
     try:
         if conn.channel is Channel.AMAZON:
             return stock_feeds.check_amazon(conn.http, feed.feed_id, skus)
         return stock_feeds.check_walmart(conn.http, feed.feed_id, skus)
     finally:
         conn.http.close()
+        keep_bucket(conn.http.bucket, state)
 
 
 def check_feed(
@@ -195,7 +200,7 @@ def check_feed(
     try:
         if store is None or not store.credentials_encrypted:
             raise LinkStarError("the store or its credentials are gone")
-        answer = _ask(feed, store, box, env)
+        answer = _ask(session, feed, store, box, env)
     except ChannelUnavailable as exc:
         answer, feed.error = None, str(exc)[:2000]
         if exc.status == 429 and exc.retry_after is not None:

@@ -57,8 +57,8 @@ from linkstar.orders.stock.models import (
     StockPublishLine,
     StockPublishRun,
 )
+from linkstar.orders.sync.buckets import keep_bucket, resume_bucket, store_state
 from linkstar.orders.sync.connect import POLLED, SyncEnvironment, connect, environment, need
-from linkstar.orders.sync.models import StoreSync
 from linkstar.workspace import repository as wrepo
 from linkstar.workspace.models import Store
 
@@ -233,22 +233,14 @@ def _send(
     """Push the changed quantities on the store's connection; never raises a platform error."""
     sent = _Sent()
     creds: Credentials | None = None
-    state = session.scalars(
-        select(StoreSync).where(
-            StoreSync.organisation_id == store.organisation_id, StoreSync.store_id == store.id
-        )
-    ).first()
+    state = store_state(session, store.organisation_id, store.id, lock=False)
     try:
         if not is_publishable(store):
             raise Conflict("the store is inactive, has no credentials or has no connector")
         values = box.open(store.credentials_encrypted or "") if box else {}
         conn = connect(store.id, store.channel, values, env)
         creds = Credentials(values, conn.http, conn.channel)
-        bucket = conn.http.bucket
-        if state is not None and state.bucket_tokens is not None and state.bucket_at is not None:
-            # The same per-store bucket as the poller's, so the two never burst past it together.
-            bucket.tokens = min(bucket.limit.burst, max(0.0, state.bucket_tokens))
-            bucket.updated = state.bucket_at.timestamp()
+        resume_bucket(conn.http.bucket, state)  # the poller's and the feed checks' too
         known = known_ids(session, store.organisation_id, store.id)
         pushes = _pushes(creds, [(x.channel_sku, x.quantity) for x in changed], known)
         sent.attempted = True
@@ -269,9 +261,7 @@ def _send(
         if creds is not None:
             run.requests, run.throttled = creds.http.requests, creds.http.throttled
             creds.http.close()
-            if state is not None:
-                state.bucket_tokens = creds.http.bucket.tokens
-                state.bucket_at = datetime.fromtimestamp(creds.http.bucket.updated, UTC)
+            keep_bucket(creds.http.bucket, state)
     return sent
 
 
