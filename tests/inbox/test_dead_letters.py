@@ -77,11 +77,14 @@ def test_retry_stores_the_contact_form_once_and_a_failure_changes_nothing(api, t
     assert "inbox_dead_letter.retry" in str(api.audit(tenant.org.id))
 
 
-def test_a_marketplace_message_cannot_be_retried_alone_but_can_be_discarded(api, tenant):
+def test_a_marketplace_message_without_its_store_cannot_be_retried_but_can_be_discarded(
+    api, tenant
+):
     caller = api.with_key(tenant)
     dead = _letter(api.sessions, tenant.org.id, "tiktok_shop_messages", '{"id": "m"}', "x")
     r = caller.post(f"/inbox/dead-letters/{dead}/retry").json()
-    assert r["succeeded"] is False and r["error"].startswith("a tiktok_shop_messages payload")
+    assert r["succeeded"] is False  # kept before letters carried their store: said so
+    assert r["error"].startswith("this tiktok_shop_messages payload was kept without its store")
     assert _state(api.sessions, dead) == ("new", "x")
     gone = caller.post(f"/inbox/dead-letters/{dead}/discard")
     assert gone.status_code == 200 and gone.json()["state"] == "discarded"

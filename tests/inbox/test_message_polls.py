@@ -4,6 +4,7 @@ cursor moved only by a complete window, bad messages kept as dead letters, backo
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,9 +15,9 @@ from sqlalchemy import func, select
 
 from linkstar.db.outbox import JobContext, OutboxJob
 from linkstar.db.uow import unit_of_work
-from linkstar.inbox import message_polls, understanding
+from linkstar.inbox import dead_letters, message_polls, understanding
 from linkstar.inbox.channels.polling import OVERLAP
-from linkstar.inbox.models import InboxMessage, InboxMessagePoll
+from linkstar.inbox.models import InboxMessage, InboxMessagePoll, InboxThread
 from linkstar.inbox.tasks import plan_message_polls
 from linkstar.kit.crypto import SecretBox
 from linkstar.kit.errors import InvalidInput
@@ -136,7 +137,8 @@ def test_a_disabled_store_is_skipped_without_a_request(sessions, tenant, box):
     assert outcome.status == "skipped"
 
 
-def test_a_tiktok_shop_store_is_polled_with_signed_requests(sessions, tenant, box):
+def _poll_tiktok(sessions, tenant, box):  # type: ignore[no-untyped-def]
+    """A TikTok Shop store polled once over the recorded conversation (one message refused)."""
     with unit_of_work(sessions) as s:
         row = Store(
             organisation_id=tenant.org.id, name="TikTok", channel="tiktok_shop", region="US",
@@ -162,9 +164,84 @@ def test_a_tiktok_shop_store_is_polled_with_signed_requests(sessions, tenant, bo
         s.scalars(select(InboxMessagePoll)).one().cursor = datetime.fromtimestamp(1764800000, UTC)
     with unit_of_work(sessions) as s:
         done = message_polls.poll(s, tenant.org.id, store_id, box, _env(handler))
+    return store_id, done, requests
+
+
+def test_a_tiktok_shop_store_is_polled_with_signed_requests(sessions, tenant, box):
+    _store_id, done, requests = _poll_tiktok(sessions, tenant, box)
     assert (done.status, done.created, done.dead_letters) == ("ok", 3, 1)
     assert {r.headers["x-tts-access-token"] for r in requests} == {"tts-token"}
     assert all("sign" in r.url.params for r in requests)
     with sessions() as s:
         assert {m.channel for m in s.scalars(select(InboxMessage))} == {"tiktok"}
         assert s.scalars(select(TrackingDeadLetter)).one().source == "tiktok_shop_messages"
+
+
+def _letter(sessions) -> TrackingDeadLetter:  # type: ignore[no-untyped-def]
+    with sessions() as s:
+        row = s.scalars(select(TrackingDeadLetter)).one()
+        s.expunge(row)
+        return row
+
+
+def test_a_refused_tiktok_message_is_kept_with_its_store_and_retried_through_the_poll_parser(
+    sessions, tenant, box
+):
+    store_id, _done, _requests = _poll_tiktok(sessions, tenant, box)
+    dead = _letter(sessions)
+    assert dead.headers == {"store_id": store_id, "conversation_id": "7434567890123456789",
+                            "path": "$.data.messages[4]"}  # fmt: skip
+    assert dead.reason == "is not valid JSON at $.data.messages[4].content"
+    with unit_of_work(sessions) as s:  # an old reason, to see the retry write the new one
+        s.get(TrackingDeadLetter, dead.id).reason = "stale"  # type: ignore[union-attr]
+    before = _count(sessions, InboxMessage)
+
+    with unit_of_work(sessions) as s:  # the same payload: refused again, nothing written
+        again = dead_letters.retry(s, tenant.principal, dead.id)
+    assert (again.messages, again.error) == (0, "is not valid JSON at $.data.messages[4].content")
+    assert (_letter(sessions).state, _letter(sessions).reason) == ("new", again.error)
+    assert _count(sessions, InboxMessage) == before
+
+    # The platform's payload as a fixed parser would read it: stored in its store and thread.
+    with unit_of_work(sessions) as s:
+        row = s.get(TrackingDeadLetter, dead.id)
+        assert row is not None
+        body = json.loads(row.body)
+        row.body = json.dumps({**body, "content": '{"content": "is it shipped?"}'})
+    with unit_of_work(sessions) as s:
+        done = dead_letters.retry(s, tenant.principal, dead.id)
+    assert (done.messages, done.error, _letter(sessions).state) == (1, None, "retried")
+    with sessions() as s:
+        message = s.scalars(
+            select(InboxMessage).where(InboxMessage.external_id == "7434567890123456798")
+        ).one()
+        thread = s.get(InboxThread, message.thread_id)
+        assert (message.channel, message.text) == ("tiktok", "is it shipped?")
+        assert thread is not None
+        assert (thread.store_ref, thread.external_thread_id) == (store_id, "7434567890123456789")
+
+
+def test_a_refused_ebay_exchange_is_retried_with_its_store(sessions, tenant, box):
+    ebay = _store(sessions, tenant, box, "eBay", "ebay")
+    with unit_of_work(sessions) as s:
+        message_polls.set_polling(s, tenant.principal, ebay, True, 5)
+    with unit_of_work(sessions) as s:
+        message_polls.poll(s, tenant.org.id, ebay, box, _env(_recorded([])))
+    dead = _letter(sessions)
+    assert (dead.source, dead.headers["store_id"], dead.headers["path"]) == (
+        "ebay_messages", ebay, "$.MemberMessageExchange[2]")  # fmt: skip
+    with unit_of_work(sessions) as s:
+        again = dead_letters.retry(s, tenant.principal, dead.id)
+    assert again.error == dead.reason and _letter(sessions).state == "new"
+
+    with unit_of_work(sessions) as s:  # a store deleted meanwhile: said, the letter stays
+        s.get(TrackingDeadLetter, dead.id).headers = {"store_id": "0" * 32}  # type: ignore[union-attr]
+    with unit_of_work(sessions) as s:
+        gone = dead_letters.retry(s, tenant.principal, dead.id)
+    assert gone.error == f"store {'0' * 32} is gone: discard this letter"
+    assert _letter(sessions).state == "new"
+
+
+def _count(sessions, model) -> int:  # type: ignore[no-untyped-def]
+    with sessions() as s:
+        return int(s.scalar(select(func.count()).select_from(model)) or 0)

@@ -79,3 +79,20 @@ def test_discard_and_tenancy(sessions, tenant, make_tenant):
             s, system_principal(other.org.id), "discarded", 10, None
         )
         assert empty.items == []
+
+
+def test_the_inbox_letters_are_not_tracking_s(sessions, tenant):
+    push = _keep(sessions, tenant, "17track", "{}")
+    form = _keep(sessions, tenant, "contact_form", "{}")
+    message = _keep(sessions, tenant, "ebay_messages", "<x/>")
+    actor = system_principal(tenant.org.id)
+    with sessions() as s:
+        page = dead_letters.list_dead_letters(s, actor, "new", 10, None)
+    assert [d.id for d in page.items] == [push]
+    for dead_id in (form, message):
+        with unit_of_work(sessions) as s, pytest.raises(NotFound):
+            dead_letters.retry(s, actor, dead_id)
+        with unit_of_work(sessions) as s, pytest.raises(NotFound):
+            dead_letters.discard(s, actor, dead_id)
+    with sessions() as s:
+        assert {d.state for d in s.scalars(select(TrackingDeadLetter))} == {"new"}

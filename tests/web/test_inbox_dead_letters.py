@@ -26,6 +26,12 @@ def test_inbox_dead_letters_page_retry_and_discard(tenant, owner, seeded, sessio
     assert "contact_form" in html and "$.email: is required" in html
     assert "no events" not in html  # the tracking push stays under Tracking → Dead letters
     assert 'aria-current="page">Dead letters</a>' in html
+    tracking = owner.get("/tracking/dead-letters").text  # and the form is not listed there
+    assert "no events" in tracking and "$.email: is required" not in tracking
+    assert (
+        owner.post(f"/tracking/dead-letters/{seeded.inbox_dead_letter_id}/retry", {}).status_code
+        == 404
+    )
     retried = owner.post(f"/inbox/dead-letters/{seeded.inbox_dead_letter_id}/retry", {})
     assert retried.status_code == 303
     assert "Still failing: $.email: is required" in owner.get("/inbox/dead-letters").text

@@ -10,7 +10,7 @@ from linkstar.inventory.models import StoreStockPolicy
 from linkstar.orders.stock import service as stock
 from linkstar.workspace.core import Role
 from tests.inventory.seed import add_skus, add_warehouses, receive
-from tests.orders.stock.conftest import add_store
+from tests.orders.stock.conftest import add_feed_in_flight, add_store
 
 
 def _stores(sessions, tenant, box):  # type: ignore[no-untyped-def]
@@ -89,7 +89,7 @@ def test_a_viewer_sees_the_page_without_actions(browser_factory, make_user, sess
 def test_a_pending_feed_shows_on_the_run_and_the_overview(owner, sessions, tenant, app):
     from datetime import UTC, datetime
 
-    from linkstar.orders.stock.models import StockPublishFeed, StockPublishLine, StockPublishRun
+    from linkstar.orders.stock.models import StockPublishLine, StockPublishRun
 
     live, _demo = _stores(sessions, tenant, app.state.box)
     at = datetime(2026, 12, 5, 4, 0, tzinfo=UTC)
@@ -120,25 +120,23 @@ def test_a_pending_feed_shows_on_the_run_and_the_overview(owner, sessions, tenan
                     at=at,
                 )
             )
-        s.add(
-            StockPublishFeed(
-                organisation_id=tenant.org.id,
-                run_id=run.id,
-                store_id=live,
-                channel="amazon",
-                feed_id="50014019600",
-                skus='["HP-22423", "HP-85123A"]',
-                status="submitted",
-                checks=1,
-                error="",
-                submitted_at=at,
-            )
-        )
+        add_feed_in_flight(s, run, "amazon", "50014019600", ["HP-22423", "HP-85123A"], at)
         run_id = run.id
     detail = owner.get(f"/inventory/publishing/runs/{run_id}").text
     assert "2 awaiting the platform's feed result" in detail
     assert '<code class="code">50014019600</code> <span class="badge">submitted</span>' in detail
-    assert "2 SKU(s) · submitted 2026-12-05 04:00:00 · checked 1 time(s)" in detail
+    assert "2 SKU(s) · submitted 2026-12-05 04:00:00 · checked 0 time(s)" in detail
     assert detail.count('<span class="badge">submitted</span>') == 3  # the feed and two lines
     overview = owner.get("/inventory/publishing").text
     assert "+2 submitted" in overview and '<span class="badge">pending</span>' in overview
+
+    # "Publish now" meanwhile: queued, told it will wait; the run is recorded deferred.
+    page = owner.follow(owner.post(f"/inventory/publishing/{live}/publish"))
+    assert "but its previous feed is still processing: the run will send nothing" in page.text
+    with unit_of_work(sessions) as s:
+        deferred = stock.publish_store(s, tenant.org.id, live, app.state.box, trigger="manual")
+        deferred_id = deferred.id
+    detail = owner.get(f"/inventory/publishing/runs/{deferred_id}").text
+    assert '<span class="badge">deferred</span>' in detail
+    assert '<p class="notice notice-info" role="status">previous feed still processing: ' in detail
+    assert "amazon feed 50014019600 (submitted 2026-12-05 04:00 UTC)" in detail

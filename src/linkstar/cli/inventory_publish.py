@@ -33,6 +33,7 @@ def publish(
         "store", "channel", "run", "status", "sent", "submitted", "failed", "unchanged", "unmatched"
     )
     failures: list[tuple[str, str, str]] = []
+    deferred: list[str] = []
     with transaction(engine(current)) as session:
         actor = _actor(session, org)
         if store is not None:
@@ -49,6 +50,8 @@ def publish(
             )
             counts = (run.sent, run.submitted, run.failed, run.unchanged, run.unmatched)
             table.add_row(row.name, row.channel, run.id, run.status, *map(str, counts))
+            if run.status == service.DEFERRED:
+                deferred.append(f"deferred {row.name}: {run.error}")
             failed = session.scalars(
                 select(StockPublishLine)
                 .where(StockPublishLine.run_id == run.id, StockPublishLine.status == "failed")
@@ -59,3 +62,5 @@ def publish(
     console.print(table if stores else "no store to publish to")
     for name, sku, response in failures:
         _say(f"failed {name} {sku}: {response}")
+    for note in deferred:
+        _say(note)

@@ -3,10 +3,12 @@
 Contact forms that do not parse (source `contact_form`) and marketplace buyer messages that do
 not (`<channel>_messages`) are kept in the one dead-letter table (`tracking_dead_letters`,
 written by `tracking.ingest.dead_letter`); this module is the inbox's view of its own rows.
-A contact form is retried by parsing the kept body again and storing the message in a
+A retry parses the kept body again with the parser that refused it and stores the message in a
 savepoint, so a retry that fails leaves nothing behind and the letter stays `new` with the new
-reason. A marketplace message was cut out of a page without its store and conversation, so it
-cannot be parsed alone: its retry says so, and it can be discarded. Never commits.
+reason. A marketplace message is kept with the context the poll parsed it in (`headers`:
+`store_id`, `conversation_id` for TikTok Shop, `path`), and parsed again through
+`inbox.channels.polling.parse_kept` (the poll's own parsers). Letters kept before that context
+was stored cannot be parsed alone: their retry says so, and they can be discarded. Never commits.
 """
 
 from __future__ import annotations
@@ -14,22 +16,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, or_
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from linkstar.inbox.channels import contact_form
 from linkstar.inbox.channels.errors import MessagePayloadError
+from linkstar.inbox.channels.polling import parse_kept
+from linkstar.inbox.core.inbound import InboundMessage
+from linkstar.inbox.message_polls import failure_reason
 from linkstar.inbox.store import ingest_messages
 from linkstar.kit.errors import Conflict, NotFound
 from linkstar.kit.pagination import Page
-from linkstar.tracking.dead_letters import DeadLetterRepository, settle
+from linkstar.tracking.dead_letters import (
+    INBOX_CONTACT_FORM,
+    DeadLetterRepository,
+    is_inbox_source,
+    settle,
+)
 from linkstar.tracking.models import TrackingDeadLetter
+from linkstar.workspace import repository as wrepo
 from linkstar.workspace.core import Permission, Principal
 
 STATES = ("new", "retried", "discarded")
-CONTACT_FORM = "contact_form"
-_MESSAGES_SUFFIX = "_messages"
-D = TrackingDeadLetter
 
 
 class InboxDeadLetterRepository(DeadLetterRepository):
@@ -37,8 +45,7 @@ class InboxDeadLetterRepository(DeadLetterRepository):
 
     def select(self) -> Select[Any]:
         """The organisation's dead letters whose source is a contact form or buyer messages."""
-        mine = or_(D.source == CONTACT_FORM, D.source.like(f"%\\{_MESSAGES_SUFFIX}", escape="\\"))
-        return super().select().where(mine)
+        return super().select().where(is_inbox_source())
 
 
 @dataclass(frozen=True)
@@ -58,25 +65,53 @@ def list_dead_letters(
 
 
 def retry(session: Session, actor: Principal, dead_id: str) -> RetryResult:
-    """Parse a contact form again and store it; a failure keeps the letter, with the reason."""
+    """Parse a letter again as it was first parsed and store it; a failure keeps the letter."""
     actor.require(Permission.inbox_manage)
     dead = _open(session, actor, dead_id)
-    if dead.source != CONTACT_FORM:
-        reason = (
-            f"a {dead.source} payload cannot be parsed alone (its store and conversation are "
-            "not kept): read it here, answer the buyer on the marketplace, then discard it"
-        )
-        return RetryResult(dead, 0, reason)
     try:
         with session.begin_nested():
-            message = contact_form.parse(dead.body.encode("utf-8"))
-            stored = ingest_messages(session, actor.organisation_id, [message])
+            message = _parse(session, actor.organisation_id, dead)
+            stored = ingest_messages(session, actor.organisation_id, [message] if message else [])
     except MessagePayloadError as exc:
-        dead.reason = exc.message
+        dead.reason = (
+            exc.message
+            if dead.source == INBOX_CONTACT_FORM
+            else failure_reason(exc.reason, exc.path)
+        )
         session.flush()
         return RetryResult(dead, 0, dead.reason)
+    except _CannotRetry as exc:
+        return RetryResult(dead, 0, str(exc))
     settle(session, actor, dead, "retried", "inbox_dead_letter.retry")
     return RetryResult(dead, stored.created, None)
+
+
+class _CannotRetry(Exception):
+    """The letter lacks what parsing it again needs; it stays as it is."""
+
+
+def _parse(session: Session, org_id: str, dead: TrackingDeadLetter) -> InboundMessage | None:
+    """The letter's message through the parser its source used (a poll's: with its store)."""
+    if dead.source == INBOX_CONTACT_FORM:
+        return contact_form.parse(dead.body.encode("utf-8"))
+    context = dead.headers or {}
+    store_id = str(context.get("store_id") or "")
+    if not store_id:
+        raise _CannotRetry(
+            f"this {dead.source} payload was kept without its store (an older letter): read "
+            "it here, answer the buyer on the marketplace, then discard it"
+        )
+    try:
+        store = wrepo.StoreRepository(session, org_id).get(store_id)
+    except NotFound:
+        raise _CannotRetry(f"store {store_id} is gone: discard this letter") from None
+    return parse_kept(
+        store.channel,
+        dead.body.encode("utf-8"),
+        store_ref=store.id,
+        conversation_id=str(context.get("conversation_id") or ""),
+        path=str(context.get("path") or "$"),
+    )
 
 
 def discard(session: Session, actor: Principal, dead_id: str) -> TrackingDeadLetter:

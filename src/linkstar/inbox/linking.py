@@ -11,8 +11,9 @@ order). One query per kind for the whole batch.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from linkstar.db.repository import chunks
@@ -135,24 +136,18 @@ def _shipments_by_number(
     session: Session, organisation_id: str, numbers: set[str]
 ) -> dict[str, list[Shipment]]:
     out: dict[str, list[Shipment]] = {}
-    if not numbers:
-        return out
-    # The only index on numbers is (organisation, carrier, number): naming the organisation's
-    # few carriers turns each look-up into index seeks instead of a scan of its shipments.
-    carriers = sorted(
-        session.scalars(
-            select(Shipment.carrier).where(Shipment.organisation_id == organisation_id).distinct()
-        )
-    )
     for part in chunks(sorted(numbers), IN_CHUNK):
-        stmt = select(Shipment).where(
-            Shipment.organisation_id == organisation_id,
-            Shipment.carrier.in_(carriers),
-            Shipment.tracking_number.in_(part),
-        )
+        stmt = shipments_by_number_query(organisation_id, part)
         for shipment in session.scalars(stmt):
             out.setdefault(shipment.tracking_number, []).append(shipment)
     return out
+
+
+def shipments_by_number_query(organisation_id: str, numbers: Sequence[str]) -> Select[Any]:
+    """The organisation's shipments with these numbers, any carrier (ix_shipments_org_number)."""
+    return select(Shipment).where(
+        Shipment.organisation_id == organisation_id, Shipment.tracking_number.in_(numbers)
+    )
 
 
 def _shipments_of_orders(

@@ -14,7 +14,7 @@ minutes, at most an hour). Never commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -28,8 +28,10 @@ from linkstar.kit.crypto import SecretBox
 from linkstar.kit.errors import InvalidInput, LinkStarError
 from linkstar.orders.connectors.clients import ChannelHttp
 from linkstar.orders.connectors.pollers import LIMITS
+from linkstar.orders.sync.buckets import keep_bucket, resume_bucket
 from linkstar.orders.sync.connect import BudgetClock, SyncEnvironment, environment
 from linkstar.tracking import ingest as tracking_ingest
+from linkstar.tracking.dead_letters import INBOX_MESSAGES_SUFFIX
 from linkstar.workspace import audit
 from linkstar.workspace import repository as wrepo
 from linkstar.workspace.core import Permission, Principal
@@ -51,6 +53,11 @@ class MessagePollOutcome:
     created: int = 0
     dead_letters: int = 0
     error: str = ""
+
+
+def failure_reason(reason: str, path: str) -> str:
+    """How a message that does not parse is described on its dead letter."""
+    return f"{reason} at {path}"[:500]
 
 
 def _row(session: Session, org_id: str, store_id: str, *, lock: bool) -> InboxMessagePoll | None:
@@ -189,9 +196,7 @@ def poll(
             clock=BudgetClock(env.clock, env.max_wait_seconds),
             backoff=env.backoff,
         )
-        if row.bucket_tokens is not None and row.bucket_at is not None:
-            http.bucket.tokens = min(http.bucket.limit.burst, max(0.0, row.bucket_tokens))
-            http.bucket.updated = row.bucket_at.timestamp()
+        resume_bucket(http.bucket, row)
         clients.append(http)
         return http
 
@@ -203,17 +208,20 @@ def poll(
     finally:
         for http in clients:
             http.close()
-            row.bucket_tokens = http.bucket.tokens
-            row.bucket_at = datetime.fromtimestamp(http.bucket.updated, UTC)
+            keep_bucket(http.bucket, row)
     stored = ingest_messages(session, org_id, result.messages)
     for failure in result.failures:
+        # The letter keeps what parsing it again needs (inbox.dead_letters.retry): its store,
+        # its conversation (TikTok Shop) and where it sat in the page.
+        context = {"store_id": store.id, "conversation_id": failure.conversation_id,
+                   "path": failure.message_path}  # fmt: skip
         tracking_ingest.dead_letter(
             session,
             org_id,
-            source=f"{store.channel}_messages",
-            headers={},
+            source=f"{store.channel}{INBOX_MESSAGES_SUFFIX}",
+            headers=context,
             body=failure.raw.decode("utf-8", "replace"),
-            reason=f"{failure.reason} at {failure.path}"[:500],
+            reason=failure_reason(failure.reason, failure.path),
         )
     outcome.fetched = len(result.messages) + len(result.failures)
     outcome.created, outcome.dead_letters = stored.created, len(result.failures)

@@ -20,6 +20,7 @@ from linkstar.kit.crypto import SecretBox
 from linkstar.kit.errors import NotFound
 from linkstar.orders.sync.connect import environment
 from linkstar.tracking import ingest as tracking_ingest
+from linkstar.tracking.dead_letters import INBOX_CONTACT_FORM
 from linkstar.workspace import repository as repo
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ def process_contact_form(session: Session, job: JobContext) -> None:
         tracking_ingest.dead_letter(
             session,
             job.organisation_id,
-            source="contact_form",
+            source=INBOX_CONTACT_FORM,
             headers={},
             body=body,
             reason=exc.message,

@@ -1,5 +1,8 @@
 """The tracking dead letters: list them, retry one (parse again and store), or discard it.
 
+Not the inbox's letters: it keeps its own in the same table and shows them on its own page
+(`inbox.dead_letters`); `is_inbox_source` tells the two apart.
+
 A retry parses the kept body with its source's parser (17TRACK, AfterShip, generic) and stores
 the events in a savepoint, so a retry that fails leaves nothing behind and the letter stays
 `new` with the new reason. Never commits: the entry point does.
@@ -8,7 +11,9 @@ the events in a savepoint, so a retry that fails leaves nothing behind and the l
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import ColumnElement, Select, not_, or_
 from sqlalchemy.orm import Session
 
 from linkstar.db.repository import Repository
@@ -25,8 +30,32 @@ STATES = ("new", "retried", "discarded")
 
 
 class DeadLetterRepository(Repository[TrackingDeadLetter]):
+    """Every source's rows of the one dead-letter table (each view narrows it to its own)."""
+
     model = TrackingDeadLetter
     order_column = "received_at"
+
+
+# The inbox keeps its refused payloads in this table too: contact forms (`contact_form`) and
+# marketplace buyer messages (`<store channel>_messages`). Each view shows one side of this.
+INBOX_CONTACT_FORM = "contact_form"
+INBOX_MESSAGES_SUFFIX = "_messages"
+
+
+def is_inbox_source() -> ColumnElement[bool]:
+    """True for the rows of the inbox's sources (Inbox → Dead letters), false for tracking's."""
+    source = TrackingDeadLetter.source
+    return or_(
+        source == INBOX_CONTACT_FORM,
+        source.like(f"%\\{INBOX_MESSAGES_SUFFIX}", escape="\\"),
+    )
+
+
+class TrackingDeadLetterRepository(DeadLetterRepository):
+    """Every row but the inbox's (Tracking → Dead letters)."""
+
+    def select(self) -> Select[Any]:
+        return super().select().where(not_(is_inbox_source()))
 
 
 @dataclass(frozen=True)
@@ -41,7 +70,7 @@ def list_dead_letters(
 ) -> Page[TrackingDeadLetter]:
     """A page of the organisation's dead letters in `state`, newest first."""
     actor.require(Permission.tracking_read)
-    repo = DeadLetterRepository(session, actor.organisation_id)
+    repo = TrackingDeadLetterRepository(session, actor.organisation_id)
     return repo.page_newest_first(limit, cursor, state=state)
 
 
@@ -82,7 +111,7 @@ def settle(
 
 
 def _open(session: Session, actor: Principal, dead_id: str) -> TrackingDeadLetter:
-    dead = DeadLetterRepository(session, actor.organisation_id).get(dead_id)
+    dead = TrackingDeadLetterRepository(session, actor.organisation_id).get(dead_id)
     if dead.state != "new":
         raise Conflict(f"dead letter is {dead.state}, not new", {"state": dead.state})
     return dead

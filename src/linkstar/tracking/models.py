@@ -82,6 +82,8 @@ class Shipment(IdMixin, TimestampMixin, OrgScoped, Base):
     __table_args__ = (
         UniqueConstraint("organisation_id", "carrier", "tracking_number"),
         Index("ix_shipments_org_status", "organisation_id", "status"),
+        # The inbox linker and shipment creation look numbers up without a carrier (0030).
+        Index("ix_shipments_org_number", "organisation_id", "tracking_number"),
         # Covers every column the sweep and the lane statistics read (migration 0025).
         Index("ix_shipments_sweep", *SWEEP_INDEX_COLUMNS),
     )

@@ -83,6 +83,18 @@ def test_token_bucket_spends_the_burst_then_waits_at_the_rate() -> None:
         TokenBucket(RateLimit(rate=0, burst=1), clock)
 
 
+def test_a_retry_after_holds_the_bucket_back_until_then() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(RateLimit(rate=2.0, burst=30), clock)
+    bucket.take()
+    bucket.throttle(10.0)  # a 429 with Retry-After: 10
+    assert (bucket.tokens, bucket.updated) == (20.0, 10.0)  # what 10 s refill, from then on
+    assert bucket.take() == 10.0 and clock.t == 10.0
+    assert bucket.take() == 0.0  # the refilled tokens, no waiting at the rate
+    bucket.throttle(0.0)  # a 429 without Retry-After: the bucket is spent, no more
+    assert bucket.take() == 0.5
+
+
 def test_backoff_doubles_up_to_the_cap_and_retry_after_wins() -> None:
     backoff = Backoff(attempts=8, base=1.0, cap=20.0)
     assert [backoff.delay(a, None) for a in range(6)] == [1.0, 2.0, 4.0, 8.0, 16.0, 20.0]

@@ -14,9 +14,12 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from linkstar.config import Settings
+from linkstar.config import Settings, get_settings
 from linkstar.db.uow import unit_of_work
 from linkstar.kit.crypto import SecretBox
+from linkstar.orders.connectors.stock import Pushed
+from linkstar.orders.core.stock import LineStatus
+from linkstar.orders.stock.feeds import record_feeds
 from linkstar.orders.sync import connect
 from linkstar.workspace.models import Store
 from tests.inventory.seed import add_skus, add_warehouses, receive
@@ -115,3 +118,20 @@ def add_store(
 @pytest.fixture
 def ebay_store(sessions, tenant, box: SecretBox) -> str:  # type: ignore[no-untyped-def]
     return add_store(sessions, tenant.org.id, box, {"access_token": "v^1.1#i^1#test"}, "eBay US")
+
+
+def add_feed_in_flight(
+    session: Session, run: Any, channel: str, feed_id: str, skus: list[str], at: datetime
+) -> None:
+    """A bulk feed of `run` carrying `skus` that the platform has not answered yet."""
+    answers = [Pushed(sku, LineStatus.submitted, "", feed_id=feed_id) for sku in skus]
+    record_feeds(session, run, channel, answers, at)
+
+
+@pytest.fixture
+def job_keys(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Jobs read the environment's settings: the test's encryption key, none cached before."""
+    monkeypatch.setenv("LINKSTAR_ENCRYPTION_KEY", settings.encryption_key.get_secret_value())
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()

@@ -7,9 +7,14 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from linkstar.cli.main import app
-from linkstar.orders.stock.models import PublishedStock, StockPublishLine
+from linkstar.db.uow import unit_of_work
+from linkstar.orders.stock.models import (
+    PublishedStock,
+    StockPublishLine,
+    StockPublishRun,
+)
 from tests.inventory.test_cli_inventory import cli_env  # noqa: F401  (fixture)
-from tests.orders.stock.conftest import add_store
+from tests.orders.stock.conftest import NOW, add_feed_in_flight, add_store
 
 runner = CliRunner()
 pytestmark = pytest.mark.usefixtures("cli_env")
@@ -69,3 +74,19 @@ def test_one_store_is_published_and_failures_are_printed(
         published = sorted((r.channel_sku, r.quantity) for r in s.scalars(select(PublishedStock)))
     assert published == [("HP-22423", 30), ("HP-79321", 0), ("HP-85123A", 7)]
     assert run(tenant, "--store", "Nowhere").exit_code != 0
+
+
+def test_a_store_with_a_feed_in_flight_is_deferred_and_says_why(
+    sessions, tenant, stocked, ebay_store, ebay, env
+):
+    with unit_of_work(sessions) as s:
+        first = StockPublishRun(
+            organisation_id=tenant.org.id, store_id=ebay_store, trigger="schedule", status="pending"
+        )
+        s.add(first)
+        s.flush()
+        add_feed_in_flight(s, first, "walmart", "F-1", ["HP-22423"], NOW)
+    result = run(tenant, "--store", "eBay US")
+    assert result.exit_code == 0, result.output
+    assert "deferred eBay US: previous feed still processing: walmart feed F-1" in result.output
+    assert ebay.calls == [] and _statuses(sessions) == []

@@ -20,10 +20,12 @@ from linkstar.db.outbox import JobContext, OutboxJob
 from linkstar.db.uow import unit_of_work
 from linkstar.jobs.registry import get_spec
 from linkstar.kit.crypto import SecretBox
-from linkstar.orders.stock import feeds, service, tasks
+from linkstar.orders.stock import feeds, planning, service, tasks
 from linkstar.orders.stock.models import PublishedStock, StockPublishFeed, StockPublishLine
 from linkstar.orders.sync import connect
+from linkstar.orders.sync.models import StoreSync
 from linkstar.workspace.models import Store
+from tests.inventory.seed import receive
 from tests.orders.connectors.conftest import payload
 from tests.orders.stock.conftest import NOW, FakeClock
 
@@ -150,7 +152,7 @@ def test_amazon_run_is_pending_until_its_feed_is_settled(
     with sessions() as s:  # nothing is remembered as accepted yet
         assert list(s.scalars(select(PublishedStock))) == []
     with unit_of_work(sessions) as s:  # the planner leaves a store with a feed in flight alone
-        assert service.plan_publications(s, tenant.org.id, NOW + timedelta(hours=2), "t") == []
+        assert planning.plan_publications(s, tenant.org.id, NOW + timedelta(hours=2), "t") == []
 
     _check(
         sessions, tenant, feed.id, box, market_env
@@ -179,7 +181,9 @@ def test_amazon_run_is_pending_until_its_feed_is_settled(
     _check(sessions, tenant, feed.id, box, market_env)  # a settled feed is not asked about again
     assert len(market.requests) == count
     with unit_of_work(sessions) as s:
-        assert service.plan_publications(s, tenant.org.id, NOW + timedelta(hours=2), "t") == [store]
+        assert planning.plan_publications(s, tenant.org.id, NOW + timedelta(hours=2), "t") == [
+            store
+        ]
 
 
 def test_a_walmart_feed_in_error_fails_the_run(sessions, tenant, stocked, box, market, market_env):
@@ -200,7 +204,7 @@ def test_a_walmart_feed_in_error_fails_the_run(sessions, tenant, stocked, box, m
 
 
 def test_a_throttled_feed_check_comes_back_after_retry_after(
-    sessions, tenant, stocked, box, market, market_env
+    sessions, tenant, stocked, box, market, market_env, clock
 ):
     store = _store(sessions, tenant, box, "walmart", {"access_token": "w"})
     with unit_of_work(sessions) as s:
@@ -215,6 +219,24 @@ def test_a_throttled_feed_check_comes_back_after_retry_after(
     assert feed.error == "throttled: the next request is allowed in 150 s"
     assert _checks(sessions)[-1] == ({"feed_id": feed.id}, NOW + timedelta(seconds=150))
     assert market.requests[-1].method == "GET"  # one status call, answered 429
+    # The store's bucket (shared with its poller and publisher) keeps the Retry-After: no
+    # token before NOW + 600 s, whichever job asks next (then Walmart's burst of 20).
+    with sessions() as s:
+        state = s.scalars(select(StoreSync).where(StoreSync.store_id == store)).one()
+        assert (state.bucket_tokens, state.bucket_at) == (20.0, NOW + timedelta(seconds=600))
+    count, market.throttle = len(market.requests), None
+    clock.t = 150.0
+    _check(sessions, tenant, feed.id, box, market_env)
+    assert len(market.requests) == count  # not asked before the platform said it may be
+    assert _feed(sessions).error == "throttled: the next request is allowed in 450 s"
+    assert _checks(sessions)[-1] == ({"feed_id": feed.id}, NOW + timedelta(seconds=600))
+    clock.t = 600.0
+    _check(sessions, tenant, feed.id, box, market_env)
+    assert len(market.requests) == count + 1 and _feed(sessions).checks == 3
+    with sessions() as s:
+        state = s.scalars(select(StoreSync).where(StoreSync.store_id == store)).one()
+        assert state.bucket_tokens == 19.0  # one token spent
+        assert state.bucket_at == NOW + timedelta(seconds=600)
 
 
 def test_a_feed_never_answered_fails_its_lines_after_two_days(
@@ -228,3 +250,89 @@ def test_a_feed_never_answered_fails_its_lines_after_two_days(
     assert {status for _sku, status in _lines(sessions, run_id)} == {"failed"}
     assert _feed(sessions).status == "failed"
     assert "not answered within 2 days" in _feed(sessions).error
+
+
+def _runs(sessions, store: str) -> list[tuple[str, str, int]]:  # type: ignore[no-untyped-def]
+    with sessions() as s:
+        rows = s.scalars(
+            select(service.StockPublishRun)
+            .where(service.StockPublishRun.store_id == store)
+            .order_by(service.StockPublishRun.created_at, service.StockPublishRun.id)
+        )
+        return [(r.trigger, r.status, r.submitted) for r in rows]
+
+
+def _store_jobs(sessions) -> list[dict[str, Any] | None]:  # type: ignore[no-untyped-def]
+    with sessions() as s:
+        jobs = s.scalars(select(OutboxJob).where(OutboxJob.name == service.STORE_JOB))
+        return [j.payload for j in jobs]
+
+
+def test_a_run_asked_for_while_a_feed_is_processing_waits_for_it(
+    sessions, tenant, stocked, box, market, market_env, job_keys
+):
+    store = _store(sessions, tenant, box, "amazon", AMAZON)
+    with unit_of_work(sessions) as s:
+        first = service.publish_store(s, tenant.org.id, store, box, trigger="schedule").id
+    feed = _feed(sessions)
+    receive(sessions, tenant.principal, "HP-79321", "US-NJ-EDI", 4)
+    count = len(market.requests)
+    with unit_of_work(sessions) as s:  # "Publish now" while the feed is processing
+        run = service.publish_store(s, tenant.org.id, store, box, trigger="manual")
+        deferred, error = run.id, run.error
+        assert (run.status, run.considered, run.requests) == ("deferred", 0, 0)
+        assert planning.resume_after_feed(s, s.get(StockPublishFeed, feed.id)) is False
+    assert error.startswith("previous feed still processing: amazon feed 50014019600 (submitted")
+    assert len(market.requests) == count  # nothing sent: its lines would overlap the feed's
+    assert _lines(sessions, deferred) == [] and len(_checks(sessions)) == 1
+    with unit_of_work(sessions) as s:  # a dry run touches nothing, so it is not deferred
+        assert service.publish_store(s, tenant.org.id, store, box, trigger="m", dry_run=True)
+    assert _store_jobs(sessions) == []
+
+    market.amazon_feed = "stock/amazon_get_feed_done"
+    with unit_of_work(sessions) as s:  # the check job settles the feed and resumes the store
+        tasks.check_stock_feed(
+            s, JobContext("j", feeds.FEED_JOB, tenant.org.id, {"feed_id": feed.id})
+        )
+    assert _feed(sessions).status == "done"
+    assert _store_jobs(sessions) == [{"store_id": store, "trigger": "after_feed"}]
+    with unit_of_work(sessions) as s:  # a second answer of the same check enqueues nothing more
+        assert planning.resume_after_feed(s, s.get(StockPublishFeed, feed.id)) is False
+
+    with unit_of_work(sessions) as s:
+        payload = {"store_id": store, "trigger": "after_feed"}
+        tasks.publish_store(s, JobContext("k", service.STORE_JOB, tenant.org.id, payload))
+    assert _runs(sessions, store) == [
+        ("schedule", "partial", 0),
+        ("manual", "deferred", 0),
+        ("m", "dry_run", 0),
+        ("after_feed", "pending", 1),  # HP-79321 (failed in the feed, then received): 4 units
+    ]
+    with sessions() as s:
+        (last,) = s.scalars(
+            select(StockPublishLine).where(
+                StockPublishLine.run_id != first,
+                StockPublishLine.run_id != deferred,
+                StockPublishLine.status == "submitted",
+            )
+        )
+        assert (last.channel_sku, last.quantity) == ("HP-79321", 4)
+
+
+def test_the_planner_does_not_count_a_deferred_run_as_a_publication(
+    sessions, tenant, stocked, box, market, market_env
+):
+    store = _store(sessions, tenant, box, "walmart", {"access_token": "w"})
+    with unit_of_work(sessions) as s:
+        first = service.publish_store(s, tenant.org.id, store, box, trigger="schedule")
+        deferred = service.publish_store(s, tenant.org.id, store, box, trigger="manual")
+        # Runs are stamped by the database's clock: place the deferred one half an hour later.
+        deferred.created_at = first.created_at + timedelta(minutes=30)
+        later = first.created_at + service.REFRESH + timedelta(minutes=1)
+        assert deferred.status == "deferred"
+    market.walmart_feed = "stock/walmart_feed_error"
+    _check(sessions, tenant, _feed(sessions).id, box, market_env)
+    # The ledger has not moved since the first run, and the deferred one published nothing:
+    # REFRESH counts from the first one.
+    with unit_of_work(sessions) as s:
+        assert planning.plan_publications(s, tenant.org.id, later, "t") == [store]

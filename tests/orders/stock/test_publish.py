@@ -18,7 +18,7 @@ from linkstar.inventory.schemas import StorePolicySet
 from linkstar.jobs.registry import get_spec
 from linkstar.kit.errors import Conflict
 from linkstar.orders import setup
-from linkstar.orders.stock import service, tasks
+from linkstar.orders.stock import planning, service, tasks
 from linkstar.orders.stock.models import PublishedStock, StockPublishLine, StockPublishRun
 from linkstar.orders.sync.service import pause_polling
 from tests.inventory.seed import receive
@@ -165,26 +165,25 @@ def test_dry_run_records_what_would_be_sent_and_touches_nothing(
     ]
     assert _run(sessions, run_id).status == "dry_run"
     with unit_of_work(sessions) as s, pytest.raises(Conflict):
-        service.request_publish(s, tenant.principal, store, NOW)
+        planning.request_publish(s, tenant.principal, store, NOW)
 
 
 def test_planner_enqueues_stores_whose_ledger_moved(
-    sessions, tenant, stocked, ebay_store, ebay, env, box, settings, monkeypatch
+    sessions, tenant, stocked, ebay_store, ebay, env, box, job_keys
 ):
-    monkeypatch.setenv("LINKSTAR_ENCRYPTION_KEY", settings.encryption_key.get_secret_value())
     add_store(sessions, tenant.org.id, box, None, "No credentials")
     with unit_of_work(sessions) as s:
-        assert service.plan_publications(s, tenant.org.id, NOW, "schedule") == [ebay_store]
+        assert planning.plan_publications(s, tenant.org.id, NOW, "schedule") == [ebay_store]
     with unit_of_work(sessions) as s:
         tasks.publish_store(
             s, JobContext("j1", service.STORE_JOB, tenant.org.id, {"store_id": ebay_store})
         )
     later = NOW + timedelta(minutes=5)
     with unit_of_work(sessions) as s:
-        assert service.plan_publications(s, tenant.org.id, later, "schedule") == []
+        assert planning.plan_publications(s, tenant.org.id, later, "schedule") == []
     receive(sessions, tenant.principal, "HP-79321", "US-NJ-EDI", 4)
     with unit_of_work(sessions) as s:
-        assert service.plan_publications(s, tenant.org.id, later, "schedule") == [ebay_store]
+        assert planning.plan_publications(s, tenant.org.id, later, "schedule") == [ebay_store]
     assert sorted(ebay.sent()) == [("HP-22423", 30), ("HP-79321", 0), ("HP-85123A", 7)]
 
 
@@ -194,7 +193,7 @@ def test_planner_skips_stores_whose_scheduled_sync_is_off(
     with unit_of_work(sessions) as s:
         pause_polling(s, tenant.org.id, ebay_store, "demo store with placeholder credentials")
     with unit_of_work(sessions) as s:
-        assert service.plan_publications(s, tenant.org.id, NOW, "schedule") == []
+        assert planning.plan_publications(s, tenant.org.id, NOW, "schedule") == []
     with unit_of_work(sessions) as s:
         assert s.scalars(select(OutboxJob).where(OutboxJob.name == service.STORE_JOB)).all() == []
     # A user's "Publish now" is not a schedule: it still goes out.

@@ -12,7 +12,7 @@ from linkstar.api.routing import api_router, errors, needs
 from linkstar.api.schemas import PageOf
 from linkstar.inventory.service import READ, WRITE
 from linkstar.kit.clock import utcnow
-from linkstar.orders.stock import reads, service
+from linkstar.orders.stock import planning, reads
 from linkstar.orders.stock.schemas import (
     PublishFeedRead,
     PublishLineRead,
@@ -41,7 +41,7 @@ def request_publish(
     dry_run: Annotated[bool, Query(description="Record only; send nothing.")] = False,
     actor: Principal = Depends(needs(WRITE)),
 ) -> PublishRequested:
-    job = service.request_publish(session, actor, store_id, utcnow(), dry_run=dry_run)
+    job = planning.request_publish(session, actor, store_id, utcnow(), dry_run=dry_run)
     return PublishRequested(store_id=store_id, job_id=job.id, dry_run=dry_run)
 
 

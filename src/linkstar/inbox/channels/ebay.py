@@ -102,6 +102,11 @@ def parse_exchange(exchange: ET.Element, path: str, store_ref: str = "") -> Inbo
     )
 
 
+def parse_kept_exchange(raw: bytes, path: str, store_ref: str) -> InboundMessage:
+    """An exchange a poll could not parse, kept whole (`ET.tostring`), parsed again alone."""
+    return parse_exchange(_root(raw), path, store_ref)
+
+
 def _root(body: bytes) -> ET.Element:
     if b"<!DOCTYPE" in body[:2048].upper():
         raise MessagePayloadError("DOCTYPE declarations are not accepted", "$")

@@ -25,9 +25,36 @@ OVERLAP = timedelta(minutes=2)
 
 @dataclass(frozen=True, slots=True)
 class MessageFailure:
+    """A message that did not parse, with what `parse_kept` needs to parse it again alone."""
+
     raw: bytes
     reason: str
-    path: str
+    path: str  # where the parser stopped, e.g. $.data.messages[4].content
+    conversation_id: str = ""  # TikTok Shop: the conversation it was read from
+
+    @property
+    def message_path(self) -> str:
+        """Where the message sat in its page (`$.data.messages[4]`): the parsers' `path`."""
+        end = self.path.find("]")
+        return self.path[: end + 1] if end >= 0 else "$"
+
+
+def parse_kept(
+    channel: str, raw: bytes, *, store_ref: str, conversation_id: str, path: str
+) -> InboundMessage | None:
+    """Parse a kept failure again with the parser the poll used (None: not the buyer's).
+
+    `channel` is the store's ("ebay" or "tiktok_shop"); MessagePayloadError when it still fails.
+    """
+    if channel == "ebay":
+        return ebay.parse_kept_exchange(raw, path, store_ref)
+    if channel != "tiktok_shop":
+        raise MessagePayloadError(f"{channel} stores have no buyer messages to parse", path)
+    try:
+        payload = json.loads(raw)
+    except ValueError as exc:
+        raise MessagePayloadError("is not valid JSON", path) from exc
+    return tiktok.parse_message(payload, conversation_id, store_ref=store_ref, path=path)
 
 
 @dataclass(slots=True)
@@ -84,7 +111,7 @@ def poll_tiktok(
     started = http.clock.utcnow()
     result = MessagePollResult(cursor=since)
     try:
-        for raw, _conversation, item in tiktok.buyer_messages(
+        for raw, conversation, item in tiktok.buyer_messages(
             http,
             since,
             app_key=app_key,
@@ -93,7 +120,8 @@ def poll_tiktok(
             store_ref=store_ref,
         ):
             if isinstance(item, MessagePayloadError):
-                result.failures.append(MessageFailure(_dump(raw), item.reason, item.path))
+                failure = MessageFailure(_dump(raw), item.reason, item.path, conversation)
+                result.failures.append(failure)
             else:
                 result.messages.append(item)
     except (ChannelUnavailable, MessagePayloadError) as exc:

@@ -65,6 +65,8 @@ class TokenBucket:
 
     def _refill(self) -> None:
         now = self.clock.monotonic()
+        if now < self.updated:  # held back by a Retry-After until `updated` (see throttle)
+            return
         self.tokens = min(self.limit.burst, self.tokens + (now - self.updated) * self.limit.rate)
         self.updated = now
 
@@ -72,6 +74,11 @@ class TokenBucket:
         """Take `cost` tokens, waiting if needed; returns the seconds waited."""
         waited = 0.0
         self._refill()
+        held = self.updated - self.clock.monotonic()
+        if held > 0:
+            self.clock.sleep(held)
+            waited += held
+            self._refill()
         while self.tokens < cost:
             pause = (cost - self.tokens) / self.limit.rate
             self.clock.sleep(pause)
@@ -80,10 +87,15 @@ class TokenBucket:
         self.tokens -= cost
         return waited
 
-    def drain(self) -> None:
-        """The platform said we are over budget: spend what we thought we had left."""
+    def throttle(self, retry_after: float) -> None:
+        """The platform said we are over budget and to come back in `retry_after` seconds (0
+        when it did not say): nothing before then, and by then it has refilled what this
+        bucket refills in that time. `updated` lies in the future until then, so a bucket kept
+        between runs holds every later run back too."""
         self._refill()
-        self.tokens = 0.0
+        wait = max(0.0, retry_after)
+        self.tokens = min(self.limit.burst, wait * self.limit.rate)
+        self.updated = max(self.updated, self.clock.monotonic() + wait)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,11 +192,12 @@ class ChannelHttp:
             if response.status_code not in RETRY_STATUSES:
                 return response
             last = response
+            pause = retry_after(response, self.clock)
             if response.status_code == 429:
                 self.throttled += 1
-                bucket.drain()
+                bucket.throttle(pause or 0.0)
             if attempt + 1 < self.backoff.attempts:
-                self.wait(self.backoff.delay(attempt, retry_after(response, self.clock)))
+                self.wait(self.backoff.delay(attempt, pause))
         status = last.status_code if last is not None else None
         raise ChannelUnavailable(
             f"{method} {url}: still {status} after {self.backoff.attempts} attempts",

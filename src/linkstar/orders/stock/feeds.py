@@ -7,7 +7,9 @@ Walmart feed status); while the feed is processing it asks again later (2, 4, 8 
 most an hour apart; a 429 after its Retry-After). Once answered, each line becomes `sent` or
 `failed`, sent quantities move `published_stock`, and the run's counts and status are
 recomputed. A feed unanswered after FEED_GIVE_UP fails its lines, which are sent again. A store
-with a feed in flight is not planned again until the feed is settled.
+with a feed in flight is not planned again until the feed is settled, and a run asked for
+meanwhile (a click, the CLI, a retry) is recorded `deferred` and sends nothing: its lines would
+overlap the feed's. Once the last feed is settled, a deferred store is published again.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from linkstar.orders.stock.models import (
     StockPublishLine,
     StockPublishRun,
 )
+from linkstar.orders.sync.buckets import keep_bucket, resume_bucket, store_state
 from linkstar.orders.sync.connect import SyncEnvironment, connect
 from linkstar.workspace.models import Store
 
@@ -135,6 +138,20 @@ def pending_stores(session: Session, org_id: str) -> set[str]:
     )
 
 
+def pending_feed(session: Session, org_id: str, store_id: str) -> StockPublishFeed | None:
+    """The store's oldest feed the platform has not answered yet, if any."""
+    return session.scalars(
+        select(StockPublishFeed)
+        .where(
+            StockPublishFeed.organisation_id == org_id,
+            StockPublishFeed.store_id == store_id,
+            StockPublishFeed.status == "submitted",
+        )
+        .order_by(StockPublishFeed.submitted_at)
+        .limit(1)
+    ).first()
+
+
 def _check_later(session: Session, feed: StockPublishFeed, when: datetime) -> None:
     enqueue_unique(
         session,
@@ -147,17 +164,21 @@ def _check_later(session: Session, feed: StockPublishFeed, when: datetime) -> No
 
 
 def _ask(
-    feed: StockPublishFeed, store: Store, box: SecretBox, env: SyncEnvironment
+    session: Session, feed: StockPublishFeed, store: Store, box: SecretBox, env: SyncEnvironment
 ) -> stock_feeds.FeedCheck | None:
     values = box.open(store.credentials_encrypted or "")
     conn = connect(store.id, store.channel, values, env)
     skus = [str(s) for s in json.loads(feed.skus)]
+    # The store's bucket, shared with its poller and publisher: a Retry-After holds across runs.
+    state = store_state(session, feed.organisation_id, store.id, lock=False)
+    resume_bucket(conn.http.bucket, state)
     try:
         if conn.channel is Channel.AMAZON:
             return stock_feeds.check_amazon(conn.http, feed.feed_id, skus)
         return stock_feeds.check_walmart(conn.http, feed.feed_id, skus)
     finally:
         conn.http.close()
+        keep_bucket(conn.http.bucket, state)
 
 
 def check_feed(
@@ -179,7 +200,7 @@ def check_feed(
     try:
         if store is None or not store.credentials_encrypted:
             raise LinkStarError("the store or its credentials are gone")
-        answer = _ask(feed, store, box, env)
+        answer = _ask(session, feed, store, box, env)
     except ChannelUnavailable as exc:
         answer, feed.error = None, str(exc)[:2000]
         if exc.status == 429 and exc.retry_after is not None:

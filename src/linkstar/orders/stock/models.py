@@ -18,9 +18,9 @@ class StockPublishRun(IdMixin, TimestampMixin, OrgScoped, Base):
     __table_args__ = (Index("ix_stock_publish_runs_store_created", "store_id", "created_at"),)
 
     store_id: Mapped[str] = mapped_column(String(32), ForeignKey("stores.id", ondelete="CASCADE"))
-    trigger: Mapped[str] = mapped_column(String(20))  # schedule | manual | cli | retry | demo
+    trigger: Mapped[str] = mapped_column(String(20))  # schedule|manual|cli|retry|demo|after_feed
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(16))  # ok | partial | failed | dry_run | pending
+    status: Mapped[str] = mapped_column(String(16))  # ok|partial|failed|dry_run|pending|deferred
     error: Mapped[str] = mapped_column(Text, default="")
     finished_at: Mapped[datetime | None]
     considered: Mapped[int] = mapped_column(default=0)

@@ -25,10 +25,11 @@ class PublishRunRead(BaseModel):
 
     id: str
     store_id: str
-    trigger: str = Field(description="schedule | manual | cli | retry | demo")
+    trigger: str = Field(description="schedule | manual | cli | retry | demo | after_feed")
     dry_run: bool
     status: str = Field(
-        description="ok | partial | failed | dry_run | pending (a bulk feed has not answered)"
+        description="ok | partial | failed | dry_run | pending (a bulk feed has not answered) | "
+        "deferred (sent nothing: a previous feed was still processing)"
     )
     error: str
     created_at: datetime

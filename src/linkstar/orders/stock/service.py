@@ -19,12 +19,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from linkstar.db.bulk import insert_rows
-from linkstar.db.outbox import OutboxJob, enqueue_unique
-from linkstar.inventory.models import LedgerEntry
+from linkstar.db.outbox import enqueue_unique
 from linkstar.inventory.publishing import available_by_sku, store_policy
 from linkstar.kit.crypto import SecretBox
 from linkstar.kit.errors import Conflict, LinkStarError
@@ -44,19 +43,31 @@ from linkstar.orders.core.stock import (
 )
 from linkstar.orders.repository import SkuMappingRepository
 from linkstar.orders.rulesets import mapping_of
-from linkstar.orders.stock.feeds import last_sent, pending_stores, record_feeds, remember, tally
+from linkstar.orders.stock.feeds import (
+    last_sent,
+    pending_feed,
+    record_feeds,
+    remember,
+    tally,
+)
 from linkstar.orders.stock.ids import keep_ids, known_ids
-from linkstar.orders.stock.models import PublishedStock, StockPublishLine, StockPublishRun
+from linkstar.orders.stock.models import (
+    PublishedStock,
+    StockPublishFeed,
+    StockPublishLine,
+    StockPublishRun,
+)
+from linkstar.orders.sync.buckets import keep_bucket, resume_bucket, store_state
 from linkstar.orders.sync.connect import POLLED, SyncEnvironment, connect, environment, need
-from linkstar.orders.sync.models import StoreSync
 from linkstar.workspace import repository as wrepo
-from linkstar.workspace.core import Permission, Principal
 from linkstar.workspace.models import Store
 
 STORE_JOB = "inventory.publish_store"
 PLAN_JOB = "inventory.publish_stock"
 # A store is published again after this long even when its ledger did not move.
 REFRESH = timedelta(hours=1)
+# A run that sent nothing because the store's previous bulk feed had not been answered yet.
+DEFERRED = "deferred"
 
 
 @dataclass
@@ -119,6 +130,9 @@ def publish_store(
     store = wrepo.StoreRepository(session, org_id).get(store_id)
     # One run per store at a time (the job, a click and the CLI may overlap): lock the store.
     session.execute(select(Store.id).where(Store.id == store.id).with_for_update())
+    waiting = None if dry_run else pending_feed(session, org_id, store_id)
+    if waiting is not None:
+        return _defer(session, org_id, store_id, trigger, waiting, env.clock.utcnow())
     listings = store_listings(session, org_id, store)
     last = last_sent(session, org_id, store_id)
     changed, same = to_send(listings, {k: v.quantity for k, v in last.items()})
@@ -174,6 +188,32 @@ def publish_store(
     return run
 
 
+def _defer(
+    session: Session,
+    org_id: str,
+    store_id: str,
+    trigger: str,
+    feed: StockPublishFeed,
+    now: datetime,
+) -> StockPublishRun:
+    """Record a run that waits for the store's feed in flight (its lines would overlap)."""
+    when = feed.submitted_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    run = StockPublishRun(
+        organisation_id=org_id,
+        store_id=store_id,
+        trigger=trigger,
+        dry_run=False,
+        status=DEFERRED,
+        error=f"previous feed still processing: {feed.channel} feed {feed.feed_id} (submitted "
+        f"{when} UTC) has not been answered yet; nothing was sent, and the store is published "
+        "again as soon as the feed is settled",
+        finished_at=now,
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
 @dataclass
 class _Sent:
     results: dict[str, push.Pushed] = field(default_factory=dict)
@@ -193,22 +233,14 @@ def _send(
     """Push the changed quantities on the store's connection; never raises a platform error."""
     sent = _Sent()
     creds: Credentials | None = None
-    state = session.scalars(
-        select(StoreSync).where(
-            StoreSync.organisation_id == store.organisation_id, StoreSync.store_id == store.id
-        )
-    ).first()
+    state = store_state(session, store.organisation_id, store.id, lock=False)
     try:
         if not is_publishable(store):
             raise Conflict("the store is inactive, has no credentials or has no connector")
         values = box.open(store.credentials_encrypted or "") if box else {}
         conn = connect(store.id, store.channel, values, env)
         creds = Credentials(values, conn.http, conn.channel)
-        bucket = conn.http.bucket
-        if state is not None and state.bucket_tokens is not None and state.bucket_at is not None:
-            # The same per-store bucket as the poller's, so the two never burst past it together.
-            bucket.tokens = min(bucket.limit.burst, max(0.0, state.bucket_tokens))
-            bucket.updated = state.bucket_at.timestamp()
+        resume_bucket(conn.http.bucket, state)  # the poller's and the feed checks' too
         known = known_ids(session, store.organisation_id, store.id)
         pushes = _pushes(creds, [(x.channel_sku, x.quantity) for x in changed], known)
         sent.attempted = True
@@ -229,9 +261,7 @@ def _send(
         if creds is not None:
             run.requests, run.throttled = creds.http.requests, creds.http.throttled
             creds.http.close()
-            if state is not None:
-                state.bucket_tokens = creds.http.bucket.tokens
-                state.bucket_at = datetime.fromtimestamp(creds.http.bucket.updated, UTC)
+            keep_bucket(creds.http.bucket, state)
     return sent
 
 
@@ -279,77 +309,3 @@ def _count(
     run.considered, run.unchanged = considered, unchanged
     run.error = error[:2000]
     tally(run, [line["status"] for line in lines], now)
-
-
-def request_publish(
-    session: Session, actor: Principal, store_id: str, now: datetime, *, dry_run: bool = False
-) -> OutboxJob:
-    """Enqueue a publication of the store now (Conflict when it cannot be published)."""
-    actor.require(Permission.workspace_manage)
-    store = wrepo.StoreRepository(session, actor.organisation_id).get(store_id)
-    if not dry_run and not is_publishable(store):
-        raise Conflict(
-            "the store cannot be published to: it must be active, have credentials and be on "
-            "Shopify, Amazon, TikTok Shop, eBay or Walmart (a dry run needs none of this)"
-        )
-    minute = now.astimezone(UTC).replace(second=0, microsecond=0)
-    kind = "dry-run" if dry_run else "manual"
-    job, _new = enqueue_unique(
-        session,
-        STORE_JOB,
-        {"store_id": store_id, "trigger": "manual", "dry_run": dry_run},
-        organisation_id=actor.organisation_id,
-        idempotency_key=f"{STORE_JOB}:{store_id}:{kind}@{minute.isoformat()}",
-    )
-    return job
-
-
-def plan_publications(session: Session, org_id: str, now: datetime, trigger: str) -> list[str]:
-    """Enqueue a publication of every publishable store whose stock may have moved.
-
-    A store is due when it was never published, when the ledger changed since its last run
-    (receipts, adjustments, allocations, shipments: changes of one window go out together), or
-    when its last run is older than REFRESH (buffers and mappings change outside the ledger);
-    never while one of its feeds is in flight or while its scheduled sync is switched off.
-    Returns the store ids enqueued.
-    """
-    changed_at = session.scalar(
-        select(func.max(LedgerEntry.at)).where(LedgerEntry.organisation_id == org_id)
-    )
-    last_runs = dict(
-        session.execute(
-            select(StockPublishRun.store_id, func.max(StockPublishRun.created_at))
-            .where(StockPublishRun.organisation_id == org_id, StockPublishRun.dry_run.is_(False))
-            .group_by(StockPublishRun.store_id)
-        ).all()
-    )
-    minute = now.astimezone(UTC).replace(second=0, microsecond=0).isoformat()
-    waiting = pending_stores(session, org_id)  # a feed in flight is settled before the next
-    # The store's scheduled-sync switch (Settings → Stores) covers both directions: a store
-    # whose polling is off (the demo's placeholder credentials, or a user's choice) is not
-    # published on a schedule either; "Publish now" still is.
-    waiting |= set(
-        session.scalars(
-            select(StoreSync.store_id).where(
-                StoreSync.organisation_id == org_id, StoreSync.polling_enabled.is_(False)
-            )
-        )
-    )
-    planned: list[str] = []
-    for store in wrepo.StoreRepository(session, org_id).list(is_active=True):
-        last = last_runs.get(store.id)
-        due = (
-            last is None or (changed_at is not None and changed_at >= last) or now - last >= REFRESH
-        )
-        if not is_publishable(store) or not due or store.id in waiting:
-            continue
-        _job, new = enqueue_unique(
-            session,
-            STORE_JOB,
-            {"store_id": store.id, "trigger": trigger},
-            organisation_id=org_id,
-            idempotency_key=f"{STORE_JOB}:{store.id}@{minute}",
-        )
-        if new:
-            planned.append(store.id)
-    return planned

@@ -7,6 +7,8 @@
 - `inventory.publish_store` payload `{"store_id", "trigger", "dry_run"}`: publish one store.
 - `inventory.check_stock_feed` payload `{"feed_id"}` (a `stock_publish_feeds` row): ask Amazon
   or Walmart about a submitted feed; settle its lines or check again later (orders.stock.feeds).
+  Once the store's last feed is settled, a run deferred behind it is followed by a new
+  `inventory.publish_store` (trigger `after_feed`).
 - `inventory.purge_publish_log` (scheduled daily): delete publication runs, their lines and
   feeds older than `publish_log_retention_days` (default 90).
 
@@ -25,7 +27,7 @@ from linkstar.config import get_settings
 from linkstar.db.outbox import JobContext
 from linkstar.kit.crypto import SecretBox
 from linkstar.kit.errors import NotFound
-from linkstar.orders.stock import feeds, service
+from linkstar.orders.stock import feeds, planning, service
 from linkstar.orders.stock.purge import purge_runs
 from linkstar.orders.sync.connect import environment
 from linkstar.workspace import repository as wrepo
@@ -40,7 +42,7 @@ def publish_stock(session: Session, job: JobContext) -> None:
     orgs = wrepo.organisation_ids(session, org_id)
     now = environment().clock.utcnow()
     for organisation_id in orgs:
-        planned = service.plan_publications(session, organisation_id, now, "schedule")
+        planned = planning.plan_publications(session, organisation_id, now, "schedule")
         if planned:
             log.info("inventory.publish_stock %s: %d store(s) due", organisation_id, len(planned))
 
@@ -87,6 +89,9 @@ def check_stock_feed(session: Session, job: JobContext) -> None:
     feed = feeds.check_feed(session, job.organisation_id, feed_id, box, environment())
     if feed is not None:
         log.info("inventory.check_stock_feed %s: %s", feed.feed_id, feed.status)
+        if planning.resume_after_feed(session, feed):
+            log.info("store %s was deferred behind feed %s: published again", feed.store_id,
+                     feed.feed_id)  # fmt: skip
 
 
 def purge_publish_log(session: Session, job: JobContext) -> None:

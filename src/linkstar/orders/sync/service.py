@@ -27,6 +27,7 @@ from linkstar.orders.connectors.clients import OVERLAP, ChannelUnavailable
 from linkstar.orders.connectors.errors import PayloadError
 from linkstar.orders.connectors.pollers import PARSERS
 from linkstar.orders.ingest import Item, ingest, record_dead_letter
+from linkstar.orders.sync.buckets import keep_bucket, resume_bucket, store_state
 from linkstar.orders.sync.connect import POLLED, SyncEnvironment, connect, environment
 from linkstar.orders.sync.models import StoreSync
 from linkstar.workspace import repository as wrepo
@@ -79,20 +80,6 @@ def is_polled(store: Store) -> bool:
     return bool(store.is_active and store.credentials_encrypted and store.channel in POLLED)
 
 
-def _state(session: Session, org_id: str, store_id: str, *, lock: bool) -> StoreSync:
-    stmt = select(StoreSync).where(
-        StoreSync.organisation_id == org_id, StoreSync.store_id == store_id
-    )
-    if lock:
-        stmt = stmt.with_for_update()  # one poll per store at a time (SQLite: BEGIN IMMEDIATE)
-    row = session.scalars(stmt).first()
-    if row is None:
-        row = StoreSync(organisation_id=org_id, store_id=store_id)
-        session.add(row)
-        session.flush()
-    return row
-
-
 def sync_state(session: Session, actor: Principal, store_id: str) -> StoreSync | None:
     """A store's sync state, or None before its first poll (NotFound for unknown stores)."""
     actor.require(Permission.workspace_read)
@@ -116,7 +103,7 @@ def set_interval(session: Session, actor: Principal, store_id: str, minutes: int
     wrepo.StoreRepository(session, actor.organisation_id).get(store_id)
     if not 1 <= minutes <= 1440:
         raise InvalidInput("interval_minutes must be 1-1440", {"field": "interval_minutes"})
-    state = _state(session, actor.organisation_id, store_id, lock=True)
+    state = store_state(session, actor.organisation_id, store_id, lock=True)
     state.interval_seconds = minutes * 60
     if state.next_run_at is not None and state.last_poll_at is not None and state.failures == 0:
         state.next_run_at = state.last_poll_at + timedelta(minutes=minutes)
@@ -132,7 +119,7 @@ def credentials_digest(store: Store) -> str:
 def pause_polling(session: Session, org_id: str, store_id: str, note: str) -> StoreSync:
     """Switch a store's polling off, remembering which credentials it was switched off for."""
     store = wrepo.StoreRepository(session, org_id).get(store_id)
-    state = _state(session, org_id, store_id, lock=True)
+    state = store_state(session, org_id, store_id, lock=True)
     state.polling_enabled = False
     state.polling_note = note[:200]
     state.paused_credentials = credentials_digest(store)
@@ -148,7 +135,7 @@ def set_polling(session: Session, actor: Principal, store_id: str, enabled: bool
     if not enabled:
         return pause_polling(session, actor.organisation_id, store_id, "switched off by a user")
     store = wrepo.StoreRepository(session, actor.organisation_id).get(store_id)
-    state = _state(session, actor.organisation_id, store_id, lock=True)
+    state = store_state(session, actor.organisation_id, store_id, lock=True)
     if not state.polling_enabled:
         if state.paused_credentials and state.paused_credentials == credentials_digest(store):
             raise Conflict(
@@ -221,7 +208,7 @@ def poll_store(
     """Poll one store once; see the module docstring. Never commits."""
     env = env or environment()
     store = wrepo.StoreRepository(session, org_id).get(store_id)
-    state = _state(session, org_id, store_id, lock=True)
+    state = store_state(session, org_id, store_id, lock=True)
     started = env.clock.utcnow()
     state.last_poll_at = started
     outcome = PollOutcome(store_id, "ok")
@@ -232,9 +219,7 @@ def poll_store(
     except LinkStarError as exc:  # incomplete or undecryptable credentials: shown on the store
         return _finish(session, state, outcome, env, error=exc.message, retry=None)
     bucket = conn.http.bucket
-    if state.bucket_tokens is not None and state.bucket_at is not None:
-        bucket.tokens = min(bucket.limit.burst, max(0.0, state.bucket_tokens))
-        bucket.updated = state.bucket_at.timestamp()
+    resume_bucket(bucket, state)
     since = state.cursor or started - FIRST_WINDOW
     progress = since
     error: str | None = None
@@ -268,8 +253,7 @@ def poll_store(
         error = f"malformed page: {exc.message}"
     finally:
         conn.http.close()
-        state.bucket_tokens = bucket.tokens
-        state.bucket_at = datetime.fromtimestamp(bucket.updated, UTC)
+        keep_bucket(bucket, state)
     if error is None:
         state.cursor = max(since, started - OVERLAP)
         state.last_success_at = started

@@ -11,7 +11,8 @@ from starlette.responses import Response
 from linkstar.inventory import publishing
 from linkstar.inventory.schemas import StorePolicySet
 from linkstar.kit.clock import utcnow
-from linkstar.orders.stock import reads, service
+from linkstar.orders.stock import planning, reads, service
+from linkstar.orders.stock.feeds import pending_feed
 from linkstar.orders.stock.schemas import PublishFeedRead
 from linkstar.web.context import ConsoleAction, ConsolePage, Page
 from linkstar.web.forms import FormState, checkbox, parse, text_fields
@@ -89,12 +90,20 @@ def publish_now(page: ConsoleAction, store_id: str) -> Response:
         page,
         state,
         [],
-        lambda s: service.request_publish(s, page.principal, store_id, utcnow(), dry_run=dry_run),
+        lambda s: planning.request_publish(s, page.principal, store_id, utcnow(), dry_run=dry_run),
     )
     if job is None:
         return page.redirect(URL, f"{store.name} was not published: {state.message}", "error")
-    what = "Dry run" if dry_run else "Publication"
-    return page.redirect(URL, f"{what} of {store.name} queued (job {job.id}).")
+    if dry_run:
+        return page.redirect(URL, f"Dry run of {store.name} queued (job {job.id}).")
+    if pending_feed(page.session, page.principal.organisation_id, store_id) is not None:
+        return page.redirect(
+            URL,
+            f"Publication of {store.name} queued (job {job.id}), but its previous feed is still "
+            "processing: the run will send nothing and the store is published again as soon as "
+            "the feed is settled.",
+        )
+    return page.redirect(URL, f"Publication of {store.name} queued (job {job.id}).")
 
 
 @router.post(URL + "/{store_id}/buffers", response_class=HTMLResponse)
