@@ -1,0 +1,132 @@
+"""The events of one ingestion as numpy columns: keyed, de-duplicated, and turned into rows.
+
+Only the events of accepted updates are kept. Each gets its shipment's index, its time in the
+database's form, its fingerprint (`core.keys`) and its lifecycle rank; `keep` marks the first
+report of each (shipment, fingerprint) pair, found by one stable sort, and is narrowed further
+by the caller (repeats of stored events).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import repeat
+from typing import Any
+
+import numpy as np
+
+from linkstar.tracking.core.columns import TrackingColumns
+from linkstar.tracking.core.fold import Row
+from linkstar.tracking.core.fold_columns import RANK
+from linkstar.tracking.core.keys import fingerprints, time_texts
+from linkstar.tracking.event_store import db_times
+
+# Column widths of tracking_events; longer carrier text is cut rather than failing PostgreSQL.
+_LOCATION, _CITY, _STATE, _POSTCODE = 200, 120, 80, 16
+_TEXT = (
+    "carrier", "code_source", "raw_code", "raw_description", "location", "city", "state",
+    "postcode", "country", "status", "sub_status", "rule_id",
+)  # fmt: skip
+# The columns of an insert row and of a fold row, in their order (see `rows`, `fold_rows`).
+_ROW = ("when", "carrier", "code_source", "raw_code", "raw_description", "status", "sub_status",
+        "rule_id", "location", "city", "state", "postcode", "country")  # fmt: skip
+_FOLD = ("micros", "status", "sub_status", "carrier", "code_source", "raw_code",
+         "raw_description", "location", "city", "state", "postcode", "country",
+         "rule_id")  # fmt: skip
+
+
+@dataclass(slots=True)
+class Events:
+    """The accepted events of a batch by column (object arrays for the text columns)."""
+
+    ship: np.ndarray  # int64: index of the event's shipment
+    micros: np.ndarray  # int64 UTC microseconds
+    when: np.ndarray  # object: the time in the database's form
+    fp: np.ndarray  # int64 fingerprint
+    rank: np.ndarray  # int8 lifecycle rank (-1 unmapped)
+    keep: np.ndarray  # bool: the first report of its (shipment, fingerprint)
+    carrier: np.ndarray
+    code_source: np.ndarray
+    raw_code: np.ndarray
+    raw_description: np.ndarray
+    location: np.ndarray
+    city: np.ndarray
+    state: np.ndarray
+    postcode: np.ndarray
+    country: np.ndarray
+    status: np.ndarray
+    sub_status: np.ndarray
+    rule_id: np.ndarray
+
+    @classmethod
+    def of(cls, cols: TrackingColumns, of_update: np.ndarray, as_text: bool) -> Events:
+        """The events of the accepted updates (`of_update`: each update's shipment or -1)."""
+        ship = of_update[cols.update] if len(of_update) else np.zeros(0, dtype=np.int64)
+        accepted = ship >= 0
+        text: list[Sequence[Any]] = [getattr(cols, name) for name in _TEXT]
+        micros = cols.micros
+        if not accepted.all():
+            at = np.flatnonzero(accepted)
+            ship, micros = ship[at], micros[at]
+            text = [np.array(column, dtype=object)[at].tolist() for column in text]
+        whens = time_texts(micros)
+        fp = fingerprints(whens, text[0], text[1], text[2], text[3], tuple(text[4:9]))
+        rank = np.fromiter(map(RANK.__getitem__, text[9]), dtype=np.int8, count=len(ship))
+        order = np.lexsort((fp, ship))
+        repeated = (ship[order][1:] == ship[order][:-1]) & (fp[order][1:] == fp[order][:-1])
+        keep = np.ones(len(ship), dtype=bool)
+        keep[order[1:][repeated]] = False  # the stable sort puts the first report first
+        when = np.array(whens if as_text else db_times(micros, False), dtype=object)
+        return cls(ship, micros, when, fp, rank, keep,
+                   *(np.array(column, dtype=object) for column in text))  # fmt: skip
+
+    def rows(
+        self, organisation_id: str, mask: np.ndarray, sid: np.ndarray, source: np.ndarray,
+        received: Any,
+    ) -> list[tuple[Any, ...]]:  # fmt: skip
+        """Insert rows (`event_store.EVENT_COLUMNS` order) of the events under `mask`."""
+        at = np.flatnonzero(mask)
+        ship = self.ship[at]
+        (when, carrier, code_source, raw_code, raw_description, status, sub_status, rule_id,
+         location, city, state, postcode, country) = self._lists(at, _ROW)  # fmt: skip
+        return list(
+            zip(
+                repeat(organisation_id), sid[ship].tolist(), self.fp[at].tolist(), when,
+                carrier, code_source, raw_code, raw_description, status, sub_status, rule_id,
+                _cut(location, _LOCATION), _cut(city, _CITY), _cut(state, _STATE),
+                _cut(postcode, _POSTCODE), country, source[ship].tolist(),
+                repeat(received, len(at)),
+            )
+        )  # fmt: skip
+
+    def rest(self, at: np.ndarray) -> Iterable[Any]:
+        """What `core.fold` compares after time and rank, for the events `at`."""
+        return (row[2:] for row in self.fold_rows(at))
+
+    def fold_rows(self, at: np.ndarray) -> list[Row]:
+        """The `core.fold` rows of the events `at` (times as integer microseconds)."""
+        return [
+            (t, s, sub or "", c, cs or c, code, text, lo or "", ci or "", st or "", po or "",
+             co or "", rule or "", cs or "")
+            for t, s, sub, c, cs, code, text, lo, ci, st, po, co, rule in zip(
+                *self._lists(at, _FOLD), strict=True
+            )
+        ]  # fmt: skip
+
+    def _lists(self, at: np.ndarray, names: Sequence[str]) -> list[list[Any]]:
+        values: list[list[Any]] = [getattr(self, name)[at].tolist() for name in names]
+        return values
+
+    def first_where(self, mask: np.ndarray, n: int) -> np.ndarray:
+        """For each of `n` shipments, its first event under `mask` (in batch order), else -1."""
+        first = np.full(n, len(self.ship), dtype=np.int64)
+        at = np.flatnonzero(mask)
+        np.minimum.at(first, self.ship[at], at)
+        return np.where(first == len(self.ship), -1, first)
+
+
+def _cut(values: list[str | None], width: int) -> list[str | None]:
+    """Values longer than the column, cut to it (the list itself when none is)."""
+    if max(map(len, filter(None, values)), default=0) <= width:
+        return values
+    return [v[:width] if v else v for v in values]
