@@ -10,13 +10,15 @@ parsers, connectors, the JSON API) into columns; the file import builds columns 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
+from typing import Any
 
 import numpy as np
 
+from linkstar.tracking.core.events import TrackingEvent
 from linkstar.tracking.core.updates import TrackingUpdate
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -24,10 +26,12 @@ _US = timedelta(microseconds=1)
 # Below 2**31 seconds from 1970 (until 2038) a float timestamp is within 0.13 µs of the exact
 # instant, so rounding it to microseconds is exact; other times are converted exactly.
 _EXACT_SECONDS = 2.0**31
-_EVENT_FIELDS = attrgetter(
+# The event fields a batch carries besides the time, in `event_fields` order.
+FIELDS = (
     "carrier", "code_source", "raw_code", "raw_description", "location", "city", "state",
     "postcode", "country", "status", "sub_status", "rule_id",
 )  # fmt: skip
+event_fields = attrgetter(*FIELDS)  # a TrackingEvent's FIELDS values, as a tuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +82,7 @@ def from_updates(updates: Sequence[TrackingUpdate]) -> TrackingColumns:
     """The columns of core updates (their events already normalised)."""
     events = [e for u in updates for e in u.events]
     counts = np.fromiter([len(u.events) for u in updates], dtype=np.int64, count=len(updates))
-    fields = list(zip(*map(_EVENT_FIELDS, events), strict=True)) or [()] * 12
-    (carrier, code_source, raw_code, raw_description, location, city, state, postcode, country,
-     status, sub_status, rule_id) = fields  # fmt: skip
-    return TrackingColumns(
+    return assemble(
         tracking_number=[u.tracking_number for u in updates],
         update_carrier=[u.carrier for u in updates],
         source=[u.source for u in updates],
@@ -89,16 +90,52 @@ def from_updates(updates: Sequence[TrackingUpdate]) -> TrackingColumns:
         promised_by=[u.promised_by for u in updates],
         update=np.repeat(np.arange(len(updates), dtype=np.int64), counts),
         micros=micros_of([e.event_time for e in events]),
-        carrier=carrier,
-        code_source=code_source,
-        raw_code=raw_code,
-        raw_description=raw_description,
-        location=location,
-        city=city,
-        state=state,
-        postcode=postcode,
-        country=country,
-        status=list(map(str, status)),
-        sub_status=[str(s) if s else None for s in sub_status],
-        rule_id=rule_id,
+        fields=map(event_fields, events),
     )
+
+
+def assemble(
+    *,
+    tracking_number: Sequence[str],
+    update_carrier: Sequence[str | None],
+    source: Sequence[str],
+    carrier_service: Sequence[str | None],
+    promised_by: Sequence[datetime | None],
+    update: np.ndarray,
+    micros: np.ndarray,
+    fields: Iterable[tuple[Any, ...]],
+) -> TrackingColumns:
+    """Columns from the update columns, each event's update and time, and each event's
+    `FIELDS` values as one tuple (statuses may be `Status` members or their text)."""
+    by_field = list(zip(*fields, strict=True)) or [()] * len(FIELDS)
+    named: dict[str, Any] = dict(zip(FIELDS, by_field, strict=True))
+    named["status"] = list(map(str, named["status"]))
+    named["sub_status"] = [str(v) if v else None for v in named["sub_status"]]
+    return TrackingColumns(
+        tracking_number=tracking_number,
+        update_carrier=update_carrier,
+        source=source,
+        carrier_service=carrier_service,
+        promised_by=promised_by,
+        update=update,
+        micros=micros,
+        **named,
+    )
+
+
+def to_updates(columns: TrackingColumns) -> list[TrackingUpdate]:
+    """Core updates of columns (the inverse of `from_updates`), events in column order."""
+    c = columns
+    events: list[list[TrackingEvent]] = [[] for _ in range(c.updates)]
+    times = (EPOCH + timedelta(microseconds=m) for m in c.micros.tolist())
+    for u, when, *values in zip(c.update.tolist(), times, *(getattr(c, f) for f in FIELDS),
+                                strict=True):  # fmt: skip
+        named = dict(zip(FIELDS, values, strict=True))
+        events[u].append(TrackingEvent(event_time=when, **named))
+    return [
+        TrackingUpdate(number, carrier, tuple(evs), source, service, promise)
+        for number, carrier, evs, source, service, promise in zip(
+            c.tracking_number, c.update_carrier, events, c.source, c.carrier_service,
+            c.promised_by, strict=True,
+        )
+    ]  # fmt: skip
