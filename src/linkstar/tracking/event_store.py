@@ -106,13 +106,17 @@ def is_sqlite(session: Session) -> bool:
 
 def db_times(micros: np.ndarray, as_text: bool) -> list[Any]:
     """int64 UTC microseconds (NaT for none) in the database's form; see the module docstring."""
-    missing = micros == NAT
-    if as_text:
-        out: list[Any] = time_texts(np.where(missing, 0, micros))
-    else:
-        out = (micros - _PG_EPOCH).tolist()
-    for index in np.flatnonzero(missing).tolist():
-        out[index] = None
+    present = np.flatnonzero(micros != NAT)
+    if len(present) == len(micros):
+        return time_texts(micros) if as_text else (micros - _PG_EPOCH).tolist()
+    out: list[Any] = [None] * len(micros)
+    values = micros[present]
+    for index, value in zip(
+        present.tolist(),
+        time_texts(values) if as_text else (values - _PG_EPOCH).tolist(),
+        strict=True,
+    ):
+        out[index] = value
     return out
 
 

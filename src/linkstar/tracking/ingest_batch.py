@@ -28,6 +28,7 @@ from linkstar.tracking.core.detect import best_carrier
 from linkstar.tracking.core.fold import fold
 from linkstar.tracking.core.fold_columns import (
     NAT,
+    RANK,
     FoldedColumns,
     fold_groups,
     pending,
@@ -48,7 +49,7 @@ from linkstar.tracking.event_store import (
     stored_keys,
     write_status,
 )
-from linkstar.tracking.ingest_events import Events
+from linkstar.tracking.ingest_events import Events, gather
 from linkstar.tracking.models import new_public_tokens
 
 _DELIVERED = Status.DELIVERED.value
@@ -120,16 +121,14 @@ def run(
     ids, known, start = _known(session, organisation_id, ships.keys, as_text)
     late = _drop_stored_repeats(session, ev, ids, known, start.last_event_at)
     folded = _fold(ev, start, known, late)
-    sid = np.array(ids, dtype=object)
     fresh = np.flatnonzero(~known).tolist()
     times = [db_times(t, as_text) for t in _times(folded)]
-    _create(session, organisation_id, ships, ev, folded, times, fresh, sid, as_text)
-    source = np.array(ships.source, dtype=object)
+    _create(session, organisation_id, ships, ev, folded, times, fresh, ids, as_text)
     received = db_time(now, as_text)
     new_events = ev.keep & ~known[ev.ship]
     report.events_inserted = insert_events(
-        session, ev.rows(organisation_id, new_events, sid, source, received), fresh=True
-    ) + insert_events(session, ev.rows(organisation_id, ev.keep & ~new_events, sid, source,
+        session, ev.rows(organisation_id, new_events, ids, ships.source, received), fresh=True
+    ) + insert_events(session, ev.rows(organisation_id, ev.keep & ~new_events, ids, ships.source,
                                        received))  # fmt: skip
     report.duplicates = report.events_received - report.events_inserted
     if late.any():
@@ -279,8 +278,8 @@ def _fold(ev: Events, start: FoldedColumns, known: np.ndarray, late: np.ndarray)
         ev.ship[sel],
         ev.micros[sel],
         ev.rank[sel],
-        ev.status[sel],
-        ev.sub_status[sel],
+        np.array(gather(ev.status, sel), dtype=object),
+        np.array(gather(ev.sub_status, sel), dtype=object),
         start,
         known,
         lambda i, j: ev.fold_rows(sel[i:j]),
@@ -330,7 +329,7 @@ def _create(
     folded: FoldedColumns,
     times: Sequence[list[Any]],
     fresh: list[int],
-    sid: np.ndarray,
+    ids: list[str],
     as_text: bool,
 ) -> None:
     """New shipments with their derived columns; the destination is the country of the first
@@ -338,14 +337,14 @@ def _create(
     if not fresh:
         return
     now = db_time(utcnow(), as_text)
-    first = ev.first_where(ev.keep & (ev.status == _DELIVERED), len(ships.keys))
+    first = ev.first_where(ev.keep & (ev.rank == RANK[_DELIVERED]), len(ships.keys))
     rows = []
     for i, token in zip(fresh, new_public_tokens(len(fresh)), strict=True):
         carrier, number = ships.keys[i]
         promise = ships.promise[i]
         rows.append(
             (
-                sid[i],
+                ids[i],
                 organisation_id,
                 number,
                 carrier,

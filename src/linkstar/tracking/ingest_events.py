@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -30,45 +31,46 @@ _TEXT = (
 # The columns of an insert row and of a fold row, in their order (see `rows`, `fold_rows`).
 _ROW = ("when", "carrier", "code_source", "raw_code", "raw_description", "status", "sub_status",
         "rule_id", "location", "city", "state", "postcode", "country")  # fmt: skip
-_FOLD = ("micros", "status", "sub_status", "carrier", "code_source", "raw_code",
+_FOLD = ("status", "sub_status", "carrier", "code_source", "raw_code",
          "raw_description", "location", "city", "state", "postcode", "country",
          "rule_id")  # fmt: skip
 
 
 @dataclass(slots=True)
 class Events:
-    """The accepted events of a batch by column (object arrays for the text columns)."""
+    """The accepted events of a batch by column: numpy arrays for what is computed on, plain
+    sequences for the text (handed to the driver as they are, never boxed in object arrays)."""
 
     ship: np.ndarray  # int64: index of the event's shipment
     micros: np.ndarray  # int64 UTC microseconds
-    when: np.ndarray  # object: the time in the database's form
     fp: np.ndarray  # int64 fingerprint
     rank: np.ndarray  # int8 lifecycle rank (-1 unmapped)
     keep: np.ndarray  # bool: the first report of its (shipment, fingerprint)
-    carrier: np.ndarray
-    code_source: np.ndarray
-    raw_code: np.ndarray
-    raw_description: np.ndarray
-    location: np.ndarray
-    city: np.ndarray
-    state: np.ndarray
-    postcode: np.ndarray
-    country: np.ndarray
-    status: np.ndarray
-    sub_status: np.ndarray
-    rule_id: np.ndarray
+    when: Sequence[Any]  # the time in the database's form
+    carrier: Sequence[str]
+    code_source: Sequence[str | None]
+    raw_code: Sequence[str]
+    raw_description: Sequence[str]
+    location: Sequence[str | None]
+    city: Sequence[str | None]
+    state: Sequence[str | None]
+    postcode: Sequence[str | None]
+    country: Sequence[str | None]
+    status: Sequence[str]
+    sub_status: Sequence[str | None]
+    rule_id: Sequence[str | None]
 
     @classmethod
     def of(cls, cols: TrackingColumns, of_update: np.ndarray, as_text: bool) -> Events:
         """The events of the accepted updates (`of_update`: each update's shipment or -1)."""
         ship = of_update[cols.update] if len(of_update) else np.zeros(0, dtype=np.int64)
-        accepted = ship >= 0
         text: list[Sequence[Any]] = [getattr(cols, name) for name in _TEXT]
         micros = cols.micros
+        accepted = ship >= 0
         if not accepted.all():
             at = np.flatnonzero(accepted)
             ship, micros = ship[at], micros[at]
-            text = [np.array(column, dtype=object)[at].tolist() for column in text]
+            text = [gather(column, at) for column in text]
         whens = time_texts(micros)
         fp = fingerprints(whens, text[0], text[1], text[2], text[3], tuple(text[4:9]))
         rank = np.fromiter(map(RANK.__getitem__, text[9]), dtype=np.int8, count=len(ship))
@@ -76,25 +78,27 @@ class Events:
         repeated = (ship[order][1:] == ship[order][:-1]) & (fp[order][1:] == fp[order][:-1])
         keep = np.ones(len(ship), dtype=bool)
         keep[order[1:][repeated]] = False  # the stable sort puts the first report first
-        when = np.array(whens if as_text else db_times(micros, False), dtype=object)
-        return cls(ship, micros, when, fp, rank, keep,
-                   *(np.array(column, dtype=object) for column in text))  # fmt: skip
+        when = whens if as_text else db_times(micros, False)
+        return cls(ship, micros, fp, rank, keep, when, *text)
 
     def rows(
-        self, organisation_id: str, mask: np.ndarray, sid: np.ndarray, source: np.ndarray,
+        self, organisation_id: str, mask: np.ndarray, sid: Sequence[str], source: Sequence[str],
         received: Any,
     ) -> list[tuple[Any, ...]]:  # fmt: skip
         """Insert rows (`event_store.EVENT_COLUMNS` order) of the events under `mask`."""
         at = np.flatnonzero(mask)
         ship = self.ship[at]
+        every = len(at) == len(self.ship)  # then `at` is every event, in order
         (when, carrier, code_source, raw_code, raw_description, status, sub_status, rule_id,
-         location, city, state, postcode, country) = self._lists(at, _ROW)  # fmt: skip
+         location, city, state, postcode, country) = [
+            getattr(self, name) for name in _ROW
+        ] if every else self._lists(at, _ROW)  # fmt: skip
         return list(
             zip(
-                repeat(organisation_id), sid[ship].tolist(), self.fp[at].tolist(), when,
+                repeat(organisation_id), gather(sid, ship), self.fp[at].tolist(), when,
                 carrier, code_source, raw_code, raw_description, status, sub_status, rule_id,
                 _cut(location, _LOCATION), _cut(city, _CITY), _cut(state, _STATE),
-                _cut(postcode, _POSTCODE), country, source[ship].tolist(),
+                _cut(postcode, _POSTCODE), country, gather(source, ship),
                 repeat(received, len(at)),
             )
         )  # fmt: skip
@@ -109,13 +113,12 @@ class Events:
             (t, s, sub or "", c, cs or c, code, text, lo or "", ci or "", st or "", po or "",
              co or "", rule or "", cs or "")
             for t, s, sub, c, cs, code, text, lo, ci, st, po, co, rule in zip(
-                *self._lists(at, _FOLD), strict=True
+                self.micros[at].tolist(), *self._lists(at, _FOLD), strict=True
             )
         ]  # fmt: skip
 
-    def _lists(self, at: np.ndarray, names: Sequence[str]) -> list[list[Any]]:
-        values: list[list[Any]] = [getattr(self, name)[at].tolist() for name in names]
-        return values
+    def _lists(self, at: np.ndarray, names: Sequence[str]) -> list[Sequence[Any]]:
+        return [gather(getattr(self, n), at) for n in names]
 
     def first_where(self, mask: np.ndarray, n: int) -> np.ndarray:
         """For each of `n` shipments, its first event under `mask` (in batch order), else -1."""
@@ -125,8 +128,15 @@ class Events:
         return np.where(first == len(self.ship), -1, first)
 
 
-def _cut(values: list[str | None], width: int) -> list[str | None]:
-    """Values longer than the column, cut to it (the list itself when none is)."""
+def gather(values: Sequence[Any], at: np.ndarray) -> Sequence[Any]:
+    """`values` at the positions `at`, picked in C (`itemgetter`)."""
+    if len(at) < 2:
+        return [values[i] for i in at.tolist()]
+    return itemgetter(*at.tolist())(values)
+
+
+def _cut(values: Sequence[str | None], width: int) -> Sequence[str | None]:
+    """Values longer than the column, cut to it (the values themselves when none is)."""
     if max(map(len, filter(None, values)), default=0) <= width:
         return values
     return [v[:width] if v else v for v in values]
