@@ -9,7 +9,7 @@ by the caller (repeats of stored events).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import repeat
 from operator import itemgetter
 from typing import Any
@@ -29,7 +29,7 @@ _TEXT = (
     "postcode", "country", "status", "sub_status", "rule_id",
 )  # fmt: skip
 # The columns of an insert row and of a fold row, in their order (see `rows`, `fold_rows`).
-_ROW = ("when", "carrier", "code_source", "raw_code", "raw_description", "status", "sub_status",
+_ROW = ("carrier", "code_source", "raw_code", "raw_description", "status", "sub_status",
         "rule_id", "location", "city", "state", "postcode", "country")  # fmt: skip
 _FOLD = ("status", "sub_status", "carrier", "code_source", "raw_code",
          "raw_description", "location", "city", "state", "postcode", "country",
@@ -38,8 +38,9 @@ _FOLD = ("status", "sub_status", "carrier", "code_source", "raw_code",
 
 @dataclass(slots=True)
 class Events:
-    """The accepted events of a batch by column: numpy arrays for what is computed on, plain
-    sequences for the text (handed to the driver as they are, never boxed in object arrays)."""
+    """The accepted events of a batch: numpy arrays for what is computed on, and their columns
+    as given (`cols`: plain sequences handed to the driver as they are, never boxed in object
+    arrays)."""
 
     ship: np.ndarray  # int64: index of the event's shipment
     micros: np.ndarray  # int64 UTC microseconds
@@ -47,30 +48,20 @@ class Events:
     rank: np.ndarray  # int8 lifecycle rank (-1 unmapped)
     keep: np.ndarray  # bool: the first report of its (shipment, fingerprint)
     when: Sequence[Any]  # the time in the database's form
-    carrier: Sequence[str]
-    code_source: Sequence[str | None]
-    raw_code: Sequence[str]
-    raw_description: Sequence[str]
-    location: Sequence[str | None]
-    city: Sequence[str | None]
-    state: Sequence[str | None]
-    postcode: Sequence[str | None]
-    country: Sequence[str | None]
-    status: Sequence[str]
-    sub_status: Sequence[str | None]
-    rule_id: Sequence[str | None]
+    cols: TrackingColumns  # the accepted events' text columns (and their updates' columns)
 
     @classmethod
     def of(cls, cols: TrackingColumns, of_update: np.ndarray, as_text: bool) -> Events:
         """The events of the accepted updates (`of_update`: each update's shipment or -1)."""
         ship = of_update[cols.update] if len(of_update) else np.zeros(0, dtype=np.int64)
-        text: list[Sequence[Any]] = [getattr(cols, name) for name in _TEXT]
         micros = cols.micros
         accepted = ship >= 0
         if not accepted.all():
             at = np.flatnonzero(accepted)
             ship, micros = ship[at], micros[at]
-            text = [gather(column, at) for column in text]
+            picked: dict[str, Any] = {name: gather(getattr(cols, name), at) for name in _TEXT}
+            cols = replace(cols, update=cols.update[at], micros=micros, **picked)
+        text: list[Sequence[Any]] = [getattr(cols, name) for name in _TEXT]
         whens = time_texts(micros)
         fp = fingerprints(whens, text[0], text[1], text[2], text[3], tuple(text[4:9]))
         rank = np.fromiter(map(RANK.__getitem__, text[9]), dtype=np.int8, count=len(ship))
@@ -79,7 +70,7 @@ class Events:
         keep = np.ones(len(ship), dtype=bool)
         keep[order[1:][repeated]] = False  # the stable sort puts the first report first
         when = whens if as_text else db_times(micros, False)
-        return cls(ship, micros, fp, rank, keep, when, *text)
+        return cls(ship, micros, fp, rank, keep, when, cols)
 
     def rows(
         self, organisation_id: str, mask: np.ndarray, sid: Sequence[str], source: Sequence[str],
@@ -89,9 +80,10 @@ class Events:
         at = np.flatnonzero(mask)
         ship = self.ship[at]
         every = len(at) == len(self.ship)  # then `at` is every event, in order
-        (when, carrier, code_source, raw_code, raw_description, status, sub_status, rule_id,
+        when = self.when if every else gather(self.when, at)
+        (carrier, code_source, raw_code, raw_description, status, sub_status, rule_id,
          location, city, state, postcode, country) = [
-            getattr(self, name) for name in _ROW
+            getattr(self.cols, name) for name in _ROW
         ] if every else self._lists(at, _ROW)  # fmt: skip
         return list(
             zip(
@@ -118,7 +110,7 @@ class Events:
         ]  # fmt: skip
 
     def _lists(self, at: np.ndarray, names: Sequence[str]) -> list[Sequence[Any]]:
-        return [gather(getattr(self, n), at) for n in names]
+        return [gather(getattr(self.cols, n), at) for n in names]
 
     def first_where(self, mask: np.ndarray, n: int) -> np.ndarray:
         """For each of `n` shipments, its first event under `mask` (in batch order), else -1."""
