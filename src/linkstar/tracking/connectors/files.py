@@ -41,6 +41,7 @@ from linkstar.tracking.core import (
     table_for,
 )
 from linkstar.tracking.core.columns import (
+    FIELDS,
     TrackingColumns,
     assemble,
     event_fields,
@@ -235,7 +236,7 @@ class _Builder:
             promised_by=[None] * n,
             update=np.array(self.update, dtype=np.int64),
             micros=micros_of(self.moments),
-            fields=self.values,
+            fields=list(zip(*self.values, strict=True)) or [()] * len(FIELDS),
         )
         return FileImport(
             columns, tuple(self.errors), tuple(self.warnings), self.rows, len(self.update)

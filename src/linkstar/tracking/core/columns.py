@@ -10,7 +10,7 @@ parsers, connectors, the JSON API) into columns; the file import builds columns 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
@@ -26,7 +26,7 @@ _US = timedelta(microseconds=1)
 # Below 2**31 seconds from 1970 (until 2038) a float timestamp is within 0.13 µs of the exact
 # instant, so rounding it to microseconds is exact; other times are converted exactly.
 _EXACT_SECONDS = 2.0**31
-# The event fields a batch carries besides the time, in `event_fields` order.
+# The event fields a batch carries besides the time (`event_fields` reads them off an event).
 FIELDS = (
     "carrier", "code_source", "raw_code", "raw_description", "location", "city", "state",
     "postcode", "country", "status", "sub_status", "rule_id",
@@ -90,7 +90,7 @@ def from_updates(updates: Sequence[TrackingUpdate]) -> TrackingColumns:
         promised_by=[u.promised_by for u in updates],
         update=np.repeat(np.arange(len(updates), dtype=np.int64), counts),
         micros=micros_of([e.event_time for e in events]),
-        fields=map(event_fields, events),
+        fields=[list(map(attrgetter(name), events)) for name in FIELDS],  # one pass a field
     )
 
 
@@ -103,12 +103,11 @@ def assemble(
     promised_by: Sequence[datetime | None],
     update: np.ndarray,
     micros: np.ndarray,
-    fields: Iterable[tuple[Any, ...]],
+    fields: Sequence[Sequence[Any]],
 ) -> TrackingColumns:
-    """Columns from the update columns, each event's update and time, and each event's
-    `FIELDS` values as one tuple (statuses may be `Status` members or their text)."""
-    by_field = list(zip(*fields, strict=True)) or [()] * len(FIELDS)
-    named: dict[str, Any] = dict(zip(FIELDS, by_field, strict=True))
+    """Columns from the update columns, each event's update and time, and the events' values
+    of each of `FIELDS` (statuses may be `Status` members or their text)."""
+    named: dict[str, Any] = dict(zip(FIELDS, fields, strict=True))
     named["status"] = list(map(str, named["status"]))
     named["sub_status"] = [str(v) if v else None for v in named["sub_status"]]
     return TrackingColumns(
