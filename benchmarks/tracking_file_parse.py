@@ -127,7 +127,7 @@ def main() -> None:
                 "format": name,
                 "rows": args.rows,
                 "mb": round(len(payload) / 1e6, 1),
-                "updates": len(result.updates),
+                "updates": result.columns.updates,
                 "events": result.events,
                 "row_errors": len(result.errors),
                 "best_s": round(best, 3),

@@ -14,14 +14,19 @@ Each row gives the wall rate and the rate per second of this process's CPU (load
 on PostgreSQL the server's CPU is not in it, it is given beside it, read from /proc for a local
 server), with the load average before and after.
 
+`--columns` hands each batch to `ingest_columns` as columns (`core.columns.from_updates`, built
+before timing, as a bulk source would hand them); without it, `ingest` takes the core updates
+and its conversion into columns is timed too.
+
 Usage: python benchmarks/tracking_ingest.py [--shipments 20000] [--postgres SERVER_URL]
-(`--postgres`: any database URL on the server; the run creates its own database there and
-drops it afterwards, so it never migrates a shared one.)
+[--columns] (`--postgres`: any database URL on the server; the run creates its own database
+there and drops it afterwards, so it never migrates a shared one.)
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import tempfile
@@ -36,9 +41,10 @@ from tracking_sweep_db import server_cpu
 from linkstar.db.engine import make_engine, make_session_factory
 from linkstar.db.migrate import upgrade
 from linkstar.db.uow import unit_of_work
+from linkstar.tracking.core.columns import from_updates
 from linkstar.tracking.core.events import TrackingEvent, event_from_raw
 from linkstar.tracking.core.updates import TrackingUpdate
-from linkstar.tracking.ingest import ingest
+from linkstar.tracking.ingest import ingest, ingest_columns
 from linkstar.workspace.access import create_organisation
 
 T0 = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
@@ -98,7 +104,7 @@ def make_batches(n: int, seed: int = 7) -> list[tuple[str, list[TrackingUpdate]]
     ]
 
 
-def run(url: str, n: int, label: str) -> list[dict[str, object]]:
+def run(url: str, n: int, label: str, columns: bool) -> list[dict[str, object]]:
     """Time both batches against one fresh database."""
     eng = make_engine(url)
     upgrade(eng)
@@ -116,18 +122,28 @@ def run(url: str, n: int, label: str) -> list[dict[str, object]]:
         with eng.connect() as connection:
             backend = int(connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
     rows: list[dict[str, object]] = []
-    for name, batch in make_batches(n):
+    batches = make_batches(n)
+    # The generated batches live through every timed section: frozen, no collection re-scans
+    # them there (they made one PostgreSQL figure swing between 54k and 100k events/CPU-s).
+    gc.collect()
+    gc.freeze()
+    for name, batch in batches:
         events = sum(len(u.events) for u in batch)
+        given = from_updates(batch) if columns else None
         load_before = os.getloadavg()[0]
         cpu, start, server = time.process_time(), time.perf_counter(), server_cpu(backend)
         with unit_of_work(factory) as session:
-            result = ingest(session, org_id, batch)
+            if given is None:
+                result = ingest(session, org_id, batch)
+            else:
+                result = ingest_columns(session, org_id, given)
         seconds = time.perf_counter() - start
         cpu = time.process_time() - cpu
         server = server_cpu(backend) - server if backend else None
         rows.append(
             {
                 "database": label,
+                "input": "columns" if columns else "updates",
                 "batch": name,
                 "events": events,
                 "inserted": result.events_inserted,
@@ -156,6 +172,7 @@ def run(url: str, n: int, label: str) -> list[dict[str, object]]:
         ).scalar()
     assert stored == n * 10, stored
     assert delivered == n, delivered
+    gc.unfreeze()
     eng.dispose()
     return rows
 
@@ -164,14 +181,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shipments", type=int, default=20_000)
     parser.add_argument("--postgres", default="", help="a PostgreSQL server URL (own database)")
+    parser.add_argument("--columns", action="store_true", help="hand the batches as columns")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as folder:
-        rows += run(f"sqlite:///{Path(folder) / 'bench.db'}", args.shipments, "SQLite")
+        rows += run(
+            f"sqlite:///{Path(folder) / 'bench.db'}", args.shipments, "SQLite", args.columns
+        )
     if args.postgres:
         url, drop = own_database(args.postgres, "tracking_ingest")
         try:
-            rows += run(url, args.shipments, "PostgreSQL")
+            rows += run(url, args.shipments, "PostgreSQL", args.columns)
         finally:
             drop()
     report("tracking_ingest", rows)

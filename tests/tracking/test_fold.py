@@ -8,11 +8,13 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from linkstar.tracking.core.columns import from_updates
 from linkstar.tracking.core.derive import deduplicate
 from linkstar.tracking.core.events import TrackingEvent
 from linkstar.tracking.core.fold import event_row, fold, fold_onto
 from linkstar.tracking.core.keys import fingerprint, fingerprints, time_text, time_texts
 from linkstar.tracking.core.summary import summarise
+from linkstar.tracking.core.updates import TrackingUpdate
 from linkstar.tracking.core.vocabulary import Status, SubStatus
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -127,5 +129,11 @@ def test_a_stored_pending_event_still_decides_when_only_unmapped_events_follow()
 )
 def test_vectorised_time_texts_equal_one_by_one(moments):
     evs = [TrackingEvent(m, "usps", "01", "Delivered", Status.DELIVERED) for m in moments]
-    assert time_texts(evs) == [time_text(e) for e in evs]
-    assert fingerprints(evs, time_texts(evs)) == [fingerprint(e) for e in evs]
+    cols = from_updates([TrackingUpdate("9400111899223100000077", "usps", tuple(evs), "test")])
+    texts = time_texts(cols.micros)
+    assert texts == [time_text(e) for e in evs]
+    places = (cols.location, cols.city, cols.state, cols.postcode, cols.country)
+    keys = fingerprints(
+        texts, cols.carrier, cols.code_source, cols.raw_code, cols.raw_description, places
+    )
+    assert keys.tolist() == [fingerprint(e) for e in evs]

@@ -15,7 +15,7 @@ from linkstar.cli.context import console, engine, err_console, guarded, settings
 from linkstar.kit.errors import InvalidInput, NotFound
 from linkstar.tracking import intake, statistics, sweep
 from linkstar.tracking.connectors.files import format_for, parse_events_file
-from linkstar.tracking.ingest import IngestReport, Rejected, ingest
+from linkstar.tracking.ingest import IngestReport, Rejected, ingest, ingest_columns
 from linkstar.tracking.schemas import UpdateIn
 from linkstar.workspace import repository as repo
 
@@ -47,11 +47,8 @@ def _ingest_event_rows(path: Path, org: str) -> None:
         parsed = parse_events_file(path.read_bytes(), format_for(path.name))
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
-    total = IngestReport()
     with transaction(engine(settings())) as session:
-        org_id = _org_id(session, org)
-        for start in range(0, len(parsed.updates), BATCH):
-            _add(total, ingest(session, org_id, parsed.updates[start : start + BATCH]), [])
+        total = ingest_columns(session, _org_id(session, org), parsed.columns)
     for issue in parsed.errors:
         where = f", column {issue.column}" if issue.column else ""
         err_console.print(f"{path.name}:{issue.row}{where}: {issue.reason}", markup=False)

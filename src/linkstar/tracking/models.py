@@ -8,6 +8,7 @@ Events carry an integer key (there are millions) and a 64-bit fingerprint of the
 
 from __future__ import annotations
 
+import base64
 import secrets
 from datetime import datetime
 from typing import Any
@@ -71,8 +72,15 @@ def _epoch_column(source: str) -> Mapped[int | None]:
 
 
 def new_public_token() -> str:
-    """An unguessable token for the buyer's tracking page (256 bits)."""
-    return secrets.token_urlsafe(32)
+    """An unguessable token for the buyer's tracking page (256 bits, URL-safe base64)."""
+    return new_public_tokens(1)[0]
+
+
+def new_public_tokens(n: int) -> list[str]:
+    """`n` tokens like `new_public_token`, from one read of the system's random source."""
+    raw = secrets.token_bytes(32 * n)
+    encode = base64.urlsafe_b64encode
+    return [encode(raw[i : i + 32])[:43].decode("ascii") for i in range(0, 32 * n, 32)]
 
 
 class Shipment(IdMixin, TimestampMixin, OrgScoped, Base):

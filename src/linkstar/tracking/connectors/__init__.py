@@ -1,9 +1,11 @@
 """Collecting tracking events: webhook parsers, carrier pull connectors, files, the poller.
 
 Every source ends in `linkstar.tracking.core.updates.TrackingUpdate` values that the tracking
-store ingests. Parsers are pure functions over bytes or decoded JSON and raise one
-`TrackingPayloadError(reason, path)` for anything they cannot read; the HTTP clients take an
-injectable `httpx` transport. Formats: docs/formats/tracking.md.
+store ingests, except event files, which end in columns (`core.columns.TrackingColumns`, what
+`tracking.ingest.ingest_columns` takes; `FileImport.updates` gives them as updates). Parsers
+are pure functions over bytes or decoded JSON and raise one `TrackingPayloadError(reason,
+path)` for anything they cannot read; the HTTP clients take an injectable `httpx` transport.
+Formats: docs/formats/tracking.md.
 """
 
 from linkstar.tracking.connectors.aftership import parse_aftership

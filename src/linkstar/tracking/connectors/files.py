@@ -23,10 +23,12 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any, Literal
+
+import numpy as np
 
 from linkstar.kit.memory import cyclic_gc_paused
 from linkstar.tracking.connectors.carriers import UNKNOWN_CARRIER, carrier_code
@@ -37,6 +39,14 @@ from linkstar.tracking.core import (
     event_from_raw,
     normalise_tracking_number,
     table_for,
+)
+from linkstar.tracking.core.columns import (
+    FIELDS,
+    TrackingColumns,
+    assemble,
+    event_fields,
+    micros_of,
+    to_updates,
 )
 from linkstar.tracking.core.updates import TrackingUpdate
 
@@ -69,18 +79,23 @@ class RowIssue:
 
 @dataclass(frozen=True, slots=True)
 class FileImport:
-    """Updates built from the good rows; errors for rows left out; warnings for rows kept."""
+    """The good rows as columns (`core.columns`: what ingestion takes); errors for rows left
+    out; warnings for rows kept."""
 
-    updates: tuple[TrackingUpdate, ...]
+    columns: TrackingColumns
     errors: tuple[RowIssue, ...]
     warnings: tuple[RowIssue, ...]
     rows: int
     events: int
 
+    @property
+    def updates(self) -> tuple[TrackingUpdate, ...]:
+        """The good rows as core updates, one per (number, carrier) in file order."""
+        return tuple(to_updates(self.columns))
+
 
 _MAX_TEMPLATES = 200_000  # distinct (carrier, code, text, place) combinations kept
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-_SLOTS = tuple(f.name for f in fields(TrackingEvent) if f.name != "event_time")
 
 
 def _template(raw: tuple[str | None, ...]) -> TrackingEvent:
@@ -100,71 +115,22 @@ def _template(raw: tuple[str | None, ...]) -> TrackingEvent:
     )
 
 
-_EXPECTED_SLOTS = (
-    "carrier",
-    "raw_code",
-    "raw_description",
-    "status",
-    "sub_status",
-    "rule_id",
-    "code_source",
-    "location",
-    "city",
-    "state",
-    "postcode",
-    "country",
-)
-if _SLOTS != _EXPECTED_SLOTS:  # pragma: no cover - guards the unrolled copy below
-    raise RuntimeError(f"TrackingEvent fields changed to {_SLOTS}; update files._at")
-(_S0, _S1, _S2, _S3, _S4, _S5, _S6, _S7, _S8, _S9, _S10, _S11) = (
-    getattr(TrackingEvent, name).__set__ for name in _SLOTS
-)
-_SET_TIME = getattr(TrackingEvent, "event_time").__set__  # noqa: B009 - a slot descriptor
-_NEW = object.__new__
-
-
-def _values(template: TrackingEvent) -> tuple[object, ...]:
-    """The template's field values in `_SLOTS` order (everything but the time)."""
-    return tuple(getattr(template, name) for name in _SLOTS)
-
-
-def _at(values: tuple[object, ...], moment: datetime) -> TrackingEvent:
-    """An event with the template's validated values at `moment` (aware, UTC).
-
-    Files repeat the same code, text and place endlessly; normalising each combination once
-    and copying the already-validated fields (through the slot descriptors, as the frozen
-    dataclass's own __init__ does; unrolled, it is three times faster than a loop) is what
-    makes the import fast.
-    """
-    (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11) = values
-    event = _NEW(TrackingEvent)
-    _SET_TIME(event, moment)
-    _S0(event, v0)
-    _S1(event, v1)
-    _S2(event, v2)
-    _S3(event, v3)
-    _S4(event, v4)
-    _S5(event, v5)
-    _S6(event, v6)
-    _S7(event, v7)
-    _S8(event, v8)
-    _S9(event, v9)
-    _S10(event, v10)
-    _S11(event, v11)
-    return event
-
-
 class _Builder:
-    """Accumulates rows into updates; caches carrier detection and table look-ups."""
+    """Accumulates rows into columns, one update per (number, carrier); caches carrier
+    detection and normalisation (files repeat the same code, text and place endlessly, so
+    each combination is normalised once and its values are shared by its rows)."""
 
     def __init__(self) -> None:
-        self.groups: dict[tuple[str, str | None], list[TrackingEvent]] = {}
+        self.groups: dict[tuple[str, str | None], int] = {}
+        self.update: list[int] = []
+        self.moments: list[datetime] = []
+        self.values: list[tuple[Any, ...]] = []
         self.errors: list[RowIssue] = []
         self.warnings: list[RowIssue] = []
         self.rows = 0
         self._detected: dict[str, str | None] = {}
         self._has_table: dict[str, bool] = {}
-        self._templates: dict[tuple[str | None, ...], tuple[object, ...]] = {}
+        self._templates: dict[tuple[str | None, ...], tuple[Any, ...]] = {}
         self._numbers: dict[str, str] = {}
         self._codes: dict[str, str] = {}
 
@@ -246,26 +212,35 @@ class _Builder:
         template = self._templates.get(raw)
         if template is None:
             try:
-                template = _values(_template(raw))
+                template = event_fields(_template(raw))
             except ValueError as error:
                 self.errors.append(RowIssue(line, None, str(error)))
                 return
             if len(self._templates) < _MAX_TEMPLATES:
                 self._templates[raw] = template
-        event = _at(template, moment.astimezone(UTC))
         key = (number, carrier)
-        events = self.groups.get(key)
-        if events is None:
-            events = self.groups[key] = []
-        events.append(event)
+        group = self.groups.get(key)
+        if group is None:
+            group = self.groups[key] = len(self.groups)
+        self.update.append(group)
+        self.moments.append(moment)
+        self.values.append(template)
 
     def result(self) -> FileImport:
-        updates = tuple(
-            TrackingUpdate(number, carrier, tuple(events), SOURCE)
-            for (number, carrier), events in self.groups.items()
+        n = len(self.groups)
+        columns = assemble(
+            tracking_number=[number for number, _ in self.groups],
+            update_carrier=[given for _, given in self.groups],
+            source=[SOURCE] * n,
+            carrier_service=[None] * n,
+            promised_by=[None] * n,
+            update=np.array(self.update, dtype=np.int64),
+            micros=micros_of(self.moments),
+            fields=list(zip(*self.values, strict=True)) or [()] * len(FIELDS),
         )
-        count = sum(len(u.events) for u in updates)
-        return FileImport(updates, tuple(self.errors), tuple(self.warnings), self.rows, count)
+        return FileImport(
+            columns, tuple(self.errors), tuple(self.warnings), self.rows, len(self.update)
+        )
 
 
 def _text(data: bytes | str) -> str:
