@@ -89,9 +89,9 @@ def test_amazon_report_groups_item_rows_and_divides_the_row_price() -> None:
 
 
 def test_shopify_export_reads_first_row_order_values_and_statuses() -> None:
-    first, refunded, fulfilled = parse_order_file(
-        sample("shopify"), "orders_export.csv", "shopify"
-    ).orders
+    result = parse_order_file(sample("shopify"), "orders_export.csv", "shopify")
+    first, refunded, fulfilled = result.orders
+    assert result.raw[0][0]["Subtotal"] == "79.97"  # Shopify's, after the 5.00 discount
     assert first.external_number == "#1042"
     assert first.status is ChannelStatus.OPEN
     assert first.buyer.name == "Maria Lopez" and first.buyer.email == "maria.lopez@example.com"

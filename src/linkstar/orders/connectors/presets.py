@@ -77,6 +77,8 @@ AMAZON_ALL_ORDERS = replace(
 
 # Shopify admin → Orders → Export (CSV): one row per line item; order-level columns (Email,
 # totals, shipping address, Id) are filled on the order's first row only; Name is on every row.
+# Its Subtotal is after discounts (Total = Subtotal + Shipping + Taxes), so it is not read: our
+# subtotal, before discounts, is Σ Lineitem price * quantity.
 SHOPIFY = ColumnMapping(
     name="shopify",
     channel=Channel.SHOPIFY,
@@ -84,7 +86,7 @@ SHOPIFY = ColumnMapping(
     columns={
         "external_id": "Id", "external_number": "Name", "buyer_email": "Email",
         "status": "Financial Status", "fulfillment_status": "Fulfillment Status",
-        "currency": "Currency", "subtotal": "Subtotal", "shipping": "Shipping", "tax": "Taxes",
+        "currency": "Currency", "shipping": "Shipping", "tax": "Taxes",
         "total": "Total", "discount": "Discount Amount", "ship_service_level": "Shipping Method",
         "placed_at": "Created at", "cancelled_at": "Cancelled at", "quantity": "Lineitem quantity",
         "title": "Lineitem name", "unit_price": "Lineitem price", "sku": "Lineitem sku",
