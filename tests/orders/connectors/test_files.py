@@ -325,6 +325,13 @@ def test_bad_saved_mappings_are_rejected_with_a_reason(
         ColumnMapping.from_dict(data)
 
 
+def test_an_infinite_quantity_is_a_row_error_not_a_crash() -> None:
+    data = b"external_id,sku,quantity,placed_at\n1,A,INFINITY,2026-12-01T10:00Z\n"
+    result = parse_order_file(data, "x.csv", "linkstar")
+    assert result.orders == []
+    assert result.errors == [RowError(2, "quantity", "'INFINITY' is not a whole quantity")]
+
+
 def test_every_preset_survives_a_round_trip() -> None:
     for mapping in PRESETS.values():
         assert ColumnMapping.from_dict(mapping.to_dict()) == mapping

@@ -165,7 +165,8 @@ class _Reader:
         except ValueError:
             try:
                 exact = Decimal(text)
-                qty = int(exact) if exact == exact.to_integral_value() else -1
+                whole = exact.is_finite() and exact == exact.to_integral_value()
+                qty = int(exact) if whole else -1
             except InvalidOperation:
                 qty = -1
         if qty < 0:
