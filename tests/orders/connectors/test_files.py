@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal as D
 from pathlib import Path
@@ -314,7 +315,35 @@ def test_a_custom_mapping_with_a_time_zone_and_decimal_commas_round_trips_as_dat
             },
             "malformed",
         ),
-        ({"columns": ["a"]}, "field → column-name strings"),
+        ({"columns": ["a"]}, "field → a column name, or a list of them"),
+        (
+            {"columns": {"external_id": "a", "sku": "b", "quantity": "c", "placed_at": ["d"]}},
+            "only amounts add columns, not placed_at",
+        ),
+        (
+            {
+                "columns": {
+                    "external_id": "a",
+                    "sku": "b",
+                    "quantity": "c",
+                    "placed_at": "d",
+                    "tax": [],
+                }
+            },
+            "tax needs column names to add",
+        ),
+        (
+            {
+                "columns": {
+                    "external_id": "a",
+                    "sku": "b",
+                    "quantity": "c",
+                    "placed_at": "d",
+                    "tax": ["x", 1],
+                }
+            },
+            "a list of them to add up",
+        ),
         ({}, "malformed"),
     ],
 )
@@ -335,6 +364,27 @@ def test_an_infinite_quantity_is_a_row_error_not_a_crash() -> None:
 def test_every_preset_survives_a_round_trip() -> None:
     for mapping in PRESETS.values():
         assert ColumnMapping.from_dict(mapping.to_dict()) == mapping
+
+
+def test_a_mapping_saved_before_column_lists_loads_and_lists_are_saved_as_json_lists() -> None:
+    old = {  # a stored mapping from before: strings only
+        "name": "mine",
+        "columns": {"external_id": "id", "sku": "sku", "quantity": "qty", "placed_at": "at"},
+        "summed": [],
+        "default_currency": "EUR",
+        "delimiter": ",",
+    }
+    mapping = ColumnMapping.from_dict(old)
+    assert mapping.columns["sku"] == "sku"
+    adding = ColumnMapping.from_dict(
+        {**old, "columns": {**old["columns"], "tax": ["vat", "duty"]}}  # type: ignore[dict-item]
+    )
+    saved = json.loads(json.dumps(adding.to_dict()))
+    assert saved["columns"]["tax"] == ["vat", "duty"]
+    assert ColumnMapping.from_dict(saved) == adding
+    data = b"id,sku,qty,at,vat,duty\n1,A,1,2026-12-01T10:00Z,1.50,\n2,B,1,2026-12-01T10:00Z,,\n"
+    first, second = parse_order_file(data, "mine.csv", adding).orders
+    assert (first.tax, second.tax) == (D("1.50"), D("0"))
 
 
 def test_row_numbers_count_the_blank_line_before_the_ebay_header() -> None:

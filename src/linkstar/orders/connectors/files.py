@@ -31,6 +31,7 @@ from linkstar.orders.core.canonical import (
 _ZERO = Decimal("0")
 _CENT = Decimal("0.01")
 _SYMBOLS = str.maketrans("", "", "$€£¥₹ \u00a0")
+_PARTS = "\x1f"  # joins the cells of a field that adds several columns (never in a cell)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,12 +70,20 @@ class _Reader:
         missing = sorted(c for c in mapping.required_columns() if c not in positions)
         if missing:
             raise InvalidInput(f"the file has no column {', '.join(repr(c) for c in missing)}")
-        self.index = {f: positions[c] for f, c in mapping.columns.items() if c in positions}
-        self.group = positions[mapping.group_by or mapping.columns["external_id"]]
+        columns = mapping.columns.items()
+        self.index = {f: positions[c] for f, c in columns if isinstance(c, str) and c in positions}
+        # a field adding several columns: the positions and names of those in the file
+        self.parts = {
+            f: tuple((positions[n], n) for n in c if n in positions)
+            for f, c in columns
+            if not isinstance(c, str) and any(n in positions for n in c)
+        }
+        self.group = positions[mapping.group_by or str(mapping.columns["external_id"])]
         self.zone: tzinfo = ZoneInfo(mapping.timezone)
         self.fields = tuple(self.index)
         self.pick = itemgetter(*self.index.values())
-        self.width = max(self.index.values()) + 1
+        added = (i for part in self.parts.values() for i, _ in part)
+        self.width = max([*self.index.values(), *added]) + 1
 
     def has_line(self, row: list[str]) -> bool:
         """Whether a raw row holds a SKU or a quantity."""
@@ -88,9 +97,25 @@ class _Reader:
         """The row's mapped, non-empty values by our field name (read once, used many times)."""
         if len(row) < self.width:
             row = row + [""] * (self.width - len(row))
-        return {f: v.strip() for f, v in zip(self.fields, self.pick(row), strict=True) if v}
+        values = {f: v.strip() for f, v in zip(self.fields, self.pick(row), strict=True) if v}
+        for f, parts in self.parts.items():
+            cells = [row[i].strip() for i, _ in parts]
+            if any(cells):
+                values[f] = _PARTS.join(cells)
+        return values
 
     def money(self, text: str, n: int, name: str) -> Decimal:
+        if _PARTS in text and name in self.parts:  # several columns, each read on its own
+            return sum(
+                (
+                    self.amount(cell, n, name, column)
+                    for cell, (_, column) in zip(text.split(_PARTS), self.parts[name], strict=True)
+                ),
+                _ZERO,
+            )
+        return self.amount(text, n, name, self.m.column(name))
+
+    def amount(self, text: str, n: int, name: str, column: str | None) -> Decimal:
         if not text:
             return _ZERO
         try:
@@ -107,9 +132,9 @@ class _Reader:
         try:
             amount = Decimal(cleaned.strip("()"))
         except InvalidOperation:
-            raise _Bad(n, self.m.columns[name], f"{text!r} is not an amount", name) from None
+            raise _Bad(n, column, f"{text!r} is not an amount", name) from None
         if not amount.is_finite():
-            raise _Bad(n, self.m.columns[name], f"{text!r} is not an amount", name)
+            raise _Bad(n, column, f"{text!r} is not an amount", name)
         return -amount if negative else amount
 
     def time(self, text: str, n: int, name: str) -> datetime | None:
@@ -117,7 +142,7 @@ class _Reader:
             return None
         value = self._strptime(text)
         if value is None:
-            raise _Bad(n, self.m.columns[name], f"{text!r} is not a date/time", name)
+            raise _Bad(n, self.m.column(name), f"{text!r} is not a date/time", name)
         return value.replace(tzinfo=self.zone) if value.tzinfo is None else value
 
     def _strptime(self, text: str) -> datetime | None:
@@ -149,7 +174,7 @@ class _Reader:
                 continue
             key = text.lower()
             if key not in self.m.status_values:
-                raise _Bad(-1, self.m.columns[name], f"unknown status {text!r}", name)
+                raise _Bad(-1, self.m.column(name), f"unknown status {text!r}", name)
             mapped = self.m.status_values[key]
             if mapped is not None:
                 return mapped
@@ -158,7 +183,7 @@ class _Reader:
     def line(self, n: int, row: dict[str, str], position: int) -> OrderLine:
         sku = row.get("sku", "") or row.get("sku_fallback", "")
         if not sku:
-            raise _Bad(n, self.m.columns["sku"], "the SKU is empty")
+            raise _Bad(n, self.m.column("sku"), "the SKU is empty")
         text = row.get("quantity", "")
         try:
             qty = int(text)
@@ -170,7 +195,7 @@ class _Reader:
             except InvalidOperation:
                 qty = -1
         if qty < 0:
-            raise _Bad(n, self.m.columns["quantity"], f"{text!r} is not a whole quantity")
+            raise _Bad(n, self.m.column("quantity"), f"{text!r} is not a whole quantity")
         price = self.money(row.get("unit_price", ""), n, "unit_price")
         if self.m.line_price == "total" and qty > 1:
             price = price / qty
@@ -216,20 +241,20 @@ class _Reader:
         lines = tuple(built)
         if not lines:
             raise _Bad(
-                first, self.m.columns["sku"], "the order has no line with a SKU and a quantity"
+                first, self.m.column("sku"), "the order has no line with a SKU and a quantity"
             )
         placed_at = self.time(o.get("placed_at", ""), -1, "placed_at")
         if placed_at is None:
-            raise _Bad(first, self.m.columns["placed_at"], "the order date is empty")
+            raise _Bad(first, self.m.column("placed_at"), "the order date is empty")
         currency = (o.get("currency") or self.m.default_currency or "").upper()
         if len(currency) != 3 or not currency.isalpha():
             reason = f"{currency or 'no'} currency (ISO 4217 code needed)"
-            raise _Bad(-1, self.m.columns.get("currency"), reason, "currency")
+            raise _Bad(-1, self.m.column("currency"), reason, "currency")
         country_text = o.get("ship_country") or self.m.default_country
         country = country_alpha2(country_text) if country_text else None
         if country_text and country is None:
             reason = f"{country_text!r} is not a country"
-            raise _Bad(-1, self.m.columns.get("ship_country"), reason, "ship_country")
+            raise _Bad(-1, self.m.column("ship_country"), reason, "ship_country")
         get = o.get
         postcode = get("ship_postcode")
         line2 = ", ".join(p for p in (get("ship_line2"), get("ship_line3")) if p) or None
@@ -253,14 +278,15 @@ class _Reader:
             tax = sum((line.tax for line in lines), _ZERO)
         discount = abs(self._money(o, "discount") or sum((line.discount for line in lines), _ZERO))
         total = self._money(o, "total")
-        tags = get("tags", "")
+        tags = tuple(t.strip() for t in get("tags", "").split(",") if t.strip())
+        status = self.status(o)
         return ChannelOrder(
             channel=self.m.channel,
             external_id=get("external_id") or key,
             external_number=get("external_number"),
             version=self.time(get("updated_at", ""), -1, "updated_at") or placed_at,
             placed_at=placed_at,
-            status=self.status(o),
+            status=status,
             currency=currency,
             lines=lines,
             buyer=Buyer(get("buyer_name"), get("buyer_email"), get("buyer_phone"), get("buyer_id")),
@@ -273,7 +299,7 @@ class _Reader:
             ship_by=self.time(get("ship_by", ""), -1, "ship_by"),
             deliver_by=self.time(get("deliver_by", ""), -1, "deliver_by"),
             ship_service_level=get("ship_service_level"),
-            tags=tuple(t.strip() for t in tags.split(",") if t.strip()) if tags else (),
+            tags=tags,
         )
 
 
@@ -329,7 +355,7 @@ def _parse(data: bytes, filename: str, mapping: ColumnMapping | str) -> FilePars
                 result.errors.append(
                     RowError(
                         n,
-                        mapping.group_by or mapping.columns["external_id"],
+                        mapping.group_by or mapping.column("external_id"),
                         "the order id is empty",
                     )
                 )
