@@ -367,7 +367,7 @@ def test_every_preset_survives_a_round_trip() -> None:
 
 
 def test_a_mapping_saved_before_column_lists_loads_and_lists_are_saved_as_json_lists() -> None:
-    old = {  # a stored mapping from before: strings only
+    old = {  # a stored mapping from before: strings only, no channel_fulfilled
         "name": "mine",
         "columns": {"external_id": "id", "sku": "sku", "quantity": "qty", "placed_at": "at"},
         "summed": [],
@@ -375,7 +375,7 @@ def test_a_mapping_saved_before_column_lists_loads_and_lists_are_saved_as_json_l
         "delimiter": ",",
     }
     mapping = ColumnMapping.from_dict(old)
-    assert mapping.columns["sku"] == "sku"
+    assert (mapping.columns["sku"], mapping.channel_fulfilled) == ("sku", {})
     adding = ColumnMapping.from_dict(
         {**old, "columns": {**old["columns"], "tax": ["vat", "duty"]}}  # type: ignore[dict-item]
     )

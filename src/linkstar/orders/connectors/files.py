@@ -280,6 +280,10 @@ class _Reader:
         total = self._money(o, "total")
         tags = tuple(t.strip() for t in get("tags", "").split(",") if t.strip())
         status = self.status(o)
+        by_channel = self.m.channel_fulfilled.get(get("fulfillment_channel", "").lower())
+        if by_channel:  # the marketplace ships it (FBA): nothing for the seller to ship
+            tags = (by_channel, *tags)
+            status = ChannelStatus.SHIPPED if status is ChannelStatus.OPEN else status
         return ChannelOrder(
             channel=self.m.channel,
             external_id=get("external_id") or key,

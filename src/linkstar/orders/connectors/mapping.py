@@ -27,7 +27,7 @@ LINE_FIELDS = (
 )
 ORDER_FIELDS = (
     "external_id", "external_number", "placed_at", "updated_at", "status", "fulfillment_status",
-    "cancelled_at", "currency", "buyer_name", "buyer_email",
+    "fulfillment_channel", "cancelled_at", "currency", "buyer_name", "buyer_email",
     "buyer_phone", "buyer_id", "ship_name", "ship_company", "ship_line1", "ship_line2",
     "ship_line3", "ship_city", "ship_state", "ship_postcode", "ship_country", "ship_phone",
     "subtotal", "shipping", "tax", "discount", "total", "ship_by", "deliver_by",
@@ -47,6 +47,9 @@ class ColumnMapping:
     - An amount field may name several columns (a list in JSON): their amounts add up, an empty
       cell counting as 0 (Amazon's item-tax + shipping-tax + gift-wrap-tax); columns missing
       from a file are left out.
+    - `channel_fulfilled`: their fulfilment-channel value (case-insensitive) → the tag of an
+      order the marketplace ships itself ("amazon" → "fba"); such an order that is open is
+      shipped, as a polled one is.
 
     - `group_by`: the column that is the same on every row of one order (default: the
       external_id column); `external_id` itself may then be filled on the first row only.
@@ -75,6 +78,7 @@ class ColumnMapping:
     default_country: str | None = None
     decimal_comma: bool = False
     delimiter: str | None = None  # None: sniffed from the header line
+    channel_fulfilled: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.columns) - FIELDS)
@@ -111,6 +115,11 @@ class ColumnMapping:
         object.__setattr__(
             self, "status_values", {k.strip().lower(): v for k, v in self.status_values.items()}
         )
+        object.__setattr__(
+            self,
+            "channel_fulfilled",
+            {str(k).strip().lower(): str(v) for k, v in self.channel_fulfilled.items()},
+        )
 
     def column(self, name: str) -> str | None:
         """The column (or "a + b" columns) a field reads, as named in errors."""
@@ -141,6 +150,7 @@ class ColumnMapping:
             "default_country": self.default_country,
             "decimal_comma": self.decimal_comma,
             "delimiter": self.delimiter,
+            "channel_fulfilled": dict(self.channel_fulfilled),
         }
 
     @classmethod
@@ -173,6 +183,7 @@ class ColumnMapping:
                 default_country=data.get("default_country"),
                 decimal_comma=bool(data.get("decimal_comma", False)),
                 delimiter=data.get("delimiter"),
+                channel_fulfilled=dict(data.get("channel_fulfilled") or {}),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidInput(f"malformed column mapping: {exc}") from None

@@ -27,7 +27,7 @@ PENDING, CANCELLED = ChannelStatus.PENDING, ChannelStatus.CANCELLED
 # Money as the report adds it up: line tax = item-tax + shipping-tax + gift-wrap-tax (as the
 # poller's ItemTax + ShippingTax), shipping = shipping-price + gift-wrap-price, discount =
 # item-promotion-discount + ship-promotion-discount over the order's rows; the columns a layout
-# lacks are left out.
+# lacks are left out. fulfillment-channel "Amazon" (AFN) tags the order `fba`, as polled.
 AMAZON_STATUSES: dict[str, ChannelStatus | None] = {
     "pending": PENDING, "pending - waiting for pick up": OPEN, "unshipped": OPEN,
     "partiallyshipped": OPEN, "shipping": OPEN, "shipped": SHIPPED, "complete": SHIPPED,
@@ -67,13 +67,14 @@ AMAZON = ColumnMapping(
     status_values=AMAZON_STATUSES,
     default_currency="USD",
     delimiter="\t",
+    channel_fulfilled={"amazon": "fba", "afn": "fba"},
 )  # fmt: skip
 AMAZON_ALL_ORDERS = replace(
     AMAZON,
     columns={
         "external_id": "amazon-order-id", "external_number": "amazon-order-id",
         "placed_at": "purchase-date", "updated_at": "last-updated-date",
-        "status": "order-status",
+        "status": "order-status", "fulfillment_channel": "fulfillment-channel",
         "ship_service_level": "ship-service-level", "title": "product-name", "sku": "sku",
         "sku_fallback": "asin", "quantity": "quantity", "currency": "currency",
         "unit_price": "item-price", **AMAZON_MONEY, "ship_city": "ship-city",
