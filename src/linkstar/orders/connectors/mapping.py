@@ -50,7 +50,6 @@ class ColumnMapping:
     - `channel_fulfilled`: their fulfilment-channel value (case-insensitive) → the tag of an
       order the marketplace ships itself ("amazon" → "fba"); such an order that is open is
       shipped, as a polled one is.
-
     - `group_by`: the column that is the same on every row of one order (default: the
       external_id column); `external_id` itself may then be filled on the first row only.
     - Order-level fields take the first non-empty value among the order's rows, except those in
