@@ -32,6 +32,7 @@ _ZERO = Decimal("0")
 _CENT = Decimal("0.01")
 _SYMBOLS = str.maketrans("", "", "$€£¥₹ \u00a0")
 _PARTS = "\x1f"  # joins the cells of a field that adds several columns (never in a cell)
+_BLANK = _PARTS + " \t\r\n\u00a0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,19 +71,22 @@ class _Reader:
         missing = sorted(c for c in mapping.required_columns() if c not in positions)
         if missing:
             raise InvalidInput(f"the file has no column {', '.join(repr(c) for c in missing)}")
-        columns = mapping.columns.items()
-        self.index = {f: positions[c] for f, c in columns if isinstance(c, str) and c in positions}
-        # a field adding several columns: the positions and names of those in the file
-        self.parts = {
-            f: tuple((positions[n], n) for n in c if n in positions)
-            for f, c in columns
-            if not isinstance(c, str) and any(n in positions for n in c)
+        # their columns in this file: one → read as a plain column; several → added up
+        present = {
+            f: [n for n in ((c,) if isinstance(c, str) else c) if n in positions]
+            for f, c in mapping.columns.items()
         }
+        self.index = {f: positions[names[0]] for f, names in present.items() if len(names) == 1}
+        self.names = {f: names[0] for f, names in present.items() if len(names) == 1}
+        self.parts = {f: names for f, names in present.items() if len(names) > 1}
+        self.part_picks = [
+            (f, itemgetter(*(positions[n] for n in names))) for f, names in self.parts.items()
+        ]
         self.group = positions[mapping.group_by or str(mapping.columns["external_id"])]
         self.zone: tzinfo = ZoneInfo(mapping.timezone)
         self.fields = tuple(self.index)
         self.pick = itemgetter(*self.index.values())
-        added = (i for part in self.parts.values() for i, _ in part)
+        added = (positions[n] for names in self.parts.values() for n in names)
         self.width = max([*self.index.values(), *added]) + 1
 
     def has_line(self, row: list[str]) -> bool:
@@ -98,26 +102,25 @@ class _Reader:
         if len(row) < self.width:
             row = row + [""] * (self.width - len(row))
         values = {f: v.strip() for f, v in zip(self.fields, self.pick(row), strict=True) if v}
-        for f, parts in self.parts.items():
-            cells = [row[i].strip() for i, _ in parts]
-            if any(cells):
-                values[f] = _PARTS.join(cells)
+        for f, pick in self.part_picks:
+            joined = _PARTS.join(pick(row))
+            if joined.strip(_BLANK):  # some cell is not empty
+                values[f] = joined
         return values
 
     def money(self, text: str, n: int, name: str) -> Decimal:
-        if _PARTS in text and name in self.parts:  # several columns, each read on its own
-            return sum(
-                (
-                    self.amount(cell, n, name, column)
-                    for cell, (_, column) in zip(text.split(_PARTS), self.parts[name], strict=True)
-                ),
-                _ZERO,
-            )
-        return self.amount(text, n, name, self.m.column(name))
-
-    def amount(self, text: str, n: int, name: str, column: str | None) -> Decimal:
         if not text:
             return _ZERO
+        if _PARTS not in text or name not in self.parts:
+            return self.amount(text, n, name, None)
+        total = _ZERO  # several columns, each read on its own
+        for cell, column in zip(text.split(_PARTS), self.parts[name], strict=True):
+            if cell := cell.strip():
+                total += self.amount(cell, n, name, column)
+        return total
+
+    def amount(self, text: str, n: int, name: str, column: str | None) -> Decimal:
+        """One cell's amount; an error names `column`, else the field's own column."""
         try:
             return Decimal(text)
         except InvalidOperation:
@@ -129,6 +132,7 @@ class _Reader:
             else cleaned.replace(",", "")
         )
         negative = cleaned.startswith("(") and cleaned.endswith(")")
+        column = column or self.names.get(name) or self.m.column(name)
         try:
             amount = Decimal(cleaned.strip("()"))
         except InvalidOperation:
