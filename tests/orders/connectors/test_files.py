@@ -361,6 +361,17 @@ def test_an_infinite_quantity_is_a_row_error_not_a_crash() -> None:
     assert result.errors == [RowError(2, "quantity", "'INFINITY' is not a whole quantity")]
 
 
+def test_nan_and_infinite_amounts_are_row_errors_not_a_crash() -> None:
+    head = b"external_id,sku,quantity,placed_at,currency,unit_price\n"
+    rows = b"1,A,1,2026-12-01T10:00Z,USD,NaN\n2,A,1,2026-12-01T10:00Z,USD,-Infinity\n"
+    result = parse_order_file(head + rows, "x.csv", "linkstar")
+    assert result.orders == []
+    assert result.errors == [
+        RowError(2, "unit_price", "'NaN' is not an amount"),
+        RowError(3, "unit_price", "'-Infinity' is not an amount"),
+    ]
+
+
 def test_every_preset_survives_a_round_trip() -> None:
     for mapping in PRESETS.values():
         assert ColumnMapping.from_dict(mapping.to_dict()) == mapping

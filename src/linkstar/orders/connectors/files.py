@@ -122,7 +122,9 @@ class _Reader:
     def amount(self, text: str, n: int, name: str, column: str | None) -> Decimal:
         """One cell's amount; an error names `column`, else the field's own column."""
         try:
-            return Decimal(text)
+            value = Decimal(text)
+            if value.is_finite():  # NaN and Infinity fall through to the error below
+                return value
         except InvalidOperation:
             pass
         cleaned = text.translate(_SYMBOLS)
