@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 
 from linkstar.kit.errors import InvalidInput
-from linkstar.orders.connectors.files import parse_order_file
+from linkstar.orders.connectors import amazon
+from linkstar.orders.connectors.files import RowError, parse_order_file
 from linkstar.orders.connectors.mapping import ColumnMapping
 from linkstar.orders.connectors.presets import LAYOUTS
 from linkstar.orders.core.canonical import ChannelStatus, OrderLine, PostalAddress
+from tests.orders.connectors.conftest import payload
 
 EXAMPLES = Path(__file__).parents[3] / "examples" / "channels"
 # GET_FLAT_FILE_ORDER_REPORT_DATA_* (New Orders): the header of Amazon's documented flat file
@@ -50,22 +52,49 @@ def test_the_all_orders_report_is_read_by_the_amazon_preset() -> None:
             2,
             D("22.99"),
             "Insulated Steel Water Bottle 750 ml, Black",
-            D("4.65"),
+            D("4.84"),  # item-tax 4.65 + gift-wrap-tax 0.19
         ),
-        OrderLine("2", "LS-LID-STRAW", 1, D("19.99"), "Replacement Straw Lid", D("2.02"), D("2")),
+        # item-tax 2.02 + shipping-tax 0.25; item-promotion-discount -2.00
+        OrderLine("2", "LS-LID-STRAW", 1, D("19.99"), "Replacement Straw Lid", D("2.27"), D("2")),
     )
     assert (delivered.subtotal, delivered.shipping, delivered.tax, delivered.discount) == (
         D("65.97"),
-        D("3.99"),
-        D("6.67"),
-        D("2.00"),
+        D("6.98"),  # shipping-price 3.99 + gift-wrap-price 2.99
+        D("7.11"),
+        D("3.00"),  # item-promotion-discount 2.00 + ship-promotion-discount 1.00
     )
-    assert delivered.total == D("74.63")
+    assert delivered.total == D("77.06")  # what the buyer paid, every money column counted
+    assert delivered.tags == ()  # fulfillment-channel Merchant
     assert delivered.ship_to == PostalAddress(
         city="SEATTLE", state="WA", postcode="98103-7223", country="US"
     )  # the tracking reports carry no name or street
     assert cancelled.lines[0].quantity == 0 and cancelled.total == 0
     assert [(x.channel_sku, x.quantity) for x in fba.lines] == [("B0CX4EXAMPL", 1)]  # the ASIN
+    assert fba.tags == ("fba",)  # fulfillment-channel Amazon
+
+
+@pytest.mark.parametrize("channel", ["Amazon", "AFN", "afn"])
+def test_an_fba_order_from_a_file_is_tagged_and_shipped_as_a_polled_one(channel: str) -> None:
+    data = report("amazon-all-orders-report.txt").replace(
+        b"Shipped\tAmazon\t", f"Unshipped\t{channel}\t".encode()
+    )
+    fba = parse_order_file(data, "all.txt", "amazon").orders[2]
+    polled = amazon.parse_order(
+        {**payload("amazon_unshipped_multiline"), "FulfillmentChannel": "AFN", "IsPrime": False}
+    )
+    assert (fba.status, fba.tags) == (ChannelStatus.SHIPPED, ("fba",))
+    assert (polled.status, polled.tags) == (fba.status, fba.tags)
+    pending = data.replace(b"Unshipped\t", b"Pending\t")  # Amazon has not taken it yet
+    assert parse_order_file(pending, "all.txt", "amazon").orders[2].status is ChannelStatus.PENDING
+
+
+def test_added_columns_count_empty_cells_as_zero_and_name_the_one_that_is_not_an_amount() -> None:
+    data = report("amazon-all-orders-report.txt")
+    empty = parse_order_file(data.replace(b"\t0.25\t", b"\t\t"), "all.txt", "amazon").orders[0]
+    assert (empty.lines[1].tax, empty.tax, empty.total) == (D("2.02"), D("6.86"), D("76.81"))
+    bad = parse_order_file(data.replace(b"\t0.25\t", b"\tn/a\t"), "all.txt", "amazon")
+    assert [o.external_id for o in bad.orders] == ["114-7730021-9182734", "111-2203918-5570011"]
+    assert bad.errors == [RowError(3, "shipping-tax", "'n/a' is not an amount")]
 
 
 def test_the_unshipped_orders_report_has_no_prices_and_is_read_as_open_usd() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal as D
 from pathlib import Path
@@ -89,9 +90,9 @@ def test_amazon_report_groups_item_rows_and_divides_the_row_price() -> None:
 
 
 def test_shopify_export_reads_first_row_order_values_and_statuses() -> None:
-    first, refunded, fulfilled = parse_order_file(
-        sample("shopify"), "orders_export.csv", "shopify"
-    ).orders
+    result = parse_order_file(sample("shopify"), "orders_export.csv", "shopify")
+    first, refunded, fulfilled = result.orders
+    assert result.raw[0][0]["Subtotal"] == "79.97"  # Shopify's, after the 5.00 discount
     assert first.external_number == "#1042"
     assert first.status is ChannelStatus.OPEN
     assert first.buyer.name == "Maria Lopez" and first.buyer.email == "maria.lopez@example.com"
@@ -314,7 +315,35 @@ def test_a_custom_mapping_with_a_time_zone_and_decimal_commas_round_trips_as_dat
             },
             "malformed",
         ),
-        ({"columns": ["a"]}, "field → column-name strings"),
+        ({"columns": ["a"]}, "field → a column name, or a list of them"),
+        (
+            {"columns": {"external_id": "a", "sku": "b", "quantity": "c", "placed_at": ["d"]}},
+            "only amounts add columns, not placed_at",
+        ),
+        (
+            {
+                "columns": {
+                    "external_id": "a",
+                    "sku": "b",
+                    "quantity": "c",
+                    "placed_at": "d",
+                    "tax": [],
+                }
+            },
+            "tax needs column names to add",
+        ),
+        (
+            {
+                "columns": {
+                    "external_id": "a",
+                    "sku": "b",
+                    "quantity": "c",
+                    "placed_at": "d",
+                    "tax": ["x", 1],
+                }
+            },
+            "a list of them to add up",
+        ),
         ({}, "malformed"),
     ],
 )
@@ -325,9 +354,48 @@ def test_bad_saved_mappings_are_rejected_with_a_reason(
         ColumnMapping.from_dict(data)
 
 
+def test_an_infinite_quantity_is_a_row_error_not_a_crash() -> None:
+    data = b"external_id,sku,quantity,placed_at\n1,A,INFINITY,2026-12-01T10:00Z\n"
+    result = parse_order_file(data, "x.csv", "linkstar")
+    assert result.orders == []
+    assert result.errors == [RowError(2, "quantity", "'INFINITY' is not a whole quantity")]
+
+
+def test_nan_and_infinite_amounts_are_row_errors_not_a_crash() -> None:
+    head = b"external_id,sku,quantity,placed_at,currency,unit_price\n"
+    rows = b"1,A,1,2026-12-01T10:00Z,USD,NaN\n2,A,1,2026-12-01T10:00Z,USD,-Infinity\n"
+    result = parse_order_file(head + rows, "x.csv", "linkstar")
+    assert result.orders == []
+    assert result.errors == [
+        RowError(2, "unit_price", "'NaN' is not an amount"),
+        RowError(3, "unit_price", "'-Infinity' is not an amount"),
+    ]
+
+
 def test_every_preset_survives_a_round_trip() -> None:
     for mapping in PRESETS.values():
         assert ColumnMapping.from_dict(mapping.to_dict()) == mapping
+
+
+def test_a_mapping_saved_before_column_lists_loads_and_lists_are_saved_as_json_lists() -> None:
+    old = {  # a stored mapping from before: strings only, no channel_fulfilled
+        "name": "mine",
+        "columns": {"external_id": "id", "sku": "sku", "quantity": "qty", "placed_at": "at"},
+        "summed": [],
+        "default_currency": "EUR",
+        "delimiter": ",",
+    }
+    mapping = ColumnMapping.from_dict(old)
+    assert (mapping.columns["sku"], mapping.channel_fulfilled) == ("sku", {})
+    adding = ColumnMapping.from_dict(
+        {**old, "columns": {**old["columns"], "tax": ["vat", "duty"]}}  # type: ignore[dict-item]
+    )
+    saved = json.loads(json.dumps(adding.to_dict()))
+    assert saved["columns"]["tax"] == ["vat", "duty"]
+    assert ColumnMapping.from_dict(saved) == adding
+    data = b"id,sku,qty,at,vat,duty\n1,A,1,2026-12-01T10:00Z,1.50,\n2,B,1,2026-12-01T10:00Z,,\n"
+    first, second = parse_order_file(data, "mine.csv", adding).orders
+    assert (first.tax, second.tax) == (D("1.50"), D("0"))
 
 
 def test_row_numbers_count_the_blank_line_before_the_ebay_header() -> None:

@@ -289,6 +289,27 @@ def test_shopify_cancelled_order_without_sku_falls_back_to_the_variant() -> None
     assert order.ship_to is not None and order.ship_to.country == "GB"
 
 
+def test_shopify_subtotal_is_before_discounts_like_every_channel() -> None:
+    """`subtotal_price`/`subtotalPriceSet` are after discounts; ours is before them, so the
+    discount is taken off the goods value once."""
+    raw = payload("shopify_rest_multiline")
+    assert raw["subtotal_price"] == "79.97"  # as Shopify computes it: 84.97 - 5.00
+    order = shopify.parse_order(raw)
+    assert (order.subtotal, order.discount) == (D("84.97"), D("5.00"))
+    assert order.subtotal - order.discount + order.shipping + order.tax == order.total
+    del raw["total_line_items_price"]  # absent: Σ price * quantity of the lines
+    assert shopify.parse_order(raw).subtotal == D("84.97")
+
+    graphql = payload("shopify_graphql_unicode_eur")
+    line = graphql["lineItems"]["edges"][0]["node"]
+    line["totalDiscountSet"] = {"shopMoney": {"amount": "6.00", "currencyCode": "EUR"}}
+    graphql["subtotalPriceSet"] = {"shopMoney": {"amount": "53.80", "currencyCode": "EUR"}}
+    graphql["totalDiscountsSet"] = {"shopMoney": {"amount": "6.00", "currencyCode": "EUR"}}
+    graphql["totalPriceSet"] = {"shopMoney": {"amount": "58.70", "currencyCode": "EUR"}}
+    order = shopify.parse_order(graphql)
+    assert (order.subtotal, order.discount, order.total) == (D("59.80"), D("6.00"), D("58.70"))
+
+
 def test_amazon_pending_order_with_redacted_pii_keeps_what_amazon_gives() -> None:
     order = amazon.parse_order(payload("amazon_pending_redacted"))
     assert order.status is ChannelStatus.PENDING

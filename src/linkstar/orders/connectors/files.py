@@ -31,6 +31,8 @@ from linkstar.orders.core.canonical import (
 _ZERO = Decimal("0")
 _CENT = Decimal("0.01")
 _SYMBOLS = str.maketrans("", "", "$€£¥₹ \u00a0")
+_PARTS = "\x1f"  # joins the cells of a field that adds several columns (never in a cell)
+_BLANK = _PARTS + " \t\r\n\u00a0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,12 +71,23 @@ class _Reader:
         missing = sorted(c for c in mapping.required_columns() if c not in positions)
         if missing:
             raise InvalidInput(f"the file has no column {', '.join(repr(c) for c in missing)}")
-        self.index = {f: positions[c] for f, c in mapping.columns.items() if c in positions}
-        self.group = positions[mapping.group_by or mapping.columns["external_id"]]
+        # their columns in this file: one → read as a plain column; several → added up
+        present = {
+            f: [n for n in ((c,) if isinstance(c, str) else c) if n in positions]
+            for f, c in mapping.columns.items()
+        }
+        self.index = {f: positions[names[0]] for f, names in present.items() if len(names) == 1}
+        self.names = {f: names[0] for f, names in present.items() if len(names) == 1}
+        self.parts = {f: names for f, names in present.items() if len(names) > 1}
+        self.part_picks = [
+            (f, itemgetter(*(positions[n] for n in names))) for f, names in self.parts.items()
+        ]
+        self.group = positions[mapping.group_by or str(mapping.columns["external_id"])]
         self.zone: tzinfo = ZoneInfo(mapping.timezone)
         self.fields = tuple(self.index)
         self.pick = itemgetter(*self.index.values())
-        self.width = max(self.index.values()) + 1
+        added = (positions[n] for names in self.parts.values() for n in names)
+        self.width = max([*self.index.values(), *added]) + 1
 
     def has_line(self, row: list[str]) -> bool:
         """Whether a raw row holds a SKU or a quantity."""
@@ -88,13 +101,30 @@ class _Reader:
         """The row's mapped, non-empty values by our field name (read once, used many times)."""
         if len(row) < self.width:
             row = row + [""] * (self.width - len(row))
-        return {f: v.strip() for f, v in zip(self.fields, self.pick(row), strict=True) if v}
+        values = {f: v.strip() for f, v in zip(self.fields, self.pick(row), strict=True) if v}
+        for f, pick in self.part_picks:
+            joined = _PARTS.join(pick(row))
+            if joined.strip(_BLANK):  # some cell is not empty
+                values[f] = joined
+        return values
 
     def money(self, text: str, n: int, name: str) -> Decimal:
         if not text:
             return _ZERO
+        if _PARTS not in text or name not in self.parts:
+            return self.amount(text, n, name, None)
+        total = _ZERO  # several columns, each read on its own
+        for cell, column in zip(text.split(_PARTS), self.parts[name], strict=True):
+            if cell := cell.strip():
+                total += self.amount(cell, n, name, column)
+        return total
+
+    def amount(self, text: str, n: int, name: str, column: str | None) -> Decimal:
+        """One cell's amount; an error names `column`, else the field's own column."""
         try:
-            return Decimal(text)
+            value = Decimal(text)
+            if value.is_finite():  # NaN and Infinity fall through to the error below
+                return value
         except InvalidOperation:
             pass
         cleaned = text.translate(_SYMBOLS)
@@ -104,12 +134,13 @@ class _Reader:
             else cleaned.replace(",", "")
         )
         negative = cleaned.startswith("(") and cleaned.endswith(")")
+        column = column or self.names.get(name) or self.m.column(name)
         try:
             amount = Decimal(cleaned.strip("()"))
         except InvalidOperation:
-            raise _Bad(n, self.m.columns[name], f"{text!r} is not an amount", name) from None
+            raise _Bad(n, column, f"{text!r} is not an amount", name) from None
         if not amount.is_finite():
-            raise _Bad(n, self.m.columns[name], f"{text!r} is not an amount", name)
+            raise _Bad(n, column, f"{text!r} is not an amount", name)
         return -amount if negative else amount
 
     def time(self, text: str, n: int, name: str) -> datetime | None:
@@ -117,7 +148,7 @@ class _Reader:
             return None
         value = self._strptime(text)
         if value is None:
-            raise _Bad(n, self.m.columns[name], f"{text!r} is not a date/time", name)
+            raise _Bad(n, self.m.column(name), f"{text!r} is not a date/time", name)
         return value.replace(tzinfo=self.zone) if value.tzinfo is None else value
 
     def _strptime(self, text: str) -> datetime | None:
@@ -149,7 +180,7 @@ class _Reader:
                 continue
             key = text.lower()
             if key not in self.m.status_values:
-                raise _Bad(-1, self.m.columns[name], f"unknown status {text!r}", name)
+                raise _Bad(-1, self.m.column(name), f"unknown status {text!r}", name)
             mapped = self.m.status_values[key]
             if mapped is not None:
                 return mapped
@@ -158,18 +189,19 @@ class _Reader:
     def line(self, n: int, row: dict[str, str], position: int) -> OrderLine:
         sku = row.get("sku", "") or row.get("sku_fallback", "")
         if not sku:
-            raise _Bad(n, self.m.columns["sku"], "the SKU is empty")
+            raise _Bad(n, self.m.column("sku"), "the SKU is empty")
         text = row.get("quantity", "")
         try:
             qty = int(text)
         except ValueError:
             try:
                 exact = Decimal(text)
-                qty = int(exact) if exact == exact.to_integral_value() else -1
+                whole = exact.is_finite() and exact == exact.to_integral_value()
+                qty = int(exact) if whole else -1
             except InvalidOperation:
                 qty = -1
         if qty < 0:
-            raise _Bad(n, self.m.columns["quantity"], f"{text!r} is not a whole quantity")
+            raise _Bad(n, self.m.column("quantity"), f"{text!r} is not a whole quantity")
         price = self.money(row.get("unit_price", ""), n, "unit_price")
         if self.m.line_price == "total" and qty > 1:
             price = price / qty
@@ -215,20 +247,20 @@ class _Reader:
         lines = tuple(built)
         if not lines:
             raise _Bad(
-                first, self.m.columns["sku"], "the order has no line with a SKU and a quantity"
+                first, self.m.column("sku"), "the order has no line with a SKU and a quantity"
             )
         placed_at = self.time(o.get("placed_at", ""), -1, "placed_at")
         if placed_at is None:
-            raise _Bad(first, self.m.columns["placed_at"], "the order date is empty")
+            raise _Bad(first, self.m.column("placed_at"), "the order date is empty")
         currency = (o.get("currency") or self.m.default_currency or "").upper()
         if len(currency) != 3 or not currency.isalpha():
             reason = f"{currency or 'no'} currency (ISO 4217 code needed)"
-            raise _Bad(-1, self.m.columns.get("currency"), reason, "currency")
+            raise _Bad(-1, self.m.column("currency"), reason, "currency")
         country_text = o.get("ship_country") or self.m.default_country
         country = country_alpha2(country_text) if country_text else None
         if country_text and country is None:
             reason = f"{country_text!r} is not a country"
-            raise _Bad(-1, self.m.columns.get("ship_country"), reason, "ship_country")
+            raise _Bad(-1, self.m.column("ship_country"), reason, "ship_country")
         get = o.get
         postcode = get("ship_postcode")
         line2 = ", ".join(p for p in (get("ship_line2"), get("ship_line3")) if p) or None
@@ -252,14 +284,19 @@ class _Reader:
             tax = sum((line.tax for line in lines), _ZERO)
         discount = abs(self._money(o, "discount") or sum((line.discount for line in lines), _ZERO))
         total = self._money(o, "total")
-        tags = get("tags", "")
+        tags = tuple(t.strip() for t in get("tags", "").split(",") if t.strip())
+        status = self.status(o)
+        by_channel = self.m.channel_fulfilled.get(get("fulfillment_channel", "").lower())
+        if by_channel:  # the marketplace ships it (FBA): nothing for the seller to ship
+            tags = (by_channel, *tags)
+            status = ChannelStatus.SHIPPED if status is ChannelStatus.OPEN else status
         return ChannelOrder(
             channel=self.m.channel,
             external_id=get("external_id") or key,
             external_number=get("external_number"),
             version=self.time(get("updated_at", ""), -1, "updated_at") or placed_at,
             placed_at=placed_at,
-            status=self.status(o),
+            status=status,
             currency=currency,
             lines=lines,
             buyer=Buyer(get("buyer_name"), get("buyer_email"), get("buyer_phone"), get("buyer_id")),
@@ -272,7 +309,7 @@ class _Reader:
             ship_by=self.time(get("ship_by", ""), -1, "ship_by"),
             deliver_by=self.time(get("deliver_by", ""), -1, "deliver_by"),
             ship_service_level=get("ship_service_level"),
-            tags=tuple(t.strip() for t in tags.split(",") if t.strip()) if tags else (),
+            tags=tags,
         )
 
 
@@ -328,7 +365,7 @@ def _parse(data: bytes, filename: str, mapping: ColumnMapping | str) -> FilePars
                 result.errors.append(
                     RowError(
                         n,
-                        mapping.group_by or mapping.columns["external_id"],
+                        mapping.group_by or mapping.column("external_id"),
                         "the order id is empty",
                     )
                 )

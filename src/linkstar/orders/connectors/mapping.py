@@ -27,10 +27,11 @@ LINE_FIELDS = (
 )
 ORDER_FIELDS = (
     "external_id", "external_number", "placed_at", "updated_at", "status", "fulfillment_status",
-    "cancelled_at", "currency", "buyer_name", "buyer_email", "buyer_phone", "buyer_id",
-    "ship_name", "ship_company", "ship_line1", "ship_line2", "ship_line3", "ship_city",
-    "ship_state", "ship_postcode", "ship_country", "ship_phone", "subtotal", "shipping", "tax",
-    "discount", "total", "ship_by", "deliver_by", "ship_service_level", "tags",
+    "fulfillment_channel", "cancelled_at", "currency", "buyer_name", "buyer_email",
+    "buyer_phone", "buyer_id", "ship_name", "ship_company", "ship_line1", "ship_line2",
+    "ship_line3", "ship_city", "ship_state", "ship_postcode", "ship_country", "ship_phone",
+    "subtotal", "shipping", "tax", "discount", "total", "ship_by", "deliver_by",
+    "ship_service_level", "tags",
 )  # fmt: skip
 FIELDS = frozenset(LINE_FIELDS + ORDER_FIELDS)
 MONEY_FIELDS = frozenset(
@@ -43,6 +44,12 @@ TIME_FIELDS = frozenset({"placed_at", "updated_at", "cancelled_at", "ship_by", "
 class ColumnMapping:
     """Our field → their column header, plus how to read their values.
 
+    - An amount field may name several columns (a list in JSON): their amounts add up, an empty
+      cell counting as 0 (Amazon's item-tax + shipping-tax + gift-wrap-tax); columns missing
+      from a file are left out.
+    - `channel_fulfilled`: their fulfilment-channel value (case-insensitive) → the tag of an
+      order the marketplace ships itself ("amazon" → "fba"); such an order that is open is
+      shipped, as a polled one is.
     - `group_by`: the column that is the same on every row of one order (default: the
       external_id column); `external_id` itself may then be filled on the first row only.
     - Order-level fields take the first non-empty value among the order's rows, except those in
@@ -57,7 +64,7 @@ class ColumnMapping:
     """
 
     name: str
-    columns: Mapping[str, str]
+    columns: Mapping[str, str | tuple[str, ...]]
     channel: Channel = Channel.FILE
     group_by: str | None = None
     summed: frozenset[str] = frozenset()
@@ -70,11 +77,23 @@ class ColumnMapping:
     default_country: str | None = None
     decimal_comma: bool = False
     delimiter: str | None = None  # None: sniffed from the header line
+    channel_fulfilled: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.columns) - FIELDS)
         if unknown:
             raise InvalidInput(f"mapping {self.name!r}: unknown fields {', '.join(unknown)}")
+        columns: dict[str, str | tuple[str, ...]] = {}
+        for name, column in self.columns.items():
+            if isinstance(column, str):
+                columns[name] = column
+            elif name not in MONEY_FIELDS:
+                raise InvalidInput(f"mapping {self.name!r}: only amounts add columns, not {name}")
+            elif not column or not all(isinstance(c, str) and c for c in column):
+                raise InvalidInput(f"mapping {self.name!r}: {name} needs column names to add")
+            else:
+                columns[name] = tuple(column)
+        object.__setattr__(self, "columns", columns)
         missing = [f for f in REQUIRED_FIELDS if not self.columns.get(f)]
         if missing:
             raise InvalidInput(f"mapping {self.name!r}: fields {', '.join(missing)} need a column")
@@ -95,19 +114,29 @@ class ColumnMapping:
         object.__setattr__(
             self, "status_values", {k.strip().lower(): v for k, v in self.status_values.items()}
         )
+        object.__setattr__(
+            self,
+            "channel_fulfilled",
+            {str(k).strip().lower(): str(v) for k, v in self.channel_fulfilled.items()},
+        )
+
+    def column(self, name: str) -> str | None:
+        """The column (or "a + b" columns) a field reads, as named in errors."""
+        column = self.columns.get(name)
+        return column if column is None or isinstance(column, str) else " + ".join(column)
 
     def required_columns(self) -> set[str]:
         """The headers a file must have: the required fields' columns and the grouping column."""
-        required = {self.columns[f] for f in REQUIRED_FIELDS}
+        required = {str(self.columns[f]) for f in REQUIRED_FIELDS}
         if self.group_by:
             required.add(self.group_by)
-            required.discard(self.columns["external_id"])
+            required.discard(str(self.columns["external_id"]))
         return required
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
-            "columns": dict(self.columns),
+            "columns": {f: c if isinstance(c, str) else list(c) for f, c in self.columns.items()},
             "channel": self.channel.value,
             "group_by": self.group_by,
             "summed": sorted(self.summed),
@@ -120,6 +149,7 @@ class ColumnMapping:
             "default_country": self.default_country,
             "decimal_comma": self.decimal_comma,
             "delimiter": self.delimiter,
+            "channel_fulfilled": dict(self.channel_fulfilled),
         }
 
     @classmethod
@@ -128,9 +158,12 @@ class ColumnMapping:
         try:
             columns = data["columns"]
             if not isinstance(columns, Mapping) or not all(
-                isinstance(v, str) for v in columns.values()
+                isinstance(v, str) or (isinstance(v, list) and all(isinstance(c, str) for c in v))
+                for v in columns.values()
             ):
-                raise InvalidInput("a mapping's columns are field → column-name strings")
+                raise InvalidInput(
+                    "a mapping's columns are field → a column name, or a list of them to add up"
+                )
             return cls(
                 name=str(data.get("name") or "custom"),
                 columns=dict(columns),
@@ -149,6 +182,7 @@ class ColumnMapping:
                 default_country=data.get("default_country"),
                 decimal_comma=bool(data.get("decimal_comma", False)),
                 delimiter=data.get("delimiter"),
+                channel_fulfilled=dict(data.get("channel_fulfilled") or {}),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidInput(f"malformed column mapping: {exc}") from None

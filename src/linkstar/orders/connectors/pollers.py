@@ -70,7 +70,6 @@ query Orders($first: Int!, $after: String, $query: String) {
     nodes {
       id name email phone createdAt updatedAt cancelledAt
       displayFinancialStatus displayFulfillmentStatus currencyCode tags
-      subtotalPriceSet { shopMoney { amount currencyCode } }
       totalShippingPriceSet { shopMoney { amount currencyCode } }
       totalTaxSet { shopMoney { amount currencyCode } }
       totalDiscountsSet { shopMoney { amount currencyCode } }

@@ -24,8 +24,10 @@ PENDING, CANCELLED = ChannelStatus.PENDING, ChannelStatus.CANCELLED
 # - order tracking reports (GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL / _BY_LAST_UPDATE_
 #   and the archived one): amazon-order-id, order-status, quantity; no item id, no name or
 #   street (city, state, postcode and country only).
-# Neither layout can carry shipping-tax or ship-promotion-discount into the order's totals (a
-# field reads one column): the total is short by those, which Amazon's US reports mostly leave 0.
+# Money as the report adds it up: line tax = item-tax + shipping-tax + gift-wrap-tax (as the
+# poller's ItemTax + ShippingTax), shipping = shipping-price + gift-wrap-price, discount =
+# item-promotion-discount + ship-promotion-discount over the order's rows; the columns a layout
+# lacks are left out. fulfillment-channel "Amazon" (AFN) tags the order `fba`, as polled.
 AMAZON_STATUSES: dict[str, ChannelStatus | None] = {
     "pending": PENDING, "pending - waiting for pick up": OPEN, "unshipped": OPEN,
     "partiallyshipped": OPEN, "shipping": OPEN, "shipped": SHIPPED, "complete": SHIPPED,
@@ -38,6 +40,12 @@ AMAZON_STATUSES: dict[str, ChannelStatus | None] = {
         )
     },
 }  # fmt: skip
+AMAZON_MONEY: dict[str, str | tuple[str, ...]] = {
+    "line_tax": ("item-tax", "shipping-tax", "gift-wrap-tax"),
+    "shipping": ("shipping-price", "gift-wrap-price"),
+    "line_discount": "item-promotion-discount",
+    "discount": ("item-promotion-discount", "ship-promotion-discount"),
+}
 AMAZON = ColumnMapping(
     name="amazon",
     channel=Channel.AMAZON,
@@ -46,8 +54,7 @@ AMAZON = ColumnMapping(
         "placed_at": "purchase-date", "status": "order-status", "buyer_email": "buyer-email",
         "buyer_name": "buyer-name", "buyer_phone": "buyer-phone-number", "sku": "sku",
         "title": "product-name", "quantity": "quantity-purchased", "currency": "currency",
-        "unit_price": "item-price", "line_tax": "item-tax", "shipping": "shipping-price",
-        "line_discount": "item-promotion-discount",
+        "unit_price": "item-price", **AMAZON_MONEY,
         "ship_service_level": "ship-service-level", "ship_name": "recipient-name",
         "ship_line1": "ship-address-1", "ship_line2": "ship-address-2",
         "ship_line3": "ship-address-3", "ship_city": "ship-city", "ship_state": "ship-state",
@@ -55,28 +62,31 @@ AMAZON = ColumnMapping(
         "ship_phone": "ship-phone-number", "ship_by": "latest-ship-date",
         "deliver_by": "latest-delivery-date",
     },
-    summed=frozenset({"shipping"}),
+    summed=frozenset({"shipping", "discount"}),
     line_price="total",
     status_values=AMAZON_STATUSES,
     default_currency="USD",
     delimiter="\t",
+    channel_fulfilled={"amazon": "fba", "afn": "fba"},
 )  # fmt: skip
 AMAZON_ALL_ORDERS = replace(
     AMAZON,
     columns={
         "external_id": "amazon-order-id", "external_number": "amazon-order-id",
         "placed_at": "purchase-date", "updated_at": "last-updated-date",
-        "status": "order-status", "ship_service_level": "ship-service-level",
-        "title": "product-name", "sku": "sku", "sku_fallback": "asin", "quantity": "quantity",
-        "currency": "currency", "unit_price": "item-price", "line_tax": "item-tax",
-        "shipping": "shipping-price", "line_discount": "item-promotion-discount",
-        "ship_city": "ship-city", "ship_state": "ship-state", "ship_postcode": "ship-postal-code",
+        "status": "order-status", "fulfillment_channel": "fulfillment-channel",
+        "ship_service_level": "ship-service-level", "title": "product-name", "sku": "sku",
+        "sku_fallback": "asin", "quantity": "quantity", "currency": "currency",
+        "unit_price": "item-price", **AMAZON_MONEY, "ship_city": "ship-city",
+        "ship_state": "ship-state", "ship_postcode": "ship-postal-code",
         "ship_country": "ship-country",
     },
 )  # fmt: skip
 
 # Shopify admin → Orders → Export (CSV): one row per line item; order-level columns (Email,
 # totals, shipping address, Id) are filled on the order's first row only; Name is on every row.
+# Its Subtotal is after discounts (Total = Subtotal + Shipping + Taxes), so it is not read: our
+# subtotal, before discounts, is Σ Lineitem price * quantity.
 SHOPIFY = ColumnMapping(
     name="shopify",
     channel=Channel.SHOPIFY,
@@ -84,7 +94,7 @@ SHOPIFY = ColumnMapping(
     columns={
         "external_id": "Id", "external_number": "Name", "buyer_email": "Email",
         "status": "Financial Status", "fulfillment_status": "Fulfillment Status",
-        "currency": "Currency", "subtotal": "Subtotal", "shipping": "Shipping", "tax": "Taxes",
+        "currency": "Currency", "shipping": "Shipping", "tax": "Taxes",
         "total": "Total", "discount": "Discount Amount", "ship_service_level": "Shipping Method",
         "placed_at": "Created at", "cancelled_at": "Cancelled at", "quantity": "Lineitem quantity",
         "title": "Lineitem name", "unit_price": "Lineitem price", "sku": "Lineitem sku",

@@ -111,6 +111,11 @@ def _sku(line: Mapping[str, Any], path: str, variant_key: str) -> str:
     return f"custom:{title}"
 
 
+def _goods(lines: list[OrderLine]) -> Decimal:
+    """Σ unit price * quantity: the order's goods before any discount (our subtotal)."""
+    return sum((line.unit_price * line.quantity for line in lines), Decimal("0"))
+
+
 def _rest(p: Mapping[str, Any]) -> ChannelOrder:
     lines = []
     for i, raw in enumerate(lst(p, "line_items", "$")):
@@ -175,7 +180,10 @@ def _rest(p: Mapping[str, Any]) -> ChannelOrder:
             external_id=opt_str(customer, "id", "$.customer"),
         ),
         ship_to=_address(opt_obj(p, "shipping_address", "$"), "$.shipping_address", graphql=False),
-        subtotal=opt_money(p, "subtotal_price", "$"),
+        # `subtotal_price` is after discounts; `total_line_items_price` is the lines before them
+        subtotal=money(p["total_line_items_price"], "$.total_line_items_price")
+        if p.get("total_line_items_price") not in (None, "")
+        else _goods(lines),
         shipping=shipping,
         tax=opt_money(p, "total_tax", "$"),
         discount=opt_money(p, "total_discounts", "$"),
@@ -250,7 +258,7 @@ def _graphql(p: Mapping[str, Any]) -> ChannelOrder:
             external_id=(opt_str(customer, "id", "$.customer") or "").rsplit("/", 1)[-1] or None,
         ),
         ship_to=_address(opt_obj(p, "shippingAddress", "$"), "$.shippingAddress", graphql=True),
-        subtotal=_shop_money(p, "subtotalPriceSet", "$"),
+        subtotal=_goods(lines),  # `subtotalPriceSet` is after discounts: not our subtotal
         shipping=_shop_money(p, "totalShippingPriceSet", "$"),
         tax=_shop_money(p, "totalTaxSet", "$"),
         discount=_shop_money(p, "totalDiscountsSet", "$"),
