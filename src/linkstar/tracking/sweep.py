@@ -116,15 +116,16 @@ def _sweep_stalled(
     masks = detect(columns, replace(every, enabled=every.enabled & {STALLED}), int(now.timestamp()))
     stalled = masks.get(STALLED, np.zeros(len(ids), dtype=bool))
     already = stalled_shipments(session, organisation_id)
+    found = ids[stalled].tolist()
     details = [
-        (ids[i], json.dumps(_detail(columns, i, STALLED)))
-        for i in np.flatnonzero(stalled).tolist()
-        if ids[i] not in already
+        (shipment_id, json.dumps(_detail(columns, i, STALLED)))
+        for i, shipment_id in zip(np.flatnonzero(stalled).tolist(), found, strict=True)
+        if shipment_id not in already
     ]
     open_stalled(session, organisation_id, rules.owner_for(STALLED), now, details)
     resolved = 0
     if STALLED in rules.auto_resolve:
-        ended = sorted(already.difference(ids[stalled].tolist()))
+        ended = sorted(already.difference(found))
         table = TrackingException.__table__
         for part in chunks(ended):
             result: Any = session.execute(

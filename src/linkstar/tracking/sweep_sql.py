@@ -147,16 +147,26 @@ def open_by_rule(
         values.append(f"(:kind{i}, :owner{i})")
         binds[f"kind{i}"], binds[f"owner{i}"] = kind.value, rules.owner_for(kind)
     any_rule = " OR ".join(_rules(name)[k] for k in kinds)
+    open_pairs = (
+        "SELECT e.shipment_id, e.kind FROM tracking_exceptions e "  # noqa: S608
+        f"WHERE e.organisation_id = :org AND e.state <> '{RESOLVED}'"
+    )
+    if name == "postgresql":
+        # The open pairs are read once, before the first row is written: with the table
+        # estimated (nearly) empty before a first sweep, a plan probing the table itself
+        # re-reads every row the statement has written so far, once per shipment.
+        pairs = f", o AS MATERIALIZED ({open_pairs})"
+        probe = "SELECT 1 FROM o WHERE o.shipment_id = s.id AND o.kind = k.kind"
+    else:  # one seek of ix_tracking_exceptions_open per (shipment, kind)
+        pairs, probe = "", f"{open_pairs} AND e.shipment_id = s.id AND e.kind = k.kind"
     sql = (
-        f"WITH k(kind, owner) AS (VALUES {', '.join(values)}) "  # noqa: S608
+        f"WITH k(kind, owner) AS (VALUES {', '.join(values)}){pairs} "  # noqa: S608
         f"INSERT INTO tracking_exceptions ({', '.join(_INSERTED)}) "
         f"SELECT {_new_id(name)}, s.organisation_id, s.id, k.kind, 'open', k.owner, :stamp, "
         f"{_detail(name)}, :stamp, :stamp, {_FROM_SHIPMENT} "
         f"FROM {shipments_table(name)} CROSS JOIN k "
         f"WHERE {scope()} AND ({any_rule}) AND {_holds(kinds, 'k.kind', name)} "
-        "AND NOT EXISTS (SELECT 1 FROM tracking_exceptions e WHERE e.organisation_id = :org "
-        f"AND e.shipment_id = s.id AND e.kind = k.kind AND e.state <> '{RESOLVED}') "
-        "RETURNING kind"
+        f"AND NOT EXISTS ({probe}) RETURNING kind"
     )
     return Counter(session.execute(text(sql), binds).scalars())
 
