@@ -149,7 +149,8 @@ def open_by_rule(
     any_rule = " OR ".join(_rules(name)[k] for k in kinds)
     open_pairs = (
         "SELECT e.shipment_id, e.kind FROM tracking_exceptions e "  # noqa: S608
-        f"WHERE e.organisation_id = :org AND e.state <> '{RESOLVED}'"
+        f"WHERE e.organisation_id = :org AND e.state <> '{RESOLVED}' "
+        f"AND e.kind IN {quoted(k.value for k in kinds)}"
     )
     if name == "postgresql":
         # The open pairs are read once, before the first row is written: with the table
