@@ -5,15 +5,15 @@ CLI call them (inside one unit of work, commit included) against a database that
 --active in-flight shipments (default 1,000,000) and --delivered delivered ones (default
 1,000,000), each with its derived columns (status, status since, last scan, first scan,
 delivered at, promise) as ingestion writes them, on 2,000 lanes (carrier x service x origin x
-country x postcode prefix). The sweep counts the shipments in scope and reads those a rule
-could flag (from the covering index of migration 0025, times as its generated epoch-second
-columns, the lane gap joined for stall candidates only), judges them with the vectorised
-rules, reconciles open exceptions as integer keys, writes the new exceptions in bulk and judges
-disruptions (exception and exposure counts in SQL); the refresh reads one lane key, transit
-days and on-time flag per delivered shipment, computes
-percentiles with shrinkage and replaces the lane table. Events are not read by either: the
-sweep judges the summary columns that ingestion keeps current, so the ~10 events behind each
-shipment (10,000,000 for 1,000,000 shipments) are not loaded here.
+country x postcode prefix). The sweep counts the shipments in scope and the moving parcels per
+lane in one scan of the covering index (migration 0025), opens and resolves the exceptions of
+every rule but `stalled` in SQL (INSERT … SELECT … NOT EXISTS, UPDATE … NOT EXISTS), reads the
+stall candidates alone (the lane gap joined) to judge them in numpy, and judges disruptions
+(exception counts from the lane recorded on each exception, migration 0028); the refresh
+reads one lane key, transit days and on-time flag per delivered shipment, computes percentiles
+with shrinkage and replaces the lane table. Events are not read by either: the sweep judges the
+summary columns that ingestion keeps current, so the ~10 events behind each shipment
+(10,000,000 for 1,000,000 shipments) are not loaded here.
 
 Reported per step: wall seconds, process CPU seconds (the database is in-process on SQLite),
 on PostgreSQL also the CPU of the server process that ran the queries (read from /proc, so only

@@ -72,6 +72,9 @@ def seed(sessions, tenant, prefix: str = "A", box=None) -> dict[str, str]:
                 state="open",
                 opened_at=T0 + timedelta(hours=31),
                 detail={"status": "failed_attempt", "sub_status": "recipient_unavailable"},
+                carrier=shipment.carrier,
+                dest_country=shipment.dest_country,
+                last_scan_at=shipment.last_event_at,
             )
         )
         s.add(

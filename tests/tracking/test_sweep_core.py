@@ -18,11 +18,9 @@ from linkstar.tracking.core.disruption import (
 from linkstar.tracking.core.exceptions import (
     NONE,
     ExceptionKind,
-    OpenExceptions,
     SweepColumns,
     Thresholds,
     detect,
-    reconcile,
 )
 
 
@@ -153,26 +151,6 @@ def test_disabled_kinds_are_not_evaluated():
     masks = detect(cols, Thresholds(enabled=frozenset({ExceptionKind.LOST})), NOW)
     assert set(masks) == {ExceptionKind.LOST}
     assert not masks[ExceptionKind.LOST].any()
-
-
-def test_reconcile_opens_new_keeps_existing_and_resolves_only_auto_kinds():
-    masks = {
-        ExceptionKind.STALLED: np.array([True, False]),
-        ExceptionKind.LATE: np.array([False, False]),
-    }
-    current = OpenExceptions(
-        ids=np.array(["e1", "e2", "e3", "e4", "e5"], dtype=object),
-        shipment=np.array([0, 1, 1, -1, 0]),  # e4: a shipment the sweep did not load
-        kind=np.array(["stalled", "stalled", "late", "stalled", "from_a_newer_version"],
-                      dtype=object),
-    )  # fmt: skip
-    plan = reconcile(masks, current, frozenset({ExceptionKind.STALLED}))
-    assert plan.to_open == []
-    assert plan.to_resolve == ["e2", "e4"]  # "late" waits for a person; unknown kinds are kept
-    nothing_open = OpenExceptions(np.zeros(0, dtype=object), np.zeros(0, dtype=np.int64),
-                                  np.zeros(0, dtype=object))  # fmt: skip
-    plan = reconcile(masks, nothing_open, frozenset())
-    assert plan.to_open == [(0, ExceptionKind.STALLED)]
 
 
 LIMITS = DisruptionThresholds()  # the defaults: 10 exceptions, 3x, 5 % prior, p 0.001

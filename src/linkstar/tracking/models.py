@@ -41,6 +41,11 @@ SWEEP_INDEX_COLUMNS = (
 )  # fmt: skip
 
 
+EXCEPTION_LANE_INDEX = (
+    "organisation_id", "opened_at", "kind", "carrier", "dest_country", "last_scan_at",
+)  # fmt: skip
+
+
 class EpochSeconds(ColumnElement[int]):
     """A time column as whole epoch seconds, the fraction dropped, in an expression each
     database accepts for a generated column (PostgreSQL: immutable; SQLite: deterministic)."""
@@ -160,6 +165,11 @@ class TrackingException(IdMixin, TimestampMixin, OrgScoped, Base):
     __table_args__ = (
         Index("ix_tracking_exceptions_org_state", "organisation_id", "state"),
         Index("ix_tracking_exceptions_shipment", "shipment_id", "kind"),
+        # The sweep's probe for an open exception of a kind, and its read of the open stalled
+        # ones (migration 0028).
+        Index("ix_tracking_exceptions_open", "organisation_id", "kind", "shipment_id", "state"),
+        # What the per-lane disruption counts read, for the exceptions opened since a time.
+        Index("ix_tracking_exceptions_lane", *EXCEPTION_LANE_INDEX),
     )
 
     shipment_id: Mapped[str] = mapped_column(
@@ -174,6 +184,11 @@ class TrackingException(IdMixin, TimestampMixin, OrgScoped, Base):
     resolved_by: Mapped[str | None] = mapped_column(String(40))  # "sweep" or a user id
     notified_at: Mapped[datetime | None]
     detail: Mapped[dict[str, Any]]
+    # The lane the exception was opened on and the parcel's last scan then (migration 0028):
+    # the disruption judgement counts exceptions per carrier and country without a join.
+    carrier: Mapped[str | None] = mapped_column(String(40))
+    dest_country: Mapped[str | None] = mapped_column(String(2))
+    last_scan_at: Mapped[datetime | None]
 
 
 class TrackingRuleSet(IdMixin, TimestampMixin, OrgScoped, Base):

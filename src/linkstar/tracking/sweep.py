@@ -1,6 +1,8 @@
-"""The exception sweep: load the shipments that can need attention in one query
-(`sweep_reads`), judge them all with the vectorised core, open and resolve exceptions
-idempotently, suspend disrupted lanes.
+"""The exception sweep: open and resolve exceptions idempotently, suspend disrupted lanes.
+
+Every rule but `stalled` is judged and reconciled by the database (`sweep_sql`: one INSERT …
+SELECT, one UPDATE); `stalled` needs business hours per destination calendar, so its candidates
+alone are read (`sweep_reads`), judged with the vectorised core and reconciled in numpy.
 
 Never commits. Running it twice in a row changes nothing the second time.
 """
@@ -8,19 +10,17 @@ Never commits. Running it twice in a row changes nothing the second time.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import uuid4
 
 import numpy as np
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from linkstar.db.bulk import insert_tuples
 from linkstar.db.outbox import enqueue
 from linkstar.db.repository import chunks
-from linkstar.kit.clock import as_utc, utcnow
+from linkstar.kit.clock import utcnow
 from linkstar.tracking import feedback
 from linkstar.tracking.core.disruption import LaneCounts, disruptions
 from linkstar.tracking.core.exceptions import (
@@ -29,23 +29,28 @@ from linkstar.tracking.core.exceptions import (
     ExceptionState,
     SweepColumns,
     detect,
-    reconcile,
 )
-from linkstar.tracking.driver_reads import mapped, seconds
+from linkstar.tracking.driver_reads import mapped
 from linkstar.tracking.models import (
-    Shipment,
     TrackingException,
     TrackingSuspension,
 )
 from linkstar.tracking.rules import DisruptionRule, ExceptionRules, load_rules
 from linkstar.tracking.sweep_reads import (
-    TERMINAL,
     exception_counts,
-    load_columns,
-    open_exceptions,
+    shipment_tally,
+    stall_candidates,
+    stalled_shipments,
+)
+from linkstar.tracking.sweep_sql import (
+    OPEN_STATES,
+    open_by_rule,
+    open_stalled,
+    resolve_by_rule,
 )
 
 NOTIFY_JOB = "tracking.notify_exceptions"
+STALLED = ExceptionKind.STALLED
 
 
 @dataclass(slots=True)
@@ -75,51 +80,63 @@ def sweep(session: Session, organisation_id: str, *, now: datetime | None = None
 
 def _sweep(session: Session, organisation_id: str, now: datetime) -> SweepReport:
     rules = load_rules(session, organisation_id)
-    checked, ids, columns = load_columns(session, organisation_id, rules, now)
-    masks = detect(columns, rules.thresholds(), int(now.timestamp()))
-    current = open_exceptions(session, organisation_id, ids)
-    plan = reconcile(masks, current, frozenset(rules.auto_resolve))
-    report = SweepReport(shipments_checked=checked)
-    connection = session.connection()
-    as_text = connection.dialect.name == "sqlite"
-    stamp: Any = as_utc(now).isoformat(" ", "microseconds")[:26] if as_text else now
-    rows = []
-    for index, kind in plan.to_open:
-        rows.append(
-            (
-                uuid4().hex,
-                organisation_id,
-                str(ids[index]),
-                kind.value,
-                ExceptionState.OPEN.value,
-                rules.owner_for(kind),
-                stamp,
-                json.dumps(_detail(columns, index, kind)),
-                stamp,
-                stamp,
-            )
-        )
-        report.opened[kind.value] = report.opened.get(kind.value, 0) + 1
-    if rows:
-        insert_tuples(connection, "tracking_exceptions", _EXCEPTION_COLUMNS, rows)
-    table = TrackingException.__table__
-    for part in chunks(plan.to_resolve):
-        connection.execute(
-            update(table)  # type: ignore[arg-type]
-            .where(table.c.organisation_id == organisation_id, table.c.id.in_(part))
-            .values(state=ExceptionState.RESOLVED.value, resolved_at=now, resolved_by="sweep",
-                    updated_at=now)
-        )  # fmt: skip
-    report.resolved = len(plan.to_resolve)
+    checked, moving = shipment_tally(session, organisation_id, rules, now)
+    report = judge(session, organisation_id, rules, now)
+    report.shipments_checked = checked
     if rules.disruption.enabled:
-        report.suspended = _suspend_disrupted(session, organisation_id, rules, now)
-    if rows:
+        lanes = _lane_counts(session, organisation_id, rules.disruption, now, moving)
+        report.suspended = _suspend_disrupted(session, organisation_id, rules, now, lanes)
+    if report.opened:
         enqueue(session, NOTIFY_JOB, {}, organisation_id=organisation_id)
     return report
 
 
-_EXCEPTION_COLUMNS = ("id", "organisation_id", "shipment_id", "kind", "state", "owner_user_id",
-                      "opened_at", "detail", "created_at", "updated_at")  # fmt: skip
+def judge(
+    session: Session, organisation_id: str, rules: ExceptionRules, now: datetime
+) -> SweepReport:
+    """Open the exceptions the rules find and resolve those whose condition ended (no alert,
+    no disruption judgement, no count of the shipments checked)."""
+    opened = open_by_rule(session, organisation_id, rules, now)
+    stalled, resolved = _sweep_stalled(session, organisation_id, rules, now)
+    opened[STALLED.value] += stalled
+    return SweepReport(
+        opened={kind: n for kind, n in opened.items() if n},
+        resolved=resolve_by_rule(session, organisation_id, rules, now) + resolved,
+    )
+
+
+def _sweep_stalled(
+    session: Session, organisation_id: str, rules: ExceptionRules, now: datetime
+) -> tuple[int, int]:
+    """Judge the stall candidates in numpy (business hours per destination calendar), open the
+    stalled exceptions missing, resolve those no longer stalled (when auto-resolved; a parcel
+    no longer a candidate is not stalled); (opened, resolved)."""
+    ids, columns = stall_candidates(session, organisation_id, rules, now)
+    every = rules.thresholds()
+    masks = detect(columns, replace(every, enabled=every.enabled & {STALLED}), int(now.timestamp()))
+    stalled = masks.get(STALLED, np.zeros(len(ids), dtype=bool))
+    already = stalled_shipments(session, organisation_id)
+    found = ids[stalled].tolist()
+    details = [
+        (shipment_id, json.dumps(_detail(columns, i, STALLED)))
+        for i, shipment_id in zip(np.flatnonzero(stalled).tolist(), found, strict=True)
+        if shipment_id not in already
+    ]
+    open_stalled(session, organisation_id, rules.owner_for(STALLED), now, details)
+    resolved = 0
+    if STALLED in rules.auto_resolve:
+        ended = sorted(already.difference(found))
+        table = TrackingException.__table__
+        for part in chunks(ended):
+            result: Any = session.execute(
+                update(table)  # type: ignore[arg-type]
+                .where(table.c.organisation_id == organisation_id, table.c.kind == STALLED.value,
+                       table.c.state.in_(OPEN_STATES), table.c.shipment_id.in_(part))
+                .values(state=ExceptionState.RESOLVED.value, resolved_at=now,
+                        resolved_by="sweep", updated_at=now)
+            )  # fmt: skip
+            resolved += int(result.rowcount)
+    return len(details), resolved
 
 
 def _detail(columns: SweepColumns, index: int, kind: ExceptionKind) -> dict[str, Any]:
@@ -137,57 +154,39 @@ def _detail(columns: SweepColumns, index: int, kind: ExceptionKind) -> dict[str,
 
 
 def _lane_counts(
-    session: Session, organisation_id: str, rule: DisruptionRule, now: datetime
+    session: Session,
+    organisation_id: str,
+    rule: DisruptionRule,
+    now: datetime,
+    moving: list[tuple[str, str | None, int, int]],
 ) -> list[LaneCounts]:
-    """Per carrier and carrier x country: exceptions and moving parcels, window and baseline."""
-    window_start = now - timedelta(hours=rule.window_hours)
-    baseline_start = window_start - timedelta(days=rule.baseline_days)
-    fresh_for = timedelta(days=rule.recent_scan_days)
+    """Per carrier and carrier x country: exceptions and moving parcels (`moving`, from
+    `shipment_tally`), window and baseline."""
     # carrier, country → [recent exceptions, baseline exceptions, recent parcels, baseline parcels]
     tally: dict[tuple[str, str], list[int]] = {}
 
-    def add(carrier: str, country: str | None, slot: int, count: int = 1) -> None:
+    def add(carrier: str, country: str | None, slot: int, count: int) -> None:
         for key in [(carrier, "")] + ([(carrier, country)] if country else []):
             tally.setdefault(key, [0, 0, 0, 0])[slot] += count
 
     for carrier, country, slot, count in exception_counts(session, organisation_id, rule, now):
         add(carrier, country, slot, count)
-    s = Shipment
-    # Whole epoch seconds against the generated columns of the covering index (migration 0025).
-    window_s, baseline_s = seconds(window_start), seconds(baseline_start)
-    scanned_since = seconds(now - fresh_for)
-    scanned_before = seconds(baseline_start - fresh_for)
-    began = func.coalesce(s.first_scan_s, s.last_event_s)
-    moving_now = and_(
-        s.last_event_s >= scanned_since,
-        or_(s.status.not_in(TERMINAL), s.status_since_s >= window_s),
-    )
-    moving_before = and_(
-        began < window_s,
-        s.last_event_s >= scanned_before,
-        or_(s.status.not_in(TERMINAL), s.status_since_s >= baseline_s),
-    )
-    exposure = (
-        select(
-            s.carrier, s.dest_country,
-            func.sum(case((moving_now, 1), else_=0)),
-            func.sum(case((moving_before, 1), else_=0)),
-        )
-        .where(s.organisation_id == organisation_id, s.last_event_s >= scanned_before)
-        .group_by(s.carrier, s.dest_country)
-        .with_hint(s, "INDEXED BY ix_shipments_sweep", "sqlite")  # see shipments_table
-    )  # fmt: skip
-    for carrier, country, recent, before in session.execute(exposure):
-        add(carrier, country, 2, int(recent or 0))
-        add(carrier, country, 3, int(before or 0))
+    for carrier, country, recent, before in moving:
+        if recent or before:  # a lane with no parcel moving in either period adds nothing
+            add(carrier, country, 2, recent)
+            add(carrier, country, 3, before)
     return [LaneCounts(c, d, *counts) for (c, d), counts in sorted(tally.items())]
 
 
 def _suspend_disrupted(
-    session: Session, organisation_id: str, rules: ExceptionRules, now: datetime
+    session: Session,
+    organisation_id: str,
+    rules: ExceptionRules,
+    now: datetime,
+    lanes: list[LaneCounts],
 ) -> list[str]:
     rule = rules.disruption
-    found = disruptions(_lane_counts(session, organisation_id, rule, now), rule.thresholds())
+    found = disruptions(lanes, rule.thresholds())
     if not found:
         return []
     active = {

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from itertools import repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -134,59 +133,3 @@ def detect(columns: SweepColumns, rules: Thresholds, now_s: int) -> dict[Excepti
     if ExceptionKind.UNMAPPED in rules.enabled:
         out[ExceptionKind.UNMAPPED] = (columns.unmapped_count > 0) | status.isin(("unmapped",))
     return out
-
-
-@dataclass(frozen=True, slots=True)
-class OpenExceptions:
-    """The open or acknowledged exceptions of a workspace, one entry each."""
-
-    ids: npt.NDArray[np.object_]  # exception ids
-    shipment: Ints  # index of the shipment among the swept ones, -1 when it was not swept
-    kind: npt.NDArray[np.object_]  # ExceptionKind values
-
-
-@dataclass(frozen=True, slots=True)
-class Reconciliation:
-    """What the sweep changes: (shipment index, kind) pairs to open, exception ids to resolve."""
-
-    to_open: list[tuple[int, ExceptionKind]]
-    to_resolve: list[str]
-
-
-def reconcile(
-    masks: dict[ExceptionKind, Bools],
-    current: OpenExceptions,
-    auto_resolve: frozenset[ExceptionKind],
-) -> Reconciliation:
-    """Open what is detected and not yet open; resolve what is open and no longer detected.
-
-    Pairs are compared as integers (shipment index x kind), so a million shipments cost a few
-    sorts. Only kinds in `auto_resolve` are closed by the sweep; the others wait for a person.
-    """
-    kinds = list(ExceptionKind)
-    code = {kind.value: i for i, kind in enumerate(kinds)}
-    width = len(kinds)
-    open_kind = np.fromiter(map(code.get, current.kind.tolist(), repeat(-1)), dtype=np.int64,
-                            count=len(current.kind))  # fmt: skip
-    known = (current.shipment >= 0) & (open_kind >= 0)  # a kind this version does not know: kept
-    open_keys = np.where(known, current.shipment * width + open_kind, -1)
-    open_sorted = np.sort(open_keys)
-    to_open: list[tuple[int, ExceptionKind]] = []
-    detected = []
-    for kind, mask in masks.items():
-        keys = np.flatnonzero(mask).astype(np.int64) * width + code[kind.value]
-        detected.append(keys)
-        fresh = keys[~_contains(open_sorted, keys)] // width
-        to_open.extend(zip(fresh.tolist(), [kind] * len(fresh), strict=True))
-    found = np.concatenate(detected) if detected else np.zeros(0, dtype=np.int64)
-    auto = np.isin(open_kind, [code[k.value] for k in auto_resolve])
-    gone = auto & ~_contains(np.sort(found), open_keys)
-    return Reconciliation(to_open, sorted(current.ids[gone].tolist()))
-
-
-def _contains(haystack: Ints, needles: Ints) -> Bools:
-    """Which needles occur in the sorted haystack (a binary search each)."""
-    if haystack.size == 0:
-        return np.zeros(needles.shape, dtype=bool)
-    at = np.minimum(np.searchsorted(haystack, needles), haystack.size - 1)
-    return np.asarray(haystack[at] == needles, dtype=bool)
