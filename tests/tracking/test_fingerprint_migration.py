@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import os
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pytest
 from alembic import command
 from sqlalchemy import bindparam, create_engine, inspect, text
 
 from linkstar.db.base import UTCDateTime
-from linkstar.db.engine import normalise_url
 from linkstar.db.migrate import alembic_config, upgrade
 from linkstar.tracking.core.events import TrackingEvent
 from linkstar.tracking.core.keys import fingerprint
 from linkstar.tracking.core.vocabulary import Status
-from tests.conftest import DB_BACKEND, service_url
 
 EVENTS = [
     TrackingEvent(datetime(2026, 3, 1, 8, 0, 0, 120, tzinfo=UTC), "usps", "01", "Delivered",
@@ -48,23 +43,6 @@ def _sha1(e: TrackingEvent) -> str:
              e.raw_code, e.raw_description, e.location or "", e.city or "", e.state or "",
              e.postcode or "", e.country or "")  # fmt: skip
     return hashlib.sha1("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()
-
-
-@pytest.fixture
-def empty_url(tmp_path) -> Iterator[str]:
-    """A database of this test alone (no foreign-key checks needed: events only)."""
-    if DB_BACKEND != "postgres":
-        yield f"sqlite:///{tmp_path / 'm.db'}"
-        return
-    server = normalise_url(service_url("postgres"))
-    name = f"linkstar_test_migration_{os.getpid()}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield server.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def test_stored_events_are_re_keyed_and_the_downgrade_restores_the_sha1(empty_url):
