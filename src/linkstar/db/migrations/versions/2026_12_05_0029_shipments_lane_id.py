@@ -61,7 +61,18 @@ def upgrade() -> None:
     op.drop_index("ix_shipments_sweep", table_name="shipments")
     # Not a batch operation: SQLite adds a nullable column in place.
     op.add_column("shipments", sa.Column("lane_id", sa.Integer(), nullable=True))
-    # The backfill, before the indexes that hold lane_id exist (nothing to maintain yet).
+    where = sa.text("lane_id IS NULL")
+    # Before the backfill: with lane_id in an index, PostgreSQL's backfill writes new row
+    # versions instead of heap-only ones, so the covering index built after it is usable at
+    # once (over heap-only chains it would wait for every older transaction to end).
+    op.create_index(
+        "ix_shipments_lane_unassigned",
+        "shipments",
+        ["organisation_id"],
+        unique=False,
+        sqlite_where=where,
+        postgresql_where=where,
+    )
     parts = ", ".join(OF_SHIPMENT)
     op.execute(
         f"INSERT INTO tracking_lanes (organisation_id, {', '.join(LANE)}) "  # noqa: S608
@@ -73,15 +84,6 @@ def upgrade() -> None:
         f"WHERE l.organisation_id = shipments.organisation_id AND {match})"
     )
     op.create_index("ix_shipments_sweep", "shipments", [*SWEEP, "lane_id", "id"], unique=False)
-    where = sa.text("lane_id IS NULL")
-    op.create_index(
-        "ix_shipments_lane_unassigned",
-        "shipments",
-        ["organisation_id"],
-        unique=False,
-        sqlite_where=where,
-        postgresql_where=where,
-    )
 
 
 def downgrade() -> None:
