@@ -9,8 +9,8 @@ country x postcode prefix). The sweep counts the shipments in scope and reads th
 could flag (from the covering index of migration 0025, times as its generated epoch-second
 columns, the lane gap joined for stall candidates only), judges them with the vectorised
 rules, reconciles open exceptions as integer keys, writes the new exceptions in bulk and judges
-disruptions (exception and exposure counts in SQL); the refresh reads one lane key, transit
-days and on-time flag per delivered shipment, computes
+disruptions (exception and exposure counts in SQL); the refresh reads one integer per
+delivered shipment (lane id, on-time flag and transit seconds packed, migration 0029), computes
 percentiles with shrinkage and replaces the lane table. Events are not read by either: the
 sweep judges the summary columns that ingestion keeps current, so the ~10 events behind each
 shipment (10,000,000 for 1,000,000 shipments) are not loaded here.
