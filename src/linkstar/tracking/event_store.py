@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, func, update
+from sqlalchemy import Connection, and_, bindparam, case, func, update
 from sqlalchemy.orm import Session
 
 from linkstar.db.bulk import insert_tuples
@@ -287,7 +287,10 @@ def fill_service_and_promise(connection: Connection, extras: list[dict[str, Any]
             carrier_service=func.coalesce(table.c.carrier_service, bindparam("svc")),
             promised_by=func.coalesce(table.c.promised_by, bindparam("promise")),
             # a service filled in is a new lane: assigned again by the next statistics refresh
-            lane_id=case((table.c.carrier_service.is_(None), None), else_=table.c.lane_id),
+            lane_id=case(
+                (and_(table.c.carrier_service.is_(None), bindparam("svc").is_not(None)), None),
+                else_=table.c.lane_id,
+            ),
         )
     )
     connection.execute(fill, extras)
