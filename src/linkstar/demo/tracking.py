@@ -210,6 +210,7 @@ def load_tracking(
             dest_postcode=bindparam("postcode"),
             promised_by=bindparam("promise"),
             carrier_service=bindparam("svc"),
+            lane_id=None,  # a new lane: assigned by the refresh below
         )
     )
     session.connection().execute(stmt, rows)

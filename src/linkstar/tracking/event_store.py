@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, bindparam, func, update
+from sqlalchemy import Connection, and_, bindparam, case, func, update
 from sqlalchemy.orm import Session
 
 from linkstar.db.bulk import insert_tuples
@@ -323,6 +323,11 @@ def fill_service_and_promise(connection: Connection, extras: list[dict[str, Any]
         .values(
             carrier_service=func.coalesce(table.c.carrier_service, bindparam("svc")),
             promised_by=func.coalesce(table.c.promised_by, bindparam("promise")),
+            # a service filled in is a new lane: assigned again by the next statistics refresh
+            lane_id=case(
+                (and_(table.c.carrier_service.is_(None), bindparam("svc").is_not(None)), None),
+                else_=table.c.lane_id,
+            ),
         )
     )
     connection.execute(fill, extras)

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column
@@ -37,8 +38,10 @@ EVENT_ID = BigInteger().with_variant(Integer(), "sqlite")  # SQLite: the rowid a
 SWEEP_INDEX_COLUMNS = (
     "organisation_id", "carrier", "dest_country", "last_event_s", "status", "status_since_s",
     "first_scan_s", "sub_status", "promised_s", "delivered_s", "unmapped_count",
-    "carrier_service", "warehouse_id", "dest_postcode", "created_s", "id",
+    "carrier_service", "warehouse_id", "dest_postcode", "created_s", "lane_id", "id",
 )  # fmt: skip
+
+LANE_COLUMNS = ("carrier", "carrier_service", "origin", "dest_country", "postcode_prefix")
 
 
 EXCEPTION_LANE_INDEX = (
@@ -97,8 +100,15 @@ class Shipment(IdMixin, TimestampMixin, OrgScoped, Base):
         Index("ix_shipments_org_status", "organisation_id", "status"),
         # The inbox linker and shipment creation look numbers up without a carrier (0030).
         Index("ix_shipments_org_number", "organisation_id", "tracking_number"),
-        # Covers every column the sweep and the lane statistics read (migration 0025).
+        # Covers every column the sweep and the lane statistics read (migrations 0025, 0029).
         Index("ix_shipments_sweep", *SWEEP_INDEX_COLUMNS),
+        # The shipments `lane_ids.assign` has yet to give a lane id (migration 0029).
+        Index(
+            "ix_shipments_lane_unassigned",
+            "organisation_id",
+            sqlite_where=text("lane_id IS NULL"),
+            postgresql_where=text("lane_id IS NULL"),
+        ),
     )
 
     tracking_number: Mapped[str] = mapped_column(String(64))
@@ -125,6 +135,8 @@ class Shipment(IdMixin, TimestampMixin, OrgScoped, Base):
     delivered_s: Mapped[int | None] = _epoch_column("delivered_at")
     promised_s: Mapped[int | None] = _epoch_column("promised_by")
     created_s: Mapped[int | None] = _epoch_column("created_at")
+    # Its tracking_lanes row; NULL until `lane_ids.assign` (writers of a lane field reset it).
+    lane_id: Mapped[int | None] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(40), default="api")
     public_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_public_token)
 
@@ -226,6 +238,26 @@ class LaneTransitStat(IdMixin, OrgScoped, Base):
     gap_p95_hours: Mapped[float | None]  # p95 of hours between consecutive scans (stall limit)
     confidence: Mapped[float]
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TrackingLane(Base):
+    """One lane of an organisation: carrier service x origin x destination country x postcode
+    prefix ("" where the shipment has none). Shipments name theirs by `lane_id`."""
+
+    __tablename__ = "tracking_lanes"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", *LANE_COLUMNS, name="uq_tracking_lanes_lane"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    organisation_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("organisations.id", ondelete="CASCADE")
+    )
+    carrier: Mapped[str] = mapped_column(String(40))
+    carrier_service: Mapped[str] = mapped_column(String(80))
+    origin: Mapped[str] = mapped_column(String(32))
+    dest_country: Mapped[str] = mapped_column(String(2))
+    postcode_prefix: Mapped[str] = mapped_column(String(8))
 
 
 class TrackingDeadLetter(IdMixin, OrgScoped, Base):

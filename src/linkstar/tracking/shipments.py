@@ -20,6 +20,7 @@ from linkstar.kit.pagination import Page
 from linkstar.tracking.core.detect import best_carrier
 from linkstar.tracking.core.numbers import normalise_tracking_number
 from linkstar.tracking.core.vocabulary import STATUS_RANK, Status
+from linkstar.tracking.lane_ids import LANE_FIELDS, reset_if_changed
 from linkstar.tracking.models import LaneTransitStat, Shipment, TrackingEventRow
 from linkstar.tracking.schemas import ShipmentCreate
 from linkstar.workspace.core import Permission, Principal
@@ -209,6 +210,7 @@ def register_shipments(
             )
             session.add(row)
             existing[(carrier, number)] = row
+        before = tuple(getattr(row, name) for name in LANE_FIELDS)
         for name in (
             "carrier_service", "order_ref", "warehouse_id", "dest_country", "dest_postcode",
             "promised_by",
@@ -216,6 +218,7 @@ def register_shipments(
             value = getattr(item, name)
             if value is not None:
                 setattr(row, name, value)
+        reset_if_changed(row, before)  # a corrected lane is assigned again (lane_ids.assign)
         out.append(row)
     session.flush()
     return out

@@ -63,8 +63,14 @@ def group_quantiles(groups: Ints, values: Floats, n_groups: int) -> Floats:
     out = np.full((n_groups, len(QUANTILES)), np.nan)
     if values.size == 0:
         return out
-    order = np.lexsort((values, groups))
-    g, v = groups[order], values[order]
+    # Sorted by group, then value: one sort of integers (group x n + the value's rank), a
+    # quarter of np.lexsort's time at a million; equal values may swap, which changes nothing.
+    n = values.size
+    by_value = np.argsort(values)
+    rank = np.empty(n, dtype=np.int64)
+    rank[by_value] = np.arange(n)
+    g, position = np.divmod(np.sort(groups * n + rank), n)
+    v = values[by_value[position]]
     counts = np.bincount(g, minlength=n_groups)
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     present = counts > 0
