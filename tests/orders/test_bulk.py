@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -158,3 +158,31 @@ def test_rows_with_other_keys_or_python_defaults_fall_back_to_sqlalchemy(
         ]
         with pytest.raises(Exception, match=r"actor|kind"):  # reported by SQLAlchemy
             insert_rows(conn, OrderEvent.__table__, events)
+
+
+def test_fast_times_and_empty_json_store_what_a_core_insert_stores(sessions, tenant, store) -> None:  # type: ignore[no-untyped-def]
+    """The quick paths (times built in one call on SQLite, None and [] as constants for JSON)
+    on the values they special-case: other zones, whole seconds, empty and None."""
+    org = tenant.org.id
+    east = timezone(timedelta(hours=-5))
+    odd = {
+        "version": datetime(2026, 3, 8, 1, 59, 59, tzinfo=east),
+        "placed_at": datetime(1999, 12, 31, 23, 0, 0, 1, tzinfo=UTC),
+        "ship_by": None,
+        "tags": [],
+        "address_flags": [],
+        "holds": [{"reason": "x", "since": None}],
+        "excluded_warehouses": [[]],
+        "split_plan": None,
+    }
+    with unit_of_work(sessions) as s:
+        conn = s.connection()
+        core_id, fast_id = new_id(), new_id()
+        conn.execute(insert(Order.__table__), [order_row(org, store, id=core_id, **odd)])
+        insert_rows(conn, Order.__table__, [order_row(org, store, id=fast_id, **odd)])
+        at = [c.name for c in Order.__table__.columns if c.name != "id"].index("external_id")
+        a, b = stored(s, Order.__table__, core_id), stored(s, Order.__table__, fast_id)
+        assert a[:at] + a[at + 1 :] == b[:at] + b[at + 1 :]
+        with pytest.raises(ValueError, match="naive"):
+            naive = order_row(org, store, id=new_id(), version=datetime(2026, 1, 1))
+            insert_rows(conn, Order.__table__, [naive])

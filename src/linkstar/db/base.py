@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, ForeignKey, MetaData, String, TypeDecorator
@@ -36,6 +37,21 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return None if value is None else as_utc(value)
+
+    def bulk_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        """For SQLite, the text its bind processing stores, built in one C call instead of
+        two Python layers (db.bulk checks it against the bind processor); None elsewhere."""
+        if dialect.name != "sqlite":
+            return None
+
+        def process(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                raise ValueError("naive datetimes are not stored; pass an aware UTC datetime")
+            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+        return process
 
 
 class Base(DeclarativeBase):
