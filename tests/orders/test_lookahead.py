@@ -110,9 +110,8 @@ def count(sessions, model) -> int:  # type: ignore[no-untyped-def]
 def ingest_ahead(sessions, tenant, store, data: bytes, batch: int = 40):  # type: ignore[no-untyped-def]
     """The large-file path with small transactions and a worker started whatever the size."""
     items = parsed_items(data)
-    with address_worker(lookahead.MIN_ROWS) as worker:
-        assert worker is not None
-        ahead = AddressLookahead(worker, items)
+    with address_worker(lookahead.MIN_ROWS) as worker, lookahead.lookahead(worker, items) as ahead:
+        assert ahead is not None
         return ingest_committing(
             sessions, tenant.org.id, store, items, "file", batch_size=batch, lookahead=ahead
         )

@@ -106,7 +106,7 @@ def ingest(
         batch = _Batch(session, org_id, store, source, actor, policy, rules, skus)
         part = items[start : start + batch_size]
         if lookahead is not None:
-            batch.shas, batch.checked = lookahead.take(len(part), stored, policy)
+            batch.shas, batch.digests, batch.checked = lookahead.take(len(part), stored, policy)
         report.add(batch.run(part, start))
         session.flush()
     if report.created or report.updated:
@@ -211,7 +211,7 @@ class _Batch(BatchBase):
                     IngestError(offset + index, order.external_id, exc.message, dead)
                 )
                 continue
-            digest = fingerprint(order)
+            digest = (self.digests[index] if self.digests else None) or fingerprint(order)
             good.append((order, raw, digest, sha or digest))
         # The winner per external id inside the batch; the others are payloads only.
         winners: dict[str, tuple[ChannelOrder, str]] = {}
