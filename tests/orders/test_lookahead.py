@@ -3,6 +3,7 @@ error and nothing written when the worker fails, no worker left behind, small fi
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
 import subprocess
@@ -11,6 +12,7 @@ import time
 from typing import Any
 
 import pytest
+from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from linkstar.addresses.core import AddressInput, CheckedAddress, Policy
@@ -166,22 +168,57 @@ def die_in_worker(addresses: list[AddressInput], policy: Policy) -> list[Checked
     return []
 
 
+def fail_hashing(start: int, count: int) -> lookahead.Hashes:
+    raise ValueError("hasher broke")
+
+
+def die_hashing(start: int, count: int) -> lookahead.Hashes:
+    os._exit(3)
+
+
 @pytest.mark.parametrize(
-    ("broken", "reason"),
-    [(fail_in_worker, "ValueError: checker broke"), (die_in_worker, "BrokenProcessPool")],
+    ("target", "broken", "reason"),
+    [
+        ("check_all", fail_in_worker, "address-check worker process failed (ValueError: checker"),
+        ("check_all", die_in_worker, "address-check worker process failed (BrokenProcessPool"),
+        ("hashes", fail_hashing, "hashing worker process failed (ValueError: hasher broke"),
+        ("hashes", die_hashing, "hashing worker process failed (BrokenProcessPool"),
+    ],
 )
 def test_a_failing_worker_is_a_clear_error_and_writes_nothing(
-    sessions, tenant, store, monkeypatch, broken, reason
+    sessions, tenant, store, monkeypatch, target, broken, reason
 ):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(lookahead, "check_all", broken)
+    monkeypatch.setattr(lookahead, target, broken)
     monkeypatch.setattr(lookahead, "MIN_ROWS", 10)
     actor = system_principal(tenant.org.id, "test")
     with pytest.raises(WorkerFailed) as failed:
         import_large_file(sessions, actor, store, export(50), "orders.csv", "linkstar")
-    assert "address-check worker process failed" in failed.value.message
+    assert failed.value.status == 503 and failed.value.code == "worker_failed"
     assert reason in failed.value.message and "this batch was not written" in failed.value.message
     for model in (Order, OrderLine, OrderPayload, OrderEvent, AddressReview):
         assert count(sessions, model) == 0
+    assert multiprocessing.active_children() == []
+
+
+def test_an_xlsx_file_gets_the_lookahead_once_parsed(sessions, tenant, store, monkeypatch):  # type: ignore[no-untyped-def]
+    book = Workbook()
+    sheet = book.active
+    for line in export(30).decode().splitlines():
+        sheet.append(line.split(","))
+    data = io.BytesIO()
+    book.save(data)
+    taken: list[int] = []
+    real = AddressLookahead.take
+
+    def spy(self, count, stored, policy):  # type: ignore[no-untyped-def]
+        taken.append(count)
+        return real(self, count, stored, policy)
+
+    monkeypatch.setattr(AddressLookahead, "take", spy)
+    monkeypatch.setattr(lookahead, "MIN_ROWS", 30)  # orders, counted once the file is parsed
+    actor = system_principal(tenant.org.id, "test")
+    result = import_large_file(sessions, actor, store, data.getvalue(), "o.xlsx", "linkstar")
+    assert (result.report.created, result.report.held, taken) == (30, 6, [30])
     assert multiprocessing.active_children() == []
 
 
