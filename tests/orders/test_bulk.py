@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Table, insert, select, text
 
-from linkstar.db.bulk import insert_rows
+from linkstar.db.bulk import Encoded, insert_rows
+from linkstar.db.engine import json_text
 from linkstar.db.uow import unit_of_work
 from linkstar.kit.ids import new_id
 from linkstar.orders.models import Order, OrderEvent, OrderLine, OrderPayload
@@ -186,3 +187,41 @@ def test_fast_times_and_empty_json_store_what_a_core_insert_stores(sessions, ten
         with pytest.raises(ValueError, match="naive"):
             naive = order_row(org, store, id=new_id(), version=datetime(2026, 1, 1))
             insert_rows(conn, Order.__table__, [naive])
+
+
+def test_encoded_json_stores_what_its_value_stores(sessions, tenant, store) -> None:  # type: ignore[no-untyped-def]
+    """A payload encoded by the lookahead's worker: its text as is (SQLite), or its value
+    processed (PostgreSQL), also when SQLAlchemy inserts the rows itself."""
+    org = tenant.org.id
+    raw = {"rows": [{"Ship City": "Zürich", "Qty": "2", "Note": 'a "b"\u2028'}]}
+    with unit_of_work(sessions) as s:
+        conn = s.connection()
+        order_id = new_id()
+        insert_rows(conn, Order.__table__, [order_row(org, store, id=order_id)])
+        ids = [new_id() for _ in range(3)]
+
+        def payload(row_id: str, value: Any, sha: str) -> dict[str, Any]:
+            return {
+                "id": row_id,
+                "organisation_id": org,
+                "store_id": store,
+                "external_id": "X-1",
+                "order_id": order_id,
+                "source": "file",
+                "version": T,
+                "received_at": T,
+                "sha256": sha,
+                "outcome": "created",
+                "raw": value,
+            }
+
+        table = OrderPayload.__table__
+        conn.execute(insert(table), [payload(ids[0], raw, "a" * 64)])
+        insert_rows(conn, table, [payload(ids[1], Encoded(json_text(raw), raw), "b" * 64)])
+        fallback = payload(ids[2], Encoded(json_text(raw), raw), "c" * 64)
+        del fallback["received_at"]  # a Python-side default: SQLAlchemy inserts it
+        insert_rows(conn, table, [fallback])
+        at = [c.name for c in table.columns if c.name != "id"].index("raw")
+        texts = [stored(s, table, i)[at] for i in ids]
+        assert texts[0] == texts[1] == texts[2]
+        assert [s.get(OrderPayload, i).raw for i in ids] == [raw] * 3  # type: ignore[union-attr]

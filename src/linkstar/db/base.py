@@ -44,12 +44,20 @@ class UTCDateTime(TypeDecorator[datetime]):
         if dialect.name != "sqlite":
             return None
 
+        last: tuple[datetime | None, str] = (None, "")
+
         def process(value: datetime | None) -> str | None:
+            nonlocal last
             if value is None:
                 return None
+            seen = last  # one read: another thread may replace it
+            if value is seen[0]:  # a batch's rows share their clock times (created_at, …)
+                return seen[1]
             if value.tzinfo is None:
                 raise ValueError("naive datetimes are not stored; pass an aware UTC datetime")
-            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+            text = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+            last = (value, text)
+            return text
 
         return process
 

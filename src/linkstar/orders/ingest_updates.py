@@ -69,6 +69,7 @@ class BatchBase:
         # Given by a lookahead: the items' payload hashes, fingerprints and checked addresses.
         self.shas: list[str | None] = []
         self.digests: list[str | None] = []
+        self.texts: dict[str, str] = {}  # payload JSON texts by payload hash
         self.checked: dict[AddressInput, CheckedAddress] = {}
 
     def _insert(self, model: Any, rows: list[dict[str, Any]]) -> None:

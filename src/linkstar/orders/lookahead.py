@@ -6,8 +6,8 @@ ship-to addresses of the next. Its answers are only a cache for `check_addresses
 the worker did not check (an order that turned out to exist already, say) is checked in
 process, so a guess can cost time, never change a result. A second worker (the hasher),
 forked once the file is parsed so that it inherits the parsed items instead of receiving
-them pickled, computes the payload hashes and content fingerprints of the batch after: only
-two strings per item come back.
+them pickled, computes the payload hashes, content fingerprints and payloads' JSON texts of
+the batch after: only three strings per item come back.
 
 Which addresses to send is guessed from the payloads the store already holds (a re-imported
 file sends nothing). Small imports stay in process (starting the workers costs more than it
@@ -34,6 +34,7 @@ from linkstar.addresses.core import (
     Policy,
     check_many,
 )
+from linkstar.db.engine import json_text
 from linkstar.kit.errors import LinkStarError
 from linkstar.orders.core.canonical import ChannelOrder
 from linkstar.orders.core.facts import fingerprint, payload_hash
@@ -45,16 +46,17 @@ from linkstar.orders.pipeline import address_input
 MIN_ROWS = 5_000
 
 Stored = Callable[[list[str]], set[str]]
-Hashes = tuple[list[str | None], list[str | None]]
+Hashes = tuple[list[str | None], list[str | None], list[str | None]]
 T = TypeVar("T")
 
 
 class Ahead(NamedTuple):
-    """What the workers computed for one batch: per item its payload hash and fingerprint
-    (None: not computed, do it in process), and the checked addresses."""
+    """What the workers computed for one batch: per item its payload hash, fingerprint and
+    payload's JSON text (None: not computed, do it in process), and the checked addresses."""
 
     shas: list[str | None]
     digests: list[str | None]
+    texts: list[str | None]
     checked: dict[AddressInput, CheckedAddress]
 
 
@@ -94,11 +96,14 @@ def _hold(items: Sequence[Item]) -> None:
 
 
 def hashes(start: int, count: int) -> Hashes:
-    """In the hasher: the payload hashes and fingerprints of items[start:start + count]."""
+    """In the hasher: the payload hashes, fingerprints and payloads' JSON texts (as a JSON
+    column stores them) of items[start:start + count]."""
     part = _ITEMS[start : start + count]
-    return [payload_hash(raw) if raw is not None else None for _, raw in part], [
-        _fingerprint(order) for order, _ in part
-    ]
+    return (
+        [payload_hash(raw) if raw is not None else None for _, raw in part],
+        [_fingerprint(order) for order, _ in part],
+        [json_text(dict(raw)) if raw is not None else None for _, raw in part],
+    )
 
 
 def _fingerprint(order: ChannelOrder) -> str | None:
@@ -118,12 +123,13 @@ class AddressLookahead:
         self._checker, self._hasher, self._items = checker, hasher, items
         self._shas: list[str | None] = []  # payload hashes of the items sent so far
         self._digests: list[str | None] = []  # their fingerprints (None: compute in process)
+        self._texts: list[str | None] = []  # their payloads' JSON texts (None: in process)
         self._hashing: dict[int, tuple[int, Future[Hashes]]] = {}  # start → (count, hashes)
         self._sent: list[tuple[int, list[AddressInput], Future[list[CheckedAddress]]]] = []
         self._cursor = 0
 
     def take(self, count: int, stored: Stored, policy: Policy) -> Ahead:
-        """The payload hashes, fingerprints and the checker's results of the next `count` items.
+        """The hasher's and the checker's results for the next `count` items.
 
         Sends the following `count` items' addresses to the checker first, so it works on them
         while the caller writes these, and has the batch after them hashed meanwhile; `stored`
@@ -140,7 +146,9 @@ class AddressLookahead:
             results: list[CheckedAddress] = _result(future, "address-check")
             checked.update(zip(addresses, results, strict=True))
         end = start + count
-        return Ahead(self._shas[start:end], self._digests[start:end], checked)
+        return Ahead(
+            self._shas[start:end], self._digests[start:end], self._texts[start:end], checked
+        )
 
     def _hash(self, start: int, count: int) -> None:
         if start < len(self._items) and start not in self._hashing:
@@ -153,9 +161,10 @@ class AddressLookahead:
     def _send(self, start: int, count: int, stored: Stored, policy: Policy) -> None:
         self._hash(start, count)
         count, future = self._hashing.pop(start)
-        shas, digests = _result(future, "hashing")
+        shas, digests, texts = _result(future, "hashing")
         self._shas.extend(shas)
         self._digests.extend(digests)
+        self._texts.extend(texts)
         held = stored([h for h in shas if h is not None])
         part = self._items[start : start + count]
         fresh = dict.fromkeys(
