@@ -68,6 +68,21 @@ def order_row(org: str, store: str, **extra: Any) -> dict[str, Any]:
     } | extra
 
 
+def payload_row(org: str, store: str, order_id: str, raw: Any, sha: str, **extra: Any) -> Any:
+    return {
+        "organisation_id": org,
+        "store_id": store,
+        "external_id": "X-1",
+        "order_id": order_id,
+        "source": "file",
+        "version": T,
+        "received_at": T,
+        "sha256": sha,
+        "outcome": "created",
+        "raw": raw,
+    } | extra
+
+
 def stored(session: Any, table: Table, row_id: str) -> tuple[Any, ...]:
     """The row as the driver returns it (no type processing), without its id."""
     columns = ", ".join(c.name for c in table.columns if c.name != "id")
@@ -107,18 +122,7 @@ def test_fast_insert_stores_what_a_core_insert_stores(sessions, tenant, store, m
                 "detail": {"source": "file", "nested": {"a": [1, 2.5, None]}, "é": "ü"},
             }
         else:
-            row = {
-                "organisation_id": org,
-                "store_id": store,
-                "external_id": "X-1",
-                "order_id": order_id,
-                "source": "file",
-                "version": T,
-                "received_at": T,
-                "sha256": "a" * 64,
-                "outcome": "created",
-                "raw": {"rows": [["a", "b"]], "n": None},
-            }
+            row = payload_row(org, store, order_id, {"rows": [["a", "b"]], "n": None}, "a" * 64)
         table = model.__table__
         core_id, fast_id = new_id(), new_id()
         second = dict(row, id=fast_id)
@@ -199,26 +203,11 @@ def test_encoded_json_stores_what_its_value_stores(sessions, tenant, store) -> N
         order_id = new_id()
         insert_rows(conn, Order.__table__, [order_row(org, store, id=order_id)])
         ids = [new_id() for _ in range(3)]
-
-        def payload(row_id: str, value: Any, sha: str) -> dict[str, Any]:
-            return {
-                "id": row_id,
-                "organisation_id": org,
-                "store_id": store,
-                "external_id": "X-1",
-                "order_id": order_id,
-                "source": "file",
-                "version": T,
-                "received_at": T,
-                "sha256": sha,
-                "outcome": "created",
-                "raw": value,
-            }
-
+        encoded = Encoded(json_text(raw), raw)
         table = OrderPayload.__table__
-        conn.execute(insert(table), [payload(ids[0], raw, "a" * 64)])
-        insert_rows(conn, table, [payload(ids[1], Encoded(json_text(raw), raw), "b" * 64)])
-        fallback = payload(ids[2], Encoded(json_text(raw), raw), "c" * 64)
+        conn.execute(insert(table), [payload_row(org, store, order_id, raw, "a" * 64, id=ids[0])])
+        insert_rows(conn, table, [payload_row(org, store, order_id, encoded, "b" * 64, id=ids[1])])
+        fallback = payload_row(org, store, order_id, encoded, "c" * 64, id=ids[2])
         del fallback["received_at"]  # a Python-side default: SQLAlchemy inserts it
         insert_rows(conn, table, [fallback])
         at = [c.name for c in table.columns if c.name != "id"].index("raw")
