@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Table, insert, select, text
 
+from linkstar.db import bulk
 from linkstar.db.bulk import Encoded, insert_rows
 from linkstar.db.engine import json_text
 from linkstar.db.uow import unit_of_work
@@ -188,6 +189,9 @@ def test_fast_times_and_empty_json_store_what_a_core_insert_stores(sessions, ten
         at = [c.name for c in Order.__table__.columns if c.name != "id"].index("external_id")
         a, b = stored(s, Order.__table__, core_id), stored(s, Order.__table__, fast_id)
         assert a[:at] + a[at + 1 :] == b[:at] + b[at + 1 :]
+        quick = bulk._processor(Order.__table__.c.version.type, conn.dialect)
+        used = quick is not None and quick.__qualname__.startswith("UTCDateTime.bulk_processor")
+        assert used is (conn.dialect.name == "sqlite")  # the quick path is the one taken
         with pytest.raises(ValueError, match="naive"):
             naive = order_row(org, store, id=new_id(), version=datetime(2026, 1, 1))
             insert_rows(conn, Order.__table__, [naive])

@@ -61,7 +61,8 @@ def _processor(column_type: Any, dialect: Dialect) -> _Processor:
         return None
     fast = getattr(column_type, "bulk_processor", None)
     if fast is not None and (quick := fast(dialect)) is not None:
-        samples = _SAMPLES.get(column_type.python_type, ())
+        kind = getattr(column_type, "impl_instance", column_type).python_type  # decorated type
+        samples = _SAMPLES.get(kind, ())
         if samples and all(quick(v) == process(v) for v in samples):
             return quick
     if isinstance(column_type, JSON):
