@@ -170,7 +170,7 @@ class _Reader:
             try:
                 exact = Decimal(text)
                 qty = int(exact) if exact == exact.to_integral_value() else -1
-            except InvalidOperation:
+            except (InvalidOperation, OverflowError):  # not a number, or Infinity
                 qty = -1
         if qty < 0:
             raise _Bad(n, self.m.columns["quantity"], f"{text!r} is not a whole quantity")
