@@ -23,7 +23,7 @@ from linkstar.orders.connectors.files import parse_order_file
 from linkstar.orders.files import import_large_file
 from linkstar.orders.ingest import ingest_committing
 from linkstar.orders.lookahead import AddressLookahead, WorkerFailed, address_worker
-from linkstar.orders.models import Order, OrderEvent, OrderLine, OrderPayload
+from linkstar.orders.models import Order, OrderDeadLetter, OrderEvent, OrderLine, OrderPayload
 from linkstar.workspace.core import system_principal
 
 HEADER = (
@@ -135,6 +135,16 @@ def test_worker_writes_exactly_what_the_in_process_import_writes(sessions, tenan
     assert (again.created, again.unchanged) == (0, 230)
     assert written(sessions) == with_worker
     assert multiprocessing.active_children() == []
+
+
+def test_an_order_ingestion_refuses_is_a_dead_letter_with_the_workers_too(sessions, tenant, store):  # type: ignore[no-untyped-def]
+    data = export(60).replace(b"W-00007,1,SKU-0,1,12.50", b"W-00007,1,SKU-0,2000000,12.50")
+    ahead = ingest_ahead(sessions, tenant, store, data)
+    errors = [(e.index, e.external_id, e.message) for e in ahead.errors]
+    assert errors == [(7, "W-00007", "line 1: quantity or SKU out of range")]
+    assert (ahead.created, count(sessions, OrderDeadLetter), count(sessions, Order)) == (59, 1, 59)
+    plain = ingest_committing(sessions, tenant.org.id, store, parsed_items(data), "file")
+    assert [(e.index, e.external_id, e.message) for e in plain.errors] == errors
 
 
 def test_the_worker_only_gets_addresses_of_payloads_not_yet_stored(

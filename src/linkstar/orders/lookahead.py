@@ -38,7 +38,7 @@ from linkstar.db.engine import json_text
 from linkstar.kit.errors import LinkStarError
 from linkstar.orders.core.canonical import ChannelOrder
 from linkstar.orders.core.facts import fingerprint, payload_hash
-from linkstar.orders.intake import Item
+from linkstar.orders.intake import Item, validate
 from linkstar.orders.pipeline import address_input
 
 # Below this many rows the checker's start (a fork, then its own ZIP tables: ~1.5 s) costs
@@ -51,8 +51,9 @@ T = TypeVar("T")
 
 
 class Ahead(NamedTuple):
-    """What the workers computed for one batch: per item its payload hash, fingerprint and
-    payload's JSON text (None: not computed, do it in process), and the checked addresses."""
+    """What the workers computed for one batch: per item its payload hash, fingerprint (given
+    only for a valid order) and payload's JSON text (None: not computed, do it in process),
+    and the checked addresses."""
 
     shas: list[str | None]
     digests: list[str | None]
@@ -101,15 +102,18 @@ def hashes(start: int, count: int) -> Hashes:
     part = _ITEMS[start : start + count]
     return (
         [payload_hash(raw) if raw is not None else None for _, raw in part],
-        [_fingerprint(order) for order, _ in part],
+        [_valid_fingerprint(order) for order, _ in part],
         [json_text(dict(raw)) if raw is not None else None for _, raw in part],
     )
 
 
-def _fingerprint(order: ChannelOrder) -> str | None:
+def _valid_fingerprint(order: ChannelOrder) -> str | None:
+    """The fingerprint of an order ingestion accepts (`validate`); None for one it refuses,
+    which the main process then validates and reports itself."""
     try:
+        validate(order)
         return fingerprint(order)
-    except Exception:  # an order ingestion refuses anyway: in process, if it gets that far
+    except Exception:
         return None
 
 
