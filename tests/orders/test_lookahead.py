@@ -178,11 +178,15 @@ def die_in_worker(addresses: list[AddressInput], policy: Policy) -> list[Checked
     return []
 
 
-def fail_hashing(start: int, count: int) -> lookahead.Hashes:
+def fail_hashing(start: int, count: int) -> list[str | None]:
     raise ValueError("hasher broke")
 
 
-def die_hashing(start: int, count: int) -> lookahead.Hashes:
+def die_hashing(start: int, count: int) -> list[str | None]:
+    os._exit(3)
+
+
+def die_detailing(indices: list[int]) -> lookahead.Details:
     os._exit(3)
 
 
@@ -193,6 +197,7 @@ def die_hashing(start: int, count: int) -> lookahead.Hashes:
         ("check_all", die_in_worker, "address-check worker process failed (BrokenProcessPool"),
         ("hashes", fail_hashing, "hashing worker process failed (ValueError: hasher broke"),
         ("hashes", die_hashing, "hashing worker process failed (BrokenProcessPool"),
+        ("details", die_detailing, "hashing worker process failed (BrokenProcessPool"),
     ],
 )
 def test_a_failing_worker_is_a_clear_error_and_writes_nothing(

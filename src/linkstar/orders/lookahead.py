@@ -6,8 +6,9 @@ ship-to addresses of the next. Its answers are only a cache for `check_addresses
 the worker did not check (an order that turned out to exist already, say) is checked in
 process, so a guess can cost time, never change a result. A second worker (the hasher),
 forked once the file is parsed so that it inherits the parsed items instead of receiving
-them pickled, computes the payload hashes, content fingerprints and payloads' JSON texts of
-the batch after: only three strings per item come back.
+them pickled, computes the payload hashes of the batch after, and then, for the items whose
+payload the store does not hold, their fingerprints (of valid orders) and payloads' JSON
+texts: only strings come back, and a re-import asks for hashes only.
 
 Which addresses to send is guessed from the payloads the store already holds (a re-imported
 file sends nothing). Small imports stay in process (starting the workers costs more than it
@@ -25,7 +26,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from multiprocessing.connection import wait
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from linkstar.addresses.core import (
     DEFAULT_POLICY,
@@ -46,7 +47,7 @@ from linkstar.orders.pipeline import address_input
 MIN_ROWS = 5_000
 
 Stored = Callable[[list[str]], set[str]]
-Hashes = tuple[list[str | None], list[str | None], list[str | None]]
+Details = tuple[list[str | None], list[str | None]]
 T = TypeVar("T")
 
 
@@ -96,12 +97,18 @@ def _hold(items: Sequence[Item]) -> None:
     _watch_parent()
 
 
-def hashes(start: int, count: int) -> Hashes:
-    """In the hasher: the payload hashes, fingerprints and payloads' JSON texts (as a JSON
-    column stores them) of items[start:start + count]."""
-    part = _ITEMS[start : start + count]
+def hashes(start: int, count: int) -> list[str | None]:
+    """In the hasher: the payload hashes of items[start:start + count]."""
+    return [
+        payload_hash(raw) if raw is not None else None for _, raw in _ITEMS[start : start + count]
+    ]
+
+
+def details(indices: list[int]) -> Details:
+    """In the hasher: the fingerprints (of valid orders) and payloads' JSON texts (as a JSON
+    column stores them) of the items at `indices` (those the store does not hold)."""
+    part = [_ITEMS[i] for i in indices]
     return (
-        [payload_hash(raw) if raw is not None else None for _, raw in part],
         [_valid_fingerprint(order) for order, _ in part],
         [json_text(dict(raw)) if raw is not None else None for _, raw in part],
     )
@@ -126,24 +133,31 @@ class AddressLookahead:
     ) -> None:
         self._checker, self._hasher, self._items = checker, hasher, items
         self._shas: list[str | None] = []  # payload hashes of the items sent so far
-        self._digests: list[str | None] = []  # their fingerprints (None: compute in process)
-        self._texts: list[str | None] = []  # their payloads' JSON texts (None: in process)
-        self._hashing: dict[int, tuple[int, Future[Hashes]]] = {}  # start → (count, hashes)
+        # Fingerprints and payload texts by item (None: not computed, do it in process).
+        self._digests: list[str | None] = [None] * len(items)
+        self._texts: list[str | None] = [None] * len(items)
+        self._hashing: dict[int, tuple[int, Future[list[str | None]]]] = {}  # start → count
         self._sent: list[tuple[int, list[AddressInput], Future[list[CheckedAddress]]]] = []
+        self._detailed: list[tuple[int, list[int], Future[Details]]] = []
         self._cursor = 0
 
     def take(self, count: int, stored: Stored, policy: Policy) -> Ahead:
         """The hasher's and the checker's results for the next `count` items.
 
-        Sends the following `count` items' addresses to the checker first, so it works on them
-        while the caller writes these, and has the batch after them hashed meanwhile; `stored`
-        says which payload hashes the store already holds.
+        Sends the following `count` items' fresh addresses to the checker and their details to
+        the hasher first, so they work on them while the caller writes these, and has the
+        batch after them hashed meanwhile; `stored` says which payload hashes the store holds.
         """
         start = self._cursor
         self._cursor += count
         while len(self._shas) < min(start + 2 * count, len(self._items)):
             self._send(len(self._shas), count, stored, policy)
         self._hash(len(self._shas), count)
+        while self._detailed and self._detailed[0][0] < self._cursor:
+            _, indices, asked = self._detailed.pop(0)
+            digests, texts = _result(asked, "hashing")
+            for i, digest, text in zip(indices, digests, texts, strict=True):
+                self._digests[i], self._texts[i] = digest, text
         checked: dict[AddressInput, CheckedAddress] = {}
         while self._sent and self._sent[0][0] < self._cursor:
             _, addresses, future = self._sent.pop(0)
@@ -156,33 +170,29 @@ class AddressLookahead:
 
     def _hash(self, start: int, count: int) -> None:
         if start < len(self._items) and start not in self._hashing:
-            try:
-                future = self._hasher.submit(hashes, start, count)
-            except RuntimeError as exc:  # the worker died earlier (BrokenProcessPool)
-                raise _failed(exc, "hashing") from exc
-            self._hashing[start] = (count, future)
+            self._hashing[start] = (count, self._submit(self._hasher, hashes, start, count))
 
     def _send(self, start: int, count: int, stored: Stored, policy: Policy) -> None:
         self._hash(start, count)
         count, future = self._hashing.pop(start)
-        shas, digests, texts = _result(future, "hashing")
+        shas: list[str | None] = _result(future, "hashing")
         self._shas.extend(shas)
-        self._digests.extend(digests)
-        self._texts.extend(texts)
         held = stored([h for h in shas if h is not None])
-        part = self._items[start : start + count]
-        fresh = dict.fromkeys(
-            address_input(order.ship_to)
-            for (order, _), sha in zip(part, shas, strict=True)
-            if sha is None or sha not in held
+        fresh = [start + i for i, sha in enumerate(shas) if sha is None or sha not in held]
+        if not fresh:
+            return
+        self._detailed.append((start, fresh, self._submit(self._hasher, details, fresh)))
+        addresses = list(dict.fromkeys(address_input(self._items[i][0].ship_to) for i in fresh))
+        self._sent.append(
+            (start, addresses, self._submit(self._checker, check_all, addresses, policy))
         )
-        if fresh:
-            addresses = list(fresh)
-            try:
-                checks = self._checker.submit(check_all, addresses, policy)
-            except RuntimeError as exc:  # the worker died earlier (BrokenProcessPool)
-                raise _failed(exc, "address-check") from exc
-            self._sent.append((start, addresses, checks))
+
+    def _submit(self, worker: ProcessPoolExecutor, task: Callable[..., T], *args: Any) -> Future[T]:
+        try:
+            return worker.submit(task, *args)
+        except RuntimeError as exc:  # the worker died earlier (BrokenProcessPool)
+            name = "hashing" if worker is self._hasher else "address-check"
+            raise _failed(exc, name) from exc
 
 
 def _result(future: Future[T], worker: str) -> T:
