@@ -46,6 +46,10 @@ from linkstar.orders.pipeline import address_input
 # more than checking in process.
 MIN_ROWS = 5_000
 
+# Batches whose payload hashes are asked for ahead of those sent to the checker: a re-import
+# (nothing else to do per batch) would otherwise wait for one hasher round trip per batch.
+HASHED_AHEAD = 4
+
 Stored = Callable[[list[str]], set[str]]
 Details = tuple[list[str | None], list[str | None]]
 T = TypeVar("T")
@@ -152,7 +156,8 @@ class AddressLookahead:
         self._cursor += count
         while len(self._shas) < min(start + 2 * count, len(self._items)):
             self._send(len(self._shas), count, stored, policy)
-        self._hash(len(self._shas), count)
+        for ahead in range(HASHED_AHEAD):  # the hasher keeps busy without a round trip each
+            self._hash(len(self._shas) + ahead * count, count)
         while self._detailed and self._detailed[0][0] < self._cursor:
             _, indices, asked = self._detailed.pop(0)
             digests, texts = _result(asked, "hashing")
