@@ -13,6 +13,7 @@ import phonenumbers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from linkstar.addresses import reviews
 from linkstar.addresses.core import text
 from linkstar.addresses.core.contact import e164
 
@@ -92,3 +93,18 @@ def test_clean_fast_path_agrees_with_the_general_steps(value: str) -> None:
 @given(st.text(max_size=250))
 def test_clean_agrees_on_any_text(value: str) -> None:
     assert text.clean(value) == _clean_general(value)
+
+
+def _usable_ref_general(ref: str) -> bool:
+    return (
+        0 < len(ref) <= 200
+        and ref == ref.strip()
+        and not any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in ref)
+    )
+
+
+@given(st.text(st.characters(max_codepoint=0x2100), max_size=210))
+def test_usable_ref_agrees_with_the_character_by_character_test(ref: str) -> None:
+    assert reviews.usable_ref(ref) is _usable_ref_general(ref)
+    for c in ("\x00", "\x1f", "\x7f", "\x9f", "\xa0"):
+        assert reviews.usable_ref(f"a{c}b") is _usable_ref_general(f"a{c}b")

@@ -1,4 +1,6 @@
+import multiprocessing
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
@@ -115,3 +117,19 @@ def test_ordered_ids_grow_are_unique_and_look_like_other_ids():
     assert {len(i) for i in ids} == {32}
     assert all(int(i, 16) >= 0 for i in ids)
     assert len({i[15:] for i in ids}) == 5000  # the random tail differs too
+
+
+def _ids_in_child(queue: Any) -> None:
+    queue.put([ordered_id() for _ in range(50)])
+
+
+def test_a_forked_child_never_repeats_its_parents_ordered_ids():
+    ordered_id()  # the parent has random parts buffered when it forks
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_ids_in_child, args=(queue,))
+    child.start()
+    theirs = queue.get(timeout=30)
+    child.join(timeout=30)
+    ours = [ordered_id() for _ in range(50)]
+    assert not {i[15:] for i in theirs} & {i[15:] for i in ours}

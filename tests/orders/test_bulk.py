@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import Table, insert, select, text
 
-from linkstar.db.bulk import insert_rows
+from linkstar.db import bulk
+from linkstar.db.bulk import Encoded, insert_rows
+from linkstar.db.engine import json_text
 from linkstar.db.uow import unit_of_work
 from linkstar.kit.ids import new_id
 from linkstar.orders.models import Order, OrderEvent, OrderLine, OrderPayload
@@ -67,6 +69,21 @@ def order_row(org: str, store: str, **extra: Any) -> dict[str, Any]:
     } | extra
 
 
+def payload_row(org: str, store: str, order_id: str, raw: Any, sha: str, **extra: Any) -> Any:
+    return {
+        "organisation_id": org,
+        "store_id": store,
+        "external_id": "X-1",
+        "order_id": order_id,
+        "source": "file",
+        "version": T,
+        "received_at": T,
+        "sha256": sha,
+        "outcome": "created",
+        "raw": raw,
+    } | extra
+
+
 def stored(session: Any, table: Table, row_id: str) -> tuple[Any, ...]:
     """The row as the driver returns it (no type processing), without its id."""
     columns = ", ".join(c.name for c in table.columns if c.name != "id")
@@ -106,18 +123,7 @@ def test_fast_insert_stores_what_a_core_insert_stores(sessions, tenant, store, m
                 "detail": {"source": "file", "nested": {"a": [1, 2.5, None]}, "é": "ü"},
             }
         else:
-            row = {
-                "organisation_id": org,
-                "store_id": store,
-                "external_id": "X-1",
-                "order_id": order_id,
-                "source": "file",
-                "version": T,
-                "received_at": T,
-                "sha256": "a" * 64,
-                "outcome": "created",
-                "raw": {"rows": [["a", "b"]], "n": None},
-            }
+            row = payload_row(org, store, order_id, {"rows": [["a", "b"]], "n": None}, "a" * 64)
         table = model.__table__
         core_id, fast_id = new_id(), new_id()
         second = dict(row, id=fast_id)
@@ -158,3 +164,57 @@ def test_rows_with_other_keys_or_python_defaults_fall_back_to_sqlalchemy(
         ]
         with pytest.raises(Exception, match=r"actor|kind"):  # reported by SQLAlchemy
             insert_rows(conn, OrderEvent.__table__, events)
+
+
+def test_fast_times_and_empty_json_store_what_a_core_insert_stores(sessions, tenant, store) -> None:  # type: ignore[no-untyped-def]
+    """The quick paths (times built in one call on SQLite, None and [] as constants for JSON)
+    on the values they special-case: other zones, whole seconds, empty and None."""
+    org = tenant.org.id
+    east = timezone(timedelta(hours=-5))
+    odd = {
+        "version": datetime(2026, 3, 8, 1, 59, 59, tzinfo=east),
+        "placed_at": datetime(1999, 12, 31, 23, 0, 0, 1, tzinfo=UTC),
+        "ship_by": None,
+        "tags": [],
+        "address_flags": [],
+        "holds": [{"reason": "x", "since": None}],
+        "excluded_warehouses": [[]],
+        "split_plan": None,
+    }
+    with unit_of_work(sessions) as s:
+        conn = s.connection()
+        core_id, fast_id = new_id(), new_id()
+        conn.execute(insert(Order.__table__), [order_row(org, store, id=core_id, **odd)])
+        insert_rows(conn, Order.__table__, [order_row(org, store, id=fast_id, **odd)])
+        at = [c.name for c in Order.__table__.columns if c.name != "id"].index("external_id")
+        a, b = stored(s, Order.__table__, core_id), stored(s, Order.__table__, fast_id)
+        assert a[:at] + a[at + 1 :] == b[:at] + b[at + 1 :]
+        quick = bulk._processor(Order.__table__.c.version.type, conn.dialect)
+        used = quick is not None and quick.__qualname__.startswith("UTCDateTime.bulk_processor")
+        assert used is (conn.dialect.name == "sqlite")  # the quick path is the one taken
+        with pytest.raises(ValueError, match="naive"):
+            naive = order_row(org, store, id=new_id(), version=datetime(2026, 1, 1))
+            insert_rows(conn, Order.__table__, [naive])
+
+
+def test_encoded_json_stores_what_its_value_stores(sessions, tenant, store) -> None:  # type: ignore[no-untyped-def]
+    """A payload encoded by the lookahead's worker: its text as is (SQLite), or its value
+    processed (PostgreSQL), also when SQLAlchemy inserts the rows itself."""
+    org = tenant.org.id
+    raw = {"rows": [{"Ship City": "Zürich", "Qty": "2", "Note": 'a "b"\u2028'}]}
+    with unit_of_work(sessions) as s:
+        conn = s.connection()
+        order_id = new_id()
+        insert_rows(conn, Order.__table__, [order_row(org, store, id=order_id)])
+        ids = [new_id() for _ in range(3)]
+        encoded = Encoded(json_text(raw), raw)
+        table = OrderPayload.__table__
+        conn.execute(insert(table), [payload_row(org, store, order_id, raw, "a" * 64, id=ids[0])])
+        insert_rows(conn, table, [payload_row(org, store, order_id, encoded, "b" * 64, id=ids[1])])
+        fallback = payload_row(org, store, order_id, encoded, "c" * 64, id=ids[2])
+        del fallback["received_at"]  # a Python-side default: SQLAlchemy inserts it
+        insert_rows(conn, table, [fallback])
+        at = [c.name for c in table.columns if c.name != "id"].index("raw")
+        texts = [stored(s, table, i)[at] for i in ids]
+        assert texts[0] == texts[1] == texts[2]
+        assert [s.get(OrderPayload, i).raw for i in ids] == [raw] * 3  # type: ignore[union-attr]

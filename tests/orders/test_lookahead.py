@@ -3,6 +3,7 @@ error and nothing written when the worker fails, no worker left behind, small fi
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
 import subprocess
@@ -11,6 +12,7 @@ import time
 from typing import Any
 
 import pytest
+from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from linkstar.addresses.core import AddressInput, CheckedAddress, Policy
@@ -21,7 +23,7 @@ from linkstar.orders.connectors.files import parse_order_file
 from linkstar.orders.files import import_large_file
 from linkstar.orders.ingest import ingest_committing
 from linkstar.orders.lookahead import AddressLookahead, WorkerFailed, address_worker
-from linkstar.orders.models import Order, OrderEvent, OrderLine, OrderPayload
+from linkstar.orders.models import Order, OrderDeadLetter, OrderEvent, OrderLine, OrderPayload
 from linkstar.workspace.core import system_principal
 
 HEADER = (
@@ -110,9 +112,8 @@ def count(sessions, model) -> int:  # type: ignore[no-untyped-def]
 def ingest_ahead(sessions, tenant, store, data: bytes, batch: int = 40):  # type: ignore[no-untyped-def]
     """The large-file path with small transactions and a worker started whatever the size."""
     items = parsed_items(data)
-    with address_worker(lookahead.MIN_ROWS) as worker:
-        assert worker is not None
-        ahead = AddressLookahead(worker, items)
+    with address_worker(lookahead.MIN_ROWS) as worker, lookahead.lookahead(worker, items) as ahead:
+        assert ahead is not None
         return ingest_committing(
             sessions, tenant.org.id, store, items, "file", batch_size=batch, lookahead=ahead
         )
@@ -134,6 +135,16 @@ def test_worker_writes_exactly_what_the_in_process_import_writes(sessions, tenan
     assert (again.created, again.unchanged) == (0, 230)
     assert written(sessions) == with_worker
     assert multiprocessing.active_children() == []
+
+
+def test_an_order_ingestion_refuses_is_a_dead_letter_with_the_workers_too(sessions, tenant, store):  # type: ignore[no-untyped-def]
+    data = export(60).replace(b"W-00007,1,SKU-0,1,12.50", b"W-00007,1,SKU-0,2000000,12.50")
+    ahead = ingest_ahead(sessions, tenant, store, data)
+    errors = [(e.index, e.external_id, e.message) for e in ahead.errors]
+    assert errors == [(7, "W-00007", "line 1: quantity or SKU out of range")]
+    assert (ahead.created, count(sessions, OrderDeadLetter), count(sessions, Order)) == (59, 1, 59)
+    plain = ingest_committing(sessions, tenant.org.id, store, parsed_items(data), "file")
+    assert [(e.index, e.external_id, e.message) for e in plain.errors] == errors
 
 
 def test_the_worker_only_gets_addresses_of_payloads_not_yet_stored(
@@ -167,22 +178,62 @@ def die_in_worker(addresses: list[AddressInput], policy: Policy) -> list[Checked
     return []
 
 
+def fail_hashing(start: int, count: int) -> list[str | None]:
+    raise ValueError("hasher broke")
+
+
+def die_hashing(start: int, count: int) -> list[str | None]:
+    os._exit(3)
+
+
+def die_detailing(indices: list[int]) -> lookahead.Details:
+    os._exit(3)
+
+
 @pytest.mark.parametrize(
-    ("broken", "reason"),
-    [(fail_in_worker, "ValueError: checker broke"), (die_in_worker, "BrokenProcessPool")],
+    ("target", "broken", "reason"),
+    [
+        ("check_all", fail_in_worker, "address-check worker process failed (ValueError: checker"),
+        ("check_all", die_in_worker, "address-check worker process failed (BrokenProcessPool"),
+        ("hashes", fail_hashing, "hashing worker process failed (ValueError: hasher broke"),
+        ("hashes", die_hashing, "hashing worker process failed (BrokenProcessPool"),
+        ("details", die_detailing, "hashing worker process failed (BrokenProcessPool"),
+    ],
 )
 def test_a_failing_worker_is_a_clear_error_and_writes_nothing(
-    sessions, tenant, store, monkeypatch, broken, reason
+    sessions, tenant, store, monkeypatch, target, broken, reason
 ):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(lookahead, "check_all", broken)
+    monkeypatch.setattr(lookahead, target, broken)
     monkeypatch.setattr(lookahead, "MIN_ROWS", 10)
     actor = system_principal(tenant.org.id, "test")
     with pytest.raises(WorkerFailed) as failed:
         import_large_file(sessions, actor, store, export(50), "orders.csv", "linkstar")
-    assert "address-check worker process failed" in failed.value.message
+    assert failed.value.status == 503 and failed.value.code == "worker_failed"
     assert reason in failed.value.message and "this batch was not written" in failed.value.message
     for model in (Order, OrderLine, OrderPayload, OrderEvent, AddressReview):
         assert count(sessions, model) == 0
+    assert multiprocessing.active_children() == []
+
+
+def test_an_xlsx_file_gets_the_lookahead_once_parsed(sessions, tenant, store, monkeypatch):  # type: ignore[no-untyped-def]
+    book = Workbook()
+    sheet = book.active
+    for line in export(30).decode().splitlines():
+        sheet.append(line.split(","))
+    data = io.BytesIO()
+    book.save(data)
+    taken: list[int] = []
+    real = AddressLookahead.take
+
+    def spy(self, count, stored, policy):  # type: ignore[no-untyped-def]
+        taken.append(count)
+        return real(self, count, stored, policy)
+
+    monkeypatch.setattr(AddressLookahead, "take", spy)
+    monkeypatch.setattr(lookahead, "MIN_ROWS", 30)  # orders, counted once the file is parsed
+    actor = system_principal(tenant.org.id, "test")
+    result = import_large_file(sessions, actor, store, data.getvalue(), "o.xlsx", "linkstar")
+    assert (result.report.created, result.report.held, taken) == (30, 6, [30])
     assert multiprocessing.active_children() == []
 
 

@@ -7,6 +7,7 @@ Never commits: the entry point owns the transaction, so a refused decision write
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import timedelta
 from enum import StrEnum
@@ -30,6 +31,9 @@ from linkstar.workspace import audit
 from linkstar.workspace.core import Principal
 
 REVIEW_DECIDED_JOB = "addresses.review_decided"
+
+# C0 and C1 control characters and DEL (NUL included).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class ReviewState(StrEnum):
@@ -126,11 +130,7 @@ def usable_ref(ref: str) -> bool:
     """1 to 200 characters, no control characters, no surrounding spaces."""
     # A reference is stored in a text column and matched exactly: PostgreSQL text cannot hold
     # NUL, and invisible differences would make two subjects look the same to a person.
-    return (
-        0 < len(ref) <= 200
-        and ref == ref.strip()
-        and not any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in ref)
-    )
+    return 0 < len(ref) <= 200 and ref == ref.strip() and _CONTROL.search(ref) is None
 
 
 def _review_values(checked: CheckedAddress, original: AddressInput) -> dict[str, Any]:

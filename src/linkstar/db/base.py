@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, ForeignKey, MetaData, String, TypeDecorator
@@ -36,6 +37,29 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return None if value is None else as_utc(value)
+
+    def bulk_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        """For SQLite, the text its bind processing stores, built in one C call instead of
+        two Python layers (db.bulk checks it against the bind processor); None elsewhere."""
+        if dialect.name != "sqlite":
+            return None
+
+        last: tuple[datetime | None, str] = (None, "")
+
+        def process(value: datetime | None) -> str | None:
+            nonlocal last
+            if value is None:
+                return None
+            seen = last  # one read: another thread may replace it
+            if value is seen[0]:  # a batch's rows share their clock times (created_at, …)
+                return seen[1]
+            if value.tzinfo is None:
+                raise ValueError("naive datetimes are not stored; pass an aware UTC datetime")
+            text = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+            last = (value, text)
+            return text
+
+        return process
 
 
 class Base(DeclarativeBase):

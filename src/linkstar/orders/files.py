@@ -9,7 +9,7 @@ row, column and reason; re-importing the same file creates nothing new.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +20,7 @@ from linkstar.orders.connectors.files import FileParseResult, RowError, parse_or
 from linkstar.orders.connectors.mapping import ColumnMapping
 from linkstar.orders.ingest import Item, ingest, ingest_committing
 from linkstar.orders.intake import IngestReport, store_of
-from linkstar.orders.lookahead import AddressLookahead, address_worker
+from linkstar.orders.lookahead import AddressLookahead, address_worker, lookahead
 from linkstar.workspace.core import Permission, Principal
 
 
@@ -44,7 +44,7 @@ class FileImportReport:
 
 def _rows(data: bytes, filename: str) -> int:
     """About how many rows a file holds, before parsing it: text lines (an XLSX file is
-    compressed and not counted, so it is checked in process)."""
+    compressed and not counted: its orders are, once parsed)."""
     return 0 if filename.lower().endswith((".xlsx", ".xlsm")) else data.count(b"\n")
 
 
@@ -52,17 +52,21 @@ def _rows(data: bytes, filename: str) -> int:
 def _parsed(
     data: bytes, filename: str, mapping: ColumnMapping | str
 ) -> Iterator[tuple[FileParseResult, list[Item], AddressLookahead | None]]:
-    """The parsed file, its items, and for a large file an address lookahead whose worker
-    starts before the parse (so its start-up overlaps it) and stops when the import ends.
+    """The parsed file, its items, and for a large file a lookahead: its address checker
+    starts before the parse of a text file (so that its start-up overlaps it; an XLSX file's
+    size is known only once parsed), its hasher after it; both stop when the import ends.
 
     The parsed file is hundreds of thousands of long-lived objects: no cyclic collections
     over them while the raw payloads are built and ingested (see kit.memory)."""
-    with cyclic_gc_paused(), address_worker(_rows(data, filename)) as worker:
+    with cyclic_gc_paused(), ExitStack() as stack:
+        checker = stack.enter_context(address_worker(_rows(data, filename)))
         parsed = parse_order_file(data, filename, mapping)
         items: list[Item] = [
             (order, {"rows": rows}) for order, rows in zip(parsed.orders, parsed.raw, strict=True)
         ]
-        yield parsed, items, AddressLookahead(worker, items) if worker else None
+        if checker is None:
+            checker = stack.enter_context(address_worker(len(items)))
+        yield parsed, items, stack.enter_context(lookahead(checker, items))
 
 
 def import_file(

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from linkstar.addresses.core import Policy
 from linkstar.addresses.policy_store import current_policy
+from linkstar.db.bulk import Encoded
 from linkstar.db.outbox import enqueue
 from linkstar.db.uow import unit_of_work
 from linkstar.kit.errors import InvalidInput
@@ -106,7 +107,9 @@ def ingest(
         batch = _Batch(session, org_id, store, source, actor, policy, rules, skus)
         part = items[start : start + batch_size]
         if lookahead is not None:
-            batch.shas, batch.checked = lookahead.take(len(part), stored, policy)
+            ahead = lookahead.take(len(part), stored, policy)
+            batch.shas, batch.digests, batch.checked = ahead.shas, ahead.digests, ahead.checked
+            batch.texts = {h: t for h, t in zip(ahead.shas, ahead.texts, strict=True) if h and t}
         report.add(batch.run(part, start))
         session.flush()
     if report.created or report.updated:
@@ -196,22 +199,25 @@ class _Batch(BatchBase):
             if sha is not None and sha in self.known:
                 self.report.unchanged += 1
                 continue
-            try:
-                validate(order)
-            except InvalidInput as exc:
-                dead = record_dead_letter(
-                    self.session,
-                    self.org_id,
-                    self.store.id,
-                    self.source,
-                    raw_text(order, raw),
-                    exc.message,
-                )
-                self.report.errors.append(
-                    IngestError(offset + index, order.external_id, exc.message, dead)
-                )
-                continue
-            digest = fingerprint(order)
+            # A fingerprint from the lookahead's hasher says the order passed `validate` there.
+            digest = self.digests[index] if self.digests else None
+            if digest is None:
+                try:
+                    validate(order)
+                except InvalidInput as exc:
+                    dead = record_dead_letter(
+                        self.session,
+                        self.org_id,
+                        self.store.id,
+                        self.source,
+                        raw_text(order, raw),
+                        exc.message,
+                    )
+                    self.report.errors.append(
+                        IngestError(offset + index, order.external_id, exc.message, dead)
+                    )
+                    continue
+                digest = fingerprint(order)
             good.append((order, raw, digest, sha or digest))
         # The winner per external id inside the batch; the others are payloads only.
         winners: dict[str, tuple[ChannelOrder, str]] = {}
@@ -372,6 +378,13 @@ class _Batch(BatchBase):
                     "received_at": self.now,
                     "sha256": sha,
                     "outcome": outcome,
-                    "raw": dict(raw) if raw is not None else order_to_json(order),
+                    "raw": _raw_value(raw, self.texts.get(sha))
+                    if raw is not None
+                    else order_to_json(order),
                 }
             )
+
+
+def _raw_value(raw: Mapping[str, Any], text: str | None) -> Any:
+    """A payload's JSON column value: with its text when the lookahead encoded it already."""
+    return Encoded(text, raw) if text is not None else dict(raw)

@@ -66,8 +66,10 @@ class BatchBase:
         self.events: list[dict[str, Any]] = []
         self.known: set[str] = set()
         self.payloads: list[dict[str, Any]] = []
-        # Given by an address lookahead: the items' payload hashes and checked addresses.
+        # Given by a lookahead: the items' payload hashes, fingerprints and checked addresses.
         self.shas: list[str | None] = []
+        self.digests: list[str | None] = []
+        self.texts: dict[str, str] = {}  # payload JSON texts by payload hash
         self.checked: dict[AddressInput, CheckedAddress] = {}
 
     def _insert(self, model: Any, rows: list[dict[str, Any]]) -> None:

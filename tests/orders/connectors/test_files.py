@@ -405,6 +405,13 @@ def test_row_numbers_count_the_blank_line_before_the_ebay_header() -> None:
     assert result.errors == [RowError(4, "Quantity", "'2.5' is not a whole quantity")]
 
 
+@pytest.mark.parametrize("quantity", ["INFINITY", "-Infinity", "NaN", "sNaN"])
+def test_quantities_that_are_no_whole_number_are_row_errors(quantity: str) -> None:
+    data = sample("ebay").replace(b",No,2,$19.00,", f",No,{quantity},$19.00,".encode())
+    result = parse_order_file(data, "ebay.csv", "ebay")
+    assert result.errors == [RowError(4, "Quantity", f"{quantity!r} is not a whole quantity")]
+
+
 def test_xlsx_date_only_cells_and_a_table_that_does_not_start_at_a1() -> None:
     book = Workbook()
     sheet = book.active
