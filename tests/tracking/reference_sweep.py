@@ -130,3 +130,37 @@ def read_finished(session, organisation_id: str, now: datetime):
     transit = np.where(delivered, np.maximum(end - start, 0.0) / 86_400, np.nan)
     on_time = np.where(np.isnan(promise), np.nan, np.where(delivered & (end <= promise), 1.0, 0.0))
     return lane_names, lane, parent_names, parent_of_lane, transit, delivered, on_time
+
+
+def moving_tally(session, organisation_id: str, rules, now: datetime) -> dict:
+    """(carrier, country) → [recent, baseline] moving parcels, judged shipment by shipment on the
+    epoch-second columns (a parcel moves while not finished, or finished in the period, and
+    scanned no longer than `recent_scan_days` before it); lanes with none left out."""
+    rule = rules.disruption
+    window_start = now - timedelta(hours=rule.window_hours)
+    baseline_start = window_start - timedelta(days=rule.baseline_days)
+    fresh_for = timedelta(days=rule.recent_scan_days)
+
+    def s(t: datetime) -> int:
+        return math.floor(t.timestamp())
+
+    stmt = select(Shipment.carrier, Shipment.dest_country, Shipment.status,
+                  Shipment.status_since_s, Shipment.first_scan_s, Shipment.last_event_s).where(
+        Shipment.organisation_id == organisation_id
+    )  # fmt: skip
+    tally: dict[tuple[str, str | None], list[int]] = {}
+    for carrier, country, status, since, first, last in session.execute(stmt):
+
+        def alive(start: datetime, status=status, since=since) -> bool:
+            return status not in ("delivered", "returned") or (
+                since is not None and since >= s(start)
+            )
+
+        recent = last is not None and last >= s(now - fresh_for) and alive(window_start)
+        start = first if first is not None else last
+        before = (start is not None and start < s(window_start) and last is not None
+                  and last >= s(baseline_start - fresh_for) and alive(baseline_start))  # fmt: skip
+        if recent or before:
+            pair = tally.setdefault((carrier, country), [0, 0])
+            pair[0], pair[1] = pair[0] + recent, pair[1] + before
+    return tally

@@ -43,12 +43,13 @@ def seconds(value: datetime) -> int:
     return math.floor(as_utc(value).timestamp())
 
 
-def shipments_table(dialect_name: str, alias: str = "s") -> str:
-    """The shipments table for a read of the covering index `ix_shipments_sweep`. SQLite does not
-    count a virtual generated column (migration 0025) as covered by an index that holds it, so
-    it would pick the narrower organisation index and compute every epoch from the row; it is
-    told which index to read (whose stored values it then uses)."""
-    hint = " INDEXED BY ix_shipments_sweep" if dialect_name == "sqlite" else ""
+def shipments_table(dialect_name: str, index: str = "ix_shipments_sweep", alias: str = "s") -> str:
+    """The shipments table for a read of a covering index: `ix_shipments_sweep` (unfinished
+    shipments) or `ix_shipments_finished` (migration 0031; the statement's WHERE must imply the
+    index's). SQLite does not count a virtual generated column (migration 0025) as covered by
+    an index that holds it, so it would pick the narrower organisation index and compute every
+    epoch from the row; it is told which index to read (whose stored values it then uses)."""
+    hint = f" INDEXED BY {index}" if dialect_name == "sqlite" else ""
     return f"shipments {alias}{hint}"
 
 

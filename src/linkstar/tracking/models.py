@@ -40,6 +40,16 @@ SWEEP_INDEX_COLUMNS = (
     "first_scan_s", "sub_status", "promised_s", "delivered_s", "unmapped_count",
     "carrier_service", "warehouse_id", "dest_postcode", "created_s", "lane_id", "id",
 )  # fmt: skip
+# A finished shipment: out of the sweep's scope once finished longer than its recent days.
+FINISHED_STATUSES = ("delivered", "returned")
+FINISHED_WHERE = "status IN ('" + "', '".join(FINISHED_STATUSES) + "')"
+_UNFINISHED = FINISHED_WHERE.replace(" IN ", " NOT IN ")
+FINISHED_INDEX = "ix_shipments_finished"
+# The finished shipments by (organisation, when they finished), then the same columns.
+FINISHED_INDEX_COLUMNS = (
+    "organisation_id", "status_since_s",
+    *(c for c in SWEEP_INDEX_COLUMNS if c not in ("organisation_id", "status_since_s")),
+)  # fmt: skip
 
 LANE_COLUMNS = ("carrier", "carrier_service", "origin", "dest_country", "postcode_prefix")
 
@@ -100,8 +110,21 @@ class Shipment(IdMixin, TimestampMixin, OrgScoped, Base):
         Index("ix_shipments_org_status", "organisation_id", "status"),
         # The inbox linker and shipment creation look numbers up without a carrier (0030).
         Index("ix_shipments_org_number", "organisation_id", "tracking_number"),
-        # Covers every column the sweep and the lane statistics read (migrations 0025, 0029).
-        Index("ix_shipments_sweep", *SWEEP_INDEX_COLUMNS),
+        # Cover every column the sweep and the lane statistics read (migrations 0025, 0029),
+        # split by whether the shipment is finished (0031): the sweep walks the unfinished
+        # ones and seeks the recently finished ones; the statistics seek the finished ones.
+        Index(
+            "ix_shipments_sweep",
+            *SWEEP_INDEX_COLUMNS,
+            sqlite_where=text(_UNFINISHED),
+            postgresql_where=text(_UNFINISHED),
+        ),
+        Index(
+            FINISHED_INDEX,
+            *FINISHED_INDEX_COLUMNS,
+            sqlite_where=text(FINISHED_WHERE),
+            postgresql_where=text(FINISHED_WHERE),
+        ),
         # The shipments `lane_ids.assign` has yet to give a lane id (migration 0029).
         Index(
             "ix_shipments_lane_unassigned",

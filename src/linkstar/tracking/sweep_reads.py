@@ -36,37 +36,50 @@ from linkstar.tracking.driver_reads import (
     stat_lane_key,
 )
 from linkstar.tracking.rules import DisruptionRule, ExceptionRules
-from linkstar.tracking.sweep_sql import RESOLVED, quoted, scope, unfinished_since
+from linkstar.tracking.sweep_sql import (
+    RESOLVED,
+    UNFINISHED,
+    quoted,
+    scope_parts,
+)
 
 
 def shipment_tally(
     session: Session, organisation_id: str, rules: ExceptionRules, now: datetime
 ) -> tuple[int, list[tuple[str, str | None, int, int]]]:
-    """In one scan of the covering index: how many shipments the sweep checks, and per carrier
-    and country the parcels moving in the disruption window and in the baseline before it
-    ((carrier, country, recent, baseline); a parcel is moving while not finished, or finished
-    in the period, and scanned no longer than `recent_scan_days` before it)."""
+    """In one read of the scope's two covering indexes: how many shipments the sweep checks,
+    and per carrier and country the parcels moving in the disruption window and in the
+    baseline before it ((carrier, country, recent, baseline), a lane's figures possibly in two
+    rows that add up: unfinished and recently finished; a parcel is moving while not finished,
+    or finished in the period, and scanned no longer than `recent_scan_days` before it)."""
     rule = rules.disruption
     window_start = now - timedelta(hours=rule.window_hours)
     baseline_start = window_start - timedelta(days=rule.baseline_days)
     fresh_for = timedelta(days=rule.recent_scan_days)
-    sql = (
-        "SELECT s.carrier, s.dest_country, "  # noqa: S608
-        f"SUM(CASE WHEN {unfinished_since('?')} THEN 1 ELSE 0 END), "
-        f"SUM(CASE WHEN s.last_event_s >= ? AND {unfinished_since('?')} THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN COALESCE(s.first_scan_s, s.last_event_s) < ? AND s.last_event_s >= ? "
-        f"AND {unfinished_since('?')} THEN 1 ELSE 0 END) "
-        f"FROM {shipments_table(dialect(session))} WHERE s.organisation_id = ? "
-        "GROUP BY s.carrier, s.dest_country"
+    since, window_s = seconds(now - timedelta(days=rules.recent_days)), seconds(window_start)
+    fresh, base_fresh = seconds(now - fresh_for), seconds(baseline_start - fresh_for)
+    (unfinished, in_unfinished), (finished, in_finished) = scope_parts(dialect(session), "?", "?")
+
+    def counts(alive: str) -> str:  # checked, recent, baseline; `alive`: finished since ?
+        return (
+            f"SUM(CASE WHEN TRUE{alive} THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN s.last_event_s >= ?{alive} THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN COALESCE(s.first_scan_s, s.last_event_s) < ? "
+            f"AND s.last_event_s >= ?{alive} THEN 1 ELSE 0 END)"
+        )
+
+    sql = (  # an unfinished shipment counts in all three; a finished one if finished since …
+        f"SELECT s.carrier, s.dest_country, {counts('')} FROM {unfinished} "  # noqa: S608
+        f"WHERE {in_unfinished} GROUP BY s.carrier, s.dest_country UNION ALL "
+        f"SELECT s.carrier, s.dest_country, {counts(' AND s.status_since_s >= ?')} "
+        f"FROM {finished} WHERE {in_finished} GROUP BY s.carrier, s.dest_country"
     )
-    window_s = seconds(window_start)
-    params = (
-        seconds(now - timedelta(days=rules.recent_days)),
-        seconds(now - fresh_for), window_s,
-        window_s, seconds(baseline_start - fresh_for), seconds(baseline_start),
-        organisation_id,
-    )  # fmt: skip
-    rows = fetch(session, sql, params)
+    lowest = min(since, seconds(baseline_start))  # the earliest of the three periods
+    rows = fetch(session, sql, (
+        fresh, window_s, base_fresh, organisation_id,
+        since, fresh, window_s, window_s, base_fresh, seconds(baseline_start), organisation_id,
+        lowest,
+    ))  # fmt: skip
     moving = [(c, d, int(recent), int(before)) for c, d, _, recent, before in rows]
     return sum(int(row[2]) for row in rows), moving
 
@@ -85,7 +98,6 @@ def stall_candidates(
     limit is at least the floor), each with its lane's scan gap; none when the rule is off.
     Only the columns the stalled rule and its detail read are filled; the others are NONE."""
     name = dialect(session)
-    since = seconds(now - timedelta(days=rules.recent_days))
     cut = _before(seconds(now), rules.stalled_floor_business_hours)
     sql = (
         "WITH l AS MATERIALIZED (SELECT "  # noqa: S608
@@ -93,11 +105,11 @@ def stall_candidates(
         "WHERE organisation_id = ? AND level = 'lane') "
         "SELECT s.id, s.status, COALESCE(s.sub_status, ''), COALESCE(s.dest_country, ''), "
         f"s.last_event_s, l.gap_p95_hours FROM {shipments_table(name)} "
-        f"LEFT JOIN l ON l.k = {lane_key(name)} WHERE {scope('?', '?')} "
-        f"AND s.status IN {quoted(MOVING)} AND s.last_event_s < ?"
+        f"LEFT JOIN l ON l.k = {lane_key(name)} WHERE s.organisation_id = ? AND {UNFINISHED} "
+        f"AND s.status IN {quoted(MOVING)} AND s.last_event_s < ?"  # no moving one is finished
     )
     stalled = ExceptionKind.STALLED in rules.enabled  # no candidates when the rule is off
-    rows = fetch(session, sql, (organisation_id, organisation_id, since, cut)) if stalled else []
+    rows = fetch(session, sql, (organisation_id, organisation_id, cut)) if stalled else []
     cols = columns(rows, 6) if rows else [[] for _ in range(6)]
     none = np.full(len(rows), NONE, dtype=np.int64)
     return np.array(cols[0], dtype=object), SweepColumns(

@@ -2,7 +2,8 @@
 resolved by the database in two statements, so a sweep that changes nothing moves no shipment
 into Python.
 
-- open: one INSERT … SELECT over the shipments in scope (the covering index `ix_shipments_sweep`)
+- open: one INSERT … SELECT over the shipments in scope (`scope_parts`: the unfinished ones from
+  the covering index `ix_shipments_sweep`, the recently finished from `ix_shipments_finished`)
   x the enabled kinds, of each (shipment, kind) whose rule holds and that has NOT EXISTS an open
   or acknowledged exception of that kind (probe: `ix_tracking_exceptions_open`);
 - resolve: one UPDATE of the open or acknowledged exceptions of the auto-resolved kinds whose
@@ -29,13 +30,14 @@ from sqlalchemy.orm import Session
 from linkstar.db.repository import chunks
 from linkstar.tracking.core.exceptions import MOVING, ExceptionKind, ExceptionState
 from linkstar.tracking.driver_reads import dialect, param, seconds, shipments_table
+from linkstar.tracking.models import FINISHED_INDEX, FINISHED_STATUSES
 from linkstar.tracking.rules import ExceptionRules
 
 OPEN_STATES = ("open", "acknowledged")
 # An open or acknowledged exception is one not resolved (the three states of ExceptionState):
 # the probe for one seeks the index once, where `IN OPEN_STATES` seeks it once per state.
 RESOLVED = ExceptionState.RESOLVED.value
-TERMINAL = ("delivered", "returned")
+TERMINAL = FINISHED_STATUSES
 BY_SQL = tuple(k for k in ExceptionKind if k is not ExceptionKind.STALLED)
 _INSERTED = ("id", "organisation_id", "shipment_id", "kind", "state", "owner_user_id",
              "opened_at", "detail", "created_at", "updated_at", "carrier", "dest_country",
@@ -49,6 +51,9 @@ def quoted(values: Iterable[str]) -> str:
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
+UNFINISHED = f"s.status NOT IN {quoted(TERMINAL)}"  # the WHERE of ix_shipments_sweep
+
+
 def scope(org: str = ":org", since: str = ":since") -> str:
     """The shipments `s` the sweep checks: the organisation's not finished, or finished since
     `since` (epoch seconds); the two placeholders as the statement names them."""
@@ -57,7 +62,24 @@ def scope(org: str = ":org", since: str = ":since") -> str:
 
 def unfinished_since(since: str) -> str:
     """SQL true for a shipment `s` not finished, or finished at or after `since`."""
-    return f"(s.status NOT IN {quoted(TERMINAL)} OR s.status_since_s >= {since})"
+    return f"({UNFINISHED} OR s.status_since_s >= {since})"
+
+
+def scope_parts(
+    name: str, org: str = ":org", since: str = ":since"
+) -> tuple[tuple[str, str], tuple[str, str]]:
+    """`scope` as two disjoint parts (shipments table `s`, WHERE), each read from its partial
+    covering index (migration 0031): the unfinished shipments, and those finished at or after
+    `since`. A statement over the scope is their UNION ALL; neither walks the shipments
+    finished before `since`."""
+    return (
+        (shipments_table(name), f"s.organisation_id = {org} AND {UNFINISHED}"),
+        (
+            shipments_table(name, FINISHED_INDEX),
+            f"s.organisation_id = {org} AND s.status IN {quoted(TERMINAL)} "
+            f"AND s.status_since_s >= {since}",
+        ),
+    )
 
 
 def _hours_since(column: str, name: str) -> str:
@@ -160,14 +182,17 @@ def open_by_rule(
         probe = "SELECT 1 FROM o WHERE o.shipment_id = s.id AND o.kind = k.kind"
     else:  # one seek of ix_tracking_exceptions_open per (shipment, kind)
         pairs, probe = "", f"{open_pairs} AND e.shipment_id = s.id AND e.kind = k.kind"
+    selects = (
+        f"SELECT {_new_id(name)}, s.organisation_id, s.id, k.kind, 'open', k.owner, "  # noqa: S608
+        f":stamp, {_detail(name)}, :stamp, :stamp, {_FROM_SHIPMENT} "
+        f"FROM {table} CROSS JOIN k WHERE {where} AND ({any_rule}) "
+        f"AND {_holds(kinds, 'k.kind', name)} AND NOT EXISTS ({probe})"
+        for table, where in scope_parts(name)
+    )
     sql = (
-        f"WITH k(kind, owner) AS (VALUES {', '.join(values)}){pairs} "  # noqa: S608
+        f"WITH k(kind, owner) AS (VALUES {', '.join(values)}){pairs} "
         f"INSERT INTO tracking_exceptions ({', '.join(_INSERTED)}) "
-        f"SELECT {_new_id(name)}, s.organisation_id, s.id, k.kind, 'open', k.owner, :stamp, "
-        f"{_detail(name)}, :stamp, :stamp, {_FROM_SHIPMENT} "
-        f"FROM {shipments_table(name)} CROSS JOIN k "
-        f"WHERE {scope()} AND ({any_rule}) AND {_holds(kinds, 'k.kind', name)} "
-        f"AND NOT EXISTS ({probe}) RETURNING kind"
+        f"{' UNION ALL '.join(selects)} RETURNING kind"
     )
     return Counter(session.execute(text(sql), binds).scalars())
 

@@ -1,0 +1,106 @@
+"""The sweep's and the statistics' reads of shipments walk the partial covering indexes of
+migration 0031 on both databases: the unfinished shipments from ix_shipments_sweep, the finished
+ones from ix_shipments_finished, never the table or the shipments' other indexes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import event, text
+
+from linkstar.db.bulk import insert_rows
+from linkstar.kit.ids import new_id
+from linkstar.tracking import driver_reads, statistics, sweep_reads
+from linkstar.tracking.models import Shipment
+from linkstar.tracking.sweep import sweep
+
+NOW = datetime(2026, 12, 5, 12, tzinfo=UTC)
+STATUSES = ("in_transit", "delivered", "out_for_delivery", "returned", "failed_attempt")
+
+
+def _rows(org_id: str, n: int) -> list[dict[str, object]]:
+    rows = []
+    for i in range(n):
+        status = STATUSES[i % len(STATUSES)]
+        since = NOW - timedelta(days=i % 200)
+        rows.append({
+            "id": new_id(), "organisation_id": org_id, "tracking_number": f"LS{i:09d}",
+            "carrier": ("usps", "ups")[i % 2], "dest_country": "US", "status": status,
+            "status_since": since, "last_event_at": since, "first_scan_at": since,
+            "delivered_at": since if status == "delivered" else None,
+            "event_count": 1, "unmapped_count": 0, "source": "api",
+            "public_token": new_id() + new_id(), "created_at": NOW, "updated_at": NOW,
+        })  # fmt: skip
+    return rows
+
+
+def _plans(session, statements: list[tuple[str, object]]) -> list[str]:
+    """Each statement's plan, from the driver's cursor with the statement's parameters."""
+    postgres = session.bind.dialect.name == "postgresql"
+    cursor = session.connection().connection.driver_connection.cursor()
+    plans = []
+    for sql, params in statements:
+        cursor.execute(("EXPLAIN " if postgres else "EXPLAIN QUERY PLAN ") + sql, params)
+        plans.append("\n".join(str(row[-1]) for row in cursor.fetchall()))
+    cursor.close()
+    return plans
+
+
+def _leave_only_the_partial_indexes(session) -> None:
+    """Drop, in the test's transaction, every index of shipments but its key and the two."""
+    kept = ("pk_shipments", "ix_shipments_sweep", "ix_shipments_finished")
+    of_table = "SELECT conname FROM pg_constraint WHERE conrelid = 'shipments'::regclass"
+    constraints = set(session.scalars(text(of_table)))
+    names = session.scalars(text("SELECT indexname FROM pg_indexes WHERE tablename = 'shipments'"))
+    for name in [n for n in names if n not in kept]:
+        drop = "ALTER TABLE shipments DROP CONSTRAINT" if name in constraints else "DROP INDEX"
+        session.execute(text(f"{drop} {name}"))
+
+
+def test_sweep_and_statistics_read_shipments_from_the_partial_indexes(
+    engine, sessions, tenant, make_tenant, monkeypatch
+):
+    other = make_tenant("Other Co")
+    read: list[tuple[str, object]] = []
+
+    def recorded(session, sql, params):
+        if "FROM shipments" in sql:
+            postgres = session.bind.dialect.name == "postgresql"
+            read.append((sql.replace("?", "%s") if postgres else sql, params))
+        return driver_reads.fetch(session, sql, params)
+
+    monkeypatch.setattr(sweep_reads, "fetch", recorded)
+    monkeypatch.setattr(statistics, "fetch", recorded)
+    with sessions() as s:
+        insert_rows(s.connection(), Shipment.__table__, _rows(tenant.org.id, 3000))
+        insert_rows(s.connection(), Shipment.__table__, _rows(other.org.id, 3000))
+        s.commit()
+    postgres = engine.dialect.name == "postgresql"
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE shipments" if postgres else "ANALYZE"))
+    with sessions() as s:
+        if postgres:  # at this size reading the table is cheapest, through the narrower
+            _leave_only_the_partial_indexes(s)  # indexes: is a partial one usable for each?
+            s.execute(text("SET LOCAL enable_seqscan = off"))
+
+        def written(conn, cursor, statement, params, context, executemany):
+            if statement.lstrip().startswith("WITH k(kind, owner)"):
+                read.append((statement, params))
+
+        event.listen(s.connection(), "before_cursor_execute", written)
+        statistics.refresh(s, tenant.org.id, now=NOW)
+        report = sweep(s, tenant.org.id, now=NOW)
+        event.remove(s.connection(), "before_cursor_execute", written)
+        plans = _plans(s, read)
+        s.rollback()
+    # the statistics read, the tally, the opening INSERT, the stall candidates
+    assert len(plans) == 4, plans
+    # 1,800 unfinished + finished in the 30 recent days: 12 of each 200 (days 1, 3, 6 … 28)
+    assert report.shipments_checked == 1800 + 15 * 12
+    stats, tally, opening, stall = plans
+    assert "ix_shipments_finished" in stats and "ix_shipments_sweep" not in stats, stats
+    for plan in (tally, opening):
+        assert "ix_shipments_finished" in plan and "ix_shipments_sweep" in plan, plan
+    assert "ix_shipments_sweep" in stall and "ix_shipments_finished" not in stall, stall
+    for plan in plans:
+        assert "ix_shipments_org" not in plan and "Seq Scan on shipments" not in plan, plan
