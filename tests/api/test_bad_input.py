@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
 import pytest
@@ -114,6 +115,7 @@ def test_garbage_bodies_to_every_write(api, client, target):
     writes = _writes(client)
     assert len(writes) >= 10
     counts = api.counts()
+    started = time.monotonic()
     for method, path, op in writes:
         url = _url(path, ids)
         takes_body = "requestBody" in op
@@ -161,9 +163,12 @@ def test_garbage_bodies_to_every_write(api, client, target):
     queued = ("orders.poll_store", "inventory.publish_store")
     with api.sessions() as s:
         jobs = s.scalars(select(OutboxJob.name).where(OutboxJob.name.in_(queued))).all()
+    # A loop that crosses a minute boundary enqueues again: one job per name per minute begun.
+    minutes = int(time.monotonic() - started) // 60 + 2
     if "outbox_jobs" in changed:
-        assert changed.pop("outbox_jobs") - counts["outbox_jobs"] == len(jobs) == 2
-        assert sorted(jobs) == sorted(queued)
+        assert changed.pop("outbox_jobs") - counts["outbox_jobs"] == len(jobs)
+        assert set(jobs) == set(queued)
+        assert all(jobs.count(name) <= minutes for name in queued), jobs
     assert set(changed) <= {"audit_log", "order_dead_letters"}, changed
     assert changed.get("audit_log", counts["audit_log"]) - counts["audit_log"] <= 5
 
