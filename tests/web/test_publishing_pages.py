@@ -132,7 +132,10 @@ def test_a_pending_feed_shows_on_the_run_and_the_overview(owner, sessions, tenan
 
     # "Publish now" meanwhile: queued, told it will wait; the run is recorded deferred.
     page = owner.follow(owner.post(f"/inventory/publishing/{live}/publish"))
-    assert "but its previous feed is still processing: the run will send nothing" in page.text
+    assert (
+        "but its previous amazon feed 50014019600 (submitted 2026-12-05 04:00 UTC) is still "
+        "processing: the run will send nothing" in page.text
+    )
     with unit_of_work(sessions) as s:
         deferred = stock.publish_store(s, tenant.org.id, live, app.state.box, trigger="manual")
         deferred_id = deferred.id

@@ -30,7 +30,8 @@ router = api_router("inventory")
     description="Enqueues `inventory.publish_store` (one per store and minute). Only quantities "
     "that differ from the last ones the platform accepted are sent. `dry_run=true` records what "
     "would be sent without touching the platform (any store); otherwise 409 when the store is "
-    "inactive, has no credentials or is on a channel without a connector.",
+    "inactive, has no credentials or is on a channel without a connector. `waits_for_feed` says "
+    "when the store's previous bulk feed is still processing (the run will be deferred).",
     status_code=202,
     response_model=PublishRequested,
     responses=errors(403, 404, 409),
@@ -42,7 +43,8 @@ def request_publish(
     actor: Principal = Depends(needs(WRITE)),
 ) -> PublishRequested:
     job = planning.request_publish(session, actor, store_id, utcnow(), dry_run=dry_run)
-    return PublishRequested(store_id=store_id, job_id=job.id, dry_run=dry_run)
+    wait = None if dry_run else planning.feed_wait(session, actor.organisation_id, store_id)
+    return PublishRequested(store_id=store_id, job_id=job.id, dry_run=dry_run, waits_for_feed=wait)
 
 
 @router.get(

@@ -48,6 +48,19 @@ def request_publish(
     return job
 
 
+def feed_wait(session: Session, org_id: str, store_id: str) -> str | None:
+    """Why a publication asked for now will send nothing (a feed is still processing), or None."""
+    feed = pending_feed(session, org_id, store_id)
+    if feed is None:
+        return None
+    when = feed.submitted_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    return (
+        f"its previous {feed.channel} feed {feed.feed_id} (submitted {when} UTC) is still "
+        "processing: the run will send nothing, and the store is published again as soon as "
+        "the feed is settled"
+    )
+
+
 def plan_publications(session: Session, org_id: str, now: datetime, trigger: str) -> list[str]:
     """Enqueue a publication of every publishable store whose stock may have moved.
 

@@ -16,6 +16,12 @@ class PublishRequested(BaseModel):
     store_id: str
     job_id: str
     dry_run: bool
+    waits_for_feed: str | None = Field(
+        default=None,
+        description="set when the store's previous bulk feed is still processing: the run will "
+        "be recorded `deferred`, send nothing, and the store is published again (trigger "
+        "`after_feed`) once that feed is settled",
+    )
 
 
 class PublishRunRead(BaseModel):

@@ -12,7 +12,6 @@ from linkstar.inventory import publishing
 from linkstar.inventory.schemas import StorePolicySet
 from linkstar.kit.clock import utcnow
 from linkstar.orders.stock import planning, reads, service
-from linkstar.orders.stock.feeds import pending_feed
 from linkstar.orders.stock.schemas import PublishFeedRead
 from linkstar.web.context import ConsoleAction, ConsolePage, Page
 from linkstar.web.forms import FormState, checkbox, parse, text_fields
@@ -96,13 +95,9 @@ def publish_now(page: ConsoleAction, store_id: str) -> Response:
         return page.redirect(URL, f"{store.name} was not published: {state.message}", "error")
     if dry_run:
         return page.redirect(URL, f"Dry run of {store.name} queued (job {job.id}).")
-    if pending_feed(page.session, page.principal.organisation_id, store_id) is not None:
-        return page.redirect(
-            URL,
-            f"Publication of {store.name} queued (job {job.id}), but its previous feed is still "
-            "processing: the run will send nothing and the store is published again as soon as "
-            "the feed is settled.",
-        )
+    wait = planning.feed_wait(page.session, page.principal.organisation_id, store_id)
+    if wait is not None:
+        return page.redirect(URL, f"Publication of {store.name} queued (job {job.id}), but {wait}.")
     return page.redirect(URL, f"Publication of {store.name} queued (job {job.id}).")
 
 
