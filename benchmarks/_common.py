@@ -15,11 +15,36 @@ RESULTS = Path(__file__).parent / "results"
 
 
 def machine() -> str:
-    """A short description of the machine the figures come from."""
+    """The machine the figures come from, with a speed reading to compare machines by."""
     import os
 
     cpu = platform.processor() or platform.machine()
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            cpu = next(line.split(":", 1)[1].strip() for line in handle if "model name" in line)
+    except (OSError, StopIteration):
+        pass
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"speed: {calibration_ns():.0f} ns of CPU per pure-Python loop step"
+    )
+
+
+def calibration_ns() -> float:
+    """CPU nanoseconds per step of a plain `s += i` loop (best of 3 x 1M steps).
+
+    Figures in docs/benchmarks.md come from machines that differ by 2x or more in speed (same
+    core count, same Python): this reading says which kind a figure came from (72 ns on the
+    2-core Intel Xeon of 2026-12-06, load 5). Process CPU, so other processes disturb it less
+    than wall time; it still grows somewhat on a loaded machine.
+    """
+    best = float("inf")
+    for _ in range(3):
+        start, s = time.process_time(), 0
+        for i in range(1_000_000):
+            s += i
+        best = min(best, time.process_time() - start)
+    return best * 1000
 
 
 def timed(fn: Callable[[], Any]) -> float:
@@ -48,11 +73,13 @@ def report(name: str, rows: list[dict[str, Any]]) -> None:
     print("  ".join(k.ljust(widths[k]) for k in keys))
     for row in rows:
         print("  ".join(_fmt(row[k]).ljust(widths[k]) for k in keys))
+    where = machine()
+    print(f"machine: {where}")
     RESULTS.mkdir(exist_ok=True)
     payload = {
         "benchmark": name,
         "at": datetime.now(UTC).isoformat(),
-        "machine": machine(),
+        "machine": where,
         "rows": rows,
     }
     (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2))
