@@ -319,6 +319,7 @@ SCOPED = {
     ("GET", "/api/v1/tracking/rules"): "action",
     ("PUT", "/api/v1/tracking/rules"): "action",
     ("GET", "/api/v1/tracking/stats"): "list",
+    ("GET", "/api/v1/tracking/estimate-check"): "action",
     ("GET", "/api/v1/tracking/notification-targets"): "list",
     ("POST", "/api/v1/tracking/notification-targets"): "create",
     ("GET", "/api/v1/skus"): "list",

@@ -148,3 +148,21 @@ def test_events_csv_and_jsonl_in_the_documented_row_format(org, sessions, tmp_pa
     result = runner.invoke(app, ["track", "ingest", str(bad), "--org", org])
     assert result.exit_code == 1 and "bad.csv:2, column event_time" in result.output
     assert _count(sessions, TrackingEventRow) == stored + 3
+
+
+def test_check_estimates(org, sessions, tenant):
+    from tests.tracking.test_estimate_check import seed
+
+    seed(sessions, tenant)
+    result = runner.invoke(app, ["track", "check-estimates", "--org", org, "--split", "2026-10-01"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "fitted on 10 shipments finished in the 180 days before 2026-10-01; scored on 6 later "
+        "deliveries" in result.output
+    )
+    lines = [line.split("│") for line in result.output.splitlines() if "│" in line]
+    cells = {row[1].strip(): [c.strip() for c in row[2:-1]] for row in lines}
+    assert cells["all carriers"] == ["6", "5", "60.0%", "60.0%", "5.77", "1.65", "3.50"]
+    assert cells["ups"] == ["1", "0", "—", "—", "—", "—", "—"]
+    bad = runner.invoke(app, ["track", "check-estimates", "--org", org, "--split", "13/2026"])
+    assert bad.exit_code != 0 and "is not an ISO 8601 date" in bad.output

@@ -83,3 +83,23 @@ def test_public_page_needs_no_login_shows_no_personal_data_and_localises_dates(
     german = anonymous.get(f"/t/{seeded.public_token}", headers={"Accept-Language": "de-DE,de"})
     assert "03.11.2026" in german.text and 'lang="de"' in german.text
     assert anonymous.get("/t/not-a-real-token").status_code == 404
+
+
+def test_scorecards_check_the_estimates_on_later_deliveries(owner, tenant, sessions):
+    from tests.tracking.test_estimate_check import seed
+
+    seed(sessions, tenant)
+    page = owner.get("/tracking/scorecards").text
+    assert "How the estimates held" in page and 'id="estimate-check-table"' not in page
+    html = owner.get("/tracking/scorecards", params={"split": "2026-10-01"}).text
+    assert "Fitted on 10 finished shipments before 2026-10-01." in html
+    row = '<tr><td><strong>All carriers</strong></td><td class="num">6</td><td class="num">5</td>'
+    assert row + '<td class="num">60.0 %</td><td class="num">60.0 %</td>' in html
+    assert (
+        '<tr><td>ups</td><td class="num">1</td><td class="num">0</td><td class="num">—</td>' in html
+    )
+    bad = owner.get("/tracking/scorecards", params={"split": "<b>13/2026</b>"})
+    assert bad.status_code == 200
+    assert "split &#39;&lt;b&gt;13/2026&lt;/b&gt;&#39; is not an ISO 8601 date" in bad.text
+    late = owner.get("/tracking/scorecards", params={"split": "2030-01-01"}).text
+    assert "No parcel that started on or after 2030-01-01 has been delivered yet." in late

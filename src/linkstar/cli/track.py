@@ -1,9 +1,10 @@
 """`linkstar track`: ingest tracking events from a file, detect a carrier, sweep for exceptions,
-compute lane statistics."""
+compute lane statistics, check the delivery estimates on later deliveries."""
 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import typer
@@ -12,12 +13,14 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from linkstar.cli.context import console, engine, err_console, guarded, settings, transaction
+from linkstar.kit.clock import utcnow
 from linkstar.kit.errors import InvalidInput, NotFound
-from linkstar.tracking import intake, statistics, sweep
+from linkstar.tracking import estimate_check, intake, statistics, sweep
 from linkstar.tracking.connectors.files import format_for, parse_events_file
 from linkstar.tracking.ingest import IngestReport, Rejected, ingest, ingest_columns
 from linkstar.tracking.schemas import UpdateIn
 from linkstar.workspace import repository as repo
+from linkstar.workspace.core import system_principal
 
 app = typer.Typer(help="Tracking: ingest events, detect carriers, sweep, statistics.",
                   no_args_is_help=True)  # fmt: skip
@@ -195,3 +198,42 @@ def stats(
                 f"{r.success_rate:.0%}", f"{r.confidence:.2f}",
             )  # fmt: skip
     console.print(table if rows else "no lane statistics yet (no delivered shipments)")
+
+
+@app.command("check-estimates")
+@guarded
+def check_estimates(
+    org: str = ORG_OPTION,
+    split: str | None = typer.Option(
+        None, "--split", help="Fit before this date (ISO 8601; default: 30 days ago)."
+    ),
+) -> None:
+    """How the delivery estimates held: lane figures fitted before --split, scored on the
+    parcels that started on or after it and have been delivered since."""
+    with transaction(engine(settings())) as session:
+        org_id = _org_id(session, org)
+        at = estimate_check.split_of(split, utcnow())
+        result = estimate_check.check_estimates(session, system_principal(org_id), at)
+    _say(
+        f"fitted on {result.fitted_on} shipments finished in the {statistics.LOOKBACK_DAYS} "
+        f"days before {at.date().isoformat()}; scored on {result.overall.delivered} later "
+        "deliveries (margin, late and error in days)"
+    )
+    table = Table()
+    for column in ("carrier", "delivered", "estimated", "≤ p50", "≤ p90", "p90 margin",
+                   "p90 late", "p50 error"):  # fmt: skip
+        table.add_column(column, no_wrap=True)
+    for name, s in [("all carriers", result.overall), *result.by_carrier]:
+        table.add_row(
+            name, str(s.delivered), str(s.estimated), _share(s.p50_hit), _share(s.p90_hit),
+            _days(s.p90_margin_days), _days(s.p90_late_days), _days(s.p50_error_days),
+        )  # fmt: skip
+    console.print(table)
+
+
+def _share(value: float) -> str:
+    return "—" if math.isnan(value) else f"{value:.1%}"
+
+
+def _days(value: float) -> str:
+    return "—" if math.isnan(value) else f"{value:.2f}"

@@ -181,6 +181,33 @@ class DetectRead(BaseModel):
     candidates: list[dict[str, Any]]
 
 
+class EstimateScoreRead(BaseModel):
+    """How the estimates held over a set of later deliveries (null: nothing to score)."""
+
+    delivered: int = Field(description="deliveries that started on or after the split")
+    estimated: int = Field(description="of them, with an estimate (own lane or carrier-country)")
+    from_lane: int = Field(description="of those, estimated from their own lane's history")
+    p50_hit: float | None = Field(description="share delivered within the p50 (about 0.5)")
+    p90_hit: float | None = Field(description="share delivered within the p90 (about 0.9)")
+    p90_margin_days: float | None = Field(description="mean p90 minus actual, over those covered")
+    p90_late_days: float | None = Field(description="mean actual minus p90, over those missed")
+    p50_error_days: float | None = Field(description="median absolute p50 error")
+
+
+class CarrierEstimateScoreRead(EstimateScoreRead):
+    carrier: str
+
+
+class EstimateCheckRead(BaseModel):
+    """Lane figures fitted before `split`, scored on the deliveries that started after it."""
+
+    split: datetime
+    lookback_days: int
+    fitted_on: int = Field(description="finished shipments in the look-back before the split")
+    overall: EstimateScoreRead
+    by_carrier: list[CarrierEstimateScoreRead]
+
+
 class LaneRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -11,8 +11,10 @@ from linkstar.api.idempotency import Idempotent
 from linkstar.api.pagination import Paging
 from linkstar.api.routing import api_router, created, errors, needs
 from linkstar.api.schemas import PageOf
+from linkstar.kit.clock import utcnow
 from linkstar.kit.crypto import SecretBox
 from linkstar.tracking import (
+    estimate_check,
     exception_queue,
     intake,
     notify,
@@ -24,6 +26,7 @@ from linkstar.tracking import (
 from linkstar.tracking.models import Shipment
 from linkstar.tracking.schemas import (
     DetectRead,
+    EstimateCheckRead,
     EtaRead,
     EventBatch,
     EventRead,
@@ -248,6 +251,25 @@ def list_stats(
     actor.require(READ)
     rows = statistics.lanes(session, actor.organisation_id, carrier)
     return {"items": [LaneRead.model_validate(r) for r in rows], "next_cursor": None}
+
+
+@router.get(
+    "/tracking/estimate-check",
+    summary="Check the delivery estimates on later deliveries",
+    description="Fits the lane figures on the shipments finished in the 180 days before `split` "
+    "and scores the p50/p90 estimates they give the parcels that started on or after it and "
+    "have been delivered since: overall and per carrier. `split`: an ISO 8601 date or time "
+    "(UTC without an offset); 30 days ago when omitted.",
+    response_model=EstimateCheckRead,
+    responses=errors(403, 422),
+)
+def check_estimates(
+    session: DbSession,
+    split: str | None = Query(None, max_length=40, examples=["2026-10-01"]),
+    actor: Principal = Depends(needs(READ)),
+) -> dict[str, object]:
+    at = estimate_check.split_of(split, utcnow())
+    return estimate_check.check_estimates(session, actor, at).as_dict()
 
 
 @router.get(

@@ -4,7 +4,7 @@ queue with bulk actions, carrier and lane scorecards, and the buyer's public tra
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from babel.core import Locale, UnknownLocaleError
 from babel.dates import format_datetime
@@ -13,8 +13,9 @@ from fastapi.responses import HTMLResponse
 from starlette.responses import RedirectResponse, Response
 
 from linkstar.api.deps import DbSession
+from linkstar.kit.clock import utcnow
 from linkstar.kit.errors import InvalidInput
-from linkstar.tracking import exception_queue, public, statistics
+from linkstar.tracking import estimate_check, exception_queue, public, statistics
 from linkstar.tracking.core.exceptions import ExceptionKind, ExceptionState
 from linkstar.tracking.shipments import (
     ShipmentRepository,
@@ -155,9 +156,17 @@ ROW = 22
 
 
 @router.get("/tracking/scorecards", response_class=HTMLResponse)
-def scorecards(page: ConsolePage, carrier: str = "") -> HTMLResponse:
-    """Carrier and lane scorecards: transit percentiles, on-time and success, with a chart."""
+def scorecards(page: ConsolePage, carrier: str = "", split: str = "") -> HTMLResponse:
+    """Carrier and lane scorecards: transit percentiles, on-time and success, with a chart;
+    with `split`, how the estimates fitted before that date held on later deliveries."""
     page.principal.require(P.tracking_read)
+    check, check_error = None, ""
+    if split:
+        try:
+            at = estimate_check.split_of(split, utcnow())
+            check = estimate_check.check_estimates(page.session, page.principal, at)
+        except InvalidInput as exc:
+            check_error = str(exc)
     rows = statistics.lanes(page.session, page.principal.organisation_id, carrier or None)
     carriers = [r for r in rows if r.level == "country"]
     lanes = [r for r in rows if r.level == "lane"]
@@ -185,6 +194,9 @@ def scorecards(page: ConsolePage, carrier: str = "") -> HTMLResponse:
         label_width=LABEL_WIDTH,
         carrier=carrier,
         suspensions=exception_queue.active_suspensions(page.session, page.principal),
+        split=split or (utcnow() - timedelta(days=30)).date().isoformat(),
+        check=check,
+        check_error=check_error,
     )
 
 
