@@ -52,3 +52,35 @@ def test_lane_chart_bars_are_coloured_and_labels_sized(live_server, tenant, seed
     # stretched chart of before drew it about twice as large.
     assert chart_width == 720
     assert label_heights and all(8 <= h <= 18 for h in label_heights), label_heights
+
+
+def test_estimate_check_form_shows_the_scores(live_server, tenant, sessions):
+    from playwright.sync_api import sync_playwright
+
+    from tests.tracking.test_estimate_check import seed
+
+    seed(sessions, tenant)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=LAUNCH_ARGS)
+        context = browser.new_context(viewport={"width": 1440, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(f"{live_server}/login?next=/tracking/scorecards")
+        page.fill("#f-email", tenant.owner.email)
+        page.fill("#f-password", OWNER_PASSWORD)
+        page.click("button[type=submit]")
+        page.fill("input[name=split]", "2026-10-01")
+        page.click("#estimate-check button[type=submit]")
+        page.wait_for_selector("#estimate-check-table")
+        rows = page.evaluate(
+            "[...document.querySelectorAll('#estimate-check-table tbody tr')]"
+            ".map(r => [...r.cells].map(c => c.textContent.trim()))"
+        )
+        url = page.url
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.locator("#estimate-check").screenshot(path=str(ARTIFACTS / "estimate-check.png"))
+        context.close()
+        browser.close()
+    assert "split=2026-10-01" in url
+    assert rows[0] == ["All carriers", "6", "5", "60.0 %", "60.0 %", "5.77", "1.65", "3.50"]
+    assert rows[1][:3] == ["ups", "1", "0"] and rows[2][:3] == ["usps", "5", "5"]
