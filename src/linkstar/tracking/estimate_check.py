@@ -61,33 +61,38 @@ def check_estimates(session: Session, actor: Principal, split: datetime) -> Esti
     before = (finished < at) & (finished >= at - LOOKBACK_DAYS * DAY)
     after = is_delivered & (start >= at)
 
-    # Lanes and parents coded by the history before the split, as the refresh codes them.
+    # Lanes and parents coded by the history before the split, as the refresh codes them; a
+    # lane id maps to its codes through arrays (lanes are few, shipments many).
     lane_keys = sorted({names[i] for i in np.unique(lane_id[before]).tolist()})
     parent_keys = sorted({_parent(k) for k in lane_keys})
     lane_code = {k: c for c, k in enumerate(lane_keys)}
     parent_code = {k: c for c, k in enumerate(parent_keys)}
-    code_of = np.vectorize(lambda i: lane_code.get(names[i], -1), otypes=[np.int64])
-    parent_of = np.vectorize(lambda i: parent_code.get(_parent(names[i]), -1), otypes=[np.int64])
+    carrier_names = sorted({k.split(SEP)[0] for k in names.values()})
+    carrier_code = {name: c for c, name in enumerate(carrier_names)}
+    size = max(names, default=0) + 1
+    lane_of, parent_of, carrier_of = (np.full(size, -1, dtype=np.int64) for _ in range(3))
+    for i, key in names.items():
+        lane_of[i] = lane_code.get(key, -1)
+        parent_of[i] = parent_code.get(_parent(key), -1)
+        carrier_of[i] = carrier_code[key.split(SEP)[0]]
     fitted = Fitted(
-        lane=code_of(lane_id[before]) if before.any() else np.zeros(0, np.int64),
+        lane=lane_of[lane_id[before]],
         parent_of_lane=np.array([parent_code[_parent(k)] for k in lane_keys], dtype=np.int64),
         transit_days=transit[before],
         delivered=is_delivered[before],
         on_time=_on_time(is_delivered, delivered_s, promised)[before],
     )
     later = lane_id[after]
-    lane = code_of(later) if later.size else np.zeros(0, np.int64)
-    parent = parent_of(later) if later.size else np.zeros(0, np.int64)
-    p50, p90, own = predict(fitted, lane, parent)
+    p50, p90, own = predict(fitted, lane_of[later], parent_of[later])
     actual = transit[after]
-    carriers = np.array([names[i].split(SEP)[0] for i in later.tolist()], dtype=object)
-    carrier_names, carrier_code = np.unique(carriers.astype(str), return_inverse=True)
-    per = score_by(carrier_code.astype(np.int64), len(carrier_names), actual, p50, p90, own)
+    carriers = carrier_of[later]
+    per = score_by(carriers, len(carrier_names), actual, p50, p90, own)
+    shown = [(name, s) for name, s in zip(carrier_names, per, strict=True) if s.delivered]
     return EstimateCheck(
         split=split,
         fitted_on=int(before.sum()),
         overall=score(actual, p50, p90, own),
-        by_carrier=list(zip(carrier_names.tolist(), per, strict=True)),
+        by_carrier=shown,
     )
 
 
