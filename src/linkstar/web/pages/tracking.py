@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from starlette.responses import RedirectResponse, Response
 
 from linkstar.api.deps import DbSession
+from linkstar.inbox import exception_outreach, template_store
 from linkstar.kit.clock import utcnow
 from linkstar.kit.errors import InvalidInput
 from linkstar.tracking import estimate_check, exception_queue, public, statistics
@@ -116,25 +117,49 @@ def exceptions(
         kinds=[k.value for k in ExceptionKind],
         next_cursor=found.next_cursor,
         first_page=not cursor,
+        templates=(
+            template_store.list_templates(page.session, page.principal)
+            if page.principal.can(P.inbox_reply)
+            else []
+        ),
     )
 
 
 @router.post("/tracking/exceptions/actions", response_class=HTMLResponse)
 def exception_actions(page: ConsoleAction) -> Response:
-    """Acknowledge or resolve the selected exceptions."""
-    page.principal.require(P.tracking_write)
+    """Acknowledge or resolve the selected exceptions, or message their buyers."""
     ids = [v for v in page.form.getlist("ids") if isinstance(v, str) and v]
     action = page.form.get("action")
-    if action not in {"acknowledge", "resolve"}:
-        raise InvalidInput("choose acknowledge or resolve", {"field": "action"})
+    if action not in {"acknowledge", "resolve", "message_buyers"}:
+        raise InvalidInput("choose acknowledge, resolve or message_buyers", {"field": "action"})
     if not ids:
         return page.redirect("/tracking/exceptions", "Select at least one exception.", "error")
+    if action == "message_buyers":
+        return _message_buyers(page, ids)
+    page.principal.require(P.tracking_write)
     result = exception_queue.act_on_exceptions(page.session, page.principal, ids, str(action))
     verb = "acknowledged" if action == "acknowledge" else "resolved"
     note = f"{result.changed} exception(s) {verb}."
     if result.skipped:
         note += f" {len(result.skipped)} skipped ({result.skipped[0]['reason']})."
     return page.redirect("/tracking/exceptions", note)
+
+
+def _message_buyers(page: ConsoleAction, ids: list[str]) -> Response:
+    template_id = str(page.form.get("template_id") or "")
+    if not template_id:
+        return page.redirect("/tracking/exceptions", "Choose a template to message with.", "error")
+    base = str(page.request.base_url).rstrip("/")
+    result = exception_outreach.message_buyers(
+        page.session, page.principal, ids, template_id, public_base=base
+    )
+    messages = {m["message_id"]: m["status"] for m in result.messaged}
+    held = sum(1 for status in messages.values() if status == "awaiting_approval")
+    note = f"{len(messages)} buyer message(s) for {len(result.messaged)} exception(s)"
+    note += f", {held} held for approval." if held else " queued."
+    if result.skipped:
+        note += f" {len(result.skipped)} skipped ({result.skipped[0]['reason']})."
+    return page.redirect("/tracking/exceptions", note, "success" if messages else "error")
 
 
 @dataclass(frozen=True)
