@@ -30,8 +30,9 @@ from linkstar.tracking.ingest import IngestReport, ingest_columns
 from linkstar.workspace.core import Permission, Principal
 
 _BOM = b"\xef\xbb\xbf"
-# A NUL byte, or its JSON escape: refused before anything is parsed or stored.
-_NUL = (b"\x00", b"\\u0000")
+# A NUL byte (or in JSON lines its escape): refused before anything is parsed or stored.
+_NUL = b"\x00"
+_JSON_NUL = b"\\u0000"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,10 +82,10 @@ def _refused(filename: str, reason: str) -> InvalidInput:
     return InvalidInput(f"{filename}: {reason}", {"field": "file", "reason": reason})
 
 
-def _refuse_unreadable(data: bytes, filename: str) -> None:
+def _refuse_unreadable(data: bytes, filename: str, fmt: FileFormat) -> None:
     if not data.removeprefix(_BOM).strip():
         raise _refused(filename, "the file is empty")
-    if any(nul in data for nul in _NUL):
+    if _NUL in data or (fmt == "jsonl" and _JSON_NUL in data):
         raise _refused(filename, "the file holds a NUL character, which cannot be stored")
 
 
@@ -102,17 +103,13 @@ def import_events_file(
     """Parse an events file and store its good rows for the actor's organisation."""
     actor.require(Permission.tracking_write)
     fmt = file_format(filename)
-    _refuse_unreadable(data, filename)
+    _refuse_unreadable(data, filename, fmt)
     try:
         parsed, ingested = _parse_and_store(session, actor.organisation_id, data, fmt)
     except TrackingPayloadError as exc:
-        raise InvalidInput(
-            f"{filename!r}: {exc.reason}", {"field": "file", "path": exc.path}
-        ) from None
+        raise _refused(filename, exc.reason) from None
     except csv.Error as exc:
-        raise InvalidInput(
-            f"{filename!r}: not a readable CSV file ({exc})", {"field": "file"}
-        ) from None
+        raise _refused(filename, f"not a readable CSV file ({exc})") from None
     return EventsFileReport(
         filename, fmt, parsed.rows, parsed.events, ingested, parsed.errors, parsed.warnings
     )
