@@ -312,6 +312,7 @@ SCOPED = {
     ("GET", "/api/v1/shipments"): "list",
     ("POST", "/api/v1/shipments"): "create",
     ("POST", "/api/v1/tracking/events"): "action",
+    ("POST", "/api/v1/tracking/events/import-file"): "events_file",
     ("GET", "/api/v1/tracking/detect"): "action",  # reads nothing stored
     ("GET", "/api/v1/tracking/exceptions"): "list",
     ("POST", "/api/v1/tracking/exceptions/actions"): "foreign_ids",
@@ -655,6 +656,19 @@ def test_no_route_reaches_another_organisation(api, client, two_tenants, auth):
                 url, files=upload, data={**form, "store_id": seeded_b.ids["store_id"]}
             )
             assert foreign.status_code == 404, foreign.text
+        elif kind == "events_file":
+            # B follows BSEED0001 too: A's file gives A a shipment of its own, B's is untouched.
+            text = "tracking_number,carrier,event_time,raw_code\n"
+            text += "BSEED0001,usps,2026-11-21T10:00:00Z,01\n"
+            r = caller.post(url, files={"file": ("events.csv", text.encode(), "text/csv")})
+            assert r.status_code == 200, (path, r.text)
+            body = r.json()
+            assert (body["events"], body["events_inserted"], body["row_errors"]) == (1, 1, [])
+            assert not contains_any(r.json(), b_ids), path
+            a_numbers = {
+                row["tracking_number"] for row in api.snapshot(seeded_a.tenant.org.id)["shipments"]
+            }
+            assert "BSEED0001" in a_numbers
         elif kind in {"check", "policy"}:
             r = caller.call(method, url, json=BODIES.get((method, path)))
             assert r.status_code == 200, (path, r.text)

@@ -166,3 +166,24 @@ def test_check_estimates(org, sessions, tenant):
     assert cells["ups"] == ["1", "0", "—", "—", "—", "—", "—"]
     bad = runner.invoke(app, ["track", "check-estimates", "--org", org, "--split", "13/2026"])
     assert bad.exit_code != 0 and "is not an ISO 8601 date" in bad.output
+
+
+def test_events_file_rows_ingestion_rejects_are_listed_not_dropped(org, sessions, tmp_path):
+    too_long = "9" * 70  # a number ingestion refuses (over 64 characters)
+    path = tmp_path / "scans.csv"
+    path.write_text(
+        "tracking_number,carrier,event_time,raw_code\n"
+        f"{too_long},usps,2025-03-03T09:22:00Z,01\n"
+        "9400111201080805483016,usps,2025-03-03T09:22:00Z,01\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["track", "ingest", str(path), "--org", org])
+    assert result.exit_code == 1, result.output
+    assert f"{too_long}: not a tracking number" in result.output
+    assert "2 rows: 1 events stored" in result.output and "0 bad rows, 1 rejected" in result.output
+    assert _count(sessions, TrackingEventRow) == 1
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"\xef\xbb\xbf\n")
+    refused = runner.invoke(app, ["track", "ingest", str(empty), "--org", org])
+    assert refused.exit_code == 1 and "empty.csv: the file is empty" in refused.output
+    assert _count(sessions, TrackingEventRow) == 1

@@ -289,6 +289,9 @@ _ALL = [
         303,
     ),
     Case("GET", "/tracking/scorecards", P.tracking_read),
+    Case("GET", "/tracking/import", P.tracking_read),
+    Case("GET", "/tracking/import/example.csv", P.tracking_read),
+    Case("POST", "/tracking/import", P.tracking_write, {}, 422),  # no file: the form again
     Case("GET", "/t/{token}", None, public=True),
     Case("GET", "/inventory", P.inventory_read),
     Case(

@@ -15,9 +15,8 @@ from sqlalchemy.orm import Session
 from linkstar.cli.context import console, engine, err_console, guarded, settings, transaction
 from linkstar.kit.clock import utcnow
 from linkstar.kit.errors import InvalidInput, NotFound
-from linkstar.tracking import estimate_check, intake, statistics, sweep
-from linkstar.tracking.connectors.files import format_for, parse_events_file
-from linkstar.tracking.ingest import IngestReport, Rejected, ingest, ingest_columns
+from linkstar.tracking import estimate_check, file_import, intake, statistics, sweep
+from linkstar.tracking.ingest import IngestReport, Rejected, ingest
 from linkstar.tracking.schemas import UpdateIn
 from linkstar.workspace import repository as repo
 from linkstar.workspace.core import system_principal
@@ -46,23 +45,24 @@ def _is_event_rows(path: Path) -> bool:
 
 def _ingest_event_rows(path: Path, org: str) -> None:
     """The documented events file (docs/formats/tracking.md): one event per row."""
-    try:
-        parsed = parse_events_file(path.read_bytes(), format_for(path.name))
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
     with transaction(engine(settings())) as session:
-        total = ingest_columns(session, _org_id(session, org), parsed.columns)
-    for issue in parsed.errors:
+        actor = system_principal(_org_id(session, org), "cli")
+        result = file_import.import_events_file(session, actor, path.read_bytes(), path.name)
+    for issue in result.errors:
         where = f", column {issue.column}" if issue.column else ""
         err_console.print(f"{path.name}:{issue.row}{where}: {issue.reason}", markup=False)
-    for issue in parsed.warnings:
+    for issue in result.warnings:
         err_console.print(f"{path.name}:{issue.row}: warning: {issue.reason}", markup=False)
+    total = result.ingested
+    for r in total.rejected:
+        err_console.print(f"{r.tracking_number}: {r.reason}", highlight=False, markup=False)
+    rejected = f", {len(total.rejected)} rejected" if total.rejected else ""
     _say(
-        f"{parsed.rows} rows: {total.events_inserted} events stored ({total.duplicates} "
+        f"{result.rows} rows: {total.events_inserted} events stored ({total.duplicates} "
         f"duplicates dropped, {total.unmapped} unmapped) for {total.shipments_touched} "
-        f"shipments ({total.shipments_created} new); {len(parsed.errors)} bad rows"
+        f"shipments ({total.shipments_created} new); {len(result.errors)} bad rows{rejected}"
     )
-    if parsed.errors:
+    if result.errors or total.rejected:
         raise typer.Exit(1)
 
 

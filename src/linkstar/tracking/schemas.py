@@ -176,6 +176,29 @@ class IngestRead(BaseModel):
     rejected: list[dict[str, str]]
 
 
+class RowIssueRead(BaseModel):
+    row: int  # the file's line (a CSV header is line 1)
+    column: str | None
+    reason: str
+
+
+class EventsFileRead(BaseModel):
+    """What one imported events file did (`tracking.file_import`)."""
+
+    filename: str
+    format: Literal["csv", "jsonl"]
+    rows: int
+    events: int
+    events_inserted: int
+    duplicates: int
+    unmapped: int
+    shipments_touched: int
+    shipments_created: int
+    rejected: list[dict[str, str]]
+    row_errors: list[RowIssueRead]
+    warnings: list[RowIssueRead]
+
+
 class DetectRead(BaseModel):
     number: str
     candidates: list[dict[str, Any]]

@@ -64,6 +64,7 @@ TRACKING_SECTIONS: tuple[NavItem, ...] = (
     NavItem("exceptions", "Exceptions", "/tracking/exceptions", P.tracking_read),
     NavItem("scorecards", "Carriers & lanes", "/tracking/scorecards", P.tracking_read),
     NavItem("dead_letters", "Dead letters", "/tracking/dead-letters", P.tracking_read),
+    NavItem("import", "Import events", "/tracking/import", P.tracking_read),
 )
 
 ROUTING_SECTIONS: tuple[NavItem, ...] = (

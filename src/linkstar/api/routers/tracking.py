@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Body, Depends, Query
+from fastapi import Body, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 
 from linkstar.api.deps import DbSession, get_box
 from linkstar.api.idempotency import Idempotent
 from linkstar.api.pagination import Paging
 from linkstar.api.routing import api_router, created, errors, needs
 from linkstar.api.schemas import PageOf
+from linkstar.api.uploads import read_file_form, upload_body
 from linkstar.kit.clock import utcnow
 from linkstar.kit.crypto import SecretBox
 from linkstar.tracking import (
     estimate_check,
     exception_queue,
+    file_import,
     intake,
     notify,
     rules,
@@ -30,6 +33,7 @@ from linkstar.tracking.schemas import (
     EtaRead,
     EventBatch,
     EventRead,
+    EventsFileRead,
     ExceptionAction,
     ExceptionActionResult,
     ExceptionRead,
@@ -138,6 +142,33 @@ def ingest_events(
 ) -> dict[str, Any]:
     """Store a batch of events."""
     return intake.ingest_batch(session, actor, data).as_dict()
+
+
+@router.post(
+    "/tracking/events/import-file",
+    summary="Import an events file",
+    description="Multipart upload (`file`) of tracking events as CSV (`.csv`) or JSON lines "
+    "(`.jsonl`, `.ndjson`), one event per row: tracking_number, carrier, event_time, raw_code, "
+    "raw_description, city, state, postcode, country (docs/formats/tracking.md §8). A bad row "
+    "is listed in `row_errors` with row, column and reason and the good rows are stored; "
+    "events already stored are counted in `duplicates`, so uploading a file again stores "
+    "nothing new. 422 refuses the whole file, writing nothing: no file, an empty file, another "
+    "extension, text that is not UTF-8, a missing or unknown column, a NUL character; 413 a "
+    "body over 1 MiB (larger files: `linkstar track ingest FILE`).",
+    response_model=EventsFileRead,
+    responses=errors(400, 403, 413, 422),
+    openapi_extra={"requestBody": upload_body("The events file (.csv, .jsonl or .ndjson).")},
+)
+async def import_events_file(
+    request: Request, session: DbSession, actor: Principal = Depends(needs(WRITE))
+) -> dict[str, Any]:
+    """Parse the file and store its good rows."""
+    filename, data, _form = await read_file_form(request, "the events file")
+
+    def run() -> dict[str, Any]:
+        return file_import.import_events_file(session, actor, data, filename).as_json()
+
+    return await run_in_threadpool(run)
 
 
 @router.get(

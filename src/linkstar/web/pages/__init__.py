@@ -35,6 +35,7 @@ from linkstar.web.pages import (
     stock_moves,
     tracking,
     tracking_dead_letters,
+    tracking_import,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -57,6 +58,7 @@ ROUTERS: list[APIRouter] = [
     addresses.router,
     tracking.router,
     tracking_dead_letters.router,
+    tracking_import.router,
     inbox.router,
     inbox_approvals.router,
     inbox_automation.router,

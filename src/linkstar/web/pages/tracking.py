@@ -130,13 +130,13 @@ def exception_actions(page: ConsoleAction) -> Response:
     """Acknowledge or resolve the selected exceptions, or message their buyers."""
     ids = [v for v in page.form.getlist("ids") if isinstance(v, str) and v]
     action = page.form.get("action")
+    page.principal.require(P.inbox_reply if action == "message_buyers" else P.tracking_write)
     if action not in {"acknowledge", "resolve", "message_buyers"}:
         raise InvalidInput("choose acknowledge, resolve or message_buyers", {"field": "action"})
     if not ids:
         return page.redirect("/tracking/exceptions", "Select at least one exception.", "error")
     if action == "message_buyers":
         return _message_buyers(page, ids)
-    page.principal.require(P.tracking_write)
     result = exception_queue.act_on_exceptions(page.session, page.principal, ids, str(action))
     verb = "acknowledged" if action == "acknowledge" else "resolved"
     note = f"{result.changed} exception(s) {verb}."
