@@ -190,6 +190,9 @@ def test_garbage_bodies_to_every_write(api, client, target):
         ("/users", {"email": "not-an-email"}, "email"),
         ("/users", {"email": "a" * 250 + "@x.example"}, "email"),
         ("/api-keys", {"expires_at": "tomorrow"}, "expires_at"),
+        ("/tracking/exceptions/message-buyers", {"ids": []}, "ids"),
+        ("/tracking/exceptions/message-buyers", {"ids": ["0" * 32] * 501}, "ids"),
+        ("/tracking/exceptions/message-buyers", {"template_id": ""}, "template_id"),
     ],
 )
 def test_wrong_values_name_the_field(api, target, path, body, field):

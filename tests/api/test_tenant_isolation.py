@@ -40,6 +40,10 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/stores/{store_id}"): {"name": "Stolen", "credentials": {"t": "xxxxx"}},
     ("POST", "/api/v1/webhook-endpoints"): {"kind": "tracking:generic"},
     ("POST", "/api/v1/tracking/exceptions/actions"): {"ids": ["0" * 32], "action": "resolve"},
+    ("POST", "/api/v1/tracking/exceptions/message-buyers"): {
+        "ids": ["0" * 32],
+        "template_id": "0" * 32,
+    },
     ("POST", "/api/v1/warehouses"): {
         "code": "NJ1",  # the same code as B's warehouse
         "name": "A's Newark",
@@ -316,6 +320,7 @@ SCOPED = {
     ("GET", "/api/v1/tracking/detect"): "action",  # reads nothing stored
     ("GET", "/api/v1/tracking/exceptions"): "list",
     ("POST", "/api/v1/tracking/exceptions/actions"): "foreign_ids",
+    ("POST", "/api/v1/tracking/exceptions/message-buyers"): "outreach",
     ("POST", "/api/v1/tracking/sweep"): "action",
     ("GET", "/api/v1/tracking/rules"): "action",
     ("PUT", "/api/v1/tracking/rules"): "action",
@@ -690,6 +695,16 @@ def test_no_route_reaches_another_organisation(api, client, two_tenants, auth):
             assert r.status_code == 200, (path, r.text)
             assert r.json()["changed"] == 0
             assert [x["reason"] for x in r.json()["skipped"]] == ["not found", "not found"]
+        elif kind == "outreach":
+            # B's exception named with A's template is unknown; B's template is not found.
+            mine = {"ids": [seeded_b.exception_id], "template_id": seeded_a.ids["template_id"]}
+            r = caller.call(method, url, json=mine)
+            assert r.status_code == 200, (path, r.text)
+            unknown = {"exception_id": seeded_b.exception_id, "reason": "no such exception"}
+            assert r.json() == {"messaged": [], "skipped": [unknown]}
+            theirs = {"ids": ["0" * 32], "template_id": seeded_b.ids["template_id"]}
+            foreign = caller.call(method, url, json=theirs)
+            assert foreign.status_code == 404, foreign.text
         elif kind == "replace":
             r = caller.call(method, url, json=BODIES[(method, path)])
             assert r.status_code == 200, (path, r.text)

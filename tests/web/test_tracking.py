@@ -103,3 +103,25 @@ def test_scorecards_check_the_estimates_on_later_deliveries(owner, tenant, sessi
     assert "split &#39;&lt;b&gt;13/2026&lt;/b&gt;&#39; is not an ISO 8601 date" in bad.text
     late = owner.get("/tracking/scorecards", params={"split": "2030-01-01"}).text
     assert "No parcel that started on or after 2030-01-01 has been delivered yet." in late
+
+
+def test_exceptions_queue_messages_the_buyers(owner, tenant, sessions):
+    from tests.inbox.outreach_seed import seed_outreach
+
+    seeded = seed_outreach(sessions, tenant.org.id)
+    html = owner.get("/tracking/exceptions").text
+    assert f'<option value="{seeded.template_id}">Where is my order</option>' in html
+    form = {"ids": [seeded.shopify, seeded.shopify_again, seeded.no_email],
+            "action": "message_buyers", "template_id": seeded.template_id}  # fmt: skip
+    page = owner.follow(owner.post("/tracking/exceptions/actions", data=form))
+    assert (
+        "1 buyer message(s) for 2 exception(s) queued. 1 skipped (order S-1002 has no buyer "
+        "e-mail)." in page.text
+    )
+    with sessions() as s:
+        thread_id = s.get(TrackingException, seeded.shopify).detail["buyer_thread_id"]
+    queue = owner.get("/tracking/exceptions").text
+    assert queue.count(f'<a href="/inbox/threads/{thread_id}">buyer messaged</a>') == 2
+    none = owner.follow(owner.post("/tracking/exceptions/actions",
+                                   data={**form, "template_id": ""}))  # fmt: skip
+    assert "Choose a template to message with." in none.text
