@@ -109,8 +109,8 @@ def test_sweep_and_statistics_read_shipments_from_the_partial_indexes(
 def test_sweep_plans_postgres_with_its_settings_and_restores_the_callers(
     engine, sessions, tenant, monkeypatch
 ):
-    """On PostgreSQL the sweep runs without JIT, with cached random pages and a larger
-    work_mem, in its own transaction's settings; the caller's values come back after it."""
+    """On PostgreSQL the sweep runs without JIT, with cached random pages, a larger work_mem
+    and no merge joins, in its own transaction's settings; the caller's values come back."""
     from linkstar.tracking import sweep as sweep_module
 
     seen: list[tuple[str, ...]] = []
@@ -132,7 +132,7 @@ def test_sweep_plans_postgres_with_its_settings_and_restores_the_callers(
         report = sweep(s, tenant.org.id, now=NOW)
         assert report.shipments_checked == 0
         if postgres:
-            assert seen == [("off", "1.1", "64MB")]
+            assert seen == [("off", "1.1", "64MB", "off")]
             assert tuple(_setting(s, n) for n in names) == before
             assert before[:2] == ("on", "3.5")
         else:

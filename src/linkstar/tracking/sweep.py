@@ -55,8 +55,10 @@ STALLED = ExceptionKind.STALLED
 # shipments, docs/benchmarks.md "Exception sweep on PostgreSQL"): no JIT compilation (the
 # opening INSERT's many expressions cost seconds to compile for a scan of under a second);
 # random pages priced as cached ones, so the planner reads the covering indexes (index-only)
-# instead of scanning the whole table three times; the open pairs hashed in memory.
-PLANNER = {"jit": "off", "random_page_cost": "1.1", "work_mem": "64MB"}
+# instead of scanning the whole table four times; the open pairs hashed in memory (the
+# planner, expecting millions of pairs to probe where a few hundred thousand come, sorted both
+# sides by their text ids for a merge join, spilled to disk).
+PLANNER = {"jit": "off", "random_page_cost": "1.1", "work_mem": "64MB", "enable_mergejoin": "off"}
 
 
 @dataclass(slots=True)
