@@ -20,9 +20,20 @@ on PostgreSQL also the CPU of the server process that ran the queries (read from
 for a server on this machine), and the load average.
 
 Usage: python benchmarks/tracking_sweep_db.py [--active N] [--delivered N] [--postgres URL]
+       [--postgres-keep NAME] [--steady-only] [--repeat N] [--explain FILE]
        [--keep FILE.db] [--statistics-only]
 
---postgres names a server: the run creates its own database there and drops it after.
+--postgres names a server: the run creates its own database there and drops it after, unless
+--postgres-keep names a database to keep: loaded when absent, otherwise reused as it is. A
+reused database starts each run from the state just after loading (the organisation's
+exceptions, suspensions and queued jobs deleted, then VACUUM ANALYZE), or with --steady-only
+from the state after a first sweep (taken once, untimed, when the organisation has no
+exception; then VACUUM ANALYZE as autovacuum would): only the steady-state sweep is timed,
+--repeat times. --explain FILE runs one more
+steady-state sweep with auto_explain (ANALYZE, BUFFERS, VERBOSE, every statement, nested ones
+included) and writes the plans to FILE; its timings carry the instrumentation's overhead.
+--pg-settings "jit=off,max_parallel_workers_per_gather=0" sets server settings for every
+connection of the timed steps (an experiment; the engine's own options override PGOPTIONS).
 """
 
 from __future__ import annotations
@@ -38,8 +49,9 @@ from typing import Any
 
 import numpy as np
 from _common import own_database, report
+from sqlalchemy import create_engine, text
 
-from linkstar.db.engine import make_engine, make_session_factory
+from linkstar.db.engine import make_engine, make_session_factory, normalise_url
 from linkstar.db.migrate import upgrade
 from linkstar.db.uow import unit_of_work
 from linkstar.tracking import lane_ids, statistics
@@ -47,6 +59,17 @@ from linkstar.tracking.sweep import sweep
 from linkstar.workspace.access import create_organisation
 
 NOW = datetime(2026, 12, 10, 12, tzinfo=UTC)
+PG_SETTINGS: list[str] = []  # name=value, from --pg-settings
+
+
+def engine(url: str) -> Any:
+    """The engine of the timed steps: the project's, plus any --pg-settings on PostgreSQL."""
+    if not PG_SETTINGS or not url.startswith("postgres"):
+        return make_engine(url)
+    options = " ".join(["-c timezone=UTC", *(f"-c {s}" for s in PG_SETTINGS)])
+    return make_engine(url, connect_args={"options": options})
+
+
 ACTIVE = ("in_transit", "out_for_delivery", "failed_attempt", "info_received",
           "available_for_pickup", "returning_to_sender", "exception")  # fmt: skip
 ACTIVE_P = (0.72, 0.08, 0.04, 0.08, 0.04, 0.02, 0.02)
@@ -172,10 +195,93 @@ def prepare(url: str, label: str, active: int, delivered: int) -> str:
     return org_id
 
 
-def run(
-    url: str, label: str, org_id: str, active: int, delivered: int, statistics_only: bool
-) -> list[dict[str, Any]]:
+def kept_postgres(server: str, name: str, active: int, delivered: int) -> tuple[str, str]:
+    """(URL, organisation id) of the kept database `name`: loaded when absent, otherwise
+    reused as it is."""
+    admin = create_engine(normalise_url(server), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        ).first()
+        if not exists:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    url = normalise_url(server).rsplit("/", 1)[0] + f"/{name}"
+    if not exists:
+        return url, prepare(url, "PostgreSQL", active, delivered)
     eng = make_engine(url)
+    with eng.connect() as connection:
+        org_id = connection.execute(
+            text("SELECT id FROM organisations WHERE name LIKE 'Sweep %'")
+        ).scalar_one()
+    eng.dispose()
+    print(f"PostgreSQL: reusing database {name} (organisation {org_id})")
+    return url, str(org_id)
+
+
+def reset(url: str, org_id: str, *, delete: bool = True) -> None:
+    """Back to the state just after loading: the organisation's exceptions, suspensions and
+    queued jobs deleted (unless not `delete`), the tables vacuumed and analysed as autovacuum
+    would (the test server runs without autovacuum)."""
+    eng = make_engine(url)
+    with eng.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        for table in ("tracking_exceptions", "tracking_suspensions", "outbox_jobs"):
+            if delete:
+                connection.execute(
+                    text(f"DELETE FROM {table} WHERE organisation_id = :org"), {"org": org_id}
+                )
+        connection.exec_driver_sql("VACUUM ANALYZE tracking_exceptions, shipments")
+    eng.dispose()
+
+
+def has_exceptions(url: str, org_id: str) -> bool:
+    """Whether the organisation holds any exception (a first sweep ran)."""
+    eng = make_engine(url)
+    with eng.connect() as connection:
+        found = connection.execute(
+            text("SELECT 1 FROM tracking_exceptions WHERE organisation_id = :org LIMIT 1"),
+            {"org": org_id},
+        ).first()
+    eng.dispose()
+    return found is not None
+
+
+def explain(url: str, org_id: str, path: str) -> None:
+    """One steady-state sweep under auto_explain; every statement's plan written to `path`."""
+    eng = engine(url)
+    plans: list[str] = []
+    with unit_of_work(make_session_factory(eng)) as s:
+        raw: Any = s.connection().connection.driver_connection
+        raw.add_notice_handler(lambda diag: plans.append(diag.message_primary or ""))
+        s.connection().exec_driver_sql("LOAD 'auto_explain'")
+        for setting in (
+            "auto_explain.log_min_duration = 0",
+            "auto_explain.log_analyze = on",
+            "auto_explain.log_buffers = on",
+            "auto_explain.log_verbose = on",
+            "auto_explain.log_nested_statements = on",
+            "auto_explain.log_settings = on",
+            "auto_explain.log_level = notice",
+        ):
+            s.connection().exec_driver_sql(f"SET LOCAL {setting}")  # fmt: skip
+        sweep(s, org_id, now=NOW)
+    eng.dispose()
+    Path(path).write_text("\n\n".join(plans) + "\n")
+    print(f"{len(plans)} plans written to {path}")
+
+
+def run(
+    url: str,
+    label: str,
+    org_id: str,
+    active: int,
+    delivered: int,
+    statistics_only: bool,
+    *,
+    steady_only: bool = False,
+    repeat: int = 1,
+) -> list[dict[str, Any]]:
+    eng = engine(url)
     upgrade(eng)  # a kept database from an earlier schema gets this version's indexes
     factory = make_session_factory(eng)
     backend = None
@@ -194,9 +300,11 @@ def run(
             got = sweep(s, org_id, now=NOW)
         return f"{sum(got.opened.values()):,} opened, {len(got.suspended)} suspended"
 
-    steps = (("lane statistics refresh", delivered, refresh),
-             ("exception sweep, first run", active, swept),
-             ("exception sweep, again (nothing new)", active, swept))  # fmt: skip
+    again = [("exception sweep, again (nothing new)", active, swept)] * repeat
+    steps = [("lane statistics refresh", delivered, refresh),
+             ("exception sweep, first run", active, swept), *again]  # fmt: skip
+    if steady_only:
+        steps = again
     for work, size, fn in steps[:1] if statistics_only else steps:
         out.append({"database": label, **timed(work, size, fn, backend)})
     eng.dispose()
@@ -216,7 +324,20 @@ def main() -> None:
         "reused (each run works on a copy); the set-up of 2,000,000 shipments takes minutes",
     )
     parser.add_argument("--statistics-only", action="store_true", help="skip both sweeps")
+    parser.add_argument(
+        "--postgres-keep", default="", help="a database on --postgres to load once and reuse"
+    )
+    parser.add_argument(
+        "--steady-only",
+        action="store_true",
+        help="with --postgres-keep: time the steady-state sweep only (after one untimed first "
+        "sweep when the database has none)",
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="steady-state sweeps timed")
+    parser.add_argument("--explain", default="", help="write the steady state's plans here")
+    parser.add_argument("--pg-settings", default="", help="name=value,… for every connection")
     args = parser.parse_args()
+    PG_SETTINGS.extend(filter(None, args.pg_settings.split(",")))
     out: list[dict[str, Any]] = []
     size = (args.active, args.delivered)
     if not args.skip_sqlite:
@@ -230,12 +351,25 @@ def main() -> None:
             print(f"load average before: {os.getloadavg()} on {os.cpu_count()} cores")
             org_id = marker.read_text()
             out += run(f"sqlite:///{work}", "SQLite", org_id, *size, args.statistics_only)
-    if args.postgres:
+    if args.postgres and args.postgres_keep:
+        url, org_id = kept_postgres(args.postgres, args.postgres_keep, *size)
+        steady = args.steady_only
+        if steady and not has_exceptions(url, org_id):
+            with unit_of_work(make_session_factory(make_engine(url))) as s:
+                sweep(s, org_id, now=NOW)  # the first sweep, once and untimed
+        reset(url, org_id, delete=not steady)
+        print(f"load average before: {os.getloadavg()} on {os.cpu_count()} cores")
+        out += run(url, "PostgreSQL", org_id, *size, args.statistics_only,
+                   steady_only=steady, repeat=args.repeat)  # fmt: skip
+        if args.explain:
+            explain(url, org_id, args.explain)
+    elif args.postgres:
         url, drop = own_database(args.postgres, "tracking_sweep")
         try:
             org_id = prepare(url, "PostgreSQL", *size)
             print(f"load average before: {os.getloadavg()} on {os.cpu_count()} cores")
-            out += run(url, "PostgreSQL", org_id, *size, args.statistics_only)
+            out += run(url, "PostgreSQL", org_id, *size, args.statistics_only,
+                       repeat=args.repeat)  # fmt: skip
         finally:
             drop()
     print(f"load average after: {os.getloadavg()}")

@@ -104,3 +104,41 @@ def test_sweep_and_statistics_read_shipments_from_the_partial_indexes(
     assert "ix_shipments_sweep" in stall and "ix_shipments_finished" not in stall, stall
     for plan in plans:
         assert "ix_shipments_org" not in plan and "Seq Scan on shipments" not in plan, plan
+
+
+def test_sweep_plans_postgres_with_its_settings_and_restores_the_callers(
+    engine, sessions, tenant, monkeypatch
+):
+    """On PostgreSQL the sweep runs without JIT, with cached random pages, a larger work_mem
+    and no merge joins, in its own transaction's settings; the caller's values come back."""
+    from linkstar.tracking import sweep as sweep_module
+
+    seen: list[tuple[str, ...]] = []
+    names = tuple(sweep_module.PLANNER)
+    inner = sweep_module._sweep
+
+    def spy(session, organisation_id, now):
+        if session.bind.dialect.name == "postgresql":
+            seen.append(tuple(_setting(session, n) for n in names))
+        return inner(session, organisation_id, now)
+
+    monkeypatch.setattr(sweep_module, "_sweep", spy)
+    with sessions() as s:
+        postgres = s.bind.dialect.name == "postgresql"
+        if postgres:
+            s.execute(text("SET LOCAL jit = on"))
+            s.execute(text("SET LOCAL random_page_cost = 3.5"))
+            before = tuple(_setting(s, n) for n in names)
+        report = sweep(s, tenant.org.id, now=NOW)
+        assert report.shipments_checked == 0
+        if postgres:
+            assert seen == [("off", "1.1", "64MB", "off")]
+            assert tuple(_setting(s, n) for n in names) == before
+            assert before[:2] == ("on", "3.5")
+        else:
+            assert seen == []
+        s.rollback()
+
+
+def _setting(session, name: str) -> str:
+    return str(session.execute(text("SELECT current_setting(:n)"), {"n": name}).scalar_one())

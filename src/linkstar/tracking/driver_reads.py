@@ -81,6 +81,26 @@ def mapped(session: Session) -> Iterator[None]:
         raw.execute(f"PRAGMA mmap_size = {before}")
 
 
+@contextmanager
+def planned(session: Session, **settings: str) -> Iterator[None]:
+    """On PostgreSQL, the planner `settings` (e.g. jit="off") for the duration, inside the
+    caller's transaction (`set_config(..., true)`), their earlier values restored after."""
+    if dialect(session) != "postgresql" or not settings:
+        yield
+        return
+    raw: Any = session.connection().connection.driver_connection
+
+    def put(values: dict[str, str]) -> None:
+        for name, value in values.items():
+            raw.execute("SELECT set_config(%s, %s, true)", (name, value))
+
+    before = {n: str(raw.execute("SELECT current_setting(%s)", (n,)).fetchone()[0])
+              for n in settings}  # fmt: skip
+    put(settings)
+    yield  # after an error the transaction rolls back, and its local settings with it
+    put(before)
+
+
 def fetch(session: Session, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
     """Every row of `sql` (qmark parameters) as plain tuples from the driver's cursor."""
     connection = session.connection()

@@ -175,26 +175,49 @@ def open_by_rule(
         f"AND e.kind IN {quoted(k.value for k in kinds)}"
     )
     if name == "postgresql":
-        # The open pairs are read once, before the first row is written: with the table
-        # estimated (nearly) empty before a first sweep, a plan probing the table itself
-        # re-reads every row the statement has written so far, once per shipment.
-        pairs = f", o AS MATERIALIZED ({open_pairs})"
-        probe = "SELECT 1 FROM o WHERE o.shipment_id = s.id AND o.kind = k.kind"
+        sql = _open_sql_postgres(kinds, any_rule, open_pairs, ", ".join(values))
     else:  # one seek of ix_tracking_exceptions_open per (shipment, kind)
-        pairs, probe = "", f"{open_pairs} AND e.shipment_id = s.id AND e.kind = k.kind"
-    selects = (
-        f"SELECT {_new_id(name)}, s.organisation_id, s.id, k.kind, 'open', k.owner, "  # noqa: S608
-        f":stamp, {_detail(name)}, :stamp, :stamp, {_FROM_SHIPMENT} "
-        f"FROM {table} CROSS JOIN k WHERE {where} AND ({any_rule}) "
-        f"AND {_holds(kinds, 'k.kind', name)} AND NOT EXISTS ({probe})"
+        probe = f"{open_pairs} AND e.shipment_id = s.id AND e.kind = k.kind"
+        selects = (
+            f"SELECT {_new_id(name)}, s.organisation_id, s.id, k.kind, 'open', k.owner, "  # noqa: S608
+            f":stamp, {_detail(name)}, :stamp, :stamp, {_FROM_SHIPMENT} "
+            f"FROM {table} CROSS JOIN k WHERE {where} AND ({any_rule}) "
+            f"AND {_holds(kinds, 'k.kind', name)} AND NOT EXISTS ({probe})"
+            for table, where in scope_parts(name)
+        )
+        sql = (
+            f"WITH k(kind, owner) AS (VALUES {', '.join(values)}) "
+            f"INSERT INTO tracking_exceptions ({', '.join(_INSERTED)}) "
+            f"{' UNION ALL '.join(selects)} RETURNING kind"
+        )
+    return Counter(session.execute(text(sql), binds).scalars())
+
+
+def _open_sql_postgres(
+    kinds: Sequence[ExceptionKind], any_rule: str, open_pairs: str, values: str
+) -> str:
+    """The opening INSERT on PostgreSQL. The pairs to open are judged from the two covering
+    indexes alone (index-only scans: every column the rules read is in them), probing the
+    open pairs read once before the first row is written (`o`; with the table estimated
+    nearly empty before a first sweep, a plan probing the table itself re-reads every row the
+    statement has written so far, once per shipment) in one hash for both parts of the scope;
+    only the pairs opened are joined to their shipment by key for what the exception copies
+    that no index holds (the last scan's exact time)."""
+    name = "postgresql"
+    parts = " UNION ALL ".join(
+        f"SELECT s.id, k.kind, k.owner FROM {table} CROSS JOIN k "  # noqa: S608
+        f"WHERE {where} AND ({any_rule}) AND {_holds(kinds, 'k.kind', name)}"
         for table, where in scope_parts(name)
     )
-    sql = (
-        f"WITH k(kind, owner) AS (VALUES {', '.join(values)}){pairs} "
+    return (
+        f"WITH k(kind, owner) AS (VALUES {values}), o AS MATERIALIZED ({open_pairs}), "  # noqa: S608
+        f"c AS MATERIALIZED (SELECT p.id, p.kind, p.owner FROM ({parts}) p WHERE NOT EXISTS "
+        "(SELECT 1 FROM o WHERE o.shipment_id = p.id AND o.kind = p.kind)) "
         f"INSERT INTO tracking_exceptions ({', '.join(_INSERTED)}) "
-        f"{' UNION ALL '.join(selects)} RETURNING kind"
+        f"SELECT {_new_id(name)}, s.organisation_id, s.id, c.kind, 'open', c.owner, :stamp, "
+        f"{_detail(name)}, :stamp, :stamp, {_FROM_SHIPMENT} "
+        "FROM c JOIN shipments s ON s.id = c.id RETURNING kind"
     )
-    return Counter(session.execute(text(sql), binds).scalars())
 
 
 def resolve_by_rule(
