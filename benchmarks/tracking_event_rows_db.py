@@ -96,9 +96,8 @@ def _drop_col(rows: Rows, cols: tuple[str, ...], name: str) -> tuple[Rows, tuple
 
 SQLITE_VARIANTS: dict[str, str] = {
     "real schema": "",
-    "events: no FK to shipments": "events_sql:nofk",
-    "events: WITHOUT ROWID, PK (shipment_id, fingerprint)": "events_sql:clustered",
-    "events: clustered + no FK": "events_sql:clustered,nofk",
+    "events: with the FK to shipments (before 0032)": "events_sql:withfk",
+    "events: WITHOUT ROWID, PK (shipment_id, fingerprint), no id": "events_sql:clustered",
     "events: times as integers": "rows:int_times",
     "events: no organisation_id": "rows:no_org",
     "shipments: no public_token unique index": "ships:no_token_index",
@@ -150,8 +149,9 @@ def _sqlite_schema(path: str, change: str) -> list[str]:
 
 def _edit_events_sql(sql: str, part: str) -> str:
     lines = [line for line in sql.split("\n")]
-    if part == "nofk":
-        lines = [line for line in lines if "FOREIGN KEY" not in line]
+    if part == "withfk":
+        at = next(i for i, line in enumerate(lines) if "UNIQUE (shipment_id" in line)
+        lines.insert(at, "\tFOREIGN KEY(shipment_id) REFERENCES shipments (id) ON DELETE CASCADE,")
     elif part == "clustered":
         lines = [line for line in lines if "PRIMARY KEY" not in line and "\tid " not in line]
         lines = [
@@ -260,8 +260,12 @@ def _time(
 
 PG_VARIANTS: dict[str, list[str]] = {
     "real schema": [],
+    "events: with the FK to shipments (before 0032)": [
+        "ALTER TABLE tracking_events ADD CONSTRAINT fk_tracking_events_shipment_id_shipments "
+        "FOREIGN KEY (shipment_id) REFERENCES shipments (id) ON DELETE CASCADE"
+    ],
     "events: no FK to shipments": [
-        "ALTER TABLE tracking_events DROP CONSTRAINT fk_tracking_events_shipment_id_shipments"
+        "ALTER TABLE tracking_events DROP CONSTRAINT IF EXISTS fk_tracking_events_shipment_id_shipments"
     ],
     "events: no id column (PK shipment_id, fingerprint)": [
         "ALTER TABLE tracking_events DROP COLUMN id",
@@ -269,7 +273,7 @@ PG_VARIANTS: dict[str, list[str]] = {
         "ALTER TABLE tracking_events ADD PRIMARY KEY (shipment_id, fingerprint)",
     ],
     "events: no id + no FK": [
-        "ALTER TABLE tracking_events DROP CONSTRAINT fk_tracking_events_shipment_id_shipments",
+        "ALTER TABLE tracking_events DROP CONSTRAINT IF EXISTS fk_tracking_events_shipment_id_shipments",
         "ALTER TABLE tracking_events DROP COLUMN id",
         "ALTER TABLE tracking_events DROP CONSTRAINT uq_tracking_events_shipment_id_fingerprint",
         "ALTER TABLE tracking_events ADD PRIMARY KEY (shipment_id, fingerprint)",
@@ -280,13 +284,13 @@ PG_VARIANTS: dict[str, list[str]] = {
         "ALTER TABLE tracking_events ADD PRIMARY KEY (shipment_id, fingerprint)",
     ],
     "events: that + no FK": [
-        "ALTER TABLE tracking_events DROP CONSTRAINT fk_tracking_events_shipment_id_shipments",
+        "ALTER TABLE tracking_events DROP CONSTRAINT IF EXISTS fk_tracking_events_shipment_id_shipments",
         "ALTER TABLE tracking_events DROP CONSTRAINT uq_tracking_events_shipment_id_fingerprint",
         "ALTER TABLE tracking_events DROP CONSTRAINT pk_tracking_events",
         "ALTER TABLE tracking_events ADD PRIMARY KEY (shipment_id, fingerprint)",
     ],
     "events: no FK + id sequence CACHE 1000": [
-        "ALTER TABLE tracking_events DROP CONSTRAINT fk_tracking_events_shipment_id_shipments",
+        "ALTER TABLE tracking_events DROP CONSTRAINT IF EXISTS fk_tracking_events_shipment_id_shipments",
         "ALTER SEQUENCE tracking_events_id_seq CACHE 1000",
     ],
     "events: no organisation_id": ["rows:no_org"],
