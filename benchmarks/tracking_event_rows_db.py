@@ -258,22 +258,23 @@ def _time(
 
 # --- PostgreSQL ---------------------------------------------------------------------------
 
+_DROP_FK = (
+    "ALTER TABLE tracking_events DROP CONSTRAINT IF EXISTS fk_tracking_events_shipment_id_shipments"
+)
 PG_VARIANTS: dict[str, list[str]] = {
     "real schema": [],
     "events: with the FK to shipments (before 0032)": [
         "ALTER TABLE tracking_events ADD CONSTRAINT fk_tracking_events_shipment_id_shipments "
         "FOREIGN KEY (shipment_id) REFERENCES shipments (id) ON DELETE CASCADE"
     ],
-    "events: no FK to shipments": [
-        "ALTER TABLE tracking_events DROP CONSTRAINT IF EXISTS fk_tracking_events_shipment_id_shipments"
-    ],
+    "events: no FK to shipments": [_DROP_FK],
     "events: no id column (PK shipment_id, fingerprint)": [
         "ALTER TABLE tracking_events DROP COLUMN id",
         "ALTER TABLE tracking_events DROP CONSTRAINT uq_tracking_events_shipment_id_fingerprint",
         "ALTER TABLE tracking_events ADD PRIMARY KEY (shipment_id, fingerprint)",
     ],
     "events: no id + no FK": [
-        "ALTER TABLE tracking_events DROP CONSTRAINT IF EXISTS fk_tracking_events_shipment_id_shipments",
+        _DROP_FK,
         "ALTER TABLE tracking_events DROP COLUMN id",
         "ALTER TABLE tracking_events DROP CONSTRAINT uq_tracking_events_shipment_id_fingerprint",
         "ALTER TABLE tracking_events ADD PRIMARY KEY (shipment_id, fingerprint)",
@@ -284,13 +285,13 @@ PG_VARIANTS: dict[str, list[str]] = {
         "ALTER TABLE tracking_events ADD PRIMARY KEY (shipment_id, fingerprint)",
     ],
     "events: that + no FK": [
-        "ALTER TABLE tracking_events DROP CONSTRAINT IF EXISTS fk_tracking_events_shipment_id_shipments",
+        _DROP_FK,
         "ALTER TABLE tracking_events DROP CONSTRAINT uq_tracking_events_shipment_id_fingerprint",
         "ALTER TABLE tracking_events DROP CONSTRAINT pk_tracking_events",
         "ALTER TABLE tracking_events ADD PRIMARY KEY (shipment_id, fingerprint)",
     ],
     "events: no FK + id sequence CACHE 1000": [
-        "ALTER TABLE tracking_events DROP CONSTRAINT IF EXISTS fk_tracking_events_shipment_id_shipments",
+        _DROP_FK,
         "ALTER SEQUENCE tracking_events_id_seq CACHE 1000",
     ],
     "events: no organisation_id": ["rows:no_org"],
