@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from alembic import command
 from sqlalchemy import bindparam, inspect, text
+from sqlalchemy.exc import OperationalError
 
 from linkstar.db.base import UTCDateTime
 from linkstar.db.engine import make_engine, make_session_factory
@@ -117,3 +118,26 @@ def test_postgres_events_of_a_shipment_deleted_meanwhile_fail_the_batch(sessions
         with pytest.raises(Conflict):
             insert_events(s, [event])
         s.rollback()
+
+
+def test_postgres_a_shipment_getting_events_cannot_be_deleted_until_they_commit(
+    sessions, engine, tenant
+):
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite serialises writers: nothing deletes during a batch")
+    number = "9400111899223100000098"
+    with unit_of_work(sessions) as s:
+        ingest(s, tenant.org.id, [update(number, usps(LABEL, 0))])
+    with unit_of_work(sessions) as s:
+        # Not committed yet: the shipment is locked (by the batch before its events go in, and
+        # by its status update), so a delete waits, and then takes the new event along.
+        ingest(s, tenant.org.id, [update(number, usps(PICKED_UP, 5))])
+        with engine.connect() as other:
+            other.execute(text("SET lock_timeout = '300ms'"))
+            with pytest.raises(OperationalError, match="lock timeout"):
+                other.execute(text("DELETE FROM shipments WHERE tracking_number = :n"),
+                              {"n": number})  # fmt: skip
+            other.rollback()
+    with engine.begin() as other:  # committed now: the delete takes the new event along
+        other.execute(text("DELETE FROM shipments WHERE tracking_number = :n"), {"n": number})
+        assert other.execute(text("SELECT count(*) FROM tracking_events")).scalar() == 0
