@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from linkstar.db.bulk import insert_tuples
 from linkstar.db.repository import chunks
 from linkstar.kit.clock import as_utc
+from linkstar.kit.errors import Conflict
 from linkstar.tracking.core.columns import EPOCH, micros_of
 from linkstar.tracking.core.fold import Folded
 from linkstar.tracking.core.fold_columns import NAT
@@ -227,7 +228,10 @@ def insert_events(session: Session, rows: list[tuple[Any, ...]], *, fresh: bool 
 
     The rows must not repeat a (shipment_id, fingerprint) pair among themselves. `fresh` rows
     belong to shipments this transaction created, so nothing stored can repeat them: on
-    PostgreSQL they are copied straight into the table (no staging, no conflict check).
+    PostgreSQL they are copied straight into the table (no staging, no conflict check), and no
+    other transaction can delete their shipments. The others' shipments must have been read in
+    this transaction: SQLite's writers are serialised (`BEGIN IMMEDIATE`); PostgreSQL locks
+    them here (see `_copy_events`). No foreign key checks each event (migration 0032).
     """
     if not rows:
         return 0
@@ -252,6 +256,14 @@ def insert_events(session: Session, rows: list[tuple[Any, ...]], *, fresh: bool 
         cursor.close()
 
 
+_LOCK_STAGED = (
+    "WITH locked AS (SELECT id FROM shipments WHERE id IN "
+    "(SELECT shipment_id FROM tracking_events_stage) FOR KEY SHARE) "
+    "SELECT (SELECT count(*) FROM locked), "
+    "(SELECT count(DISTINCT shipment_id) FROM tracking_events_stage)"
+)
+
+
 def _copy_events(raw: Any, rows: list[tuple[Any, ...]], columns: str) -> int:
     with raw.cursor() as cursor:
         # The staging table has the copied columns only: no id default, so no sequence call
@@ -267,6 +279,13 @@ def _copy_events(raw: Any, rows: list[tuple[Any, ...]], columns: str) -> int:
             copy.set_types(_EVENT_TYPES)
             for row in rows:
                 copy.write_row(row)
+        # No foreign key checks each event (migration 0032): the shipments are locked once
+        # each, so none can be deleted before this commits (its delete trigger then removes
+        # these events too), and one deleted since it was found fails the batch.
+        cursor.execute(_LOCK_STAGED)
+        locked, wanted = cursor.fetchone()
+        if locked != wanted:
+            raise Conflict("a shipment of this batch was deleted meanwhile; send it again")
         cursor.execute(
             f"INSERT INTO tracking_events ({columns}) "  # noqa: S608
             f"SELECT {columns} FROM tracking_events_stage "

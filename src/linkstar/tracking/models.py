@@ -172,9 +172,10 @@ class TrackingEventRow(Base):
 
     id: Mapped[int] = mapped_column(EVENT_ID, primary_key=True, autoincrement=True)
     organisation_id: Mapped[str] = mapped_column(String(32))  # copied from the shipment
-    shipment_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("shipments.id", ondelete="CASCADE")
-    )
+    # No foreign key (migration 0032): a delete trigger on shipments removes the shipment's
+    # events, and the bulk writer adds events only to shipments it created or locked
+    # (`event_store.insert_events`), instead of a parent look-up per inserted event.
+    shipment_id: Mapped[str] = mapped_column(String(32))
     fingerprint: Mapped[int] = mapped_column(BigInteger)  # core.keys.fingerprint
     event_time: Mapped[datetime]
     carrier: Mapped[str] = mapped_column(String(40))
