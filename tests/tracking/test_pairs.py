@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from linkstar.tracking.core.pairs import pairs_in
+from linkstar.tracking.core.pairs import _MIX, mix, pairs_in
 
 INT64 = st.integers(-(2**63), 2**63 - 1)
 # Keys that share their low or high 32 bits, and the extremes: a packing that dropped bits of
@@ -45,3 +45,20 @@ def test_the_same_key_in_another_group_is_not_a_repeat():
 def test_groups_out_of_range_are_refused():
     with pytest.raises(ValueError):
         pairs_in(np.array([2**31]), np.array([1]), np.array([0]), np.array([1]))
+
+
+def test_pairs_that_share_a_mix_are_told_apart():
+    x = 12345
+    other = int(np.int64(x) ^ _MIX)  # group 1 with this key mixes to the same int64 as (0, x)
+    assert mix(np.array([0]), np.array([x]))[0] == mix(np.array([1]), np.array([other]))[0]
+    # an asked pair that shares the mix of a stored one is not stored
+    got = pairs_in(np.array([1, 0]), np.array([other, x]), np.array([0]), np.array([x]))
+    assert got.tolist() == [False, True]
+    # two stored pairs that share a mix: the exact path answers
+    got = pairs_in(
+        np.array([0, 1, 1]),
+        np.array([x, other, x]),
+        np.array([0, 1]),
+        np.array([x, other]),
+    )
+    assert got.tolist() == [True, True, False]
