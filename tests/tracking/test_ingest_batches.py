@@ -103,3 +103,54 @@ def test_a_resent_history_with_later_scans_continues_and_repeats_change_nothing(
     assert (row.status, row.event_count, count) == ("delivered", 5, 5)
     assert row.first_scan_at == first[1].event_time
     assert row.delivered_at == row.status_since == usps(DELIVERED, 45).event_time
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.lists(
+        st.lists(st.lists(st.sampled_from(range(len(POOL))), max_size=5), min_size=3, max_size=3),
+        min_size=2,
+        max_size=3,
+    )
+)
+def test_several_known_shipments_in_one_batch_keep_their_own_events(sessions, tenant, batches):
+    # Every shipment of a batch is looked up, and its stored fingerprints read, together with
+    # the others: each must get its own stored state and its own repeats (the same event is
+    # new for one shipment and a repeat for another).
+    base = next(_numbers)
+    numbers = [f"9400111899224{base:06d}{k:03d}" for k in range(3)]
+    seen: list[set[int]] = [set() for _ in numbers]
+    for picks in batches:
+        updates = [
+            update(number, *(POOL[i] for i in chosen))
+            for number, chosen in zip(numbers, picks, strict=True)
+            if chosen
+        ]
+        if not updates:
+            continue
+        with unit_of_work(sessions) as s:
+            report = ingest(s, tenant.org.id, updates)
+        fresh = [set(chosen) - had for chosen, had in zip(picks, seen, strict=True)]
+        assert report.events_inserted == sum(len(f) for f in fresh)
+        for had, new in zip(seen, fresh, strict=True):
+            had |= new
+        for number, had in zip(numbers, seen, strict=True):
+            if not had:
+                continue
+            row, count = _stored(sessions, tenant.org.id, number)
+            expected = summarise([POOL[i] for i in had])
+            assert count == len(had) == row.event_count
+            assert (row.status, row.sub_status) == (expected.status.value, expected.sub_status)
+            assert (row.status_since, row.last_event_at) == (
+                expected.status_since,
+                expected.last_event_at,
+            )
+            assert (row.first_scan_at, row.delivered_at) == (
+                expected.first_scan_at,
+                expected.delivered_at,
+            )
+            assert row.unmapped_count == expected.unmapped_count

@@ -14,9 +14,12 @@ on PostgreSQL. Never commits.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -28,13 +31,13 @@ from linkstar.db.repository import chunks
 from linkstar.kit.clock import as_utc
 from linkstar.kit.errors import Conflict
 from linkstar.tracking.core.columns import EPOCH, micros_of
-from linkstar.tracking.core.fold import Folded
 from linkstar.tracking.core.fold_columns import NAT
 from linkstar.tracking.core.keys import time_texts
 from linkstar.tracking.models import Shipment
 
 _US = timedelta(microseconds=1)
 CHUNK = 900  # bound parameters per IN (…) list: below SQLite's oldest limit of 999
+ARRAY_CHUNK = 10_000  # ids per PostgreSQL array parameter
 
 EVENT_COLUMNS = (
     "organisation_id",
@@ -146,23 +149,35 @@ def _mark(session: Session) -> str:
     return "?" if is_sqlite(session) else "%s"
 
 
+@dataclass(slots=True)
+class Known:
+    """The stored shipments among the keys asked, by column: each one's position among the
+    keys, its id, and its derived columns (`DERIVED_COLUMNS` order, database form)."""
+
+    at: list[int]
+    ids: list[str]
+    derived: list[tuple[Any, ...]]
+
+
 def find_shipments(
     session: Session, organisation_id: str, keys: Sequence[tuple[str, str]]
-) -> dict[tuple[str, str], tuple[str, Folded]]:
-    """Known shipments of these (carrier, number) keys: id and derived columns (database form)."""
-    found: dict[tuple[str, str], tuple[str, Folded]] = {}
-    by_carrier: dict[str, list[str]] = defaultdict(list)
-    for carrier, number in keys:
-        by_carrier[carrier].append(number)
+) -> Known:
+    """Known shipments of these distinct (carrier, number) keys, read as plain rows and turned
+    into columns once (no object per shipment)."""
+    positions: dict[str, dict[str, int]] = defaultdict(dict)
+    for i, (carrier, number) in enumerate(keys):
+        positions[carrier][number] = i
     sqlite = is_sqlite(session)
     columns = (
-        "s.id, s.tracking_number, s.status, s.sub_status, s.status_since, s.last_event_at, "
+        "s.tracking_number, s.id, s.status, s.sub_status, s.status_since, s.last_event_at, "
         "s.first_scan_at, s.delivered_at, s.event_count, s.unmapped_count"
     )
+    at: list[int] = []
+    rows: list[Any] = []
     cursor = _raw(session).cursor()
     try:
-        for carrier, numbers in by_carrier.items():
-            distinct = sorted(set(numbers))
+        for carrier, where in positions.items():
+            distinct = sorted(where)
             if sqlite:
                 # SQLite answers an IN list with one seek per number in the unique
                 # (organisation, carrier, number) index.
@@ -173,7 +188,9 @@ def find_shipments(
                         f"AND s.tracking_number IN ({', '.join(['?'] * len(part))})",
                         [organisation_id, carrier, *part],
                     )
-                    _collect(found, carrier, cursor.fetchall())
+                    found = cursor.fetchall()
+                    at.extend(map(where.__getitem__, [row[0] for row in found]))
+                    rows += found
             else:
                 # PostgreSQL filters an IN list linearly after the (organisation, carrier)
                 # prefix; a join on the array of numbers is a seek or a hash join instead.
@@ -184,36 +201,51 @@ def find_shipments(
                     "WHERE s.organisation_id = %s AND s.carrier = %s",
                     [distinct, organisation_id, carrier],
                 )
-                _collect(found, carrier, cursor.fetchall())
+                found = cursor.fetchall()
+                at.extend(map(where.__getitem__, [row[0] for row in found]))
+                rows += found
     finally:
         cursor.close()
-    return found
+    by_column = list(zip(*rows, strict=True)) if rows else [()] * (2 + len(DERIVED_COLUMNS))
+    return Known(at, list(by_column[1]), by_column[2:])
 
 
-def _collect(
-    found: dict[tuple[str, str], tuple[str, Folded]], carrier: str, rows: list[Any]
-) -> None:
-    for row in rows:
-        found[(carrier, row[1])] = (row[0], Folded(*row[2:]))
-
-
-def stored_keys(session: Session, shipment_ids: Sequence[str]) -> dict[str, set[int]]:
-    """The fingerprints already stored for these shipments (read from the unique index)."""
-    out: dict[str, set[int]] = defaultdict(set)
-    mark = _mark(session)
+def stored_pairs(session: Session, shipment_ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The fingerprints already stored for these shipments, read from the unique index: each
+    pair's shipment as its position in `shipment_ids`, and the fingerprint (int64 arrays)."""
+    if not shipment_ids:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     cursor = _raw(session).cursor()
     try:
-        for part in chunks(list(shipment_ids), CHUNK):
+        if is_sqlite(session):
+            # One statement: the ids' positions come from json_each, whose rows drive a seek
+            # each in the unique (shipment_id, fingerprint) index (CROSS JOIN fixes that order),
+            # so only integers cross into Python.
             cursor.execute(
-                "SELECT shipment_id, fingerprint FROM tracking_events "  # noqa: S608
-                f"WHERE shipment_id IN ({', '.join([mark] * len(part))})",
-                list(part),
+                "SELECT j.key, e.fingerprint FROM json_each(?) AS j "
+                "CROSS JOIN tracking_events AS e ON e.shipment_id = j.value",
+                [json.dumps(list(shipment_ids))],
             )
-            for shipment_id, key in cursor.fetchall():
-                out[shipment_id].add(key)
+            flat = np.fromiter(chain.from_iterable(cursor.fetchall()), dtype=np.int64)
+            return flat[0::2], flat[1::2]
+        position = {shipment_id: i for i, shipment_id in enumerate(shipment_ids)}
+        ships: list[int] = []
+        keys: list[int] = []
+        for part in chunks(list(shipment_ids), ARRAY_CHUNK):
+            # One array parameter, not an IN list of 900 (which PostgreSQL turns into the same
+            # `= ANY(array)`): nothing to parse per id, and one statement per 10,000 shipments,
+            # so a small table is scanned once (with the array hashed) instead of once per 900.
+            cursor.execute(
+                "SELECT shipment_id, fingerprint FROM tracking_events "
+                "WHERE shipment_id = ANY(%s::text[])",
+                [list(part)],
+            )
+            found = cursor.fetchall()
+            ships += map(position.__getitem__, [row[0] for row in found])
+            keys += [row[1] for row in found]
+        return np.array(ships, dtype=np.int64), np.array(keys, dtype=np.int64)
     finally:
         cursor.close()
-    return out
 
 
 def insert_shipments(session: Session, rows: list[tuple[Any, ...]]) -> None:

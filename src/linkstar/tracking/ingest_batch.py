@@ -35,6 +35,7 @@ from linkstar.tracking.core.fold_columns import (
     timeline_order,
 )
 from linkstar.tracking.core.numbers import normalise_tracking_number
+from linkstar.tracking.core.pairs import pairs_in
 from linkstar.tracking.core.vocabulary import Status
 from linkstar.tracking.event_reads import load_fold_rows
 from linkstar.tracking.event_store import (
@@ -46,7 +47,7 @@ from linkstar.tracking.event_store import (
     insert_shipments,
     is_sqlite,
     micros_from_db,
-    stored_keys,
+    stored_pairs,
     write_status,
 )
 from linkstar.tracking.ingest_events import Events, gather
@@ -227,18 +228,24 @@ def _known(
     """Each shipment's id (new ones get a time-ordered id), whether it is stored, and its derived
     columns before this batch (pending for new ones)."""
     found = find_shipments(session, organisation_id, keys)
-    ids = [ordered_id() if (hit := found.get(key)) is None else hit[0] for key in keys]
-    known = np.fromiter((key in found for key in keys), dtype=bool, count=len(keys))
+    at = np.array(found.at, dtype=np.int64)
+    known = np.zeros(len(keys), dtype=bool)
+    known[at] = True
+    stored: list[str | None] = [None] * len(keys)
+    for i, shipment_id in zip(found.at, found.ids, strict=True):
+        stored[i] = shipment_id
+    ids = [ordered_id() if shipment_id is None else shipment_id for shipment_id in stored]
     start = pending(len(keys))
-    at = np.flatnonzero(known)
     if len(at):
-        stored = [found[keys[i]][1] for i in at.tolist()]
-        start.status[at] = [f.status for f in stored]
-        start.sub_status[at] = [f.sub_status for f in stored]
-        for name in ("status_since", "last_event_at", "first_scan_at", "delivered_at"):
-            getattr(start, name)[at] = micros_from_db([getattr(f, name) for f in stored], as_text)
-        start.event_count[at] = [f.event_count for f in stored]
-        start.unmapped_count[at] = [f.unmapped_count for f in stored]
+        status, sub_status, *times, event_count, unmapped_count = found.derived
+        start.status[at] = status
+        start.sub_status[at] = sub_status
+        for name, values in zip(
+            ("status_since", "last_event_at", "first_scan_at", "delivered_at"), times, strict=True
+        ):
+            getattr(start, name)[at] = micros_from_db(values, as_text)
+        start.event_count[at] = event_count
+        start.unmapped_count[at] = unmapped_count
     return ids, known, start
 
 
@@ -259,13 +266,13 @@ def _drop_stored_repeats(
     check = known & (last != NAT) & (_first_new(ev, len(ids)) <= last)
     if not check.any():
         return check
-    stored = stored_keys(session, [ids[i] for i in np.flatnonzero(check).tolist()])
+    checked = np.flatnonzero(check)
+    position = np.full(len(ids), -1, dtype=np.int64)
+    position[checked] = np.arange(len(checked))
     candidates = np.flatnonzero(ev.keep & check[ev.ship])
-    for j, s, key in zip(
-        candidates.tolist(), ev.ship[candidates].tolist(), ev.fp[candidates].tolist(), strict=True
-    ):
-        if key in stored.get(ids[s], ()):
-            ev.keep[j] = False
+    stored_ship, stored_fp = stored_pairs(session, [ids[i] for i in checked.tolist()])
+    repeats = pairs_in(position[ev.ship[candidates]], ev.fp[candidates], stored_ship, stored_fp)
+    ev.keep[candidates[repeats]] = False
     return check & (_first_new(ev, len(ids)) <= last)
 
 
