@@ -30,7 +30,7 @@ def page():  # type: ignore[no-untyped-def]
         browser = playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 800})
         tab = context.new_page()
-        tab.set_default_timeout(10_000)
+        tab.set_default_timeout(30_000)
         problems: list[str] = []
         tab.on(
             "console",
