@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session
 from linkstar.cli.context import console, engine, err_console, guarded, settings, transaction
 from linkstar.kit.errors import InvalidInput, NotFound
 from linkstar.tracking import intake, statistics, sweep
-from linkstar.tracking.connectors.files import format_for, parse_events_file
-from linkstar.tracking.ingest import IngestReport, Rejected, ingest, ingest_columns
+from linkstar.tracking.connectors.errors import TrackingPayloadError
+from linkstar.tracking.connectors.files import format_for
+from linkstar.tracking.file_ingest import ingest_events_file
+from linkstar.tracking.ingest import IngestReport, ingest
 from linkstar.tracking.schemas import UpdateIn
 from linkstar.workspace import repository as repo
 
@@ -44,11 +46,16 @@ def _is_event_rows(path: Path) -> bool:
 def _ingest_event_rows(path: Path, org: str) -> None:
     """The documented events file (docs/formats/tracking.md): one event per row."""
     try:
-        parsed = parse_events_file(path.read_bytes(), format_for(path.name))
+        file_format = format_for(path.name)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
-    with transaction(engine(settings())) as session:
-        total = ingest_columns(session, _org_id(session, org), parsed.columns)
+    try:
+        with transaction(engine(settings())) as session:
+            total, parsed = ingest_events_file(
+                session, _org_id(session, org), path.read_bytes(), file_format
+            )
+    except TrackingPayloadError as exc:  # a file that cannot be read at all: nothing stored
+        raise InvalidInput(str(exc)) from None
     for issue in parsed.errors:
         where = f", column {issue.column}" if issue.column else ""
         err_console.print(f"{path.name}:{issue.row}{where}: {issue.reason}", markup=False)
@@ -112,7 +119,8 @@ def ingest_file(
         for start in range(0, len(parsed), BATCH):
             updates, rejected = intake.updates_from_json(parsed[start : start + BATCH])
             part = ingest(session, org_id, updates)
-            _add(total, part, rejected)
+            total.rejected.extend(rejected)
+            total.add(part)
     for line in bad:
         err_console.print(line, highlight=False, markup=False, soft_wrap=True)
     for r in total.rejected:
@@ -124,17 +132,6 @@ def ingest_file(
     )
     if bad or total.rejected:
         raise typer.Exit(1)
-
-
-def _add(total: IngestReport, part: IngestReport, rejected: list[Rejected]) -> None:
-    total.updates += part.updates
-    total.shipments_created += part.shipments_created
-    total.shipments_touched += part.shipments_touched
-    total.events_received += part.events_received
-    total.events_inserted += part.events_inserted
-    total.duplicates += part.duplicates
-    total.unmapped += part.unmapped
-    total.rejected.extend([*rejected, *part.rejected])
 
 
 @app.command("detect")

@@ -47,6 +47,17 @@ class IngestReport:
     unmapped: int = 0  # unmapped events among the distinct events of the batch
     rejected: list[Rejected] = field(default_factory=list)
 
+    def add(self, part: IngestReport) -> None:
+        """Count another ingestion's report into this one."""
+        self.updates += part.updates
+        self.shipments_created += part.shipments_created
+        self.shipments_touched += part.shipments_touched
+        self.events_received += part.events_received
+        self.events_inserted += part.events_inserted
+        self.duplicates += part.duplicates
+        self.unmapped += part.unmapped
+        self.rejected.extend(part.rejected)
+
     def as_dict(self) -> dict[str, Any]:
         """The report as JSON."""
         return {

@@ -1,0 +1,228 @@
+"""An events file (CSV or JSON lines, docs/formats/tracking.md) stored, on two cores when large.
+
+`ingest_events_file` is what the CLI (and any upload) calls with the file's bytes. A small file
+is parsed and stored in one batch, in process. A large one is parsed by a forked worker process
+in chunks of `CHUNK_ROWS` rows, each chunk prepared there (`ingest_prepare.prepare`: the pure
+half of ingestion) while this process stores the chunk before it (`ingest_batch.store`), all in
+the caller's one transaction, so the file is stored whole or not at all.
+
+The stored rows and shipments are the same as one batch would give: a shipment whose events
+span chunks is known to the later chunk (created by an earlier one in this transaction), so its
+repeats are dropped by the stored-fingerprint check and its status continues from (or, for an
+earlier event, is folded again from) its stored events; the destination of a shipment created
+before its delivered event was seen comes with the later chunk (`store`'s `undated`). The
+report counts what one batch counts: the worker, which sees every chunk, counts each update,
+shipment, rejected update and unmapped event of the file once (`_FileCounts`). Row numbers are
+the file's.
+
+The worker inherits the file (forked, never pickled); the chunks come back pickled. It stops
+when the import ends, error or not, and stops itself if the importing process dies; a worker
+that dies or fails raises `EventFileWorkerFailed`, so the caller's transaction writes nothing.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from linkstar.kit.clock import utcnow
+from linkstar.kit.errors import LinkStarError
+from linkstar.kit.memory import cyclic_gc_paused
+from linkstar.kit.workers import watch_parent
+from linkstar.tracking.connectors.files import (
+    FileFormat,
+    FileImport,
+    RowIssue,
+    iter_events_file,
+    parse_events_file,
+)
+from linkstar.tracking.event_store import is_sqlite
+from linkstar.tracking.ingest import ingest_columns
+from linkstar.tracking.ingest_batch import store
+from linkstar.tracking.ingest_prepare import IngestReport, Prepared, prepare
+
+# Rows per chunk: small enough that the first chunk (stored only once it is prepared) and the
+# last (prepared before it is stored) leave one core idle briefly, large enough that each
+# chunk's fixed statements and the shipments it shares with its neighbours cost little.
+CHUNK_ROWS = 25_000
+# Below this many lines a file is stored in process: a fork and two chunks gain little.
+MIN_ROWS = 2 * CHUNK_ROWS
+AHEAD = 2  # chunks asked of the worker beyond the one being stored
+
+
+@dataclass(frozen=True, slots=True)
+class FileOutcome:
+    """The file's side of an import: bad rows (left out), warnings (rows kept), row counts."""
+
+    errors: tuple[RowIssue, ...]
+    warnings: tuple[RowIssue, ...]
+    rows: int
+    events: int
+
+
+class EventFileWorkerFailed(LinkStarError):
+    """The events-file worker process died or failed; the import wrote nothing."""
+
+    code = "worker_failed"
+    status = 503
+
+
+def ingest_events_file(
+    session: Session,
+    organisation_id: str,
+    data: bytes,
+    file_format: FileFormat,
+    *,
+    now: datetime | None = None,
+    worker: bool | None = None,
+) -> tuple[IngestReport, FileOutcome]:
+    """Parse and store an events file in the caller's transaction; see the module docstring.
+
+    `worker`: True or False forces the two-process or the one-process path (benchmarks,
+    tests); None chooses by size. Raises `TrackingPayloadError` (a `ValueError`) for a file
+    that cannot be read at all (not UTF-8, a bad header).
+    """
+    now = now or utcnow()
+    if worker is None:
+        worker = data.count(b"\n") >= MIN_ROWS
+    if not worker or "fork" not in multiprocessing.get_all_start_methods():
+        parsed = parse_events_file(data, file_format)
+        report = ingest_columns(session, organisation_id, parsed.columns, now=now)
+        return report, FileOutcome(parsed.errors, parsed.warnings, parsed.rows, parsed.events)
+    chunks = iter_events_file(data, file_format, CHUNK_ROWS)  # the header is checked here
+    return _pipelined(session, organisation_id, chunks, is_sqlite(session), now)
+
+
+@dataclass(slots=True)
+class _Chunk:
+    """One chunk as the worker hands it over."""
+
+    batch: Prepared
+    errors: tuple[RowIssue, ...]
+    warnings: tuple[RowIssue, ...]
+    rows: int
+    events: int
+
+
+def _pipelined(
+    session: Session,
+    organisation_id: str,
+    chunks: Iterator[FileImport],
+    as_text: bool,
+    now: datetime,
+) -> tuple[IngestReport, FileOutcome]:
+    total = IngestReport()
+    errors: list[RowIssue] = []
+    warnings: list[RowIssue] = []
+    rows = events = 0
+    undated: set[str] = set()
+    with cyclic_gc_paused(), _worker(chunks, as_text) as pool:
+        asked = [_ask(pool) for _ in range(AHEAD + 1)]
+        while (chunk := _result(asked.pop(0))) is not None:
+            asked.append(_ask(pool))
+            part = store(session, organisation_id, chunk.batch, now, undated)
+            total.add(part)
+            errors.extend(chunk.errors)
+            warnings.extend(chunk.warnings)
+            rows += chunk.rows
+            events += chunk.events
+    return total, FileOutcome(tuple(errors), tuple(warnings), rows, events)
+
+
+@contextmanager
+def _worker(chunks: Iterator[FileImport], as_text: bool) -> Iterator[ProcessPoolExecutor]:
+    """The forked worker (one process), stopped on leaving, error or not."""
+    pool = ProcessPoolExecutor(
+        1,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_hold,
+        initargs=(chunks, as_text),
+    )
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _ask(pool: ProcessPoolExecutor) -> Future[_Chunk | None]:
+    try:
+        return pool.submit(next_chunk)
+    except RuntimeError as exc:  # the worker died earlier (BrokenProcessPool)
+        raise _failed(exc) from exc
+
+
+def _result(future: Future[_Chunk | None]) -> _Chunk | None:
+    try:
+        return future.result()
+    except Exception as exc:  # raised in the worker, or the worker died
+        raise _failed(exc) from exc
+
+
+def _failed(exc: BaseException) -> EventFileWorkerFailed:
+    return EventFileWorkerFailed(
+        f"the events-file worker process failed ({type(exc).__name__}: "
+        f"{exc or 'no detail'}); nothing of the file was stored"
+    )
+
+
+# In the worker: the file's chunks (inherited by the fork), the time form, the file's counts.
+_STATE: list[tuple[Iterator[FileImport], bool, _FileCounts]] = []
+
+
+def _hold(chunks: Iterator[FileImport], as_text: bool) -> None:
+    """In the worker: keep the inherited chunks and watch the parent."""
+    _STATE.append((chunks, as_text, _FileCounts()))
+    watch_parent()
+
+
+def next_chunk() -> _Chunk | None:
+    """In the worker: the next chunk parsed and prepared (None after the last)."""
+    chunks, as_text, counts = _STATE[0]
+    parsed = next(chunks, None)
+    if parsed is None:
+        return None
+    batch = prepare(parsed.columns, as_text)
+    counts.count(parsed, batch)
+    return _Chunk(batch, parsed.errors, parsed.warnings, parsed.rows, parsed.events)
+
+
+class _FileCounts:
+    """The report's counts over the whole file (what one batch of the file would count): each
+    update (number, carrier as given), shipment, rejected update and distinct unmapped event is
+    counted in the first chunk it appears in."""
+
+    def __init__(self) -> None:
+        self.updates: set[tuple[str, str | None]] = set()
+        self.shipments: set[tuple[str, str]] = set()
+        self.unmapped: set[tuple[tuple[str, str], int]] = set()
+
+    def count(self, parsed: FileImport, batch: Prepared) -> None:
+        """Set `batch`'s counts to what it adds to the file's."""
+        cols = parsed.columns
+        keys = list(zip(cols.tracking_number, cols.update_carrier, strict=True))
+        seen_before = [key in self.updates for key in keys]
+        self.updates.update(keys)
+        batch.updates = seen_before.count(False)
+        rejected = [u for u, at in enumerate(batch.shipments.of_update) if at < 0]
+        batch.rejected = [
+            r for u, r in zip(rejected, batch.rejected, strict=True) if not seen_before[u]
+        ]
+        before = len(self.shipments)
+        self.shipments.update(batch.shipments.keys)
+        batch.touched = len(self.shipments) - before
+        ev = batch.events
+        if ev is not None:
+            at = np.flatnonzero(ev.keep & (ev.rank < 0))
+            before = len(self.unmapped)
+            self.unmapped.update(
+                (batch.shipments.keys[s], fp)
+                for s, fp in zip(ev.ship[at].tolist(), ev.fp[at].tolist(), strict=True)
+            )
+            batch.unmapped = len(self.unmapped) - before
