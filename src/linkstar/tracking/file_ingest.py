@@ -15,19 +15,20 @@ report counts what one batch counts: the worker, which sees every chunk, counts 
 shipment, rejected update and unmapped event of the file once (`_FileCounts`). Row numbers are
 the file's.
 
-The worker inherits the file (forked, never pickled); the chunks come back pickled. It stops
-when the import ends, error or not, and stops itself if the importing process dies; a worker
-that dies or fails raises `EventFileWorkerFailed`, so the caller's transaction writes nothing.
+The worker inherits the file (forked, never pickled); the chunks come back pickled through a
+pipe. It stops when the import ends, error or not, and stops itself if the importing process
+dies; a worker that dies or fails raises `EventFileWorkerFailed`, so the caller's transaction
+writes nothing.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from multiprocessing.connection import Connection, wait
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -54,7 +55,6 @@ from linkstar.tracking.ingest_prepare import IngestReport, Prepared, prepare
 CHUNK_ROWS = 25_000
 # Below this many lines a file is stored in process: a fork and two chunks gain little.
 MIN_ROWS = 2 * CHUNK_ROWS
-AHEAD = 2  # chunks asked of the worker beyond the one being stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,10 +123,8 @@ def _pipelined(
     warnings: list[RowIssue] = []
     rows = events = 0
     undated: set[str] = set()
-    with cyclic_gc_paused(), _worker(chunks, as_text) as pool:
-        asked = [_ask(pool) for _ in range(AHEAD + 1)]
-        while (chunk := _result(asked.pop(0))) is not None:
-            asked.append(_ask(pool))
+    with cyclic_gc_paused(), _worker(chunks, as_text) as receive:
+        while (chunk := receive()) is not None:
             part = store(session, organisation_id, chunk.batch, now, undated)
             total.add(part)
             errors.extend(chunk.errors)
@@ -137,60 +135,63 @@ def _pipelined(
 
 
 @contextmanager
-def _worker(chunks: Iterator[FileImport], as_text: bool) -> Iterator[ProcessPoolExecutor]:
-    """The forked worker (one process), stopped on leaving, error or not."""
-    pool = ProcessPoolExecutor(
-        1,
-        mp_context=multiprocessing.get_context("fork"),
-        initializer=_hold,
-        initargs=(chunks, as_text),
+def _worker(chunks: Iterator[FileImport], as_text: bool) -> Iterator[Callable[[], _Chunk | None]]:
+    """Fork the worker; yields the function that waits for its next chunk (None after the
+    last). The worker is stopped on leaving, error or not.
+
+    Each chunk comes through a pipe that this process reads in its own thread when it wants
+    the next chunk: the worker prepares chunk k+1 while chunk k is stored, then waits for it to
+    be taken. (A reader thread in this process, as a process pool has, would fight the storing
+    thread for the interpreter lock and stall the worker's writes.)"""
+    context = multiprocessing.get_context("fork")
+    reader, writer = context.Pipe(duplex=False)
+    process = context.Process(
+        target=_serve, args=(chunks, as_text, writer), name="events-file worker", daemon=True
     )
+    process.start()
+    writer.close()  # only the worker writes: its end closing (it died) reads as EOF here
+
+    def receive() -> _Chunk | None:
+        wait([reader, process.sentinel])
+        try:
+            kind, value = reader.recv()
+        except (EOFError, OSError) as exc:
+            process.join(1)
+            raise _failed(f"it exited with code {process.exitcode}") from exc
+        if kind == "failed":
+            raise _failed(value)
+        return value
+
     try:
-        yield pool
+        yield receive
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        reader.close()
+        if process.is_alive():
+            process.terminate()
+        process.join()
 
 
-def _ask(pool: ProcessPoolExecutor) -> Future[_Chunk | None]:
-    try:
-        return pool.submit(next_chunk)
-    except RuntimeError as exc:  # the worker died earlier (BrokenProcessPool)
-        raise _failed(exc) from exc
-
-
-def _result(future: Future[_Chunk | None]) -> _Chunk | None:
-    try:
-        return future.result()
-    except Exception as exc:  # raised in the worker, or the worker died
-        raise _failed(exc) from exc
-
-
-def _failed(exc: BaseException) -> EventFileWorkerFailed:
+def _failed(detail: str) -> EventFileWorkerFailed:
     return EventFileWorkerFailed(
-        f"the events-file worker process failed ({type(exc).__name__}: "
-        f"{exc or 'no detail'}); nothing of the file was stored"
+        f"the events-file worker process failed ({detail}); nothing of the file was stored"
     )
 
 
-# In the worker: the file's chunks (inherited by the fork), the time form, the file's counts.
-_STATE: list[tuple[Iterator[FileImport], bool, _FileCounts]] = []
-
-
-def _hold(chunks: Iterator[FileImport], as_text: bool) -> None:
-    """In the worker: keep the inherited chunks and watch the parent."""
-    _STATE.append((chunks, as_text, _FileCounts()))
+def _serve(chunks: Iterator[FileImport], as_text: bool, writer: Connection) -> None:
+    """In the worker: parse and prepare each chunk and send it; a failure is sent as text."""
     watch_parent()
-
-
-def next_chunk() -> _Chunk | None:
-    """In the worker: the next chunk parsed and prepared (None after the last)."""
-    chunks, as_text, counts = _STATE[0]
-    parsed = next(chunks, None)
-    if parsed is None:
-        return None
-    batch = prepare(parsed.columns, as_text)
-    counts.count(parsed, batch)
-    return _Chunk(batch, parsed.errors, parsed.warnings, parsed.rows, parsed.events)
+    counts = _FileCounts()
+    try:
+        for parsed in chunks:
+            batch = prepare(parsed.columns, as_text)
+            counts.count(parsed, batch)
+            chunk = _Chunk(batch, parsed.errors, parsed.warnings, parsed.rows, parsed.events)
+            writer.send(("chunk", chunk))
+        writer.send(("chunk", None))
+    except BrokenPipeError:  # the importer stopped reading (it failed): nothing to tell
+        return
+    except Exception as exc:
+        writer.send(("failed", f"{type(exc).__name__}: {exc}"))
 
 
 class _FileCounts:
