@@ -109,7 +109,9 @@ def prepare(cols: TrackingColumns, as_text: bool) -> Prepared:
         return Prepared(ships, None, np.zeros(0, dtype=np.int64), cols.updates, rejected, 0, 0)
     ev = Events.of(cols, np.asarray(ships.of_update, dtype=np.int64), as_text)
     kept = np.flatnonzero(ev.keep)
-    order = timeline_order(ev.ship[kept], ev.micros[kept], ev.rank[kept], lambda: ev.rest(kept))
+    order = timeline_order(
+        ev.ship[kept], ev.micros[kept], ev.rank[kept], lambda at: ev.rest(kept[at])
+    )
     unmapped = int(np.count_nonzero(ev.rank[kept] < 0))
     return Prepared(ships, ev, kept[order], cols.updates, rejected, unmapped, len(ships.keys))
 
