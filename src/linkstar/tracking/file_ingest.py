@@ -141,8 +141,9 @@ def _worker(chunks: Iterator[FileImport], as_text: bool) -> Iterator[Callable[[]
 
     Each chunk comes through a pipe that this process reads in its own thread when it wants
     the next chunk: the worker prepares chunk k+1 while chunk k is stored, then waits for it to
-    be taken. (A reader thread in this process, as a process pool has, would fight the storing
-    thread for the interpreter lock and stall the worker's writes.)"""
+    be taken. (A process pool reads results in a thread of its own, which competes with the
+    storing thread for the interpreter lock while it reads and unpickles; no difference was
+    measurable on the loaded machine, see docs/benchmarks.md.)"""
     context = multiprocessing.get_context("fork")
     reader, writer = context.Pipe(duplex=False)
     process = context.Process(
