@@ -187,3 +187,22 @@ def test_events_file_rows_ingestion_rejects_are_listed_not_dropped(org, sessions
     refused = runner.invoke(app, ["track", "ingest", str(empty), "--org", org])
     assert refused.exit_code == 1 and "empty.csv: the file is empty" in refused.output
     assert _count(sessions, TrackingEventRow) == 1
+
+
+def test_a_large_events_file_is_stored_through_the_worker(org, sessions, monkeypatch):
+    from pathlib import Path
+
+    from linkstar.tracking import file_ingest
+
+    monkeypatch.setattr(file_ingest, "MIN_ROWS", 1)  # every file counts as large
+    monkeypatch.setattr(file_ingest, "CHUNK_ROWS", 2)
+    real, used = file_ingest._pipelined, []
+    monkeypatch.setattr(file_ingest, "_pipelined", lambda *a: used.append(a) or real(*a))
+    example = Path(__file__).parents[2] / "examples" / "tracking" / "events.csv"
+    first = runner.invoke(app, ["track", "ingest", str(example), "--org", org])
+    assert first.exit_code == 0, first.output
+    assert len(used) == 1
+    stored = _count(sessions, TrackingEventRow)
+    assert f"6 rows: {stored} events stored" in first.output
+    second = runner.invoke(app, ["track", "ingest", str(example), "--org", org])
+    assert "6 rows: 0 events stored (6 duplicates dropped" in second.output, second.output

@@ -57,7 +57,7 @@ def test_fold_groups_equals_fold_and_fold_onto(groups, data):
     ship = np.array([i for i, _ in rows], dtype=np.int64)
     micros = np.array([r[0] for _, r in rows], dtype=np.int64)
     rank = np.array([RANK[r[1]] for _, r in rows], dtype=np.int8)
-    order = timeline_order(ship, micros, rank, lambda: [r[2:] for _, r in rows])
+    order = timeline_order(ship, micros, rank, lambda at: [rows[k][1][2:] for k in at.tolist()])
     status = np.array([rows[k][1][1] for k in order.tolist()] or [], dtype=object)
     sub = np.array([rows[k][1][2] or None for k in order.tolist()] or [], dtype=object)
     got = fold_groups(

@@ -16,7 +16,7 @@ from linkstar.cli.context import console, engine, err_console, guarded, settings
 from linkstar.kit.clock import utcnow
 from linkstar.kit.errors import InvalidInput, NotFound
 from linkstar.tracking import estimate_check, file_import, intake, statistics, sweep
-from linkstar.tracking.ingest import IngestReport, Rejected, ingest
+from linkstar.tracking.ingest import IngestReport, ingest
 from linkstar.tracking.schemas import UpdateIn
 from linkstar.workspace import repository as repo
 from linkstar.workspace.core import system_principal
@@ -115,7 +115,8 @@ def ingest_file(
         for start in range(0, len(parsed), BATCH):
             updates, rejected = intake.updates_from_json(parsed[start : start + BATCH])
             part = ingest(session, org_id, updates)
-            _add(total, part, rejected)
+            total.rejected.extend(rejected)
+            total.add(part)
     for line in bad:
         err_console.print(line, highlight=False, markup=False, soft_wrap=True)
     for r in total.rejected:
@@ -127,17 +128,6 @@ def ingest_file(
     )
     if bad or total.rejected:
         raise typer.Exit(1)
-
-
-def _add(total: IngestReport, part: IngestReport, rejected: list[Rejected]) -> None:
-    total.updates += part.updates
-    total.shipments_created += part.shipments_created
-    total.shipments_touched += part.shipments_touched
-    total.events_received += part.events_received
-    total.events_inserted += part.events_inserted
-    total.duplicates += part.duplicates
-    total.unmapped += part.unmapped
-    total.rejected.extend([*rejected, *part.rejected])
 
 
 @app.command("detect")

@@ -20,12 +20,9 @@ the batch waiting for it with `WorkerFailed`, so that batch's transaction writes
 from __future__ import annotations
 
 import multiprocessing
-import os
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from multiprocessing.connection import wait
 from typing import Any, NamedTuple, TypeVar
 
 from linkstar.addresses.core import (
@@ -37,6 +34,7 @@ from linkstar.addresses.core import (
 )
 from linkstar.db.engine import json_text
 from linkstar.kit.errors import LinkStarError
+from linkstar.kit.workers import watch_parent as _watch_parent
 from linkstar.orders.core.canonical import ChannelOrder
 from linkstar.orders.core.facts import fingerprint, payload_hash
 from linkstar.orders.intake import Item, validate
@@ -71,19 +69,6 @@ class WorkerFailed(LinkStarError):
 
     code = "worker_failed"
     status = 503
-
-
-def _watch_parent() -> None:
-    """In the worker: exit as soon as the importing process is gone (no orphan workers)."""
-    parent = multiprocessing.parent_process()
-    if parent is None:
-        return
-
-    def watch() -> None:
-        wait([parent.sentinel])
-        os._exit(1)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def check_all(addresses: list[AddressInput], policy: Policy) -> list[CheckedAddress]:

@@ -21,12 +21,11 @@ from linkstar.kit.errors import InvalidInput
 from linkstar.tracking.connectors.errors import TrackingPayloadError
 from linkstar.tracking.connectors.files import (
     FileFormat,
-    FileImport,
     RowIssue,
     format_for,
-    parse_events_file,
 )
-from linkstar.tracking.ingest import IngestReport, ingest_columns
+from linkstar.tracking.file_ingest import FileOutcome, ingest_events_file
+from linkstar.tracking.ingest import IngestReport
 from linkstar.workspace.core import Permission, Principal
 
 _BOM = b"\xef\xbb\xbf"
@@ -91,10 +90,11 @@ def _refuse_unreadable(data: bytes, filename: str, fmt: FileFormat) -> None:
 
 def _parse_and_store(
     session: Session, organisation_id: str, data: bytes, fmt: FileFormat
-) -> tuple[FileImport, IngestReport]:
-    """The parse and the ingestion of one file: the only place the pair is called."""
-    parsed = parse_events_file(data, fmt)
-    return parsed, ingest_columns(session, organisation_id, parsed.columns)
+) -> tuple[FileOutcome, IngestReport]:
+    """The parse and the ingestion of one file: `file_ingest` (large files on two processes;
+    uploads, capped at the request size, always stay in this one)."""
+    ingested, parsed = ingest_events_file(session, organisation_id, data, fmt)
+    return parsed, ingested
 
 
 def import_events_file(

@@ -1,9 +1,8 @@
 """Bulk ingestion of a batch given as columns (`core.columns.TrackingColumns`).
 
-Each update's number is normalised and its carrier resolved (one pass over the updates); the
-events are then worked as numpy columns: their time texts and fingerprints in one pass each,
-repeats inside the batch dropped by sorting (shipment, fingerprint) pairs (the first report is
-kept), known shipments looked up in one query per 900 numbers, and for a known shipment whose
+`run` is `ingest_prepare.prepare` (the pure half: numbers, carriers, time texts, fingerprints,
+repeats inside the batch, fold order) then `store`, the half that needs the database: known
+shipments looked up in one query per 900 numbers, and for a known shipment whose
 new events do not all come after its last stored one, the fingerprints already stored are read
 from the unique index, so a re-sent history is recognised before anything is written. Statuses
 are folded for all shipments at once (`core.fold_columns`): a known shipment whose new events
@@ -13,28 +12,19 @@ arrival re-reads its stored events. A fixed number of statements (`event_store`)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import numpy as np
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
 from linkstar.kit.clock import utcnow
 from linkstar.kit.ids import ordered_id
 from linkstar.tracking.core.columns import TrackingColumns
-from linkstar.tracking.core.detect import best_carrier
 from linkstar.tracking.core.fold import fold
-from linkstar.tracking.core.fold_columns import (
-    NAT,
-    RANK,
-    FoldedColumns,
-    fold_groups,
-    pending,
-    timeline_order,
-)
-from linkstar.tracking.core.numbers import normalise_tracking_number
+from linkstar.tracking.core.fold_columns import NAT, RANK, FoldedColumns, fold_groups, pending
 from linkstar.tracking.core.pairs import pairs_in
 from linkstar.tracking.core.vocabulary import Status
 from linkstar.tracking.event_reads import load_fold_rows
@@ -51,80 +41,52 @@ from linkstar.tracking.event_store import (
     write_status,
 )
 from linkstar.tracking.ingest_events import Events, gather
-from linkstar.tracking.models import new_public_tokens
+from linkstar.tracking.ingest_prepare import IngestReport, Prepared, Rejected, Shipments, prepare
+from linkstar.tracking.models import Shipment, new_public_tokens
+
+__all__ = ["IngestReport", "Rejected", "run", "store"]
 
 _DELIVERED = Status.DELIVERED.value
-
-
-@dataclass(frozen=True, slots=True)
-class Rejected:
-    """An update that could not be ingested, with the reason."""
-
-    tracking_number: str
-    source: str
-    reason: str
-
-
-@dataclass(slots=True)
-class IngestReport:
-    """What one ingestion did."""
-
-    updates: int = 0
-    shipments_created: int = 0
-    shipments_touched: int = 0
-    events_received: int = 0  # events of the accepted updates
-    events_inserted: int = 0
-    duplicates: int = 0
-    unmapped: int = 0  # unmapped events among the distinct events of the batch
-    rejected: list[Rejected] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        """The report as JSON."""
-        return {
-            "updates": self.updates,
-            "shipments_created": self.shipments_created,
-            "shipments_touched": self.shipments_touched,
-            "events_received": self.events_received,
-            "events_inserted": self.events_inserted,
-            "duplicates": self.duplicates,
-            "unmapped": self.unmapped,
-            "rejected": [
-                {"tracking_number": r.tracking_number, "source": r.source, "reason": r.reason}
-                for r in self.rejected
-            ],
-        }
-
-
-@dataclass(slots=True)
-class _Shipments:
-    """The batch's shipments in order of first appearance, and each update's shipment."""
-
-    keys: list[tuple[str, str]] = field(default_factory=list)  # (carrier, number)
-    source: list[str] = field(default_factory=list)  # the last update's, cut to the column
-    service: list[str | None] = field(default_factory=list)  # the first one given
-    promise: list[datetime | None] = field(default_factory=list)  # the first one given
-    of_update: list[int] = field(default_factory=list)  # -1: the update was rejected
 
 
 def run(
     session: Session, organisation_id: str, cols: TrackingColumns, now: datetime
 ) -> IngestReport:
     """Store the batch; see the module docstring."""
-    report = IngestReport(updates=cols.updates)
-    ships = _group(cols, report)
+    return store(session, organisation_id, prepare(cols, is_sqlite(session)), now)
+
+
+def store(
+    session: Session,
+    organisation_id: str,
+    batch: Prepared,
+    now: datetime,
+    undated: set[str] | None = None,
+) -> IngestReport:
+    """Store a prepared batch (`ingest_prepare`): the steps that need the database.
+
+    `undated` serves a file stored in several batches (`file_ingest`): it holds the shipments
+    an earlier batch of the file created before any delivered event of theirs was seen; a
+    later batch gives them the destination of their first delivered event, as one batch
+    holding the whole file would have, and the ones this batch creates without one are added.
+    """
+    report = IngestReport(updates=batch.updates, rejected=batch.rejected, unmapped=batch.unmapped)
+    ships, ev = batch.shipments, batch.events
     n = len(ships.keys)
-    if not n:
+    if ev is None:
         return report
     as_text = is_sqlite(session)
-    ev = Events.of(cols, np.asarray(ships.of_update, dtype=np.int64), as_text)
     report.events_received = len(ev.ship)
-    report.unmapped = int(np.count_nonzero(ev.rank[ev.keep] < 0))
     ids, known, start = _known(session, organisation_id, ships.keys, as_text)
     late = _drop_stored_repeats(session, ev, ids, known, start.last_event_at)
-    folded = _fold(ev, start, known, late)
+    folded = _fold(ev, batch.timeline, start, known, late)
     fresh = np.flatnonzero(~known).tolist()
     times = [db_times(t, as_text) for t in _times(folded)]
-    _create(session, organisation_id, ships, ev, folded, times, fresh, ids, as_text)
+    delivered = ev.first_where(ev.keep & (ev.rank == RANK[_DELIVERED]), n)
+    _create(session, organisation_id, ships, ev, folded, times, fresh, ids, delivered, as_text)
+    if undated is not None:
+        _date_later(session, organisation_id, ev, ids, known, delivered, undated)
+        undated.update(ids[i] for i in fresh if delivered[i] < 0)
     received = db_time(now, as_text)
     new_events = ev.keep & ~known[ev.ship]
     report.events_inserted = insert_events(
@@ -154,72 +116,8 @@ def run(
         ],
     )
     report.shipments_created = len(fresh)
-    report.shipments_touched = n
+    report.shipments_touched = batch.touched
     return report
-
-
-def _group(cols: TrackingColumns, report: IngestReport) -> _Shipments:
-    """Each update's shipment (carrier, number); the rejected updates are reported."""
-    ships = _Shipments()
-    index: dict[tuple[str, str], int] = {}
-    carriers_of = _event_carriers(cols)
-    for u, (raw, given, source, service, promise) in enumerate(
-        zip(cols.tracking_number, cols.update_carrier, cols.source, cols.carrier_service,
-            cols.promised_by, strict=True)
-    ):  # fmt: skip
-        number = normalise_tracking_number(raw)
-        if not number or len(number) > 64:
-            report.rejected.append(Rejected(raw, source, "not a tracking number"))
-            ships.of_update.append(-1)
-            continue
-        carrier = _resolve_carrier(raw, given, carriers_of, u)
-        if carrier is None:
-            report.rejected.append(
-                Rejected(number, source, "carrier not given and not recognisable")
-            )
-            ships.of_update.append(-1)
-            continue
-        at = index.get((carrier, number))
-        if at is None:
-            at = index[(carrier, number)] = len(ships.keys)
-            ships.keys.append((carrier, number))
-            ships.source.append(source[:40])
-            ships.service.append(service or None)
-            ships.promise.append(promise or None)
-        else:
-            ships.source[at] = source[:40]
-            ships.service[at] = ships.service[at] or service or None
-            ships.promise[at] = ships.promise[at] or promise or None
-        ships.of_update.append(at)
-    return ships
-
-
-def _event_carriers(cols: TrackingColumns) -> Callable[[int], set[str]]:
-    """The carriers named by each update's events, grouped on the first question."""
-    grouped: list[dict[int, set[str]]] = []
-
-    def carriers(update: int) -> set[str]:
-        if not grouped:
-            by_update: dict[int, set[str]] = {}
-            for u, carrier in zip(cols.update.tolist(), cols.carrier, strict=True):
-                by_update.setdefault(u, set()).add(carrier)
-            grouped.append(by_update)
-        return grouped[0].get(update, set())
-
-    return carriers
-
-
-def _resolve_carrier(
-    number: str, given: str | None, carriers_of: Callable[[int], set[str]], update: int
-) -> str | None:
-    """The update's carrier, else the confident detection from the number, else the events'."""
-    if given and given.strip():
-        return given.strip().lower()
-    found = best_carrier(number)
-    if found is not None:
-        return found.carrier
-    carriers = carriers_of(update)
-    return next(iter(carriers)) if len(carriers) == 1 else None
 
 
 def _known(
@@ -276,11 +174,12 @@ def _drop_stored_repeats(
     return check & (_first_new(ev, len(ids)) <= last)
 
 
-def _fold(ev: Events, start: FoldedColumns, known: np.ndarray, late: np.ndarray) -> FoldedColumns:
-    """Every shipment's derived columns but the late arrivals' (`_fold_late`)."""
-    sel = np.flatnonzero(ev.keep & ~late[ev.ship])
-    order = timeline_order(ev.ship[sel], ev.micros[sel], ev.rank[sel], lambda: ev.rest(sel))
-    sel = sel[order]
+def _fold(
+    ev: Events, timeline: np.ndarray, start: FoldedColumns, known: np.ndarray, late: np.ndarray
+) -> FoldedColumns:
+    """Every shipment's derived columns but the late arrivals' (`_fold_late`). `timeline` is
+    the batch's kept events in fold order; leaving some out keeps the others' order."""
+    sel = timeline[ev.keep[timeline] & ~late[ev.ship[timeline]]]
     return fold_groups(
         ev.ship[sel],
         ev.micros[sel],
@@ -331,20 +230,20 @@ def _derived(f: FoldedColumns, times: Sequence[list[Any]], i: int) -> tuple[Any,
 def _create(
     session: Session,
     organisation_id: str,
-    ships: _Shipments,
+    ships: Shipments,
     ev: Events,
     folded: FoldedColumns,
     times: Sequence[list[Any]],
     fresh: list[int],
     ids: list[str],
+    first: np.ndarray,
     as_text: bool,
 ) -> None:
     """New shipments with their derived columns; the destination is the country of the first
-    delivered event reported."""
+    delivered event reported (`first`: each shipment's, else -1)."""
     if not fresh:
         return
     now = db_time(utcnow(), as_text)
-    first = ev.first_where(ev.keep & (ev.rank == RANK[_DELIVERED]), len(ships.keys))
     rows = []
     for i, token in zip(fresh, new_public_tokens(len(fresh)), strict=True):
         carrier, number = ships.keys[i]
@@ -366,3 +265,30 @@ def _create(
             )
         )
     insert_shipments(session, rows)
+
+
+def _date_later(
+    session: Session,
+    organisation_id: str,
+    ev: Events,
+    ids: list[str],
+    known: np.ndarray,
+    delivered: np.ndarray,
+    undated: set[str],
+) -> None:
+    """The destination of shipments an earlier batch of the file created, from the first
+    delivered event this batch brings them (see `store`)."""
+    at = [i for i in np.flatnonzero(known & (delivered >= 0)).tolist() if ids[i] in undated]
+    undated.difference_update(ids[i] for i in at)
+    values = [
+        {"b_id": ids[i], "b_org": organisation_id, "b_country": ev.cols.country[delivered[i]]}
+        for i in at
+    ]
+    if values := [v for v in values if v["b_country"] is not None]:
+        table = Shipment.__table__
+        session.connection().execute(
+            update(table)  # type: ignore[arg-type]
+            .where(table.c.id == bindparam("b_id"), table.c.organisation_id == bindparam("b_org"))
+            .values(dest_country=bindparam("b_country")),
+            values,
+        )

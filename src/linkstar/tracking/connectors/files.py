@@ -22,7 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import itemgetter
@@ -226,7 +226,9 @@ class _Builder:
         self.moments.append(moment)
         self.values.append(template)
 
-    def result(self) -> FileImport:
+    def take(self) -> FileImport:
+        """The rows added since the last take, as columns, with their errors and warnings; the
+        caches (numbers, carriers, normalised combinations) stay for the next rows."""
         n = len(self.groups)
         columns = assemble(
             tracking_number=[number for number, _ in self.groups],
@@ -238,9 +240,12 @@ class _Builder:
             micros=micros_of(self.moments),
             fields=list(zip(*self.values, strict=True)) or [()] * len(FIELDS),
         )
-        return FileImport(
+        taken = FileImport(
             columns, tuple(self.errors), tuple(self.warnings), self.rows, len(self.update)
         )
+        self.groups, self.update, self.moments, self.values = {}, [], [], []
+        self.errors, self.warnings, self.rows = [], [], 0
+        return taken
 
 
 def _text(data: bytes | str) -> str:
@@ -254,11 +259,14 @@ def _text(data: bytes | str) -> str:
 
 def parse_csv(data: bytes | str) -> FileImport:
     """Parse a CSV file of events (header row required)."""
-    with cyclic_gc_paused():
-        return _parse_csv(data)
+    return _whole(data, "csv")
 
 
-def _parse_csv(data: bytes | str) -> FileImport:
+Rows = Callable[[_Builder], Iterator[tuple[int, Sequence[str | None]]]]
+
+
+def _csv_rows(data: bytes | str) -> Rows:
+    """The CSV file's rows (line, values in `COLUMNS` order); the header is checked at once."""
     reader = csv.reader(io.StringIO(_text(data), newline=""))
     header = next(reader, None)
     if header is None:
@@ -274,23 +282,25 @@ def _parse_csv(data: bytes | str) -> FileImport:
         raise TrackingPayloadError(
             f"unknown columns {unknown} (expected {list(COLUMNS)})", "header"
         )
-    builder = _Builder()
     width = len(names)
     # the value of each of COLUMNS in a row; an absent column reads the "" appended to it
     pick = itemgetter(*(names.index(c) if c in names else width for c in COLUMNS))
-    for row in reader:
-        line = reader.line_num
-        if not row or (len(row) == 1 and not row[0].strip()):
-            continue
-        if len(row) != width:
-            builder.rows += 1
-            builder.errors.append(
-                RowIssue(line, None, f"has {len(row)} fields, the header has {width}")
-            )
-            continue
-        row.append("")
-        builder.add(line, pick(row))
-    return builder.result()
+
+    def rows(builder: _Builder) -> Iterator[tuple[int, Sequence[str | None]]]:
+        for row in reader:
+            line = reader.line_num
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            if len(row) != width:
+                builder.rows += 1
+                builder.errors.append(
+                    RowIssue(line, None, f"has {len(row)} fields, the header has {width}")
+                )
+                continue
+            row.append("")
+            yield line, pick(row)
+
+    return rows
 
 
 def _json_rows(text: str, builder: _Builder) -> Iterator[tuple[int, Sequence[str | None]]]:
@@ -323,20 +333,51 @@ def _json_rows(text: str, builder: _Builder) -> Iterator[tuple[int, Sequence[str
 
 def parse_jsonl(data: bytes | str) -> FileImport:
     """Parse a JSON-lines file of events (one object per line)."""
-    with cyclic_gc_paused():
-        builder = _Builder()
-        for line, row in _json_rows(_text(data), builder):
-            builder.add(line, row)
-        return builder.result()
+    return _whole(data, "jsonl")
 
 
 def parse_events_file(data: bytes | str, file_format: FileFormat) -> FileImport:
     """Parse an events file in the named format."""
+    if file_format not in ("csv", "jsonl"):
+        raise ValueError(f"unknown file format {file_format!r}")
+    return _whole(data, file_format)
+
+
+def _whole(data: bytes | str, file_format: FileFormat) -> FileImport:
+    with cyclic_gc_paused():
+        return next(iter_events_file(data, file_format, 0))
+
+
+def iter_events_file(
+    data: bytes | str, file_format: FileFormat, chunk_rows: int
+) -> Iterator[FileImport]:
+    """The file in chunks of `chunk_rows` good rows (0: one chunk), each with the errors and
+    warnings of its own rows (file line numbers). The header is checked before this returns;
+    the rows are parsed as the chunks are asked for. A number's events may span chunks: each
+    chunk groups its own rows (one update per number and carrier)."""
     if file_format == "csv":
-        return parse_csv(data)
-    if file_format == "jsonl":
-        return parse_jsonl(data)
-    raise ValueError(f"unknown file format {file_format!r}")
+        rows = _csv_rows(data)
+    elif file_format == "jsonl":
+        text = _text(data)
+
+        def rows(builder: _Builder) -> Iterator[tuple[int, Sequence[str | None]]]:
+            return _json_rows(text, builder)
+    else:
+        raise ValueError(f"unknown file format {file_format!r}")
+    return _chunks(rows, chunk_rows)
+
+
+def _chunks(rows: Rows, chunk_rows: int) -> Iterator[FileImport]:
+    builder = _Builder()
+    limit = chunk_rows or -1
+    pending = builder.update
+    for line, values in rows(builder):
+        builder.add(line, values)
+        if len(pending) == limit:
+            yield builder.take()
+            pending = builder.update
+    if builder.rows or not chunk_rows:
+        yield builder.take()
 
 
 def format_for(filename: str) -> FileFormat:

@@ -2,8 +2,8 @@
 
 Times are int64 microseconds (numpy's NaT, the int64 minimum, for none). `timeline_order`
 sorts the batch's events by shipment and then exactly as `fold` orders one shipment's rows (time,
-lifecycle rank, then every other field; the other fields are compared only when some shipment
-has two events with the same time and rank). `fold_groups` derives every shipment's columns
+lifecycle rank, then every other field; the other fields are read only for the events that
+share shipment, time and rank with another). `fold_groups` derives every shipment's columns
 with array operations when its last mapped event decides, which is the case unless a terminal
 status (delivered, returned) comes before another mapped event or was the stored decider; those
 few shipments go through `fold` / `fold_onto` row by row. Same answer as `fold` (a property test
@@ -86,18 +86,27 @@ def pending(n: int) -> FoldedColumns:
 
 
 def timeline_order(
-    ship: np.ndarray, micros: np.ndarray, rank: np.ndarray, rest: Callable[[], Iterable[Any]]
+    ship: np.ndarray,
+    micros: np.ndarray,
+    rank: np.ndarray,
+    rest: Callable[[np.ndarray], Iterable[Any]],
 ) -> np.ndarray:
-    """The permutation that groups events by shipment in `fold`'s order; `rest` gives every
-    event's other fields as a tuple in `fold`'s order (asked only when there are ties)."""
+    """The permutation that groups events by shipment in `fold`'s order; `rest(at)` gives the
+    other fields of the events `at` as tuples in `fold`'s order (asked only for the events
+    that share shipment, time and rank with another: the others are ordered without them)."""
     order = np.lexsort((rank, micros, ship))
     s, t, r = ship[order], micros[order], rank[order]
     tied = (s[1:] == s[:-1]) & (t[1:] == t[:-1]) & (r[1:] == r[:-1])
     if not tied.any():
         return order
-    tuples = list(rest())
+    in_run = np.zeros(len(order), dtype=bool)
+    in_run[1:] |= tied
+    in_run[:-1] |= tied
+    at = order[in_run]
+    tuples = list(rest(at))
     ordinal = {value: i for i, value in enumerate(sorted(set(tuples)))}
-    ties = np.fromiter(map(ordinal.__getitem__, tuples), dtype=np.int64, count=len(tuples))
+    ties = np.zeros(len(order), dtype=np.int64)
+    ties[at] = np.fromiter(map(ordinal.__getitem__, tuples), dtype=np.int64, count=len(tuples))
     return np.lexsort((ties, rank, micros, ship))
 
 
