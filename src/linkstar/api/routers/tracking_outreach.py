@@ -51,7 +51,7 @@ class MessageBuyersResult(BaseModel):
     "e-mail, rules broken, resolved) are listed in `skipped` with the reason and leave nothing "
     "behind.",
     response_model=MessageBuyersResult,
-    responses=errors(403, 404, 422),
+    responses=errors(403, 404, 413, 422),
 )
 def message_buyers(
     data: MessageBuyers,
