@@ -147,7 +147,7 @@ def test_a_poll_stores_events_records_errors_and_dead_letters(sessions, workspac
         dead = s.scalars(select(TrackingDeadLetter)).one()
         assert dead.source == "dhl_poll" and "yesterday" in dead.body
         assert DHL in dead.headers["x-poll-request"]
-        outcomes = dict(s.execute(select(PollState.shipment_id, PollState.last_outcome)).all())
+        outcomes = dict(s.execute(select(PollState.id, PollState.last_outcome)).all())
         assert sorted(outcomes.values()) == ["failed", "not_found", "updated", "updated",
                                              "updated"]  # fmt: skip
 
@@ -234,3 +234,48 @@ def test_the_planner_enqueues_one_poll_per_workspace_with_an_active_account(
     with unit_of_work(sessions) as s:
         poll_tasks.poll_carriers(s, JobContext("j", POLL_JOB, workspace.org.id))
     assert calls == [workspace.org.id]
+
+
+def test_the_recorder_keeps_decoded_answers_over_a_real_transport_but_no_token_exchange():
+    import gzip
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from linkstar.tracking.poll_store import RecordingTransport
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self, payload: dict) -> None:
+            raw = gzip.compress(json.dumps(payload).encode())
+            self.send_response(200)
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def do_GET(self):
+            self._answer({"asked": self.path})
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self._answer({"access_token": "t"})
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    recorder = RecordingTransport()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with httpx.Client(base_url=base, transport=recorder) as client:
+            token = client.post("/oauth", data={"grant_type": "client_credentials"})
+            assert token.json() == {"access_token": "t"}
+            answer = client.get("/track", params={"trackingNumber": DHL})
+            assert answer.json() == {"asked": f"/track?trackingNumber={DHL}"}
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(recorder.exchanges) == 1  # the token exchange is never kept
+    kept = recorder.answer_for(DHL)
+    assert kept is not None and json.loads(kept.body) == {"asked": f"/track?trackingNumber={DHL}"}
+    assert recorder.answer_for("NOT-ASKED") is None

@@ -36,7 +36,9 @@ class PollState(OrgScoped, Base):
 
     __tablename__ = "tracking_poll_state"
 
-    shipment_id: Mapped[str] = mapped_column(
+    # The shipment's own id (named `id` like every organisation's table, so the generic
+    # tooling - tenant snapshots, repositories - needs no exception for this one).
+    id: Mapped[str] = mapped_column(
         String(32), ForeignKey("shipments.id", ondelete="CASCADE"), primary_key=True
     )
     last_polled_at: Mapped[datetime]

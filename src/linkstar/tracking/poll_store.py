@@ -18,6 +18,8 @@ from linkstar.tracking.core import Status
 from linkstar.tracking.models import Shipment
 from linkstar.tracking.poll_models import PollState
 
+# Headers that describe the encoded body, which the recorder has already decoded.
+_ENCODING = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 # Never polled: the planner would skip them anyway, so they are not even read.
 _CLOSED = (Status.DELIVERED.value, Status.RETURNED.value, Status.EXPIRED.value)
 
@@ -52,12 +54,12 @@ def open_shipments(
             Shipment.created_at,
             Shipment.last_event_at,
             PollState.last_polled_at,
-            PollState.shipment_id,
+            PollState.id.label("state_id"),
         )
         .outerjoin(
             PollState,
             and_(
-                PollState.shipment_id == Shipment.id,
+                PollState.id == Shipment.id,
                 PollState.organisation_id == Shipment.organisation_id,
             ),
         )
@@ -83,7 +85,7 @@ def open_shipments(
             last_event_at=row.last_event_at,
             last_polled_at=row.last_polled_at,
         )
-        found.append(OpenShipment(row.id, target, row.shipment_id is not None))
+        found.append(OpenShipment(row.id, target, row.state_id is not None))
     return found
 
 
@@ -101,7 +103,7 @@ def save_poll_states(
     new: list[dict[str, Any]] = []
     known: list[dict[str, Any]] = []
     for shipment, values in rows:
-        record = {"shipment_id": shipment.shipment_id, **values}
+        record = {"id": shipment.shipment_id, **values}
         if shipment.has_state:
             known.append(record)
         else:
@@ -151,7 +153,7 @@ class RecordingTransport(httpx.BaseTransport):
         sent = request.content.decode("utf-8", "replace")
         if "grant_type" in sent:
             return response  # an OAuth token exchange: secrets, never kept
-        body = response.read()
+        body = response.read()  # decoded: the answer is handed on as a fresh response
         self.exchanges.append(
             Exchange(
                 f"{request.method} {request.url}",
@@ -160,7 +162,14 @@ class RecordingTransport(httpx.BaseTransport):
                 body.decode("utf-8", "replace"),
             )
         )
-        return response
+        headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _ENCODING]
+        return httpx.Response(
+            response.status_code,
+            headers=headers,
+            content=body,
+            request=request,
+            extensions=response.extensions,
+        )
 
     def answer_for(self, number: str) -> Exchange | None:
         """The last answer to a request that named this number (path, query or body)."""

@@ -69,18 +69,18 @@ def upgrade() -> None:
         )
     op.create_table(
         "tracking_poll_state",
-        sa.Column("shipment_id", sa.String(length=32), nullable=False),
+        sa.Column("id", sa.String(length=32), nullable=False),  # the shipment's id
         sa.Column("last_polled_at", UTC_TIME, nullable=False),
         sa.Column("next_poll_at", UTC_TIME, nullable=True),
         sa.Column("last_outcome", sa.String(length=20), nullable=False),
         *_organisation("tracking_poll_state"),
         sa.ForeignKeyConstraint(
-            ["shipment_id"],
+            ["id"],
             ["shipments.id"],
-            name=op.f("fk_tracking_poll_state_shipment_id_shipments"),
+            name=op.f("fk_tracking_poll_state_id_shipments"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("shipment_id", name=op.f("pk_tracking_poll_state")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tracking_poll_state")),
     )
     with op.batch_alter_table("tracking_poll_state", schema=None) as batch_op:
         batch_op.create_index(
