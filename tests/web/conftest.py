@@ -198,6 +198,7 @@ class Seeded:
     simulation_id: str = ""
     reply_id: str = ""
     transfer_id: str = ""
+    carrier_account_id: str = ""
 
 
 def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str) -> Seeded:
@@ -268,6 +269,11 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
         run = stock.publish_store(s, tenant.org.id, store.id, None, trigger="demo", dry_run=True)
         capacity_id, simulation_id = _seed_optimisation(s, tenant.org.id, marker)
         transfer_id = _seed_transfer(s, actor, warehouse.code, marker)
+        from linkstar.tracking.carrier_accounts import add_carrier_account
+
+        carrier_account_id = add_carrier_account(
+            s, actor, box, "dhl", f"{marker} DHL", {"api_key": f"{marker}-dhl-key-1234"}
+        ).id
     from tests.orders.seed import seed_orders
 
     tracking = seed_tracking(sessions, tenant, marker, box)
@@ -294,6 +300,7 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
         publication_run_id=run.id,
         simulation_id=simulation_id,
         transfer_id=transfer_id,
+        carrier_account_id=carrier_account_id,
         shipment_id=tracking["shipment_id"],
         public_token=tracking["public_token"],
         **seed_orders(sessions, tenant.org.id, ids[0]),
