@@ -18,7 +18,12 @@ from linkstar.db.uow import unit_of_work
 from linkstar.inventory import inbound
 from linkstar.workspace.core import Role, system_principal
 from tests.api.conftest import envelope
-from tests.api.test_tenant_isolation import BODIES, _seed_routing, seed_inbox_automation
+from tests.api.test_tenant_isolation import (
+    BODIES,
+    _seed_routing,
+    seed_carrier_account,
+    seed_inbox_automation,
+)
 from tests.inbox.mail_seed import seed_inbox_dead_letter, seed_inbox_mail
 from tests.inbox.seed import seed_inbox
 from tests.inventory.seed import seed_for_isolation
@@ -73,6 +78,8 @@ def _seed(api, tenant) -> dict[str, str]:  # type: ignore[no-untyped-def]
     ids |= seed_inbox_automation(api, tenant, ids["thread_id"])
     ids |= seed_inbox_mail(api.sessions, api.client.app.state.box, tenant.org.id, "bad.example")
     ids |= seed_inbox_dead_letter(api.sessions, tenant.org.id)
+    # Inactive, so the bodiless POST /tracking/carrier-accounts/poll answers 409 here.
+    ids["account_id"] = seed_carrier_account(api, tenant, active=False)
     # Received already, so the bodiless POST .../receive answers 409 and changes nothing here.
     with unit_of_work(api.sessions) as s:
         inbound.receive(s, actor, ids["inbound_id"])
@@ -193,6 +200,13 @@ def test_garbage_bodies_to_every_write(api, client, target):
         ("/tracking/exceptions/message-buyers", {"ids": []}, "ids"),
         ("/tracking/exceptions/message-buyers", {"ids": ["0" * 32] * 501}, "ids"),
         ("/tracking/exceptions/message-buyers", {"template_id": ""}, "template_id"),
+        ("/tracking/carrier-accounts", {"carrier": "tnt"}, "carrier"),
+        ("/tracking/carrier-accounts", {"credentials": {"client_id": 7}}, "credentials.client_id"),
+        (
+            "/tracking/carrier-accounts",
+            {"credentials": {f"k{i}": "v" for i in range(5)}},
+            "credentials",
+        ),
     ],
 )
 def test_wrong_values_name_the_field(api, target, path, body, field):
@@ -372,3 +386,18 @@ def test_fuzz_events_file_upload_never_500(api, tenant, name, data):
     body = r.json()
     assert body["rows"] == body["events"] + len(body["row_errors"])
     assert body["events_inserted"] + body["duplicates"] <= body["events"]
+
+
+def test_carrier_account_credentials_are_checked_per_carrier(api, target):
+    caller, _ = target
+    valid = BODIES[("POST", "/api/v1/tracking/carrier-accounts")]
+    counts = api.counts()
+    for credentials, field in [
+        ({"client_id": "id-123456789"}, "credentials.client_secret"),
+        ({"api_key": "k" * 12}, "credentials"),
+        ({"client_id": " ", "client_secret": "s" * 12}, "credentials.client_id"),
+    ]:
+        r = caller.post("/tracking/carrier-accounts", json={**valid, "credentials": credentials})
+        assert r.status_code == 422, r.text
+        assert envelope(r)["details"]["field"] == field, r.text
+    assert api.counts() == counts

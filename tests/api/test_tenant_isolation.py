@@ -148,6 +148,12 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         ]
     },
     ("PUT", "/api/v1/tracking/rules"): {"lost_days": 9},
+    ("POST", "/api/v1/tracking/carrier-accounts"): {
+        "carrier": "usps",  # the seeded account is DHL's: one account per carrier
+        "name": "A's USPS",
+        "credentials": {"client_id": "id-123456789", "client_secret": "secret-123456789"},
+    },
+    ("PATCH", "/api/v1/tracking/carrier-accounts/{account_id}"): {"name": "Stolen"},
     ("POST", "/api/v1/tracking/notification-targets"): {
         "name": "A ops",
         "url": "json://localhost:9/a-hook",
@@ -328,6 +334,9 @@ SCOPED = {
     ("GET", "/api/v1/tracking/estimate-check"): "action",
     ("GET", "/api/v1/tracking/notification-targets"): "list",
     ("POST", "/api/v1/tracking/notification-targets"): "create",
+    ("GET", "/api/v1/tracking/carrier-accounts"): "list",
+    ("POST", "/api/v1/tracking/carrier-accounts"): "create",
+    ("POST", "/api/v1/tracking/carrier-accounts/poll"): "enqueue",
     ("GET", "/api/v1/skus"): "list",
     ("POST", "/api/v1/skus"): "create",
     ("GET", "/api/v1/inventory"): "list",
@@ -424,6 +433,7 @@ class Seeded:
             api.sessions, system_principal(tenant.org.id), code, self.ids["store_id"]
         )
         self.ids["endpoint_id"] = _seed_webhook(api, tenant)
+        self.ids["account_id"] = seed_carrier_account(api, tenant, active=True)
         self.ids["run_id"] = _seed_publication(api, tenant.org.id, self.ids["store_id"])
         self.ids |= seed_inbox(api.sessions, tenant.org.id, domain[0].upper())
         self.ids |= seed_inbox_automation(api, tenant, self.ids["thread_id"])
@@ -436,6 +446,20 @@ class Seeded:
         snap = api.snapshot(self.tenant.org.id)
         # Integer keys (tracking events) are never exposed; only text ids can leak.
         return sorted({r["id"] for rows in snap.values() for r in rows if isinstance(r["id"], str)})
+
+
+def seed_carrier_account(api: Api, tenant, *, active: bool) -> str:  # type: ignore[no-untyped-def]
+    """A DHL tracking API account, through the service."""
+    from linkstar.db.uow import unit_of_work
+    from linkstar.tracking.carrier_accounts import add_carrier_account
+
+    actor = system_principal(tenant.org.id)
+    with unit_of_work(api.sessions) as s:
+        row = add_carrier_account(
+            s, actor, api.client.app.state.box, "dhl", "DHL", {"api_key": "dhl-key-123456"}
+        )
+        row.active = active
+        return row.id
 
 
 def seed_inbox_automation(api: Api, tenant, thread_id: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -688,6 +712,11 @@ def test_no_route_reaches_another_organisation(api, client, two_tenants, auth):
             r = caller.call(method, url, json=body, params=ACTION_QUERIES.get(path))
             assert r.status_code == 200, (path, r.text)
             assert not contains_any(r.json(), b_ids), path
+        elif kind == "enqueue":
+            # A job of A's organisation (A reads it back; B's jobs are A's 404s above).
+            r = caller.call(method, url)
+            assert r.status_code == 202, (path, r.text)
+            assert caller.get(f"/jobs/{r.json()['job_id']}").status_code == 200, path
         elif kind == "foreign_ids":
             # B's exception named in a bulk action is "not found", exactly like a made-up id.
             body = {"ids": [seeded_b.exception_id, "0" * 32], "action": "resolve"}

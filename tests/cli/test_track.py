@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
@@ -206,3 +208,42 @@ def test_a_large_events_file_is_stored_through_the_worker(org, sessions, monkeyp
     assert f"6 rows: {stored} events stored" in first.output
     second = runner.invoke(app, ["track", "ingest", str(example), "--org", org])
     assert "6 rows: 0 events stored (6 duplicates dropped" in second.output, second.output
+
+
+def test_carrier_accounts_and_poll_now(org, sessions, tenant, monkeypatch):
+    from linkstar.cli import track
+    from linkstar.db.uow import unit_of_work
+    from linkstar.tracking.carrier_polling import poll_organisation
+    from linkstar.tracking.poll_models import CarrierAccount
+    from linkstar.tracking.schemas import ShipmentCreate
+    from linkstar.tracking.shipments import register_shipments
+    from tests.tracking.test_carrier_polling import USPS_DELIVERED, Carriers
+
+    add = ["track", "carriers", "add", "usps", "--org", org, "--client-id", "id-123456789"]
+    added = runner.invoke(app, add, input="secret-987654321\n")  # the secret is asked for
+    assert added.exit_code == 0, added.output
+    assert "client_secret=••••4321" in added.output
+    again = runner.invoke(app, [*add, "--client-secret", "s" * 12])
+    assert again.exit_code == 1 and "already has a usps account" in again.output
+    listed = runner.invoke(app, ["track", "carriers", "list", "--org", org])
+    assert listed.exit_code == 0 and "••••4321" in listed.output and "never" in listed.output
+    assert "secret-987654321" not in listed.output
+    with unit_of_work(sessions) as s:
+        shipment = ShipmentCreate(tracking_number=USPS_DELIVERED, carrier="usps")
+        register_shipments(s, tenant.principal, [shipment])
+    carriers = Carriers(datetime.now(UTC))
+
+    def polled(session, organisation_id, box):
+        mock = httpx.MockTransport(carriers)
+        return poll_organisation(session, organisation_id, box, transport=mock, sleep=lambda _: 0)
+
+    monkeypatch.setattr(track, "poll_organisation", polled)
+    result = runner.invoke(app, ["track", "poll", "--org", org])
+    assert result.exit_code == 0, result.output
+    assert "1 accounts; 1 parcels polled (0 deferred); 7 events stored" in result.output
+    assert _count(sessions, TrackingEventRow) == 7
+    with sessions() as s:
+        account_id = s.scalar(select(CarrierAccount.id))
+    removed = runner.invoke(app, ["track", "carriers", "remove", account_id, "--org", org])
+    assert removed.exit_code == 0
+    assert _count(sessions, CarrierAccount) == 0

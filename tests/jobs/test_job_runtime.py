@@ -142,6 +142,7 @@ def test_scheduler_thread_enqueues_the_periodic_jobs(sessions, runtime, job_row)
                 "inventory.publish_stock",
                 "inventory.purge_publish_log",
                 "orders.plan_polls",
+                "tracking.plan_carrier_polls",
                 "tracking.refresh_lane_stats",
                 "tracking.sweep_exceptions",
                 "workspace.purge_audit_log",

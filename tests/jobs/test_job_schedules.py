@@ -29,6 +29,7 @@ def test_builtin_schedules_name_registered_jobs():
         ("workspace.purge_finished_jobs", timedelta(days=1)),
         ("tracking.sweep_exceptions", timedelta(hours=1)),
         ("tracking.refresh_lane_stats", timedelta(days=1)),
+        ("tracking.plan_carrier_polls", timedelta(minutes=15)),
         ("inbox.wake_snoozed", timedelta(minutes=15)),
         ("inbox.poll_mailboxes", timedelta(minutes=5)),
         ("inbox.timers", timedelta(minutes=5)),
@@ -68,6 +69,7 @@ def test_two_schedulers_in_the_same_period_enqueue_once(sessions):
         "inventory.publish_stock@2026-03-14T15:05:00+00:00",
         "inventory.purge_publish_log@2026-03-14T00:00:00+00:00",
         "orders.plan_polls@2026-03-14T15:09:00+00:00",
+        "tracking.plan_carrier_polls@2026-03-14T15:00:00+00:00",
         "tracking.refresh_lane_stats@2026-03-14T00:00:00+00:00",
         "tracking.sweep_exceptions@2026-03-14T15:00:00+00:00",
         "workspace.purge_audit_log@2026-03-14T00:00:00+00:00",
@@ -82,6 +84,7 @@ def test_two_schedulers_in_the_same_period_enqueue_once(sessions):
         "inbox.wake_snoozed@2026-03-14T15:15:00+00:00",
         "inventory.publish_stock@2026-03-14T15:25:00+00:00",
         "orders.plan_polls@2026-03-14T15:29:00+00:00",
+        "tracking.plan_carrier_polls@2026-03-14T15:15:00+00:00",
     ]
     assert _keys(sessions) == sorted(first + second)
     # The next hour brings only the hourly jobs (and the planner's minute) again.
@@ -95,13 +98,14 @@ def test_two_schedulers_in_the_same_period_enqueue_once(sessions):
         "inbox.wake_snoozed@2026-03-14T16:00:00+00:00",
         "inventory.publish_stock@2026-03-14T16:05:00+00:00",
         "orders.plan_polls@2026-03-14T16:09:00+00:00",
+        "tracking.plan_carrier_polls@2026-03-14T16:00:00+00:00",
         "tracking.sweep_exceptions@2026-03-14T16:00:00+00:00",
         "workspace.purge_auth_records@2026-03-14T16:00:00+00:00",
     ]
     with sessions() as s:
         jobs = list(s.scalars(select(OutboxJob)))
-    assert len(jobs) == 28  # 13 + 6 + 9: one job per schedule and period
-    assert [(j.status, j.organisation_id, j.payload) for j in jobs] == [("pending", None, {})] * 28
+    assert len(jobs) == 31  # 14 + 7 + 10: one job per schedule and period
+    assert [(j.status, j.organisation_id, j.payload) for j in jobs] == [("pending", None, {})] * 31
 
 
 def test_concurrent_schedulers_enqueue_each_period_once(sessions):

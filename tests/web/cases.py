@@ -55,6 +55,7 @@ class Case:
             simulation_id=ids.simulation_id,
             reply_id=ids.reply_id,
             transfer_id=ids.transfer_id,
+            carrier_account_id=ids.carrier_account_id,
         )
 
     @property
@@ -289,6 +290,17 @@ _ALL = [
         303,
     ),
     Case("GET", "/tracking/scorecards", P.tracking_read),
+    Case("GET", "/tracking/carriers", P.tracking_read),
+    Case(
+        "POST",
+        "/tracking/carriers",
+        P.tracking_write,
+        {"carrier": "usps", "client_id": "id-123456789", "client_secret": "secret-123456789"},
+        ok_status=303,
+    ),
+    Case("POST", "/tracking/carriers/{carrier_account_id}/active", P.tracking_write, ok_status=303),
+    Case("POST", "/tracking/carriers/{carrier_account_id}/delete", P.tracking_write, ok_status=303),
+    Case("POST", "/tracking/carriers/poll", P.tracking_write, ok_status=303),
     Case("GET", "/tracking/import", P.tracking_read),
     Case("GET", "/tracking/import/example.csv", P.tracking_read),
     Case("POST", "/tracking/import", P.tracking_write, {}, 422),  # no file: the form again

@@ -198,6 +198,7 @@ class Seeded:
     simulation_id: str = ""
     reply_id: str = ""
     transfer_id: str = ""
+    carrier_account_id: str = ""
 
 
 def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str) -> Seeded:
@@ -268,6 +269,7 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
         run = stock.publish_store(s, tenant.org.id, store.id, None, trigger="demo", dry_run=True)
         capacity_id, simulation_id = _seed_optimisation(s, tenant.org.id, marker)
         transfer_id = _seed_transfer(s, actor, warehouse.code, marker)
+        carrier_account_id = _seed_carrier_account(s, tenant.org.id, box, marker)
     from tests.orders.seed import seed_orders
 
     tracking = seed_tracking(sessions, tenant, marker, box)
@@ -294,6 +296,7 @@ def seed(sessions: sessionmaker[Session], tenant: Tenant, box: Any, marker: str)
         publication_run_id=run.id,
         simulation_id=simulation_id,
         transfer_id=transfer_id,
+        carrier_account_id=carrier_account_id,
         shipment_id=tracking["shipment_id"],
         public_token=tracking["public_token"],
         **seed_orders(sessions, tenant.org.id, ids[0]),
@@ -515,6 +518,23 @@ def _seed_routing(s: Session, actor: Any, marker: str) -> tuple[str, str, str]:
     s.add_all([policy, decision, stop])
     s.flush()
     return decision.id, policy.id, stop.id
+
+
+def _seed_carrier_account(s: Session, organisation_id: str, box: Any, marker: str) -> str:
+    """A DHL tracking API account, written directly (no audit entry: the overview's counts)."""
+    from linkstar.tracking.poll_models import CarrierAccount
+
+    row = CarrierAccount(
+        organisation_id=organisation_id,
+        carrier="dhl",
+        name=f"{marker} DHL",
+        credentials_encrypted=box.seal({"api_key": f"{marker}-dhl-key-1234"}),
+        credentials_hint="api_key=••••1234",
+        active=True,
+    )
+    s.add(row)
+    s.flush()
+    return row.id
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ MODEL_MODULES = (
     "linkstar.orders.models",
     "linkstar.addresses.models",
     "linkstar.tracking.models",
+    "linkstar.tracking.poll_models",
     "linkstar.inventory.models",
     "linkstar.tracking.hooks.models",
     "linkstar.inbox.models",

@@ -28,7 +28,9 @@ from linkstar.orders import tasks as order_tasks
 from linkstar.orders.stock import tasks as stock_tasks
 from linkstar.orders.sync import tasks as sync_tasks
 from linkstar.rating import optimise_tasks, simulation_runs, simulation_tasks
+from linkstar.tracking import poll_tasks
 from linkstar.tracking import tasks as tracking_tasks
+from linkstar.tracking.carrier_accounts import POLL_JOB
 from linkstar.tracking.hooks import tasks as webhook_tasks
 from linkstar.workspace import tasks as workspace_tasks
 
@@ -86,6 +88,9 @@ BUILTIN_JOBS: tuple[JobSpec, ...] = (
     JobSpec("tracking.sweep_exceptions", tracking_tasks.sweep_exceptions, max_attempts=3),
     JobSpec("tracking.refresh_lane_stats", tracking_tasks.refresh_lane_stats, max_attempts=3),
     JobSpec("tracking.notify_exceptions", tracking_tasks.notify_exceptions, max_attempts=5),
+    JobSpec(poll_tasks.PLAN_JOB, poll_tasks.plan_carrier_polls, max_attempts=3),
+    # A run waits out the carriers' rate limits up to connectors.polling's 5-minute horizon.
+    JobSpec(POLL_JOB, poll_tasks.poll_carriers, max_attempts=3, time_limit_seconds=900),
     JobSpec("inventory.reconcile_stock", inventory_tasks.reconcile_stock, max_attempts=3),
     JobSpec("inventory.publish_stock", stock_tasks.publish_stock, max_attempts=3),
     JobSpec("inventory.publish_store", stock_tasks.publish_store, max_attempts=3),

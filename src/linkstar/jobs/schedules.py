@@ -44,6 +44,8 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("workspace.purge_finished_jobs", timedelta(days=1)),
     Schedule("tracking.sweep_exceptions", timedelta(hours=1)),
     Schedule("tracking.refresh_lane_stats", timedelta(days=1)),
+    # Enqueues tracking.poll_carriers for each organisation with an active carrier account.
+    Schedule("tracking.plan_carrier_polls", timedelta(minutes=15)),
     Schedule("inbox.wake_snoozed", timedelta(minutes=15)),
     Schedule("inbox.poll_mailboxes", timedelta(minutes=5)),
     # SLA and idle timers of the inbox rules, and auto-close of quiet threads.

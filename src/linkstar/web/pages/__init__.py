@@ -34,6 +34,7 @@ from linkstar.web.pages import (
     settings_webhooks,
     stock_moves,
     tracking,
+    tracking_carriers,
     tracking_dead_letters,
     tracking_import,
 )
@@ -57,6 +58,7 @@ ROUTERS: list[APIRouter] = [
     settings_jobs.router,
     addresses.router,
     tracking.router,
+    tracking_carriers.router,
     tracking_dead_letters.router,
     tracking_import.router,
     inbox.router,
