@@ -13,18 +13,24 @@ pytestmark = pytest.mark.browser
 BLACK = "rgb(0, 0, 0)"
 
 
+def _scorecards(playwright, live_server: str, tenant):  # type: ignore[no-untyped-def]
+    """A wide browser signed in as the tenant's owner, on Tracking → Carriers & lanes."""
+    browser = playwright.chromium.launch(executable_path=chromium_path(), args=LAUNCH_ARGS)
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(f"{live_server}/login?next=/tracking/scorecards")
+    page.fill("#f-email", tenant.owner.email)
+    page.fill("#f-password", OWNER_PASSWORD)
+    page.click("button[type=submit]")
+    return browser, context, page
+
+
 def test_lane_chart_bars_are_coloured_and_labels_sized(live_server, tenant, seeded):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=LAUNCH_ARGS)
-        context = browser.new_context(viewport={"width": 1440, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        page.goto(f"{live_server}/login?next=/tracking/scorecards")
-        page.fill("#f-email", tenant.owner.email)
-        page.fill("#f-password", OWNER_PASSWORD)
-        page.click("button[type=submit]")
+        browser, context, page = _scorecards(playwright, live_server, tenant)
         page.wait_for_selector("svg.lane-chart")
         fills = page.evaluate(
             "[...document.querySelectorAll('svg.lane-chart rect')]"
@@ -61,14 +67,7 @@ def test_estimate_check_form_shows_the_scores(live_server, tenant, sessions):
 
     seed(sessions, tenant)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=LAUNCH_ARGS)
-        context = browser.new_context(viewport={"width": 1440, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        page.goto(f"{live_server}/login?next=/tracking/scorecards")
-        page.fill("#f-email", tenant.owner.email)
-        page.fill("#f-password", OWNER_PASSWORD)
-        page.click("button[type=submit]")
+        browser, context, page = _scorecards(playwright, live_server, tenant)
         page.fill("input[name=split]", "2026-10-01")
         page.click("#estimate-check button[type=submit]")
         page.wait_for_selector("#estimate-check-table")
