@@ -76,6 +76,9 @@ def message_buyers(
         )
     ).all()
     found = {exc.id: (exc, shipment) for exc, shipment in rows}
+    shipments = [shipment for _exc, shipment in rows]
+    orders = _orders_by_ref(session, org, {s.order_ref for s in shipments if s.order_ref})
+    threads = _threads_by_shipment(session, org, {s.id for s in shipments})
     out = Outreach()
     sent: dict[str, dict[str, Any]] = {}  # shipment id -> the message this call sent its buyer
     for exception_id in dict.fromkeys(exception_ids):
@@ -89,13 +92,16 @@ def message_buyers(
         if shipment.id in sent:  # another exception of the same parcel: one message is enough
             _record(session, actor, exc, sent[shipment.id], out)
             continue
-        reason = _why_not(session, shipment)
+        reason = _why_not(shipment, orders)
         if isinstance(reason, str):
             out.skipped.append({"exception_id": exc.id, "reason": reason})
             continue
         savepoint = session.begin_nested()
         try:
-            thread = _thread(session, org, reason, shipment)
+            address = (reason.buyer_email or "").strip()
+            thread = threads.get((shipment.id, address)) or _new_thread(
+                session, org, reason, shipment
+            )
             message, _findings, job_id = replies.reply(
                 session, actor, thread.id,
                 ReplyCreate(template_id=template_id, message_type=MESSAGE_TYPE),
@@ -125,46 +131,63 @@ def _record(
     out.messaged.append({"exception_id": exc.id, **sent})
 
 
-def _why_not(session: Session, shipment: Shipment) -> str | Order:
+def _orders_by_ref(session: Session, org: str, refs: set[str]) -> dict[str, Order]:
+    """Each reference's order, found by our id, the channel's id or its number (the latest
+    placed when several match), in one read."""
+    if not refs:
+        return {}
+    found: dict[str, Order] = {}
+    rows = session.scalars(
+        select(Order)
+        .where(
+            Order.organisation_id == org,
+            or_(Order.id.in_(refs), Order.external_id.in_(refs), Order.external_number.in_(refs)),
+        )
+        .order_by(Order.placed_at)
+    )
+    for order in rows:  # placed order: a later match replaces an earlier one
+        for key in (order.id, order.external_id, order.external_number):
+            if key in refs:
+                found[key] = order
+    return found
+
+
+def _why_not(shipment: Shipment, orders: dict[str, Order]) -> str | Order:
     """The shipment's order when its buyer can be messaged, else the reason why not."""
     if not shipment.order_ref:
         return "the shipment has no order reference"
-    ref = shipment.order_ref
-    order = session.scalars(
-        select(Order)
-        .where(
-            Order.organisation_id == shipment.organisation_id,
-            or_(Order.id == ref, Order.external_id == ref, Order.external_number == ref),
-        )
-        .order_by(Order.placed_at.desc())
-        .limit(1)
-    ).first()
+    order = orders.get(shipment.order_ref)
     if order is None:
-        return f"no order {ref} in the workspace"
+        return f"no order {shipment.order_ref} in the workspace"
     if not (order.buyer_email or "").strip():
         return f"order {order.external_number or order.external_id} has no buyer e-mail"
     return order
 
 
-def _thread(session: Session, org: str, order: Order, shipment: Shipment) -> InboxThread:
-    """The buyer's thread already linked to the shipment, else a new e-mail thread linked to
-    the order and the shipment."""
-    address = (order.buyer_email or "").strip()
-    linked = session.scalars(
-        select(InboxThread)
-        .join(InboxLink, InboxLink.thread_id == InboxThread.id)
+def _threads_by_shipment(
+    session: Session, org: str, shipment_ids: set[str]
+) -> dict[tuple[str, str], InboxThread]:
+    """(shipment id, buyer address) -> the most recently active thread linked to the shipment
+    with that buyer, in one read."""
+    if not shipment_ids:
+        return {}
+    rows = session.execute(
+        select(InboxLink.target_id, InboxThread)
+        .join(InboxThread, InboxLink.thread_id == InboxThread.id)
         .where(
             InboxLink.organisation_id == org,
             InboxLink.kind == "shipment",
-            InboxLink.target_id == shipment.id,
+            InboxLink.target_id.in_(shipment_ids),
             InboxThread.organisation_id == org,
-            InboxThread.buyer_address == address,
         )
-        .order_by(InboxThread.last_activity_at.desc())
-        .limit(1)
-    ).first()
-    if linked is not None:
-        return linked
+        .order_by(InboxThread.last_activity_at)
+    )
+    return {(shipment_id, thread.buyer_address): thread for shipment_id, thread in rows}
+
+
+def _new_thread(session: Session, org: str, order: Order, shipment: Shipment) -> InboxThread:
+    """A new e-mail thread with the order's buyer, linked to the order and the shipment."""
+    address = (order.buyer_email or "").strip()
     now = utcnow()
     number = order.external_number or order.external_id
     thread = InboxThread(
