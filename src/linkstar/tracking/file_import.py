@@ -24,7 +24,7 @@ from linkstar.tracking.connectors.files import (
     RowIssue,
     format_for,
 )
-from linkstar.tracking.file_ingest import FileOutcome, ingest_events_file
+from linkstar.tracking.file_ingest import ingest_events_file
 from linkstar.tracking.ingest import IngestReport
 from linkstar.workspace.core import Permission, Principal
 
@@ -88,15 +88,6 @@ def _refuse_unreadable(data: bytes, filename: str, fmt: FileFormat) -> None:
         raise _refused(filename, "the file holds a NUL character, which cannot be stored")
 
 
-def _parse_and_store(
-    session: Session, organisation_id: str, data: bytes, fmt: FileFormat
-) -> tuple[FileOutcome, IngestReport]:
-    """The parse and the ingestion of one file: `file_ingest` (large files on two processes;
-    uploads, capped at the request size, always stay in this one)."""
-    ingested, parsed = ingest_events_file(session, organisation_id, data, fmt)
-    return parsed, ingested
-
-
 def import_events_file(
     session: Session, actor: Principal, data: bytes, filename: str
 ) -> EventsFileReport:
@@ -105,7 +96,9 @@ def import_events_file(
     fmt = file_format(filename)
     _refuse_unreadable(data, filename, fmt)
     try:
-        parsed, ingested = _parse_and_store(session, actor.organisation_id, data, fmt)
+        # Large files on two processes (`file_ingest`); uploads, capped at the request size,
+        # always stay in this one.
+        ingested, parsed = ingest_events_file(session, actor.organisation_id, data, fmt)
     except TrackingPayloadError as exc:
         raise _refused(filename, exc.reason) from None
     except csv.Error as exc:
