@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from linkstar.kit.errors import LinkStarError
 
@@ -53,6 +53,15 @@ def optional_dates(
             days[name] = None
             state.errors[name] = "must be a date (YYYY-MM-DD)"
     return days
+
+
+async def read_upload(form: FormData, name: str, limit: int) -> tuple[str, bytes] | None:
+    """The chosen file's name and at most `limit` + 1 of its bytes (more than `limit` means
+    too large), or None when no file was chosen."""
+    upload = form.get(name)
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return None
+    return upload.filename, await upload.read(limit + 1)
 
 
 def checkbox(form: FormData, name: str) -> bool:

@@ -20,7 +20,7 @@ from linkstar.rating.core.optimise.capacities import WEEKDAYS, RowError
 from linkstar.rating.optimise_models import OptimisationRun
 from linkstar.web.charts import BarChart, category_bar_chart
 from linkstar.web.context import ConsoleAction, ConsolePage, Page
-from linkstar.web.forms import FormState, text_fields
+from linkstar.web.forms import FormState, read_upload, text_fields
 from linkstar.web.pages.common import attempt
 from linkstar.workspace.core import Permission
 
@@ -81,11 +81,11 @@ async def capacity_upload(page: ConsoleAction) -> Response:
     """Add the good rows of a capacities CSV; every bad row is shown."""
     page.principal.require(P.routing_manage)
     state = FormState()
-    upload = page.form.get("file")
-    if not isinstance(upload, UploadFile) or not upload.filename:
+    upload = await read_upload(page.form, "file", MAX_UPLOAD)
+    if upload is None:
         state.message = "Choose a CSV file: warehouse, service_id, carrier, day, max_parcels."
         return _capacities_page(page, 422, state)
-    data = await upload.read(MAX_UPLOAD + 1)
+    _filename, data = upload
     if len(data) > MAX_UPLOAD:
         state.message = "The file is larger than 2 MB."
         return _capacities_page(page, 422, state)

@@ -7,14 +7,13 @@ from importlib.resources import files
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
-from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from linkstar.kit.errors import InvalidInput
 from linkstar.tracking import file_import
 from linkstar.tracking.file_import import EventsFileReport
 from linkstar.web.context import ConsoleAction, ConsolePage, Page
-from linkstar.web.forms import FormState
+from linkstar.web.forms import FormState, read_upload
 from linkstar.workspace.core import Permission
 
 router = APIRouter()
@@ -74,17 +73,17 @@ async def import_upload(page: ConsoleAction) -> Response:
     """Store the good rows of an uploaded events file; list every row left out."""
     page.principal.require(P.tracking_write)
     state = FormState()
-    upload = page.form.get("file")
-    if not isinstance(upload, UploadFile) or not upload.filename:
+    upload = await read_upload(page.form, "file", MAX_UPLOAD)
+    if upload is None:
         state.errors["file"] = "choose a .csv, .jsonl or .ndjson file"
         state.message = "Choose an events file."
         return _page(page, 422, state)
-    data = await upload.read(MAX_UPLOAD + 1)
+    filename, data = upload
     if len(data) > MAX_UPLOAD:
         state.message = "The file is larger than 1 MiB: split it, or use `linkstar track ingest`."
         return _page(page, 413, state)
     try:
-        result = file_import.import_events_file(page.session, page.principal, data, upload.filename)
+        result = file_import.import_events_file(page.session, page.principal, data, filename)
     except InvalidInput as exc:
         page.session.rollback()
         state.message = f"Nothing was stored: {exc.message}"
