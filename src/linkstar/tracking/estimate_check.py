@@ -64,7 +64,7 @@ def check_estimates(session: Session, actor: Principal, split: datetime) -> Esti
     # Lanes and parents coded by the history before the split, as the refresh codes them; a
     # lane id maps to its codes through arrays (lanes are few, shipments many).
     lane_keys = sorted({names[i] for i in np.unique(lane_id[before]).tolist()})
-    parent_keys = sorted({_parent(k) for k in lane_keys})
+    parent_keys = sorted({lane_ids.parent_key(k) for k in lane_keys})
     lane_code = {k: c for c, k in enumerate(lane_keys)}
     parent_code = {k: c for c, k in enumerate(parent_keys)}
     carrier_names = sorted({k.split(SEP)[0] for k in names.values()})
@@ -73,11 +73,13 @@ def check_estimates(session: Session, actor: Principal, split: datetime) -> Esti
     lane_of, parent_of, carrier_of = (np.full(size, -1, dtype=np.int64) for _ in range(3))
     for i, key in names.items():
         lane_of[i] = lane_code.get(key, -1)
-        parent_of[i] = parent_code.get(_parent(key), -1)
+        parent_of[i] = parent_code.get(lane_ids.parent_key(key), -1)
         carrier_of[i] = carrier_code[key.split(SEP)[0]]
     fitted = Fitted(
         lane=lane_of[lane_id[before]],
-        parent_of_lane=np.array([parent_code[_parent(k)] for k in lane_keys], dtype=np.int64),
+        parent_of_lane=np.array(
+            [parent_code[lane_ids.parent_key(k)] for k in lane_keys], dtype=np.int64
+        ),
         transit_days=transit[before],
         delivered=is_delivered[before],
         on_time=_on_time(is_delivered, delivered_s, promised)[before],
@@ -94,11 +96,6 @@ def check_estimates(session: Session, actor: Principal, split: datetime) -> Esti
         overall=score(actual, p50, p90, own),
         by_carrier=shown,
     )
-
-
-def _parent(lane_key: str) -> str:
-    carrier, service, _origin, country, _prefix = lane_key.split(SEP)
-    return SEP.join((carrier, service, country))
 
 
 def _on_time(delivered: np.ndarray, delivered_s: np.ndarray, promised: np.ndarray) -> np.ndarray:

@@ -58,6 +58,12 @@ def assign(session: Session, organisation_id: str) -> int:
     return int(done.rowcount)
 
 
+def parent_key(lane_key: str) -> str:
+    """A lane key's parent: carrier x service x destination country, joined the same way."""
+    carrier, service, _origin, country, _prefix = lane_key.split(SEP)
+    return SEP.join((carrier, service, country))
+
+
 def names(session: Session, organisation_id: str) -> dict[int, str]:
     """Lane id → its key: the five lane columns joined by the unit separator."""
     sql = f"SELECT id, {', '.join(LANE_COLUMNS)} FROM tracking_lanes WHERE organisation_id = ?"  # noqa: S608

@@ -111,7 +111,7 @@ def read_finished(session: Session, organisation_id: str, now: datetime) -> Fini
     lane_list = sorted(keys[i] for i in present.tolist())
     code_of_id = np.zeros(present[-1] + 1, dtype=np.int64)
     code_of_id[sorted(present.tolist(), key=keys.__getitem__)] = np.arange(len(lane_list))
-    parent_keys = np.array([SEP.join(k.split(SEP)[:2] + k.split(SEP)[3:4]) for k in lane_list])
+    parent_keys = np.array([lane_ids.parent_key(k) for k in lane_list])
     parent_names, parent_of_lane = np.unique(parent_keys, return_inverse=True)
     delivered = transit_s > 0
     return Finished(
