@@ -63,13 +63,13 @@ _phones = st.builds(
 _regions = st.sampled_from(["US", "CA", "GB", "JM", "PR", "DE", ""])
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=1000)
 @given(_phones, _regions)
 def test_e164_fast_path_agrees_with_phonenumbers(phone: str, country: str) -> None:
     assert e164(phone, country) == _e164_general(phone, country)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.text(max_size=40), _regions)
 def test_e164_agrees_on_any_text(phone: str, country: str) -> None:
     assert e164(phone, country) == _e164_general(phone, country)
@@ -83,13 +83,13 @@ def test_e164_known_numbers() -> None:
     assert e164("+44 20 7946 0018", "GB") == "+442079460018"
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=1000)
 @given(st.text(alphabet=st.sampled_from(list("ab Z9,;.-#\t\u00e9\u00a0 ")), max_size=30))
 def test_clean_fast_path_agrees_with_the_general_steps(value: str) -> None:
     assert text.clean(value) == _clean_general(value)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.text(max_size=250))
 def test_clean_agrees_on_any_text(value: str) -> None:
     assert text.clean(value) == _clean_general(value)

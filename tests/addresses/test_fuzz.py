@@ -44,7 +44,7 @@ def test_check_any_field_combination(fields):
     assert "check_failed" not in result.reason_codes, result.reasons
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=20)
 @given(st.sampled_from(FIELDS), st.integers(min_value=10_000, max_value=1_000_000))
 def test_megabyte_fields(name, size):
     result = check(AddressInput(**{name: "9" * size, "country": "US"}))

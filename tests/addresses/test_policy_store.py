@@ -23,7 +23,7 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400)
 @given(
     st.one_of(
         json_values, st.dictionaries(st.sampled_from(OPTIONS) | st.text(max_size=6), json_values)

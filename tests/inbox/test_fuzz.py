@@ -1,6 +1,6 @@
 """Fuzz: any text gives an understanding, any template renders or fails with TemplateProblem."""
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linkstar.inbox.core.classify import Message
@@ -23,7 +23,7 @@ TEXT = st.text(
         "9" * 5000,
     ]
 )
-FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=150)
 
 
 @FAST

@@ -128,9 +128,7 @@ def test_search_follows_edits_and_deletes(sessions, seeded):  # type: ignore[no-
             assert rows == s.execute(text("SELECT count(*) FROM inbox_threads")).scalar() == 11
 
 
-@settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 # ASCII plus a lower-case umlaut: SQLite folds the case of short (scanned) terms for ASCII only.
 @given(term=st.text(st.characters(min_codepoint=32, max_codepoint=126) | st.just("ü"), max_size=6))
 def test_search_agrees_with_plain_substring(sessions, seeded, term):  # type: ignore[no-untyped-def]

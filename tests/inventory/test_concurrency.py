@@ -142,9 +142,7 @@ _ops = st.lists(
 _tenants = itertools.count()
 
 
-@settings(
-    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=12, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=_ops)
 def test_any_sequence_of_moves_keeps_stock_valid_and_equal_to_the_ledger(
     sessions, make_tenant, ops

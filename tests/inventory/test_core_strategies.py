@@ -207,7 +207,7 @@ _orders = st.lists(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(
     st.dictionaries(
         st.tuples(_skus, st.sampled_from([s.warehouse_id for s in SITES])), st.integers(0, 8)

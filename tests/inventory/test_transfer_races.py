@@ -113,9 +113,7 @@ def _race(sessions, actor, stock: int, order_sizes: list[int], transfer_sizes: l
     return allocated, moved
 
 
-@settings(
-    max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=3, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     stock=st.integers(5, 30),
     order_sizes=st.lists(st.integers(1, 3), min_size=2, max_size=5),

@@ -227,7 +227,7 @@ TEXT_FIELDS = [f for f, kind in FIELDS.items() if kind == "text" and not f.start
 values = st.text(alphabet="abcXYZ019 -", max_size=6)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(st.sampled_from(TEXT_FIELDS), values, st.lists(values, min_size=1, max_size=4))
 def test_negated_operators_are_complements_on_single_values(field, value, choices):
     f = facts()
@@ -240,7 +240,7 @@ def test_negated_operators_are_complements_on_single_values(field, value, choice
         assert isin is not notin
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(
     st.decimals(min_value=-10_000, max_value=10_000, places=2),
     st.decimals(min_value=-10_000, max_value=10_000, places=2),
@@ -269,7 +269,7 @@ conditions = st.recursive(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(conditions)
 def test_not_is_the_complement_and_evaluation_is_pure(data):
     f = facts()
@@ -279,7 +279,7 @@ def test_not_is_the_complement_and_evaluation_is_pure(data):
     assert json.dumps(f, default=str, sort_keys=True) == snapshot
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(st.lists(st.sampled_from(["a", "b", "c"]), max_size=6))
 def test_tags_are_added_once_whatever_the_rules(tags):
     rules = parse_rules([{"name": t, "then": [{"type": "tag", "tag": t}]} for t in tags])

@@ -137,7 +137,7 @@ def test_the_most_specific_rule_wins_per_day():
 cell = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=200, suppress_health_check=list(HealthCheck))
 @given(st.lists(st.fixed_dictionaries({}, optional={c: cell for c in CAPACITY_COLUMNS})))
 def test_fuzzed_rows_are_rules_or_errors_never_crashes(rows):
     rules, errors = parse_rules(rows)

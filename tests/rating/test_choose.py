@@ -152,7 +152,7 @@ priors = st.lists(
 )
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=120, suppress_health_check=list(HealthCheck))
 @given(
     cards(),
     st.lists(
@@ -169,7 +169,7 @@ def test_vectorised_chooser_equals_scalar(card, rows, policy_list, prior_list, s
     _agree(card, rows, policy_list, prior_list, suspend, seen)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=60, suppress_health_check=list(HealthCheck))
 @given(
     cards(),
     st.lists(

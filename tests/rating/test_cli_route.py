@@ -103,7 +103,7 @@ def test_bad_policy_capacities_and_cards_are_refused_before_writing(tmp_path):
 text = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=300, suppress_health_check=list(HealthCheck))
 @given(st.fixed_dictionaries({}, optional={c: text | st.integers() for c in ORDER_COLUMNS}))
 def test_fuzzed_rows_never_crash_and_are_never_skipped(row):
     from datetime import date
@@ -130,7 +130,7 @@ values = {
 }
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=200, suppress_health_check=list(HealthCheck))
 @given(st.fixed_dictionaries({}, optional=values))
 def test_mutated_orders_are_decided_never_crash(changes):
     """Good rows with fields swapped for bad ones: each ends assigned or held with reasons."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linkstar.rating.cells import format_money, parse_money
@@ -254,14 +254,14 @@ _cells = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",
 _names = st.sampled_from([*sorted(example_files()), "other.csv", "x.txt"])
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150)
 @given(files=st.dictionaries(_names, st.binary(max_size=300), max_size=4))
 def test_fuzz_random_bytes_never_raise(files):
     result = parse_workbook(read_csv_files("fuzz", list(files.items())))
     assert result.ok or result.issues
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150)
 @given(data=st.data())
 def test_fuzz_cells_of_the_example_never_raise(data):
     files = {name: raw.decode().splitlines() for name, raw in example_files().items()}
@@ -296,7 +296,7 @@ def test_blank_header_cells_name_no_column():
     assert _issues(result) == ["prices.csv:2:: a value under a blank header"]
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100)
 @given(data=st.binary(max_size=400), cut=st.integers(0, 2000))
 def test_fuzz_uploads_never_raise(data, cut):
     """Random bytes, and real archives and workbooks cut short or corrupted."""

@@ -110,7 +110,7 @@ def test_dense_refuses_what_it_cannot_decide():
         british.dense(3, -1, np.int16)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(pattern_lists(5), st.lists(st.integers(0, 99_999), min_size=1, max_size=50))
 def test_dense_arrays_agree_with_the_matcher(patterns, keys):
     matcher = PostcodeMatcher((p, i) for i, p in enumerate(patterns))
@@ -193,7 +193,7 @@ def test_british_and_canadian_charts():
     assert ca.zone("H2X 1Y4", "CA", "V6B 1A1") is None  # origin block only for M
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(charts(), st.lists(st.integers(0, 99_999), min_size=1, max_size=40))
 def test_vectorised_zone_lookups_agree_with_scalar(chart, zips):
     codes = chart.lookup_many("90058", "US", np.array(zips), 5)

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linkstar.rating.core.optimise import (
@@ -252,7 +252,7 @@ def waves(draw: st.DrawFn) -> Problem:
     )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150)
 @given(waves())
 def test_optimum_equals_the_lp_optimum(problem: Problem) -> None:
     plan = optimise(problem, time_limit=None)
@@ -313,7 +313,7 @@ def test_ten_thousand_parcels_match_the_lp_optimum() -> None:
     assert plan.naive.total > plan.totals.total
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150)
 @given(waves(), st.integers(1, 3))
 def test_column_generation_is_exact(problem: Problem, cheapest: int) -> None:
     """Starting from each group's `cheapest` services only, the priced-in arcs reach the same

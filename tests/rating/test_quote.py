@@ -4,7 +4,7 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linkstar.rating.core import (
@@ -191,7 +191,7 @@ def _monotone_card(card: RateCard) -> RateCard:
     return replace(card, surcharges=kept)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200)
 @given(cards(), parcels(), st.integers(1, 20_000))
 def test_more_weight_is_never_cheaper(card, light, extra):
     compiled = compile_card(_monotone_card(card))

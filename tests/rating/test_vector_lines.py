@@ -9,7 +9,7 @@ from tests.rating.strategies import cards, parcels
 from tests.rating.test_vectorised import batch_of
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=150, suppress_health_check=list(HealthCheck))
 @given(cards(), st.lists(parcels(), min_size=1, max_size=25))
 def test_batch_lines_equal_quote_lines(card, items):
     compiled = compile_card(card)

@@ -77,7 +77,7 @@ def assert_same(card: RateCard, items: list[Parcel], digits: int = 5, currency: 
 
 
 many_parcels = st.lists(parcels(), min_size=1, max_size=40)
-slow_ok = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+slow_ok = settings(max_examples=150, suppress_health_check=list(HealthCheck))
 
 
 @slow_ok

@@ -88,7 +88,7 @@ def test_score_by_splits_per_group():
     assert [(s.delivered, s.p90_hit) for s in per] == [(1, 0.0), (2, 1.0)]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(
     st.lists(
         st.tuples(

@@ -38,7 +38,7 @@ events = st.builds(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400)
 @given(st.lists(events, max_size=12))
 def test_fold_equals_summarise_for_any_events(evs):
     expected = summarise(evs)
@@ -53,7 +53,7 @@ def test_fold_equals_summarise_for_any_events(evs):
     assert got.unmapped_count == expected.unmapped_count
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(st.lists(events, max_size=12))
 def test_fold_over_text_times_agrees_with_datetimes(evs):
     rows = [event_row(e) for e in deduplicate(evs)]
@@ -85,7 +85,7 @@ def test_fingerprint_ignores_normalisation_and_tracks_every_raw_field():
     assert time_text(base) == "2026-03-01 00:00:00.000000"
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400)
 @given(st.lists(events, max_size=10), st.lists(events, max_size=6))
 def test_folding_later_events_onto_the_stored_state_equals_a_full_fold(old, new):
     old_rows = [event_row(e) for e in deduplicate(old)]
@@ -118,7 +118,7 @@ def test_a_stored_pending_event_still_decides_when_only_unmapped_events_follow()
     assert fold_onto(nothing, [event_row(later)]).status == "unmapped"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(
     st.lists(
         st.datetimes(

@@ -36,7 +36,7 @@ def _int_times(evs):
     return [(int(micros_of([r[0]])[0]), *r[1:]) for r in (event_row(e) for e in evs)]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.lists(st.lists(any_event, max_size=8), max_size=5), st.data())
 def test_fold_groups_equals_fold_and_fold_onto(groups, data):
     starts, stored, rows = pending(len(groups)), np.zeros(len(groups), dtype=bool), []

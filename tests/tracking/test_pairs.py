@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from linkstar.tracking.core.pairs import _MIX, mix, pairs_in
@@ -26,7 +26,6 @@ def _arrays(pairs):
     )
 
 
-@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(PAIRS, PAIRS)
 def test_pairs_in_is_set_membership(asked, stored):
     mixed = asked + stored[: len(stored) // 2]  # some asked pairs are stored for sure

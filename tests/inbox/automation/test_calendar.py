@@ -150,7 +150,7 @@ def test_naive_times_are_refused() -> None:
         add_business_hours(BERLIN, datetime(2026, 12, 1, 9), 1)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(
     st.integers(0, 400 * 24 * 4).map(lambda q: utc(2026, 1, 1) + timedelta(minutes=15 * q)),
     st.integers(0, 200).map(lambda q: q / 4),

@@ -135,7 +135,7 @@ def reference(cond: dict[str, Any], snapshot: dict[str, Any]) -> bool:
     return {"gt": v > want, "gte": v >= want, "lt": v < want, "lte": v <= want}[op]
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400)
 @given(trees, snapshots)
 def test_compiled_conditions_agree_with_the_reference(
     tree: dict[str, Any], snapshot: dict[str, Any]
@@ -146,7 +146,7 @@ def test_compiled_conditions_agree_with_the_reference(
     assert compile_condition(tree)(snapshot, NOW) is reference(tree, snapshot)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(
     st.recursive(
         st.one_of(st.none(), st.integers(), st.text(max_size=5)),

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from linkstar.inbox.channels import amazon, contact_form, ebay, tiktok
@@ -176,7 +176,6 @@ def test_tiktok_error_envelope_is_channel_unavailable() -> None:
         list(tiktok.buyer_messages(http, START, app_key="a", app_secret="s", shop_cipher="c"))
 
 
-@settings(deadline=None)  # a loaded CI machine is slow, not wrong
 @given(
     st.recursive(
         st.none() | st.booleans() | st.integers() | st.text(),
@@ -276,7 +275,6 @@ def test_contact_form_bad_fields(changes: dict[str, Any], path: str) -> None:
     assert caught.value.path == path
 
 
-@settings(deadline=None)  # a loaded CI machine is slow, not wrong
 @given(st.binary(max_size=300))
 def test_contact_form_fuzz(body: bytes) -> None:
     with contextlib.suppress(MessagePayloadError):
@@ -326,14 +324,12 @@ def test_poll_tiktok_keeps_bad_messages_whole() -> None:
     assert result.requests == 2
 
 
-@settings(deadline=None)  # a loaded CI machine is slow, not wrong
 @given(st.binary(max_size=400))
 def test_ebay_parser_fuzz(body: bytes) -> None:
     with contextlib.suppress(MessagePayloadError, ChannelUnavailable):
         ebay.parse_response(body)
 
 
-@settings(deadline=None)  # a loaded CI machine is slow, not wrong
 @given(st.data())
 def test_ebay_mutated_recorded_page(data: st.DataObject) -> None:
     raw = bytearray(payload("ebay_get_member_messages.xml"))

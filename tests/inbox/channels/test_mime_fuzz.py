@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linkstar.inbox.channels.mime import UnusableMessage, parse_email
@@ -89,19 +89,19 @@ def _check(raw: bytes) -> None:
     assert all(a.content is None or len(a.content) <= 64 for a in msg.attachments)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300)
 @given(messages())
 def test_structured_garbage(raw: bytes) -> None:
     _check(raw)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(st.binary(max_size=2000))
 def test_random_bytes(raw: bytes) -> None:
     _check(raw)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(st.data())
 def test_mutated_real_messages(data: st.DataObject) -> None:
     raw = bytearray(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from linkstar.inbox.channels.quoting import strip_quoted
@@ -54,7 +54,6 @@ def test_windows_line_endings() -> None:
     assert strip_quoted("Hi\r\n\r\nOn Mon, X wrote:\r\n> y") == "Hi"
 
 
-@settings(deadline=None)
 @given(st.text(max_size=2000))
 def test_never_raises_and_never_grows(text: str) -> None:
     out = strip_quoted(text)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linkstar.orders.connectors import amazon, ebay, shopify, tiktok, walmart
@@ -67,7 +67,7 @@ def _parse_or_payload_error(parse: Callable[[Mapping[str, Any]], ChannelOrder], 
 
 
 @pytest.mark.parametrize("name", sorted(PARSERS))
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150)
 @given(data=st.data())
 def test_any_field_replaced_by_any_json_parses_or_raises_payload_error(
     name: str, data: st.DataObject
@@ -78,7 +78,7 @@ def test_any_field_replaced_by_any_json_parses_or_raises_payload_error(
 
 
 @pytest.mark.parametrize("name", sorted(PARSERS))
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(data=st.data())
 def test_any_field_removed_parses_or_raises_payload_error(name: str, data: st.DataObject) -> None:
     raw = copy.deepcopy(payload(name))
@@ -91,7 +91,7 @@ def test_any_field_removed_parses_or_raises_payload_error(name: str, data: st.Da
 
 
 @pytest.mark.parametrize("parse", sorted(set(PARSERS.values()), key=lambda p: p.__module__))
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(raw=json_values)
 def test_arbitrary_json_parses_or_raises_payload_error(
     parse: Callable[[Mapping[str, Any]], ChannelOrder], raw: Any
@@ -102,7 +102,7 @@ def test_arbitrary_json_parses_or_raises_payload_error(
 cells = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(
     rows=st.lists(st.lists(cells, min_size=0, max_size=9), max_size=6),
     delimiter=st.sampled_from([",", ";", "\t"]),
@@ -141,7 +141,7 @@ def test_any_table_under_the_generic_header_parses_or_reports_row_errors(
     )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(data=st.binary(max_size=200))
 def test_any_bytes_are_a_result_or_invalid_input(data: bytes) -> None:
     from linkstar.kit.errors import InvalidInput

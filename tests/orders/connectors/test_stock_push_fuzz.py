@@ -24,7 +24,7 @@ JSON = st.recursive(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(
     reply=st.one_of(
         JSON,
@@ -59,7 +59,7 @@ def test_ebay_answers_of_any_shape_never_mark_a_sku_sent_without_a_200(reply: An
         assert (p.status is LineStatus.sent) == ok
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(lookup=JSON, answer=JSON)
 def test_shopify_answers_of_any_shape_never_mark_a_sku_sent_without_a_confirmation(
     lookup: Any, answer: Any
@@ -81,7 +81,7 @@ def test_shopify_answers_of_any_shape_never_mark_a_sku_sent_without_a_confirmati
     assert answers(pushed) == [("A", "sent" if confirmed else "failed")]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(
     feed=st.one_of(
         JSON,
@@ -122,7 +122,7 @@ def _errors(report: Any) -> list[dict[str, Any]]:
     return [i for i in issues if isinstance(i, dict) and i.get("severity") == "ERROR"]
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(search=JSON)
 def test_tiktok_search_answers_of_any_shape_leave_unknown_skus_unmatched(search: Any):
     def handler(request: httpx.Request) -> httpx.Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linkstar.tracking.connectors import (
@@ -66,7 +66,7 @@ def _accepts(parse: Any, payload: Any) -> None:
 
 
 @given(st.sampled_from(PARSERS), json_values)
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300)
 def test_any_json_value(parse, value):
     _accepts(parse, json.dumps(value).encode())
 
@@ -89,7 +89,7 @@ def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 
 @given(st.sampled_from(PARSERS), st.data())
-@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400)
 def test_recorded_payloads_with_one_field_replaced(parse, draw):
     """Start from a real payload and replace one node with any JSON: the nastiest inputs."""
     payload = data(RECORDED[parse])
