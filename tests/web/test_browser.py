@@ -24,8 +24,10 @@ LAUNCH_ARGS = [
 @pytest.fixture
 def page():  # type: ignore[no-untyped-def]
     executable = chromium_path()
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # A loaded two-core CI machine can take longer than expect()'s 5 s to render a page.
+    expect.set_options(timeout=30_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 800})

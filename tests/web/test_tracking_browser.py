@@ -19,6 +19,9 @@ def _scorecards(playwright, live_server: str, tenant):  # type: ignore[no-untype
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
     page.set_default_timeout(30_000)
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=30_000)
     page.goto(f"{live_server}/login?next=/tracking/scorecards")
     page.fill("#f-email", tenant.owner.email)
     page.fill("#f-password", OWNER_PASSWORD)
