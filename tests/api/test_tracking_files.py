@@ -134,7 +134,7 @@ def test_no_file_and_no_permission_are_refused(api, tenant):  # type: ignore[no-
 
 
 def test_a_field_over_the_csv_limit_refuses_the_file(api, tenant):  # type: ignore[no-untyped-def]
-    """The csv module's field limit is process-wide (other importers raise it): set it here."""
+    """The csv module's limit is process-wide (16 MiB, set by the package): lowered here."""
     caller = api.with_key(tenant)
     before = api.counts()
     previous = csv.field_size_limit(1000)

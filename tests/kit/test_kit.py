@@ -133,3 +133,16 @@ def test_a_forked_child_never_repeats_its_parents_ordered_ids():
     child.join(timeout=30)
     ours = [ordered_id() for _ in range(50)]
     assert not {i[15:] for i in theirs} & {i[15:] for i in ours}
+
+
+@pytest.mark.parametrize(
+    "module", ["linkstar.tracking.file_import", "linkstar.inbox.files", "linkstar.rating.sheets"]
+)
+def test_every_importer_sees_the_one_csv_field_limit(module: str) -> None:
+    """Whichever importer loads first, the process-wide csv limit is the package's 16 MiB."""
+    import subprocess
+    import sys
+
+    code = f"import csv, {module}; print(csv.field_size_limit())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert int(out.stdout) == 16 * 1024 * 1024

@@ -13,9 +13,6 @@ from typing import TextIO
 from linkstar.addresses.core import FIELDS, AddressInput, CheckedAddress
 from linkstar.kit.errors import InvalidInput
 
-# A megabyte field must reach the checker (which cuts and reports it), not kill the reader.
-csv.field_size_limit(16 * 1024 * 1024)
-
 NORMALISED = tuple(f"norm_{name}" for name in FIELDS if name != "id")
 RESULT_COLUMNS = (
     *FIELDS,

@@ -19,8 +19,6 @@ from linkstar.inbox.core.classify import Message, Understanding
 from linkstar.inbox.core.compliance import CHANNELS
 from linkstar.kit.errors import InvalidInput
 
-csv.field_size_limit(16 * 1024 * 1024)
-
 REQUIRED = ("id", "text")
 OPTIONAL = ("subject", "channel")
 RESULT_COLUMNS = (
