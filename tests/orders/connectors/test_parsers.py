@@ -95,8 +95,8 @@ SHOPIFY_GRAPHQL = ChannelOrder(
         country="DE",
         phone="+49 30 1234567",
     ),
-    subtotal=D("59.80"),
-    shipping=D("4.90"),
+    subtotal=D("50.25"),  # a German shop's prices include VAT: 59.80 - 9.55 of line tax
+    shipping=D("4.90") - D("0.78"),  # less the shipping line's VAT
     tax=D("10.33"),
     total=D("64.70"),
     ship_service_level="DHL Paket",
@@ -306,8 +306,46 @@ def test_shopify_subtotal_is_before_discounts_like_every_channel() -> None:
     graphql["subtotalPriceSet"] = {"shopMoney": {"amount": "53.80", "currencyCode": "EUR"}}
     graphql["totalDiscountsSet"] = {"shopMoney": {"amount": "6.00", "currencyCode": "EUR"}}
     graphql["totalPriceSet"] = {"shopMoney": {"amount": "58.70", "currencyCode": "EUR"}}
+    graphql["taxesIncluded"] = False
     order = shopify.parse_order(graphql)
     assert (order.subtotal, order.discount, order.total) == (D("59.80"), D("6.00"), D("58.70"))
+
+
+def _vat_shop_order(included: bool | None) -> dict:  # type: ignore[type-arg]
+    """The German GraphQL order with a 6.00 discount: VAT (19 %) is charged on 53.80 of goods."""
+    graphql = payload("shopify_graphql_unicode_eur")
+    line = graphql["lineItems"]["edges"][0]["node"]
+    line["totalDiscountSet"] = {"shopMoney": {"amount": "6.00", "currencyCode": "EUR"}}
+    line["taxLines"][0]["priceSet"]["shopMoney"]["amount"] = "8.59"  # 53.80 * 19 / 119
+    graphql["totalTaxSet"] = {"shopMoney": {"amount": "9.37", "currencyCode": "EUR"}}
+    graphql["totalDiscountsSet"] = {"shopMoney": {"amount": "6.00", "currencyCode": "EUR"}}
+    graphql["totalPriceSet"] = {"shopMoney": {"amount": "58.70", "currencyCode": "EUR"}}
+    if included is None:
+        del graphql["taxesIncluded"]
+    else:
+        graphql["taxesIncluded"] = included
+    return graphql
+
+
+@pytest.mark.parametrize("included", [True, None], ids=["flag", "judged-by-totals"])
+def test_shopify_prices_with_tax_included_are_taken_net_so_the_amounts_add_up(included) -> None:  # type: ignore[no-untyped-def]
+    order = shopify.parse_order(_vat_shop_order(included))
+    assert (order.subtotal, order.shipping) == (D("59.80") - D("8.59"), D("4.90") - D("0.78"))
+    assert (order.tax, order.discount, order.total) == (D("9.37"), D("6.00"), D("58.70"))
+    assert order.subtotal + order.shipping + order.tax - order.discount == order.total
+    # the parcels' declared value, goods less discount, is the net 45.21 (= 53.80 / 1.19)
+    assert order.subtotal - order.discount == D("45.21")
+
+
+def test_shopify_rest_prices_with_tax_included_are_taken_net() -> None:
+    raw = payload("shopify_rest_multiline")
+    raw["taxes_included"] = True
+    raw["shipping_lines"][0]["tax_lines"] = [{"price": "1.00", "rate": 0.2, "title": "VAT"}]
+    gross = shopify.parse_order({**raw, "taxes_included": False})
+    order = shopify.parse_order(raw)
+    assert order.shipping == gross.shipping - D("1.00")
+    assert order.subtotal == gross.subtotal - (gross.tax - D("1.00"))
+    assert (order.tax, order.discount, order.total) == (gross.tax, gross.discount, gross.total)
 
 
 def test_amazon_pending_order_with_redacted_pii_keeps_what_amazon_gives() -> None:

@@ -69,7 +69,7 @@ query Orders($first: Int!, $after: String, $query: String) {
     pageInfo { hasNextPage endCursor }
     nodes {
       id name email phone createdAt updatedAt cancelledAt
-      displayFinancialStatus displayFulfillmentStatus currencyCode tags
+      displayFinancialStatus displayFulfillmentStatus currencyCode tags taxesIncluded
       totalShippingPriceSet { shopMoney { amount currencyCode } }
       totalTaxSet { shopMoney { amount currencyCode } }
       totalDiscountsSet { shopMoney { amount currencyCode } }
@@ -77,7 +77,7 @@ query Orders($first: Int!, $after: String, $query: String) {
       customer { id firstName lastName displayName email phone }
       shippingAddress { name firstName lastName company address1 address2 city province
                         provinceCode zip countryCodeV2 phone }
-      shippingLine { title code }
+      shippingLine { title code taxLines { priceSet { shopMoney { amount currencyCode } } } }
       lineItems(first: 100) { nodes {
         id sku title quantity variant { id }
         originalUnitPriceSet { shopMoney { amount currencyCode } }

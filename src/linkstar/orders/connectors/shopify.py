@@ -116,6 +116,31 @@ def _goods(lines: list[OrderLine]) -> Decimal:
     return sum((line.unit_price * line.quantity for line in lines), Decimal("0"))
 
 
+def _net_of_included_tax(
+    included: object,
+    goods: Decimal,
+    shipping: Decimal,
+    shipping_tax: Decimal,
+    tax: Decimal,
+    discount: Decimal,
+    total: Decimal,
+) -> tuple[Decimal, Decimal]:
+    """(goods, shipping) net of tax, so that goods + shipping + tax - discount = total.
+
+    A shop that shows prices with tax (`taxes_included` / `taxesIncluded`: "whether taxes are
+    included in line item and shipping line prices") sends gross line and shipping prices and
+    the tax once more in `total_tax`. Its line tax is computed after the line's discount, so
+    goods - line tax - discount is the goods' net value after discounts. A payload without the
+    flag (a query or webhook that did not ask for it) is judged by its totals: gross goods plus
+    shipping less discount equal to the total while tax is charged.
+    """
+    if not isinstance(included, bool):
+        included = tax > 0 and goods + shipping - discount == total
+    if not included:
+        return goods, shipping
+    return goods - (tax - shipping_tax), shipping - shipping_tax
+
+
 def _rest(p: Mapping[str, Any]) -> ChannelOrder:
     lines = []
     for i, raw in enumerate(lst(p, "line_items", "$")):
@@ -155,6 +180,25 @@ def _rest(p: Mapping[str, Any]) -> ChannelOrder:
         if p.get("total_shipping_price_set")
         else sum((opt_money(s, "price", "$.shipping_lines") for s in shipping_lines), Decimal("0"))
     )
+    shipping_tax = sum(
+        (
+            opt_money(obj(t, at(at("$.shipping_lines", i), "tax_lines")), "price", "$")
+            for i, s in enumerate(shipping_lines)
+            for t in lst(s, "tax_lines", at("$.shipping_lines", i), required=False)
+        ),
+        Decimal("0"),
+    )
+    tax, discount = opt_money(p, "total_tax", "$"), opt_money(p, "total_discounts", "$")
+    total = opt_money(p, "total_price", "$")
+    # `subtotal_price` is after discounts; `total_line_items_price` is the lines before them
+    goods = (
+        money(p["total_line_items_price"], "$.total_line_items_price")
+        if p.get("total_line_items_price") not in (None, "")
+        else _goods(lines)
+    )
+    goods, shipping = _net_of_included_tax(
+        p.get("taxes_included"), goods, shipping, shipping_tax, tax, discount, total
+    )
     customer = opt_obj(p, "customer", "$") or {}
     tags = opt_str(p, "tags", "$") or ""
     return ChannelOrder(
@@ -180,14 +224,11 @@ def _rest(p: Mapping[str, Any]) -> ChannelOrder:
             external_id=opt_str(customer, "id", "$.customer"),
         ),
         ship_to=_address(opt_obj(p, "shipping_address", "$"), "$.shipping_address", graphql=False),
-        # `subtotal_price` is after discounts; `total_line_items_price` is the lines before them
-        subtotal=money(p["total_line_items_price"], "$.total_line_items_price")
-        if p.get("total_line_items_price") not in (None, "")
-        else _goods(lines),
+        subtotal=goods,
         shipping=shipping,
-        tax=opt_money(p, "total_tax", "$"),
-        discount=opt_money(p, "total_discounts", "$"),
-        total=opt_money(p, "total_price", "$"),
+        tax=tax,
+        discount=discount,
+        total=total,
         ship_service_level=opt_str(shipping_lines[0], "title", "$.shipping_lines[0]")
         if shipping_lines
         else None,
@@ -234,6 +275,24 @@ def _graphql(p: Mapping[str, Any]) -> ChannelOrder:
     shipping_line = opt_obj(p, "shippingLine", "$") or {}
     tags = lst(p, "tags", "$", required=False)
     currency_code = opt_str(p, "currencyCode", "$")
+    shipping_tax = sum(
+        (
+            _shop_money(obj(t, at("$.shippingLine.taxLines", j)), "priceSet", "$.shippingLine")
+            for j, t in enumerate(lst(shipping_line, "taxLines", "$.shippingLine", required=False))
+        ),
+        Decimal("0"),
+    )
+    tax, discount = _shop_money(p, "totalTaxSet", "$"), _shop_money(p, "totalDiscountsSet", "$")
+    total = _shop_money(p, "totalPriceSet", "$")
+    goods, shipping = _net_of_included_tax(
+        p.get("taxesIncluded"),
+        _goods(lines),  # `subtotalPriceSet` is after discounts: not our subtotal
+        _shop_money(p, "totalShippingPriceSet", "$"),
+        shipping_tax,
+        tax,
+        discount,
+        total,
+    )
     return ChannelOrder(
         channel=Channel.SHOPIFY,
         external_id=req_str(p, "id", "$").rsplit("/", 1)[-1],  # gid://shopify/Order/123 → 123
@@ -258,11 +317,11 @@ def _graphql(p: Mapping[str, Any]) -> ChannelOrder:
             external_id=(opt_str(customer, "id", "$.customer") or "").rsplit("/", 1)[-1] or None,
         ),
         ship_to=_address(opt_obj(p, "shippingAddress", "$"), "$.shippingAddress", graphql=True),
-        subtotal=_goods(lines),  # `subtotalPriceSet` is after discounts: not our subtotal
-        shipping=_shop_money(p, "totalShippingPriceSet", "$"),
-        tax=_shop_money(p, "totalTaxSet", "$"),
-        discount=_shop_money(p, "totalDiscountsSet", "$"),
-        total=_shop_money(p, "totalPriceSet", "$"),
+        subtotal=goods,
+        shipping=shipping,
+        tax=tax,
+        discount=discount,
+        total=total,
         ship_service_level=opt_str(shipping_line, "title", "$.shippingLine"),
         tags=tuple(str(t).strip() for t in tags if isinstance(t, str) and t.strip()),
     )
