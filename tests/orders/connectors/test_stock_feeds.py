@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from linkstar.orders.connectors import stock_feeds
-from linkstar.orders.connectors.clients import ChannelUnavailable
+from linkstar.orders.connectors.clients import Backoff, ChannelHttp, ChannelUnavailable, RateLimit
 from linkstar.orders.core.stock import LineStatus
 from tests.orders.connectors.conftest import payload
 from tests.orders.connectors.test_clients import FakeClock
@@ -150,6 +150,23 @@ def test_amazon_feed_status_429_waits_out_retry_after_then_gives_up_with_it():
     with pytest.raises(ChannelUnavailable) as info:
         stock_feeds.check_amazon(always, "50014019600", ["A"])
     assert (info.value.status, info.value.retry_after) == (429, 90.0)
+
+
+def test_amazon_feed_calls_take_the_feeds_api_usage_plans_not_the_orders_bucket():
+    """getFeed is 2/s with a burst of 15; the store's bucket (getOrders, 0.0167/s) is not used."""
+    clock = FakeClock()
+    in_progress = payload("stock/amazon_get_feed_in_progress")
+    http = ChannelHttp(
+        SP_API,
+        limit=RateLimit(rate=0.0167, burst=1),
+        transport=httpx.MockTransport(lambda _r: httpx.Response(200, json=in_progress)),
+        clock=clock,
+        backoff=Backoff(attempts=1, base=1.0, cap=30.0),
+    )
+    for _ in range(16):
+        assert stock_feeds.check_amazon(http, "50014019600", ["A"]) is None
+    assert clock.sleeps == [pytest.approx(0.5)]  # 15 at once, the 16th half a second later
+    assert http.bucket.take() == 0.0  # the orders bucket still holds its one token
 
 
 def test_walmart_submits_one_multipart_inventory_feed():

@@ -165,6 +165,12 @@ class ChannelHttp:
         self.requests = 0
         self.throttled = 0
         self.slept = 0.0
+        self._operations: dict[str, TokenBucket] = {}
+
+    def operation_bucket(self, name: str, limit: RateLimit) -> TokenBucket:
+        """The bucket of an operation with a usage plan of its own (Amazon's Feeds API), kept
+        for this connection; the store's bucket is the orders API's."""
+        return self._operations.setdefault(name, TokenBucket(limit, self.clock))
 
     def close(self) -> None:
         self.client.close()

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import httpx
 
-from linkstar.orders.connectors.clients import ChannelHttp, ChannelUnavailable
+from linkstar.orders.connectors.clients import ChannelHttp, ChannelUnavailable, RateLimit
 from linkstar.orders.connectors.errors import PayloadError
 from linkstar.orders.connectors.stock import Pushed, Update, _batches, _clip, _dict, _dicts, _json
 from linkstar.orders.core.stock import LineStatus
@@ -36,6 +36,20 @@ WALMART_PENDING = {"RECEIVED", "INPROGRESS"}
 WALMART_ITEM_PENDING = {"INPROGRESS"}
 # The feed status reference names an applied item SUCCESS; the monitoring guide says PROCESSED.
 WALMART_APPLIED = {"SUCCESS", "PROCESSED"}
+# The Feeds API's own usage plans (default requests per second and burst of each operation, as
+# the Feeds 2021-06-30 model's "Usage Plan" tables give them), not the orders API's 0.0167/s.
+AMAZON_FEED_LIMITS = {
+    "createFeedDocument": RateLimit(rate=0.5, burst=15),
+    "createFeed": RateLimit(rate=0.0083, burst=15),
+    "getFeed": RateLimit(rate=2.0, burst=15),
+    "getFeedDocument": RateLimit(rate=0.0222, burst=10),
+}
+
+
+def _amazon(http: ChannelHttp, operation: str, method: str, path: str, **kwargs: Any) -> Any:
+    """One Feeds API call through its operation's bucket, its JSON body when it succeeded."""
+    bucket = http.operation_bucket(operation, AMAZON_FEED_LIMITS[operation])
+    return _ok(http.send(method, f"{FEEDS}{path}", bucket=bucket, **kwargs), f"Amazon {operation}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +124,8 @@ def submit_amazon(
     """createFeedDocument → PUT the document to its URL → createFeed, per 10,000 SKUs."""
     for batch in _batches(updates, AMAZON_FEED_BATCH):
         what = "Amazon createFeedDocument"
-        created = _ok(
-            http.send("POST", f"{FEEDS}/documents", json={"contentType": DOCUMENT_TYPE}), what
+        created = _amazon(
+            http, "createFeedDocument", "POST", "/documents", json={"contentType": DOCUMENT_TYPE}
         )
         document_id, url = _text(created, "feedDocumentId", what), _text(created, "url", what)
         document = json.dumps(amazon_feed_document(seller_id, batch), separators=(",", ":"))
@@ -121,7 +135,7 @@ def submit_amazon(
             "marketplaceIds": list(marketplace_ids),
             "inputFeedDocumentId": document_id,
         }
-        feed = _ok(http.send("POST", f"{FEEDS}/feeds", json=spec), "Amazon createFeed")
+        feed = _amazon(http, "createFeed", "POST", "/feeds", json=spec)
         feed_id = _text(feed, "feedId", "Amazon createFeed")
         answer = _clip({"feedId": feed_id, "feedDocumentId": document_id})
         for sku, _q in batch:
@@ -131,7 +145,7 @@ def submit_amazon(
 def _report(http: ChannelHttp, document_id: str) -> Any:
     """The processing report behind getFeedDocument (gunzipped when Amazon compressed it)."""
     what = "Amazon getFeedDocument"
-    document = _ok(http.send("GET", f"{FEEDS}/documents/{quote(document_id, safe='')}"), what)
+    document = _amazon(http, "getFeedDocument", "GET", f"/documents/{quote(document_id, safe='')}")
     content = _presigned(http, "GET", _text(document, "url", what), None)
     if _dict(document).get("compressionAlgorithm") == "GZIP":
         content = gzip.decompress(content)
@@ -143,7 +157,7 @@ def _report(http: ChannelHttp, document_id: str) -> Any:
 
 def check_amazon(http: ChannelHttp, feed_id: str, skus: Sequence[str]) -> FeedCheck | None:
     """getFeed; once DONE, the processing report's ERROR issues fail their messages' SKUs."""
-    feed = _ok(http.send("GET", f"{FEEDS}/feeds/{quote(feed_id, safe='')}"), "Amazon getFeed")
+    feed = _amazon(http, "getFeed", "GET", f"/feeds/{quote(feed_id, safe='')}")
     status = str(_dict(feed).get("processingStatus") or "")
     if status in AMAZON_PENDING:
         return None
