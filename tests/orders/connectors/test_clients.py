@@ -83,6 +83,15 @@ def test_token_bucket_spends_the_burst_then_waits_at_the_rate() -> None:
         TokenBucket(RateLimit(rate=0, burst=1), clock)
 
 
+def test_a_slow_rate_whose_refill_rounds_below_one_token_still_gives_it() -> None:
+    """At 0.0167/s, 1/0.0167 s refills 0.99999… tokens; on a clock that no longer moves for a
+    pause that small, the bucket used to loop for ever (seen with the getOrders plan)."""
+    clock = FakeClock()
+    bucket = TokenBucket(RateLimit(rate=0.0167, burst=1), clock)
+    waits = [bucket.take() for _ in range(16)]
+    assert waits[0] == 0.0 and waits[1:] == [pytest.approx(1 / 0.0167)] * 15
+
+
 def test_a_retry_after_holds_the_bucket_back_until_then() -> None:
     clock = FakeClock()
     bucket = TokenBucket(RateLimit(rate=2.0, burst=30), clock)

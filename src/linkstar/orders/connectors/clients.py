@@ -79,7 +79,9 @@ class TokenBucket:
             self.clock.sleep(held)
             waited += held
             self._refill()
-        while self.tokens < cost:
+        # A token short by rounding (59.88 s at 0.0167/s refills 0.99999…) counts as whole: a
+        # pause below the clock's resolution would not move it, and the loop would never end.
+        while self.tokens < cost - 1e-9:
             pause = (cost - self.tokens) / self.limit.rate
             self.clock.sleep(pause)
             waited += pause
