@@ -1,5 +1,5 @@
 """Amazon Selling Partner API Orders v0: an `Order` (getOrders / getOrder) joined with its
-`OrderItem` list (getOrderItems).
+`OrderItem` list (getOrderItems). Its successor, Orders 2026-01-01, is read by `amazon_2026`.
 
 The payload `parse_order` takes is the `Order` object with the item list under `OrderItems`
 (`combine(order, items)` builds it). Amazon's `ItemPrice` is the price of the whole quantity;
@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from linkstar.orders.connectors import amazon_2026
 from linkstar.orders.connectors._fields import (
     at,
     country,
@@ -49,6 +50,7 @@ STATUSES: dict[str, ChannelStatus] = {
     "Unfulfillable": ChannelStatus.CANCELLED,
 }
 _CENT = Decimal("0.01")
+_NEW_SHAPE = frozenset({"orderId", "orderItems", "lastUpdatedTime"})  # Orders 2026-01-01 keys
 
 
 def combine(order: Mapping[str, Any], items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -106,7 +108,10 @@ def _address(node: Mapping[str, Any] | None, path: str) -> PostalAddress | None:
 
 @guarded
 def parse_order(payload: Mapping[str, Any]) -> ChannelOrder:
-    """An SP-API `Order` with its `OrderItems` → ChannelOrder."""
+    """An SP-API `Order` with its `OrderItems` → ChannelOrder; an Orders 2026-01-01 `Order`
+    (`orderId`, items inline) is read by `amazon_2026`."""
+    if "AmazonOrderId" not in payload and _NEW_SHAPE.intersection(payload):
+        return amazon_2026.parse(payload)
     p = payload
     raw_status = req_str(p, "OrderStatus", "$")
     if raw_status not in STATUSES:

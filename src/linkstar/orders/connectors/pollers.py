@@ -34,6 +34,8 @@ LIMITS: dict[str, RateLimit] = {
     # SP-API getOrders: 0.0167 requests/s, burst 20; getOrderItems: 0.5/s, burst 30.
     "amazon": RateLimit(rate=0.0167, burst=20),
     "amazon_items": RateLimit(rate=0.5, burst=30),
+    # Orders 2026-01-01 searchOrders: 0.0056 requests/s, burst 20 (items come inline).
+    "amazon_2026": RateLimit(rate=0.0056, burst=20),
     # The next three are conservative defaults, not published figures: TikTok Shop, eBay and
     # Walmart set limits per app/seller and answer 429 beyond them, which ChannelHttp honours.
     "tiktok": RateLimit(rate=5.0, burst=10),
@@ -135,6 +137,31 @@ def shopify_graphql_pages(
         if page.get("hasNextPage") is not True:
             return
         after = req_str(page, "endCursor", "$.data.orders.pageInfo")
+
+
+AMAZON_2026_DATA = "BUYER,RECIPIENT,PROCEEDS,FULFILLMENT"
+
+
+def amazon_2026_pages(
+    http: ChannelHttp, since: datetime, *, marketplace_ids: list[str]
+) -> Iterator[list[Any]]:
+    """searchOrders (lastUpdatedAfter, then the page's nextToken as paginationToken): each
+    `Order` carries its items and the datasets named in `includedData`."""
+    params: dict[str, Any] = {
+        "lastUpdatedAfter": _iso(since),
+        "marketplaceIds": ",".join(marketplace_ids),
+        "includedData": AMAZON_2026_DATA,
+        "maxResultsPerPage": 100,
+    }
+    while True:
+        data, _ = http.fetch("GET", "/orders/2026-01-01/orders", params=params)
+        body = obj(data, "$")
+        yield list(lst(body, "orders", "$"))
+        pagination = opt_obj(body, "pagination", "$") or {}
+        token = opt_str(pagination, "nextToken", "$.pagination")
+        if token is None:
+            return
+        params = {**params, "paginationToken": token}
 
 
 def amazon_pages(

@@ -127,7 +127,7 @@ def connect(
     base = str(credentials.get("base_url") or "").strip()
     headers: dict[str, str]
     pages: Callable[[ChannelHttp, datetime], Iterator[list[Any]]]
-    style = kind.value
+    style = limit_key = kind.value
     if kind is Channel.SHOPIFY:
         (token,) = need(credentials, "access_token")
         if not base:
@@ -144,9 +144,14 @@ def connect(
         base = base or "https://sellingpartnerapi-na.amazon.com"
         headers = {"x-amz-access-token": token}
         ids = [m.strip() for m in markets.split(",") if m.strip()]
+        api = str(credentials.get("orders_api") or "v0").strip()
+        if api not in ("v0", "2026-01-01"):
+            raise InvalidInput("orders_api must be v0 or 2026-01-01", {"orders_api": api})
+        walk = pollers.amazon_2026_pages if api == "2026-01-01" else pollers.amazon_pages
+        style = limit_key = "amazon_2026" if api == "2026-01-01" else style
 
         def pages(http: ChannelHttp, since: datetime) -> Iterator[list[Any]]:
-            return pollers.amazon_pages(http, since, marketplace_ids=ids)
+            return walk(http, since, marketplace_ids=ids)
 
     elif kind is Channel.EBAY:
         (token,) = need(credentials, "access_token")
@@ -177,7 +182,7 @@ def connect(
         pages = pollers.walmart_pages
     http = ChannelHttp(
         base,
-        limit=pollers.LIMITS[kind.value],
+        limit=pollers.LIMITS[limit_key],
         headers=headers,
         transport=env.transport_factory(store_id, kind.value),
         clock=clock,
