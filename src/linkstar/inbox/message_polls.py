@@ -26,10 +26,11 @@ from linkstar.inbox.models import InboxMessagePoll
 from linkstar.inbox.store import ingest_messages
 from linkstar.kit.crypto import SecretBox
 from linkstar.kit.errors import InvalidInput, LinkStarError
-from linkstar.orders.connectors.clients import ChannelHttp
+from linkstar.orders.connectors.clients import ChannelHttp, ChannelUnavailable
 from linkstar.orders.connectors.pollers import LIMITS
 from linkstar.orders.sync.buckets import keep_bucket, resume_bucket
 from linkstar.orders.sync.connect import BudgetClock, SyncEnvironment, environment
+from linkstar.orders.sync.credentials import open_credentials
 from linkstar.tracking import ingest as tracking_ingest
 from linkstar.tracking.dead_letters import INBOX_MESSAGES_SUFFIX
 from linkstar.workspace import audit
@@ -202,9 +203,11 @@ def poll(
 
     since = row.cursor or started - FIRST_WINDOW
     try:
-        result = _fetch(store, box.open(store.credentials_encrypted or ""), http_for, since)
-    except LinkStarError as exc:  # incomplete or undecryptable credentials
+        result = _fetch(store, open_credentials(session, store, box, env), http_for, since)
+    except LinkStarError as exc:  # incomplete, undecryptable or refused credentials
         return _finish(row, outcome, env.clock.utcnow(), exc.message)
+    except ChannelUnavailable as exc:  # the token endpoint failed: the next run asks again
+        return _finish(row, outcome, env.clock.utcnow(), str(exc))
     finally:
         for http in clients:
             http.close()

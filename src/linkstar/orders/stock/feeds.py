@@ -38,6 +38,7 @@ from linkstar.orders.stock.models import (
 )
 from linkstar.orders.sync.buckets import keep_bucket, resume_bucket, store_state
 from linkstar.orders.sync.connect import SyncEnvironment, connect
+from linkstar.orders.sync.credentials import open_credentials
 from linkstar.workspace.models import Store
 
 FEED_JOB = "inventory.check_stock_feed"
@@ -166,7 +167,7 @@ def _check_later(session: Session, feed: StockPublishFeed, when: datetime) -> No
 def _ask(
     session: Session, feed: StockPublishFeed, store: Store, box: SecretBox, env: SyncEnvironment
 ) -> stock_feeds.FeedCheck | None:
-    values = box.open(store.credentials_encrypted or "")
+    values = open_credentials(session, store, box, env)
     conn = connect(store.id, store.channel, values, env)
     skus = [str(s) for s in json.loads(feed.skus)]
     # The store's bucket, shared with its poller and publisher: a Retry-After holds across runs.

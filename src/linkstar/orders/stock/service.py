@@ -59,6 +59,7 @@ from linkstar.orders.stock.models import (
 )
 from linkstar.orders.sync.buckets import keep_bucket, resume_bucket, store_state
 from linkstar.orders.sync.connect import POLLED, SyncEnvironment, connect, environment, need
+from linkstar.orders.sync.credentials import open_credentials
 from linkstar.workspace import repository as wrepo
 from linkstar.workspace.models import Store
 
@@ -237,7 +238,7 @@ def _send(
     try:
         if not is_publishable(store):
             raise Conflict("the store is inactive, has no credentials or has no connector")
-        values = box.open(store.credentials_encrypted or "") if box else {}
+        values = open_credentials(session, store, box, env) if box else {}
         conn = connect(store.id, store.channel, values, env)
         creds = Credentials(values, conn.http, conn.channel)
         resume_bucket(conn.http.bucket, state)  # the poller's and the feed checks' too

@@ -29,6 +29,7 @@ from linkstar.orders.connectors.pollers import PARSERS
 from linkstar.orders.ingest import Item, ingest, record_dead_letter
 from linkstar.orders.sync.buckets import keep_bucket, resume_bucket, store_state
 from linkstar.orders.sync.connect import POLLED, SyncEnvironment, connect, environment
+from linkstar.orders.sync.credentials import open_credentials
 from linkstar.orders.sync.models import StoreSync
 from linkstar.workspace import repository as wrepo
 from linkstar.workspace.core import Permission, Principal
@@ -215,9 +216,11 @@ def poll_store(
     try:
         if not is_polled(store):
             raise InvalidInput("the store is inactive, has no credentials or is not polled")
-        conn = connect(store.id, store.channel, box.open(store.credentials_encrypted or ""), env)
-    except LinkStarError as exc:  # incomplete or undecryptable credentials: shown on the store
+        conn = connect(store.id, store.channel, open_credentials(session, store, box, env), env)
+    except LinkStarError as exc:  # bad, undecryptable or refused credentials: shown on the store
         return _finish(session, state, outcome, env, error=exc.message, retry=None)
+    except ChannelUnavailable as exc:  # the token endpoint failed: like a failing page
+        return _finish(session, state, outcome, env, error=str(exc), retry=exc.retry_after)
     bucket = conn.http.bucket
     resume_bucket(bucket, state)
     since = state.cursor or started - FIRST_WINDOW
