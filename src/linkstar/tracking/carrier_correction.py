@@ -30,7 +30,7 @@ from linkstar.tracking.carrier_accounts import (
 )
 from linkstar.tracking.connectors.carriers import AFTERSHIP_SLUGS, SEVENTEEN_TRACK_CARRIERS
 from linkstar.tracking.connectors.polling import POLL_APIS, PollPolicy
-from linkstar.tracking.core.correction import read_as, recarried
+from linkstar.tracking.core.correction import Refetch, read_as, recarried
 from linkstar.tracking.core.detect import FORMATS
 from linkstar.tracking.core.events import TrackingEvent
 from linkstar.tracking.core.exceptions import ExceptionState
@@ -65,7 +65,7 @@ class Correction:
     events_remapped: int
     events_merged: int
     exceptions_resolved: int
-    refetch: str
+    refetch: Refetch
     job_id: str | None
 
 
@@ -120,7 +120,8 @@ def correct_carrier(
     row.carrier, row.carrier_service = new, service
     reset_if_changed(row, lane)  # the next `lane_ids.assign` gives the new lane's id
     remapped = merged = resolved = 0
-    refetch, job_id = "unchanged", None
+    refetch: Refetch = "unchanged"
+    job_id = None
     if new != old:
         remapped, merged = _recarry_events(session, row, old, new)
         resolved = _settle_exceptions(session, actor, row, now or utcnow())
@@ -204,7 +205,7 @@ def _settle_exceptions(session: Session, actor: Principal, row: Shipment, now: d
     return resolved
 
 
-def _refetch(session: Session, row: Shipment, now: datetime) -> tuple[str, str | None]:
+def _refetch(session: Session, row: Shipment, now: datetime) -> tuple[Refetch, str | None]:
     """Queue a poll of the workspace when it has an active account for the new carrier and
     the poller reads this shipment; else say why not."""
     api = POLL_APIS.get(row.carrier, row.carrier)

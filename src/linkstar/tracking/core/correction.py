@@ -12,9 +12,14 @@ vocabulary (17TRACK, AfterShip) or another carrier's keep everything.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Literal
 
 from linkstar.tracking.core.events import TrackingEvent
 from linkstar.tracking.core.mapping import table_for
+
+# What happens to the shipment after a correction: a poll job was queued, the workspace has no
+# account for the new carrier, the poller does not read the shipment, or nothing changed.
+Refetch = Literal["queued", "no_carrier_account", "not_open", "unchanged"]
 
 
 def read_as(vocabulary: str, carrier: str) -> bool:
