@@ -27,7 +27,7 @@ def _wrong(api, tenant) -> str:  # type: ignore[no-untyped-def]
             event_time=now.replace(hour=h, minute=0),
             raw_code=code,
             raw_description=text,
-        )  # fmt: skip
+        )
         for h, code, text in [
             (1, "I/OR", "Pickup Scan"),
             (2, "X/48", "The receiver was not available for delivery."),
