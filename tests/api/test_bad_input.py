@@ -16,6 +16,8 @@ from sqlalchemy import select
 from linkstar.db.outbox import JobStatus, OutboxJob
 from linkstar.db.uow import unit_of_work
 from linkstar.inventory import inbound
+from linkstar.tracking.schemas import ShipmentCreate
+from linkstar.tracking.shipments import register_shipments
 from linkstar.workspace.core import Role, system_principal
 from tests.api.conftest import envelope
 from tests.api.test_tenant_isolation import (
@@ -80,6 +82,10 @@ def _seed(api, tenant) -> dict[str, str]:  # type: ignore[no-untyped-def]
     ids |= seed_inbox_dead_letter(api.sessions, tenant.org.id)
     # Inactive, so the bodiless POST /tracking/carrier-accounts/poll answers 409 here.
     ids["account_id"] = seed_carrier_account(api, tenant, active=False)
+    # A shipment with no events: the body-less POST /tracking/sweep finds nothing to open.
+    with unit_of_work(api.sessions) as s:
+        number = ShipmentCreate(tracking_number="BADSEED0001", carrier="usps")
+        ids["shipment_id"] = register_shipments(s, actor, [number])[0].id
     # Received already, so the bodiless POST .../receive answers 409 and changes nothing here.
     with unit_of_work(api.sessions) as s:
         inbound.receive(s, actor, ids["inbound_id"])

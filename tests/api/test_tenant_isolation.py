@@ -154,6 +154,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "credentials": {"client_id": "id-123456789", "client_secret": "secret-123456789"},
     },
     ("PATCH", "/api/v1/tracking/carrier-accounts/{account_id}"): {"name": "Stolen"},
+    ("PATCH", "/api/v1/shipments/{shipment_id}"): {"carrier": "fedex", "service": "Ground"},
     ("POST", "/api/v1/tracking/notification-targets"): {
         "name": "A ops",
         "url": "json://localhost:9/a-hook",

@@ -247,3 +247,38 @@ def test_carrier_accounts_and_poll_now(org, sessions, tenant, monkeypatch):
     removed = runner.invoke(app, ["track", "carriers", "remove", account_id, "--org", org])
     assert removed.exit_code == 0
     assert _count(sessions, CarrierAccount) == 0
+
+
+def test_correct_carrier_by_number_or_id(org, sessions, tenant):
+    from linkstar.db.uow import unit_of_work
+    from linkstar.tracking.core.events import event_from_raw
+    from linkstar.tracking.core.updates import TrackingUpdate
+    from linkstar.tracking.ingest import ingest
+
+    number = "1ZA1B2C30312345673"
+    scan = event_from_raw(carrier="usps", event_time=datetime(2026, 12, 1, 9, tzinfo=UTC),
+                          raw_code="I/OR", raw_description="Pickup Scan")  # fmt: skip
+    with unit_of_work(sessions) as s:
+        ingest(s, tenant.org.id, [TrackingUpdate(number, "usps", (scan,), "api")])
+    cmd = ["track", "correct-carrier", "--org", org]
+    result = runner.invoke(app, [*cmd, "1za1-b2c3-0312345673", "--carrier", "ups",
+                                 "--service", "Ground"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == (
+        f"{number}: usps -> ups (service Ground); 1 events re-mapped (0 merged), status "
+        "in_transit; 0 exceptions resolved; refetch: no_carrier_account"
+    )
+    with sessions() as s:
+        shipment_id = s.scalar(select(Shipment.id))
+        assert s.scalar(select(TrackingEventRow.status)) == "in_transit"
+    unknown = runner.invoke(app, [*cmd, shipment_id, "--carrier", "upz"])
+    assert unknown.exit_code == 1 and "unknown carrier 'upz'" in unknown.output
+    missing = runner.invoke(app, [*cmd, "NOPE123", "--carrier", "ups"])
+    assert missing.exit_code == 1 and "no shipment 'NOPE123'" in missing.output
+    with unit_of_work(sessions) as s:
+        ingest(s, tenant.org.id, [TrackingUpdate(number, "fedex", (), "api")])
+    several = runner.invoke(app, [*cmd, number, "--carrier", "usps"])
+    assert several.exit_code == 1 and "followed under several carriers" in several.output
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Shipment)) == 2
+        assert sorted(s.scalars(select(Shipment.carrier))) == ["fedex", "ups"]

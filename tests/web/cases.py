@@ -281,6 +281,13 @@ _ALL = [
     Case("GET", "/tracking", P.tracking_read, ok_status=303),
     Case("GET", "/tracking/shipments", P.tracking_read),
     Case("GET", "/tracking/shipments/{shipment_id}", P.tracking_read),
+    Case(
+        "POST",
+        "/tracking/shipments/{shipment_id}/carrier",
+        P.tracking_write,
+        {"carrier": "fedex"},
+        ok_status=303,
+    ),
     Case("GET", "/tracking/exceptions", P.tracking_read),
     Case(
         "POST",

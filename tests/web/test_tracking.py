@@ -125,3 +125,39 @@ def test_exceptions_queue_messages_the_buyers(owner, tenant, sessions):
     none = owner.follow(owner.post("/tracking/exceptions/actions",
                                    data={**form, "template_id": ""}))  # fmt: skip
     assert "Choose a template to message with." in none.text
+
+
+def test_correct_carrier_form_shows_candidates_and_flashes_the_result(
+    owner, seeded, sessions, tenant, make_user, browser_factory
+):
+    url = f"/tracking/shipments/{seeded.shipment_id}"
+    page = owner.get(url).text
+    assert "The number matches no known carrier format." in page  # ALPHASEED0001
+    assert 'id="correct-carrier"' in page and '<option value="usps" selected>usps</option>' in page
+    refused = owner.follow(owner.post(f"{url}/carrier", {"carrier": "upz"}))
+    assert "unknown carrier &#39;upz&#39;" in refused.text
+    done = owner.follow(owner.post(f"{url}/carrier", {"carrier": "fedex", "service": "Ground"}))
+    assert (
+        "Carrier usps → fedex: 2 event(s) re-mapped; no carrier account for it, so it is not "
+        "polled." in done.text
+    )
+    with unit_of_work(sessions) as s:
+        row = s.get(Shipment, seeded.shipment_id)
+        assert (row.carrier, row.carrier_service, row.status) == ("fedex", "Ground", "unmapped")
+    same = owner.follow(owner.post(f"{url}/carrier", {"carrier": "fedex", "service": "Ground"}))
+    assert "Carrier fedex → fedex: 0 event(s) re-mapped; the events are unchanged." in same.text
+    viewer = browser_factory(make_user(tenant, Role.viewer))
+    assert 'id="correct-carrier"' not in viewer.get(url).text
+
+
+def test_the_shipment_page_ranks_detected_carriers_first(owner, tenant, sessions):
+    from linkstar.tracking.schemas import ShipmentCreate
+    from linkstar.tracking.shipments import register_shipments
+
+    with unit_of_work(sessions) as s:
+        number = ShipmentCreate(tracking_number="1ZA1B2C30312345673", carrier="usps")
+        shipment_id = register_shipments(s, tenant.principal, [number])[0].id
+    page = owner.get(f"/tracking/shipments/{shipment_id}").text
+    assert '<span class="chip">ups 97%</span>' in page
+    options = page[page.index('id="f-carrier"') :]
+    assert options.index('value="ups">ups (97%)') < options.index('value="usps" selected')

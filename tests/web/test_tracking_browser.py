@@ -86,3 +86,29 @@ def test_estimate_check_form_shows_the_scores(live_server, tenant, sessions):
     assert "split=2026-10-01" in url
     assert rows[0] == ["All carriers", "6", "5", "60.0 %", "60.0 %", "5.77", "1.65", "3.50"]
     assert rows[1][:3] == ["ups", "1", "0"] and rows[2][:3] == ["usps", "5", "5"]
+
+
+def test_correct_carrier_form_in_the_browser(live_server, tenant, seeded, sessions):
+    from playwright.sync_api import sync_playwright
+    from sqlalchemy import select
+
+    from linkstar.tracking.models import Shipment
+
+    with sync_playwright() as playwright:
+        browser, context, page = _scorecards(playwright, live_server, tenant)
+        page.wait_for_selector("svg.lane-chart")
+        page.goto(f"{live_server}/tracking/shipments/{seeded.shipment_id}")
+        page.select_option("#f-carrier", "fedex")
+        page.fill("#f-service", "Ground")
+        page.click("#correct-carrier button[type=submit]")
+        page.wait_for_selector(".notice")
+        notice = page.locator(".notice").first.text_content() or ""
+        lede = page.locator(".lede").first.text_content() or ""
+        context.close()
+        browser.close()
+    assert "Carrier usps → fedex: 2 event(s) re-mapped" in notice
+    assert lede.startswith("fedex · Ground")
+    with sessions() as s:
+        assert (
+            s.scalar(select(Shipment.carrier).where(Shipment.id == seeded.shipment_id)) == "fedex"
+        )

@@ -18,9 +18,11 @@ from linkstar.kit.crypto import SecretBox
 from linkstar.kit.errors import InvalidInput, NotFound
 from linkstar.tracking import (
     carrier_accounts,
+    carrier_correction,
     estimate_check,
     file_import,
     intake,
+    shipments,
     statistics,
     sweep,
 )
@@ -153,6 +155,28 @@ def detect(number: str = typer.Argument(..., help="A tracking number.")) -> None
         table.add_row(c["carrier"], c["format"], f"{c['confidence']:.2f}", c["check_digit"],
                       c["reason"])  # fmt: skip
     console.print(table)
+
+
+@app.command("correct-carrier")
+@guarded
+def correct_carrier(
+    shipment: str = typer.Argument(..., help="The shipment's tracking number or id."),
+    carrier: str = typer.Option(..., "--carrier", help="The carrier it really travels with."),
+    service: str | None = typer.Option(None, "--service", help="Its service (else cleared)."),
+    org: str = ORG_OPTION,
+) -> None:
+    """Correct a shipment's carrier: its events are read again with the new carrier's table
+    and it is polled again when the workspace has an account for that carrier."""
+    with transaction(engine(settings())) as session:
+        actor = system_principal(_org_id(session, org), "cli")
+        row = shipments.find_shipment(session, actor, shipment)
+        done = carrier_correction.correct_carrier(session, actor, row.id, carrier, service)
+    _say(
+        f"{row.tracking_number}: {done.previous_carrier} -> {row.carrier} (service "
+        f"{row.carrier_service or 'none'}); "
+        f"{done.events_remapped} events re-mapped ({done.events_merged} merged), status "
+        f"{row.status}; {done.exceptions_resolved} exceptions resolved; refetch: {done.refetch}"
+    )
 
 
 @app.command("scan")

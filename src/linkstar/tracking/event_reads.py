@@ -50,21 +50,24 @@ def load_events(session: Session, shipment_ids: list[str]) -> dict[str, list[Tra
     out: dict[str, list[TrackingEvent]] = defaultdict(list)
     for part in chunks(shipment_ids, 900):
         for row in session.scalars(select(t).where(t.shipment_id.in_(part))):
-            out[row.shipment_id].append(
-                TrackingEvent(
-                    event_time=row.event_time,
-                    carrier=row.carrier,
-                    raw_code=row.raw_code,
-                    raw_description=row.raw_description,
-                    status=Status(row.status),
-                    sub_status=SubStatus(row.sub_status) if row.sub_status else None,
-                    rule_id=row.rule_id,
-                    code_source=row.code_source,
-                    location=row.location,
-                    city=row.city,
-                    state=row.state,
-                    postcode=row.postcode,
-                    country=row.country,
-                )
-            )
+            out[row.shipment_id].append(as_event(row))
     return out
+
+
+def as_event(row: TrackingEventRow) -> TrackingEvent:
+    """A stored event as a core event."""
+    return TrackingEvent(
+        event_time=row.event_time,
+        carrier=row.carrier,
+        raw_code=row.raw_code,
+        raw_description=row.raw_description,
+        status=Status(row.status),
+        sub_status=SubStatus(row.sub_status) if row.sub_status else None,
+        rule_id=row.rule_id,
+        code_source=row.code_source,
+        location=row.location,
+        city=row.city,
+        state=row.state,
+        postcode=row.postcode,
+        country=row.country,
+    )

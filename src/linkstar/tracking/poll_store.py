@@ -39,9 +39,10 @@ def open_shipments(
     carriers: Sequence[str],
     now: datetime,
     policy: PollPolicy,
+    shipment_id: str | None = None,
 ) -> list[OpenShipment]:
     """The organisation's open shipments of these carriers still within the policy's age and
-    idleness limits, with their last poll time (one query)."""
+    idleness limits, with their last poll time (one query); only `shipment_id` when given."""
     if not carriers:
         return []
     idle_cut = now - policy.stop_after_idle
@@ -75,6 +76,8 @@ def open_shipments(
         )
         .order_by(Shipment.id)
     )
+    if shipment_id is not None:
+        stmt = stmt.where(Shipment.id == shipment_id)
     found: list[OpenShipment] = []
     for row in session.execute(stmt):
         target = PollTarget(

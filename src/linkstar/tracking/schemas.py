@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from linkstar.tracking.core.correction import Refetch
 from linkstar.tracking.core.exceptions import ExceptionKind
 
 
@@ -52,6 +53,26 @@ class ShipmentRead(BaseModel):
     event_count: int
     public_token: str
     created_at: datetime
+
+
+class CarrierCorrection(BaseModel):
+    """The carrier a shipment really travels with, and optionally its service."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    carrier: str = Field(min_length=1, max_length=40)
+    service: str | None = Field(None, max_length=80)
+
+
+class CorrectionRead(ShipmentRead):
+    """The corrected shipment, what was re-mapped, and whether it is re-fetched."""
+
+    previous_carrier: str
+    events_remapped: int = Field(description="events re-normalised with the new table")
+    events_merged: int = Field(description="re-keyed events that repeated a stored one")
+    exceptions_resolved: int
+    refetch: Refetch
+    job_id: str | None = Field(description="the queued `tracking.poll_carriers` job")
 
 
 class EventRead(BaseModel):

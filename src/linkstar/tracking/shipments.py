@@ -15,7 +15,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from linkstar.db.repository import Repository
-from linkstar.kit.errors import InvalidInput
+from linkstar.kit.errors import InvalidInput, NotFound
 from linkstar.kit.pagination import Page
 from linkstar.tracking.core.detect import best_carrier
 from linkstar.tracking.core.numbers import normalise_tracking_number
@@ -107,6 +107,24 @@ def get_shipment(session: Session, actor: Principal, shipment_id: str) -> Shipme
     """One shipment of the actor's organisation (NotFound for others)."""
     actor.require(Permission.tracking_read)
     return ShipmentRepository(session, actor.organisation_id).get(shipment_id)
+
+
+def find_shipment(session: Session, actor: Principal, number_or_id: str) -> Shipment:
+    """One shipment of the actor's organisation by its id, else by its tracking number
+    (NotFound; InvalidInput when the number is followed under several carriers)."""
+    actor.require(Permission.tracking_read)
+    repo = ShipmentRepository(session, actor.organisation_id)
+    by_id = repo.find(id=number_or_id.strip())
+    if by_id is not None:
+        return by_id
+    number = normalise_tracking_number(number_or_id)
+    found = repo.list(tracking_number=number) if number else []
+    if len(found) > 1:
+        ids = ", ".join(f"{s.id} ({s.carrier})" for s in found)
+        raise InvalidInput(f"{number} is followed under several carriers: name one of {ids}")
+    if not found:
+        raise NotFound(f"no shipment {number_or_id.strip()!r}")
+    return found[0]
 
 
 def stored_events(session: Session, shipment_id: str) -> list[TrackingEventRow]:

@@ -16,6 +16,7 @@ from linkstar.api.uploads import read_file_form, upload_body
 from linkstar.kit.clock import utcnow
 from linkstar.kit.crypto import SecretBox
 from linkstar.tracking import (
+    carrier_correction,
     estimate_check,
     exception_queue,
     file_import,
@@ -28,6 +29,8 @@ from linkstar.tracking import (
 )
 from linkstar.tracking.models import Shipment
 from linkstar.tracking.schemas import (
+    CarrierCorrection,
+    CorrectionRead,
     DetectRead,
     EstimateCheckRead,
     EtaRead,
@@ -99,6 +102,38 @@ def create_shipment(
 ) -> ShipmentRead:
     """Register one tracking number."""
     return render(shipments.register_shipments(session, actor, [data])[0])
+
+
+@router.patch(
+    "/shipments/{shipment_id}",
+    summary="Correct a shipment's carrier",
+    description="Sets the carrier (a known code: 422 otherwise) and the service (cleared when "
+    "not given). Events told in the old carrier's own codes are normalised again with the new "
+    "carrier's table, the status is derived again, and the shipment is polled again when the "
+    "workspace has an account for the carrier (`refetch`). 409 names the shipment already "
+    "followed under that carrier; the same carrier changes nothing.",
+    response_model=CorrectionRead,
+    responses=errors(400, 403, 404, 409, 413, 422),
+)
+def correct_shipment(
+    shipment_id: str,
+    data: CarrierCorrection,
+    session: DbSession,
+    actor: Principal = Depends(needs(WRITE)),
+) -> CorrectionRead:
+    """Correct the carrier of one shipment."""
+    done = carrier_correction.correct_carrier(
+        session, actor, shipment_id, data.carrier, data.service
+    )
+    return CorrectionRead(
+        **render(done.shipment).model_dump(),
+        previous_carrier=done.previous_carrier,
+        events_remapped=done.events_remapped,
+        events_merged=done.events_merged,
+        exceptions_resolved=done.exceptions_resolved,
+        refetch=done.refetch,
+        job_id=done.job_id,
+    )
 
 
 @router.get(

@@ -15,8 +15,15 @@ from starlette.responses import RedirectResponse, Response
 from linkstar.api.deps import DbSession
 from linkstar.inbox import exception_outreach, template_store
 from linkstar.kit.clock import utcnow
-from linkstar.kit.errors import InvalidInput
-from linkstar.tracking import estimate_check, exception_queue, public, statistics
+from linkstar.kit.errors import Conflict, InvalidInput
+from linkstar.tracking import (
+    carrier_correction,
+    estimate_check,
+    exception_queue,
+    intake,
+    public,
+    statistics,
+)
 from linkstar.tracking.core.exceptions import ExceptionKind, ExceptionState
 from linkstar.tracking.shipments import (
     ShipmentRepository,
@@ -83,6 +90,13 @@ def shipments(
 def shipment(page: ConsolePage, shipment_id: str) -> HTMLResponse:
     """One shipment: facts, timeline with the carrier's raw code and text, its exceptions."""
     row = get_shipment(page.session, page.principal, shipment_id)
+    candidates = intake.detect(row.tracking_number)
+    options: list[tuple[str, str]] = []
+    if page.principal.can(P.tracking_write):
+        detected = [(c["carrier"], f"{c['carrier']} ({c['confidence']:.0%})") for c in candidates]
+        known = carrier_correction.known_carriers(page.session, page.principal.organisation_id)
+        taken = {code for code, _label in detected}
+        options = detected + [(code, code) for code in known if code not in taken]
     return page.render(
         "tracking/shipment.html",
         shipment=row,
@@ -90,6 +104,36 @@ def shipment(page: ConsolePage, shipment_id: str) -> HTMLResponse:
         exceptions=exception_queue.shipment_exceptions(page.session, page.principal, row.id),
         eta=shipment_eta(page.session, row),
         public_url=str(page.request.url_for("public_tracking", token=row.public_token)),
+        candidates=candidates,
+        carrier_options=options,
+    )
+
+
+REFETCH_NOTES = {
+    "queued": "it is polled again within minutes.",
+    "no_carrier_account": "no carrier account for it, so it is not polled.",
+    "not_open": "it is finished or idle, so it is not polled.",
+    "unchanged": "the events are unchanged.",
+}
+
+
+@router.post("/tracking/shipments/{shipment_id}/carrier", response_class=HTMLResponse)
+def shipment_carrier(page: ConsoleAction, shipment_id: str) -> Response:
+    """Correct the shipment's carrier (and service); the result is flashed on its page."""
+    page.principal.require(P.tracking_write)
+    back = f"/tracking/shipments/{shipment_id}"
+    carrier, service = (str(page.form.get(name) or "") for name in ("carrier", "service"))
+    try:
+        done = carrier_correction.correct_carrier(
+            page.session, page.principal, shipment_id, carrier, service or None
+        )
+    except (Conflict, InvalidInput) as exc:
+        page.session.rollback()
+        return page.redirect(back, exc.message, "error")
+    return page.redirect(
+        back,
+        f"Carrier {done.previous_carrier} → {done.shipment.carrier}: {done.events_remapped} "
+        f"event(s) re-mapped; {REFETCH_NOTES[done.refetch]}",
     )
 
 
