@@ -247,3 +247,16 @@ def test_carrier_accounts_and_poll_now(org, sessions, tenant, monkeypatch):
     removed = runner.invoke(app, ["track", "carriers", "remove", account_id, "--org", org])
     assert removed.exit_code == 0
     assert _count(sessions, CarrierAccount) == 0
+
+
+def test_a_sandbox_carrier_account(org, sessions):
+    from linkstar.tracking.poll_models import CarrierAccount
+
+    add = ["track", "carriers", "add", "dhl", "--org", org, "--api-key", "k-123456789", "--sandbox"]
+    added = runner.invoke(app, add)
+    assert added.exit_code == 0, added.output
+    assert "added dhl sandbox account" in added.output
+    listed = runner.invoke(app, ["track", "carriers", "list", "--org", org])
+    assert listed.exit_code == 0 and "sandbox" in listed.output
+    with sessions() as s:
+        assert s.scalar(select(CarrierAccount.environment)) == "sandbox"
