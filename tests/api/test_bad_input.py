@@ -207,6 +207,7 @@ def test_garbage_bodies_to_every_write(api, client, target):
         ("/tracking/exceptions/message-buyers", {"ids": ["0" * 32] * 501}, "ids"),
         ("/tracking/exceptions/message-buyers", {"template_id": ""}, "template_id"),
         ("/tracking/carrier-accounts", {"carrier": "tnt"}, "carrier"),
+        ("/tracking/carrier-accounts", {"environment": "staging"}, "environment"),
         ("/tracking/carrier-accounts", {"credentials": {"client_id": 7}}, "credentials.client_id"),
         (
             "/tracking/carrier-accounts",

@@ -282,3 +282,16 @@ def test_correct_carrier_by_number_or_id(org, sessions, tenant):
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(Shipment)) == 2
         assert sorted(s.scalars(select(Shipment.carrier))) == ["fedex", "ups"]
+
+
+def test_a_sandbox_carrier_account(org, sessions):
+    from linkstar.tracking.poll_models import CarrierAccount
+
+    add = ["track", "carriers", "add", "dhl", "--org", org, "--api-key", "k-123456789", "--sandbox"]
+    added = runner.invoke(app, add)
+    assert added.exit_code == 0, added.output
+    assert "added dhl sandbox account" in added.output
+    listed = runner.invoke(app, ["track", "carriers", "list", "--org", org])
+    assert listed.exit_code == 0 and "sandbox" in listed.output
+    with sessions() as s:
+        assert s.scalar(select(CarrierAccount.environment)) == "sandbox"

@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, text
 
 from linkstar.db.engine import normalise_url
 from tests.conftest import DB_BACKEND, service_url
+from tests.tracking.test_carrier_polling import box, workspace  # noqa: F401 - for other modules
 
 
 @pytest.fixture

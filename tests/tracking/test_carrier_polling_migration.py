@@ -25,3 +25,17 @@ def test_upgrade_creates_the_polling_tables_and_downgrade_drops_them(empty_url):
         assert not TABLES & set(inspect(conn).get_table_names())
     upgrade(engine, "0035")  # and up again
     engine.dispose()
+
+
+def test_0038_adds_the_environment_and_the_claim_and_downgrade_removes_them(empty_url):
+    engine = create_engine(empty_url)
+    upgrade(engine, "0038")
+    with engine.connect() as conn:
+        columns = {c["name"]: c for c in inspect(conn).get_columns("tracking_carrier_accounts")}
+        assert "production" in str(columns["environment"]["default"])
+        assert not columns["environment"]["nullable"] and columns["polling_until"]["nullable"]
+    command.downgrade(alembic_config(engine), "0035")
+    with engine.connect() as conn:
+        names = {c["name"] for c in inspect(conn).get_columns("tracking_carrier_accounts")}
+        assert not {"environment", "polling_until"} & names
+    engine.dispose()

@@ -305,6 +305,13 @@ _ALL = [
         {"carrier": "usps", "client_id": "id-123456789", "client_secret": "secret-123456789"},
         ok_status=303,
     ),
+    Case(
+        "POST",
+        "/tracking/carriers/{carrier_account_id}/credentials",
+        P.tracking_write,
+        {"api_key": "new-dhl-key-123456789", "environment": "sandbox"},
+        ok_status=303,
+    ),
     Case("POST", "/tracking/carriers/{carrier_account_id}/active", P.tracking_write, ok_status=303),
     Case("POST", "/tracking/carriers/{carrier_account_id}/delete", P.tracking_write, ok_status=303),
     Case("POST", "/tracking/carriers/poll", P.tracking_write, ok_status=303),

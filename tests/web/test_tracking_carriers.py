@@ -57,3 +57,34 @@ def test_a_viewer_sees_the_accounts_without_controls(tenant, seeded, make_user, 
     assert "Alpha DHL" in html and "api_key=••••1234" in html
     assert html.count('method="post"') == 1  # only the sign-out form
     assert "Add a carrier account" not in html and "Poll now" not in html
+
+
+def test_replace_credentials_and_environment_secrets_never_shown(tenant, owner, sessions):
+    form = {"carrier": "usps", "client_id": "id-123456789", "client_secret": "old-secret-1111",
+            "environment": "sandbox"}  # fmt: skip
+    assert owner.post("/tracking/carriers", form).status_code == 303
+    (row,) = accounts_of(sessions, tenant.org.id)
+    assert row.environment == "sandbox"
+    listing = owner.get("/tracking/carriers").text
+    assert (
+        "Replace credentials" in listing and f"/tracking/carriers/{row.id}/credentials" in listing
+    )
+    path = f"/tracking/carriers/{row.id}/credentials"
+    refused = owner.post(path, {"client_id": "id-987654321", "client_secret": ""})
+    assert refused.status_code == 422 and "Usps needs client_secret" in refused.text
+    assert "id-987654321" not in refused.text  # nothing typed is put back
+    (same,) = accounts_of(sessions, tenant.org.id)
+    assert same.credentials_encrypted == row.credentials_encrypted  # nothing written
+    assert last_audit(sessions, tenant.org.id).action == "tracking_carrier_account.create"
+    new = {"client_id": "id-987654321", "client_secret": "new-secret-2222",
+           "environment": "production"}  # fmt: skip
+    replaced = owner.post(path, new, follow_redirects=True)
+    assert replaced.status_code == 200 and "USPS credentials replaced." in replaced.text
+    assert "client_secret=••••2222" in replaced.text and "new-secret-2222" not in replaced.text
+    assert "id-987654321" not in replaced.text  # masked too
+    (after,) = accounts_of(sessions, tenant.org.id)
+    assert after.credentials_hint == "client_id=••••4321, client_secret=••••2222"
+    assert after.environment == "production"
+    audit = last_audit(sessions, tenant.org.id)
+    assert audit.action == "tracking_carrier_account.update"
+    assert "new-secret-2222" not in str([audit.before, audit.after])

@@ -285,6 +285,7 @@ def carriers_add(
     client_id: str | None = typer.Option(None, "--client-id", help="OAuth client id."),
     client_secret: str | None = typer.Option(None, "--client-secret", help="Asked if omitted."),
     api_key: str | None = typer.Option(None, "--api-key", help="DHL API key; asked if omitted."),
+    sandbox: bool = typer.Option(False, "--sandbox", help="Call the carrier's test base URL."),
 ) -> None:
     """Store a carrier's tracking API credentials (encrypted) for the organisation."""
     carrier = carrier.strip().lower()
@@ -300,10 +301,11 @@ def carriers_add(
         actor = system_principal(_org_id(session, org), "cli")
         row = carrier_accounts.add_carrier_account(
             session, actor, SecretBox(current.encryption_keys()), carrier, name or carrier,
-            credentials,
+            credentials, "sandbox" if sandbox else "production",
         )  # fmt: skip
         view = carrier_accounts.account_view(row)
-    _say(f"added {view['carrier']} account {view['id']} ({view['credentials_masked']})")
+    _say(f"added {view['carrier']} {view['environment']} account {view['id']} "
+         f"({view['credentials_masked']})")  # fmt: skip
 
 
 @carriers_app.command("list")
@@ -314,10 +316,11 @@ def carriers_list(org: str = ORG_OPTION) -> None:
         actor = system_principal(_org_id(session, org), "cli")
         views = [carrier_accounts.account_view(r)
                  for r in carrier_accounts.carrier_accounts(session, actor)]  # fmt: skip
-    table = Table("id", "carrier", "name", "credentials", "active", "last run", "last error")
+    table = Table("id", "carrier", "name", "environment", "credentials", "active", "last run",
+                  "last error")  # fmt: skip
     for v in views:
         last = v["last_run_at"].isoformat(timespec="seconds") if v["last_run_at"] else "never"
-        table.add_row(v["id"], v["carrier"], v["name"], v["credentials_masked"],
+        table.add_row(v["id"], v["carrier"], v["name"], v["environment"], v["credentials_masked"],
                       "yes" if v["active"] else "no", last, v["last_error"] or "")  # fmt: skip
     console.print(table)
 
@@ -349,6 +352,7 @@ def poll(org: str = ORG_OPTION) -> None:
         f"{run.accounts} accounts; {run.polled} parcels polled ({run.deferred} deferred); "
         f"{run.events_inserted} events stored for {run.updates} updates; {run.not_found} not "
         f"found; {run.dead_letters} dead letters; carrier errors: {errors}"
+        + (f"; being polled by another run: {', '.join(run.busy)}" if run.busy else "")
     )
     if run.carrier_errors:
         raise typer.Exit(1)

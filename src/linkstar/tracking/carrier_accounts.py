@@ -27,6 +27,9 @@ CREDENTIAL_FIELDS: Mapping[str, tuple[str, ...]] = {
     "dhl": ("api_key",),
 }
 POLL_JOB = "tracking.poll_carriers"
+# Which of the carrier's base URLs the credentials belong to (`connectors.<carrier>.BASE_URL`
+# or `SANDBOX_URL`).
+ENVIRONMENTS = ("production", "sandbox")
 
 
 class CarrierAccountRepository(Repository[CarrierAccount]):
@@ -64,6 +67,14 @@ def _check_name(name: str) -> str:
     return clean
 
 
+def _check_environment(environment: str) -> str:
+    if environment not in ENVIRONMENTS:
+        raise InvalidInput(
+            f"environment must be one of {', '.join(ENVIRONMENTS)}", {"field": "environment"}
+        )
+    return environment
+
+
 def _seal(row: CarrierAccount, credentials: dict[str, str], box: SecretBox) -> None:
     row.credentials_encrypted = box.seal(credentials)
     row.credentials_hint = ", ".join(f"{k}={mask(v)}" for k, v in sorted(credentials.items()))
@@ -76,6 +87,7 @@ def add_carrier_account(
     carrier: str,
     name: str,
     credentials: Mapping[str, Any],
+    environment: str = "production",
 ) -> CarrierAccount:
     """Store a carrier API account (one per carrier per workspace), active."""
     actor.require(Permission.tracking_write)
@@ -85,7 +97,11 @@ def add_carrier_account(
     if accounts.find(carrier=carrier) is not None:
         raise Conflict(f"this workspace already has a {carrier} account", {"field": "carrier"})
     row = CarrierAccount(
-        organisation_id=actor.organisation_id, carrier=carrier, name=_check_name(name), active=True
+        organisation_id=actor.organisation_id,
+        carrier=carrier,
+        name=_check_name(name),
+        active=True,
+        environment=_check_environment(environment),
     )
     _seal(row, clean, box)
     session.add(row)
@@ -110,8 +126,10 @@ def update_carrier_account(
     name: str | None = None,
     active: bool | None = None,
     credentials: Mapping[str, Any] | None = None,
+    environment: str | None = None,
 ) -> CarrierAccount:
-    """Rename, switch on or off, or replace the credentials of an account."""
+    """Rename, switch on or off, move to the other environment, or replace the credentials
+    of an account."""
     actor.require(Permission.tracking_write)
     row = CarrierAccountRepository(session, actor.organisation_id).get(account_id)
     before = audit.snapshot(row)
@@ -119,9 +137,12 @@ def update_carrier_account(
         row.name = _check_name(name)
     if active is not None:
         row.active = active
+    if environment is not None:
+        row.environment = _check_environment(environment)
+    if credentials is not None or environment is not None:
+        row.last_error = None  # the old refusal no longer says anything
     if credentials is not None:
         _seal(row, check_credentials(row.carrier, credentials), box)
-        row.last_error = None  # new credentials: the old refusal no longer says anything
     session.flush()
     audit.record(session, actor, "tracking_carrier_account.update", row,
                  before=before, after=audit.snapshot(row))  # fmt: skip
@@ -146,6 +167,7 @@ def account_view(row: CarrierAccount) -> dict[str, Any]:
         "name": row.name,
         "credentials_masked": row.credentials_hint,
         "active": row.active,
+        "environment": row.environment,
         "last_run_at": row.last_run_at,
         "last_error": row.last_error,
     }

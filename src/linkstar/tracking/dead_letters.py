@@ -3,9 +3,10 @@
 Not the inbox's letters: it keeps its own in the same table and shows them on its own page
 (`inbox.dead_letters`); `is_inbox_source` tells the two apart.
 
-A retry parses the kept body with its source's parser (17TRACK, AfterShip, generic) and stores
-the events in a savepoint, so a retry that fails leaves nothing behind and the letter stays
-`new` with the new reason. Never commits: the entry point does.
+A retry parses the kept body with its source's parser (17TRACK, AfterShip, generic; a carrier
+poll's answer with that API's, `poll_letters`) and stores the events in a savepoint, so a retry
+that fails leaves nothing behind and the letter stays `new` with the new reason. Never commits:
+the entry point does.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from linkstar.tracking.connectors.errors import TrackingPayloadError
 from linkstar.tracking.connectors.webhooks import SOURCES
 from linkstar.tracking.ingest import ingest
 from linkstar.tracking.models import TrackingDeadLetter
+from linkstar.tracking.poll_letters import parse_poll_letter, poll_api
 from linkstar.workspace import audit
 from linkstar.workspace.core import Permission, Principal
 
@@ -78,12 +80,18 @@ def retry(session: Session, actor: Principal, dead_id: str) -> RetryResult:
     """Parse a dead letter again and store its events; a failure keeps it, with the reason."""
     actor.require(Permission.tracking_write)
     dead = _open(session, actor, dead_id)
-    sender = SOURCES.get(dead.source)
-    if sender is None:
+    sender, api = SOURCES.get(dead.source), poll_api(dead.source)
+    if sender is None and api is None:
         return RetryResult(dead, 0, f"source {dead.source!r} has no parser to retry with")
     try:
         with session.begin_nested():
-            updates = sender.parse(dead.body.encode("utf-8"))
+            if api is not None:
+                number = (dead.headers or {}).get("x-poll-number")
+                updates = parse_poll_letter(session, actor.organisation_id, api, dead.body,
+                                            number)  # fmt: skip
+            else:
+                assert sender is not None
+                updates = sender.parse(dead.body.encode("utf-8"))
             report = ingest(session, actor.organisation_id, updates)
     except TrackingPayloadError as exc:
         dead.reason = f"{exc.path}: {exc.reason}"

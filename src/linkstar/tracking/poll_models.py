@@ -26,9 +26,13 @@ class CarrierAccount(IdMixin, TimestampMixin, OrgScoped, Base):
     credentials_encrypted: Mapped[str] = mapped_column(Text)  # kit.crypto.SecretBox
     credentials_hint: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(default=True)
+    environment: Mapped[str] = mapped_column(  # production | sandbox: which base URLs
+        String(10), default="production", server_default="production"
+    )
     bucket: Mapped[dict[str, Any] | None]  # {"tokens": float, "at": ISO time}
     last_run_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    polling_until: Mapped[datetime | None]  # claimed by a running poll until then
 
 
 class PollState(OrgScoped, Base):

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Carrier = Literal["usps", "ups", "fedex", "dhl"]
+Environment = Literal["production", "sandbox"]
 
 
 class CarrierAccountCreate(BaseModel):
@@ -19,6 +20,9 @@ class CarrierAccountCreate(BaseModel):
     carrier: Carrier
     name: str = Field(min_length=1, max_length=120)
     credentials: dict[str, str] = Field(max_length=4)
+    environment: Environment = Field(
+        "production", description="`sandbox`: the carrier's test base URL (docs/tracking.md §6)"
+    )
 
 
 class CarrierAccountUpdate(BaseModel):
@@ -29,6 +33,7 @@ class CarrierAccountUpdate(BaseModel):
     name: str | None = Field(None, min_length=1, max_length=120)
     active: bool | None = None
     credentials: dict[str, str] | None = Field(None, max_length=4)
+    environment: Environment | None = None
 
 
 class CarrierAccountRead(BaseModel):
@@ -39,6 +44,7 @@ class CarrierAccountRead(BaseModel):
     name: str
     credentials_masked: str
     active: bool
+    environment: Environment
     last_run_at: datetime | None
     last_error: str | None
 

@@ -1,22 +1,24 @@
 """What the polling job reads and writes besides ingestion: the open shipments of the polled
-carriers with their poll state (one query), the poll state (one bulk insert and one bulk
-update), token buckets as JSON, and the HTTP exchanges kept for the dead letters."""
+carriers with their poll state (one SQL read through the driver), the poll state (one bulk
+insert and one bulk update), token buckets as JSON, and the HTTP exchanges kept for the dead
+letters."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import insert, or_, update
 from sqlalchemy.orm import Session
 
+from linkstar.kit.clock import as_utc
 from linkstar.tracking.connectors.polling import Bucket, PollPolicy, PollTarget
 from linkstar.tracking.core import Status
-from linkstar.tracking.models import Shipment
-from linkstar.tracking.poll_models import PollState
+from linkstar.tracking.driver_reads import dialect, fetch, param
+from linkstar.tracking.poll_models import CarrierAccount, PollState
 
 # Headers that describe the encoded body, which the recorder has already decoded.
 _ENCODING = frozenset({"content-encoding", "content-length", "transfer-encoding"})
@@ -42,61 +44,52 @@ def open_shipments(
     shipment_id: str | None = None,
 ) -> list[OpenShipment]:
     """The organisation's open shipments of these carriers still within the policy's age and
-    idleness limits, with their last poll time (one query); only `shipment_id` when given."""
+    idleness limits, with their last poll time: one SQL read through the driver, plain tuples
+    (the ORM's per-row result processing cost more than the query at 100,000 rows); only
+    `shipment_id` when given."""
     if not carriers:
         return []
-    idle_cut = now - policy.stop_after_idle
-    stmt = (
-        select(
-            Shipment.id,
-            Shipment.tracking_number,
-            Shipment.carrier,
-            Shipment.status,
-            Shipment.created_at,
-            Shipment.last_event_at,
-            PollState.last_polled_at,
-            PollState.id.label("state_id"),
-        )
-        .outerjoin(
-            PollState,
-            and_(
-                PollState.id == Shipment.id,
-                PollState.organisation_id == Shipment.organisation_id,
-            ),
-        )
-        .where(
-            Shipment.organisation_id == organisation_id,
-            Shipment.carrier.in_(list(carriers)),
-            Shipment.status.not_in(_CLOSED),
-            Shipment.created_at >= now - policy.stop_after_age,
-            or_(
-                Shipment.last_event_at >= idle_cut,
-                and_(Shipment.last_event_at.is_(None), Shipment.created_at >= idle_cut),
-            ),
-        )
-        .order_by(Shipment.id)
-    )
-    if shipment_id is not None:
-        stmt = stmt.where(Shipment.id == shipment_id)
+    now = as_utc(now)
+    sqlite = dialect(session) == "sqlite"
+    marks = ", ".join("?" * len(carriers))
+    closed = ", ".join("?" * len(_CLOSED))
+    # SQLite keeps UTC times as text without an offset (`db.base.UTCDateTime`): with one
+    # appended, `datetime.fromisoformat` alone makes them aware (a `.replace(tzinfo=...)` per
+    # value cost five times the parse, under the profiler).
+    utc = " || '+00:00'" if sqlite else ""
+    sql = f"""
+        SELECT s.id, s.tracking_number, s.carrier, s.status, s.created_at{utc},
+               s.last_event_at{utc}, p.last_polled_at{utc}, p.id
+        FROM shipments s
+        LEFT JOIN tracking_poll_state p ON p.id = s.id AND p.organisation_id = s.organisation_id
+        WHERE s.organisation_id = ? AND s.carrier IN ({marks}) AND s.status NOT IN ({closed})
+          AND s.created_at >= ?
+          AND (s.last_event_at >= ? OR (s.last_event_at IS NULL AND s.created_at >= ?))
+          {"AND s.id = ?" if shipment_id is not None else ""}
+        ORDER BY s.id"""  # noqa: S608 - only placeholders are spliced in
+    idle_cut = param(session, now - policy.stop_after_idle)
+    rows = fetch(session, sql, (
+        organisation_id, *carriers, *_CLOSED, param(session, now - policy.stop_after_age),
+        idle_cut, idle_cut, *([shipment_id] if shipment_id is not None else []),
+    ))  # fmt: skip
+    when: Callable[[Any], datetime] = datetime.fromisoformat if sqlite else _same
+    statuses = {s.value: s for s in Status}
     found: list[OpenShipment] = []
-    for row in session.execute(stmt):
+    for sid, number, carrier, status, created, last_event, last_polled, state in rows:
         target = PollTarget(
-            tracking_number=row.tracking_number,
-            carrier=row.carrier,
-            status=_status(row.status),
-            created_at=row.created_at,
-            last_event_at=row.last_event_at,
-            last_polled_at=row.last_polled_at,
+            number,
+            carrier,
+            statuses.get(status, Status.UNMAPPED),
+            when(created),
+            when(last_event) if last_event else None,
+            when(last_polled) if last_polled else None,
         )
-        found.append(OpenShipment(row.id, target, row.state_id is not None))
+        found.append(OpenShipment(sid, target, state is not None))
     return found
 
 
-def _status(value: str) -> Status:
-    try:
-        return Status(value)
-    except ValueError:
-        return Status.UNMAPPED
+def _same(value: datetime) -> datetime:
+    return value
 
 
 def save_poll_states(
@@ -116,6 +109,53 @@ def save_poll_states(
     if known:
         session.execute(update(PollState), known)  # bulk UPDATE by primary key
     return len(new) + len(known)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """An account a run holds, with the token bucket saved on it when the claim was taken."""
+
+    account_id: str
+    bucket: Bucket | None
+
+
+def claim_account(
+    session: Session, organisation_id: str, account_id: str, now: datetime, until: datetime
+) -> Claim | None:
+    """Claim an account for one poll run until `until`, unless another run holds it (None).
+    The conditional UPDATE is what keeps two runs apart: PostgreSQL checks the condition again
+    once a concurrent claim commits, SQLite writes one transaction at a time. The bucket comes
+    back from the same statement, so it is the one the previous run saved, not an older read."""
+    held = CarrierAccount.polling_until
+    row = session.execute(
+        update(CarrierAccount)
+        .where(
+            CarrierAccount.id == account_id,
+            CarrierAccount.organisation_id == organisation_id,
+            or_(held.is_(None), held <= now),
+        )
+        .values(polling_until=until, last_run_at=now)
+        .returning(CarrierAccount.bucket)
+        .execution_options(synchronize_session=False)
+    ).first()
+    return None if row is None else Claim(account_id, bucket_from_json(row[0]))
+
+
+def end_claim(
+    session: Session, organisation_id: str, account_id: str, until: datetime, **values: Any
+) -> None:
+    """Clear a run's claim on an account and store `values` (bucket, last error) with it; a
+    run whose claim lapsed and was taken over writes nothing on the account."""
+    session.execute(
+        update(CarrierAccount)
+        .where(
+            CarrierAccount.id == account_id,
+            CarrierAccount.organisation_id == organisation_id,
+            CarrierAccount.polling_until == until,
+        )
+        .values(polling_until=None, **values)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def bucket_from_json(value: dict[str, Any] | None) -> Bucket | None:

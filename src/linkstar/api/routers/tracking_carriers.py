@@ -43,7 +43,8 @@ def list_accounts(session: DbSession, actor: Principal = Depends(needs(READ))) -
     summary="Add a carrier tracking API account",
     description="One account per carrier; the credentials are stored encrypted and never "
     "returned. USPS, UPS and FedEx take `client_id` and `client_secret`, DHL `api_key`. "
-    "The open parcels of the carrier are then polled every 15 minutes.",
+    "The open parcels of the carrier are then polled every 15 minutes. `environment` "
+    "`sandbox` sends the calls to the carrier's test base URL.",
     status_code=201,
     response_model=CarrierAccountRead,
     responses={**created("The account."), **errors(400, 403, 409, 413, 422)},
@@ -57,7 +58,7 @@ def add_account(
 ) -> dict[str, Any]:
     """Store one account."""
     row = accounts.add_carrier_account(
-        session, actor, box, data.carrier, data.name, data.credentials
+        session, actor, box, data.carrier, data.name, data.credentials, data.environment
     )
     return accounts.account_view(row)
 
@@ -65,7 +66,8 @@ def add_account(
 @router.patch(
     "/tracking/carrier-accounts/{account_id}",
     summary="Change a carrier account",
-    description="Rename it, switch it off or on, or replace its credentials.",
+    description="Rename it, switch it off or on, move it between `production` and `sandbox`, "
+    "or replace its credentials.",
     response_model=CarrierAccountRead,
     responses=errors(400, 403, 404, 413, 422),
 )
@@ -80,6 +82,7 @@ def update_account(
     row = accounts.update_carrier_account(
         session, actor, box, account_id,
         name=data.name, active=data.active, credentials=data.credentials,
+        environment=data.environment,
     )  # fmt: skip
     return accounts.account_view(row)
 

@@ -44,6 +44,7 @@ from linkstar.tracking.core.updates import TrackingUpdate
 
 SOURCE = "dhl"
 BASE_URL = "https://api-eu.dhl.com"
+SANDBOX_URL = "https://api-test.dhl.com"  # the test environment
 SERVICES = {
     "express": "dhl_express",
     "parcel-de": "dhl_parcel",

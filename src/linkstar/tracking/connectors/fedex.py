@@ -48,6 +48,7 @@ from linkstar.tracking.core.updates import TrackingUpdate
 
 CARRIER = "fedex"
 BASE_URL = "https://apis.fedex.com"
+SANDBOX_URL = "https://apis-sandbox.fedex.com"  # the sandbox
 OAUTH_PATH = "/oauth/token"
 TRACK_PATH = "/track/v1/trackingnumbers"
 BATCH_SIZE = 30  # the Track API's documented maximum per request

@@ -79,6 +79,13 @@ POLL_APIS: Mapping[str, str] = {
     "dhl_ecommerce": "dhl",
 }
 
+
+def polled_carriers(apis: Iterable[str]) -> list[str]:
+    """The shipment carriers read through these APIs (every DHL carrier through `dhl`)."""
+    wanted = set(apis)
+    return sorted(wanted | {carrier for carrier, api in POLL_APIS.items() if api in wanted})
+
+
 DEFAULT_LIMITS: Mapping[str, CarrierLimit] = {
     "usps": CarrierLimit(batch_size=1, calls_per_second=1.0, burst=5),
     "ups": CarrierLimit(batch_size=1, calls_per_second=2.0, burst=5),

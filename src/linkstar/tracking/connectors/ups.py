@@ -42,6 +42,7 @@ from linkstar.tracking.core.updates import TrackingUpdate
 
 CARRIER = "ups"
 BASE_URL = "https://onlinetools.ups.com"
+SANDBOX_URL = "https://wwwcie.ups.com"  # the Customer Integration Environment (CIE)
 OAUTH_PATH = "/security/v1/oauth/token"
 
 

@@ -42,6 +42,7 @@ from linkstar.tracking.core.updates import TrackingUpdate
 
 CARRIER = "usps"
 BASE_URL = "https://apis.usps.com"
+SANDBOX_URL = "https://apis-tem.usps.com"  # the Test Environment for Mailers (TEM)
 OAUTH_PATH = "/oauth2/v3/token"
 
 

@@ -1,5 +1,6 @@
 """Tracking → Carrier accounts: the workspace's USPS, UPS, FedEx and DHL tracking API
-credentials (stored encrypted, shown masked), switched on or off, removed, and "poll now".
+credentials (stored encrypted, shown masked, replaced but never shown back), production or
+sandbox, switched on or off, removed, and "poll now".
 The same service as `/api/v1/tracking/carrier-accounts` and `linkstar track carriers`."""
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ router = APIRouter()
 P = Permission
 BACK = "/tracking/carriers"
 SECRETS = ("client_id", "client_secret", "api_key")
-FIELDS = ["carrier", "name", *SECRETS]
+FIELDS = ["carrier", "name", "environment", *SECRETS]
+ENVIRONMENTS = [("production", "Production"), ("sandbox", "Sandbox (the carrier's test API)")]
 CARRIERS = [
     ("", "Choose…"),
     ("usps", "USPS (Tracking v3)"),
@@ -30,14 +32,19 @@ CARRIERS = [
 ]
 
 
-def _page(page: Page, state: FormState, status: int = 200) -> HTMLResponse:
+def _page(
+    page: Page, state: FormState, status: int = 200, replace: FormState | None = None
+) -> HTMLResponse:
     rows = accounts.carrier_accounts(page.session, page.principal)
     return page.render(
         "tracking/carriers.html",
         status=status,
         state=state,
+        replace=replace or FormState(),
         accounts=[accounts.account_view(r) for r in rows],
         carriers=CARRIERS,
+        environments=ENVIRONMENTS,
+        fields=accounts.CREDENTIAL_FIELDS,
     )
 
 
@@ -45,7 +52,7 @@ def _page(page: Page, state: FormState, status: int = 200) -> HTMLResponse:
 def carriers(page: ConsolePage) -> HTMLResponse:
     """The workspace's carrier accounts and the form to add one."""
     page.principal.require(P.tracking_read)
-    return _page(page, FormState(values={"carrier": ""}))
+    return _page(page, FormState(values={"carrier": "", "environment": "production"}))
 
 
 @router.post("/tracking/carriers", response_class=HTMLResponse)
@@ -56,13 +63,21 @@ def carrier_add(page: ConsoleAction) -> Response:
     carrier = values["carrier"]
     wanted = accounts.CREDENTIAL_FIELDS.get(carrier, ())
     credentials = {k: values[k] for k in wanted}
-    state = FormState(values={"carrier": carrier, "name": values["name"]})
+    environment = values["environment"] or "production"
+    state = FormState(values={"carrier": carrier, "name": values["name"],
+                              "environment": environment})  # fmt: skip
     made = attempt(
         page,
         state,
         [*FIELDS, *(f"credentials.{k}" for k in SECRETS)],
         lambda s: accounts.add_carrier_account(
-            s, page.principal, page.box, carrier, values["name"] or carrier, credentials
+            s,
+            page.principal,
+            page.box,
+            carrier,
+            values["name"] or carrier,
+            credentials,
+            environment,
         ),
     )
     if made is not None:
@@ -70,6 +85,33 @@ def carrier_add(page: ConsoleAction) -> Response:
     for key in [k for k in state.errors if k.startswith("credentials.")]:
         state.errors[key.removeprefix("credentials.")] = state.errors.pop(key)
     return _page(page, state, state.status)
+
+
+@router.post("/tracking/carriers/{carrier_account_id}/credentials", response_class=HTMLResponse)
+def carrier_credentials(page: ConsoleAction, carrier_account_id: str) -> Response:
+    """Replace an account's credentials (all of them) and set its environment, audited like
+    the API's PATCH; on a refusal the page comes back with the reason and no secret in it."""
+    page.principal.require(P.tracking_write)
+    values = text_fields(page.form, [*SECRETS, "environment"])
+    credentials = {k: values[k] for k in SECRETS if values[k]}
+    replace = FormState(values={"account": carrier_account_id})
+    done = attempt(
+        page,
+        replace,
+        [],
+        lambda s: accounts.update_carrier_account(
+            s,
+            page.principal,
+            page.box,
+            carrier_account_id,
+            credentials=credentials,
+            environment=values["environment"] or None,
+        ),
+    )
+    if done is not None:
+        return page.redirect(BACK, f"{done.carrier.upper()} credentials replaced.")
+    blank = FormState(values={"carrier": "", "environment": "production"})
+    return _page(page, blank, replace.status, replace)
 
 
 @router.post("/tracking/carriers/{carrier_account_id}/active", response_class=HTMLResponse)
