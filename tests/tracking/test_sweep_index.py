@@ -11,6 +11,7 @@ from sqlalchemy import event, text
 from linkstar.db.bulk import insert_rows
 from linkstar.kit.ids import new_id
 from linkstar.tracking import driver_reads, statistics, sweep_reads
+from linkstar.tracking.core.epochs import with_epochs
 from linkstar.tracking.models import Shipment
 from linkstar.tracking.sweep import sweep
 
@@ -23,14 +24,14 @@ def _rows(org_id: str, n: int) -> list[dict[str, object]]:
     for i in range(n):
         status = STATUSES[i % len(STATUSES)]
         since = NOW - timedelta(days=i % 200)
-        rows.append({
+        rows.append(with_epochs({
             "id": new_id(), "organisation_id": org_id, "tracking_number": f"LS{i:09d}",
             "carrier": ("usps", "ups")[i % 2], "dest_country": "US", "status": status,
             "status_since": since, "last_event_at": since, "first_scan_at": since,
             "delivered_at": since if status == "delivered" else None,
             "event_count": 1, "unmapped_count": 0, "source": "api",
             "public_token": new_id() + new_id(), "created_at": NOW, "updated_at": NOW,
-        })  # fmt: skip
+        }))  # fmt: skip
     return rows
 
 
