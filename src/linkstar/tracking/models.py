@@ -75,6 +75,7 @@ class Shipment(IdMixin, TimestampMixin, OrgScoped, Base):
     """One parcel followed by the hub; status fields are derived from its events."""
 
     __tablename__ = "shipments"
+    organisation_indexed = False  # the unique key below starts with it (migration 0037)
     __table_args__ = (
         UniqueConstraint("organisation_id", "carrier", "tracking_number"),
         Index("ix_shipments_org_status", "organisation_id", "status"),
