@@ -69,6 +69,7 @@ def main() -> None:
             row["insert_events_us_per_event"] = stages["insert_events"] / int(batch["events"]) * 1e6
             row["write_status_us"] = stages["write_status"] / args.shipments * 1e6
             row["fill_us"] = stages["fill_service_and_promise"] / args.shipments * 1e6
+            row["server_cpu_s"] = batch["server_cpu_s"]  # PostgreSQL's backend, whole batch
             row["load"] = batch["load_before"]
             rows.append(row)
 
