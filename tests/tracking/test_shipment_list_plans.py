@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 
-from linkstar.db.bulk import insert_rows
 from linkstar.kit.ids import new_id
 from linkstar.tracking.core.epochs import with_epochs
-from linkstar.tracking.models import Shipment
 from linkstar.tracking.shipments import shipments_page, status_counts
+from tests.tracking.plans import insert_analysed, plans
 
 NOW = datetime(2026, 12, 6, 4, tzinfo=UTC)
 STATUSES = ("in_transit", "delivered", "out_for_delivery", "failed_attempt")
@@ -35,13 +34,7 @@ def test_shipment_lists_of_an_organisation_seek_an_organisation_index(
     engine, sessions, tenant, make_tenant
 ):
     big = make_tenant("Big Co")
-    with sessions() as s:
-        insert_rows(s.connection(), Shipment.__table__, _rows(tenant.org.id, 200))
-        insert_rows(s.connection(), Shipment.__table__, _rows(big.org.id, 20_000))
-        s.commit()
-    postgres = engine.dialect.name == "postgresql"
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text("VACUUM ANALYZE shipments" if postgres else "ANALYZE"))
+    insert_analysed(engine, sessions, _rows(tenant.org.id, 200), _rows(big.org.id, 20_000))
     read: list[tuple[str, object]] = []
 
     def recorded(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
@@ -58,15 +51,10 @@ def test_shipment_lists_of_an_organisation_seek_an_organisation_index(
         ]
         counts = status_counts(s, tenant.principal)
         event.remove(s.connection(), "before_cursor_execute", recorded)
-        cursor = s.connection().connection.driver_connection.cursor()
-        plans = []
-        for sql, params in read:
-            cursor.execute(("EXPLAIN " if postgres else "EXPLAIN QUERY PLAN ") + sql, params)
-            plans.append("\n".join(str(row[-1]) for row in cursor.fetchall()))
-        cursor.close()
+        found = plans(s, read)
     assert [len(p.items) for p in pages] == [50, 50, 50, 10]
     assert counts == dict.fromkeys(STATUSES, 50)
-    assert len(plans) == 5, plans
-    for plan in plans:
+    assert len(found) == 5, found
+    for plan in found:
         assert "ix_shipments_organisation_id" not in plan
         assert "Seq Scan on shipments" not in plan and "SCAN shipments\n" not in plan + "\n", plan
