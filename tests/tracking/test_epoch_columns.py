@@ -40,8 +40,9 @@ def _assert_epochs_match(sessions, expected_rows: int) -> None:  # type: ignore[
 
 
 def _late(event, hours: float):  # type: ignore[no-untyped-def]
-    """The event moved by a fraction of a second, so floor and rounding differ."""
-    return usps(event, hours + 0.000_07)
+    """The event 0.9997 s later: rounding the time (as SQLite's strftime did) and rounding it
+    down give different seconds."""
+    return usps(event, hours + 0.9997 / 3600)
 
 
 def test_every_writer_keeps_the_epoch_columns(sessions, tenant):
