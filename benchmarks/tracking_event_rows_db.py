@@ -101,7 +101,6 @@ SQLITE_VARIANTS: dict[str, str] = {
     "events: times as integers": "rows:int_times",
     "events: no organisation_id": "rows:no_org",
     "shipments: no public_token unique index": "ships:no_token_index",
-    "shipments: no ix_shipments_organisation_id": "ships:no_org_index",
     "shipments insert only": "only:ships",
     "events insert only": "only:events",
     "pragma page_size=8192": "pragma:page_size=8192",
@@ -133,8 +132,6 @@ def _sqlite_schema(path: str, change: str) -> list[str]:
                 r",\s*CONSTRAINT uq_shipments_public_token UNIQUE \(public_token\)", "", sql
             )
             _rebuild(db, "shipments", sql)
-        if kind == "ships" and what == "no_org_index":
-            db.execute("DROP INDEX ix_shipments_organisation_id")
         if kind == "events_sql" or (kind == "rows" and what == "no_org"):
             sql = db.execute(
                 "SELECT sql FROM sqlite_master WHERE name='tracking_events'"
@@ -298,7 +295,6 @@ PG_VARIANTS: dict[str, list[str]] = {
     "shipments: no public_token unique index": [
         "ALTER TABLE shipments DROP CONSTRAINT uq_shipments_public_token"
     ],
-    "shipments: no ix_shipments_organisation_id": ["DROP INDEX ix_shipments_organisation_id"],
     "shipments insert only": ["only:ships"],
     "events insert only": ["only:events"],
 }

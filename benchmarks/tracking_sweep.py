@@ -30,6 +30,7 @@ from linkstar.db.migrate import upgrade
 from linkstar.db.uow import unit_of_work
 from linkstar.kit.ids import new_id
 from linkstar.tracking import statistics
+from linkstar.tracking.core.epochs import with_epochs
 from linkstar.tracking.core.exceptions import NONE, SweepColumns, Thresholds, detect
 from linkstar.tracking.core.stats import lane_stats
 from linkstar.tracking.models import Shipment
@@ -95,7 +96,7 @@ def database_rows(org_id: str, n: int, seed: int = 3) -> list[dict[str, object]]
         done = rng.random() < 0.3
         scan = NOW - timedelta(hours=float(rng.exponential(30.0)) + (96 if done else 0))
         rows.append(
-            {
+            with_epochs({
                 "id": new_id(), "organisation_id": org_id, "tracking_number": f"BENCH{i:09d}",
                 "carrier": ("usps", "ups", "fedex")[i % 3], "carrier_service": "Ground",
                 "dest_country": "US", "dest_postcode": f"{rng.integers(100, 999)}01",
@@ -107,7 +108,7 @@ def database_rows(org_id: str, n: int, seed: int = 3) -> list[dict[str, object]]
                 "promised_by": scan + timedelta(days=4), "event_count": 8,
                 "unmapped_count": 0, "public_token": new_id() + new_id(),
                 "source": "bench", "created_at": scan, "updated_at": scan,
-            }
+            })
         )  # fmt: skip
     return rows
 

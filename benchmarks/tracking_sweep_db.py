@@ -55,6 +55,8 @@ from linkstar.db.engine import make_engine, make_session_factory, normalise_url
 from linkstar.db.migrate import upgrade
 from linkstar.db.uow import unit_of_work
 from linkstar.tracking import lane_ids, statistics
+from linkstar.tracking.core.columns import micros_of
+from linkstar.tracking.core.epochs import seconds
 from linkstar.tracking.sweep import sweep
 from linkstar.workspace.access import create_organisation
 
@@ -79,7 +81,8 @@ COLUMNS = ("id", "organisation_id", "tracking_number", "carrier", "carrier_servi
            "warehouse_id", "dest_country", "dest_postcode", "promised_by", "status",
            "sub_status", "status_since", "last_event_at", "first_scan_at", "delivered_at",
            "event_count", "unmapped_count", "source", "public_token", "created_at",
-           "updated_at")  # fmt: skip
+           "updated_at", "promised_s", "status_since_s", "last_event_s", "first_scan_s",
+           "delivered_s", "created_s")  # fmt: skip
 
 
 def _lanes(rng: np.random.Generator, n: int) -> tuple[np.ndarray[Any, Any], ...]:
@@ -109,20 +112,23 @@ def rows(org_id: str, n: int, delivered: bool, seed: int, as_text: bool) -> list
     sub = np.where(rng.random(n) < 0.02, "customs_hold", None).astype(object)
     promise = first + rng.integers(3, 9, n) * 86_400
 
-    def t(values: np.ndarray[Any, Any]) -> list[Any]:
+    def t(values: np.ndarray[Any, Any]) -> tuple[list[Any], list[int | None]]:
         stamps = [datetime.fromtimestamp(float(v), UTC) for v in values]
+        epochs = seconds(micros_of(stamps))  # the epoch columns (tracking.core.epochs)
         if as_text:
-            return [s.isoformat(" ", "microseconds")[:26] for s in stamps]
-        return stamps
+            return [s.isoformat(" ", "microseconds")[:26] for s in stamps], epochs
+        return stamps, epochs
 
-    first_t, last_t, since_t, promise_t = t(first), t(last), t(since), t(promise)
-    done_t = last_t if delivered else [None] * n
+    (first_t, first_s), (last_t, last_s) = t(first), t(last)
+    (since_t, since_s), (promise_t, promise_s) = t(since), t(promise)
+    done_t, done_s = (last_t, last_s) if delivered else ([None] * n, [None] * n)
     tag = "D" if delivered else "A"
     ids = [os.urandom(16).hex() for _ in range(n)]
     return [
         (ids[i], org_id, f"B{tag}{i:010d}", carrier[i], "Ground", warehouse[i], country[i],
          f"{prefix[i]}01", promise_t[i], status[i], sub[i], since_t[i], last_t[i], first_t[i],
-         done_t[i], 8, 0, "bench", ids[i] + ids[i][::-1], first_t[i], last_t[i])
+         done_t[i], 8, 0, "bench", ids[i] + ids[i][::-1], first_t[i], last_t[i], promise_s[i],
+         since_s[i], last_s[i], first_s[i], done_s[i], first_s[i])
         for i in range(n)
     ]  # fmt: skip
 

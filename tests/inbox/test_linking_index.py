@@ -9,6 +9,7 @@ from sqlalchemy import text
 from linkstar.db.bulk import insert_rows
 from linkstar.inbox.linking import shipments_by_number_query
 from linkstar.kit.ids import new_id
+from linkstar.tracking.core.epochs import with_epochs
 from linkstar.tracking.models import Shipment
 
 CARRIERS = ("usps", "ups", "fedex", "dhl")
@@ -26,19 +27,21 @@ def test_number_lookup_uses_the_org_number_index(sessions, tenant, make_tenant):
     other = make_tenant("Other Co")
     now = datetime(2026, 12, 5, 12, tzinfo=UTC)
     rows = [
-        {
-            "id": new_id(),
-            "organisation_id": org.id,
-            "tracking_number": f"LS{i:09d}",
-            "carrier": CARRIERS[i % len(CARRIERS)],
-            "status": "in_transit",
-            "event_count": 0,
-            "unmapped_count": 0,
-            "source": "api",
-            "public_token": new_id() + new_id(),
-            "created_at": now,
-            "updated_at": now,
-        }
+        with_epochs(
+            {
+                "id": new_id(),
+                "organisation_id": org.id,
+                "tracking_number": f"LS{i:09d}",
+                "carrier": CARRIERS[i % len(CARRIERS)],
+                "status": "in_transit",
+                "event_count": 0,
+                "unmapped_count": 0,
+                "source": "api",
+                "public_token": new_id() + new_id(),
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
         for org in (tenant.org, other.org)
         for i in range(3000)
     ]

@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event, text
 
-from linkstar.db.bulk import insert_rows
 from linkstar.kit.ids import new_id
 from linkstar.tracking import driver_reads, statistics, sweep_reads
-from linkstar.tracking.models import Shipment
+from linkstar.tracking.core.epochs import with_epochs
 from linkstar.tracking.sweep import sweep
+from tests.tracking.plans import insert_analysed
+from tests.tracking.plans import plans as explain
 
 NOW = datetime(2026, 12, 5, 12, tzinfo=UTC)
 STATUSES = ("in_transit", "delivered", "out_for_delivery", "returned", "failed_attempt")
@@ -23,27 +24,15 @@ def _rows(org_id: str, n: int) -> list[dict[str, object]]:
     for i in range(n):
         status = STATUSES[i % len(STATUSES)]
         since = NOW - timedelta(days=i % 200)
-        rows.append({
+        rows.append(with_epochs({
             "id": new_id(), "organisation_id": org_id, "tracking_number": f"LS{i:09d}",
             "carrier": ("usps", "ups")[i % 2], "dest_country": "US", "status": status,
             "status_since": since, "last_event_at": since, "first_scan_at": since,
             "delivered_at": since if status == "delivered" else None,
             "event_count": 1, "unmapped_count": 0, "source": "api",
             "public_token": new_id() + new_id(), "created_at": NOW, "updated_at": NOW,
-        })  # fmt: skip
+        }))  # fmt: skip
     return rows
-
-
-def _plans(session, statements: list[tuple[str, object]]) -> list[str]:
-    """Each statement's plan, from the driver's cursor with the statement's parameters."""
-    postgres = session.bind.dialect.name == "postgresql"
-    cursor = session.connection().connection.driver_connection.cursor()
-    plans = []
-    for sql, params in statements:
-        cursor.execute(("EXPLAIN " if postgres else "EXPLAIN QUERY PLAN ") + sql, params)
-        plans.append("\n".join(str(row[-1]) for row in cursor.fetchall()))
-    cursor.close()
-    return plans
 
 
 def _leave_only_the_partial_indexes(session) -> None:
@@ -71,13 +60,8 @@ def test_sweep_and_statistics_read_shipments_from_the_partial_indexes(
 
     monkeypatch.setattr(sweep_reads, "fetch", recorded)
     monkeypatch.setattr(statistics, "fetch", recorded)
-    with sessions() as s:
-        insert_rows(s.connection(), Shipment.__table__, _rows(tenant.org.id, 3000))
-        insert_rows(s.connection(), Shipment.__table__, _rows(other.org.id, 3000))
-        s.commit()
+    insert_analysed(engine, sessions, _rows(tenant.org.id, 3000), _rows(other.org.id, 3000))
     postgres = engine.dialect.name == "postgresql"
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text("VACUUM ANALYZE shipments" if postgres else "ANALYZE"))
     with sessions() as s:
         if postgres:  # at this size reading the table is cheapest, through the narrower
             _leave_only_the_partial_indexes(s)  # indexes: is a partial one usable for each?
@@ -91,7 +75,7 @@ def test_sweep_and_statistics_read_shipments_from_the_partial_indexes(
         statistics.refresh(s, tenant.org.id, now=NOW)
         report = sweep(s, tenant.org.id, now=NOW)
         event.remove(s.connection(), "before_cursor_execute", written)
-        plans = _plans(s, read)
+        plans = explain(s, read)
         s.rollback()
     # the statistics read, the tally, the opening INSERT, the stall candidates
     assert len(plans) == 4, plans

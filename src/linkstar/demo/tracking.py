@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from linkstar.kit.clock import utcnow
 from linkstar.tracking import statistics
+from linkstar.tracking.core.epochs import second_of
 from linkstar.tracking.core.events import TrackingEvent, event_from_raw
 from linkstar.tracking.core.updates import TrackingUpdate
 from linkstar.tracking.ingest import ingest
@@ -196,6 +197,7 @@ def load_tracking(
             "country": lane.dest_country,
             "postcode": postcode,
             "promise": promise,
+            "promise_s": second_of(promise),
             "svc": lane.service,
         }
         for number, (lane, postcode, promise) in facts.items()
@@ -209,6 +211,7 @@ def load_tracking(
             dest_country=bindparam("country"),
             dest_postcode=bindparam("postcode"),
             promised_by=bindparam("promise"),
+            promised_s=bindparam("promise_s"),  # its epoch column (tracking.core.epochs)
             carrier_service=bindparam("svc"),
             lane_id=None,  # a new lane: assigned by the refresh below
         )

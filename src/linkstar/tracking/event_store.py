@@ -9,7 +9,7 @@ table and one `INSERT … SELECT … ON CONFLICT DO NOTHING`; the unique (shipme
 index drops whatever repeats a stored event. Events of shipments created in the same
 transaction cannot repeat a stored one: PostgreSQL copies them straight into the table.
 Derived status is written back with one `executemany` on SQLite and one `COPY` + `UPDATE … FROM`
-on PostgreSQL. Never commits.
+on PostgreSQL. Every time written comes with its epoch column (`core.epochs`). Never commits.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from linkstar.db.repository import chunks
 from linkstar.kit.clock import as_utc
 from linkstar.kit.errors import Conflict
 from linkstar.tracking.core.columns import EPOCH, micros_of
+from linkstar.tracking.core.epochs import EPOCHS, second_of
 from linkstar.tracking.core.fold_columns import NAT
 from linkstar.tracking.core.keys import time_texts
 from linkstar.tracking.models import Shipment
@@ -70,6 +71,8 @@ DERIVED_COLUMNS = (
     "event_count",
     "unmapped_count",
 )
+# The derived times' epoch columns (`core.epochs`), written with them, in their order.
+DERIVED_EPOCHS = tuple(EPOCHS[name] for name in DERIVED_COLUMNS if name in EPOCHS)
 SHIPMENT_COLUMNS = (
     "id",
     "organisation_id",
@@ -83,9 +86,12 @@ SHIPMENT_COLUMNS = (
     "created_at",
     "updated_at",
     *DERIVED_COLUMNS,
+    *DERIVED_EPOCHS,
+    EPOCHS["promised_by"],
+    EPOCHS["created_at"],
 )
 # What is written back after new events, then the row's id.
-STATUS_COLUMNS = (*DERIVED_COLUMNS, "updated_at")
+STATUS_COLUMNS = (*DERIVED_COLUMNS, *DERIVED_EPOCHS, "updated_at")
 # PostgreSQL types of the rows COPY sends in binary form (a sixth of the client CPU of text
 # COPY, measured: 0.5 against 3.3 µs per event row). A timestamptz travels as its binary form,
 # an int8 of microseconds since 2000-01-01 (`db_times`).
@@ -93,11 +99,11 @@ _EVENT_TYPES = [
     {"event_time": "int8", "received_at": "int8", "fingerprint": "int8"}.get(name, "text")
     for name in EVENT_COLUMNS
 ]
-_DERIVED_TYPES = ("text", "text", *["timestamptz"] * 4, "integer", "integer")
+_DERIVED_TYPES = ("text", "text", *["timestamptz"] * 4, "integer", "integer", *["int8"] * 4)
 _SHIPMENT_TYPES = [
     "int8" if kind == "timestamptz" else kind
     for kind in (*["text"] * 6, "timestamptz", "text", "text", "timestamptz", "timestamptz",
-                 *_DERIVED_TYPES)
+                 *_DERIVED_TYPES, "int8", "int8")
 ]  # fmt: skip
 _STATUS_TYPES = (*_DERIVED_TYPES, "timestamptz")
 _PG_EPOCH = 946_684_800_000_000  # 2000-01-01 in microseconds since 1970
@@ -374,6 +380,7 @@ def fill_service_and_promise(connection: Connection, extras: list[dict[str, Any]
         .values(
             carrier_service=func.coalesce(table.c.carrier_service, bindparam("svc")),
             promised_by=func.coalesce(table.c.promised_by, bindparam("promise")),
+            promised_s=func.coalesce(table.c.promised_s, bindparam("promise_s")),
             # a service filled in is a new lane: assigned again by the next statistics refresh
             lane_id=case(
                 (and_(table.c.carrier_service.is_(None), bindparam("svc").is_not(None)), None),
@@ -381,4 +388,4 @@ def fill_service_and_promise(connection: Connection, extras: list[dict[str, Any]
             ),
         )
     )
-    connection.execute(fill, extras)
+    connection.execute(fill, [{**e, "promise_s": second_of(e["promise"])} for e in extras])

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from linkstar.kit.clock import utcnow
 from linkstar.kit.ids import ordered_id
 from linkstar.tracking.core.columns import TrackingColumns
+from linkstar.tracking.core.epochs import second_of, seconds
 from linkstar.tracking.core.fold import fold
 from linkstar.tracking.core.fold_columns import NAT, RANK, FoldedColumns, fold_groups, pending
 from linkstar.tracking.core.pairs import pairs_in
@@ -81,7 +82,7 @@ def store(
     late = _drop_stored_repeats(session, ev, ids, known, start.last_event_at)
     folded = _fold(ev, batch.timeline, start, known, late)
     fresh = np.flatnonzero(~known).tolist()
-    times = [db_times(t, as_text) for t in _times(folded)]
+    times = _written_times(folded, as_text)
     delivered = ev.first_where(ev.keep & (ev.rank == RANK[_DELIVERED]), n)
     _create(session, organisation_id, ships, ev, folded, times, fresh, ids, delivered, as_text)
     if undated is not None:
@@ -96,7 +97,7 @@ def store(
     report.duplicates = report.events_received - report.events_inserted
     if late.any():
         _fold_late(session, folded, ids, late, as_text)
-        times = [db_times(t, as_text) for t in _times(folded)]
+        times = _written_times(folded, as_text)
     touched = np.zeros(n, dtype=bool)
     touched[ev.ship[ev.keep]] = True
     stamp = received
@@ -209,12 +210,15 @@ def _fold_late(
         folded.event_count[i], folded.unmapped_count[i] = f.event_count, f.unmapped_count
 
 
-def _times(f: FoldedColumns) -> tuple[np.ndarray, ...]:
-    return f.status_since, f.last_event_at, f.first_scan_at, f.delivered_at
+def _written_times(f: FoldedColumns, as_text: bool) -> list[list[Any]]:
+    """The derived times in database form, then as their epoch columns (`core.epochs`)."""
+    times = (f.status_since, f.last_event_at, f.first_scan_at, f.delivered_at)
+    return [*(db_times(t, as_text) for t in times), *(seconds(t) for t in times)]
 
 
 def _derived(f: FoldedColumns, times: Sequence[list[Any]], i: int) -> tuple[Any, ...]:
-    """One shipment's derived columns (`event_store.DERIVED_COLUMNS`), times in database form."""
+    """One shipment's derived columns and their epochs (`event_store.DERIVED_COLUMNS`, then
+    `DERIVED_EPOCHS`), times in database form."""
     return (
         f.status[i],
         f.sub_status[i],
@@ -224,6 +228,10 @@ def _derived(f: FoldedColumns, times: Sequence[list[Any]], i: int) -> tuple[Any,
         times[3][i],
         int(f.event_count[i]),
         int(f.unmapped_count[i]),
+        times[4][i],
+        times[5][i],
+        times[6][i],
+        times[7][i],
     )
 
 
@@ -243,7 +251,8 @@ def _create(
     delivered event reported (`first`: each shipment's, else -1)."""
     if not fresh:
         return
-    now = db_time(utcnow(), as_text)
+    created = utcnow()
+    now, created_s = db_time(created, as_text), second_of(created)
     rows = []
     for i, token in zip(fresh, new_public_tokens(len(fresh)), strict=True):
         carrier, number = ships.keys[i]
@@ -262,6 +271,8 @@ def _create(
                 now,
                 now,
                 *_derived(folded, times, i),
+                second_of(promise),
+                created_s,
             )
         )
     insert_shipments(session, rows)
