@@ -20,7 +20,7 @@ from alembic import op
 import linkstar.db.base
 
 revision: str = "0038"
-down_revision: str | None = "0035"
+down_revision: str | None = "0037"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
