@@ -124,11 +124,12 @@ def correct_carrier(
     job_id = None
     if new != old:
         remapped, merged = _recarry_events(session, row, old, new)
-        resolved = _settle_exceptions(session, actor, row, now or utcnow())
+        now = now or utcnow()
+        resolved = _settle_exceptions(session, actor, row, now)
         session.execute(delete(PollState).where(PollState.organisation_id == org,
                                                 PollState.id == row.id))  # fmt: skip
         session.flush()
-        refetch, job_id = _refetch(session, row, now or utcnow())
+        refetch, job_id = _refetch(session, row, now)
     after = {name: getattr(row, name) for name in _AUDITED}
     audit.record(session, actor, "shipment.correct_carrier", row, before=before,
                  after={**after, "events_remapped": remapped, "refetch": refetch})  # fmt: skip

@@ -62,10 +62,11 @@ from linkstar.tracking.poll_store import (
 log = logging.getLogger(__name__)
 HORIZON = timedelta(minutes=5)  # batches the rate limits push further out wait for the next run
 CLAIM = timedelta(minutes=20)  # a run's hold on its accounts: beyond the job's 15-minute limit
-SANDBOX_URLS: Mapping[str, str] = {
-    "usps": usps.SANDBOX_URL, "ups": ups.SANDBOX_URL, "fedex": fedex.SANDBOX_URL,
-    "dhl": dhl.SANDBOX_URL,
-}  # fmt: skip
+# Each API's base URL per account environment (`carrier_accounts.ENVIRONMENTS`).
+BASE_URLS: Mapping[str, Mapping[str, str]] = {
+    name: {"production": api.BASE_URL, "sandbox": api.SANDBOX_URL}
+    for name, api in (("usps", usps), ("ups", ups), ("fedex", fedex), ("dhl", dhl))
+}
 
 
 @dataclass
@@ -97,11 +98,9 @@ def build_connector(
 ) -> PullConnector:
     """The pull connector of a carrier account, at the carrier's production or sandbox base
     URL (raises ValueError on missing credentials)."""
-    if carrier not in SANDBOX_URLS:
+    if carrier not in BASE_URLS:
         raise ValueError(f"no tracking API connector for {carrier!r}")
-    production = {"usps": usps.BASE_URL, "ups": ups.BASE_URL, "fedex": fedex.BASE_URL,
-                  "dhl": dhl.BASE_URL}  # fmt: skip
-    url = (SANDBOX_URLS if environment == "sandbox" else production)[carrier]
+    url = BASE_URLS[carrier]["sandbox" if environment == "sandbox" else "production"]
     if carrier == "dhl":
         return dhl.DHLTracking(api_key=str(credentials.get("api_key", "")), base_url=url,
                                transport=transport, sleep=sleep)  # fmt: skip
