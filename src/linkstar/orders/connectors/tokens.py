@@ -65,23 +65,18 @@ def _request(channel: Channel, credentials: Mapping[str, Any]) -> httpx.Request:
         key, secret, refresh = _values(credentials, channel)
         query = {"app_key": key, "app_secret": secret, "refresh_token": refresh}
         return httpx.Request("GET", url, params={**query, "grant_type": "refresh_token"})
-    if channel is Channel.EBAY:  # HTTP Basic with the app's client id and secret
-        client_id, secret, refresh = _values(credentials, channel)
-        form = {"grant_type": "refresh_token", "refresh_token": refresh}
+    # eBay and Walmart: HTTP Basic with the app's client id and secret.
+    client_id, secret, *refresh_token = _values(credentials, channel)
+    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    headers = {"Accept": "application/json", "Authorization": f"Basic {basic}"}
+    if channel is Channel.EBAY:  # the refresh_token grant, for the consent's scopes or fewer
+        form = {"grant_type": "refresh_token", "refresh_token": refresh_token[0]}
         if str(credentials.get("scopes") or "").strip():
             form["scope"] = str(credentials["scopes"]).strip()
-        auth: tuple[str, str] = (client_id, secret)
-    else:  # Walmart: the client_credentials grant, Basic auth, its service headers
-        client_id, secret = _values(credentials, channel)
+    else:  # Walmart: the client_credentials grant, with its service headers
         form = {"grant_type": "client_credentials"}
-        auth = (client_id, secret)
-    headers = {"Accept": "application/json"}
-    if channel is Channel.WALMART:
         headers |= {"WM_SVC.NAME": "Walmart Marketplace", "WM_QOS.CORRELATION_ID": uuid.uuid4().hex}
-    basic = base64.b64encode(":".join(auth).encode()).decode()
-    return httpx.Request(
-        "POST", url, data=form, headers={**headers, "Authorization": f"Basic {basic}"}
-    )
+    return httpx.Request("POST", url, data=form, headers=headers)
 
 
 def _field(body: Mapping[str, Any], key: str, what: str) -> Any:
