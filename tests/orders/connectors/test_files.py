@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal as D
 from pathlib import Path
@@ -429,3 +430,47 @@ def test_xlsx_date_only_cells_and_a_table_that_does_not_start_at_a1() -> None:
         ("SKU-9", 3, D("2.25"))
     ]
     assert [(e.row, e.column) for e in result.errors] == [(4, "quantity")]
+
+
+_SHOPIFY_EU = (
+    "Name,Email,Financial Status,Currency,Subtotal,Shipping,Taxes,Total,Discount Amount,"
+    "Created at,Lineitem quantity,Lineitem name,Lineitem price,Lineitem sku,Shipping Country,Id\n"
+    # a shop showing prices with 20 % VAT: 2 x 30.00 gross - 6.00 discount + 6.00 shipping;
+    # Taxes 10.00 are inside those prices, so Total = Subtotal + Shipping
+    "#2001,a@example.com,paid,EUR,54.00,6.00,10.00,60.00,6.00,2026-11-28 09:14:22 +0100,"
+    "2,Mug,30.00,MUG-1,FR,9001\n"
+    # a shop showing prices without tax: Total = Subtotal + Shipping + Taxes
+    "#2002,b@example.com,paid,USD,30.00,5.00,2.40,37.40,0.00,2026-11-28 09:14:22 -0500,"
+    "1,Mug,30.00,MUG-1,US,9002\n"
+)
+
+
+def test_shopify_export_of_a_shop_showing_prices_with_tax_is_netted_per_order() -> None:
+    gross, net = parse_order_file(_SHOPIFY_EU.encode(), "orders_export.csv", "shopify").orders
+    # goods 60.00 less the 10.00 of tax they include; the export does not split shipping's tax
+    assert (gross.subtotal, gross.shipping, gross.tax, gross.discount, gross.total) == (
+        D("50.00"), D("6.00"), D("10.00"), D("6.00"), D("60.00"),
+    )  # fmt: skip
+    assert gross.subtotal + gross.shipping + gross.tax - gross.discount == gross.total
+    assert (net.subtotal, net.shipping, net.tax, net.discount, net.total) == (
+        D("30.00"), D("5.00"), D("2.40"), D("0.00"), D("37.40"),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("included", "subtotal"), [("no", D("24.00")), ("yes", D("20.00")), ("infer", D("20.00"))]
+)
+def test_a_mapping_says_whether_prices_include_tax(included: str, subtotal: D) -> None:
+    mapping = replace(GENERIC, name="vat-shop", prices_include_tax=included)
+    assert ColumnMapping.from_dict(mapping.to_dict()) == mapping
+    body = (
+        "external_id,sku,quantity,unit_price,currency,placed_at,tax,total\n"
+        "A-1,SKU-1,1,24.00,EUR,2026-11-28,4.00,24.00\n"
+    )
+    (order,) = parse_order_file(body.encode(), "vat.csv", mapping).orders
+    assert (order.subtotal, order.tax, order.total) == (subtotal, D("4.00"), D("24.00"))
+
+
+def test_a_mapping_with_an_unknown_prices_include_tax_is_refused() -> None:
+    with pytest.raises(InvalidInput, match="prices_include_tax is 'no', 'yes' or 'infer'"):
+        ColumnMapping.from_dict({"columns": dict(GENERIC.columns), "prices_include_tax": "maybe"})

@@ -27,6 +27,7 @@ from linkstar.orders.core.canonical import (
     OrderLine,
     PostalAddress,
 )
+from linkstar.orders.core.taxes import net_of_included_tax
 
 _ZERO = Decimal("0")
 _CENT = Decimal("0.01")
@@ -284,6 +285,11 @@ class _Reader:
             tax = sum((line.tax for line in lines), _ZERO)
         discount = abs(self._money(o, "discount") or sum((line.discount for line in lines), _ZERO))
         total = self._money(o, "total")
+        if self.m.prices_include_tax != "no":
+            included = True if self.m.prices_include_tax == "yes" else None
+            subtotal, shipping = net_of_included_tax(
+                included, subtotal, shipping, _ZERO, tax, discount, total
+            )
         tags = tuple(t.strip() for t in get("tags", "").split(",") if t.strip())
         status = self.status(o)
         by_channel = self.m.channel_fulfilled.get(get("fulfillment_channel", "").lower())

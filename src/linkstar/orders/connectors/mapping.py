@@ -61,6 +61,10 @@ class ColumnMapping:
       (Shopify's "unfulfilled"). The fulfilment column is consulted before the status column;
       a non-empty `cancelled_at` means cancelled; no value at all means `default_status`.
     - `date_formats`: strptime formats tried after ISO 8601; naive times are in `timezone`.
+    - `prices_include_tax`: "no" (prices are net, the default), "yes" (line prices and
+      shipping include the tax column's amount) or "infer" (judged per order by its totals:
+      gross goods + shipping - discount = total while tax is charged; Shopify's export, which
+      does not say). Included tax is taken off the goods (`core.taxes`).
     """
 
     name: str
@@ -78,6 +82,7 @@ class ColumnMapping:
     decimal_comma: bool = False
     delimiter: str | None = None  # None: sniffed from the header line
     channel_fulfilled: Mapping[str, str] = field(default_factory=dict)
+    prices_include_tax: Literal["no", "yes", "infer"] = "no"
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.columns) - FIELDS)
@@ -105,6 +110,10 @@ class ColumnMapping:
             )
         if self.line_price not in ("unit", "total"):
             raise InvalidInput(f"mapping {self.name!r}: line_price is 'unit' or 'total'")
+        if self.prices_include_tax not in ("no", "yes", "infer"):
+            raise InvalidInput(
+                f"mapping {self.name!r}: prices_include_tax is 'no', 'yes' or 'infer'"
+            )
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
@@ -150,6 +159,7 @@ class ColumnMapping:
             "decimal_comma": self.decimal_comma,
             "delimiter": self.delimiter,
             "channel_fulfilled": dict(self.channel_fulfilled),
+            "prices_include_tax": self.prices_include_tax,
         }
 
     @classmethod
@@ -183,6 +193,7 @@ class ColumnMapping:
                 decimal_comma=bool(data.get("decimal_comma", False)),
                 delimiter=data.get("delimiter"),
                 channel_fulfilled=dict(data.get("channel_fulfilled") or {}),
+                prices_include_tax=data.get("prices_include_tax", "no"),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidInput(f"malformed column mapping: {exc}") from None

@@ -86,7 +86,9 @@ AMAZON_ALL_ORDERS = replace(
 # Shopify admin → Orders → Export (CSV): one row per line item; order-level columns (Email,
 # totals, shipping address, Id) are filled on the order's first row only; Name is on every row.
 # Its Subtotal is after discounts (Total = Subtotal + Shipping + Taxes), so it is not read: our
-# subtotal, before discounts, is Σ Lineitem price * quantity.
+# subtotal, before discounts, is Σ Lineitem price * quantity. A shop that shows prices with tax
+# exports gross prices and Total = Subtotal + Shipping; the export has no column saying so, so it
+# is inferred per order from the totals (as for an API payload without `taxes_included`).
 SHOPIFY = ColumnMapping(
     name="shopify",
     channel=Channel.SHOPIFY,
@@ -111,6 +113,7 @@ SHOPIFY = ColumnMapping(
         "expired": PENDING, "fulfilled": SHIPPED, "unfulfilled": None, "partial": None,
         "restocked": None,
     },
+    prices_include_tax="infer",
 )  # fmt: skip
 
 # eBay Seller Hub → Orders → Download report (CSV, "All orders"): prices carry the currency

@@ -35,6 +35,7 @@ from linkstar.orders.core.canonical import (
     OrderLine,
     PostalAddress,
 )
+from linkstar.orders.core.taxes import net_of_included_tax
 
 _PENDING_FINANCIAL = {"pending", "expired"}
 _DEAD_FINANCIAL = {"voided", "refunded"}
@@ -116,31 +117,6 @@ def _goods(lines: list[OrderLine]) -> Decimal:
     return sum((line.unit_price * line.quantity for line in lines), Decimal("0"))
 
 
-def _net_of_included_tax(
-    included: object,
-    goods: Decimal,
-    shipping: Decimal,
-    shipping_tax: Decimal,
-    tax: Decimal,
-    discount: Decimal,
-    total: Decimal,
-) -> tuple[Decimal, Decimal]:
-    """(goods, shipping) net of tax, so that goods + shipping + tax - discount = total.
-
-    A shop that shows prices with tax (`taxes_included` / `taxesIncluded`: "whether taxes are
-    included in line item and shipping line prices") sends gross line and shipping prices and
-    the tax once more in `total_tax`. Its line tax is computed after the line's discount, so
-    goods - line tax - discount is the goods' net value after discounts. A payload without the
-    flag (a query or webhook that did not ask for it) is judged by its totals: gross goods plus
-    shipping less discount equal to the total while tax is charged.
-    """
-    if not isinstance(included, bool):
-        included = tax > 0 and goods + shipping - discount == total
-    if not included:
-        return goods, shipping
-    return goods - (tax - shipping_tax), shipping - shipping_tax
-
-
 def _rest(p: Mapping[str, Any]) -> ChannelOrder:
     lines = []
     for i, raw in enumerate(lst(p, "line_items", "$")):
@@ -196,7 +172,7 @@ def _rest(p: Mapping[str, Any]) -> ChannelOrder:
         if p.get("total_line_items_price") not in (None, "")
         else _goods(lines)
     )
-    goods, shipping = _net_of_included_tax(
+    goods, shipping = net_of_included_tax(
         p.get("taxes_included"), goods, shipping, shipping_tax, tax, discount, total
     )
     customer = opt_obj(p, "customer", "$") or {}
@@ -284,7 +260,7 @@ def _graphql(p: Mapping[str, Any]) -> ChannelOrder:
     )
     tax, discount = _shop_money(p, "totalTaxSet", "$"), _shop_money(p, "totalDiscountsSet", "$")
     total = _shop_money(p, "totalPriceSet", "$")
-    goods, shipping = _net_of_included_tax(
+    goods, shipping = net_of_included_tax(
         p.get("taxesIncluded"),
         _goods(lines),  # `subtotalPriceSet` is after discounts: not our subtotal
         _shop_money(p, "totalShippingPriceSet", "$"),
