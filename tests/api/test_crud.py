@@ -119,6 +119,12 @@ def test_store_lifecycle_credentials_are_write_only(api, tenant):
     assert updated.json()["is_active"] is False
     assert updated.json()["has_credentials"] is True  # untouched by a PATCH without them
 
+    rotated = owner.patch(
+        f"/stores/{sid}",
+        json={"credentials": {"refresh_token": "rotated-0042", "client_secret": ""}},
+    )  # one token rotated, one name removed, the rest kept
+    assert rotated.json()["credentials_hint"] == "refresh_token=••••0042"
+
     cleared = owner.patch(f"/stores/{sid}", json={"credentials": {}})
     assert cleared.json()["has_credentials"] is False
     assert cleared.json()["credentials_hint"] == ""
@@ -128,13 +134,14 @@ def test_store_lifecycle_credentials_are_write_only(api, tenant):
     assert api.counts()["stores"] == 0
 
     actions = [(e["action"], e["entity_id"]) for e in api.audit(tenant.org.id)]
-    assert actions[-4:] == [
+    assert actions[-5:] == [
         ("store.create", sid),
+        ("store.update", sid),
         ("store.update", sid),
         ("store.update", sid),
         ("store.delete", sid),
     ]
-    for entry in api.audit(tenant.org.id)[-4:]:
+    for entry in api.audit(tenant.org.id)[-5:]:
         assert entry["actor_id"] == tenant.owner.id
         assert entry["actor_label"] == tenant.owner.email
         for side in (entry["before"] or {}, entry["after"] or {}):

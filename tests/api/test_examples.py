@@ -20,6 +20,8 @@ def test_examples_are_accepted(api, tenant):
     assert sorted(p.name for p in EXAMPLES.glob("*.json")) == [
         "api-key-create.json",
         "organisation-update.json",
+        "store-authorisation-complete.json",
+        "store-authorisation-start.json",
         "store-create.json",
         "store-update.json",
         "user-create.json",
@@ -31,7 +33,19 @@ def test_examples_are_accepted(api, tenant):
     store = owner.post("/stores", json=_load("store-create.json"))
     assert store.status_code == 201, store.text
     assert store.json()["has_credentials"] is True
-    r = owner.patch(f"/stores/{store.json()['id']}", json=_load("store-update.json"))
+    store_id = store.json()["id"]
+    start = owner.post(
+        f"/stores/{store_id}/authorisation", json=_load("store-authorisation-start.json")
+    )
+    assert start.status_code == 200, start.text
+    assert start.json()["authorize_url"].startswith("https://sellercentral.amazon.com/apps/")
+    # the example's state is a placeholder: the shape is accepted, the state is not this one's
+    done = owner.post(
+        f"/stores/{store_id}/authorisation/complete",
+        json=_load("store-authorisation-complete.json"),
+    )
+    assert done.status_code == 422 and "not one this workspace started" in done.text
+    r = owner.patch(f"/stores/{store_id}", json=_load("store-update.json"))
     assert r.status_code == 200, r.text
     warehouse = owner.post("/warehouses", json=_load("warehouse-create.json"))
     assert warehouse.status_code == 201, warehouse.text

@@ -280,6 +280,10 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "parcels": [good_row("A-WAVE-2")],
     },
     ("PATCH", "/api/v1/stores/{store_id}/sync"): {"interval_minutes": 30},
+    ("POST", "/api/v1/stores/{store_id}/authorisation"): {},
+    ("POST", "/api/v1/stores/{store_id}/authorisation/complete"): {
+        "callback_url": "https://a.example/settings/authorise/callback?state=x&code=y"
+    },
     ("POST", "/api/v1/routing/simulations"): {"body": {"name": "try"}},
 }
 

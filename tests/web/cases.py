@@ -162,6 +162,8 @@ _ALL = [
     Case("POST", "/settings/stores/{store_id}/delete", P.workspace_manage, ok_status=303),
     Case("POST", "/settings/stores/{store_id}/sync", P.workspace_manage, ok_status=303),
     Case("POST", "/settings/stores/{store_id}/polling", P.workspace_manage, ok_status=303),
+    Case("POST", "/settings/stores/{store_id}/authorise", P.workspace_manage, ok_status=303),
+    Case("GET", "/settings/authorise/callback", P.workspace_manage, ok_status=303),
     Case("POST", "/orders/{order_id}/allocate", P.orders_write, ok_status=303),
     Case("POST", "/orders/{order_id}/route", P.orders_write, ok_status=303),
     Case("POST", "/orders/bulk-action", P.orders_write, {"action": "allocate"}, 303),

@@ -43,6 +43,7 @@ _ERROR_TEXT = {
     409: "Conflicts with existing data or state, or a reused `Idempotency-Key`.",
     413: "The request body is larger than 1 MiB.",
     422: "Invalid input: malformed JSON, wrong types, unknown fields, bad cursor or values.",
+    502: "An outside platform failed to answer the request made for you; nothing was stored.",
 }
 
 

@@ -1,4 +1,5 @@
-"""`linkstar orders sync`: poll a store now, or show every store's polling state."""
+"""`linkstar orders sync`: poll a store now, or show every store's polling state;
+`linkstar orders authorise`: a store's first consent on its platform."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from rich.table import Table
 from linkstar.cli.context import console, engine, guarded, settings, transaction
 from linkstar.cli.orders import ORG_OPTION, _actor, _say, _store, app
 from linkstar.kit.crypto import SecretBox
-from linkstar.orders.sync import service
+from linkstar.orders.sync import consent, service
+from linkstar.orders.sync.connect import environment
 from linkstar.workspace import repository as repo
 
 
@@ -60,3 +62,37 @@ def sync_store(
          f"{outcome.next_run_at.isoformat() if outcome.next_run_at else '-'}")  # fmt: skip
     if outcome.error:
         _say(f"stopped: {outcome.error}")
+
+
+@app.command("authorise")
+@guarded
+def authorise_store(
+    org: str = ORG_OPTION,
+    store: str = typer.Option(..., "--store", help="Store name."),
+    redirect_uri: str = typer.Option(
+        "http://127.0.0.1:8000" + consent.CALLBACK_PATH,
+        "--redirect-uri",
+        help="The redirect URL registered in the store's app (default: the local console's).",
+    ),
+    callback: str | None = typer.Option(
+        None, "--callback", help="The address the browser landed on after consenting."
+    ),
+) -> None:
+    """Authorise a store on its platform: print the consent URL, then (with --callback) keep
+    what the platform grants. A console at the redirect URL completes it by itself."""
+    current = settings()
+    box = SecretBox(current.encryption_keys())
+    with transaction(engine(current)) as session:
+        actor = _actor(session, org)
+        store_id = _store(session, actor, store).id
+        if callback is None:
+            started = consent.start(session, actor, store_id, box, redirect_uri, environment())
+            until = f"{started.expires_at:%H:%M} UTC"
+            _say(f"Open this address, sign in and consent (valid until {until}):")
+            console.print(started.url, soft_wrap=True)
+            _say(f"Then run this command again with --callback 'ADDRESS' (the page at "
+                 f"{started.redirect_uri} that the browser lands on).")  # fmt: skip
+            return
+        query = consent.callback_query(callback)
+        done = consent.complete(session, actor, query, box, environment(), store_id)
+    _say(f"{done.name}: authorised; credentials stored ({done.credentials_hint})")

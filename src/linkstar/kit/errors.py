@@ -52,3 +52,10 @@ class Throttled(LinkStarError):
     def __init__(self, message: str, retry_after: int, details: Any = None) -> None:
         super().__init__(message, details)
         self.retry_after = retry_after
+
+
+class UpstreamFailed(LinkStarError):
+    """An outside platform failed to answer a request made for the user; trying later may work."""
+
+    code = "upstream_failed"
+    status = 502

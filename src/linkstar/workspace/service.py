@@ -80,7 +80,7 @@ def create_store(session: Session, actor: Principal, data: StoreCreate, box: Sec
         currency=data.currency,
         external_id=data.external_id,
     )
-    _set_credentials(store, data.credentials, box)
+    seal_credentials(store, data.credentials, box)
     stores.add(store)
     audit.record(session, actor, "store.create", store, after=audit.snapshot(store))
     return store
@@ -99,8 +99,11 @@ def update_store(
         raise Conflict(f"a store named {changes['name']!r} already exists", {"field": "name"})
     for field, value in changes.items():
         setattr(store, field, value.upper() if field == "region" else value)
-    if credentials is not None:
-        _set_credentials(store, credentials, box)
+    if credentials:  # merged: a name given replaces its secret, an empty secret removes it
+        stored = box.open(store.credentials_encrypted) if store.credentials_encrypted else {}
+        credentials = {k: v for k, v in {**stored, **credentials}.items() if v != ""}
+    if credentials is not None:  # {} (or every name emptied) removes them all
+        seal_credentials(store, credentials, box)
     session.flush()
     audit.record(session, actor, "store.update", store, before=before, after=audit.snapshot(store))
     return store
@@ -129,7 +132,8 @@ def store_credentials(
     return box.open(store.credentials_encrypted)
 
 
-def _set_credentials(store: Store, credentials: dict[str, str] | None, box: SecretBox) -> None:
+def seal_credentials(store: Store, credentials: dict[str, Any] | None, box: SecretBox) -> None:
+    """Encrypt the store's credentials (None or empty removes them) and refresh their hint."""
     if not credentials:
         store.credentials_encrypted = None
         store.credentials_hint = ""

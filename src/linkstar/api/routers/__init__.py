@@ -20,6 +20,7 @@ from linkstar.api.routers import (
     routing_optimise,
     routing_simulations,
     stock_publishing,
+    store_consent,
     store_sync,
     tracking,
     tracking_carriers,
@@ -51,5 +52,6 @@ ROUTERS: list[APIRouter] = [
     routing_optimise.router,
     routing_simulations.router,
     store_sync.router,
+    store_consent.router,
     stock_publishing.router,
 ]

@@ -29,6 +29,7 @@ REFRESH_KEYS: dict[Channel, tuple[str, ...]] = {
     Channel.WALMART: ("client_id", "client_secret"),
     Channel.TIKTOK: ("app_key", "app_secret", "refresh_token"),
 }
+EXPIRES_KEY = "access_token_expires_at"  # the stored access token's expiry (ISO 8601)
 ENDPOINTS = {
     Channel.AMAZON: "https://api.amazon.com/auth/o2/token",
     Channel.EBAY: "https://api.ebay.com/identity/v1/oauth2/token",
@@ -79,21 +80,22 @@ def _request(channel: Channel, credentials: Mapping[str, Any]) -> httpx.Request:
     return httpx.Request("POST", url, data=form, headers=headers)
 
 
-def _field(body: Mapping[str, Any], key: str, what: str) -> Any:
+def field_of(body: Mapping[str, Any], key: str, what: str) -> Any:
+    """A required field of a platform's answer; ChannelUnavailable when it is missing."""
     value = body.get(key)
     if value in (None, ""):
         raise ChannelUnavailable(f"{what}: the answer has no {key}")
     return value
 
 
-def refresh(
-    channel: Channel, credentials: Mapping[str, Any], client: httpx.Client, now: datetime
-) -> AccessToken:
-    """A fresh access token. InvalidInput when the platform refuses the credentials (the
-    seller must fix them), ChannelUnavailable when the endpoint fails or answers nonsense."""
-    what = f"{channel.value} token refresh"
+def answer(
+    channel: Channel, client: httpx.Client, request: httpx.Request, what: str
+) -> dict[str, Any]:
+    """Send a token request and return its answer (TikTok Shop: its `data`). InvalidInput
+    when the platform refuses (HTTP 400/401/403 with the OAuth `error_description` or `error`,
+    a TikTok `code` other than 0), ChannelUnavailable when it fails or answers nonsense."""
     try:
-        response = client.send(_request(channel, credentials))
+        response = client.send(request)
     except httpx.TransportError as exc:
         raise ChannelUnavailable(f"{what}: {exc}") from exc
     try:
@@ -108,13 +110,24 @@ def refresh(
         raise ChannelUnavailable(
             f"{what}: HTTP {response.status_code}", status=response.status_code
         )
-    if channel is Channel.TIKTOK:  # {"code": 0, "message", "data": {...}}, expiry as a timestamp
+    if channel is Channel.TIKTOK:  # {"code": 0, "message", "data": {...}}
         if body.get("code") != 0 or not isinstance(body.get("data"), dict):
             raise InvalidInput(f"{what} refused: {body.get('message') or body.get('code')}")
-        data = body["data"]
-        value = str(_field(data, "access_token", what))
-        expires = datetime.fromtimestamp(int(_field(data, "access_token_expire_in", what)), UTC)
-        return AccessToken(value, expires, data.get("refresh_token") or None)
-    value = str(_field(body, "access_token", what))
-    seconds = int(_field(body, "expires_in", what))
+        return dict(body["data"])
+    return body
+
+
+def refresh(
+    channel: Channel, credentials: Mapping[str, Any], client: httpx.Client, now: datetime
+) -> AccessToken:
+    """A fresh access token. InvalidInput when the platform refuses the credentials (the
+    seller must fix them), ChannelUnavailable when the endpoint fails or answers nonsense."""
+    what = f"{channel.value} token refresh"
+    body = answer(channel, client, _request(channel, credentials), what)
+    if channel is Channel.TIKTOK:  # expiry as a timestamp
+        value = str(field_of(body, "access_token", what))
+        expires = datetime.fromtimestamp(int(field_of(body, "access_token_expire_in", what)), UTC)
+        return AccessToken(value, expires, body.get("refresh_token") or None)
+    value = str(field_of(body, "access_token", what))
+    seconds = int(field_of(body, "expires_in", what))
     return AccessToken(value, now + timedelta(seconds=seconds), body.get("refresh_token") or None)

@@ -21,7 +21,7 @@ from linkstar.orders.sync.connect import POLLED, SyncEnvironment
 from linkstar.workspace.models import Store
 
 MARGIN = timedelta(minutes=5)  # a token this close to expiry is replaced before the call
-EXPIRES = "access_token_expires_at"
+EXPIRES = tokens.EXPIRES_KEY
 
 
 def _live(values: dict[str, Any], now: datetime) -> bool:

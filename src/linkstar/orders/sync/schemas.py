@@ -87,3 +87,25 @@ class SyncRequested(BaseModel):
 
     store_id: str
     job_id: str
+
+
+class AuthorisationStart(BaseModel):
+    """Where the platform should send the seller back (default: this server's console page)."""
+
+    model_config = ConfigDict(extra="forbid")
+    redirect_uri: str | None = Field(
+        None, max_length=2000, description="absolute http(s) URL registered in the app"
+    )
+
+
+class AuthorisationStarted(BaseModel):
+    authorize_url: str = Field(description="send the seller here to consent")
+    redirect_uri: str
+    expires_at: datetime = Field(description="the consent must come back before this")
+
+
+class AuthorisationComplete(BaseModel):
+    """The address the platform sent the seller's browser to, pasted whole."""
+
+    model_config = ConfigDict(extra="forbid")
+    callback_url: str = Field(min_length=1, max_length=8000)

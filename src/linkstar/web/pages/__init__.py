@@ -27,6 +27,7 @@ from linkstar.web.pages import (
     settings_jobs,
     settings_mail,
     settings_org,
+    settings_store_consent,
     settings_store_sync,
     settings_stores,
     settings_users,
@@ -70,6 +71,7 @@ ROUTERS: list[APIRouter] = [
     routing_optimise.router,
     routing_simulations.router,
     settings_store_sync.router,
+    settings_store_consent.router,
     order_steps.router,
     stock_moves.router,
 ]

@@ -12,6 +12,7 @@ from linkstar.orders.sync.service import is_polled, sync_states
 from linkstar.web.context import ConsoleAction, ConsolePage, Page
 from linkstar.web.forms import FormState, checkbox, parse, text_fields
 from linkstar.web.pages.common import attempt
+from linkstar.web.pages.settings_store_consent import panel
 from linkstar.workspace import service
 from linkstar.workspace.core import Channel, Permission
 from linkstar.workspace.models import Store
@@ -21,7 +22,7 @@ router = APIRouter()
 P = Permission
 CREATE_FIELDS = ["name", "channel", "region", "currency", "external_id"]
 EDIT_FIELDS = ["name", "region", "currency", "external_id"]
-CREDENTIAL_ROWS = 3
+CREDENTIAL_ROWS = 6
 CHANNEL_LABELS = {
     Channel.amazon: "Amazon",
     Channel.shopify: "Shopify",
@@ -55,13 +56,17 @@ def read_credentials(form: FormData, state: FormState) -> dict[str, str] | None:
     return secrets or None
 
 
-def _page(page: Page, template: str, status: int = 200, **context: object) -> HTMLResponse:
+def _page(
+    page: Page, template: str, status: int = 200, store: Store | None = None, **context: object
+) -> HTMLResponse:
     return page.render(
         template,
         status=status,
         channels=[(c.value, CHANNEL_LABELS[c]) for c in Channel],
         channel_labels={c.value: label for c, label in CHANNEL_LABELS.items()},
         credential_rows=list(_rows()),
+        store=store,
+        consent=panel(page, store),
         **context,
     )
 
@@ -119,7 +124,8 @@ def store_edit(page: ConsolePage, store_id: str) -> HTMLResponse:
 
 @router.post("/settings/stores/{store_id}", response_class=HTMLResponse)
 def store_update(page: ConsoleAction, store_id: str) -> Response:
-    """Change a store; empty secret fields keep the stored credentials."""
+    """Change a store; typed secrets are added to the stored ones (a name typed again replaces
+    its value), empty fields keep what is stored."""
     page.principal.require(P.workspace_manage)
     store = service.get_store(page.session, page.principal, store_id)
     values = text_fields(page.form, EDIT_FIELDS)
