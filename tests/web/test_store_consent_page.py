@@ -45,9 +45,9 @@ def test_a_seller_authorises_an_amazon_store_from_its_page(owner, sessions, box,
     assert owner.post(f"/settings/stores/{store_id}", edit).status_code == 303
     assert _stored(sessions, box, "Amazon <US>")[1] == flow.AMAZON_APP
     page = owner.get(f"/settings/stores/{store_id}").text
-    assert f'action="/settings/stores/{store_id}/authorise"' in page
+    assert f'href="/settings/stores/{store_id}/authorise"' in page
 
-    sent = owner.post(f"/settings/stores/{store_id}/authorise")
+    sent = owner.get(f"/settings/stores/{store_id}/authorise")
     assert sent.status_code == 303
     target = sent.headers["location"]
     assert target.startswith("https://sellercentral.amazon.com/apps/authorize/consent?")
@@ -69,7 +69,7 @@ def test_a_declined_consent_says_why_and_keeps_the_store_as_it_was(
 ):  # type: ignore[no-untyped-def]
     owner.post("/settings/stores", _form("Amazon DE", **flow.AMAZON_APP))
     store_id, before = _stored(sessions, box, "Amazon DE")
-    target = owner.post(f"/settings/stores/{store_id}/authorise").headers["location"]
+    target = owner.get(f"/settings/stores/{store_id}/authorise").headers["location"]
     state = parse_qs(urlsplit(target).query)["state"][0]
     back = owner.get("/settings/authorise/callback?" + urlencode(
         {"error": "access_denied", "error_description": "The seller said no", "state": state}

@@ -1,6 +1,6 @@
 """Settings → Stores: authorise a store on its platform (the first OAuth consent).
 
-The store page's button sends the seller to the platform's consent page; the platform sends the
+The store page's link sends the seller to the platform's consent page; the platform sends the
 browser back to `CALLBACK_PATH`, where the code is traded and the credentials are kept.
 """
 
@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from linkstar.orders.sync import consent
 from linkstar.orders.sync.connect import environment
-from linkstar.web.context import ConsoleAction, ConsolePage, Page
+from linkstar.web.context import ConsolePage, Page
 from linkstar.web.forms import FormState
 from linkstar.web.pages.common import attempt
 from linkstar.workspace import service
@@ -42,9 +42,11 @@ def panel(page: Page, store: Store | None) -> dict[str, Any] | None:
     }
 
 
-@router.post("/settings/stores/{store_id}/authorise")
-def store_authorise(page: ConsoleAction, store_id: str) -> Response:
-    """Send the seller to the platform's consent page."""
+@router.get("/settings/stores/{store_id}/authorise")
+def store_authorise(page: ConsolePage, store_id: str) -> Response:
+    """Send the seller to the platform's consent page. A link, not a form: the console's CSP
+    (`form-action 'self'`) rightly stops a form's redirect to another site, and starting writes
+    nothing (the state travels sealed in the URL)."""
     page.principal.require(Permission.workspace_manage)
     store = service.get_store(page.session, page.principal, store_id)
     here = f"/settings/stores/{store_id}"
