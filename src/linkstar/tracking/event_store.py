@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -334,16 +335,37 @@ def _copy_events(raw: Any, rows: list[tuple[Any, ...]], columns: str) -> int:
         return inserted
 
 
-def write_status(session: Session, values: list[tuple[Any, ...]]) -> None:
-    """Write derived columns back: tuples of STATUS_COLUMNS values then the shipment id."""
+def write_status(
+    session: Session, values: list[tuple[Any, ...]], changed: Sequence[int] | None = None
+) -> None:
+    """Write derived columns back: tuples of STATUS_COLUMNS values then the shipment id.
+
+    `changed` (SQLite): each row's derived columns that differ from the stored ones, as bits
+    (`1 << i` for `DERIVED_COLUMNS[i]`); only those, their epochs and `updated_at` are written,
+    in one `executemany` per distinct set. SQLite's UPDATE maintains every index holding a
+    column it names, whatever the value, so an unchanged status leaves `ix_shipments_org_status`
+    alone. PostgreSQL writes every column: it compares the values itself (HOT updates).
+    """
     if not values:
         return
     raw = _raw(session)
     if is_sqlite(session):
-        sets = ", ".join(f"{name} = ?" for name in STATUS_COLUMNS)
+        groups: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+        if changed is None:
+            groups[(1 << len(DERIVED_COLUMNS)) - 1] = values
+        else:
+            for bits, row in zip(changed, values, strict=True):
+                groups[bits].append(row)
         cursor = raw.cursor()
         try:
-            cursor.executemany(f"UPDATE shipments SET {sets} WHERE id = ?", values)  # noqa: S608
+            for bits, rows in groups.items():
+                at = _written(bits)
+                sets = ", ".join(f"{STATUS_COLUMNS[i]} = ?" for i in at[:-1])
+                pick = itemgetter(*at)
+                cursor.executemany(
+                    f"UPDATE shipments SET {sets} WHERE id = ?",  # noqa: S608
+                    map(pick, rows),
+                )
         finally:
             cursor.close()
         return
@@ -367,6 +389,18 @@ def write_status(session: Session, values: list[tuple[Any, ...]]) -> None:
             "WHERE shipments.id = stage.id"
         )
         cursor.execute("TRUNCATE shipment_status_stage")
+
+
+def _written(bits: int) -> tuple[int, ...]:
+    """Positions in a `write_status` row of the columns written for these changed bits: the
+    derived columns, their epochs, `updated_at`, then the id."""
+    derived = [i for i in range(len(DERIVED_COLUMNS)) if bits >> i & 1]
+    epochs = [
+        len(DERIVED_COLUMNS) + DERIVED_EPOCHS.index(EPOCHS[DERIVED_COLUMNS[i]])
+        for i in derived
+        if DERIVED_COLUMNS[i] in EPOCHS
+    ]
+    return (*derived, *epochs, len(STATUS_COLUMNS) - 1, len(STATUS_COLUMNS))
 
 
 def fill_service_and_promise(connection: Connection, extras: list[dict[str, Any]]) -> None:
