@@ -35,17 +35,16 @@ from linkstar.tracking.event_store import (
     db_time,
     db_times,
     fill_service_and_promise,
-    find_shipments,
     insert_events,
     insert_shipments,
     is_sqlite,
     micros_from_db,
-    stored_pairs,
     write_status,
 )
 from linkstar.tracking.ingest_events import Events, gather
 from linkstar.tracking.ingest_prepare import IngestReport, Prepared, Rejected, Shipments, prepare
 from linkstar.tracking.models import Shipment, new_public_tokens
+from linkstar.tracking.shipment_lookup import find_shipments, stored_pairs
 
 __all__ = ["IngestReport", "Rejected", "run", "store"]
 
