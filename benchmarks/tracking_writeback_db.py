@@ -66,9 +66,9 @@ def capture(folder: Path, n: int) -> tuple[Rows, list[Rows], Rows, Path]:
         seen["ships"] += rows
         real_ships(session, rows)
 
-    def status(session: Any, values: Rows) -> None:
+    def status(session: Any, values: Rows, *changed: Any) -> None:
         seen["status"] += values
-        real_status(session, values)
+        real_status(session, values, *changed)
 
     def stored(session: Any, rows: Rows, *, fresh: bool = False) -> int:
         events[-1].extend(rows)

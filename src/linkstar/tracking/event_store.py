@@ -8,18 +8,18 @@ Events go in with SQLite `executemany INSERT OR IGNORE` or a PostgreSQL `COPY` i
 table and one `INSERT … SELECT … ON CONFLICT DO NOTHING`; the unique (shipment_id, fingerprint)
 index drops whatever repeats a stored event. Events of shipments created in the same
 transaction cannot repeat a stored one: PostgreSQL copies them straight into the table.
-Derived status is written back with one `executemany` on SQLite and one `COPY` + `UPDATE … FROM`
-on PostgreSQL. Every time written comes with its epoch column (`core.epochs`). Never commits.
+Derived status is written back with one `executemany` per set of changed columns on SQLite
+(`write_status`) and one `COPY` + `UPDATE … FROM` on PostgreSQL. Every time written comes with
+its epoch column (`core.epochs`). The reads before the writes are `shipment_lookup`'s. Never
+commits.
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -27,7 +27,6 @@ from sqlalchemy import Connection, and_, bindparam, case, func, update
 from sqlalchemy.orm import Session
 
 from linkstar.db.bulk import insert_tuples
-from linkstar.db.repository import chunks
 from linkstar.kit.clock import as_utc
 from linkstar.kit.errors import Conflict
 from linkstar.tracking.core.columns import EPOCH, micros_of
@@ -147,111 +146,13 @@ def micros_from_db(values: Sequence[Any], as_text: bool) -> np.ndarray:
     )
 
 
-def _raw(session: Session) -> Any:
+def raw_connection(session: Session) -> Any:
+    """The driver's own connection under the session's."""
     return session.connection().connection.driver_connection
 
 
 def _mark(session: Session) -> str:
     return "?" if is_sqlite(session) else "%s"
-
-
-@dataclass(slots=True)
-class Known:
-    """The stored shipments among the keys asked, by column: each one's position among the
-    keys, its id, and its derived columns (`DERIVED_COLUMNS` order, database form)."""
-
-    at: list[int]
-    ids: list[str]
-    derived: list[tuple[Any, ...]]
-
-
-def find_shipments(
-    session: Session, organisation_id: str, keys: Sequence[tuple[str, str]]
-) -> Known:
-    """Known shipments of these distinct (carrier, number) keys, read as plain rows and turned
-    into columns once (no object per shipment)."""
-    positions: dict[str, dict[str, int]] = defaultdict(dict)
-    for i, (carrier, number) in enumerate(keys):
-        positions[carrier][number] = i
-    sqlite = is_sqlite(session)
-    columns = (
-        "s.tracking_number, s.id, s.status, s.sub_status, s.status_since, s.last_event_at, "
-        "s.first_scan_at, s.delivered_at, s.event_count, s.unmapped_count"
-    )
-    at: list[int] = []
-    rows: list[Any] = []
-    cursor = _raw(session).cursor()
-    try:
-        for carrier, where in positions.items():
-            distinct = sorted(where)
-            if sqlite:
-                # SQLite answers an IN list with one seek per number in the unique
-                # (organisation, carrier, number) index.
-                for part in chunks(distinct, CHUNK):
-                    cursor.execute(
-                        f"SELECT {columns} FROM shipments s WHERE s.organisation_id = ? "  # noqa: S608
-                        "AND s.carrier = ? "
-                        f"AND s.tracking_number IN ({', '.join(['?'] * len(part))})",
-                        [organisation_id, carrier, *part],
-                    )
-                    found = cursor.fetchall()
-                    at.extend(map(where.__getitem__, [row[0] for row in found]))
-                    rows += found
-            else:
-                # PostgreSQL filters an IN list linearly after the (organisation, carrier)
-                # prefix; a join on the array of numbers is a seek or a hash join instead.
-                cursor.execute(
-                    f"SELECT {columns} FROM shipments s "  # noqa: S608
-                    "JOIN unnest(%s::text[]) AS wanted(number) "
-                    "ON s.tracking_number = wanted.number "
-                    "WHERE s.organisation_id = %s AND s.carrier = %s",
-                    [distinct, organisation_id, carrier],
-                )
-                found = cursor.fetchall()
-                at.extend(map(where.__getitem__, [row[0] for row in found]))
-                rows += found
-    finally:
-        cursor.close()
-    by_column = list(zip(*rows, strict=True)) if rows else [()] * (2 + len(DERIVED_COLUMNS))
-    return Known(at, list(by_column[1]), by_column[2:])
-
-
-def stored_pairs(session: Session, shipment_ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The fingerprints already stored for these shipments, read from the unique index: each
-    pair's shipment as its position in `shipment_ids`, and the fingerprint (int64 arrays)."""
-    if not shipment_ids:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    cursor = _raw(session).cursor()
-    try:
-        if is_sqlite(session):
-            # One statement: the ids' positions come from json_each, whose rows drive a seek
-            # each in the unique (shipment_id, fingerprint) index (CROSS JOIN fixes that order),
-            # so only integers cross into Python.
-            cursor.execute(
-                "SELECT j.key, e.fingerprint FROM json_each(?) AS j "
-                "CROSS JOIN tracking_events AS e ON e.shipment_id = j.value",
-                [json.dumps(list(shipment_ids))],
-            )
-            flat = np.fromiter(chain.from_iterable(cursor.fetchall()), dtype=np.int64)
-            return flat[0::2], flat[1::2]
-        position = {shipment_id: i for i, shipment_id in enumerate(shipment_ids)}
-        ships: list[int] = []
-        keys: list[int] = []
-        for part in chunks(list(shipment_ids), ARRAY_CHUNK):
-            # One array parameter, not an IN list of 900 (which PostgreSQL turns into the same
-            # `= ANY(array)`): nothing to parse per id, and one statement per 10,000 shipments,
-            # so a small table is scanned once (with the array hashed) instead of once per 900.
-            cursor.execute(
-                "SELECT shipment_id, fingerprint FROM tracking_events "
-                "WHERE shipment_id = ANY(%s::text[])",
-                [list(part)],
-            )
-            found = cursor.fetchall()
-            ships += map(position.__getitem__, [row[0] for row in found])
-            keys += [row[1] for row in found]
-        return np.array(ships, dtype=np.int64), np.array(keys, dtype=np.int64)
-    finally:
-        cursor.close()
 
 
 def insert_shipments(session: Session, rows: list[tuple[Any, ...]]) -> None:
@@ -273,7 +174,7 @@ def insert_events(session: Session, rows: list[tuple[Any, ...]], *, fresh: bool 
     """
     if not rows:
         return 0
-    raw = _raw(session)
+    raw = raw_connection(session)
     columns = ", ".join(EVENT_COLUMNS)
     if not is_sqlite(session):
         if fresh:
@@ -334,16 +235,37 @@ def _copy_events(raw: Any, rows: list[tuple[Any, ...]], columns: str) -> int:
         return inserted
 
 
-def write_status(session: Session, values: list[tuple[Any, ...]]) -> None:
-    """Write derived columns back: tuples of STATUS_COLUMNS values then the shipment id."""
+def write_status(
+    session: Session, values: list[tuple[Any, ...]], changed: Sequence[int] | None = None
+) -> None:
+    """Write derived columns back: tuples of STATUS_COLUMNS values then the shipment id.
+
+    `changed` (SQLite): each row's derived columns that differ from the stored ones, as bits
+    (`1 << i` for `DERIVED_COLUMNS[i]`); only those, their epochs and `updated_at` are written,
+    in one `executemany` per distinct set. SQLite's UPDATE maintains every index holding a
+    column it names, whatever the value, so an unchanged status leaves `ix_shipments_org_status`
+    alone. PostgreSQL writes every column: it compares the values itself (HOT updates).
+    """
     if not values:
         return
-    raw = _raw(session)
+    raw = raw_connection(session)
     if is_sqlite(session):
-        sets = ", ".join(f"{name} = ?" for name in STATUS_COLUMNS)
+        groups: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+        if changed is None:
+            groups[(1 << len(DERIVED_COLUMNS)) - 1] = values
+        else:
+            for bits, row in zip(changed, values, strict=True):
+                groups[bits].append(row)
         cursor = raw.cursor()
         try:
-            cursor.executemany(f"UPDATE shipments SET {sets} WHERE id = ?", values)  # noqa: S608
+            for bits, rows in groups.items():
+                at = _written(bits)
+                sets = ", ".join(f"{STATUS_COLUMNS[i]} = ?" for i in at[:-1])
+                pick = itemgetter(*at)
+                cursor.executemany(
+                    f"UPDATE shipments SET {sets} WHERE id = ?",  # noqa: S608
+                    map(pick, rows),
+                )
         finally:
             cursor.close()
         return
@@ -367,6 +289,18 @@ def write_status(session: Session, values: list[tuple[Any, ...]]) -> None:
             "WHERE shipments.id = stage.id"
         )
         cursor.execute("TRUNCATE shipment_status_stage")
+
+
+def _written(bits: int) -> tuple[int, ...]:
+    """Positions in a `write_status` row of the columns written for these changed bits: the
+    derived columns, their epochs, `updated_at`, then the id."""
+    derived = [i for i in range(len(DERIVED_COLUMNS)) if bits >> i & 1]
+    epochs = [
+        len(DERIVED_COLUMNS) + DERIVED_EPOCHS.index(EPOCHS[DERIVED_COLUMNS[i]])
+        for i in derived
+        if DERIVED_COLUMNS[i] in EPOCHS
+    ]
+    return (*derived, *epochs, len(STATUS_COLUMNS) - 1, len(STATUS_COLUMNS))
 
 
 def fill_service_and_promise(connection: Connection, extras: list[dict[str, Any]]) -> None:

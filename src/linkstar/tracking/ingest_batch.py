@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -30,20 +31,20 @@ from linkstar.tracking.core.pairs import pairs_in
 from linkstar.tracking.core.vocabulary import Status
 from linkstar.tracking.event_reads import load_fold_rows
 from linkstar.tracking.event_store import (
+    DERIVED_COLUMNS,
     db_time,
     db_times,
     fill_service_and_promise,
-    find_shipments,
     insert_events,
     insert_shipments,
     is_sqlite,
     micros_from_db,
-    stored_pairs,
     write_status,
 )
 from linkstar.tracking.ingest_events import Events, gather
 from linkstar.tracking.ingest_prepare import IngestReport, Prepared, Rejected, Shipments, prepare
 from linkstar.tracking.models import Shipment, new_public_tokens
+from linkstar.tracking.shipment_lookup import find_shipments, stored_pairs
 
 __all__ = ["IngestReport", "Rejected", "run", "store"]
 
@@ -78,7 +79,7 @@ def store(
         return report
     as_text = is_sqlite(session)
     report.events_received = len(ev.ship)
-    ids, known, start = _known(session, organisation_id, ships.keys, as_text)
+    ids, known, start, stored = _known(session, organisation_id, ships.keys, as_text)
     late = _drop_stored_repeats(session, ev, ids, known, start.last_event_at)
     folded = _fold(ev, batch.timeline, start, known, late)
     fresh = np.flatnonzero(~known).tolist()
@@ -100,13 +101,12 @@ def store(
         times = _written_times(folded, as_text)
     touched = np.zeros(n, dtype=bool)
     touched[ev.ship[ev.keep]] = True
-    stamp = received
+    at = np.flatnonzero(known & touched)
+    derived = _derived(folded, times, at)
     write_status(
         session,
-        [
-            (*_derived(folded, times, i), stamp, ids[i])
-            for i in np.flatnonzero(known & touched).tolist()
-        ],
+        list(zip(*derived, repeat(received, len(at)), gather(ids, at), strict=True)),
+        _changed(derived, [column[at] for column in stored]) if as_text else None,
     )
     fill_service_and_promise(
         session.connection(),
@@ -123,11 +123,15 @@ def store(
 
 def _known(
     session: Session, organisation_id: str, keys: list[tuple[str, str]], as_text: bool
-) -> tuple[list[str], np.ndarray, FoldedColumns]:
-    """Each shipment's id (new ones get a time-ordered id), whether it is stored, and its derived
-    columns before this batch (pending for new ones)."""
+) -> tuple[list[str], np.ndarray, FoldedColumns, list[np.ndarray]]:
+    """Each shipment's id (new ones get a time-ordered id), whether it is stored, its derived
+    columns before this batch (pending for new ones), and the stored derived columns as read
+    (`DERIVED_COLUMNS`, database form, object arrays; None for new ones)."""
     found = find_shipments(session, organisation_id, keys)
     at = np.array(found.at, dtype=np.int64)
+    before = [np.full(len(keys), None, dtype=object) for _ in DERIVED_COLUMNS]
+    for column, values in zip(before, found.derived, strict=True):
+        column[at] = np.array(values, dtype=object)
     known = np.zeros(len(keys), dtype=bool)
     known[at] = True
     stored: list[str | None] = [None] * len(keys)
@@ -145,7 +149,7 @@ def _known(
             getattr(start, name)[at] = micros_from_db(values, as_text)
         start.event_count[at] = event_count
         start.unmapped_count[at] = unmapped_count
-    return ids, known, start
+    return ids, known, start, before
 
 
 def _first_new(ev: Events, n: int) -> np.ndarray:
@@ -216,23 +220,26 @@ def _written_times(f: FoldedColumns, as_text: bool) -> list[list[Any]]:
     return [*(db_times(t, as_text) for t in times), *(seconds(t) for t in times)]
 
 
-def _derived(f: FoldedColumns, times: Sequence[list[Any]], i: int) -> tuple[Any, ...]:
-    """One shipment's derived columns and their epochs (`event_store.DERIVED_COLUMNS`, then
-    `DERIVED_EPOCHS`), times in database form."""
-    return (
-        f.status[i],
-        f.sub_status[i],
-        times[0][i],
-        times[1][i],
-        times[2][i],
-        times[3][i],
-        int(f.event_count[i]),
-        int(f.unmapped_count[i]),
-        times[4][i],
-        times[5][i],
-        times[6][i],
-        times[7][i],
-    )
+def _derived(f: FoldedColumns, times: Sequence[list[Any]], at: np.ndarray) -> list[Sequence[Any]]:
+    """The derived columns and their epochs (`event_store.DERIVED_COLUMNS`, then
+    `DERIVED_EPOCHS`) of the shipments `at`, by column, times in database form."""
+    return [
+        f.status[at].tolist(),
+        f.sub_status[at].tolist(),
+        *(gather(t, at) for t in times[:4]),
+        f.event_count[at].tolist(),
+        f.unmapped_count[at].tolist(),
+        *(gather(t, at) for t in times[4:]),
+    ]
+
+
+def _changed(derived: Sequence[Sequence[Any]], stored: Sequence[np.ndarray]) -> list[int]:
+    """Each shipment's derived columns that differ from the stored ones, as the bits
+    `event_store.write_status` takes (compared in database form, so equal means identical)."""
+    bits = np.zeros(len(stored[0]), dtype=np.int64)
+    for i, (new, old) in enumerate(zip(derived[: len(stored)], stored, strict=True)):
+        bits |= (np.array(new, dtype=object) != old).astype(np.int64) << i
+    return bits.tolist()
 
 
 def _create(
@@ -253,28 +260,26 @@ def _create(
         return
     created = utcnow()
     now, created_s = db_time(created, as_text), second_of(created)
-    rows = []
-    for i, token in zip(fresh, new_public_tokens(len(fresh)), strict=True):
-        carrier, number = ships.keys[i]
-        promise = ships.promise[i]
-        rows.append(
-            (
-                ids[i],
-                organisation_id,
-                number,
-                carrier,
-                ships.service[i],
-                None if first[i] < 0 else ev.cols.country[first[i]],
-                db_time(promise, as_text) if promise else None,
-                ships.source[i],
-                token,
-                now,
-                now,
-                *_derived(folded, times, i),
-                second_of(promise),
-                created_s,
-            )
+    at = np.array(fresh, dtype=np.int64)
+    keys, promises = gather(ships.keys, at), gather(ships.promise, at)
+    rows = list(
+        zip(
+            gather(ids, at),
+            repeat(organisation_id),
+            [number for _, number in keys],
+            [carrier for carrier, _ in keys],
+            gather(ships.service, at),
+            [None if f < 0 else ev.cols.country[f] for f in first[at].tolist()],
+            [db_time(p, as_text) if p else None for p in promises],
+            gather(ships.source, at),
+            new_public_tokens(len(fresh)),
+            repeat(now),
+            repeat(now),
+            *_derived(folded, times, at),
+            [second_of(p) for p in promises],
+            repeat(created_s),
         )
+    )
     insert_shipments(session, rows)
 
 
