@@ -151,6 +151,25 @@ def _epochs_on_update(mapper: Mapper[Shipment], connection: Connection, row: Shi
             setattr(row, epoch, second_of(getattr(row, source)))
 
 
+class ShipmentCarrierAlias(IdMixin, OrgScoped, Base):
+    """A (carrier, number) a shipment was known by before a carrier correction: ingestion and
+    registration under that old key land on the shipment (migration 0042)."""
+
+    __tablename__ = "shipment_carrier_aliases"
+    organisation_indexed = False  # the unique key below starts with it
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "carrier", "tracking_number"),
+        Index("ix_shipment_carrier_aliases_shipment_id", "shipment_id"),
+    )
+
+    carrier: Mapped[str] = mapped_column(String(40))  # the old carrier
+    tracking_number: Mapped[str] = mapped_column(String(64))
+    shipment_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("shipments.id", ondelete="CASCADE")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class TrackingEventRow(Base):
     """One stored carrier event: raw fields as sent, normalised fields beside them."""
 
