@@ -172,7 +172,9 @@ def _follow_aliases(
     found = find_aliased(session, organisation_id, [ships.keys[i] for i in unknown])
     if not found:
         return None
-    moved = {unknown[at]: (ships.keys[unknown[at]][0], carrier) for at, (_, carrier) in found.items()}
+    moved = {
+        unknown[at]: (ships.keys[unknown[at]][0], carrier) for at, (_, carrier) in found.items()
+    }
     carriers = {u: moved[s] for u, s in enumerate(ships.of_update) if s in moved}
     again = prepare(recarried_columns(ev.cols, carriers), is_sqlite(session))
     unmapped_before = int(np.count_nonzero(ev.rank[ev.keep] < 0))
