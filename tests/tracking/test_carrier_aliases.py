@@ -11,18 +11,20 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from linkstar.db.uow import unit_of_work
-from linkstar.tracking import ingest_batch
+from linkstar.tracking import file_ingest, ingest_batch
 from linkstar.tracking.aliases import aliases_of
 from linkstar.tracking.carrier_correction import correct_carrier
 from linkstar.tracking.core.columns import from_updates
 from linkstar.tracking.core.correction import recarried_columns
 from linkstar.tracking.core.events import event_from_raw
 from linkstar.tracking.core.updates import TrackingUpdate
+from linkstar.tracking.file_ingest import ingest_events_file
 from linkstar.tracking.ingest import ingest
 from linkstar.tracking.models import Shipment, ShipmentCarrierAlias, TrackingEventRow
 from linkstar.tracking.schemas import ShipmentCreate
 from linkstar.tracking.shipments import register_shipments
 from linkstar.workspace.models import Organisation
+from tests.tracking.test_file_ingest import _file, _row
 
 UPS = "1ZA1B2C30312345673"
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
@@ -199,3 +201,26 @@ def test_core_recarries_only_the_aliased_updates_old_vocabulary():
     assert list(moved.code_source) == [None, "17track", None]
     assert list(moved.status) == ["in_transit", "in_transit", "unmapped"]
     assert replace(moved, update_carrier=cols.update_carrier).raw_code == cols.raw_code
+
+
+def test_an_events_file_in_chunks_naming_the_old_carrier_lands_on_the_shipment(
+    sessions, tenant, monkeypatch
+):
+    monkeypatch.setattr(file_ingest, "CHUNK_ROWS", 2)
+    with unit_of_work(sessions) as s:
+        ingest_events_file(s, tenant.org.id, _file([_row(0, "usps", e) for e in (0, 1)], "csv"),
+                           "csv", worker=False)  # fmt: skip
+        shipment_id = s.scalars(select(Shipment.id)).one()
+        correct_carrier(s, tenant.principal, shipment_id, "ups")
+    rows = [_row(0, "usps", e) for e in range(5)]
+    with unit_of_work(sessions) as s:
+        report, _outcome = ingest_events_file(
+            s, tenant.org.id, _file(rows, "csv"), "csv", worker=True
+        )
+        assert (report.shipments_created, report.shipments_touched) == (0, 1)
+        assert (report.events_inserted, report.duplicates) == (3, 2)
+    with unit_of_work(sessions) as s:
+        assert s.scalars(select(Shipment.id)).all() == [shipment_id]
+        stored = events_of(s, shipment_id)
+        assert len(stored) == s.get(Shipment, shipment_id).event_count == 5
+        assert {(carrier, source) for carrier, source, _code, _status in stored} == {("ups", None)}
