@@ -8,6 +8,12 @@ A carrier correction (docs/tracking.md, "Correcting the carrier") writes the shi
 (carrier, number) here; ingestion and shipment registration that name the old key land on the
 corrected shipment instead of creating a second one. Unique per (organisation, carrier,
 number); the rows go with their shipment (`ON DELETE CASCADE`) and their organisation.
+
+`ix_shipments_org_created` (organisation, created_at, id) serves the shipment lists'
+newest-first order within an organisation, so SQLite reads a small workspace's page from the
+index instead of scanning every workspace's shipments and sorting them;
+`ix_shipments_org_status` gains (created_at, id) for the same order within a status (a
+status-filtered page of a large workspace would otherwise walk all its shipments).
 """
 
 from collections.abc import Sequence
@@ -60,8 +66,18 @@ def upgrade() -> None:
         ["shipment_id"],
         unique=False,
     )
+    op.create_index(
+        "ix_shipments_org_created", "shipments", ["organisation_id", "created_at", "id"]
+    )
+    op.drop_index("ix_shipments_org_status", table_name="shipments")
+    op.create_index(
+        "ix_shipments_org_status", "shipments", ["organisation_id", "status", "created_at", "id"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_shipments_org_status", table_name="shipments")
+    op.create_index("ix_shipments_org_status", "shipments", ["organisation_id", "status"])
+    op.drop_index("ix_shipments_org_created", table_name="shipments")
     op.drop_index("ix_shipment_carrier_aliases_shipment_id", table_name="shipment_carrier_aliases")
     op.drop_table("shipment_carrier_aliases")
