@@ -91,7 +91,9 @@ def list_shipments(
     summary="Register a shipment",
     description="Follow a tracking number. Without `carrier`, the carrier is detected from the "
     "number (422 when it cannot be). Registering a known (carrier, number) again updates its "
-    "order facts (service, order reference, warehouse, destination, promise) and returns it.",
+    "order facts (service, order reference, warehouse, destination, promise) and returns it; "
+    "a (carrier, number) a carrier correction left (see `aliases` on the shipment) returns the "
+    "corrected shipment, without the old carrier's service.",
     status_code=201,
     response_model=ShipmentRead,
     responses={**created("The shipment."), **errors(400, 403, 413, 422)},
