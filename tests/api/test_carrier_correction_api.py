@@ -92,3 +92,26 @@ def test_refusals_write_nothing(api, tenant, make_tenant):  # type: ignore[no-un
     assert_error(other.patch(url, json={"carrier": "fedex"}), 404, "not_found")
     assert_error(caller.patch("/shipments/nope", json={"carrier": "fedex"}), 404, "not_found")
     assert (api.counts(), api.snapshot(tenant.org.id)) == before
+
+
+def test_the_detail_lists_aliases_and_registering_the_old_key_returns_the_shipment(  # type: ignore[no-untyped-def]
+    api, tenant, make_tenant
+):
+    shipment_id = _wrong(api, tenant)
+    caller = api.with_key(tenant)
+    assert caller.get(f"/shipments/{shipment_id}").json()["aliases"] == []
+    assert caller.patch(f"/shipments/{shipment_id}", json={"carrier": "ups"}).status_code == 200
+    detail = caller.get(f"/shipments/{shipment_id}").json()
+    assert detail["aliases"] == [{"carrier": "usps", "tracking_number": UPS}]
+    again = caller.post("/shipments", json={"tracking_number": UPS, "carrier": "usps",
+                                            "order_ref": "A-1"})  # fmt: skip
+    assert again.status_code == 201, again.text
+    assert (again.json()["id"], again.json()["carrier"], again.json()["order_ref"]) == (
+        shipment_id, "ups", "A-1")  # fmt: skip
+    # Another workspace registering the same key gets its own shipment, and no aliases.
+    other = api.with_key(make_tenant("Other Org"))
+    theirs = other.post("/shipments", json={"tracking_number": UPS, "carrier": "usps"})
+    assert theirs.status_code == 201 and theirs.json()["id"] != shipment_id
+    assert theirs.json()["carrier"] == "usps"
+    assert other.get(f"/shipments/{theirs.json()['id']}").json()["aliases"] == []
+    assert_error(other.get(f"/shipments/{shipment_id}"), 404, "not_found")

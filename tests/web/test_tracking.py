@@ -134,12 +134,17 @@ def test_correct_carrier_form_shows_candidates_and_flashes_the_result(
     page = owner.get(url).text
     assert "The number matches no known carrier format." in page  # ALPHASEED0001
     assert 'id="correct-carrier"' in page and '<option value="usps" selected>usps</option>' in page
+    assert "Also known as" not in page
     refused = owner.follow(owner.post(f"{url}/carrier", {"carrier": "upz"}))
     assert "unknown carrier &#39;upz&#39;" in refused.text
     done = owner.follow(owner.post(f"{url}/carrier", {"carrier": "fedex", "service": "Ground"}))
     assert (
         "Carrier usps → fedex: 2 event(s) re-mapped; no carrier account for it, so it is not "
         "polled." in done.text
+    )
+    assert (
+        'Also known as: <span class="chip">USPS <span class="mono">ALPHASEED0001</span></span>'
+        in done.text
     )
     with unit_of_work(sessions) as s:
         row = s.get(Shipment, seeded.shipment_id)

@@ -7,7 +7,9 @@ carrier's (`core.correction`), so a re-fetch recognises them; the derived column
 again from the events (`core.fold`); the lane id is forgotten (`lane_ids.assign` gives the new
 one); the shipment's exceptions move to the new carrier and an `unmapped` one whose cause is
 gone is resolved; the poll state is dropped (due now) and a poll is queued when the workspace
-has an account for the new carrier; an audit entry records it. Never commits.
+has an account for the new carrier; the old (carrier, number) becomes an alias of the
+shipment (`aliases.remember`), so later updates naming it land here; an audit entry records
+it. Never commits.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from linkstar.db.outbox import enqueue
 from linkstar.kit.clock import utcnow
 from linkstar.kit.errors import Conflict, InvalidInput
 from linkstar.rating.models import RateCardVersion
+from linkstar.tracking import aliases
 from linkstar.tracking.carrier_accounts import (
     CREDENTIAL_FIELDS,
     POLL_JOB,
@@ -123,6 +126,7 @@ def correct_carrier(
     refetch: Refetch = "unchanged"
     job_id = None
     if new != old:
+        aliases.remember(session, row, old)  # ingestion naming the old key lands here
         remapped, merged = _recarry_events(session, row, old, new)
         now = now or utcnow()
         resolved = _settle_exceptions(session, actor, row, now)

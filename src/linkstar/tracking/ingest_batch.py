@@ -23,7 +23,9 @@ from sqlalchemy.orm import Session
 
 from linkstar.kit.clock import utcnow
 from linkstar.kit.ids import ordered_id
+from linkstar.tracking.aliases import find_aliased
 from linkstar.tracking.core.columns import TrackingColumns
+from linkstar.tracking.core.correction import recarried_columns
 from linkstar.tracking.core.epochs import second_of, seconds
 from linkstar.tracking.core.fold import fold
 from linkstar.tracking.core.fold_columns import NAT, RANK, FoldedColumns, fold_groups, pending
@@ -64,6 +66,8 @@ def store(
     batch: Prepared,
     now: datetime,
     undated: set[str] | None = None,
+    *,
+    follow_aliases: bool = True,
 ) -> IngestReport:
     """Store a prepared batch (`ingest_prepare`): the steps that need the database.
 
@@ -71,6 +75,10 @@ def store(
     an earlier batch of the file created before any delivered event of theirs was seen; a
     later batch gives them the destination of their first delivered event, as one batch
     holding the whole file would have, and the ones this batch creates without one are added.
+
+    A key no shipment has but a carrier correction left as an alias (`aliases`) is the
+    corrected shipment's: the batch is prepared again with those updates under the shipment's
+    current carrier (`_follow_aliases`) and stored as that.
     """
     report = IngestReport(updates=batch.updates, rejected=batch.rejected, unmapped=batch.unmapped)
     ships, ev = batch.shipments, batch.events
@@ -80,6 +88,8 @@ def store(
     as_text = is_sqlite(session)
     report.events_received = len(ev.ship)
     ids, known, start, stored = _known(session, organisation_id, ships.keys, as_text)
+    if follow_aliases and (again := _follow_aliases(session, organisation_id, batch, known)):
+        return store(session, organisation_id, again, now, undated, follow_aliases=False)
     late = _drop_stored_repeats(session, ev, ids, known, start.last_event_at)
     folded = _fold(ev, batch.timeline, start, known, late)
     fresh = np.flatnonzero(~known).tolist()
@@ -150,6 +160,32 @@ def _known(
         start.event_count[at] = event_count
         start.unmapped_count[at] = unmapped_count
     return ids, known, start, before
+
+
+def _follow_aliases(
+    session: Session, organisation_id: str, batch: Prepared, known: np.ndarray
+) -> Prepared | None:
+    """The batch prepared again with the updates whose key is an alias under the aliased
+    shipment's current carrier (`core.correction.recarried_columns`), or None when no unknown
+    key is an alias (one look-up of the unknown keys). The report's counts stay the batch's,
+    less the shipments merged and with the re-normalised events' unmapped count."""
+    ships, ev = batch.shipments, batch.events
+    unknown = np.flatnonzero(~known).tolist()
+    if ev is None or not unknown:
+        return None
+    found = find_aliased(session, organisation_id, [ships.keys[i] for i in unknown])
+    if not found:
+        return None
+    moved = {
+        unknown[at]: (ships.keys[unknown[at]][0], carrier) for at, (_, carrier) in found.items()
+    }
+    carriers = {u: moved[s] for u, s in enumerate(ships.of_update) if s in moved}
+    again = prepare(recarried_columns(ev.cols, carriers), is_sqlite(session))
+    unmapped_before = int(np.count_nonzero(ev.rank[ev.keep] < 0))
+    again.updates, again.rejected = batch.updates, batch.rejected
+    again.touched = batch.touched - (len(ships.keys) - len(again.shipments.keys))
+    again.unmapped = max(0, batch.unmapped + again.unmapped - unmapped_before)
+    return again
 
 
 def _first_new(ev: Events, n: int) -> np.ndarray:

@@ -78,7 +78,12 @@ class Shipment(IdMixin, TimestampMixin, OrgScoped, Base):
     organisation_indexed = False  # the unique key below starts with it (migration 0037)
     __table_args__ = (
         UniqueConstraint("organisation_id", "carrier", "tracking_number"),
-        Index("ix_shipments_org_status", "organisation_id", "status"),
+        # The lists' newest-first order within an organisation, and within a status
+        # (migration 0042): SQLite's per-index averages otherwise plan a small workspace's page
+        # as a scan of every workspace's shipments and a sort, and a status-filtered page of a
+        # large one as a walk of all its shipments. The status counts read the first index.
+        Index("ix_shipments_org_status", "organisation_id", "status", "created_at", "id"),
+        Index("ix_shipments_org_created", "organisation_id", "created_at", "id"),
         # The inbox linker and shipment creation look numbers up without a carrier (0030).
         Index("ix_shipments_org_number", "organisation_id", "tracking_number"),
         # Cover every column the sweep and the lane statistics read (migrations 0025, 0029),
@@ -149,6 +154,25 @@ def _epochs_on_update(mapper: Mapper[Shipment], connection: Connection, row: Shi
     for source, epoch in EPOCHS.items():
         if state.attrs[source].history.has_changes():
             setattr(row, epoch, second_of(getattr(row, source)))
+
+
+class ShipmentCarrierAlias(IdMixin, OrgScoped, Base):
+    """A (carrier, number) a shipment was known by before a carrier correction: ingestion and
+    registration under that old key land on the shipment (migration 0042)."""
+
+    __tablename__ = "shipment_carrier_aliases"
+    organisation_indexed = False  # the unique key below starts with it
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "carrier", "tracking_number"),
+        Index("ix_shipment_carrier_aliases_shipment_id", "shipment_id"),
+    )
+
+    carrier: Mapped[str] = mapped_column(String(40))  # the old carrier
+    tracking_number: Mapped[str] = mapped_column(String(64))
+    shipment_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("shipments.id", ondelete="CASCADE")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class TrackingEventRow(Base):

@@ -121,11 +121,20 @@ class EtaRead(BaseModel):
     basis: str
 
 
+class AliasRead(BaseModel):
+    """A (carrier, number) the shipment was known by before a carrier correction: updates and
+    registrations naming it land on this shipment."""
+
+    carrier: str
+    tracking_number: str
+
+
 class ShipmentDetail(BaseModel):
     shipment: ShipmentRead
     eta: EtaRead | None = None
     timeline: list[EventRead]
     exceptions: list[ExceptionRead]
+    aliases: list[AliasRead] = Field(default_factory=list)
 
 
 class ExceptionAction(BaseModel):

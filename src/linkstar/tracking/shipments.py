@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from linkstar.db.repository import Repository
 from linkstar.kit.errors import InvalidInput, NotFound
 from linkstar.kit.pagination import Page
+from linkstar.tracking.aliases import aliased_shipments
 from linkstar.tracking.core.detect import best_carrier
 from linkstar.tracking.core.numbers import normalise_tracking_number
 from linkstar.tracking.core.vocabulary import STATUS_RANK, Status
@@ -174,6 +175,8 @@ def register_shipments(
     """Create shipments (or update the order facts of known ones); detect missing carriers.
 
     All or nothing: one undetectable carrier rejects the batch with every problem listed.
+    A (carrier, number) left by a carrier correction is the corrected shipment's (its alias):
+    that shipment is returned and gets the order facts, except the old carrier's service.
     """
     actor.require(Permission.tracking_write)
     problems = []
@@ -215,9 +218,16 @@ def register_shipments(
             )
         )
     }
+    by_id = {s.id: s for s in existing.values()}
+    missing = [(c, n) for _, c, n in resolved if (c, n) not in existing]
+    aliased = aliased_shipments(session, actor.organisation_id, missing)
     out = []
     for item, carrier, number in resolved:
         row = existing.get((carrier, number))
+        if row is None and (carrier, number) in aliased:
+            # a corrected shipment's old key: the shipment under its current carrier
+            row = by_id.get(aliased[(carrier, number)])
+        alias = row is not None and row.carrier != carrier
         if row is None:
             row = Shipment(
                 organisation_id=actor.organisation_id,
@@ -234,7 +244,7 @@ def register_shipments(
             "promised_by",
         ):  # fmt: skip
             value = getattr(item, name)
-            if value is not None:
+            if value is not None and not (alias and name == "carrier_service"):
                 setattr(row, name, value)
         reset_if_changed(row, before)  # a corrected lane is assigned again (lane_ids.assign)
         out.append(row)

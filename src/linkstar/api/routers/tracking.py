@@ -16,6 +16,7 @@ from linkstar.api.uploads import read_file_form, upload_body
 from linkstar.kit.clock import utcnow
 from linkstar.kit.crypto import SecretBox
 from linkstar.tracking import (
+    aliases,
     carrier_correction,
     estimate_check,
     exception_queue,
@@ -29,6 +30,7 @@ from linkstar.tracking import (
 )
 from linkstar.tracking.models import Shipment
 from linkstar.tracking.schemas import (
+    AliasRead,
     CarrierCorrection,
     CorrectionRead,
     DetectRead,
@@ -89,7 +91,9 @@ def list_shipments(
     summary="Register a shipment",
     description="Follow a tracking number. Without `carrier`, the carrier is detected from the "
     "number (422 when it cannot be). Registering a known (carrier, number) again updates its "
-    "order facts (service, order reference, warehouse, destination, promise) and returns it.",
+    "order facts (service, order reference, warehouse, destination, promise) and returns it; "
+    "a (carrier, number) a carrier correction left (see `aliases` on the shipment) returns the "
+    "corrected shipment, without the old carrier's service.",
     status_code=201,
     response_model=ShipmentRead,
     responses={**created("The shipment."), **errors(400, 403, 413, 422)},
@@ -140,7 +144,8 @@ def correct_shipment(
     "/shipments/{shipment_id}",
     summary="Read a shipment with its timeline",
     description="The shipment, its events in event-time order (normalised status beside the "
-    "carrier's raw code and text) and its exceptions.",
+    "carrier's raw code and text), its exceptions and its `aliases`: the (carrier, number) keys "
+    "it had before carrier corrections, which later updates may name.",
     response_model=ShipmentDetail,
     responses=errors(403, 404),
 )
@@ -158,6 +163,10 @@ def read_shipment(
         exceptions=[
             ExceptionRead.model_validate(x)
             for x in exception_queue.shipment_exceptions(session, actor, row.id)
+        ],
+        aliases=[
+            AliasRead(carrier=carrier, tracking_number=number)
+            for carrier, number in aliases.aliases_of(session, actor.organisation_id, row.id)
         ],
     )
 

@@ -17,6 +17,7 @@ from linkstar.inbox import exception_outreach, template_store
 from linkstar.kit.clock import utcnow
 from linkstar.kit.errors import Conflict, InvalidInput
 from linkstar.tracking import (
+    aliases,
     carrier_correction,
     estimate_check,
     exception_queue,
@@ -106,6 +107,7 @@ def shipment(page: ConsolePage, shipment_id: str) -> HTMLResponse:
         public_url=str(page.request.url_for("public_tracking", token=row.public_token)),
         candidates=candidates,
         carrier_options=options,
+        aliases=aliases.aliases_of(page.session, page.principal.organisation_id, row.id),
     )
 
 
