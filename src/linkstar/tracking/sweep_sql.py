@@ -266,3 +266,54 @@ def open_stalled(
             "FROM v JOIN shipments s ON s.id = v.shipment_id AND s.organisation_id = :org"
         )
         session.execute(text(sql), binds)
+
+
+def open_pairs(
+    session: Session,
+    organisation_id: str,
+    rules: ExceptionRules,
+    now: datetime,
+    pairs: tuple[list[str], list[str]],
+) -> Counter[str]:
+    """PostgreSQL: open an exception for each (shipment id, kind) of `pairs` (judged in numpy,
+    `sweep_scope`), detail, lane and last scan from its shipment as `open_by_rule` writes
+    them; how many of each kind."""
+    ids, kinds = pairs
+    if not ids:
+        return Counter()
+    name = "postgresql"
+    binds: dict[str, Any] = {"org": organisation_id, "stamp": now, "ids": ids, "kinds": kinds}
+    values = []
+    for i, kind in enumerate(dict.fromkeys(kinds)):
+        values.append(f"(:kind{i}, :owner{i})")
+        binds[f"kind{i}"], binds[f"owner{i}"] = kind, rules.owner_for(ExceptionKind(kind))
+    sql = (
+        f"WITH k(kind, owner) AS (VALUES {', '.join(values)}) "  # noqa: S608
+        f"INSERT INTO tracking_exceptions ({', '.join(_INSERTED)}) "
+        f"SELECT {_new_id(name)}, s.organisation_id, s.id, v.kind, 'open', k.owner, :stamp, "
+        f"{_detail(name)}, :stamp, :stamp, {_FROM_SHIPMENT} "
+        "FROM unnest(CAST(:ids AS TEXT[]), CAST(:kinds AS TEXT[])) AS v(id, kind) "
+        "JOIN k ON k.kind = v.kind "
+        "JOIN shipments s ON s.id = v.id AND s.organisation_id = :org RETURNING kind"
+    )
+    return Counter(session.execute(text(sql), binds).scalars())
+
+
+def resolve_pairs(
+    session: Session, organisation_id: str, now: datetime, pairs: tuple[list[str], list[str]]
+) -> int:
+    """PostgreSQL: resolve the open or acknowledged exceptions of each (shipment id, kind) of
+    `pairs` (judged in numpy, `sweep_scope`); how many."""
+    ids, kinds = pairs
+    if not ids:
+        return 0
+    sql = (
+        "UPDATE tracking_exceptions e SET state = 'resolved', resolved_at = :stamp, "  # noqa: S608
+        "resolved_by = 'sweep', updated_at = :stamp "
+        "FROM unnest(CAST(:ids AS TEXT[]), CAST(:kinds AS TEXT[])) AS v(id, kind) "
+        f"WHERE e.organisation_id = :org AND e.state IN {quoted(OPEN_STATES)} "
+        "AND e.shipment_id = v.id AND e.kind = v.kind"
+    )
+    binds = {"org": organisation_id, "stamp": now, "ids": ids, "kinds": kinds}
+    result: Any = session.execute(text(sql), binds)
+    return int(result.rowcount)
