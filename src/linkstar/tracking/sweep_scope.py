@@ -73,7 +73,8 @@ def _sql(rules: ExceptionRules, cut: int) -> str:
     candidate = f"(s.status IN {quoted(MOVING)} AND s.last_event_s < {cut})" if stalled else "FALSE"
     picked = (
         f"s.id, {holds or '0'} AS holds, {candidate} AS candidate, s.status, s.sub_status, "
-        f"s.dest_country, s.last_event_s, CASE WHEN {candidate} THEN {lane_key(name)} END AS lk"
+        "s.dest_country, s.last_event_s, s.carrier, s.carrier_service, s.warehouse_id, "
+        "s.dest_postcode"
     )
     # OFFSET 0 keeps each part a subquery of its own, so that `holds` is computed once per
     # shipment: pulled up, the planner would copy its expression into every use below.
@@ -88,7 +89,11 @@ def _sql(rules: ExceptionRules, cut: int) -> str:
         "FROM lane_transit_stats WHERE organisation_id = %(org)s AND level = 'lane'), "
         f"o AS MATERIALIZED (SELECT shipment_id, bit_or(CASE kind {bits} END) AS open "
         f"FROM tracking_exceptions WHERE organisation_id = %(org)s AND state <> '{RESOLVED}' "
-        f"GROUP BY shipment_id), u AS ({parts}) "
+        "GROUP BY shipment_id), "
+        # only the shipments where a rule holds, and the stall candidates, are joined: one
+        # where none holds and that has exceptions open comes from `o` alone, holding none
+        f"u AS (SELECT p.*, CASE WHEN p.candidate THEN {lane_key(name, 'p')} END AS lk "
+        f"FROM ({parts}) p WHERE p.holds <> 0 OR p.candidate OFFSET 0) "
         "SELECT COALESCE(u.id, o.shipment_id), COALESCE(u.holds, 0), COALESCE(o.open, 0), "
         "COALESCE(u.candidate, FALSE), u.status, COALESCE(u.sub_status, ''), "
         "COALESCE(u.dest_country, ''), COALESCE(u.last_event_s, -1), l.gap_p95_hours "
