@@ -6,9 +6,12 @@ CLI call them (inside one unit of work, commit included) against a database that
 1,000,000), each with its derived columns (status, status since, last scan, first scan,
 delivered at, promise) as ingestion writes them, on 2,000 lanes (carrier x service x origin x
 country x postcode prefix). The sweep counts the shipments in scope and the moving parcels per
-lane in one scan of the covering index (migration 0025), opens and resolves the exceptions of
-every rule but `stalled` in SQL (INSERT … SELECT … NOT EXISTS, UPDATE … NOT EXISTS), reads the
-stall candidates alone (the lane gap joined) to judge them in numpy, and judges disruptions
+lane in one scan of the covering index (migration 0025); on SQLite it opens and resolves the
+exceptions of every rule but `stalled` in SQL (INSERT … SELECT … NOT EXISTS, UPDATE … NOT
+EXISTS) and reads the stall candidates alone (the lane gap joined) to judge them in numpy; on
+PostgreSQL one walk of the scope returns the shipments whose rules and open exceptions differ
+and the stall candidates (`tracking.sweep_scope`), and only those pairs are written; it judges
+disruptions
 (exception counts from the lane recorded on each exception, migration 0028); the refresh
 reads one integer per delivered shipment (lane id, on-time flag and transit seconds packed,
 migration 0029), computes percentiles with shrinkage and replaces the lane table. Events are

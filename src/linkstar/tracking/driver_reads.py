@@ -101,8 +101,11 @@ def planned(session: Session, **settings: str) -> Iterator[None]:
     put(before)
 
 
-def fetch(session: Session, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-    """Every row of `sql` (qmark parameters) as plain tuples from the driver's cursor."""
+def fetch(
+    session: Session, sql: str, params: tuple[Any, ...] | dict[str, Any]
+) -> list[tuple[Any, ...]]:
+    """Every row of `sql` (qmark parameters, or the driver's named ones with a dict) as plain
+    tuples from the driver's cursor."""
     connection = session.connection()
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:

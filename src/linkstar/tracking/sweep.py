@@ -1,8 +1,11 @@
 """The exception sweep: open and resolve exceptions idempotently, suspend disrupted lanes.
 
-Every rule but `stalled` is judged and reconciled by the database (`sweep_sql`: one INSERT …
-SELECT, one UPDATE); `stalled` needs business hours per destination calendar, so its candidates
-alone are read (`sweep_reads`), judged with the vectorised core and reconciled in numpy.
+On SQLite every rule but `stalled` is judged and reconciled by the database (`sweep_sql`: one
+INSERT … SELECT, one UPDATE); `stalled` needs business hours per destination calendar, so its
+candidates alone are read (`sweep_reads`), judged with the vectorised core and reconciled in
+numpy. On PostgreSQL the whole scope is read once (`sweep_scope`: one COPY of its columns with
+each shipment's open kinds), every rule judged by the vectorised core, and only the differences
+written (`sweep_sql.open_pairs`, `resolve_pairs`, `open_stalled`).
 
 Never commits. Running it twice in a row changes nothing the second time.
 """
@@ -30,7 +33,7 @@ from linkstar.tracking.core.exceptions import (
     SweepColumns,
     detect,
 )
-from linkstar.tracking.driver_reads import mapped, planned
+from linkstar.tracking.driver_reads import dialect, mapped, planned
 from linkstar.tracking.models import (
     TrackingException,
     TrackingSuspension,
@@ -42,11 +45,14 @@ from linkstar.tracking.sweep_reads import (
     stall_candidates,
     stalled_shipments,
 )
+from linkstar.tracking.sweep_scope import changes, read_differences
 from linkstar.tracking.sweep_sql import (
     OPEN_STATES,
     open_by_rule,
+    open_pairs,
     open_stalled,
     resolve_by_rule,
+    resolve_pairs,
 )
 
 NOTIFY_JOB = "tracking.notify_exceptions"
@@ -104,12 +110,54 @@ def judge(
 ) -> SweepReport:
     """Open the exceptions the rules find and resolve those whose condition ended (no alert,
     no disruption judgement, no count of the shipments checked)."""
+    if dialect(session) == "postgresql":
+        return _judge_postgres(session, organisation_id, rules, now)
     opened = open_by_rule(session, organisation_id, rules, now)
     stalled, resolved = _sweep_stalled(session, organisation_id, rules, now)
     opened[STALLED.value] += stalled
     return SweepReport(
         opened={kind: n for kind, n in opened.items() if n},
         resolved=resolve_by_rule(session, organisation_id, rules, now) + resolved,
+    )
+
+
+def _judge_postgres(
+    session: Session, organisation_id: str, rules: ExceptionRules, now: datetime
+) -> SweepReport:
+    """`judge` on PostgreSQL: the shipments whose exceptions may change, from one walk of the
+    scope (`sweep_scope`); the stall candidates among them judged in numpy."""
+    found = read_differences(session, organisation_id, rules, now)
+    every = rules.thresholds()
+    masks = detect(
+        found.columns, replace(every, enabled=every.enabled & {STALLED}), int(now.timestamp())
+    )
+    stalled = found.candidate & masks.get(STALLED, np.zeros(len(found.ids), dtype=bool))
+    to_open, to_resolve = changes(found, stalled, rules)
+
+    def pairs(wanted: dict[ExceptionKind, Any]) -> tuple[list[str], list[str]]:
+        ids: list[str] = []
+        kinds: list[str] = []
+        for kind, mask in wanted.items():
+            if kind is not STALLED or wanted is to_resolve:
+                got = found.ids_of(mask)
+                ids += got
+                kinds += [kind.value] * len(got)
+        return ids, kinds
+
+    opened = open_pairs(session, organisation_id, rules, now, pairs(to_open))
+    if STALLED in to_open:
+        mask = to_open[STALLED]
+        details = [
+            (shipment_id, json.dumps(_detail(found.columns, i, STALLED)))
+            for i, shipment_id in zip(
+                np.flatnonzero(mask).tolist(), found.ids_of(mask), strict=True
+            )
+        ]
+        open_stalled(session, organisation_id, rules.owner_for(STALLED), now, details)
+        opened[STALLED.value] += len(details)
+    return SweepReport(
+        opened={kind: n for kind, n in opened.items() if n},
+        resolved=resolve_pairs(session, organisation_id, now, pairs(to_resolve)),
     )
 
 

@@ -1,6 +1,7 @@
 """The exception sweep's writes, set-based: every rule but `stalled` is judged, opened and
-resolved by the database in two statements, so a sweep that changes nothing moves no shipment
-into Python.
+resolved by the database in two statements on SQLite, so a sweep that changes nothing moves no
+shipment into Python (PostgreSQL judges every rule in one walk, `sweep_scope`, and writes the
+pairs it found with `open_pairs` and `resolve_pairs` below).
 
 - open: one INSERT … SELECT over the shipments in scope (`scope_parts`: the unfinished ones from
   the covering index `ix_shipments_sweep`, the recently finished from `ix_shipments_finished`)
@@ -158,7 +159,8 @@ def open_by_rule(
     session: Session, organisation_id: str, rules: ExceptionRules, now: datetime
 ) -> Counter[str]:
     """Open an exception for each (shipment in scope, enabled kind but stalled) whose rule holds
-    and that has none open or acknowledged; how many of each kind."""
+    and that has none open or acknowledged; how many of each kind. SQLite's way (PostgreSQL
+    judges from one walk, `sweep_scope`, and writes with `open_pairs`)."""
     kinds = [k for k in dict.fromkeys(rules.enabled) if k is not ExceptionKind.STALLED]
     if not kinds:
         return Counter()
@@ -174,50 +176,21 @@ def open_by_rule(
         f"WHERE e.organisation_id = :org AND e.state <> '{RESOLVED}' "
         f"AND e.kind IN {quoted(k.value for k in kinds)}"
     )
-    if name == "postgresql":
-        sql = _open_sql_postgres(kinds, any_rule, open_pairs, ", ".join(values))
-    else:  # one seek of ix_tracking_exceptions_open per (shipment, kind)
-        probe = f"{open_pairs} AND e.shipment_id = s.id AND e.kind = k.kind"
-        selects = (
-            f"SELECT {_new_id(name)}, s.organisation_id, s.id, k.kind, 'open', k.owner, "  # noqa: S608
-            f":stamp, {_detail(name)}, :stamp, :stamp, {_FROM_SHIPMENT} "
-            f"FROM {table} CROSS JOIN k WHERE {where} AND ({any_rule}) "
-            f"AND {_holds(kinds, 'k.kind', name)} AND NOT EXISTS ({probe})"
-            for table, where in scope_parts(name)
-        )
-        sql = (
-            f"WITH k(kind, owner) AS (VALUES {', '.join(values)}) "
-            f"INSERT INTO tracking_exceptions ({', '.join(_INSERTED)}) "
-            f"{' UNION ALL '.join(selects)} RETURNING kind"
-        )
-    return Counter(session.execute(text(sql), binds).scalars())
-
-
-def _open_sql_postgres(
-    kinds: Sequence[ExceptionKind], any_rule: str, open_pairs: str, values: str
-) -> str:
-    """The opening INSERT on PostgreSQL. The pairs to open are judged from the two covering
-    indexes alone (index-only scans: every column the rules read is in them), probing the
-    open pairs read once before the first row is written (`o`; with the table estimated
-    nearly empty before a first sweep, a plan probing the table itself re-reads every row the
-    statement has written so far, once per shipment) in one hash for both parts of the scope;
-    only the pairs opened are joined to their shipment by key for what the exception copies
-    that no index holds (the last scan's exact time)."""
-    name = "postgresql"
-    parts = " UNION ALL ".join(
-        f"SELECT s.id, k.kind, k.owner FROM {table} CROSS JOIN k "  # noqa: S608
-        f"WHERE {where} AND ({any_rule}) AND {_holds(kinds, 'k.kind', name)}"
+    # one seek of ix_tracking_exceptions_open per (shipment, kind)
+    probe = f"{open_pairs} AND e.shipment_id = s.id AND e.kind = k.kind"
+    selects = (
+        f"SELECT {_new_id(name)}, s.organisation_id, s.id, k.kind, 'open', k.owner, "  # noqa: S608
+        f":stamp, {_detail(name)}, :stamp, :stamp, {_FROM_SHIPMENT} "
+        f"FROM {table} CROSS JOIN k WHERE {where} AND ({any_rule}) "
+        f"AND {_holds(kinds, 'k.kind', name)} AND NOT EXISTS ({probe})"
         for table, where in scope_parts(name)
     )
-    return (
-        f"WITH k(kind, owner) AS (VALUES {values}), o AS MATERIALIZED ({open_pairs}), "  # noqa: S608
-        f"c AS MATERIALIZED (SELECT p.id, p.kind, p.owner FROM ({parts}) p WHERE NOT EXISTS "
-        "(SELECT 1 FROM o WHERE o.shipment_id = p.id AND o.kind = p.kind)) "
+    sql = (
+        f"WITH k(kind, owner) AS (VALUES {', '.join(values)}) "
         f"INSERT INTO tracking_exceptions ({', '.join(_INSERTED)}) "
-        f"SELECT {_new_id(name)}, s.organisation_id, s.id, c.kind, 'open', c.owner, :stamp, "
-        f"{_detail(name)}, :stamp, :stamp, {_FROM_SHIPMENT} "
-        "FROM c JOIN shipments s ON s.id = c.id RETURNING kind"
+        f"{' UNION ALL '.join(selects)} RETURNING kind"
     )
+    return Counter(session.execute(text(sql), binds).scalars())
 
 
 def resolve_by_rule(
@@ -266,3 +239,54 @@ def open_stalled(
             "FROM v JOIN shipments s ON s.id = v.shipment_id AND s.organisation_id = :org"
         )
         session.execute(text(sql), binds)
+
+
+def open_pairs(
+    session: Session,
+    organisation_id: str,
+    rules: ExceptionRules,
+    now: datetime,
+    pairs: tuple[list[str], list[str]],
+) -> Counter[str]:
+    """PostgreSQL: open an exception for each (shipment id, kind) of `pairs` (judged in numpy,
+    `sweep_scope`), detail, lane and last scan from its shipment as `open_by_rule` writes
+    them; how many of each kind."""
+    ids, kinds = pairs
+    if not ids:
+        return Counter()
+    name = "postgresql"
+    binds: dict[str, Any] = {"org": organisation_id, "stamp": now, "ids": ids, "kinds": kinds}
+    values = []
+    for i, kind in enumerate(dict.fromkeys(kinds)):
+        values.append(f"(:kind{i}, :owner{i})")
+        binds[f"kind{i}"], binds[f"owner{i}"] = kind, rules.owner_for(ExceptionKind(kind))
+    sql = (
+        f"WITH k(kind, owner) AS (VALUES {', '.join(values)}) "  # noqa: S608
+        f"INSERT INTO tracking_exceptions ({', '.join(_INSERTED)}) "
+        f"SELECT {_new_id(name)}, s.organisation_id, s.id, v.kind, 'open', k.owner, :stamp, "
+        f"{_detail(name)}, :stamp, :stamp, {_FROM_SHIPMENT} "
+        "FROM unnest(CAST(:ids AS TEXT[]), CAST(:kinds AS TEXT[])) AS v(id, kind) "
+        "JOIN k ON k.kind = v.kind "
+        "JOIN shipments s ON s.id = v.id AND s.organisation_id = :org RETURNING kind"
+    )
+    return Counter(session.execute(text(sql), binds).scalars())
+
+
+def resolve_pairs(
+    session: Session, organisation_id: str, now: datetime, pairs: tuple[list[str], list[str]]
+) -> int:
+    """PostgreSQL: resolve the open or acknowledged exceptions of each (shipment id, kind) of
+    `pairs` (judged in numpy, `sweep_scope`); how many."""
+    ids, kinds = pairs
+    if not ids:
+        return 0
+    sql = (
+        "UPDATE tracking_exceptions e SET state = 'resolved', resolved_at = :stamp, "  # noqa: S608
+        "resolved_by = 'sweep', updated_at = :stamp "
+        "FROM unnest(CAST(:ids AS TEXT[]), CAST(:kinds AS TEXT[])) AS v(id, kind) "
+        f"WHERE e.organisation_id = :org AND e.state IN {quoted(OPEN_STATES)} "
+        "AND e.shipment_id = v.id AND e.kind = v.kind"
+    )
+    binds = {"org": organisation_id, "stamp": now, "ids": ids, "kinds": kinds}
+    result: Any = session.execute(text(sql), binds)
+    return int(result.rowcount)
