@@ -4,10 +4,11 @@ Ingestion computes with int64 UTC microseconds (`core.columns`); times are writt
 database's own form, converted a whole column at a time (`db_times`): SQLAlchemy's fixed-width
 UTC text on SQLite, and on PostgreSQL the integer microseconds since 2000-01-01 that binary
 `COPY` sends for a `timestamptz` (so no datetime object is built per value).
-Events go in with SQLite `executemany INSERT OR IGNORE` or a PostgreSQL `COPY` into a staging
-table and one `INSERT … SELECT … ON CONFLICT DO NOTHING`; the unique (shipment_id, fingerprint)
-index drops whatever repeats a stored event. Events of shipments created in the same
-transaction cannot repeat a stored one: PostgreSQL copies them straight into the table.
+Events go in with SQLite `executemany INSERT OR IGNORE`, where the unique (shipment_id,
+fingerprint) index drops whatever repeats a stored event, or a PostgreSQL `COPY` straight into
+the table: events of shipments created in the same transaction cannot repeat a stored one, and
+the others' were checked against the stored ones, so only a concurrent writer can have stored
+one since (`event_store_pg.copy_events` then falls back to `ON CONFLICT DO NOTHING`).
 Derived status is written back with one `executemany` on SQLite and one `COPY` + `UPDATE … FROM`
 on PostgreSQL. Every time written comes with its epoch column (`core.epochs`). Never commits.
 """
@@ -29,11 +30,11 @@ from sqlalchemy.orm import Session
 from linkstar.db.bulk import insert_tuples
 from linkstar.db.repository import chunks
 from linkstar.kit.clock import as_utc
-from linkstar.kit.errors import Conflict
 from linkstar.tracking.core.columns import EPOCH, micros_of
 from linkstar.tracking.core.epochs import EPOCHS, second_of
 from linkstar.tracking.core.fold_columns import NAT
 from linkstar.tracking.core.keys import time_texts
+from linkstar.tracking.event_store_pg import copy_events, find_known, known_times, text_array
 from linkstar.tracking.models import Shipment
 
 _US = timedelta(microseconds=1)
@@ -137,7 +138,9 @@ def db_time(value: datetime, as_text: bool) -> Any:
 
 def micros_from_db(values: Sequence[Any], as_text: bool) -> np.ndarray:
     """Times read from the database (SQLite text, PostgreSQL datetimes; None) as int64
-    microseconds, NaT for None."""
+    microseconds, NaT for None; int64 microseconds already (`find_shipments`) as they are."""
+    if isinstance(values, np.ndarray):
+        return values
     if as_text:
         return np.array(values, dtype="datetime64[us]").astype(np.int64)
     return np.fromiter(
@@ -158,11 +161,12 @@ def _mark(session: Session) -> str:
 @dataclass(slots=True)
 class Known:
     """The stored shipments among the keys asked, by column: each one's position among the
-    keys, its id, and its derived columns (`DERIVED_COLUMNS` order, database form)."""
+    keys, its id, and its derived columns (`DERIVED_COLUMNS` order, database form; on
+    PostgreSQL the times as int64 microseconds)."""
 
     at: list[int]
     ids: list[str]
-    derived: list[tuple[Any, ...]]
+    derived: Sequence[Any]
 
 
 def find_shipments(
@@ -180,7 +184,8 @@ def find_shipments(
     )
     at: list[int] = []
     rows: list[Any] = []
-    cursor = _raw(session).cursor()
+    raw = _raw(session)
+    cursor = raw.cursor()
     try:
         for carrier, where in positions.items():
             distinct = sorted(where)
@@ -198,20 +203,15 @@ def find_shipments(
                     at.extend(map(where.__getitem__, [row[0] for row in found]))
                     rows += found
             else:
-                # PostgreSQL filters an IN list linearly after the (organisation, carrier)
-                # prefix; a join on the array of numbers is a seek or a hash join instead.
-                cursor.execute(
-                    f"SELECT {columns} FROM shipments s "  # noqa: S608
-                    "JOIN unnest(%s::text[]) AS wanted(number) "
-                    "ON s.tracking_number = wanted.number "
-                    "WHERE s.organisation_id = %s AND s.carrier = %s",
-                    [distinct, organisation_id, carrier],
-                )
-                found = cursor.fetchall()
+                found = find_known(raw, organisation_id, carrier, distinct)
                 at.extend(map(where.__getitem__, [row[0] for row in found]))
                 rows += found
     finally:
         cursor.close()
+    if not sqlite:  # the times come packed (`event_store_pg.find_known`)
+        packed = list(zip(*rows, strict=True)) if rows else [()] * 7
+        times = known_times(packed[4])
+        return Known(at, list(packed[1]), [*packed[2:4], *times, *packed[5:]])
     by_column = list(zip(*rows, strict=True)) if rows else [()] * (2 + len(DERIVED_COLUMNS))
     return Known(at, list(by_column[1]), by_column[2:])
 
@@ -241,10 +241,11 @@ def stored_pairs(session: Session, shipment_ids: Sequence[str]) -> tuple[np.ndar
             # One array parameter, not an IN list of 900 (which PostgreSQL turns into the same
             # `= ANY(array)`): nothing to parse per id, and one statement per 10,000 shipments,
             # so a small table is scanned once (with the array hashed) instead of once per 900.
+            wanted, param = text_array(part)
             cursor.execute(
-                "SELECT shipment_id, fingerprint FROM tracking_events "
-                "WHERE shipment_id = ANY(%s::text[])",
-                [list(part)],
+                "SELECT shipment_id, fingerprint FROM tracking_events "  # noqa: S608
+                f"WHERE shipment_id = ANY({wanted})",
+                [param],
             )
             found = cursor.fetchall()
             ships += map(position.__getitem__, [row[0] for row in found])
@@ -269,7 +270,7 @@ def insert_events(session: Session, rows: list[tuple[Any, ...]], *, fresh: bool 
     PostgreSQL they are copied straight into the table (no staging, no conflict check), and no
     other transaction can delete their shipments. The others' shipments must have been read in
     this transaction: SQLite's writers are serialised (`BEGIN IMMEDIATE`); PostgreSQL locks
-    them here (see `_copy_events`). No foreign key checks each event (migration 0032).
+    them here (`event_store_pg.copy_events`). No foreign key checks each event (migration 0032).
     """
     if not rows:
         return 0
@@ -282,7 +283,7 @@ def insert_events(session: Session, rows: list[tuple[Any, ...]], *, fresh: bool 
                 connection, "tracking_events", EVENT_COLUMNS, rows, copy_types=_EVENT_TYPES
             )
             return len(rows)
-        return _copy_events(raw, rows, columns)
+        return copy_events(raw, rows, EVENT_COLUMNS, _EVENT_TYPES)
     placeholders = ", ".join("?" for _ in EVENT_COLUMNS)
     sql = f"INSERT OR IGNORE INTO tracking_events ({columns}) VALUES ({placeholders})"  # noqa: S608
     cursor = raw.cursor()
@@ -292,46 +293,6 @@ def insert_events(session: Session, rows: list[tuple[Any, ...]], *, fresh: bool 
         return int(raw.total_changes - before)
     finally:
         cursor.close()
-
-
-_LOCK_STAGED = (
-    "WITH locked AS (SELECT id FROM shipments WHERE id IN "
-    "(SELECT shipment_id FROM tracking_events_stage) FOR KEY SHARE) "
-    "SELECT (SELECT count(*) FROM locked), "
-    "(SELECT count(DISTINCT shipment_id) FROM tracking_events_stage)"
-)
-
-
-def _copy_events(raw: Any, rows: list[tuple[Any, ...]], columns: str) -> int:
-    with raw.cursor() as cursor:
-        # The staging table has the copied columns only: no id default, so no sequence call
-        # per staged row (the sequence is drawn once, for the rows actually inserted).
-        cursor.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS tracking_events_stage "  # noqa: S608
-            f"ON COMMIT DELETE ROWS AS SELECT {columns} FROM tracking_events WITH NO DATA"
-        )
-        cursor.execute("TRUNCATE tracking_events_stage")
-        with cursor.copy(
-            f"COPY tracking_events_stage ({columns}) FROM STDIN (FORMAT BINARY)"
-        ) as copy:
-            copy.set_types(_EVENT_TYPES)
-            for row in rows:
-                copy.write_row(row)
-        # No foreign key checks each event (migration 0032): the shipments are locked once
-        # each, so none can be deleted before this commits (its delete trigger then removes
-        # these events too), and one deleted since it was found fails the batch.
-        cursor.execute(_LOCK_STAGED)
-        locked, wanted = cursor.fetchone()
-        if locked != wanted:
-            raise Conflict("a shipment of this batch was deleted meanwhile; send it again")
-        cursor.execute(
-            f"INSERT INTO tracking_events ({columns}) "  # noqa: S608
-            f"SELECT {columns} FROM tracking_events_stage "
-            "ON CONFLICT (shipment_id, fingerprint) DO NOTHING"
-        )
-        inserted = int(cursor.rowcount)
-        cursor.execute("TRUNCATE tracking_events_stage")
-        return inserted
 
 
 def write_status(session: Session, values: list[tuple[Any, ...]]) -> None:
