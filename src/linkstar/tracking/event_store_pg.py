@@ -21,7 +21,6 @@ commits.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -70,30 +69,6 @@ def find_known(raw: Any, organisation_id: str, carrier: str, numbers: Sequence[s
             [param, organisation_id, carrier],
         )
         return cursor.fetchall()
-
-
-def stored_fingerprints(
-    raw: Any, shipment_ids: Sequence[str], chunk: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """`event_store.stored_pairs` on PostgreSQL: each stored pair's shipment as its position
-    among `shipment_ids` (numbered by the server) and its fingerprint, as int64 arrays: only
-    integers cross, read by the driver's binary loaders (no id string per stored event)."""
-    flat: list[np.ndarray] = []
-    with raw.cursor(binary=True) as cursor:
-        for start in range(0, len(shipment_ids), chunk):
-            # One statement per `chunk` shipments: a small table is scanned once, with the
-            # ids hashed, a large one sought per id in the unique (shipment_id, fingerprint)
-            # index.
-            wanted, param = text_array(shipment_ids[start : start + chunk])
-            cursor.execute(
-                "SELECT w.at + %s, e.fingerprint "  # noqa: S608
-                f"FROM unnest({wanted}) WITH ORDINALITY AS w(id, at) "
-                "JOIN tracking_events e ON e.shipment_id = w.id",
-                [start - 1, param],
-            )
-            flat.append(np.fromiter(chain.from_iterable(cursor.fetchall()), dtype=np.int64))
-    pairs = np.concatenate(flat) if flat else np.zeros(0, dtype=np.int64)
-    return pairs[0::2], pairs[1::2]
 
 
 def known_times(packed: Sequence[bytes]) -> list[np.ndarray]:
