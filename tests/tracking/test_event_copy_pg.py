@@ -4,6 +4,10 @@ shipments still locked (`event_store_pg.copy_events`). Lists travel as one split
 
 from __future__ import annotations
 
+import threading
+import time
+from typing import Any
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
@@ -12,7 +16,8 @@ from linkstar.db.uow import unit_of_work
 from linkstar.tracking.event_store import insert_events
 from linkstar.tracking.event_store_pg import text_array
 from linkstar.tracking.ingest import ingest
-from tests.tracking.store import LABEL, update, usps
+from linkstar.tracking.models import Shipment
+from tests.tracking.store import LABEL, PICKED_UP, update, usps
 
 NUMBER = "9400111899223100000097"
 _EVENTS = "SELECT fingerprint FROM tracking_events ORDER BY fingerprint"
@@ -61,6 +66,32 @@ def test_postgres_an_event_stored_meanwhile_is_skipped_and_the_shipment_stays_lo
             other.rollback()
     with sessions() as s:
         assert s.execute(text(_EVENTS)).scalars().all() == sorted([label, 7, 8])
+
+
+def test_postgres_two_batches_of_the_same_later_scan_at_once_store_it_once(
+    sessions, tenant, stored
+):
+    later = [update(NUMBER, usps(PICKED_UP, 5))]
+    first = sessions()
+    assert ingest(first, tenant.org.id, later).events_inserted == 1  # not committed yet
+    reports: list[Any] = []
+
+    def second() -> None:
+        with unit_of_work(sessions) as s:
+            reports.append(ingest(s, tenant.org.id, later))
+
+    other = threading.Thread(target=second)
+    other.start()
+    time.sleep(0.5)
+    assert other.is_alive()  # its copy waits on the first batch's uncommitted event
+    first.commit()
+    first.close()
+    other.join(10)
+    assert [(r.events_inserted, r.duplicates) for r in reports] == [(0, 1)]
+    with sessions() as s:
+        assert len(s.execute(text(_EVENTS)).scalars().all()) == 2
+        shipment = s.query(Shipment).one()
+        assert (shipment.event_count, shipment.status) == (2, "in_transit")
 
 
 @pytest.mark.parametrize(
