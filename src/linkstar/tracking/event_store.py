@@ -4,10 +4,11 @@ Ingestion computes with int64 UTC microseconds (`core.columns`); times are writt
 database's own form, converted a whole column at a time (`db_times`): SQLAlchemy's fixed-width
 UTC text on SQLite, and on PostgreSQL the integer microseconds since 2000-01-01 that binary
 `COPY` sends for a `timestamptz` (so no datetime object is built per value).
-Events go in with SQLite `executemany INSERT OR IGNORE` or a PostgreSQL `COPY` into a staging
-table and one `INSERT … SELECT … ON CONFLICT DO NOTHING`; the unique (shipment_id, fingerprint)
-index drops whatever repeats a stored event. Events of shipments created in the same
-transaction cannot repeat a stored one: PostgreSQL copies them straight into the table.
+Events go in with SQLite `executemany INSERT OR IGNORE`, where the unique (shipment_id,
+fingerprint) index drops whatever repeats a stored event, or a PostgreSQL `COPY` straight into
+the table: events of shipments created in the same transaction cannot repeat a stored one, and
+the others' were checked against the stored ones, so only a concurrent writer can have stored
+one since (`event_store_pg.copy_events` then falls back to `ON CONFLICT DO NOTHING`).
 Derived status is written back with one `executemany` per set of changed columns on SQLite
 (`write_status`) and one `COPY` + `UPDATE … FROM` on PostgreSQL. Every time written comes with
 its epoch column (`core.epochs`). The reads before the writes are `shipment_lookup`'s. Never
@@ -28,11 +29,11 @@ from sqlalchemy.orm import Session
 
 from linkstar.db.bulk import insert_tuples
 from linkstar.kit.clock import as_utc
-from linkstar.kit.errors import Conflict
 from linkstar.tracking.core.columns import EPOCH, micros_of
 from linkstar.tracking.core.epochs import EPOCHS, second_of
 from linkstar.tracking.core.fold_columns import NAT
 from linkstar.tracking.core.keys import time_texts
+from linkstar.tracking.event_store_pg import copy_events
 from linkstar.tracking.models import Shipment
 
 _US = timedelta(microseconds=1)
@@ -136,7 +137,9 @@ def db_time(value: datetime, as_text: bool) -> Any:
 
 def micros_from_db(values: Sequence[Any], as_text: bool) -> np.ndarray:
     """Times read from the database (SQLite text, PostgreSQL datetimes; None) as int64
-    microseconds, NaT for None."""
+    microseconds, NaT for None; int64 microseconds already (`find_shipments`) as they are."""
+    if isinstance(values, np.ndarray):
+        return values
     if as_text:
         return np.array(values, dtype="datetime64[us]").astype(np.int64)
     return np.fromiter(
@@ -170,7 +173,7 @@ def insert_events(session: Session, rows: list[tuple[Any, ...]], *, fresh: bool 
     PostgreSQL they are copied straight into the table (no staging, no conflict check), and no
     other transaction can delete their shipments. The others' shipments must have been read in
     this transaction: SQLite's writers are serialised (`BEGIN IMMEDIATE`); PostgreSQL locks
-    them here (see `_copy_events`). No foreign key checks each event (migration 0032).
+    them here (`event_store_pg.copy_events`). No foreign key checks each event (migration 0032).
     """
     if not rows:
         return 0
@@ -183,7 +186,7 @@ def insert_events(session: Session, rows: list[tuple[Any, ...]], *, fresh: bool 
                 connection, "tracking_events", EVENT_COLUMNS, rows, copy_types=_EVENT_TYPES
             )
             return len(rows)
-        return _copy_events(raw, rows, columns)
+        return copy_events(raw, rows, EVENT_COLUMNS, _EVENT_TYPES)
     placeholders = ", ".join("?" for _ in EVENT_COLUMNS)
     sql = f"INSERT OR IGNORE INTO tracking_events ({columns}) VALUES ({placeholders})"  # noqa: S608
     cursor = raw.cursor()
@@ -193,46 +196,6 @@ def insert_events(session: Session, rows: list[tuple[Any, ...]], *, fresh: bool 
         return int(raw.total_changes - before)
     finally:
         cursor.close()
-
-
-_LOCK_STAGED = (
-    "WITH locked AS (SELECT id FROM shipments WHERE id IN "
-    "(SELECT shipment_id FROM tracking_events_stage) FOR KEY SHARE) "
-    "SELECT (SELECT count(*) FROM locked), "
-    "(SELECT count(DISTINCT shipment_id) FROM tracking_events_stage)"
-)
-
-
-def _copy_events(raw: Any, rows: list[tuple[Any, ...]], columns: str) -> int:
-    with raw.cursor() as cursor:
-        # The staging table has the copied columns only: no id default, so no sequence call
-        # per staged row (the sequence is drawn once, for the rows actually inserted).
-        cursor.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS tracking_events_stage "  # noqa: S608
-            f"ON COMMIT DELETE ROWS AS SELECT {columns} FROM tracking_events WITH NO DATA"
-        )
-        cursor.execute("TRUNCATE tracking_events_stage")
-        with cursor.copy(
-            f"COPY tracking_events_stage ({columns}) FROM STDIN (FORMAT BINARY)"
-        ) as copy:
-            copy.set_types(_EVENT_TYPES)
-            for row in rows:
-                copy.write_row(row)
-        # No foreign key checks each event (migration 0032): the shipments are locked once
-        # each, so none can be deleted before this commits (its delete trigger then removes
-        # these events too), and one deleted since it was found fails the batch.
-        cursor.execute(_LOCK_STAGED)
-        locked, wanted = cursor.fetchone()
-        if locked != wanted:
-            raise Conflict("a shipment of this batch was deleted meanwhile; send it again")
-        cursor.execute(
-            f"INSERT INTO tracking_events ({columns}) "  # noqa: S608
-            f"SELECT {columns} FROM tracking_events_stage "
-            "ON CONFLICT (shipment_id, fingerprint) DO NOTHING"
-        )
-        inserted = int(cursor.rowcount)
-        cursor.execute("TRUNCATE tracking_events_stage")
-        return inserted
 
 
 def write_status(

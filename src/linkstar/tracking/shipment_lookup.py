@@ -25,16 +25,18 @@ from linkstar.tracking.event_store import (
     is_sqlite,
     raw_connection,
 )
+from linkstar.tracking.event_store_pg import find_known, known_times, text_array
 
 
 @dataclass(slots=True)
 class Known:
     """The stored shipments among the keys asked, by column: each one's position among the
-    keys, its id, and its derived columns (`DERIVED_COLUMNS` order, database form)."""
+    keys, its id, and its derived columns (`DERIVED_COLUMNS` order, database form; on
+    PostgreSQL the times as int64 microseconds)."""
 
     at: list[int]
     ids: list[str]
-    derived: list[tuple[Any, ...]]
+    derived: Sequence[Any]
 
 
 def find_shipments(
@@ -52,7 +54,8 @@ def find_shipments(
     )
     at: list[int] = []
     rows: list[Any] = []
-    cursor = raw_connection(session).cursor()
+    raw = raw_connection(session)
+    cursor = raw.cursor()
     try:
         for carrier, where in positions.items():
             distinct = sorted(where)
@@ -70,20 +73,15 @@ def find_shipments(
                     at.extend(map(where.__getitem__, [row[0] for row in found]))
                     rows += found
             else:
-                # PostgreSQL filters an IN list linearly after the (organisation, carrier)
-                # prefix; a join on the array of numbers is a seek or a hash join instead.
-                cursor.execute(
-                    f"SELECT {columns} FROM shipments s "  # noqa: S608
-                    "JOIN unnest(%s::text[]) AS wanted(number) "
-                    "ON s.tracking_number = wanted.number "
-                    "WHERE s.organisation_id = %s AND s.carrier = %s",
-                    [distinct, organisation_id, carrier],
-                )
-                found = cursor.fetchall()
+                found = find_known(raw, organisation_id, carrier, distinct)
                 at.extend(map(where.__getitem__, [row[0] for row in found]))
                 rows += found
     finally:
         cursor.close()
+    if not sqlite:  # the times come packed (`event_store_pg.find_known`)
+        packed = list(zip(*rows, strict=True)) if rows else [()] * 7
+        times = known_times(packed[4])
+        return Known(at, list(packed[1]), [*packed[2:4], *times, *packed[5:]])
     by_column = list(zip(*rows, strict=True)) if rows else [()] * (2 + len(DERIVED_COLUMNS))
     return Known(at, list(by_column[1]), by_column[2:])
 
@@ -113,10 +111,11 @@ def stored_pairs(session: Session, shipment_ids: Sequence[str]) -> tuple[np.ndar
             # One array parameter, not an IN list of 900 (which PostgreSQL turns into the same
             # `= ANY(array)`): nothing to parse per id, and one statement per 10,000 shipments,
             # so a small table is scanned once (with the array hashed) instead of once per 900.
+            wanted, param = text_array(part)
             cursor.execute(
-                "SELECT shipment_id, fingerprint FROM tracking_events "
-                "WHERE shipment_id = ANY(%s::text[])",
-                [list(part)],
+                "SELECT shipment_id, fingerprint FROM tracking_events "  # noqa: S608
+                f"WHERE shipment_id = ANY({wanted})",
+                [param],
             )
             found = cursor.fetchall()
             ships += map(position.__getitem__, [row[0] for row in found])
