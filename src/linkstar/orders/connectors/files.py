@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from linkstar.kit.errors import InvalidInput
 from linkstar.orders.connectors._tables import country_alpha2, text_rows, xlsx_rows
+from linkstar.orders.connectors.file_values import read_amount, read_time
 from linkstar.orders.connectors.mapping import ColumnMapping
 from linkstar.orders.connectors.presets import PRESETS, for_header
 from linkstar.orders.core.canonical import (
@@ -31,7 +32,6 @@ from linkstar.orders.core.taxes import net_of_included_tax
 
 _ZERO = Decimal("0")
 _CENT = Decimal("0.01")
-_SYMBOLS = str.maketrans("", "", "$€£¥₹ \u00a0")
 _PARTS = "\x1f"  # joins the cells of a field that adds several columns (never in a cell)
 _BLANK = _PARTS + " \t\r\n\u00a0"
 
@@ -122,47 +122,19 @@ class _Reader:
 
     def amount(self, text: str, n: int, name: str, column: str | None) -> Decimal:
         """One cell's amount; an error names `column`, else the field's own column."""
-        try:
-            value = Decimal(text)
-            if value.is_finite():  # NaN and Infinity fall through to the error below
-                return value
-        except InvalidOperation:
-            pass
-        cleaned = text.translate(_SYMBOLS)
-        cleaned = (
-            cleaned.replace(".", "").replace(",", ".")
-            if self.m.decimal_comma
-            else cleaned.replace(",", "")
-        )
-        negative = cleaned.startswith("(") and cleaned.endswith(")")
-        column = column or self.names.get(name) or self.m.column(name)
-        try:
-            amount = Decimal(cleaned.strip("()"))
-        except InvalidOperation:
-            raise _Bad(n, column, f"{text!r} is not an amount", name) from None
-        if not amount.is_finite():
+        value = read_amount(text, self.m.decimal_comma)
+        if value is None:
+            column = column or self.names.get(name) or self.m.column(name)
             raise _Bad(n, column, f"{text!r} is not an amount", name)
-        return -amount if negative else amount
+        return value
 
     def time(self, text: str, n: int, name: str) -> datetime | None:
         if not text:
             return None
-        value = self._strptime(text)
+        value = read_time(text, self.m.date_formats)
         if value is None:
             raise _Bad(n, self.m.column(name), f"{text!r} is not a date/time", name)
         return value.replace(tzinfo=self.zone) if value.tzinfo is None else value
-
-    def _strptime(self, text: str) -> datetime | None:
-        try:
-            return datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
-        except ValueError:
-            pass
-        for fmt in self.m.date_formats:
-            try:
-                return datetime.strptime(text, fmt)
-            except ValueError:
-                continue
-        return None
 
     def first_row(self, rows: list[tuple[int, dict[str, str]]], name: str) -> int:
         """The row an order-level value came from (only looked up to report an error)."""
@@ -285,8 +257,8 @@ class _Reader:
             tax = sum((line.tax for line in lines), _ZERO)
         discount = abs(self._money(o, "discount") or sum((line.discount for line in lines), _ZERO))
         total = self._money(o, "total")
-        if self.m.prices_include_tax != "no":
-            included = True if self.m.prices_include_tax == "yes" else None
+        if self.m.prices_include_tax != "no":  # "yes": included; "infer": None, from the totals
+            included = self.m.prices_include_tax == "yes" or None
             subtotal, shipping = net_of_included_tax(
                 included, subtotal, shipping, _ZERO, tax, discount, total
             )
