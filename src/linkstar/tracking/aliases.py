@@ -89,20 +89,5 @@ def aliased_shipments(
     session: Session, organisation_id: str, keys: Sequence[tuple[str, str]]
 ) -> dict[tuple[str, str], str]:
     """The shipment id of each of these (carrier, number) keys that is an alias (one query)."""
-    numbers = sorted({number for _, number in keys})
-    if not numbers:
-        return {}
-    a = ShipmentCarrierAlias
-    wanted = set(keys)
-    out: dict[tuple[str, str], str] = {}
-    for start in range(0, len(numbers), 900):
-        rows = session.execute(
-            select(a.carrier, a.tracking_number, a.shipment_id).where(
-                a.organisation_id == organisation_id,
-                a.tracking_number.in_(numbers[start : start + 900]),
-            )
-        )
-        for carrier, number, shipment_id in rows:
-            if (carrier, number) in wanted:
-                out[(carrier, number)] = shipment_id
-    return out
+    found = find_aliased(session, organisation_id, keys)
+    return {keys[at]: shipment_id for at, (shipment_id, _) in found.items()}
