@@ -33,7 +33,7 @@ from linkstar.tracking.core.columns import EPOCH, micros_of
 from linkstar.tracking.core.epochs import EPOCHS, second_of
 from linkstar.tracking.core.fold_columns import NAT
 from linkstar.tracking.core.keys import time_texts
-from linkstar.tracking.event_store_pg import copy_events
+from linkstar.tracking.event_store_pg import PG_EPOCH, copy_events
 from linkstar.tracking.models import Shipment
 
 _US = timedelta(microseconds=1)
@@ -106,7 +106,6 @@ _SHIPMENT_TYPES = [
                  *_DERIVED_TYPES, "int8", "int8")
 ]  # fmt: skip
 _STATUS_TYPES = (*_DERIVED_TYPES, "timestamptz")
-_PG_EPOCH = 946_684_800_000_000  # 2000-01-01 in microseconds since 1970
 
 
 def is_sqlite(session: Session) -> bool:
@@ -118,12 +117,12 @@ def db_times(micros: np.ndarray, as_text: bool) -> list[Any]:
     """int64 UTC microseconds (NaT for none) in the database's form; see the module docstring."""
     present = np.flatnonzero(micros != NAT)
     if len(present) == len(micros):
-        return time_texts(micros) if as_text else (micros - _PG_EPOCH).tolist()
+        return time_texts(micros) if as_text else (micros - PG_EPOCH).tolist()
     out: list[Any] = [None] * len(micros)
     values = micros[present]
     for index, value in zip(
         present.tolist(),
-        time_texts(values) if as_text else (values - _PG_EPOCH).tolist(),
+        time_texts(values) if as_text else (values - PG_EPOCH).tolist(),
         strict=True,
     ):
         out[index] = value

@@ -32,7 +32,7 @@ from linkstar.tracking.core.fold_columns import NAT
 # that waited for this (deadlock_detected): both leave the staging path to sort out.
 _RETRY_STAGED = frozenset({"23505", "40P01"})
 _SAVEPOINT = "linkstar_events_copy"
-_PG_EPOCH = 946_684_800_000_000  # 2000-01-01 in microseconds since 1970
+PG_EPOCH = 946_684_800_000_000  # 2000-01-01 in microseconds since 1970: binary timestamptz
 _SEP = "\n"  # in no tracking number (`core.numbers` strips whitespace) nor id
 
 
@@ -76,7 +76,7 @@ def known_times(packed: Sequence[bytes]) -> list[np.ndarray]:
     if not packed:
         return [np.zeros(0, dtype=np.int64) for _ in range(4)]
     flat = np.frombuffer(b"".join(packed), dtype=">i8").astype(np.int64).reshape(-1, 4)
-    micros = np.where(flat == NAT, NAT, flat + _PG_EPOCH)
+    micros = np.where(flat == NAT, NAT, flat + PG_EPOCH)
     return [np.ascontiguousarray(micros[:, k]) for k in range(4)]
 
 

@@ -135,12 +135,13 @@ def _known(
     session: Session, organisation_id: str, keys: list[tuple[str, str]], as_text: bool
 ) -> tuple[list[str], np.ndarray, FoldedColumns, list[np.ndarray]]:
     """Each shipment's id (new ones get a time-ordered id), whether it is stored, its derived
-    columns before this batch (pending for new ones), and the stored derived columns as read
-    (`DERIVED_COLUMNS`, database form, object arrays; None for new ones)."""
+    columns before this batch (pending for new ones), and on SQLite the stored derived columns as
+    read (`DERIVED_COLUMNS`, database form, object arrays; None for new ones)."""
     found = find_shipments(session, organisation_id, keys)
     at = np.array(found.at, dtype=np.int64)
-    before = [np.full(len(keys), None, dtype=object) for _ in DERIVED_COLUMNS]
-    for column, values in zip(before, found.derived, strict=True):
+    # only SQLite's write-back compares with the stored values (`_changed`)
+    before = [np.full(len(keys), None, dtype=object) for _ in DERIVED_COLUMNS] if as_text else []
+    for column, values in zip(before, found.derived, strict=False):
         column[at] = np.array(values, dtype=object)
     known = np.zeros(len(keys), dtype=bool)
     known[at] = True
