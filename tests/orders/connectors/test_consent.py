@@ -106,17 +106,27 @@ def _client(answer: httpx.Response, seen: list[httpx.Request]) -> httpx.Client:
              "scope": "read_orders,read_products,read_inventory,write_inventory,read_locations"},
         ),
         (
-            Channel.TIKTOK, "US", "https://services.tiktokshop.com", "/open/authorize",
+            Channel.TIKTOK, "US", "https://services.us.tiktokshop.com", "/open/authorize",
+            {"service_id": "7210", "state": "S"},
+        ),
+        (
+            Channel.TIKTOK, "gb", "https://services.tiktokshop.com", "/open/authorize",
             {"service_id": "7210", "state": "S"},
         ),
     ],
-    ids=["amazon-de", "ebay", "shopify", "tiktok"],
+    ids=["amazon-de", "ebay", "shopify", "tiktok-us", "tiktok-elsewhere"],
 )  # fmt: skip
 def test_the_consent_url_of_each_platform(channel, region, origin, path, query) -> None:  # type: ignore[no-untyped-def]
     url = consent.authorize_url(channel, APPS[channel], region, "S", BACK)
     parts = urlsplit(url)
     assert (f"{parts.scheme}://{parts.netloc}", parts.path) == (origin, path)
     assert _query(url) == query
+
+
+def test_a_tiktok_store_may_name_the_consent_host_its_partner_center_shows() -> None:
+    credentials = {**APPS[Channel.TIKTOK], "authorize_host": "https://services.tiktokshops.us/"}
+    url = consent.authorize_url(Channel.TIKTOK, credentials, "GB", "S", BACK)
+    assert url == "https://services.tiktokshops.us/open/authorize?service_id=7210&state=S"
 
 
 def test_amazon_draft_apps_consent_in_beta_and_a_region_without_its_own_central_uses_na() -> None:

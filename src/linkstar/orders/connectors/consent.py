@@ -44,7 +44,11 @@ SELLER_CENTRAL = {
     "AU": "https://sellercentral.amazon.com.au", "SG": "https://sellercentral.amazon.sg",
 }  # fmt: skip
 EBAY_AUTHORIZE = "https://auth.ebay.com/oauth2/authorize"
-TIKTOK_AUTHORIZE = "https://services.tiktokshop.com/open/authorize"
+# TikTok Shop's consent page by market (Partner Center "Authorization overview"): US shops
+# authorise on the US host, every other market on the global one.
+TIKTOK_AUTHORIZE = {
+    "US": "https://services.us.tiktokshop.com", "": "https://services.tiktokshop.com",
+}  # fmt: skip
 TIKTOK_CODE_GRANT = "https://auth.tiktok-shops.com/api/v2/token/get"
 DEFAULT_SCOPES = {
     Channel.EBAY: " ".join(
@@ -110,7 +114,9 @@ def authorize_url(
                  "state": state}  # fmt: skip
         return f"https://{_shop(shop)}/admin/oauth/authorize?{urlencode(query)}"
     service_id = values[0]  # TikTok Shop: the redirect URL is the one set in the app
-    return f"{TIKTOK_AUTHORIZE}?{urlencode({'service_id': service_id, 'state': state})}"
+    host = str(credentials.get("authorize_host") or "").strip().rstrip("/")
+    host = host or TIKTOK_AUTHORIZE.get(region.upper(), TIKTOK_AUTHORIZE[""])
+    return f"{host}/open/authorize?{urlencode({'service_id': service_id, 'state': state})}"
 
 
 def shopify_hmac_ok(query: Mapping[str, str], secret: str) -> bool:
