@@ -88,6 +88,16 @@ def organisation_by_slug(session: Session, slug: str) -> Organisation | None:
     return session.scalars(select(Organisation).where(Organisation.slug == slug)).first()
 
 
+def active_user_ids(session: Session, organisation_id: str, ids: list[str]) -> set[str]:
+    """Those of `ids` that are active users of the organisation (to vet an owner or assignee)."""
+    if not ids:
+        return set()
+    stmt = select(User.id).where(
+        User.organisation_id == organisation_id, User.id.in_(ids), User.is_active.is_(True)
+    )
+    return set(session.scalars(stmt))
+
+
 def user_for_login(session: Session, email: str) -> User | None:
     return session.scalars(select(User).where(User.email == email.lower())).first()
 
