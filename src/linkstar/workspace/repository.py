@@ -98,6 +98,20 @@ def active_user_ids(session: Session, organisation_id: str, ids: list[str]) -> s
     return set(session.scalars(stmt))
 
 
+def warehouse_codes(session: Session, organisation_id: str) -> dict[str, str]:
+    """Each warehouse id of the organisation with its code (to name a lane's origin)."""
+    stmt = select(Warehouse.id, Warehouse.code).where(Warehouse.organisation_id == organisation_id)
+    return {id_: code for id_, code in session.execute(stmt)}
+
+
+def user_names(session: Session, organisation_id: str) -> dict[str, str]:
+    """Each user id of the organisation with the name to show (the e-mail when it has none)."""
+    stmt = select(User.id, User.full_name, User.email).where(
+        User.organisation_id == organisation_id
+    )
+    return {id_: name or email for id_, name, email in session.execute(stmt)}
+
+
 def user_for_login(session: Session, email: str) -> User | None:
     return session.scalars(select(User).where(User.email == email.lower())).first()
 

@@ -328,7 +328,9 @@ def list_stats(
 ) -> dict[str, object]:
     """Every stored lane row (one page: lanes are few)."""
     actor.require(READ)
-    rows = statistics.lanes(session, actor.organisation_id, carrier)
+    rows = statistics.lanes(
+        session, actor.organisation_id, carrier.strip().lower() if carrier else None
+    )
     return {"items": [LaneRead.model_validate(r) for r in rows], "next_cursor": None}
 
 

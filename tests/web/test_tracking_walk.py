@@ -1,0 +1,145 @@
+"""What a seller or an operator tripped over walking the tracking pages (issue #6 audit):
+filters that got lost, ids where names belong, raw codes and unlabelled times, empty states."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from linkstar.db.uow import unit_of_work
+from linkstar.kit.ids import new_token
+from linkstar.tracking.models import LaneTransitStat, Shipment, TrackingException
+from linkstar.workspace.models import Warehouse
+
+
+def _add_shipments(sessions, org_id, n, carrier="ups", status="in_transit"):
+    base = datetime(2026, 11, 1, tzinfo=UTC)
+    with unit_of_work(sessions) as s:
+        for i in range(n):
+            s.add(
+                Shipment(
+                    organisation_id=org_id, tracking_number=f"WALK{carrier.upper()}{i:04d}",
+                    carrier=carrier, status=status, event_count=0, unmapped_count=0,
+                    source="test", public_token=new_token(),
+                    created_at=base + timedelta(minutes=i),
+                )
+            )  # fmt: skip
+
+
+def test_the_carrier_filter_survives_paging_and_status_tabs(owner, tenant, seeded, sessions):
+    _add_shipments(sessions, tenant.org.id, 55)
+    first = owner.get("/tracking/shipments", params={"carrier": " UPS "}).text
+    assert "ALPHASEED0001" not in first and first.count('class="mono">WALKUPS') == 50
+    assert 'href="/tracking/shipments?status=delivered&amp;carrier=ups"' in first
+    assert "Only ups's shipments" in first
+    cursor = first.split("&cursor=")[1].split('"')[0]
+    second = owner.get(f"/tracking/shipments?status=&q=&carrier=ups&cursor={cursor}").text
+    assert second.count('class="mono">WALKUPS') == 5 and "ALPHASEED0001" not in second
+    assert 'href="/tracking/shipments?status=&q=&amp;carrier=ups">First page</a>' in second
+
+
+def test_rare_statuses_get_a_tab_only_when_present(owner, tenant, seeded, sessions):
+    page = owner.get("/tracking/shipments").text
+    assert "Registered" not in page and "Expired" not in page
+    _add_shipments(sessions, tenant.org.id, 2, status="pending")
+    page = owner.get("/tracking/shipments").text
+    assert '<span class="status-n">2</span><span class="status-name">Registered</span>' in page
+    pending = owner.get("/tracking/shipments", params={"status": "pending"}).text
+    assert pending.count('class="mono">WALKUPS') == 2
+
+
+def test_empty_states_say_what_to_do_without_markdown(owner, tenant):
+    empty = owner.get("/tracking/shipments").text
+    assert "No shipments yet." in empty and 'href="/tracking/import"' in empty
+    assert "`" not in empty.split('id="main"')[1]
+    none = owner.get("/tracking/shipments", params={"q": "NOPE"}).text
+    assert "No shipments match." in none and 'href="/tracking/shipments">Show all' in none
+    cards = owner.get("/tracking/scorecards").text
+    assert '<code class="code">linkstar track stats</code>' in cards and "`" not in cards
+
+
+def test_scorecards_name_the_origin_warehouse_and_filter_by_carrier(owner, seeded, sessions):
+    with unit_of_work(sessions) as s:
+        warehouse = s.get(Warehouse, seeded.warehouse_id)
+        code = warehouse.code
+        s.execute(
+            update(LaneTransitStat)
+            .where(LaneTransitStat.organisation_id == warehouse.organisation_id)
+            .values(origin=warehouse.id)
+        )
+    html = owner.get("/tracking/scorecards", params={"carrier": "USPS"}).text
+    assert f"<td>{code}</td><td>US 802</td>" in html and warehouse.id[:8] not in html
+    assert '<option value="usps" selected>usps</option>' in html
+    assert 'href="/tracking/shipments?carrier=usps">usps\'s shipments</a>' in html
+    assert "usps Ground → US 802" in html  # the chart is there for the carrier asked for
+
+
+def test_exceptions_queue_shows_owner_readable_detail_and_select_all(
+    owner, tenant, seeded, sessions
+):
+    with unit_of_work(sessions) as s:
+        row = s.scalars(
+            select(TrackingException).where(TrackingException.shipment_id == seeded.shipment_id)
+        ).one()
+        row.owner_user_id = tenant.owner.id
+        row.detail = {**row.detail, "last_event_at": "2026-11-03T15:00:00+00:00",
+                      "lane_gap_p95_hours": 22.345, "hours": 50}  # fmt: skip
+    html = owner.get("/tracking/exceptions").text
+    assert 'data-select-all="ids"' in html
+    name = tenant.owner.full_name or tenant.owner.email
+    assert f"<td>{name}</td>" in html
+    assert "sub status: recipient unavailable" in html and "recipient_unavailable" not in html
+    assert "last event at: 2026-11-03 15:00" in html and "T15:00:00+00:00" not in html
+    assert "lane gap p95 hours: 22.3" in html and "hours: 50" in html
+
+
+def test_the_shipment_facts_are_a_styled_list(owner, seeded):
+    html = owner.get(f"/tracking/shipments/{seeded.shipment_id}").text
+    assert '<dl class="details" id="shipment-facts">' in html
+    assert "<div><dt>Order</dt><dd>—</dd></div>" in html
+
+
+def test_dead_letters_are_dated_in_the_workspaces_zone(owner, tenant, seeded, sessions):
+    from linkstar.tracking.models import TrackingDeadLetter
+    from linkstar.workspace.models import Organisation
+
+    with unit_of_work(sessions) as s:
+        s.get(Organisation, tenant.org.id).timezone = "America/Los_Angeles"
+        letter = s.get(TrackingDeadLetter, seeded.tracking_dead_letter_id)
+        letter.received_at = datetime(2026, 12, 6, 10, 46, tzinfo=UTC)
+    html = owner.get("/tracking/dead-letters").text
+    assert '<time datetime="2026-12-06T10:46:00' in html and ">2026-12-06 02:46</time>" in html
+
+
+def test_an_import_with_unmapped_codes_links_to_where_they_show(owner):
+    data = (
+        b"tracking_number,carrier,event_time,raw_code,raw_description\n"
+        b"9400111899223100000077,usps,2026-11-03T10:00:00Z,03,USPS picked up item\n"
+        b"9400111899223100000077,usps,2026-11-04T10:00:00Z,ZZ,Something nobody maps\n"
+    )
+    page = owner.post("/tracking/import", files={"file": ("e.csv", data, "text/csv")}).text
+    assert '<dd id="r-unmapped">1 (' in page
+    assert '<a href="/tracking/exceptions?kind=unmapped">unmapped exception</a>' in page
+    assert '<a href="/tracking/shipments?status=unmapped">Unmapped tab</a>' in page
+
+
+def test_a_shipments_exceptions_are_handled_on_its_page(owner, seeded, sessions):
+    page = owner.get(f"/tracking/shipments/{seeded.shipment_id}").text
+    assert 'name="back" value="/tracking/shipments/' in page and 'value="acknowledge"' in page
+    with unit_of_work(sessions) as s:
+        row = s.scalars(
+            select(TrackingException).where(TrackingException.shipment_id == seeded.shipment_id)
+        ).one()
+        exception_id = row.id
+    form = {"ids": [exception_id], "action": "acknowledge",
+            "back": f"/tracking/shipments/{seeded.shipment_id}"}  # fmt: skip
+    answer = owner.post("/tracking/exceptions/actions", form)
+    assert answer.headers["location"] == f"/tracking/shipments/{seeded.shipment_id}"
+    shown = owner.get(answer.headers["location"]).text
+    assert "1 exception(s) acknowledged." in shown and 'value="acknowledge"' not in shown
+    outside = {**form, "action": "resolve", "back": "https://evil.example/x"}
+    elsewhere = owner.post("/tracking/exceptions/actions", outside)
+    assert elsewhere.headers["location"] == "/tracking/exceptions"
+    with sessions() as s:
+        assert s.get(TrackingException, exception_id).state == "resolved"
