@@ -143,3 +143,31 @@ def test_a_shipments_exceptions_are_handled_on_its_page(owner, seeded, sessions)
     assert elsewhere.headers["location"] == "/tracking/exceptions"
     with sessions() as s:
         assert s.get(TrackingException, exception_id).state == "resolved"
+
+
+def test_rules_are_edited_as_json_and_a_bad_version_writes_nothing(owner, tenant, sessions):
+    from linkstar.tracking.models import TrackingRuleSet
+
+    page = owner.get("/tracking/rules").text
+    assert "The built-in defaults (never changed)." in page and "&#34;lost_days&#34;: 14" in page
+    assert f'<code class="code">{tenant.owner.id}</code>' in page  # ids to name as owners
+
+    def stored():
+        with sessions() as s:
+            return s.scalars(select(TrackingRuleSet)).all()
+
+    bad = owner.post("/tracking/rules", {"rules": '{"lost_days": 0, "colour": "red"}'})
+    assert bad.status_code == 422 and "The rules were not saved: 2 problem(s)." in bad.text
+    assert '<code class="code">lost_days</code> Input should be greater than or equal' in bad.text
+    assert "&#34;colour&#34;: &#34;red&#34;" in bad.text  # what was typed is shown to fix
+    nobody = owner.post("/tracking/rules", {"rules": '{"owners": {"late": "x"}}'})
+    assert nobody.status_code == 422
+    assert '<code class="code">owners.late</code> no active user &#39;x&#39;' in nobody.text
+    broken = owner.post("/tracking/rules", {"rules": "{nope"})
+    assert broken.status_code == 422 and "not valid JSON" in broken.text
+    listed = owner.post("/tracking/rules", {"rules": "[1]"})
+    assert listed.status_code == 422 and "must be a JSON object" in listed.text
+    assert stored() == []
+    ok = owner.follow(owner.post("/tracking/rules", {"rules": '{"lost_days": 10}'}))
+    assert "Exception rules version 1 in force." in ok.text and "Version 1, set by" in ok.text
+    assert [r.rules["lost_days"] for r in stored()] == [10]

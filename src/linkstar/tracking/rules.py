@@ -122,6 +122,12 @@ def load_rules(session: Session, organisation_id: str) -> ExceptionRules:
     return parse_rules(stored.rules) if stored else ExceptionRules()
 
 
+def rules_version(session: Session, actor: Principal) -> TrackingRuleSet | None:
+    """The stored rules' row (version, who set them, when), None while the defaults apply."""
+    actor.require(Permission.tracking_read)
+    return _stored(session, actor.organisation_id)
+
+
 def get_rules(session: Session, actor: Principal) -> ExceptionRules:
     """The workspace's exception rules (defaults until it sets its own)."""
     actor.require(Permission.tracking_read)

@@ -39,6 +39,7 @@ from linkstar.web.pages import (
     tracking_dead_letters,
     tracking_import,
     tracking_public,
+    tracking_rules,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -64,6 +65,7 @@ ROUTERS: list[APIRouter] = [
     tracking_dead_letters.router,
     tracking_import.router,
     tracking_public.router,
+    tracking_rules.router,
     inbox.router,
     inbox_approvals.router,
     inbox_automation.router,
