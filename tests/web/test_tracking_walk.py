@@ -171,3 +171,23 @@ def test_rules_are_edited_as_json_and_a_bad_version_writes_nothing(owner, tenant
     ok = owner.follow(owner.post("/tracking/rules", {"rules": '{"lost_days": 10}'}))
     assert "Exception rules version 1 in force." in ok.text and "Version 1, set by" in ok.text
     assert [r.rules["lost_days"] for r in stored()] == [10]
+
+
+def test_scorecards_chart_the_weekly_on_time_rate(owner, tenant, seeded, sessions):
+    from linkstar.kit.clock import utcnow
+
+    now = utcnow()
+    with unit_of_work(sessions) as s:
+        for n, promised in enumerate((now - timedelta(days=2), now)):
+            s.add(
+                Shipment(
+                    organisation_id=tenant.org.id, tracking_number=f"TREND{n}", carrier="ups",
+                    status="delivered", delivered_at=now - timedelta(days=1),
+                    status_since=now - timedelta(days=1), promised_by=promised, event_count=1,
+                    unmapped_count=0, source="test", public_token=new_token(),
+                )
+            )  # fmt: skip
+    html = owner.get("/tracking/scorecards").text
+    assert 'id="on-time-trend"' in html and "Weekly on-time rate per carrier (1) since" in html
+    assert ": 1 of 2 on time (50%)</title>" in html
+    assert 'id="on-time-trend"' not in owner.get("/tracking/scorecards?carrier=usps").text

@@ -21,6 +21,7 @@ from linkstar.tracking import (
     estimate_check,
     exception_queue,
     intake,
+    on_time,
     statistics,
 )
 from linkstar.tracking.core.exceptions import ExceptionKind, ExceptionState
@@ -256,7 +257,38 @@ class LaneBar:
     confidence: float
 
 
+@dataclass(frozen=True)
+class TrendBar:
+    """One week of a carrier's on-time row: the bar's place and height in the SVG's units."""
+
+    x: float
+    y: float
+    height: float
+    title: str
+
+
+def trend_rows(trend: on_time.OnTimeTrend) -> list[tuple[str, float, list[TrendBar]]]:
+    """Each carrier's row of weekly on-time bars (full height: 100 %), at its own y."""
+    slot = (CHART_WIDTH - LABEL_WIDTH - 60) / max(len(trend.week_starts), 1)
+    rows: list[tuple[str, float, list[TrendBar]]] = []
+    for i, (carrier, weeks) in enumerate(trend.carriers):
+        top = i * TREND_ROW + 6
+        bars = []
+        for j, (start, week) in enumerate(zip(trend.week_starts, weeks, strict=True)):
+            rate = week.rate
+            if rate is None:
+                continue
+            height = round(rate * (TREND_ROW - 12), 1)
+            title = (f"{carrier}, week from {start.date().isoformat()}: {week.on_time} of "
+                     f"{week.promised} on time ({rate:.0%})")  # fmt: skip
+            bars.append(TrendBar(round(LABEL_WIDTH + j * slot, 1), top + TREND_ROW - 12 - height,
+                                 height, title))  # fmt: skip
+        rows.append((carrier, top, bars))
+    return rows
+
+
 CHART_WIDTH = 720
+TREND_ROW = 34
 LABEL_WIDTH = 240  # 32 characters of 12px label
 ROW = 22
 
@@ -277,6 +309,11 @@ def scorecards(page: ConsolePage, carrier: str = "", split: str = "") -> HTMLRes
     every = statistics.lanes(page.session, page.principal.organisation_id, None)
     rows = [r for r in every if not carrier or r.carrier == carrier]
     carriers = [r for r in rows if r.level == "country"]
+    trend = on_time.on_time_trend(page.session, page.principal, utcnow())
+    if carrier:
+        trend = on_time.OnTimeTrend(
+            trend.week_starts, [c for c in trend.carriers if c[0] == carrier]
+        )
     lanes = [r for r in rows if r.level == "lane"]
     top = max((r.p90_days for r in lanes[:30]), default=1.0) or 1.0
     scale = (CHART_WIDTH - LABEL_WIDTH - 40) / top
@@ -298,6 +335,11 @@ def scorecards(page: ConsolePage, carrier: str = "", split: str = "") -> HTMLRes
         lanes=lanes,
         bars=bars,
         carrier_codes=sorted({r.carrier for r in every}),
+        trend=trend,
+        trend_rows=trend_rows(trend),
+        trend_slot=round((CHART_WIDTH - LABEL_WIDTH - 60) / max(len(trend.week_starts), 1) - 3, 1),
+        trend_height=len(trend.carriers) * TREND_ROW + 24,
+        trend_full=TREND_ROW - 12,
         origins=warehouse_codes(page.session, page.principal.organisation_id),
         chart_height=len(bars) * ROW + 30,
         chart_width=CHART_WIDTH,
