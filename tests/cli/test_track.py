@@ -323,3 +323,13 @@ def test_stats_name_the_origin_warehouse_and_take_any_case_of_carrier(org, sessi
     assert rows == [["lane", "usps", "Ground", "NJ-EDI", "US", "802", "40", "3.0", "4.5", "5.0",
                      "90%", "98%", "0.80"]]  # fmt: skip
     assert house_id not in result.output
+
+
+def test_ingest_refuses_a_file_that_is_not_csv_or_json_lines(org, sessions, tmp_path):
+    path = tmp_path / "scans.txt"
+    path.write_text("tracking_number,carrier,event_time,raw_code\nX1,usps,2026-11-03T10:00Z,03\n")
+    result = runner.invoke(app, ["track", "ingest", str(path), "--org", org])
+    assert result.exit_code == 1
+    assert "scans.txt: expected a .csv, .jsonl or .ndjson file" in result.output
+    assert "not JSON" not in result.output
+    assert _count(sessions, Shipment) == 0 and _count(sessions, TrackingEventRow) == 0

@@ -103,6 +103,9 @@ def ingest_file(
     rows are kept."""
     if not path.is_file():
         raise InvalidInput(f"{path} is not a file")
+    if path.suffix.lower() not in (".csv", ".jsonl", ".ndjson"):
+        # As the API and the console: any other file was read as JSON lines, one error a line.
+        raise InvalidInput(f"{path.name}: expected a .csv, .jsonl or .ndjson file")
     if _is_event_rows(path):
         _ingest_event_rows(path, org)
         return
