@@ -191,3 +191,29 @@ def test_scorecards_chart_the_weekly_on_time_rate(owner, tenant, seeded, session
     assert 'id="on-time-trend"' in html and "Weekly on-time rate per carrier (1) since" in html
     assert ": 1 of 2 on time (50%)</title>" in html
     assert 'id="on-time-trend"' not in owner.get("/tracking/scorecards?carrier=usps").text
+
+
+def test_the_queue_assigns_the_selected_exceptions(owner, tenant, seeded, sessions):
+    with sessions() as s:
+        exception_id = s.scalars(select(TrackingException.id)).one()
+    page = owner.get("/tracking/exceptions").text
+    assert 'name="owner_user_id"' in page and 'value="assign"' in page
+    assert f'<option value="{tenant.owner.id}">' in page
+    form = {"ids": [exception_id], "action": "assign", "owner_user_id": tenant.owner.id}
+    done = owner.follow(owner.post("/tracking/exceptions/actions", form))
+    assert "1 exception(s) assigned." in done.text
+
+    def owner_of():
+        with sessions() as s:
+            return s.get(TrackingException, exception_id).owner_user_id
+
+    assert owner_of() == tenant.owner.id
+    refused = owner.follow(
+        owner.post("/tracking/exceptions/actions", {**form, "owner_user_id": "nobody-here"})
+    )
+    assert "no active user &#39;nobody-here&#39; in this workspace" in refused.text
+    assert owner_of() == tenant.owner.id  # nothing written
+    cleared = owner.follow(
+        owner.post("/tracking/exceptions/actions", {**form, "owner_user_id": ""})
+    )
+    assert "1 exception(s) unassigned." in cleared.text and owner_of() is None

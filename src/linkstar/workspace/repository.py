@@ -104,11 +104,14 @@ def warehouse_codes(session: Session, organisation_id: str) -> dict[str, str]:
     return {id_: code for id_, code in session.execute(stmt)}
 
 
-def user_names(session: Session, organisation_id: str) -> dict[str, str]:
-    """Each user id of the organisation with the name to show (the e-mail when it has none)."""
+def user_names(session: Session, organisation_id: str, active_only: bool = False) -> dict[str, str]:
+    """Each user id of the organisation (only the active ones when asked) with the name to
+    show (the e-mail when it has none)."""
     stmt = select(User.id, User.full_name, User.email).where(
         User.organisation_id == organisation_id
     )
+    if active_only:
+        stmt = stmt.where(User.is_active.is_(True))
     return {id_: name or email for id_, name, email in session.execute(stmt)}
 
 

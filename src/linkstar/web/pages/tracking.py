@@ -168,6 +168,10 @@ def exceptions(
         items=found.items,
         details={x.id: detail_items(x.detail) for x in found.items},
         owners=user_names(page.session, page.principal.organisation_id),
+        assignable=sorted(
+            user_names(page.session, page.principal.organisation_id, active_only=True).items(),
+            key=lambda item: item[1].lower(),
+        ),
         shipments=numbers,
         state=state,
         kind=kind,
@@ -205,12 +209,14 @@ def detail_items(detail: dict[str, Any]) -> list[tuple[str, object]]:
 
 @router.post("/tracking/exceptions/actions", response_class=HTMLResponse)
 def exception_actions(page: ConsoleAction) -> Response:
-    """Acknowledge or resolve the selected exceptions, or message their buyers."""
+    """Acknowledge, resolve or assign the selected exceptions, or message their buyers."""
     ids = [v for v in page.form.getlist("ids") if isinstance(v, str) and v]
     action = page.form.get("action")
     page.principal.require(P.inbox_reply if action == "message_buyers" else P.tracking_write)
-    if action not in {"acknowledge", "resolve", "message_buyers"}:
-        raise InvalidInput("choose acknowledge, resolve or message_buyers", {"field": "action"})
+    if action not in {"acknowledge", "resolve", "assign", "message_buyers"}:
+        raise InvalidInput(
+            "choose acknowledge, resolve, assign or message_buyers", {"field": "action"}
+        )
     back = str(page.form.get("back") or "")
     # Only a shipment's own page may ask to come back to it (no open redirect).
     if not SHIPMENT_PAGE.fullmatch(back):
@@ -219,8 +225,17 @@ def exception_actions(page: ConsoleAction) -> Response:
         return page.redirect(back, "Select at least one exception.", "error")
     if action == "message_buyers":
         return _message_buyers(page, ids)
-    result = exception_queue.act_on_exceptions(page.session, page.principal, ids, str(action))
-    verb = "acknowledged" if action == "acknowledge" else "resolved"
+    owner = str(page.form.get("owner_user_id") or "") or None
+    try:
+        result = exception_queue.act_on_exceptions(
+            page.session, page.principal, ids, str(action), owner if action == "assign" else None
+        )
+    except InvalidInput as exc:
+        page.session.rollback()
+        return page.redirect(back, exc.message, "error")
+    verb = {"acknowledge": "acknowledged", "resolve": "resolved"}.get(str(action))
+    if verb is None:
+        verb = "assigned" if owner else "unassigned"
     note = f"{result.changed} exception(s) {verb}."
     if result.skipped:
         note += f" {len(result.skipped)} skipped ({result.skipped[0]['reason']})."

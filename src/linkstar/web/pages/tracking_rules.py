@@ -51,7 +51,9 @@ def _rules_page(
         text=shown if text is None else text,
         errors=errors or [],
         options=OPTIONS,
-        users=sorted(user_names(page.session, page.principal.organisation_id).items()),
+        users=sorted(
+            user_names(page.session, page.principal.organisation_id, active_only=True).items()
+        ),
     )
 
 
