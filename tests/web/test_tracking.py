@@ -58,6 +58,7 @@ def test_viewer_sees_the_queue_without_actions(tenant, seeded, make_user, browse
     viewer = browser_factory(make_user(tenant, Role.viewer))
     html = viewer.get("/tracking/exceptions").text
     assert "<strong>failed attempt</strong>" in html and "Acknowledge selected" not in html
+    assert 'name="ids"' not in html and "data-select-all" not in html  # nothing to select for
 
 
 def test_scorecards_chart_and_tables(owner, seeded):
