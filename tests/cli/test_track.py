@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 import httpx
 import pytest
@@ -295,3 +295,41 @@ def test_a_sandbox_carrier_account(org, sessions):
     assert listed.exit_code == 0 and "sandbox" in listed.output
     with sessions() as s:
         assert s.scalar(select(CarrierAccount.environment)) == "sandbox"
+
+
+def test_stats_name_the_origin_warehouse_and_take_any_case_of_carrier(org, sessions, tenant):
+    from linkstar.db.uow import unit_of_work
+    from linkstar.tracking.models import LaneTransitStat
+    from linkstar.workspace.models import Warehouse
+    from tests.tracking.store import seed
+
+    seed(sessions, tenant)
+    with unit_of_work(sessions) as s:
+        house = Warehouse(
+            organisation_id=tenant.org.id, code="NJ-EDI", name="Edison", kind="own",
+            line1="1 Dock St", city="Edison", postcode="08817", country="US",
+            timezone="America/New_York", cutoff_time=time(15, 0),
+        )  # fmt: skip
+        s.add(house)
+        s.flush()
+        s.scalars(select(LaneTransitStat)).one().origin = house.id
+        house_id = house.id
+    result = runner.invoke(
+        app, ["track", "stats", "--org", org, "--no-refresh", "--carrier", "USPS"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = [[c.strip() for c in line.split("│")[1:-1]] for line in result.output.splitlines()
+            if "│" in line]  # fmt: skip
+    assert rows == [["lane", "usps", "Ground", "NJ-EDI", "US", "802", "40", "3.0", "4.5", "5.0",
+                     "90%", "98%", "0.80"]]  # fmt: skip
+    assert house_id not in result.output
+
+
+def test_ingest_refuses_a_file_that_is_not_csv_or_json_lines(org, sessions, tmp_path):
+    path = tmp_path / "scans.txt"
+    path.write_text("tracking_number,carrier,event_time,raw_code\nX1,usps,2026-11-03T10:00Z,03\n")
+    result = runner.invoke(app, ["track", "ingest", str(path), "--org", org])
+    assert result.exit_code == 1
+    assert "scans.txt: expected a .csv, .jsonl or .ndjson file" in result.output
+    assert "not JSON" not in result.output
+    assert _count(sessions, Shipment) == 0 and _count(sessions, TrackingEventRow) == 0

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from linkstar.tracking.models import Shipment, TrackingEventRow, TrackingRuleSet
+from linkstar.tracking.models import Shipment, TrackingEventRow, TrackingException, TrackingRuleSet
 from linkstar.workspace.core import Role
+from linkstar.workspace.models import User
 from tests.api.conftest import Api, assert_error
 from tests.tracking.factories import impb, ups
 from tests.tracking.store import seed
@@ -213,3 +214,66 @@ def test_in_flight_shipment_gets_an_eta_from_its_lane(api, owner, tenant, sessio
         "confidence": 0.8,
         "basis": "lane",
     }
+
+
+def _owner_of(sessions, exception_id):
+    with sessions() as s:
+        return s.get(TrackingException, exception_id).owner_user_id
+
+
+def test_assign_needs_an_active_user_of_the_workspace(api, owner, tenant, make_tenant, sessions):
+    ids = seed(sessions, tenant, box=api.client.app.state.box)
+    other = make_tenant("Other Org")
+    for stranger in ("nobody-at-all", other.owner.id):
+        r = owner.post(
+            "/tracking/exceptions/actions",
+            json={"ids": [ids["exception_id"]], "action": "assign", "owner_user_id": stranger},
+        )
+        body = assert_error(r, 422, "invalid_input")
+        assert body["message"] == f"no active user {stranger!r} in this workspace"
+        assert body["details"] == {"field": "owner_user_id"}
+        assert _owner_of(sessions, ids["exception_id"]) is None  # nothing written
+    with sessions.begin() as s:
+        s.get(User, tenant.owner.id).is_active = False
+    r = owner.post(
+        "/tracking/exceptions/actions",
+        json={"ids": [ids["exception_id"]], "action": "assign", "owner_user_id": tenant.owner.id},
+    )
+    assert_error(r, 422, "invalid_input")
+    with sessions.begin() as s:
+        s.get(User, tenant.owner.id).is_active = True
+    r = owner.post(
+        "/tracking/exceptions/actions",
+        json={"ids": [ids["exception_id"]], "action": "assign", "owner_user_id": tenant.owner.id},
+    )
+    assert r.json() == {"changed": 1, "skipped": []}
+    assert _owner_of(sessions, ids["exception_id"]) == tenant.owner.id
+
+
+def test_rules_name_only_active_users_as_owners(owner, tenant, make_tenant, sessions):
+    other = make_tenant("Other Org")
+    bad = owner.call(
+        "PUT",
+        "/tracking/rules",
+        json={"owners": {"late": "nobody", "lost": tenant.owner.id},
+              "default_owner_user_id": other.owner.id},
+    )  # fmt: skip
+    body = assert_error(bad, 422, "invalid_input")
+    assert body["details"]["errors"] == [
+        {"field": "owners.late", "reason": "no active user 'nobody' in this workspace"},
+        {"field": "default_owner_user_id",
+         "reason": f"no active user {other.owner.id!r} in this workspace"},
+    ]  # fmt: skip
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(TrackingRuleSet)) == 0
+    ok = owner.call("PUT", "/tracking/rules", json={"owners": {"lost": tenant.owner.id}})
+    assert ok.status_code == 200 and ok.json()["owners"] == {"lost": tenant.owner.id}
+
+
+def test_an_unknown_exception_kind_is_refused(api, owner, tenant, sessions):
+    seed(sessions, tenant, box=api.client.app.state.box)
+    r = owner.get("/tracking/exceptions", params={"kind": "bogus"})
+    body = assert_error(r, 422, "invalid_input")
+    assert body["message"] == "unknown kind 'bogus'" and body["details"] == {"field": "kind"}
+    listed = owner.get("/tracking/exceptions", params={"kind": "failed_attempt"}).json()
+    assert [x["kind"] for x in listed["items"]] == ["failed_attempt"]

@@ -299,6 +299,8 @@ _ALL = [
         303,
     ),
     Case("GET", "/tracking/scorecards", P.tracking_read),
+    Case("GET", "/tracking/rules", P.tracking_read),
+    Case("POST", "/tracking/rules", P.tracking_write, {"rules": '{"lost_days": 10}'}, 303),
     Case("GET", "/tracking/carriers", P.tracking_read),
     Case(
         "POST",

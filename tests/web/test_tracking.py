@@ -58,6 +58,7 @@ def test_viewer_sees_the_queue_without_actions(tenant, seeded, make_user, browse
     viewer = browser_factory(make_user(tenant, Role.viewer))
     html = viewer.get("/tracking/exceptions").text
     assert "<strong>failed attempt</strong>" in html and "Acknowledge selected" not in html
+    assert 'name="ids"' not in html and "data-select-all" not in html  # nothing to select for
 
 
 def test_scorecards_chart_and_tables(owner, seeded):
@@ -83,6 +84,30 @@ def test_public_page_needs_no_login_shows_no_personal_data_and_localises_dates(
     german = anonymous.get(f"/t/{seeded.public_token}", headers={"Accept-Language": "de-DE,de"})
     assert "03.11.2026" in german.text and 'lang="de"' in german.text
     assert anonymous.get("/t/not-a-real-token").status_code == 404
+
+
+def test_public_page_names_the_clock_of_its_dates(browser_factory, seeded, sessions):
+    """The attempt was scanned at 15:00 UTC: a destination with one clock shows its local time,
+    one with several (the seeded US parcel) shows UTC, and each time says which it is."""
+    anonymous = browser_factory()
+    us = anonymous.get(f"/t/{seeded.public_token}").text
+    assert "Nov 3, 2026, 3:00\u202fPM UTC</time> · <strong>Delivery attempted</strong>" in us
+    assert '<p class="muted" id="since">Since Nov 3, 2026, 3:00\u202fPM UTC</p>' in us
+    with unit_of_work(sessions) as s:
+        s.get(Shipment, seeded.shipment_id).dest_country = "DE"
+    german = anonymous.get(f"/t/{seeded.public_token}", headers={"Accept-Language": "de"}).text
+    assert "03.11.2026, 16:00 CET</time> · <strong>Delivery attempted</strong>" in german
+    with unit_of_work(sessions) as s:
+        s.get(Shipment, seeded.shipment_id).dest_country = "GB"
+    assert "Nov 3, 2026, 3:00\u202fPM GMT" in anonymous.get(f"/t/{seeded.public_token}").text
+
+
+def test_an_unknown_buyer_token_gets_the_buyers_404_page(browser_factory, seeded):
+    page = browser_factory().get("/t/not-a-real-token", headers={"Accept-Language": "fr"})
+    assert page.status_code == 404 and page.headers["X-Robots-Tag"] == "noindex"
+    assert "<h1>No such tracking page</h1>" in page.text and 'lang="fr"' in page.text
+    assert "Back to the overview" not in page.text and 'href="/"' not in page.text
+    assert browser_factory().get("/t/" + "x" * 65).status_code == 404
 
 
 def test_scorecards_check_the_estimates_on_later_deliveries(owner, tenant, sessions):

@@ -112,3 +112,40 @@ def test_correct_carrier_form_in_the_browser(live_server, tenant, seeded, sessio
         assert (
             s.scalar(select(Shipment.carrier).where(Shipment.id == seeded.shipment_id)) == "fedex"
         )
+
+
+def test_select_all_resolves_every_exception_of_the_page(live_server, tenant, seeded, sessions):
+    from playwright.sync_api import sync_playwright
+    from sqlalchemy import select
+
+    from linkstar.db.uow import unit_of_work
+    from linkstar.tracking.models import TrackingException
+
+    with unit_of_work(sessions) as s:
+        first = s.scalars(select(TrackingException)).one()
+        s.add(
+            TrackingException(
+                organisation_id=tenant.org.id, shipment_id=first.shipment_id, kind="stalled",
+                state="open", opened_at=first.opened_at, detail={}, carrier=first.carrier,
+            )
+        )  # fmt: skip
+    with sync_playwright() as playwright:
+        browser, context, page = _scorecards(playwright, live_server, tenant)
+        page.wait_for_selector("svg.lane-chart")
+        page.goto(f"{live_server}/tracking/exceptions")
+        page.check("input[data-select-all=ids]")
+        ticked = page.evaluate(
+            "[...document.querySelectorAll('input[name=ids]')].map(b => b.checked)"
+        )
+        page.uncheck("input[name=ids] >> nth=0")
+        partly = page.evaluate("document.querySelector('input[data-select-all]').indeterminate")
+        page.check("input[name=ids] >> nth=0")
+        page.click("button[value=resolve]")
+        page.wait_for_selector(".notice")
+        notice = page.locator(".notice").first.text_content() or ""
+        context.close()
+        browser.close()
+    assert ticked == [True, True] and partly is True
+    assert "2 exception(s) resolved." in notice
+    with sessions() as s:
+        assert set(s.scalars(select(TrackingException.state))) == {"resolved"}

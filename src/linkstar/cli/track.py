@@ -99,9 +99,13 @@ def ingest_file(
     ),
     org: str = ORG_OPTION,
 ) -> None:
-    """Ingest a JSON-lines file; bad lines are listed (line and reason), good lines are kept."""
+    """Ingest an events file (CSV or JSON lines); bad rows are listed (row and reason), good
+    rows are kept."""
     if not path.is_file():
         raise InvalidInput(f"{path} is not a file")
+    if path.suffix.lower() not in (".csv", ".jsonl", ".ndjson"):
+        # As the API and the console: any other file was read as JSON lines, one error a line.
+        raise InvalidInput(f"{path.name}: expected a .csv, .jsonl or .ndjson file")
     if _is_event_rows(path):
         _ingest_event_rows(path, org)
         return
@@ -207,14 +211,16 @@ def stats(
         if refresh:
             report = statistics.refresh(session, org_id)
             _say(f"{report.shipments} finished shipments, {report.lanes} lanes, k={report.k:.1f}")
-        rows = statistics.lanes(session, org_id, carrier)
+        rows = statistics.lanes(session, org_id, carrier.strip().lower() if carrier else None)
+        origins = repo.warehouse_codes(session, org_id)
         table = Table()
         for column in ("level", "carrier", "service", "origin", "to", "prefix", "n", "p50",
                        "p90", "p95", "on time", "success", "confidence"):  # fmt: skip
             table.add_column(column, overflow="fold")
         for r in rows:
             table.add_row(
-                r.level, r.carrier, r.carrier_service, r.origin, r.dest_country,
+                r.level, r.carrier, r.carrier_service, origins.get(r.origin, r.origin),
+                r.dest_country,
                 r.postcode_prefix, str(r.shipments), f"{r.p50_days:.1f}", f"{r.p90_days:.1f}",
                 f"{r.p95_days:.1f}",
                 "" if r.on_time_rate is None else f"{r.on_time_rate:.0%}",

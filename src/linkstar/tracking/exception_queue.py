@@ -18,10 +18,11 @@ from linkstar.db.repository import Repository
 from linkstar.kit.clock import utcnow
 from linkstar.kit.errors import InvalidInput
 from linkstar.kit.pagination import Page
-from linkstar.tracking.core.exceptions import ExceptionState
+from linkstar.tracking.core.exceptions import ExceptionKind, ExceptionState
 from linkstar.tracking.models import TrackingException, TrackingSuspension
 from linkstar.workspace import audit
 from linkstar.workspace.core import Permission, Principal
+from linkstar.workspace.repository import active_user_ids
 
 
 class ExceptionRepository(Repository[TrackingException]):
@@ -58,6 +59,8 @@ def exceptions_page(
             raise InvalidInput(f"unknown state {state!r}", {"field": "state"})
         filters["state"] = state
     if kind:
+        if kind not in {k.value for k in ExceptionKind}:
+            raise InvalidInput(f"unknown kind {kind!r}", {"field": "kind"})
         filters["kind"] = kind
     repo = ExceptionRepository(session, actor.organisation_id)
     return repo.page_newest_first(limit, cursor, **filters)
@@ -87,6 +90,11 @@ def act_on_exceptions(
     actor.require(Permission.tracking_write)
     if action not in _ALLOWED:
         raise InvalidInput(f"unknown action {action!r}", {"field": "action"})
+    if owner_user_id and not active_user_ids(session, actor.organisation_id, [owner_user_id]):
+        # An owner nobody can sign in as would hide the exception from every "mine" view.
+        raise InvalidInput(
+            f"no active user {owner_user_id!r} in this workspace", {"field": "owner_user_id"}
+        )
     wanted = list(dict.fromkeys(ids))
     rows = {
         r.id: r

@@ -16,6 +16,7 @@ from linkstar.tracking.core.exceptions import ExceptionKind, Thresholds
 from linkstar.tracking.models import TrackingRuleSet
 from linkstar.workspace import audit
 from linkstar.workspace.core import Permission, Principal
+from linkstar.workspace.repository import active_user_ids
 
 _AUTO_RESOLVE = [
     ExceptionKind.STALLED,
@@ -121,16 +122,40 @@ def load_rules(session: Session, organisation_id: str) -> ExceptionRules:
     return parse_rules(stored.rules) if stored else ExceptionRules()
 
 
+def rules_version(session: Session, actor: Principal) -> TrackingRuleSet | None:
+    """The stored rules' row (version, who set them, when), None while the defaults apply."""
+    actor.require(Permission.tracking_read)
+    return _stored(session, actor.organisation_id)
+
+
 def get_rules(session: Session, actor: Principal) -> ExceptionRules:
     """The workspace's exception rules (defaults until it sets its own)."""
     actor.require(Permission.tracking_read)
     return load_rules(session, actor.organisation_id)
 
 
+def _check_owners(session: Session, organisation_id: str, rules: ExceptionRules) -> None:
+    """Every owner the rules name is an active user of the workspace: the sweep assigns new
+    exceptions to them, and an unknown id would leave those exceptions with nobody."""
+    named = [(f"owners.{kind.value}", user) for kind, user in rules.owners.items()]
+    if rules.default_owner_user_id:
+        named.append(("default_owner_user_id", rules.default_owner_user_id))
+    known = active_user_ids(session, organisation_id, [user for _field, user in named])
+    problems = [
+        {"field": field, "reason": f"no active user {user!r} in this workspace"}
+        for field, user in named
+        if user not in known
+    ]
+    if problems:
+        first = "; ".join(f"{p['field']}: {p['reason']}" for p in problems[:3])
+        raise InvalidInput(f"invalid exception rules: {first}", {"errors": problems})
+
+
 def set_rules(session: Session, actor: Principal, data: dict[str, Any]) -> ExceptionRules:
     """Validate and store new rules as the next version."""
     actor.require(Permission.tracking_write)
     rules = parse_rules(data)
+    _check_owners(session, actor.organisation_id, rules)
     row = _stored(session, actor.organisation_id)
     stored = rules.model_dump(mode="json")
     if row is None:

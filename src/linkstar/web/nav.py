@@ -63,6 +63,7 @@ TRACKING_SECTIONS: tuple[NavItem, ...] = (
     NavItem("shipments", "Shipments", "/tracking/shipments", P.tracking_read),
     NavItem("exceptions", "Exceptions", "/tracking/exceptions", P.tracking_read),
     NavItem("scorecards", "Carriers & lanes", "/tracking/scorecards", P.tracking_read),
+    NavItem("tracking_rules", "Rules", "/tracking/rules", P.tracking_read),
     NavItem("carriers", "Carrier accounts", "/tracking/carriers", P.tracking_read),
     NavItem("dead_letters", "Dead letters", "/tracking/dead-letters", P.tracking_read),
     NavItem("import", "Import events", "/tracking/import", P.tracking_read),

@@ -88,6 +88,33 @@ def organisation_by_slug(session: Session, slug: str) -> Organisation | None:
     return session.scalars(select(Organisation).where(Organisation.slug == slug)).first()
 
 
+def active_user_ids(session: Session, organisation_id: str, ids: list[str]) -> set[str]:
+    """Those of `ids` that are active users of the organisation (to vet an owner or assignee)."""
+    if not ids:
+        return set()
+    stmt = select(User.id).where(
+        User.organisation_id == organisation_id, User.id.in_(ids), User.is_active.is_(True)
+    )
+    return set(session.scalars(stmt))
+
+
+def warehouse_codes(session: Session, organisation_id: str) -> dict[str, str]:
+    """Each warehouse id of the organisation with its code (to name a lane's origin)."""
+    stmt = select(Warehouse.id, Warehouse.code).where(Warehouse.organisation_id == organisation_id)
+    return {id_: code for id_, code in session.execute(stmt)}
+
+
+def user_names(session: Session, organisation_id: str, active_only: bool = False) -> dict[str, str]:
+    """Each user id of the organisation (only the active ones when asked) with the name to
+    show (the e-mail when it has none)."""
+    stmt = select(User.id, User.full_name, User.email).where(
+        User.organisation_id == organisation_id
+    )
+    if active_only:
+        stmt = stmt.where(User.is_active.is_(True))
+    return {id_: name or email for id_, name, email in session.execute(stmt)}
+
+
 def user_for_login(session: Session, email: str) -> User | None:
     return session.scalars(select(User).where(User.email == email.lower())).first()
 

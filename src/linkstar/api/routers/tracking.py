@@ -234,7 +234,8 @@ def detect_carrier(
 @router.get(
     "/tracking/exceptions",
     summary="The exceptions queue",
-    description="Newest first; filter by `state` (open, acknowledged, resolved) and `kind`.",
+    description="Newest first; filter by `state` (open, acknowledged, resolved) and `kind` "
+    "(an exception kind; 422 for an unknown state or kind).",
     response_model=PageOf[ExceptionRead],
     responses=errors(403, 422),
 )
@@ -256,7 +257,9 @@ def list_exceptions(
     "/tracking/exceptions/actions",
     summary="Acknowledge, resolve or assign exceptions in bulk",
     description="Exceptions in a state the action does not apply to, or unknown ids, are "
-    "listed in `skipped` with the reason; the others change.",
+    "listed in `skipped` with the reason; the others change. `assign` sets `owner_user_id` "
+    "(omitted: unassigned), which must be an active user of the workspace (422 otherwise, "
+    "nothing changed).",
     response_model=ExceptionActionResult,
     responses=errors(400, 403, 413, 422),
 )
@@ -297,7 +300,8 @@ def read_rules(session: DbSession, actor: Principal = Depends(needs(READ))) -> d
 @router.put(
     "/tracking/rules",
     summary="Replace the exception rules",
-    description="Validated as a whole; 422 lists every problem and nothing is stored.",
+    description="Validated as a whole (the `owners` and `default_owner_user_id` must be "
+    "active users of the workspace); 422 lists every problem and nothing is stored.",
     responses=errors(400, 403, 413, 422),
 )
 def replace_rules(
@@ -324,7 +328,9 @@ def list_stats(
 ) -> dict[str, object]:
     """Every stored lane row (one page: lanes are few)."""
     actor.require(READ)
-    rows = statistics.lanes(session, actor.organisation_id, carrier)
+    rows = statistics.lanes(
+        session, actor.organisation_id, carrier.strip().lower() if carrier else None
+    )
     return {"items": [LaneRead.model_validate(r) for r in rows], "next_cursor": None}
 
 

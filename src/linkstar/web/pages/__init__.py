@@ -38,6 +38,8 @@ from linkstar.web.pages import (
     tracking_carriers,
     tracking_dead_letters,
     tracking_import,
+    tracking_public,
+    tracking_rules,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -62,6 +64,8 @@ ROUTERS: list[APIRouter] = [
     tracking_carriers.router,
     tracking_dead_letters.router,
     tracking_import.router,
+    tracking_public.router,
+    tracking_rules.router,
     inbox.router,
     inbox_approvals.router,
     inbox_automation.router,

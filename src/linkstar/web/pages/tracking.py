@@ -1,18 +1,17 @@
 """Tracking: shipments by status, a shipment's timeline (normalised and raw), the exceptions
-queue with bulk actions, carrier and lane scorecards, and the buyer's public tracking page."""
+queue with bulk actions, carrier and lane scorecards (the buyer's page: tracking_public)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from babel.core import Locale, UnknownLocaleError
-from babel.dates import format_datetime
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 from starlette.responses import RedirectResponse, Response
 
-from linkstar.api.deps import DbSession
 from linkstar.inbox import exception_outreach, template_store
 from linkstar.kit.clock import utcnow
 from linkstar.kit.errors import Conflict, InvalidInput
@@ -22,7 +21,7 @@ from linkstar.tracking import (
     estimate_check,
     exception_queue,
     intake,
-    public,
+    on_time,
     statistics,
 )
 from linkstar.tracking.core.exceptions import ExceptionKind, ExceptionState
@@ -35,14 +34,16 @@ from linkstar.tracking.shipments import (
     stored_events,
 )
 from linkstar.web.context import ConsoleAction, ConsolePage
-from linkstar.web.templating import render_html
 from linkstar.workspace.core import Permission
+from linkstar.workspace.repository import user_names, warehouse_codes
 
 router = APIRouter()
 P = Permission
 PAGE_SIZE = 50
 TABS = (
     ("", "All"),
+    ("pending", "Registered"),
+    ("info_received", "Label created"),
     ("in_transit", "In transit"),
     ("out_for_delivery", "Out for delivery"),
     ("failed_attempt", "Failed attempt"),
@@ -51,8 +52,11 @@ TABS = (
     ("delivered", "Delivered"),
     ("returning_to_sender", "Returning"),
     ("returned", "Returned"),
+    ("expired", "Expired"),
     ("unmapped", "Unmapped"),
 )
+RARE = {"pending", "info_received", "expired"}
+SHIPMENT_PAGE = re.compile(r"/tracking/shipments/[0-9A-Za-z_-]{1,64}")
 
 
 @router.get("/tracking", response_class=HTMLResponse)
@@ -67,20 +71,26 @@ def shipments(
     page: ConsolePage, status: str = "", q: str = "", carrier: str = "", cursor: str = ""
 ) -> HTMLResponse:
     """Shipments newest first, with a tab per status and a search box."""
+    carrier = carrier.strip().lower()
     counts = status_counts(page.session, page.principal)
     found = shipments_page(
         page.session, page.principal, PAGE_SIZE, cursor or None,
         status=status or None, carrier=carrier or None, q=q or None,
     )  # fmt: skip
+    # The rarer statuses get a tab only when some shipment has them (or one is asked for).
     tabs = [
-        (key, label, counts.get(key, 0) if key else sum(counts.values())) for key, label in TABS
+        (key, label, counts.get(key, 0) if key else sum(counts.values()))
+        for key, label in TABS
+        if key not in RARE or counts.get(key) or key == status
     ]
+    known = statistics.lanes(page.session, page.principal.organisation_id, None)
     return page.render(
         "tracking/shipments.html",
         tabs=tabs,
         current=status,
         q=q,
         carrier=carrier,
+        carrier_codes=sorted({r.carrier for r in known} | ({carrier} if carrier else set())),
         shipments=found.items,
         next_cursor=found.next_cursor,
         first_page=not cursor,
@@ -156,6 +166,12 @@ def exceptions(
     return page.render(
         "tracking/exceptions.html",
         items=found.items,
+        details={x.id: detail_items(x.detail) for x in found.items},
+        owners=user_names(page.session, page.principal.organisation_id),
+        assignable=sorted(
+            user_names(page.session, page.principal.organisation_id, active_only=True).items(),
+            key=lambda item: item[1].lower(),
+        ),
         shipments=numbers,
         state=state,
         kind=kind,
@@ -171,24 +187,59 @@ def exceptions(
     )
 
 
+def detail_items(detail: dict[str, Any]) -> list[tuple[str, object]]:
+    """An exception's detail for people: labels and codes in words, ISO times as datetimes
+    (the template shows them in the workspace's zone), everything else as text; the
+    buyer-outreach keys are the template's own."""
+    out: list[tuple[str, object]] = []
+    for key, value in detail.items():
+        if key.startswith("buyer_"):
+            continue
+        shown: object = f"{value:.1f}" if isinstance(value, float) else str(value)
+        if isinstance(value, str):
+            try:
+                shown = datetime.fromisoformat(value) if "T" in value else value
+            except ValueError:
+                shown = value
+            if isinstance(shown, str):
+                shown = shown.replace("_", " ")
+        out.append((key.replace("_", " "), shown))
+    return out
+
+
 @router.post("/tracking/exceptions/actions", response_class=HTMLResponse)
 def exception_actions(page: ConsoleAction) -> Response:
-    """Acknowledge or resolve the selected exceptions, or message their buyers."""
+    """Acknowledge, resolve or assign the selected exceptions, or message their buyers."""
     ids = [v for v in page.form.getlist("ids") if isinstance(v, str) and v]
     action = page.form.get("action")
     page.principal.require(P.inbox_reply if action == "message_buyers" else P.tracking_write)
-    if action not in {"acknowledge", "resolve", "message_buyers"}:
-        raise InvalidInput("choose acknowledge, resolve or message_buyers", {"field": "action"})
+    if action not in {"acknowledge", "resolve", "assign", "message_buyers"}:
+        raise InvalidInput(
+            "choose acknowledge, resolve, assign or message_buyers", {"field": "action"}
+        )
+    back = str(page.form.get("back") or "")
+    # Only a shipment's own page may ask to come back to it (no open redirect).
+    if not SHIPMENT_PAGE.fullmatch(back):
+        back = "/tracking/exceptions"
     if not ids:
-        return page.redirect("/tracking/exceptions", "Select at least one exception.", "error")
+        return page.redirect(back, "Select at least one exception.", "error")
     if action == "message_buyers":
         return _message_buyers(page, ids)
-    result = exception_queue.act_on_exceptions(page.session, page.principal, ids, str(action))
-    verb = "acknowledged" if action == "acknowledge" else "resolved"
+    owner = str(page.form.get("owner_user_id") or "") or None
+    try:
+        result = exception_queue.act_on_exceptions(
+            page.session, page.principal, ids, str(action), owner if action == "assign" else None
+        )
+    except InvalidInput as exc:
+        page.session.rollback()
+        return page.redirect(back, exc.message, "error")
+    verb = {"acknowledge": "acknowledged", "resolve": "resolved"}.get(str(action))
+    if verb is None:
+        verb = "assigned" if owner else "unassigned"
     note = f"{result.changed} exception(s) {verb}."
     if result.skipped:
         note += f" {len(result.skipped)} skipped ({result.skipped[0]['reason']})."
-    return page.redirect("/tracking/exceptions", note)
+    return page.redirect(back, note)
 
 
 def _message_buyers(page: ConsoleAction, ids: list[str]) -> Response:
@@ -221,7 +272,38 @@ class LaneBar:
     confidence: float
 
 
+@dataclass(frozen=True)
+class TrendBar:
+    """One week of a carrier's on-time row: the bar's place and height in the SVG's units."""
+
+    x: float
+    y: float
+    height: float
+    title: str
+
+
+def trend_rows(trend: on_time.OnTimeTrend) -> list[tuple[str, float, list[TrendBar]]]:
+    """Each carrier's row of weekly on-time bars (full height: 100 %), at its own y."""
+    slot = (CHART_WIDTH - LABEL_WIDTH - 60) / max(len(trend.week_starts), 1)
+    rows: list[tuple[str, float, list[TrendBar]]] = []
+    for i, (carrier, weeks) in enumerate(trend.carriers):
+        top = i * TREND_ROW + 6
+        bars = []
+        for j, (start, week) in enumerate(zip(trend.week_starts, weeks, strict=True)):
+            rate = week.rate
+            if rate is None:
+                continue
+            height = round(rate * (TREND_ROW - 12), 1)
+            title = (f"{carrier}, week from {start.date().isoformat()}: {week.on_time} of "
+                     f"{week.promised} on time ({rate:.0%})")  # fmt: skip
+            bars.append(TrendBar(round(LABEL_WIDTH + j * slot, 1), top + TREND_ROW - 12 - height,
+                                 height, title))  # fmt: skip
+        rows.append((carrier, top, bars))
+    return rows
+
+
 CHART_WIDTH = 720
+TREND_ROW = 34
 LABEL_WIDTH = 240  # 32 characters of 12px label
 ROW = 22
 
@@ -238,8 +320,15 @@ def scorecards(page: ConsolePage, carrier: str = "", split: str = "") -> HTMLRes
             check = estimate_check.check_estimates(page.session, page.principal, at)
         except InvalidInput as exc:
             check_error = str(exc)
-    rows = statistics.lanes(page.session, page.principal.organisation_id, carrier or None)
+    carrier = carrier.strip().lower()
+    every = statistics.lanes(page.session, page.principal.organisation_id, None)
+    rows = [r for r in every if not carrier or r.carrier == carrier]
     carriers = [r for r in rows if r.level == "country"]
+    trend = on_time.on_time_trend(page.session, page.principal, utcnow())
+    if carrier:
+        trend = on_time.OnTimeTrend(
+            trend.week_starts, [c for c in trend.carriers if c[0] == carrier]
+        )
     lanes = [r for r in rows if r.level == "lane"]
     top = max((r.p90_days for r in lanes[:30]), default=1.0) or 1.0
     scale = (CHART_WIDTH - LABEL_WIDTH - 40) / top
@@ -260,6 +349,13 @@ def scorecards(page: ConsolePage, carrier: str = "", split: str = "") -> HTMLRes
         carriers=carriers,
         lanes=lanes,
         bars=bars,
+        carrier_codes=sorted({r.carrier for r in every}),
+        trend=trend,
+        trend_rows=trend_rows(trend),
+        trend_slot=round((CHART_WIDTH - LABEL_WIDTH - 60) / max(len(trend.week_starts), 1) - 3, 1),
+        trend_height=len(trend.carriers) * TREND_ROW + 24,
+        trend_full=TREND_ROW - 12,
+        origins=warehouse_codes(page.session, page.principal.organisation_id),
         chart_height=len(bars) * ROW + 30,
         chart_width=CHART_WIDTH,
         label_width=LABEL_WIDTH,
@@ -269,65 +365,3 @@ def scorecards(page: ConsolePage, carrier: str = "", split: str = "") -> HTMLRes
         check=check,
         check_error=check_error,
     )
-
-
-def _locale(request: Request) -> Locale:
-    """The buyer's language from Accept-Language (first supported tag), else English."""
-    header = request.headers.get("accept-language", "")
-    for part in header.split(","):
-        tag = part.split(";")[0].strip().replace("-", "_")
-        if not tag or tag == "*":
-            continue
-        try:
-            return Locale.parse(tag)
-        except (ValueError, UnknownLocaleError):
-            continue
-    return Locale.parse("en")
-
-
-STATUS_TEXT = {
-    "pending": "Label created, waiting for the carrier",
-    "info_received": "Label created, waiting for the carrier",
-    "in_transit": "On its way",
-    "out_for_delivery": "Out for delivery",
-    "failed_attempt": "Delivery attempted",
-    "available_for_pickup": "Ready for pickup",
-    "delivered": "Delivered",
-    "exception": "Delayed",
-    "returning_to_sender": "Returning to sender",
-    "returned": "Returned to sender",
-    "expired": "No recent updates",
-    "unmapped": "Update received",
-}
-
-
-@router.get("/t/{token}", response_class=HTMLResponse, name="public_tracking")
-def public_tracking(request: Request, session: DbSession, token: str) -> HTMLResponse:
-    """The buyer's page: status and scans with dates in the buyer's language; no sign-in, no
-    personal data (no name, address, order value or seller notes), unguessable token."""
-    row = public.shipment_by_token(session, token)
-    locale = _locale(request)
-
-    def local(value: datetime | None) -> str:
-        return "" if value is None else format_datetime(value, "medium", locale=locale)
-
-    events = public.public_timeline(session, row)
-    response = render_html(
-        "tracking/public.html",
-        {
-            "number": row.tracking_number,
-            "carrier": row.carrier.upper(),
-            "status": STATUS_TEXT.get(row.status, row.status),
-            "since": local(row.status_since),
-            "promised": local(row.promised_by) if row.status != "delivered" else "",
-            "events": [
-                {**e, "at_text": local(e["at"]), "status_text": STATUS_TEXT.get(e["status"], "")}
-                for e in events
-            ],
-            "lang": str(locale.language),
-        },
-    )
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response

@@ -38,6 +38,24 @@
         strip.scrollLeft += box.left - frame.left - (strip.clientWidth - box.width) / 2;
       }
     });
+    // "Select all" of a bulk form: ticks or clears the form's checkboxes of that name.
+    document.querySelectorAll("input[data-select-all]").forEach(function (all) {
+      var form = all.form || all.closest("form");
+      if (!form) return;
+      var boxes = form.querySelectorAll(
+        "input[type=checkbox][name='" + all.getAttribute("data-select-all") + "']");
+      all.hidden = false;
+      all.addEventListener("change", function () {
+        boxes.forEach(function (box) { box.checked = all.checked; });
+      });
+      boxes.forEach(function (box) {
+        box.addEventListener("change", function () {
+          var ticked = Array.prototype.filter.call(boxes, function (b) { return b.checked; });
+          all.checked = ticked.length === boxes.length;
+          all.indeterminate = ticked.length > 0 && ticked.length < boxes.length;
+        });
+      });
+    });
     document.querySelectorAll("[data-select-on-focus]").forEach(function (input) {
       input.addEventListener("focus", function () { input.select(); });
     });
