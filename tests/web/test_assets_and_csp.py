@@ -71,16 +71,21 @@ def test_install_runs_npm_ci_and_copies_the_files(monkeypatch, tmp_path):
         'echo "$@" > "$3/args"\n'
         'mkdir -p "$3/node_modules/htmx.org/dist"\n'
         'echo "var htmx = {};" > "$3/node_modules/htmx.org/dist/htmx.min.js"\n'
+        'mkdir -p "$3/node_modules/swagger-ui-dist"\n'
+        'echo "var SwaggerUIBundle;" > "$3/node_modules/swagger-ui-dist/swagger-ui-bundle.js"\n'
+        'echo ".swagger-ui {}" > "$3/node_modules/swagger-ui-dist/swagger-ui.css"\n'
     )
     fake_npm.chmod(fake_npm.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setattr(assets, "ASSETS_DIR", tmp_path / "assets")
     monkeypatch.setattr(assets, "VENDOR_DIR", tmp_path / "static" / "vendor")
     (tmp_path / "assets").mkdir()
     copied = assets.install(str(fake_npm))
-    assert copied == [tmp_path / "static" / "vendor" / "htmx.min.js"]
+    vendor = tmp_path / "static" / "vendor"
+    assert copied == [vendor / n for n in ("htmx.min.js", "swagger-ui-bundle.js", "swagger-ui.css")]
     assert copied[0].read_text().startswith("var htmx")
     args = (tmp_path / "assets" / "args").read_text().split()
-    assert args[:3] == ["ci", "--prefix", str(tmp_path / "assets")]
+    assert args == ["ci", "--prefix", str(tmp_path / "assets"), "--no-audit", "--no-fund",
+                    "--ignore-scripts"]  # fmt: skip
     with pytest.raises(assets.AssetInstallError, match="not found"):
         assets.install(str(tmp_path / "no-such-npm"))
 

@@ -38,7 +38,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         description="Orders, stock, carrier routing, tracking, returns and buyer inbox "
         "for cross-border sellers. Authenticate with `Authorization: Bearer <API key>`.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # served by the console from vendored files (web/pages/api_docs.py)
         redoc_url=None,
     )
     app.state.settings = settings

@@ -20,8 +20,11 @@ VENDOR_DIR = STATIC_DIR / "vendor"
 # node_modules path → file name under static/vendor/
 VENDOR_FILES: dict[str, str] = {
     "htmx.org/dist/htmx.min.js": "htmx.min.js",
+    "swagger-ui-dist/swagger-ui-bundle.js": "swagger-ui-bundle.js",
+    "swagger-ui-dist/swagger-ui.css": "swagger-ui.css",
 }
 HTMX_FILE = "htmx.min.js"
+SWAGGER_FILES = ("swagger-ui-bundle.js", "swagger-ui.css")  # the API's reference page
 
 
 class AssetInstallError(RuntimeError):
@@ -33,6 +36,11 @@ def htmx_available() -> bool:
     return (VENDOR_DIR / HTMX_FILE).is_file()
 
 
+def swagger_available() -> bool:
+    """True when the vendored Swagger UI files have been installed."""
+    return all((VENDOR_DIR / name).is_file() for name in SWAGGER_FILES)
+
+
 def install(npm: str = "npm", *, quiet: bool = False) -> list[Path]:
     """Install the pinned packages with `npm ci` and copy the served files into static/vendor."""
     executable = shutil.which(npm)
@@ -40,7 +48,10 @@ def install(npm: str = "npm", *, quiet: bool = False) -> list[Path]:
         raise AssetInstallError(
             f"{npm} not found: install Node.js (npm) to set up the console assets"
         )
-    command = [executable, "ci", "--prefix", str(ASSETS_DIR), "--no-audit", "--no-fund"]
+    # No package's install script runs: the files are copied as published (swagger-ui-dist
+    # pulls in a telemetry package whose install script would call home).
+    command = [executable, "ci", "--prefix", str(ASSETS_DIR), "--no-audit", "--no-fund",
+               "--ignore-scripts"]  # fmt: skip
     if quiet:
         command.append("--silent")
     result = subprocess.run(command, check=False)  # noqa: S603 - fixed arguments, no shell

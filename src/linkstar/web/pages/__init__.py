@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from linkstar.web.pages import (
     addresses,
+    api_docs,
     auth,
     inbox,
     inbox_approvals,
@@ -44,6 +45,7 @@ from linkstar.web.pages import (
 
 ROUTERS: list[APIRouter] = [
     auth.router,
+    api_docs.router,
     overview.router,
     orders.router,
     inventory.router,
