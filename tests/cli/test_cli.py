@@ -45,6 +45,10 @@ def test_demo_load_twice_keeps_data_and_reset_recreates(cli_env, sessions):
     assert "lsk_" in first.output
     counts = {m: _count(sessions, m) for m in (Organisation, User, Store, Warehouse, ApiKey)}
     assert counts == {Organisation: 1, User: 5, Store: 3, Warehouse: 3, ApiKey: 1}
+    with sessions() as s:  # the printed key reads every area and changes nothing
+        scopes = s.scalars(select(ApiKey.scopes)).one()
+    assert "tracking:read" in scopes and "orders:read" in scopes
+    assert all(scope.endswith(":read") for scope in scopes)
     second = run("demo", "load")
     assert (
         second.exit_code == 0 and "kept as it is" in second.output and "lsk_" not in second.output

@@ -6,6 +6,7 @@ import time
 from collections import Counter
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from linkstar.db.uow import unit_of_work
@@ -41,7 +42,9 @@ def test_demo_history_has_every_case_and_loads_fast(sessions, tenant):
         )
         lanes = s.scalar(select(func.count()).select_from(LaneTransitStat))
     assert statuses["delivered"] > 1_500
-    assert statuses["returning_to_sender"] > 10 and statuses["in_transit"] > 50
+    # returns travel back for days and then reach the warehouse: both states are present
+    assert statuses["returned"] > 20 and statuses["returning_to_sender"] >= 1
+    assert statuses["in_transit"] > 50
     assert subs["customs_hold"] > 5 and subs["recipient_unavailable"] > 50
     assert unmapped == 0  # every demo event goes through a real mapping rule
     assert {"stalled", "failed_attempt", "customs_hold", "return_to_sender", "lost"} <= set(kinds)
@@ -49,6 +52,28 @@ def test_demo_history_has_every_case_and_loads_fast(sessions, tenant):
     # the others' long-lost parcels, opened all at once by this first sweep, are no burst.
     assert suspended == [(DISRUPTED, ""), (DISRUPTED, "US")]
     assert lanes > summary.lanes  # lane rows plus the carrier-country rows they shrink toward
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime(2026, 11, 30, 11, 40, tzinfo=UTC),  # a Monday after Thanksgiving: fewest hours
+        datetime(2026, 12, 6, 11, 40, tzinfo=UTC),  # a Sunday
+    ],
+    ids=["monday-after-thanksgiving", "sunday"],
+)
+def test_the_disrupted_carrier_is_suspended_whatever_the_day_of_loading(sessions, tenant, now):
+    """The stall floor counts business hours (weekends, the destination's holidays), so a
+    disruption too small would trip the burst rule on some days of loading only."""
+    with unit_of_work(sessions) as s:
+        load_tracking(s, tenant.org.id, {"US-CA-ONT": "w1", "US-NJ-EDI": "w2"}, now=now)
+    with sessions() as s:
+        suspended = sorted(
+            (r.carrier, r.dest_country) for r in s.scalars(select(TrackingSuspension))
+        )
+        returned = s.scalar(select(func.count()).where(Shipment.status == "returned"))
+    assert suspended == [(DISRUPTED, ""), (DISRUPTED, "US")]
+    assert returned > 20  # returns reach the sender, so success rates are not all 100 %
 
 
 def test_demo_history_is_deterministic(sessions, make_tenant):

@@ -3,9 +3,11 @@
 Carriers and services are the demo rate cards' (`demo.carriers`). Their events use the real code
 lists of the public carriers they imitate (the US posts and regionals speak USPS codes, the UK
 carriers DHL's), so every event goes through the real mapping tables. Included: failed
-attempts, customs holds on cross-border parcels, returns to sender, a few parcels that stop
-scanning, parcels in flight today, and one disrupted carrier (swiftship, whose recent parcels
-stall). Seeded RNG, times relative to the day of loading; ingested through the bulk path, then
+attempts, customs holds on cross-border parcels, returns to sender (back at the warehouse some
+days later), a few parcels that stop scanning, parcels in flight today, and one disrupted
+carrier (swiftship, whose parcels of the last seven days stall after pick-up: enough of them
+that the burst rule suspends it whatever the weekday or holiday of loading). Seeded RNG, times
+relative to the day of loading; ingested through the bulk path, then
 the lane statistics and the exception sweep run once.
 """
 
@@ -51,7 +53,7 @@ UK = ("SW1", "M1 ", "B1 ", "LS1", "G1 ", "CF1", "EH1", "BS1")
 LANES = (
     Lane("US-CA-ONT", "uspost", "USNP-GA", "usps", "US", US_WEST, 3.2, 0.35, 0.22),
     Lane("US-CA-ONT", "onwest", "ONW-GND", "usps", "US", US_WEST[:5], 2.1, 0.25, 0.14),
-    Lane("US-CA-ONT", "swiftship", "SWS-2D", "usps", "US", US_WEST + US_EAST, 2.4, 0.3, 0.10),
+    Lane("US-CA-ONT", "swiftship", "SWS-2D", "usps", "US", US_WEST + US_EAST, 2.4, 0.3, 0.25),
     Lane("US-NJ-EDI", "parcelnet", "PN-GROUND", "usps", "US", US_EAST, 2.8, 0.4, 0.16),
     Lane("US-NJ-EDI", "eastline", "EL-NEXT", "usps", "US", US_EAST[:5], 1.6, 0.3, 0.10),
     Lane("US-NJ-EDI", "uspost", "USNP-GA", "usps", "CA", ("M5V", "H2X", "K1A"), 6.5, 0.35, 0.08),
@@ -72,6 +74,7 @@ USPS = {
     "attempt": ("02", "Notice Left (No Authorized Recipient Available)"),
     "address": ("05", "Undeliverable as Addressed"),
     "returning": ("09", "Return to Sender"),
+    "returned": ("01", "Delivered, To Original Sender"),
     "delivered": ("01", "Delivered, In/At Mailbox"),
 }
 DHL = {
@@ -86,6 +89,7 @@ DHL = {
     "attempt": ("failure", "Recipient not available"),
     "address": ("failure", "Address incorrect"),
     "returning": ("transit", "Being returned to shipper"),
+    "returned": ("delivered", "Returned to shipper"),
     "delivered": ("delivered", "Delivered"),
 }
 CITY = {"US": ("ONTARIO", "CA"), "GB": ("DAVENTRY", "")}
@@ -121,7 +125,10 @@ def _journey(
         steps += [("out", end - 0.4), ("attempt", end - 0.1), ("out", end + redeliver - 0.1)]
         end += redeliver
     elif roll < 0.08:
-        steps += [("out", end - 0.4), ("address", end - 0.1), ("returning", end + 1.0)]
+        # back at the warehouse some days later (a return is not a successful delivery)
+        back = end + 1.0 + rng.uniform(3.0, 8.0)
+        steps += [("out", end - 0.4), ("address", end - 0.1), ("returning", end + 1.0),
+                  ("returned", back)]  # fmt: skip
         return _until(steps, start, now), False
     elif roll < 0.085:  # lost: scans stop after the first hop
         return _until(steps[:5], start, now), False
@@ -154,7 +161,7 @@ def load_tracking(
     rng = random.Random(SEED)
     now = now or utcnow()
     today = datetime.combine(now.date(), time(0), tzinfo=now.tzinfo)
-    disrupted_since = today - timedelta(days=5)
+    disrupted_since = today - timedelta(days=7)
     updates: list[TrackingUpdate] = []
     facts: dict[str, tuple[Lane, str, datetime]] = {}
     weights = [lane.weight for lane in LANES]
