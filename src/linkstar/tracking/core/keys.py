@@ -112,18 +112,18 @@ def fingerprints(
 ) -> np.ndarray:
     """`fingerprint` of every event of a batch given by columns (`core.columns`), with its time
     text (`time_texts`): the identity key as text (the UTC time text, then every raw field,
-    joined by U+001F), hashed with SHA-1, and the 8-byte prefixes read as int64 in one pass.
-    `places` are the location, city, state, postcode and country columns."""
+    joined by U+001F), hashed with SHA-1, and the digests' 8-byte prefixes read as int64 in one
+    pass. `places` are the location, city, state, postcode and country columns."""
     sep = _SEP
     location, city, state, postcode, country = places
-    head = b"".join(
+    digests = b"".join(
         [
             _SHA1(
                 sep.join(
                     (w, c, s or c, code, text, lo or "", ci or "", st or "", po or "", co or "")
                 ).encode(),
                 usedforsecurity=False,
-            ).digest()[:8]
+            ).digest()  # whole: numpy takes the prefixes below (no 8-byte slice an event)
             for w, c, s, code, text, lo, ci, st, po, co in zip(
                 whens,
                 carrier,
@@ -139,7 +139,8 @@ def fingerprints(
             )
         ]
     )
-    return np.frombuffer(head, dtype=">i8").astype(np.int64)
+    head = np.frombuffer(digests, dtype=np.uint8).reshape(-1, 20)[:, :8]
+    return np.ascontiguousarray(head).view(">i8").reshape(-1).astype(np.int64)
 
 
 def fingerprint(event: TrackingEvent) -> int:
