@@ -86,12 +86,14 @@ def report(name: str, rows: list[dict[str, Any]]) -> None:
 
 
 def own_database(url: str, label: str) -> tuple[str, Callable[[], None]]:
-    """A fresh PostgreSQL database for this run (never the server's shared one), and a drop."""
+    """A fresh PostgreSQL database for this run (never the server's shared one), and a drop.
+    `LINKSTAR_BENCH_TAG` (e.g. who runs it on a shared server) is put in the database's name."""
     import os
 
     from sqlalchemy import create_engine, text
 
-    name = f"linkstar_bench_{label}_{os.getpid()}"
+    tag = os.environ.get("LINKSTAR_BENCH_TAG", "")
+    name = f"linkstar_bench_{label}_{tag + '_' if tag else ''}{os.getpid()}"
     from linkstar.db.engine import normalise_url
 
     url = normalise_url(url)

@@ -11,10 +11,11 @@ so a worker process can prepare one batch while another is stored (`file_ingest`
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from itertools import compress, repeat
+from typing import Any, cast
 
 import numpy as np
 
@@ -117,37 +118,84 @@ def prepare(cols: TrackingColumns, as_text: bool) -> Prepared:
 
 
 def _group(cols: TrackingColumns, rejected: list[Rejected]) -> Shipments:
-    """Each update's shipment (carrier, number); the rejected updates are listed."""
-    ships = Shipments()
-    index: dict[tuple[str, str], int] = {}
+    """Each update's shipment (carrier, number); the rejected updates are listed.
+
+    Column by column: when every number is plain (ASCII letters and digits) and every update
+    names its carrier, nothing runs a Python step per update; otherwise each update is checked
+    as `_checked` says."""
+    raw, given = cols.tracking_number, cols.update_carrier
+    joined = "".join(raw)
+    numbers = list(map(str.upper, raw)) if joined.isascii() and joined.isalnum() else [
+        normalise_tracking_number(number) for number in raw
+    ]  # fmt: skip
+    named = _named_carriers(given)
+    source: Sequence[str] = cols.source
+    service: Sequence[str | None] = cols.carrier_service
+    promise: Sequence[datetime | None] = cols.promised_by
+    if named is None or not all(numbers) or max(map(len, numbers), default=0) > 64:
+        carriers = _checked(cols, numbers, rejected)
+        accepted = [carrier is not None for carrier in carriers]
+        keys: list[tuple[str | None, str]] = list(zip(carriers, numbers, strict=True))
+        pairs = cast(list[tuple[str, str]], list(compress(keys, accepted)))
+        source, service = list(compress(source, accepted)), list(compress(service, accepted))
+        promise = list(compress(promise, accepted))
+    else:
+        pairs = list(zip(named, numbers, strict=True))
+        keys = cast(list[tuple[str | None, str]], pairs)
+    distinct = list(dict.fromkeys(pairs))  # in order of first appearance
+    index: dict[tuple[str | None, str], int] = dict(
+        zip(distinct, range(len(distinct)), strict=True)
+    )
+    last_source = dict(zip(pairs, source, strict=True))  # the last update's wins
+    sources = list(map(last_source.__getitem__, distinct))
+    if max(map(len, sources), default=0) > 40:
+        sources = [text[:40] for text in sources]
+    return Shipments(
+        keys=distinct,
+        source=sources,
+        service=_first_given(pairs, service, distinct),
+        promise=_first_given(pairs, promise, distinct),
+        of_update=list(map(index.get, keys, repeat(-1))),
+    )
+
+
+def _named_carriers(given: Sequence[str | None]) -> list[str] | None:
+    """Every update's own carrier (stripped, lower case), or None if one names none."""
+    if not all(given):
+        return None
+    stripped = list(map(str.strip, cast(Sequence[str], given)))
+    return list(map(str.lower, stripped)) if all(stripped) else None
+
+
+def _checked(
+    cols: TrackingColumns, numbers: list[str], rejected: list[Rejected]
+) -> list[str | None]:
+    """Each update's carrier (`_resolve_carrier`), None for a rejected update (listed in
+    `rejected` in update order, with its reason)."""
     carriers_of = _event_carriers(cols)
-    for u, (raw, given, source, service, promise) in enumerate(
-        zip(cols.tracking_number, cols.update_carrier, cols.source, cols.carrier_service,
-            cols.promised_by, strict=True)
-    ):  # fmt: skip
-        number = normalise_tracking_number(raw)
+    out: list[str | None] = []
+    for u, (raw, number, given, source) in enumerate(
+        zip(cols.tracking_number, numbers, cols.update_carrier, cols.source, strict=True)
+    ):
         if not number or len(number) > 64:
             rejected.append(Rejected(raw, source, "not a tracking number"))
-            ships.of_update.append(-1)
+            out.append(None)
             continue
         carrier = _resolve_carrier(raw, given, carriers_of, u)
         if carrier is None:
             rejected.append(Rejected(number, source, "carrier not given and not recognisable"))
-            ships.of_update.append(-1)
-            continue
-        at = index.get((carrier, number))
-        if at is None:
-            at = index[(carrier, number)] = len(ships.keys)
-            ships.keys.append((carrier, number))
-            ships.source.append(source[:40])
-            ships.service.append(service or None)
-            ships.promise.append(promise or None)
-        else:
-            ships.source[at] = source[:40]
-            ships.service[at] = ships.service[at] or service or None
-            ships.promise[at] = ships.promise[at] or promise or None
-        ships.of_update.append(at)
-    return ships
+        out.append(carrier)
+    return out
+
+
+def _first_given(
+    keys: list[tuple[str, str]], values: Sequence[Any], distinct: list[tuple[str, str]]
+) -> list[Any]:
+    """For each of the `distinct` keys, the first value given for it (truthy), else None."""
+    if not any(values):
+        return [None] * len(distinct)
+    first = dict(reversed([(key, value) for key, value in zip(keys, values, strict=True) if value]))
+    return list(map(first.get, distinct))
 
 
 def _event_carriers(cols: TrackingColumns) -> Callable[[int], set[str]]:

@@ -14,12 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from linkstar.tracking.core.events import TrackingEvent
 from linkstar.tracking.core.updates import TrackingUpdate
+from linkstar.tracking.core.vocabulary import Status, SubStatus
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
@@ -32,6 +33,8 @@ FIELDS = (
     "postcode", "country", "status", "sub_status", "rule_id",
 )  # fmt: skip
 event_fields = attrgetter(*FIELDS)  # a TrackingEvent's FIELDS values, as a tuple
+# The text of every status and sub-status, by member (or by its text: a StrEnum hashes as it).
+_TEXTS: dict[Any, str] = {m: m.value for vocabulary in (Status, SubStatus) for m in vocabulary}
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +111,8 @@ def assemble(
     """Columns from the update columns, each event's update and time, and the events' values
     of each of `FIELDS` (statuses may be `Status` members or their text)."""
     named: dict[str, Any] = dict(zip(FIELDS, fields, strict=True))
-    named["status"] = list(map(str, named["status"]))
-    named["sub_status"] = [str(v) if v else None for v in named["sub_status"]]
+    named["status"] = _status_texts(named["status"])
+    named["sub_status"] = _sub_status_texts(named["sub_status"])
     return TrackingColumns(
         tracking_number=tracking_number,
         update_carrier=update_carrier,
@@ -120,6 +123,23 @@ def assemble(
         micros=micros,
         **named,
     )
+
+
+def _status_texts(values: Sequence[Any]) -> list[str]:
+    """`str` of each status, a vocabulary member's text being its one shared object: not a
+    fresh copy an event, which every later pass over the column would fetch from memory."""
+    out = list(map(_TEXTS.get, values))
+    if all(out):
+        return cast(list[str], out)
+    return [text or str(v) for text, v in zip(out, values, strict=True)]
+
+
+def _sub_status_texts(values: Sequence[Any]) -> list[str | None]:
+    """`str` of each sub-status given, else None (as `_status_texts`)."""
+    out = list(map(_TEXTS.get, values))
+    if len(list(filter(None, out))) == len(list(filter(None, values))):
+        return out
+    return [text or (str(v) if v else None) for text, v in zip(out, values, strict=True)]
 
 
 def to_updates(columns: TrackingColumns) -> list[TrackingUpdate]:
