@@ -123,6 +123,15 @@ def test_register_with_detection_and_bad_input(owner, sessions):
         "invalid_input",
     )
     assert_error(owner.get("/shipments", params={"status": "lost"}), 422, "invalid_input")
+    markup = owner.post("/shipments", json={"tracking_number": "<script>", "carrier": "usps"})
+    assert "tracking_number" in str(assert_error(markup, 422, "invalid_input")["details"])
+    nowhere = owner.post(
+        "/shipments",
+        json={"tracking_number": "LS000000001", "carrier": "usps", "dest_country": "ZZ"},
+    )
+    assert "ZZ is not an ISO 3166 country code" in str(
+        assert_error(nowhere, 422, "invalid_input")["details"]
+    )
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(Shipment)) == 1
 

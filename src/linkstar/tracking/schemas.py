@@ -8,7 +8,12 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from linkstar.tracking.core.correction import Refetch
+from linkstar.tracking.core.countries import is_iso_country
 from linkstar.tracking.core.exceptions import ExceptionKind
+
+# What a carrier's tracking number is made of: letters and digits, with the separators labels
+# print (space, hyphen, dot, slash, underscore); anything else is not a number (`<script>`).
+NUMBER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._/-]*$"
 
 
 class ShipmentCreate(BaseModel):
@@ -16,7 +21,7 @@ class ShipmentCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    tracking_number: str = Field(min_length=1, max_length=64)
+    tracking_number: str = Field(min_length=1, max_length=64, pattern=NUMBER_PATTERN)
     carrier: str | None = Field(None, max_length=40)
     carrier_service: str | None = Field(None, max_length=80)
     order_ref: str | None = Field(None, max_length=120)
@@ -24,6 +29,13 @@ class ShipmentCreate(BaseModel):
     dest_country: str | None = Field(None, pattern=r"^[A-Z]{2}$")
     dest_postcode: str | None = Field(None, max_length=16)
     promised_by: AwareDatetime | None = None
+
+    @field_validator("dest_country")
+    @classmethod
+    def _assigned(cls, value: str | None) -> str | None:
+        if value is not None and not is_iso_country(value):
+            raise ValueError(f"{value} is not an ISO 3166 country code")
+        return value
 
 
 class ShipmentBatch(BaseModel):
