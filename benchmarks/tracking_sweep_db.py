@@ -359,7 +359,8 @@ def main() -> None:
             shutil.copyfile(kept, work)
             print(f"load average before: {os.getloadavg()} on {os.cpu_count()} cores")
             org_id = marker.read_text()
-            out += run(f"sqlite:///{work}", "SQLite", org_id, *size, args.statistics_only)
+            out += run(f"sqlite:///{work}", "SQLite", org_id, *size, args.statistics_only,
+                       repeat=args.repeat)  # fmt: skip
     if args.postgres and args.postgres_keep:
         url, org_id = kept_postgres(args.postgres, args.postgres_keep, *size)
         steady = args.steady_only
