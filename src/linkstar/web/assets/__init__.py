@@ -24,7 +24,8 @@ VENDOR_FILES: dict[str, str] = {
     "swagger-ui-dist/swagger-ui.css": "swagger-ui.css",
 }
 HTMX_FILE = "htmx.min.js"
-SWAGGER_FILES = ("swagger-ui-bundle.js", "swagger-ui.css")  # the API's reference page
+# the API's reference page (web/pages/api_docs.py)
+SWAGGER_FILES = tuple(name for name in VENDOR_FILES.values() if name.startswith("swagger-"))
 
 
 class AssetInstallError(RuntimeError):
