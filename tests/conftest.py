@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from linkstar.config import Environment, Settings
+from linkstar.config import Environment, Settings, get_settings
 from linkstar.db.engine import make_engine, make_session_factory, normalise_url
 from linkstar.db.migrate import upgrade
 from linkstar.db.registry import load_metadata
@@ -42,6 +42,16 @@ settings.load_profile("linkstar")
 REQUIRE_SERVICES = os.environ.get("LINKSTAR_TEST_REQUIRE_SERVICES") == "1"
 DB_BACKEND = os.environ.get("LINKSTAR_TEST_DB", "sqlite")
 OWNER_PASSWORD = "Correct-Horse-42"
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_settings() -> Iterator[None]:
+    """Jobs and commands read the process settings (`get_settings`, cached). A test that sets
+    the environment must not meet settings cached by an earlier test of the same worker (an
+    earlier test's encryption key made a later one fail "cannot be decrypted" under xdist)."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 def service_url(name: str) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 import dkim
 import pytest
 
+from linkstar.config import get_settings
 from linkstar.db.uow import unit_of_work
 from linkstar.inbox.channels.dkim_keys import generate
 from linkstar.inbox.channels.smtp import OutboundEmail, RecipientSuppressed
@@ -250,6 +251,7 @@ def test_mailbox_poll_job_threads_the_mail_and_a_reply_leaves_by_smtp(
     from linkstar.inbox.models import InboxMessage, InboxThread
 
     monkeypatch.setenv("LINKSTAR_ENCRYPTION_KEY", settings.encryption_key.get_secret_value())
+    get_settings.cache_clear()  # the job reads the process settings, not the fixture's
     imap_port, smtp_port, received = mail_servers
     body = _account_body(imap_port, smtp_port, email_address="flow@acme.example", mailbox="Flow")
     caller = api.with_key(tenant)
@@ -309,7 +311,6 @@ def test_an_unreadable_mail_is_kept_raw_with_the_reason():
 def test_production_refuses_private_mail_hosts_everywhere(
     api, tenant, settings, mail_servers, monkeypatch
 ):
-    from linkstar.config import get_settings
     from linkstar.db.outbox import JobContext
     from linkstar.inbox.mail import tasks as mail_tasks
     from linkstar.inbox.mail.delivery import EmailSender
