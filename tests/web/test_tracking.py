@@ -191,3 +191,22 @@ def test_the_shipment_page_ranks_detected_carriers_first(owner, tenant, sessions
     assert '<span class="chip">ups 97%</span>' in page
     options = page[page.index('id="f-carrier"') :]
     assert options.index('value="ups">ups (97%)') < options.index('value="usps" selected')
+
+
+def test_exceptions_queue_reads_the_users_once(owner, seeded, engine):
+    from sqlalchemy import event
+
+    read: list[str] = []
+
+    def recorded(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
+        if "FROM users" in statement and "WHERE users.organisation_id" in statement:
+            read.append(statement)  # a list of the workspace's users (not the caller's own)
+
+    owner.get("/tracking/exceptions")  # the sign-in's own reads are done before counting
+    event.listen(engine, "before_cursor_execute", recorded)
+    try:
+        html = owner.get("/tracking/exceptions").text
+    finally:
+        event.remove(engine, "before_cursor_execute", recorded)
+    assert "<strong>failed attempt</strong>" in html
+    assert len(read) == 1, read
