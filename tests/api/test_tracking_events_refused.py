@@ -72,3 +72,18 @@ def test_events_past_the_horizon_are_refused_the_others_kept(api, caller):  # ty
     (shipment,) = caller.get("/shipments").json()["items"]
     assert shipment["status"] == "in_transit"
     assert shipment["last_event_at"].startswith("2026-12-08T12:00:00")
+
+
+def test_a_blank_carrier_is_no_carrier(api, caller):  # type: ignore[no-untyped-def]
+    event = {**_event("2026-12-05T10:00:00Z"), "carrier": " "}
+    body = {"updates": [
+        {"tracking_number": USPS, "carrier": "  ", "events": [event]},
+        {"tracking_number": "MYSTERY-0002", "carrier": " ", "events": [event]},
+    ]}  # fmt: skip
+    r = caller.post("/tracking/events", json=body)
+    assert r.status_code == 200, r.text
+    assert [x["reason"] for x in r.json()["rejected"]] == [
+        "tracking number MYSTERY-0002 was not recognised as any carrier's; give `carrier`"
+    ]
+    listed = caller.get("/shipments").json()["items"]
+    assert [(s["tracking_number"], s["carrier"]) for s in listed] == [(USPS, "usps")]

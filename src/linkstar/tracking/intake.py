@@ -24,10 +24,11 @@ def updates_from_json(items: Sequence[UpdateIn]) -> tuple[list[TrackingUpdate], 
     updates, rejected = [], []
     for item in items:
         try:
-            carrier = item.carrier or _detected(item)
+            named = (item.carrier or "").strip() or None  # blank is not a name
+            carrier = named or _detected(item)
             events = tuple(
                 event_from_raw(
-                    carrier=e.carrier or carrier,
+                    carrier=(e.carrier or "").strip() or carrier,
                     event_time=e.event_time,
                     raw_code=e.raw_code,
                     raw_description=e.raw_description,
@@ -43,7 +44,7 @@ def updates_from_json(items: Sequence[UpdateIn]) -> tuple[list[TrackingUpdate], 
             updates.append(
                 TrackingUpdate(
                     tracking_number=item.tracking_number,
-                    carrier=item.carrier,
+                    carrier=named,
                     events=events,
                     source=item.source,
                     carrier_service=item.carrier_service,
@@ -61,7 +62,7 @@ def _detected(item: UpdateIn) -> str:
     found = best_carrier(item.tracking_number)
     if found is not None:
         return found.carrier
-    if all(e.carrier for e in item.events):
+    if all((e.carrier or "").strip() for e in item.events):
         return ""
     raise ValueError(unrecognised(item.tracking_number))
 
