@@ -73,7 +73,8 @@ def test_ingest_then_list_filter_and_read_the_timeline(owner, sessions):
             {
                 "tracking_number": "NOTHING",
                 "source": "generic",
-                "reason": "carrier not given and not recognisable",
+                "reason": "tracking number NOTHING was not recognised as any carrier's; "
+                "give `carrier`",
             }
         ],
     }

@@ -97,7 +97,7 @@ def test_carrier_is_detected_when_absent_and_bad_updates_are_reported_not_stored
     with unit_of_work(sessions) as s:
         report = ingest(s, tenant.org.id, [good, nobody, blank, from_events])
     assert [(r.tracking_number, r.reason) for r in report.rejected] == [
-        ("HELLO", "carrier not given and not recognisable"),
+        ("HELLO", "tracking number HELLO was not recognised as any carrier's; give `carrier`"),
         ("---", "not a tracking number"),
     ]
     assert report.events_received == 2 and report.events_inserted == 2

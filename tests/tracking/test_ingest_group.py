@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linkstar.tracking.core.columns import TrackingColumns
+from linkstar.tracking.core.detect import unrecognised
 from linkstar.tracking.core.numbers import normalise_tracking_number
 from linkstar.tracking.ingest_prepare import (
     Rejected,
@@ -73,7 +74,7 @@ def _reference(cols: TrackingColumns, rejected: list[Rejected]) -> Shipments:
             continue
         carrier = _resolve_carrier(raw, given_, carriers_of, u)
         if carrier is None:
-            rejected.append(Rejected(number, source, "carrier not given and not recognisable"))
+            rejected.append(Rejected(number, source, unrecognised(number)))
             ships.of_update.append(-1)
             continue
         at = index.get((carrier, number))

@@ -125,7 +125,7 @@ def test_a_pending_feed_shows_on_the_run_and_the_overview(owner, sessions, tenan
     detail = owner.get(f"/inventory/publishing/runs/{run_id}").text
     assert "2 awaiting the platform's feed result" in detail
     assert '<code class="code">50014019600</code> <span class="badge">submitted</span>' in detail
-    assert "2 SKU(s) · submitted 2026-12-05 04:00:00 · checked 0 time(s)" in detail
+    assert "2 SKU(s) · submitted 2026-12-05 04:00:00 UTC · checked 0 time(s)" in detail
     assert detail.count('<span class="badge">submitted</span>') == 3  # the feed and two lines
     overview = owner.get("/inventory/publishing").text
     assert "+2 submitted" in overview and '<span class="badge">pending</span>' in overview

@@ -40,7 +40,7 @@ def test_policy_editor_shows_problems_with_paths_and_writes_nothing(owner, sessi
     assert r.status_code == 422
     assert "$.filters[0].min_success_rate" in r.text and "$.objective.mode" in r.text
     broken = owner.post("/routing/policies", {"body": "{not json", "precedence": "5"})
-    assert broken.status_code == 422 and "not JSON" in broken.text
+    assert broken.status_code == 422 and "not valid JSON" in broken.text
     assert count(sessions, RoutingPolicyVersion) == 0
     good = {"name": "express", "filters": [{"id": "no-ground", "exclude_services": ["WCP-GND"]}]}
     made = owner.post("/routing/policies", {"body": json.dumps(good), "precedence": "5"})

@@ -66,7 +66,7 @@ def test_bad_input_is_shown_and_nothing_is_stored(owner, tenant, sessions):
     assert "policy" in r.text.lower() and 'role="alert"' in r.text
     r = owner.post("/routing/simulations", _form(body="{oops", since="last week"))
     assert r.status_code == 422
-    assert "not JSON" in r.text and "must be a date (YYYY-MM-DD)" in r.text
+    assert "not valid JSON" in r.text and "must be a date (YYYY-MM-DD)" in r.text
     assert count(sessions, RoutingSimulation) == 0
 
 

@@ -96,7 +96,7 @@ def test_public_page_names_the_clock_of_its_dates(browser_factory, seeded, sessi
     with unit_of_work(sessions) as s:
         s.get(Shipment, seeded.shipment_id).dest_country = "DE"
     german = anonymous.get(f"/t/{seeded.public_token}", headers={"Accept-Language": "de"}).text
-    assert "03.11.2026, 16:00 CET</time> · <strong>Delivery attempted</strong>" in german
+    assert "03.11.2026, 16:00 CET</time> · <strong>Zustellversuch</strong>" in german
     with unit_of_work(sessions) as s:
         s.get(Shipment, seeded.shipment_id).dest_country = "GB"
     assert "Nov 3, 2026, 3:00\u202fPM GMT" in anonymous.get(f"/t/{seeded.public_token}").text
@@ -191,3 +191,46 @@ def test_the_shipment_page_ranks_detected_carriers_first(owner, tenant, sessions
     assert '<span class="chip">ups 97%</span>' in page
     options = page[page.index('id="f-carrier"') :]
     assert options.index('value="ups">ups (97%)') < options.index('value="usps" selected')
+
+
+def test_exceptions_queue_reads_the_users_once(owner, seeded, engine):
+    from sqlalchemy import event
+
+    read: list[str] = []
+
+    def recorded(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
+        if "FROM users" in statement and "WHERE users.organisation_id" in statement:
+            read.append(statement)  # a list of the workspace's users (not the caller's own)
+
+    owner.get("/tracking/exceptions")  # the sign-in's own reads are done before counting
+    event.listen(engine, "before_cursor_execute", recorded)
+    try:
+        html = owner.get("/tracking/exceptions").text
+    finally:
+        event.remove(engine, "before_cursor_execute", recorded)
+    assert "<strong>failed attempt</strong>" in html
+    assert len(read) == 1, read
+
+
+def test_public_page_status_texts_follow_the_buyers_language(browser_factory, seeded):
+    """The texts come from web/data/buyer_texts.json; a language it does not hold (Polish),
+    or none, reads English, with the dates still in the buyer's language."""
+    anonymous = browser_factory()
+    expected = {
+        "en": ("Delivery attempted", "Since Nov 3, 2026, 3:00\u202fPM UTC"),
+        "de-DE,de;q=0.9": ("Zustellversuch", "Seit 03.11.2026, 15:00 UTC"),
+        "fr-FR": ("Tentative de livraison", "Depuis le 3 nov. 2026, 15:00 UTC"),
+        "es": ("Intento de entrega", "Desde 3 nov 2026, 15:00 UTC"),
+        "it": ("Tentativo di consegna", "Dal 3 nov 2026, 15:00 UTC"),
+        "nl": ("Bezorgpoging gedaan", "Sinds 3 nov 2026, 15:00 UTC"),
+        "ja": ("ご不在のため持ち戻り", "2026/11/03 15:00 UTC から"),
+        "zh-CN": ("派送未成功", "自 2026年11月3日 15:00 UTC 起"),
+        "pl": ("Delivery attempted", "Since 3 lis 2026, 15:00 UTC"),
+    }
+    for language, (status, since) in expected.items():
+        html = anonymous.get(
+            f"/t/{seeded.public_token}", headers={"Accept-Language": language}
+        ).text
+        assert f"<h1>{status}</h1>" in html, language
+        assert f'<p class="muted" id="since">{since}</p>' in html, (language, html[-1500:])
+        assert f"<strong>{status}</strong>" in html, language

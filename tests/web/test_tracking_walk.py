@@ -109,7 +109,7 @@ def test_dead_letters_are_dated_in_the_workspaces_zone(owner, tenant, seeded, se
         letter = s.get(TrackingDeadLetter, seeded.tracking_dead_letter_id)
         letter.received_at = datetime(2026, 12, 6, 10, 46, tzinfo=UTC)
     html = owner.get("/tracking/dead-letters").text
-    assert '<time datetime="2026-12-06T10:46:00' in html and ">2026-12-06 02:46</time>" in html
+    assert '<time datetime="2026-12-06T10:46:00' in html and ">2026-12-06 02:46 PST</time>" in html
 
 
 def test_an_import_with_unmapped_codes_links_to_where_they_show(owner):

@@ -57,7 +57,7 @@ def run(
     session: Session, organisation_id: str, cols: TrackingColumns, now: datetime
 ) -> IngestReport:
     """Store the batch; see the module docstring."""
-    return store(session, organisation_id, prepare(cols, is_sqlite(session)), now)
+    return store(session, organisation_id, prepare(cols, is_sqlite(session), now), now)
 
 
 def store(

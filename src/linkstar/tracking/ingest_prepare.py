@@ -12,18 +12,20 @@ so a worker process can prepare one batch while another is stored (`file_ingest`
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import compress, repeat
 from typing import Any, cast
 
 import numpy as np
 
-from linkstar.tracking.core.columns import TrackingColumns
-from linkstar.tracking.core.detect import best_carrier
+from linkstar.kit.clock import utcnow
+from linkstar.tracking.core.columns import FIELDS, TrackingColumns
+from linkstar.tracking.core.detect import best_carrier, unrecognised
 from linkstar.tracking.core.fold_columns import timeline_order
+from linkstar.tracking.core.horizon import future_reason, late
 from linkstar.tracking.core.numbers import normalise_tracking_number
-from linkstar.tracking.ingest_events import Events
+from linkstar.tracking.ingest_events import Events, gather
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,9 +104,11 @@ class Prepared:
     touched: int  # shipments to report as touched
 
 
-def prepare(cols: TrackingColumns, as_text: bool) -> Prepared:
-    """Ready `cols` to store (`as_text`: times as SQLite's text, else PostgreSQL's integers)."""
+def prepare(cols: TrackingColumns, as_text: bool, received: datetime | None = None) -> Prepared:
+    """Ready `cols` to store (`as_text`: times as SQLite's text, else PostgreSQL's integers);
+    an event later than `core.horizon` allows after `received` (default now) is rejected."""
     rejected: list[Rejected] = []
+    cols = _within_horizon(cols, received or utcnow(), rejected)
     ships = _group(cols, rejected)
     if not ships.keys:
         return Prepared(ships, None, np.zeros(0, dtype=np.int64), cols.updates, rejected, 0, 0)
@@ -115,6 +119,22 @@ def prepare(cols: TrackingColumns, as_text: bool) -> Prepared:
     )
     unmapped = int(np.count_nonzero(ev.rank[kept] < 0))
     return Prepared(ships, ev, kept[order], cols.updates, rejected, unmapped, len(ships.keys))
+
+
+def _within_horizon(
+    cols: TrackingColumns, received: datetime, rejected: list[Rejected]
+) -> TrackingColumns:
+    """`cols` without the events past the horizon (one numpy comparison); each is rejected."""
+    far = late(cols.micros, received)
+    if not far.any():
+        return cols
+    for i in np.flatnonzero(far).tolist():
+        u = int(cols.update[i])
+        reason = future_reason(int(cols.micros[i]), received)
+        rejected.append(Rejected(cols.tracking_number[u], cols.source[u], reason))
+    at = np.flatnonzero(~far)
+    picked: dict[str, Any] = {name: list(gather(getattr(cols, name), at)) for name in FIELDS}
+    return replace(cols, update=cols.update[at], micros=cols.micros[at], **picked)
 
 
 def _group(cols: TrackingColumns, rejected: list[Rejected]) -> Shipments:
@@ -183,7 +203,7 @@ def _checked(
             continue
         carrier = _resolve_carrier(raw, given, carriers_of, u)
         if carrier is None:
-            rejected.append(Rejected(number, source, "carrier not given and not recognisable"))
+            rejected.append(Rejected(number, source, unrecognised(number)))
         out.append(carrier)
     return out
 

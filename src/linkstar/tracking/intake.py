@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from linkstar.tracking.core.detect import best_carrier, detect_carriers
+from linkstar.tracking.core.detect import best_carrier, detect_carriers, unrecognised
 from linkstar.tracking.core.events import event_from_raw
 from linkstar.tracking.core.updates import TrackingUpdate
 from linkstar.tracking.ingest import IngestReport, Rejected, ingest
@@ -24,10 +24,11 @@ def updates_from_json(items: Sequence[UpdateIn]) -> tuple[list[TrackingUpdate], 
     updates, rejected = [], []
     for item in items:
         try:
-            carrier = item.carrier or (best_carrier(item.tracking_number) or _NoCarrier).carrier
+            named = (item.carrier or "").strip() or None  # blank is not a name
+            carrier = named or _detected(item)
             events = tuple(
                 event_from_raw(
-                    carrier=e.carrier or carrier,
+                    carrier=(e.carrier or "").strip() or carrier,
                     event_time=e.event_time,
                     raw_code=e.raw_code,
                     raw_description=e.raw_description,
@@ -43,7 +44,7 @@ def updates_from_json(items: Sequence[UpdateIn]) -> tuple[list[TrackingUpdate], 
             updates.append(
                 TrackingUpdate(
                     tracking_number=item.tracking_number,
-                    carrier=item.carrier,
+                    carrier=named,
                     events=events,
                     source=item.source,
                     carrier_service=item.carrier_service,
@@ -55,8 +56,15 @@ def updates_from_json(items: Sequence[UpdateIn]) -> tuple[list[TrackingUpdate], 
     return updates, rejected
 
 
-class _NoCarrier:
-    carrier = ""
+def _detected(item: UpdateIn) -> str:
+    """The carrier detected from the number; refused with `unrecognised` when an event names
+    none either (an event's own carrier is enough to keep the update)."""
+    found = best_carrier(item.tracking_number)
+    if found is not None:
+        return found.carrier
+    if all((e.carrier or "").strip() for e in item.events):
+        return ""
+    raise ValueError(unrecognised(item.tracking_number))
 
 
 def ingest_batch(session: Session, actor: Principal, batch: EventBatch) -> IngestReport:

@@ -43,16 +43,20 @@ def static_url(path: str) -> str:
 
 
 def time_helpers(timezone: str) -> dict[str, Callable[..., str]]:
-    """Date formatting in the organisation's timezone (`when`) and relative to now (`ago`)."""
+    """Date formatting in the organisation's timezone (`when`, the one way a console page shows
+    a time) and relative to now (`ago`)."""
     try:
         zone = ZoneInfo(timezone)
     except (KeyError, ValueError):
         zone = ZoneInfo("UTC")
 
     def when(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        """The time in the workspace's zone, labelled with the zone's abbreviation when the
+        format shows a clock time ("2026-12-06 14:05 CET"); a date alone is not labelled."""
         if value is None:
             return ""
-        return as_utc(value).astimezone(zone).strftime(fmt)
+        local = as_utc(value).astimezone(zone)
+        return local.strftime(f"{fmt} %Z" if "%H" in fmt else fmt)
 
     def ago(value: datetime | None) -> str:
         if value is None:

@@ -107,12 +107,17 @@ def warehouse_codes(session: Session, organisation_id: str) -> dict[str, str]:
 def user_names(session: Session, organisation_id: str, active_only: bool = False) -> dict[str, str]:
     """Each user id of the organisation (only the active ones when asked) with the name to
     show (the e-mail when it has none)."""
-    stmt = select(User.id, User.full_name, User.email).where(
+    roster = user_roster(session, organisation_id)
+    return {id_: name for id_, (name, active) in roster.items() if active or not active_only}
+
+
+def user_roster(session: Session, organisation_id: str) -> dict[str, tuple[str, bool]]:
+    """Each user id of the organisation with the name to show (as `user_names`) and whether
+    the user is active, in one query."""
+    stmt = select(User.id, User.full_name, User.email, User.is_active).where(
         User.organisation_id == organisation_id
     )
-    if active_only:
-        stmt = stmt.where(User.is_active.is_(True))
-    return {id_: name or email for id_, name, email in session.execute(stmt)}
+    return {id_: (name or email, active) for id_, name, email, active in session.execute(stmt)}
 
 
 def user_for_login(session: Session, email: str) -> User | None:

@@ -78,8 +78,9 @@ def test_missing_carrier_is_detected_from_the_number_or_flagged():
     assert unknown.events[0].status is Status.UNMAPPED
     assert (unlisted.carrier, unlisted.events[0].status) == ("acme_courier", Status.UNMAPPED)
     assert result.warnings == (
-        RowIssue(3, "carrier", "carrier unknown and not detectable from the number; "
-                 "kept as 'unknown' (flagged)"),
+        RowIssue(3, "carrier", "tracking number MYSTERY0001 was not recognised as any "
+                 "carrier's; give `carrier`; its events are kept under carrier 'unknown' "
+                 "(unmapped, flagged)"),
         RowIssue(4, "carrier", "no mapping table for carrier 'acme_courier'; "
                  "its events are kept as unmapped"),
     )  # fmt: skip
@@ -234,3 +235,26 @@ def test_the_garbage_collector_is_switched_back_on_even_when_the_file_is_refused
         assert not gc.isenabled()  # left as the caller had it
     finally:
         gc.enable()
+
+
+def test_rows_past_the_horizon_are_errors_and_their_groups_go(monkeypatch):
+    import linkstar.tracking.connectors.file_rows as file_rows
+
+    monkeypatch.setattr(file_rows, "utcnow", lambda: datetime(2026, 12, 6, 12, 0, tzinfo=UTC))
+    result = parse_csv(csv_text(
+        "794843185271,fedex,9999-12-31T23:59:00Z,PU/PU,Picked up,,,,US",
+        "1ZA1B2C30312345673,ups,2026-12-05T16:02:11-05:00,X/48,Picked up,,,,US",
+        "1ZA1B2C30312345673,ups,2027-01-06T09:00:00+01:00,D/FS,Delivered,,,,US",
+        "1ZA1B2C30312345673,ups,2026-12-08T12:00:00Z,I/OR,Origin scan,,,,US",
+        "794843185271,fedex,not a time,PU/PU,Picked up,,,,US",
+    ))  # fmt: skip
+    tail = "is more than 2 days after the event was received (2026-12-06T12:00:00Z); " \
+        "a carrier cannot scan the future"  # fmt: skip
+    assert result.errors == (
+        RowIssue(2, "event_time", f"event_time 9999-12-31T23:59:00Z {tail}"),
+        RowIssue(4, "event_time", f"event_time 2027-01-06T08:00:00Z {tail}"),
+        RowIssue(6, "event_time", "'not a time' is not ISO 8601"),
+    )
+    (ups,) = result.updates  # the FedEx number's only good row was refused
+    assert (ups.tracking_number, result.rows, result.events) == ("1ZA1B2C30312345673", 5, 2)
+    assert [e.raw_code for e in ups.events] == ["X/48", "I/OR"]

@@ -212,3 +212,8 @@ def best_carrier(text: str, *, min_confidence: float = 0.8) -> Candidate | None:
     """The top candidate when it is confident enough to act on without asking, else None."""
     candidates = detect_carriers(text, min_confidence=min_confidence)
     return candidates[0] if candidates else None
+
+
+def unrecognised(number: str) -> str:
+    """The one reason every intake path gives for a number no carrier format matches."""
+    return f"tracking number {number} was not recognised as any carrier's; give `carrier`"

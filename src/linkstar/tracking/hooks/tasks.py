@@ -1,7 +1,9 @@
 """Jobs that turn a verified webhook delivery into orders or tracking events.
 
 Registered in `linkstar.jobs.registry`. A body that does not parse becomes a dead letter with
-the parse error and the job succeeds (retrying would not change the body); parsing and
+the parse error and the job succeeds (retrying would not change the body); a tracking body
+whose events are stored but some refused (`IngestReport.rejected`: a time past the horizon, a
+number nobody can name) is also kept as a dead letter with the reasons; parsing and
 ingesting run in a savepoint, so a failure never leaves a partial order. Database errors
 propagate, so the runner retries the job. Both handlers are idempotent: orders are keyed by
 (store, external_id, version), tracking events by their identity key.
@@ -64,6 +66,11 @@ def process_tracking_delivery(session: Session, job: JobContext) -> None:
         )
         return
     report = tracking_ingest.ingest(session, org_id, updates)
+    if report.rejected:  # the good events are stored; the body is kept with what was refused
+        reasons = "; ".join(f"{r.tracking_number}: {r.reason}" for r in report.rejected)
+        tracking_ingest.dead_letter(
+            session, org_id, source=kind.sender, headers={}, body=text, reason=reasons[:2000]
+        )
     log.info("webhook %s: %s events stored", job.job_id, report.events_inserted)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
@@ -17,6 +16,7 @@ from linkstar.addresses.reviews import Decision, ReviewState
 from linkstar.kit.errors import LinkStarError
 from linkstar.web.context import ConsoleAction, ConsolePage
 from linkstar.web.forms import FormState, text_fields
+from linkstar.web.json_editor import parse_json, refused
 from linkstar.workspace.core import Permission
 
 router = APIRouter()
@@ -193,17 +193,14 @@ def policy_save(page: ConsoleAction) -> Response:
     """Validate and store the policy as the next version; problems are listed by path."""
     page.principal.require(P.workspace_manage)
     text = text_fields(page.form, ["policy"])["policy"]
-    errors: list[dict[str, str]]
-    try:
-        data: Any = json.loads(text)
-    except json.JSONDecodeError as exc:
-        errors = [{"path": "$", "reason": f"not valid JSON: {exc.msg} (line {exc.lineno})"}]
-        return _policy_page(page, text, errors, 422)
+    data, problems = parse_json(text)
+    if problems:
+        return _policy_page(page, text, problems, 422)
     try:
         found = policy_store.set_policy(page.session, page.principal, data)
     except PolicyRejected as exc:
         page.session.rollback()
-        return _policy_page(page, text, exc.errors, 422)
+        return _policy_page(page, text, refused(exc), 422)
     return page.redirect("/addresses/policy", f"Address policy version {found.version} in force.")
 
 

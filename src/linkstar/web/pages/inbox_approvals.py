@@ -18,6 +18,7 @@ from linkstar.inbox.schemas import ApprovalDecision
 from linkstar.kit.errors import InvalidInput, LinkStarError
 from linkstar.web.context import ConsoleAction, ConsolePage, Page
 from linkstar.web.forms import text_fields
+from linkstar.web.json_editor import parse_json, refused
 
 # One tab bar for the whole inbox module.
 from linkstar.web.pages.inbox import _render
@@ -125,17 +126,14 @@ def settings_save(page: ConsoleAction) -> Response:
     """Save the whole settings document (every problem shown with its path)."""
     page.principal.require(P.inbox_manage)
     text = str(page.form.get("settings") or "")[:200_000]
+    data, problems = parse_json(text)
+    if problems:
+        return _settings_page(page, text, problems)
     try:
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise InvalidInput(f"the settings are not JSON: {exc}") from None
         settings_store.save(page.session, page.principal, data)
     except InvalidInput as exc:
         page.session.rollback()
-        details = exc.details if isinstance(exc.details, dict) else {}
-        errors = details.get("errors") or [{"path": "$", "message": str(exc)}]
-        return _settings_page(page, text, errors)
+        return _settings_page(page, text, refused(exc))
     return page.redirect("/inbox/settings", "Inbox settings saved.")
 
 

@@ -18,6 +18,7 @@ from linkstar.inbox.core.automation.rules import DryRunRow
 from linkstar.kit.errors import InvalidInput, LinkStarError
 from linkstar.web import nav
 from linkstar.web.context import ConsoleAction, ConsolePage, Page
+from linkstar.web.json_editor import listed, parse_json
 from linkstar.workspace.core import Permission
 
 router = APIRouter()
@@ -68,10 +69,9 @@ def _render(page: Page, template: str, **context: Any) -> HTMLResponse:
 
 
 def _json_object(text: str, what: str) -> Any:
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise InvalidInput(f"the {what} is not JSON: {exc}") from None
+    data, problems = parse_json(text, object)
+    if problems:
+        raise InvalidInput(f"the {what} is not JSON", {"errors": problems})
     return data
 
 
@@ -112,6 +112,7 @@ def _rules_page(
         dry=dry,
         dry_actions=[[json.dumps(a) for a in row.actions] for row in dry or []],
         error=error,
+        problems=listed(error) if error else [],
         status=422 if error else 200,
     )
 
@@ -204,6 +205,7 @@ def _tests_page(page: Page, text: str = "", error: Any = None) -> HTMLResponse:
         tests=rows,
         text=text or json.dumps(EXAMPLE_TEST, indent=2),
         error=error,
+        problems=listed(error) if error else [],
         status=422 if error else 200,
     )
 

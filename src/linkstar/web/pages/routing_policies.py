@@ -18,6 +18,7 @@ from linkstar.rating import routing, routing_policies
 from linkstar.rating.routing import record_values
 from linkstar.web.context import ConsoleAction, ConsolePage, Page
 from linkstar.web.forms import FormState, checkbox, text_fields
+from linkstar.web.json_editor import Problem, listed, parse_json
 from linkstar.web.pages.routing import render
 from linkstar.workspace.core import Permission
 
@@ -30,31 +31,27 @@ EXAMPLE_POLICY = {
 }
 
 
-def policy_body(text: str, state: FormState) -> dict[str, Any] | None:
-    """The policy JSON object from the editor's text, or None with the reason on `state`."""
-    try:
-        body = json.loads(text)
-    except json.JSONDecodeError as exc:
-        state.errors["body"] = f"not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-        state.message = "The policy is not valid JSON."
-        return None
-    if not isinstance(body, dict):
-        state.errors["body"] = "must be a JSON object"
-        state.message = "The policy must be a JSON object."
-        return None
-    return body
+def policy_body(text: str, state: FormState) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """The policy JSON object from the editor's text, or None and its problems (flagged on
+    `state`)."""
+    body, problems = parse_json(text)
+    if problems:
+        state.errors["body"] = "see the problems below"
+        state.message = "The policy is not a JSON object."
+    return body, problems
 
 
-def policy_problems(state: FormState, exc: LinkStarError) -> list[dict[str, str]]:
+def policy_problems(state: FormState, exc: LinkStarError) -> list[Problem]:
     """Every problem (path, reason) of a refused policy, flagged on the editor's field."""
-    details = exc.details if isinstance(exc.details, dict) else {}
-    found = list(details.get("errors") or [])
+    found = listed(exc)
     if found:
         state.errors["body"] = "see the problems below"
     return found
 
 
-def _policy_form(page: Page) -> tuple[FormState, dict[str, Any] | None, int, bool]:
+def _policy_form(
+    page: Page,
+) -> tuple[FormState, dict[str, Any] | None, int, bool, list[Problem]]:
     values = text_fields(page.form, ["body", "precedence"])
     enabled = checkbox(page.form, "enabled")
     state = FormState(values={**values, "enabled": enabled})
@@ -65,8 +62,9 @@ def _policy_form(page: Page) -> tuple[FormState, dict[str, Any] | None, int, boo
     except ValueError:
         state.errors["precedence"] = "a whole number from 0"
         state.message = "Precedence must be a whole number from 0."
-        return state, None, 0, enabled
-    return state, policy_body(values["body"], state), precedence, enabled
+        return state, None, 0, enabled, []
+    body, problems = policy_body(values["body"], state)
+    return state, body, precedence, enabled, problems
 
 
 @router.get("/routing/policies", response_class=HTMLResponse)
@@ -81,8 +79,7 @@ def policies(page: ConsolePage) -> HTMLResponse:
 def policy_create(page: ConsoleAction) -> Response:
     """Create a policy from the JSON editor; every problem is shown with its path."""
     page.principal.require(P.routing_manage)
-    state, body, precedence, enabled = _policy_form(page)
-    problems: list[dict[str, str]] = []
+    state, body, precedence, enabled, problems = _policy_form(page)
     if body is not None:
         try:
             row = routing_policies.create_policy(
@@ -134,8 +131,7 @@ def policy_version(page: ConsoleAction, policy_id: str) -> Response:
     """Save the editor as the next version."""
     page.principal.require(P.routing_manage)
     routing_policies.get_policy(page.session, page.principal, policy_id)  # 404 before parsing
-    state, body, precedence, enabled = _policy_form(page)
-    problems: list[dict[str, str]] = []
+    state, body, precedence, enabled, problems = _policy_form(page)
     if body is not None:
         try:
             row = routing_policies.add_policy_version(

@@ -87,10 +87,10 @@ def simulation_create(page: ConsoleAction) -> Response:
     values = text_fields(page.form, FIELDS)
     state = FormState(values=dict(values))
     days = optional_dates(values, ("cards_on", "since"), state)
-    body = None if values["policy_id"] else policy_body(values["body"], state)
+    body, problems = (None, []) if values["policy_id"] else policy_body(values["body"], state)
     if state.errors:
         state.message = state.message or "Check the simulation."
-        return _list_page(page, state, 422)
+        return _list_page(page, state, 422, problems)
     try:
         sim = simulation_runs.start(
             page.session,

@@ -35,7 +35,7 @@ from linkstar.tracking.shipments import (
 )
 from linkstar.web.context import ConsoleAction, ConsolePage
 from linkstar.workspace.core import Permission
-from linkstar.workspace.repository import user_names, warehouse_codes
+from linkstar.workspace.repository import user_roster, warehouse_codes
 
 router = APIRouter()
 P = Permission
@@ -163,13 +163,14 @@ def exceptions(
         s.id: s for s in ShipmentRepository(page.session, page.principal.organisation_id)
         .list_by_ids(ids)
     }  # fmt: skip
+    roster = user_roster(page.session, page.principal.organisation_id)
     return page.render(
         "tracking/exceptions.html",
         items=found.items,
         details={x.id: detail_items(x.detail) for x in found.items},
-        owners=user_names(page.session, page.principal.organisation_id),
+        owners={id_: name for id_, (name, _) in roster.items()},
         assignable=sorted(
-            user_names(page.session, page.principal.organisation_id, active_only=True).items(),
+            ((id_, name) for id_, (name, active) in roster.items() if active),
             key=lambda item: item[1].lower(),
         ),
         shipments=numbers,

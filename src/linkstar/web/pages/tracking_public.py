@@ -3,7 +3,9 @@ buyer's language and in a named time zone."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, tzinfo
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.core import Locale, UnknownLocaleError, get_global
@@ -18,20 +20,11 @@ from linkstar.web.templating import render_html
 
 router = APIRouter()
 
-STATUS_TEXT = {
-    "pending": "Label created, waiting for the carrier",
-    "info_received": "Label created, waiting for the carrier",
-    "in_transit": "On its way",
-    "out_for_delivery": "Out for delivery",
-    "failed_attempt": "Delivery attempted",
-    "available_for_pickup": "Ready for pickup",
-    "delivered": "Delivered",
-    "exception": "Delayed",
-    "returning_to_sender": "Returning to sender",
-    "returned": "Returned to sender",
-    "expired": "No recent updates",
-    "unmapped": "Update received",
-}
+# The page's words by language (status texts and phrases): data, not code; English is the
+# fallback for a language it does not hold and for any text a language leaves out.
+TEXTS: dict[str, dict[str, str]] = json.loads(
+    (Path(__file__).parents[1] / "data" / "buyer_texts.json").read_text(encoding="utf-8")
+)
 # Search engines and shared links must not keep a buyer's page.
 HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer"}
 
@@ -48,6 +41,11 @@ def buyer_locale(request: Request) -> Locale:
         except (ValueError, UnknownLocaleError):
             continue
     return Locale.parse("en")
+
+
+def buyer_texts(locale: Locale) -> dict[str, str]:
+    """The page's texts in the locale's language, English for what it does not hold."""
+    return {**TEXTS["en"], **TEXTS.get(str(locale.language), {})}
 
 
 def destination_zone(country: str | None, at: datetime) -> tzinfo:
@@ -96,18 +94,23 @@ def public_tracking(request: Request, session: DbSession, token: str) -> HTMLRes
         return "" if value is None else local_text(value, zone, locale)
 
     events = public.public_timeline(session, row)
+    texts = buyer_texts(locale)
+    promised = row.promised_by if row.status != "delivered" else None
     return render_html(
         "tracking/public.html",
         {
             "number": row.tracking_number,
             "carrier": row.carrier.upper(),
-            "status": STATUS_TEXT.get(row.status, row.status),
-            "since": local(row.status_since),
-            "promised": local(row.promised_by) if row.status != "delivered" else "",
+            "status": texts.get(row.status, row.status),
+            "since": texts["since"].format(when=local(row.status_since))
+            if row.status_since
+            else "",
+            "promised": texts["expected"].format(when=local(promised)) if promised else "",
             "events": [
-                {**e, "at_text": local(e["at"]), "status_text": STATUS_TEXT.get(e["status"], "")}
+                {**e, "at_text": local(e["at"]), "status_text": texts.get(e["status"], "")}
                 for e in events
             ],
+            "texts": texts,
             "lang": str(locale.language),
         },
         headers=HEADERS,

@@ -14,6 +14,7 @@ from linkstar.kit.errors import InvalidInput
 from linkstar.tracking import rules
 from linkstar.web.context import ConsoleAction, ConsolePage
 from linkstar.web.forms import text_fields
+from linkstar.web.json_editor import parse_json, refused
 from linkstar.workspace.core import Permission
 from linkstar.workspace.repository import user_names
 
@@ -68,20 +69,14 @@ def rules_save(page: ConsoleAction) -> Response:
     """Validate and store the rules as the next version; a refusal lists every problem."""
     page.principal.require(P.tracking_write)
     text = text_fields(page.form, ["rules"])["rules"]
-    try:
-        data: Any = json.loads(text)
-    except json.JSONDecodeError as exc:
-        problem = {"field": "$", "reason": f"not valid JSON: {exc.msg} (line {exc.lineno})"}
-        return _rules_page(page, text, [problem], 422)
-    if not isinstance(data, dict):
-        return _rules_page(page, text, [{"field": "$", "reason": "must be a JSON object"}], 422)
+    data, problems = parse_json(text)
+    if problems:
+        return _rules_page(page, text, problems, 422)
     try:
         rules.set_rules(page.session, page.principal, data)
     except InvalidInput as exc:
         page.session.rollback()
-        details = exc.details if isinstance(exc.details, dict) else {}
-        problems = details.get("errors") or [{"field": "$", "reason": exc.message}]
-        return _rules_page(page, text, problems, 422)
+        return _rules_page(page, text, refused(exc), 422)
     stored = rules.rules_version(page.session, page.principal)
     version = stored.version if stored else 1
     return page.redirect("/tracking/rules", f"Exception rules version {version} in force.")
