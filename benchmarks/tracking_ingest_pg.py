@@ -8,20 +8,36 @@ each. The benchmark only names those functions, so it runs unchanged against an 
 (`PYTHONPATH=/tmp/before/src python benchmarks/tracking_ingest_pg.py`) for alternated pairs.
 Also prints, per batch, how many shipment updates were HOT (`pg_stat_user_tables`).
 
+`--explain` (a superuser's connection) also loads `auto_explain` into the session, its plans
+sent back as notices, and prints per step the statements' rows, WAL records / full-page images /
+bytes (COPY is no planned statement: its WAL is the step's insert-position move, which other
+writers on the server would add to), and the rows the transaction inserted and updated, non-HOT,
+per table (`pg_stat_xact_user_tables`): each such row writes an entry into every index of its
+table whose predicate it meets. Timing is off in those plans, but the CPU figures of an
+`--explain` run still carry the plans' instrumentation: take CPU from runs without it.
+
+`--shuffle` sends the later batches' shipments in random order (a carrier's pushes do not come
+in the order the shipments were created); `--setup-sql` runs statements on the fresh database
+first (what-ifs: an index dropped, a storage parameter).
+
 Usage: python benchmarks/tracking_ingest_pg.py --postgres SERVER_URL [--shipments 20000]
-[--label NAME] (the run creates its own database, named with the label, and drops it after)
+[--label NAME] [--explain] [--setup-sql SQL …] [--shuffle] (the run creates its own database,
+named with the label, and drops it after)
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
+import random
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
-from _common import own_database
+from _common import machine, own_database
 from sqlalchemy import text
 from tracking_ingest import make_batches
 from tracking_sweep_db import server_cpu
@@ -44,25 +60,119 @@ STEPS = (
 )
 
 
-def wrap_steps(backend: list[int], spent: dict[str, list[float]]) -> None:
-    """Time each step's client and backend CPU into `spent` (name → [client, server])."""
+_XACT = (
+    "SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables "
+    "WHERE relname IN ('shipments', 'tracking_events')"
+)
+
+
+_OWN = ("pg_current_wal_insert_lsn", "pg_stat_", "pg_backend_pid")
+
+
+class Explained:
+    """`--explain`: auto_explain's plans (notices) and the transaction's row counts per step."""
+
+    def __init__(self) -> None:
+        self.plans: list[dict[str, Any]] = []
+        self.steps: dict[str, list[Any]] = defaultdict(list)
+
+    def attach(self, raw: Any) -> None:
+        raw.add_notice_handler(self._notice)
+        with raw.cursor() as cursor:
+            for sql in (
+                "LOAD 'auto_explain'",
+                "SET auto_explain.log_min_duration = 0",
+                "SET auto_explain.log_analyze = on",
+                "SET auto_explain.log_timing = off",
+                "SET auto_explain.log_buffers = on",
+                "SET auto_explain.log_wal = on",
+                "SET auto_explain.log_format = json",
+                "SET auto_explain.log_level = notice",
+                "SET client_min_messages = notice",
+            ):
+                cursor.execute(sql)
+
+    def _notice(self, diag: Any) -> None:
+        text_ = diag.message_primary or ""
+        if "plan:" in text_:
+            plan = json.loads(text_.split("plan:", 1)[1])
+            if not any(mine in plan["Query Text"] for mine in _OWN):
+                self.plans.append(plan)
+                if os.environ.get("EXPLAIN_DUMP"):
+                    with open(os.environ["EXPLAIN_DUMP"], "a") as out:
+                        out.write(json.dumps(plan) + "\n")
+
+    def state(self, raw: Any) -> tuple[int, dict[str, tuple[int, int, int]]]:
+        with raw.cursor() as cursor:
+            cursor.execute("SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn")
+            (lsn,) = cursor.fetchone()
+            cursor.execute(_XACT)
+            rows = {name: (ins, upd, hot) for name, ins, upd, hot in cursor.fetchall()}
+        return int(lsn), rows
+
+    def record(self, step: str, raw: Any, before: tuple[int, Any]) -> None:
+        (lsn0, rows0), (lsn1, rows1) = before, self.state(raw)
+        written = {
+            name: tuple(b - a for a, b in zip(rows0.get(name, (0, 0, 0)), counts, strict=True))
+            for name, counts in rows1.items()
+        }
+        self.steps[step].append((lsn1 - lsn0, written, self.plans))
+        self.plans = []
+
+    def report(self) -> None:
+        """Per step call: the WAL moved, the rows written, and each statement (the same text
+        folded into one line with its count) with its rows and WAL."""
+        for step, calls in self.steps.items():
+            for wal, written, plans in calls:
+                rows = {
+                    k: f"ins {v[0]} upd {v[1]} hot {v[2]}" for k, v in written.items() if any(v)
+                }
+                print(f"      {step}: WAL moved {wal:,} bytes; rows {rows}")
+                folded: dict[str, list[float]] = {}
+                for plan in plans:
+                    top = plan["Plan"]
+                    query = " ".join(plan["Query Text"].split())[:80]
+                    sums = folded.setdefault(query, [0, 0, 0, 0, 0])
+                    for k, key in enumerate(("Actual Rows", "WAL Records", "WAL FPI", "WAL Bytes")):
+                        sums[k] += top.get(key, 0)
+                    sums[4] += 1
+                for query, (n_rows, records, fpi, size, count) in folded.items():
+                    print(
+                        f"        {count:6,}x rows {n_rows:7,.0f} WAL records {records:7,} "
+                        f"fpi {fpi:5,} bytes {size:11,}  {query}"
+                    )
+        self.steps.clear()
+
+
+def wrap_steps(backend: list[int], spent: dict[str, list[float]], explained: Any = None,
+               raw: list[Any] | None = None) -> None:  # fmt: skip
+    """Time each step's client and backend CPU into `spent` (name → [client, server]); with
+    `explained`, record each call's plans, WAL and rows written there (`raw[0]`: the driver's
+    connection)."""
     for name in STEPS:
         inner = getattr(ingest_batch, name)
 
         def wrapper(*args: Any, _inner: Any = inner, _name: str = name, **kw: Any) -> Any:
+            before = explained.state(raw[0]) if explained and raw else None
             cpu, server = time.process_time(), server_cpu(backend[0])
             try:
                 return _inner(*args, **kw)
             finally:
                 spent[_name][0] += time.process_time() - cpu
                 spent[_name][1] += server_cpu(backend[0]) - server
+                if before is not None:
+                    explained.record(_name, raw[0], before)
 
         setattr(ingest_batch, name, wrapper)
 
 
-def run(url: str, n: int) -> None:
+def run(url: str, n: int, explain: bool = False, setup: Sequence[str] = (),
+        shuffle: bool = False) -> None:  # fmt: skip
     eng = make_engine(url, pool_size=1, max_overflow=0)
     upgrade(eng)
+    with eng.begin() as conn:  # what-ifs on this run's own database (`--setup-sql`)
+        for sql in setup:
+            conn.exec_driver_sql(sql)
     factory = make_session_factory(eng)
     with unit_of_work(factory) as session:
         stamp = time.time_ns()
@@ -72,8 +182,13 @@ def run(url: str, n: int) -> None:
         org_id = org.id
         backend = [int(session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar())]
     spent: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
-    wrap_steps(backend, spent)
+    explained = Explained() if explain else None
+    raw: list[Any] = []
+    wrap_steps(backend, spent, explained, raw)
     batches = make_batches(n)
+    if shuffle:  # later batches name their shipments in no particular order
+        for _, batch in batches[1:]:
+            random.Random(3).shuffle(batch)
     gc.collect()
     gc.freeze()
     stats = "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'shipments'"
@@ -86,6 +201,9 @@ def run(url: str, n: int) -> None:
         with unit_of_work(factory) as session:
             pid = int(session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar())
             assert pid == backend[0], "one pooled connection serves every batch"
+            if explained is not None and not raw:
+                raw.append(session.connection().connection.driver_connection)
+                explained.attach(raw[0])
             server = server_cpu(backend[0])
             cpu, start = time.process_time(), time.perf_counter()
             result = ingest_columns(session, org_id, given)
@@ -105,6 +223,8 @@ def run(url: str, n: int) -> None:
             if step in spent:
                 c, s = spent[step]
                 print(f"    {step:28s} client {c:5.2f}s server {s:5.2f}s")
+        if explained is not None:
+            explained.report()
     gc.unfreeze()
     eng.dispose()
 
@@ -114,10 +234,20 @@ def main() -> None:
     parser.add_argument("--shipments", type=int, default=20_000)
     parser.add_argument("--postgres", required=True, help="a PostgreSQL server URL")
     parser.add_argument("--label", default="ingest_pg", help="part of the database's name")
+    parser.add_argument("--explain", action="store_true", help="plans, WAL and rows per step")
+    parser.add_argument(
+        "--setup-sql", action="append", default=[],
+        help="a statement run on the fresh database before the batches (a what-if), repeatable",
+    )  # fmt: skip
+    parser.add_argument(
+        "--shuffle", action="store_true",
+        help="the later batches' shipments in random order (not in the order they were created)",
+    )  # fmt: skip
     args = parser.parse_args()
+    print(machine())
     url, drop = own_database(args.postgres, args.label)
     try:
-        run(url, args.shipments)
+        run(url, args.shipments, args.explain, args.setup_sql, args.shuffle)
     finally:
         drop()
 

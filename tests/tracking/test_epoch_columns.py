@@ -102,10 +102,12 @@ def test_with_epochs_adds_the_epoch_of_each_time_given():
 
 # Every module that writes the shipments table, and how its times get their epochs:
 # "epochs" computes them with core.epochs, "orm" writes through the mapper listeners of
-# models.py, "no times" writes no time column.
+# models.py, "no times" writes no time column, "event_store" writes the columns and values
+# event_store gives it (its STATUS_COLUMNS, epochs included).
 WRITERS = {
     "tracking/models.py": "epochs",
     "tracking/event_store.py": "epochs",
+    "tracking/event_store_pg.py": "event_store",
     "tracking/ingest_batch.py": "epochs",
     "demo/tracking.py": "epochs",
     "tracking/shipments.py": "orm",
@@ -132,5 +134,8 @@ def test_only_known_modules_write_shipments_and_they_write_the_epochs():
             assert "from linkstar.tracking.core.epochs import" in text, path
         elif kind == "orm":
             assert not _CORE_WRITES.search(text), path
+        elif kind == "event_store":
+            caller = found["tracking/event_store.py"]
+            assert "write_status_pg(raw, values, STATUS_COLUMNS," in caller, path
         else:
             assert not any(re.search(rf"\b{name}\b", text) for name in EPOCHS), path

@@ -10,9 +10,9 @@ the table: events of shipments created in the same transaction cannot repeat a s
 the others' were checked against the stored ones, so only a concurrent writer can have stored
 one since (`event_store_pg.copy_events` then falls back to `ON CONFLICT DO NOTHING`).
 Derived status is written back with one `executemany` per set of changed columns on SQLite
-(`write_status`) and one `COPY` + `UPDATE … FROM` on PostgreSQL. Every time written comes with
-its epoch column (`core.epochs`). The reads before the writes are `shipment_lookup`'s. Never
-commits.
+(`write_status`) and one `COPY` + `UPDATE … FROM` on PostgreSQL (`event_store_pg`). Every time
+written comes with its epoch column (`core.epochs`). The reads before the writes are
+`shipment_lookup`'s. Never commits.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from linkstar.tracking.core.columns import EPOCH, micros_of
 from linkstar.tracking.core.epochs import EPOCHS, second_of
 from linkstar.tracking.core.fold_columns import NAT
 from linkstar.tracking.core.keys import time_texts
-from linkstar.tracking.event_store_pg import PG_EPOCH, copy_events
+from linkstar.tracking.event_store_pg import PG_EPOCH, copy_events, write_status_pg
 from linkstar.tracking.models import Shipment
 
 _US = timedelta(microseconds=1)
@@ -231,26 +231,7 @@ def write_status(
         finally:
             cursor.close()
         return
-    # PostgreSQL: one COPY and one set-based UPDATE instead of a round trip per shipment.
-    staged = ", ".join(
-        f"{name} {kind}" for name, kind in zip(STATUS_COLUMNS, _STATUS_TYPES, strict=True)
-    )
-    with raw.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS shipment_status_stage ({staged}, id text) "
-            "ON COMMIT DELETE ROWS"
-        )
-        cursor.execute("TRUNCATE shipment_status_stage")
-        with cursor.copy("COPY shipment_status_stage FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(["int8" if t == "timestamptz" else t for t in (*_STATUS_TYPES, "text")])
-            for row in values:
-                copy.write_row(row)
-        sets = ", ".join(f"{name} = stage.{name}" for name in STATUS_COLUMNS)
-        cursor.execute(
-            f"UPDATE shipments SET {sets} FROM shipment_status_stage stage "  # noqa: S608
-            "WHERE shipments.id = stage.id"
-        )
-        cursor.execute("TRUNCATE shipment_status_stage")
+    write_status_pg(raw, values, STATUS_COLUMNS, _STATUS_TYPES)
 
 
 def _written(bits: int) -> tuple[int, ...]:

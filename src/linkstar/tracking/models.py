@@ -45,6 +45,7 @@ FINISHED_STATUSES = ("delivered", "returned")
 FINISHED_WHERE = "status IN ('" + "', '".join(FINISHED_STATUSES) + "')"
 _UNFINISHED = FINISHED_WHERE.replace(" IN ", " NOT IN ")
 FINISHED_INDEX = "ix_shipments_finished"
+_NO_DEDUP = {"deduplicate_items": "off"}
 # The finished shipments by (organisation, when they finished), then the same columns.
 FINISHED_INDEX_COLUMNS = (
     "organisation_id", "status_since_s",
@@ -89,17 +90,21 @@ class Shipment(IdMixin, TimestampMixin, OrgScoped, Base):
         # Cover every column the sweep and the lane statistics read (migrations 0025, 0029),
         # split by whether the shipment is finished (0031): the sweep walks the unfinished
         # ones and seeks the recently finished ones; the statistics seek the finished ones.
+        # Their keys end in the id and move with every write-back: PostgreSQL's deduplication
+        # would find nothing to merge (0044).
         Index(
             "ix_shipments_sweep",
             *SWEEP_INDEX_COLUMNS,
             sqlite_where=text(_UNFINISHED),
             postgresql_where=text(_UNFINISHED),
+            postgresql_with=_NO_DEDUP,
         ),
         Index(
             FINISHED_INDEX,
             *FINISHED_INDEX_COLUMNS,
             sqlite_where=text(FINISHED_WHERE),
             postgresql_where=text(FINISHED_WHERE),
+            postgresql_with=_NO_DEDUP,
         ),
         # The shipments `lane_ids.assign` has yet to give a lane id (migration 0029).
         Index(
