@@ -1,7 +1,7 @@
 """PostgreSQL: bulk ingestion writes the rows of stored shipments in shipment-id order, whatever
 order the batch names them in (`event_store_pg`): the status write-back updates them in that
 order and the known shipments' events are copied in it. The sweep's two covering indexes keep
-no duplicates (migration 0044)."""
+no duplicates (migration 0043)."""
 
 from __future__ import annotations
 

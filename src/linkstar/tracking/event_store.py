@@ -34,6 +34,7 @@ from linkstar.tracking.core.epochs import EPOCHS, second_of
 from linkstar.tracking.core.fold_columns import NAT
 from linkstar.tracking.core.keys import time_texts
 from linkstar.tracking.event_store_pg import PG_EPOCH, copy_events, write_status_pg
+from linkstar.tracking.event_store_sqlite import insert, update_by_id
 from linkstar.tracking.models import Shipment
 
 _US = timedelta(microseconds=1)
@@ -159,9 +160,13 @@ def _mark(session: Session) -> str:
 
 def insert_shipments(session: Session, rows: list[tuple[Any, ...]]) -> None:
     """New shipments (SHIPMENT_COLUMNS order, times in the database's form)."""
-    if rows:
-        connection = session.connection()
-        insert_tuples(connection, "shipments", SHIPMENT_COLUMNS, rows, copy_types=_SHIPMENT_TYPES)
+    if not rows:
+        return
+    if is_sqlite(session):
+        insert(raw_connection(session), "shipments", SHIPMENT_COLUMNS, rows)
+        return
+    connection = session.connection()
+    insert_tuples(connection, "shipments", SHIPMENT_COLUMNS, rows, copy_types=_SHIPMENT_TYPES)
 
 
 def insert_events(session: Session, rows: list[tuple[Any, ...]], *, fresh: bool = False) -> int:
@@ -177,7 +182,6 @@ def insert_events(session: Session, rows: list[tuple[Any, ...]], *, fresh: bool 
     if not rows:
         return 0
     raw = raw_connection(session)
-    columns = ", ".join(EVENT_COLUMNS)
     if not is_sqlite(session):
         if fresh:
             connection = session.connection()
@@ -186,15 +190,7 @@ def insert_events(session: Session, rows: list[tuple[Any, ...]], *, fresh: bool 
             )
             return len(rows)
         return copy_events(raw, rows, EVENT_COLUMNS, _EVENT_TYPES)
-    placeholders = ", ".join("?" for _ in EVENT_COLUMNS)
-    sql = f"INSERT OR IGNORE INTO tracking_events ({columns}) VALUES ({placeholders})"  # noqa: S608
-    cursor = raw.cursor()
-    try:
-        before = raw.total_changes
-        cursor.executemany(sql, rows)
-        return int(raw.total_changes - before)
-    finally:
-        cursor.close()
+    return insert(raw, "tracking_events", EVENT_COLUMNS, rows, ignore=True)
 
 
 def write_status(
@@ -218,18 +214,10 @@ def write_status(
         else:
             for bits, row in zip(changed, values, strict=True):
                 groups[bits].append(row)
-        cursor = raw.cursor()
-        try:
-            for bits, rows in groups.items():
-                at = _written(bits)
-                sets = ", ".join(f"{STATUS_COLUMNS[i]} = ?" for i in at[:-1])
-                pick = itemgetter(*at)
-                cursor.executemany(
-                    f"UPDATE shipments SET {sets} WHERE id = ?",  # noqa: S608
-                    map(pick, rows),
-                )
-        finally:
-            cursor.close()
+        for bits, rows in groups.items():
+            at = _written(bits)
+            pick = itemgetter(*at)
+            update_by_id(raw, "shipments", [STATUS_COLUMNS[i] for i in at[:-1]], [*map(pick, rows)])
         return
     write_status_pg(raw, values, STATUS_COLUMNS, _STATUS_TYPES)
 

@@ -91,7 +91,7 @@ class Shipment(IdMixin, TimestampMixin, OrgScoped, Base):
         # split by whether the shipment is finished (0031): the sweep walks the unfinished
         # ones and seeks the recently finished ones; the statistics seek the finished ones.
         # Their keys end in the id and move with every write-back: PostgreSQL's deduplication
-        # would find nothing to merge (0044).
+        # would find nothing to merge (0043).
         Index(
             "ix_shipments_sweep",
             *SWEEP_INDEX_COLUMNS,

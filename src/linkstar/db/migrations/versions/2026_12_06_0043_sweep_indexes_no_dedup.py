@@ -1,6 +1,6 @@
 """The sweep's covering indexes keep no duplicates on PostgreSQL (deduplicate_items off)
 
-Revision ID: 0044
+Revision ID: 0043
 Revises: 0042
 Create Date: 2026-12-06 13:40:00
 
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0044"
+revision: str = "0043"
 down_revision: str | None = "0042"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
