@@ -104,16 +104,16 @@ def warehouse_codes(session: Session, organisation_id: str) -> dict[str, str]:
     return {id_: code for id_, code in session.execute(stmt)}
 
 
-def user_names(session: Session, organisation_id: str, active_only: bool = False) -> dict[str, str]:
-    """Each user id of the organisation (only the active ones when asked) with the name to
-    show (the e-mail when it has none)."""
-    roster = user_roster(session, organisation_id)
-    return {id_: name for id_, (name, active) in roster.items() if active or not active_only}
+def active_users(roster: dict[str, tuple[str, bool]]) -> list[tuple[str, str]]:
+    """The active users of a `user_roster` as (id, name), by name: whom a page offers as an
+    owner or assignee."""
+    found = ((id_, name) for id_, (name, active) in roster.items() if active)
+    return sorted(found, key=lambda item: item[1].lower())
 
 
 def user_roster(session: Session, organisation_id: str) -> dict[str, tuple[str, bool]]:
-    """Each user id of the organisation with the name to show (as `user_names`) and whether
-    the user is active, in one query."""
+    """Each user id of the organisation with the name to show (the e-mail when it has none)
+    and whether the user is active, in one query."""
     stmt = select(User.id, User.full_name, User.email, User.is_active).where(
         User.organisation_id == organisation_id
     )

@@ -219,9 +219,10 @@ class RowBuilder:
         micros = micros_of(self.moments)
         update = np.array(self.update, dtype=np.int64)
         keys, values = list(self.groups), self.values
-        far = late(micros, received or utcnow())  # one numpy comparison for the whole chunk
+        received = received or utcnow()
+        far = late(micros, received)  # one numpy comparison for the whole chunk
         if far.any():
-            keys, update, micros, values = self._refuse(far, received or utcnow(), micros)
+            keys, update, micros, values = self._refuse(far, received, micros)
         n = len(keys)
         columns = assemble(
             tracking_number=[number for number, _ in keys],

@@ -35,7 +35,7 @@ from linkstar.tracking.shipments import (
 )
 from linkstar.web.context import ConsoleAction, ConsolePage
 from linkstar.workspace.core import Permission
-from linkstar.workspace.repository import user_roster, warehouse_codes
+from linkstar.workspace.repository import active_users, user_roster, warehouse_codes
 
 router = APIRouter()
 P = Permission
@@ -169,10 +169,7 @@ def exceptions(
         items=found.items,
         details={x.id: detail_items(x.detail) for x in found.items},
         owners={id_: name for id_, (name, _) in roster.items()},
-        assignable=sorted(
-            ((id_, name) for id_, (name, active) in roster.items() if active),
-            key=lambda item: item[1].lower(),
-        ),
+        assignable=active_users(roster),
         shipments=numbers,
         state=state,
         kind=kind,
@@ -283,9 +280,14 @@ class TrendBar:
     title: str
 
 
+def trend_slot(trend: on_time.OnTimeTrend) -> float:
+    """The width the chart gives each week."""
+    return (CHART_WIDTH - LABEL_WIDTH - 60) / max(len(trend.week_starts), 1)
+
+
 def trend_rows(trend: on_time.OnTimeTrend) -> list[tuple[str, float, list[TrendBar]]]:
     """Each carrier's row of weekly on-time bars (full height: 100 %), at its own y."""
-    slot = (CHART_WIDTH - LABEL_WIDTH - 60) / max(len(trend.week_starts), 1)
+    slot = trend_slot(trend)
     rows: list[tuple[str, float, list[TrendBar]]] = []
     for i, (carrier, weeks) in enumerate(trend.carriers):
         top = i * TREND_ROW + 6
@@ -353,7 +355,7 @@ def scorecards(page: ConsolePage, carrier: str = "", split: str = "") -> HTMLRes
         carrier_codes=sorted({r.carrier for r in every}),
         trend=trend,
         trend_rows=trend_rows(trend),
-        trend_slot=round((CHART_WIDTH - LABEL_WIDTH - 60) / max(len(trend.week_starts), 1) - 3, 1),
+        trend_slot=round(trend_slot(trend) - 3, 1),
         trend_height=len(trend.carriers) * TREND_ROW + 24,
         trend_full=TREND_ROW - 12,
         origins=warehouse_codes(page.session, page.principal.organisation_id),

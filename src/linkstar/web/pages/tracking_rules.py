@@ -16,7 +16,7 @@ from linkstar.web.context import ConsoleAction, ConsolePage
 from linkstar.web.forms import text_fields
 from linkstar.web.json_editor import parse_json, refused
 from linkstar.workspace.core import Permission
-from linkstar.workspace.repository import user_names
+from linkstar.workspace.repository import active_users, user_roster
 
 router = APIRouter()
 P = Permission
@@ -52,9 +52,7 @@ def _rules_page(
         text=shown if text is None else text,
         errors=errors or [],
         options=OPTIONS,
-        users=sorted(
-            user_names(page.session, page.principal.organisation_id, active_only=True).items()
-        ),
+        users=active_users(user_roster(page.session, page.principal.organisation_id)),
     )
 
 
