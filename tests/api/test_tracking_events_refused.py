@@ -87,3 +87,41 @@ def test_a_blank_carrier_is_no_carrier(api, caller):  # type: ignore[no-untyped-
     ]
     listed = caller.get("/shipments").json()["items"]
     assert [(s["tracking_number"], s["carrier"]) for s in listed] == [(USPS, "usps")]
+
+
+def test_an_update_whose_every_event_is_refused_stores_no_shipment(api, caller):  # type: ignore[no-untyped-def]
+    other = "9400111201080805483023"
+    body = {"updates": [
+        {"tracking_number": other, "carrier": "usps",
+         "events": [_event("2027-01-06T08:00:00Z"), _event("9999-12-31T23:59:00Z", "01")]},
+        {"tracking_number": USPS, "carrier": "usps", "events": [_event("2026-12-05T10:00:00Z")]},
+    ]}  # fmt: skip
+    r = caller.post("/tracking/events", json=body)
+    assert r.status_code == 200, r.text
+    tail = "is more than 2 days after the event was received (2026-12-06T12:00:00Z); " \
+        "a carrier cannot scan the future"  # fmt: skip
+    assert r.json() == {
+        "updates": 2,
+        "shipments_created": 1,
+        "shipments_touched": 1,
+        "events_received": 1,
+        "events_inserted": 1,
+        "duplicates": 0,
+        "unmapped": 0,
+        "rejected": [
+            {"tracking_number": other, "source": "api", "reason": f"event_time {when} {tail}"}
+            for when in ("2027-01-06T08:00:00Z", "9999-12-31T23:59:00Z")
+        ],
+    }
+    assert api.counts()["shipments"] == 1
+    listed = caller.get("/shipments").json()["items"]
+    assert [s["tracking_number"] for s in listed] == [USPS]
+
+
+def test_a_batch_whose_every_event_is_refused_writes_nothing(api, caller):  # type: ignore[no-untyped-def]
+    body = {"updates": [{"tracking_number": USPS, "events": [_event("9999-12-31T23:59:00Z")]}]}
+    r = caller.post("/tracking/events", json=body)
+    assert r.status_code == 200, r.text
+    assert (r.json()["shipments_created"], r.json()["shipments_touched"]) == (0, 0)
+    assert [x["tracking_number"] for x in r.json()["rejected"]] == [USPS]
+    assert (api.counts()["shipments"], api.counts()["tracking_events"]) == (0, 0)

@@ -333,3 +333,39 @@ def test_ingest_refuses_a_file_that_is_not_csv_or_json_lines(org, sessions, tmp_
     assert "scans.txt: expected a .csv, .jsonl or .ndjson file" in result.output
     assert "not JSON" not in result.output
     assert _count(sessions, Shipment) == 0 and _count(sessions, TrackingEventRow) == 0
+
+
+def test_an_update_or_a_number_whose_every_event_is_refused_stores_no_shipment(
+    org, sessions, tmp_path
+):
+    updates = tmp_path / "updates.jsonl"
+    updates.write_text(
+        _line("9400111899223100000011", ("9999-12-31T23:59:00Z", "03", "USPS picked up item"))
+        + "\n"
+        + _line("9400111899223100000028", ("2026-11-02T09:00:00Z", "03", "USPS picked up item"))
+        + "\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["track", "ingest", str(updates), "--org", org])
+    assert result.exit_code == 1, result.output
+    assert "9400111899223100000011: event_time 9999-12-31T23:59:00Z is more than 2 days" in (
+        result.output
+    )
+    assert "1 events stored (0 duplicates dropped, 0 unmapped) for 1 shipments (1 new)" in (
+        result.output
+    )
+    rows = tmp_path / "rows.csv"
+    rows.write_text(
+        "tracking_number,carrier,event_time,raw_code\n"
+        "9400111899223100000035,usps,9999-12-31T23:59:00Z,03\n"
+        "9400111899223100000035,usps,yesterday,03\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["track", "ingest", str(rows), "--org", org])
+    assert result.exit_code == 1, result.output
+    assert "rows.csv:2, column event_time: event_time 9999-12-31T23:59:00Z" in result.output
+    assert "rows.csv:3, column event_time: 'yesterday' is not ISO 8601" in result.output
+    assert "2 rows: 0 events stored" in result.output and "(0 new); 2 bad rows" in result.output
+    with sessions() as s:
+        assert s.scalars(select(Shipment.tracking_number)).all() == ["9400111899223100000028"]
+    assert _count(sessions, TrackingEventRow) == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import random
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from linkstar.db.uow import unit_of_work
 from linkstar.tracking.core.columns import TrackingColumns, from_updates, micros_of
 from linkstar.tracking.core.derive import deduplicate
+from linkstar.tracking.core.detect import best_carrier
 from linkstar.tracking.core.fold import event_row, fold, fold_onto
 from linkstar.tracking.core.fold_columns import RANK, fold_groups, pending, timeline_order
 from linkstar.tracking.core.summary import summarise
@@ -25,8 +27,11 @@ from tests.tracking.store import UNKNOWN, usps
 from tests.tracking.test_fold import events as any_event
 from tests.tracking.test_ingest_batches import POOL as BATCH_POOL
 
-POOL = [*BATCH_POOL, usps(UNKNOWN, 80)]
+# The last event is past the horizon (`core.horizon`): refused, and an update holding only
+# such events stores no shipment on either path.
+POOL = [*BATCH_POOL, usps(UNKNOWN, 80), usps(UNKNOWN, 24 * 365 * 200)]
 _tenants = itertools.count()
+NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)  # one receipt time: refusals name it
 # Numbers: detectable USPS ones, and one nobody can recognise (its carrier comes from the
 # update, else from its events, else it is rejected).
 NUMBERS = ["9400111899223100000011", "9400111899223100000028", "ZZ00017"]
@@ -173,15 +178,24 @@ def test_columns_store_the_rows_the_object_path_stores(sessions, make_tenant, ba
     a, b = make_tenant(f"Objects {k}"), make_tenant(f"Columns {k}")
     for batch in batches:
         with unit_of_work(sessions) as s:
-            by_objects = ingest(s, a.org.id, batch)
+            by_objects = ingest(s, a.org.id, batch, now=NOW)
         with unit_of_work(sessions) as s:
-            by_columns = ingest_columns(s, b.org.id, _columns(batch, seed))
+            by_columns = ingest_columns(s, b.org.id, _columns(batch, seed), now=NOW)
         assert by_columns.as_dict() == by_objects.as_dict()
         assert _stored(sessions, b.org.id) == _stored(sessions, a.org.id)
     derived, events = _stored(sessions, a.org.id)
+    assert set(derived) == {u.tracking_number for batch in batches for u in batch if _stores(u)}
     for number, row in derived.items():
         distinct = [e for e in POOL if any(x[0] == number and x[5] == e.raw_code and
                     x[2] == e.event_time and x[11] == e.city for x in events)]  # fmt: skip
         want = summarise(distinct)
         assert row[1:3] == (want.status.value, want.sub_status), number
         assert row[7:9] == (want.event_count, want.unmapped_count), number
+
+
+def _stores(u: TrackingUpdate) -> bool:
+    """Whether the update leaves a shipment: not when every event it brings is refused, nor
+    when nothing names the carrier of a number detection does not recognise."""
+    if u.events and all(e is POOL[-1] for e in u.events):
+        return False
+    return bool(u.carrier or u.events or best_carrier(u.tracking_number))

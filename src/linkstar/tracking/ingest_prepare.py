@@ -108,33 +108,51 @@ def prepare(cols: TrackingColumns, as_text: bool, received: datetime | None = No
     """Ready `cols` to store (`as_text`: times as SQLite's text, else PostgreSQL's integers);
     an event later than `core.horizon` allows after `received` (default now) is rejected."""
     rejected: list[Rejected] = []
+    updates = cols.updates
     cols = _within_horizon(cols, received or utcnow(), rejected)
     ships = _group(cols, rejected)
     if not ships.keys:
-        return Prepared(ships, None, np.zeros(0, dtype=np.int64), cols.updates, rejected, 0, 0)
+        return Prepared(ships, None, np.zeros(0, dtype=np.int64), updates, rejected, 0, 0)
     ev = Events.of(cols, np.asarray(ships.of_update, dtype=np.int64), as_text)
     kept = np.flatnonzero(ev.keep)
     order = timeline_order(
         ev.ship[kept], ev.micros[kept], ev.rank[kept], lambda at: ev.rest(kept[at])
     )
     unmapped = int(np.count_nonzero(ev.rank[kept] < 0))
-    return Prepared(ships, ev, kept[order], cols.updates, rejected, unmapped, len(ships.keys))
+    return Prepared(ships, ev, kept[order], updates, rejected, unmapped, len(ships.keys))
 
 
 def _within_horizon(
     cols: TrackingColumns, received: datetime, rejected: list[Rejected]
 ) -> TrackingColumns:
-    """`cols` without the events past the horizon (one numpy comparison); each is rejected."""
+    """`cols` without the events past the horizon (one numpy comparison); each is rejected,
+    listed by update, then time.
+
+    An update all of whose events are refused goes too: stored, it would be a shipment with no
+    event, which nobody asked for (its events' reasons say why). An update sent with no
+    events at all stays: that registers its number."""
     far = late(cols.micros, received)
     if not far.any():
         return cols
-    for i in np.flatnonzero(far).tolist():
+    refused = np.flatnonzero(far)
+    # by update, then time: the same list whatever order the events came in
+    refused = refused[np.lexsort((cols.micros[refused], cols.update[refused]))]
+    for i in refused.tolist():
         u = int(cols.update[i])
         reason = future_reason(int(cols.micros[i]), received)
         rejected.append(Rejected(cols.tracking_number[u], cols.source[u], reason))
     at = np.flatnonzero(~far)
+    emptied = np.zeros(cols.updates, dtype=bool)
+    emptied[cols.update[far]] = True
+    emptied[cols.update[at]] = False
     picked: dict[str, Any] = {name: list(gather(getattr(cols, name), at)) for name in FIELDS}
-    return replace(cols, update=cols.update[at], micros=cols.micros[at], **picked)
+    if not emptied.any():
+        return replace(cols, update=cols.update[at], micros=cols.micros[at], **picked)
+    kept = np.flatnonzero(~emptied)
+    renumbered = np.cumsum(~emptied) - 1  # an update's index among the kept ones
+    for name in ("tracking_number", "update_carrier", "source", "carrier_service", "promised_by"):
+        picked[name] = list(gather(getattr(cols, name), kept))
+    return replace(cols, update=renumbered[cols.update[at]], micros=cols.micros[at], **picked)
 
 
 def _group(cols: TrackingColumns, rejected: list[Rejected]) -> Shipments:
