@@ -50,12 +50,14 @@ def time_helpers(timezone: str) -> dict[str, Callable[..., str]]:
     except (KeyError, ValueError):
         zone = ZoneInfo("UTC")
 
-    def when(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    def when(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         """The time in the workspace's zone, labelled with the zone's abbreviation when the
-        format shows a clock time ("2026-12-06 14:05 CET"); a date alone is not labelled."""
-        if value is None:
+        format shows a clock time ("2026-12-06 14:05 CET"); a date alone is not labelled.
+        Text is an ISO 8601 time as JSON columns and reports keep it (an order's holds)."""
+        if value is None or value == "":
             return ""
-        local = as_utc(value).astimezone(zone)
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+        local = as_utc(moment).astimezone(zone)
         return local.strftime(f"{fmt} %Z" if "%H" in fmt else fmt)
 
     def ago(value: datetime | None) -> str:
