@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from sqlalchemy import select
 
 from linkstar.db.uow import unit_of_work
 from linkstar.tracking.models import Shipment, TrackingException
 from linkstar.workspace.core import Role
+
+BUYER_TEXTS = Path(__file__).parents[2] / "src/linkstar/web/data/buyer_texts.json"
 
 
 def _exception_state(sessions, shipment_id):
@@ -105,9 +110,41 @@ def test_public_page_names_the_clock_of_its_dates(browser_factory, seeded, sessi
 def test_an_unknown_buyer_token_gets_the_buyers_404_page(browser_factory, seeded):
     page = browser_factory().get("/t/not-a-real-token", headers={"Accept-Language": "fr"})
     assert page.status_code == 404 and page.headers["X-Robots-Tag"] == "noindex"
-    assert "<h1>No such tracking page</h1>" in page.text and 'lang="fr"' in page.text
+    assert "<h1>Cette page de suivi n&#39;existe pas</h1>" in page.text
+    assert "<title>Page de suivi introuvable</title>" in page.text and 'lang="fr"' in page.text
     assert "Back to the overview" not in page.text and 'href="/"' not in page.text
     assert browser_factory().get("/t/" + "x" * 65).status_code == 404
+
+
+def test_the_buyers_404_page_speaks_the_buyers_language(browser_factory):
+    """Its texts come from web/data/buyer_texts.json like the page's; English for a language
+    the file does not hold (Polish) or none."""
+    anonymous = browser_factory()
+    expected = {
+        "en": ("No such tracking page", "This tracking link is not valid."),
+        "de-DE,de;q=0.9": ("Diese Seite zur Sendungsverfolgung gibt es nicht", "ungültig"),
+        "fr-FR": ("Cette page de suivi n&#39;existe pas", "n&#39;est pas valide"),
+        "es": ("Esta página de seguimiento no existe", "no es válido"),
+        "it": ("Questa pagina di tracciamento non esiste", "non è valido"),
+        "nl": ("Deze trackingpagina bestaat niet", "niet geldig"),
+        "ja": ("この配送状況ページは存在しません", "無効です"),
+        "zh-CN": ("该物流跟踪页面不存在", "链接无效"),
+        "pl": ("No such tracking page", "This tracking link is not valid."),
+        "": ("No such tracking page", "This tracking link is not valid."),
+    }
+    for language, (heading, text) in expected.items():
+        page = anonymous.get("/t/not-a-real-token", headers={"Accept-Language": language})
+        assert page.status_code == 404, language
+        assert f"<h1>{heading}</h1>" in page.text, language
+        assert text in page.text.split('<p class="muted">')[1].split("</p>")[0], language
+
+
+def test_every_buyer_text_exists_in_every_language():
+    texts = json.loads(BUYER_TEXTS.read_text(encoding="utf-8"))
+    assert set(texts) == {"en", "de", "fr", "es", "it", "nl", "ja", "zh"}
+    for language, words in texts.items():
+        assert set(words) == set(texts["en"]), language
+        assert all(w.strip() for w in words.values()), language
 
 
 def test_scorecards_check_the_estimates_on_later_deliveries(owner, tenant, sessions):

@@ -72,10 +72,13 @@ def local_text(value: datetime, zone: tzinfo, locale: Locale) -> str:
 
 
 def _not_found(locale: Locale) -> HTMLResponse:
+    """The buyer's 404 page, in the buyer's language like the page it stands for."""
     return render_html(
-        "tracking/public_missing.html", {"lang": str(locale.language)}, status=404,
+        "tracking/public_missing.html",
+        {"texts": buyer_texts(locale), "lang": str(locale.language)},
+        status=404,
         headers=HEADERS,
-    )  # fmt: skip
+    )
 
 
 @router.get("/t/{token}", response_class=HTMLResponse, name="public_tracking")
