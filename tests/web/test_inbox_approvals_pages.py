@@ -4,6 +4,7 @@ approve (edited) or reject, agents only see; the settings editor shows every pro
 from __future__ import annotations
 
 import json
+import re
 
 from sqlalchemy import select
 
@@ -50,7 +51,11 @@ def test_edit_and_approve_then_the_decided_list(owner, seeded, sessions):
 
 
 def test_reject_needs_a_reason_and_sends_nothing(owner, seeded, sessions):
-    owner.post(f"/inbox/approvals/{seeded.reply_id}/reject", {"comment": ""})
+    refused = owner.post(f"/inbox/approvals/{seeded.reply_id}/reject", {"comment": ""})
+    assert refused.status_code == 422
+    assert '<li><code class="code">comment</code> say why the reply is rejected</li>' in (
+        refused.text
+    )
     with sessions() as s:
         assert s.scalars(select(InboxApproval)).one().state == "pending"
     owner.post(f"/inbox/approvals/{seeded.reply_id}/reject", {"comment": "call them"})
@@ -100,3 +105,45 @@ def test_message_polling_is_turned_on_per_ebay_store(owner, tenant, sessions, se
     with sessions() as s:
         row = s.scalars(select(InboxMessagePoll)).one()
         assert (row.store_id, row.enabled, row.interval_seconds) == (ebay_id, True, 600)
+
+
+def _unchanged(sessions, reply_id):
+    with sessions() as s:
+        assert s.scalars(select(InboxApproval.state)).one() == "pending"
+        message = s.get(InboxMessage, reply_id)
+        assert message is not None and "lawyer" in message.text
+        assert message.subject != "Re: your order"
+        assert s.scalars(select(OutboxJob).where(OutboxJob.name == "inbox.send")).all() == []
+        assert (
+            s.scalars(select(AuditEntry).where(AuditEntry.action.like("inbox.approval%"))).all()
+            == []
+        )
+
+
+def test_a_refused_decision_lists_every_problem_on_its_card_and_keeps_the_edit(
+    owner, seeded, sessions
+):
+    body = "We are the #1 rated seller, see https://cheap-deals.example/coupon"
+    refused = owner.post(
+        f"/inbox/approvals/{seeded.reply_id}/approve",
+        {"comment": "tone", "subject": "Re: your order", "body": body},
+    )
+    assert refused.status_code == 422
+    card = refused.text.split(f'id="approval-{seeded.reply_id}"')[1].split("</section>")[0]
+    problems = re.findall(r'<li><code class="code">([^<]+)</code> ([^<]+)</li>', card)
+    assert problems == [("claim.number_one", "forbidden claim: a &#34;#1&#34; ranking claim")]
+    assert "Nothing was decided: 1 problem(s)." in card
+    assert f'<textarea name="body" rows="8" maxlength="20000">{body}</textarea>' in card
+    assert 'value="Re: your order"' in card and 'value="tone"' in card
+    _unchanged(sessions, seeded.reply_id)
+    too_long = owner.post(f"/inbox/approvals/{seeded.reply_id}/approve", {"comment": "x" * 2001})
+    assert too_long.status_code == 422
+    assert re.findall(r'<li><code class="code">([^<]+)</code> ([^<]+)</li>', too_long.text) == [
+        ("comment", "String should have at most 2000 characters")
+    ]
+    no_reason = owner.post(f"/inbox/approvals/{seeded.reply_id}/reject", {"comment": " "})
+    assert no_reason.status_code == 422
+    assert re.findall(r'<li><code class="code">([^<]+)</code> ([^<]+)</li>', no_reason.text) == [
+        ("comment", "say why the reply is rejected")
+    ]
+    _unchanged(sessions, seeded.reply_id)

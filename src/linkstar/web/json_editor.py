@@ -1,5 +1,6 @@
 """The console's JSON editors (address policy, tracking rules, routing policies, inbox settings,
-inbox rules): the posted text parsed, and every problem as one shape, `{"path", "reason"}`.
+inbox rules) and the inbox approvals' decisions: the posted text parsed, and every problem as
+one shape, `{"path", "reason"}`.
 
 The services refuse a document with `details["errors"]`, whose items name the place as `path`
 (addresses, inbox) or `field` (tracking rules, routing) and the problem as `reason` or
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import json
 from typing import Any
+
+from pydantic import ValidationError
 
 from linkstar.kit.errors import LinkStarError
 
@@ -38,22 +41,37 @@ def parse_json(text: str, expect: type = dict) -> tuple[Any, list[Problem]]:
 
 
 def listed(exc: LinkStarError) -> list[Problem]:
-    """The problems a service's refusal lists (`details["errors"]`, or `details` itself when
-    it is the list), in the one shape."""
+    """The problems a service's refusal lists (`details["errors"]`, a reply's compliance
+    `details["findings"]` at their rule, or `details` itself when it is the list), in the one
+    shape."""
     details = exc.details
-    found = details.get("errors") or [] if isinstance(details, dict) else details
+    found = (
+        details.get("errors") or details.get("findings") or []
+        if isinstance(details, dict)
+        else details
+    )
     if not isinstance(found, list):
         return []
     return [
         problem(
-            str(e.get("path") or e.get("field") or "$"), str(e.get("reason") or e.get("message"))
+            str(e.get("path") or e.get("field") or e.get("rule_id") or "$"),
+            str(e.get("reason") or e.get("message")),
         )
         for e in found
         if isinstance(e, dict)
     ]
 
 
+def invalid(exc: ValidationError) -> list[Problem]:
+    """Every problem of a form the page's schema refused, at its field."""
+    return [
+        problem(".".join(str(part) for part in e["loc"]) or "$", str(e["msg"]))
+        for e in exc.errors()
+    ]
+
+
 def refused(exc: LinkStarError) -> list[Problem]:
-    """Every problem of a document a service refused; the error's own message (at `$`) when
-    it lists none."""
-    return listed(exc) or [problem("$", exc.message)]
+    """Every problem of a document a service refused; the error's own message (at the
+    `field` its details name, else `$`) when it lists none."""
+    field = exc.details.get("field") if isinstance(exc.details, dict) else None
+    return listed(exc) or [problem(str(field or "$"), exc.message)]

@@ -18,7 +18,7 @@ from linkstar.inbox.schemas import ApprovalDecision
 from linkstar.kit.errors import InvalidInput, LinkStarError
 from linkstar.web.context import ConsoleAction, ConsolePage, Page
 from linkstar.web.forms import text_fields
-from linkstar.web.json_editor import parse_json, refused
+from linkstar.web.json_editor import invalid, parse_json, refused
 
 # One tab bar for the whole inbox module.
 from linkstar.web.pages.inbox import _render
@@ -32,21 +32,33 @@ PAGE_SIZE = 50
 @router.get("/inbox/approvals", response_class=HTMLResponse)
 def approvals_list(page: ConsolePage, state: str = "pending", cursor: str = "") -> HTMLResponse:
     """Held replies (or the decided ones), oldest request first."""
+    return _approvals_page(page, state, cursor)
+
+
+def _approvals_page(
+    page: Page,
+    state: str = "pending",
+    cursor: str = "",
+    refusal: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    """The list; `refusal` (a decision refused: the reply, its problems, what was typed) is
+    shown on that reply's card, with the edit kept, as 422."""
     state = state if state in approvals.STATES else "pending"
     found = approvals.page(page.session, page.principal, PAGE_SIZE, cursor or None, state)
     return _render(
         page,
         "inbox/approvals.html",
+        status=422 if refusal else 200,
         items=found.items,
         state=state,
         states=approvals.STATES,
         next_cursor=found.next_cursor,
+        refusal=refusal or {"reply_id": "", "problems": [], "fields": {}},
     )
 
 
-def _decision(page: ConsoleAction) -> tuple[dict[str, str], ApprovalDecision]:
-    fields = text_fields(page.form, ["comment", "body", "subject"])
-    return fields, ApprovalDecision.model_validate(
+def _decision(fields: dict[str, str]) -> ApprovalDecision:
+    return ApprovalDecision.model_validate(
         {
             "comment": fields["comment"],
             "body": fields["body"] or None,
@@ -55,29 +67,29 @@ def _decision(page: ConsoleAction) -> tuple[dict[str, str], ApprovalDecision]:
     )
 
 
-def _problem(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
-        return f"{'.'.join(str(x) for x in first['loc'])}: {first['msg']}"
-    message = str(exc)
-    details = exc.details if isinstance(exc, InvalidInput) else None
-    findings = details.get("findings", []) if isinstance(details, dict) else []
-    if findings:
-        message += ": " + "; ".join(str(f.get("message", "")) for f in findings[:5])
-    return message
+def _refused(
+    page: ConsoleAction,
+    reply_id: str,
+    exc: ValidationError | LinkStarError,
+    fields: dict[str, str],
+) -> HTMLResponse:
+    """The decision refused, nothing written: the list again with every problem on the card."""
+    page.session.rollback()
+    approvals.get(page.session, page.principal, reply_id)  # 404 before anything else
+    problems = invalid(exc) if isinstance(exc, ValidationError) else refused(exc)
+    refusal = {"reply_id": reply_id, "problems": problems, "fields": fields}
+    return _approvals_page(page, refusal=refusal)
 
 
 @router.post("/inbox/approvals/{reply_id}/approve", response_class=HTMLResponse)
 def approve(page: ConsoleAction, reply_id: str) -> Response:
     """Approve as drafted, or with the edited subject and body (linted again)."""
     page.principal.require(P.inbox_approve)
+    fields = text_fields(page.form, ["comment", "body", "subject"])
     try:
-        _fields, data = _decision(page)
-        approvals.approve(page.session, page.principal, reply_id, data)
+        approvals.approve(page.session, page.principal, reply_id, _decision(fields))
     except (ValidationError, LinkStarError) as exc:
-        page.session.rollback()
-        approvals.get(page.session, page.principal, reply_id)  # 404 before anything else
-        return page.redirect("/inbox/approvals", _problem(exc), "error")
+        return _refused(page, reply_id, exc, fields)
     return page.redirect("/inbox/approvals", "Reply approved and queued for sending.")
 
 
@@ -85,14 +97,12 @@ def approve(page: ConsoleAction, reply_id: str) -> Response:
 def reject(page: ConsoleAction, reply_id: str) -> Response:
     """Reject with a comment; the reply is never sent."""
     page.principal.require(P.inbox_approve)
+    fields = text_fields(page.form, ["comment"])
     try:
-        fields = text_fields(page.form, ["comment"])
         data = ApprovalDecision.model_validate({"comment": fields["comment"]})
         approvals.reject(page.session, page.principal, reply_id, data)
     except (ValidationError, LinkStarError) as exc:
-        page.session.rollback()
-        approvals.get(page.session, page.principal, reply_id)
-        return page.redirect("/inbox/approvals", _problem(exc), "error")
+        return _refused(page, reply_id, exc, fields)
     return page.redirect("/inbox/approvals", "Reply rejected; nothing was sent.")
 
 
