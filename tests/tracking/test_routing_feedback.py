@@ -15,9 +15,9 @@ from linkstar.rating import routing
 from linkstar.rating import service as cards
 from linkstar.rating.models import RoutingSuspension, ServiceLaneStat
 from linkstar.rating.sheets import read_folder
-from linkstar.tracking import statistics
+from linkstar.tracking import feedback, statistics
 from linkstar.tracking.ingest import ingest
-from linkstar.tracking.models import Shipment
+from linkstar.tracking.models import LaneTransitStat, Shipment
 from linkstar.tracking.sweep import sweep
 from tests.inventory.seed import add_store
 from tests.orders import pipeline_seed as seed
@@ -127,3 +127,60 @@ def test_lane_statistics_become_routing_reliability_rows(sessions, tenant, ready
         statistics.refresh(s, tenant.org.id, now=T0 + timedelta(days=10))
     with sessions() as s:
         assert len(s.scalars(select(ServiceLaneStat)).all()) == 2
+
+
+def _lane_stat(org_id, **values):
+    base = {"level": "lane", "carrier": "westcoast", "carrier_service": "WCP-GND", "origin": "",
+            "dest_country": "US", "postcode_prefix": "940", "shipments": 40, "delivered": 38,
+            "p50_days": 2.5, "p90_days": 4.0, "p95_days": 5.5, "on_time_rate": 0.8,
+            "success_rate": 0.95, "gap_p95_hours": None, "confidence": 0.9}  # fmt: skip
+    return LaneTransitStat(organisation_id=org_id, **{**base, **values})
+
+
+def _published(sessions):
+    with sessions() as s:
+        return sorted(
+            (r.service_id, r.carrier, r.origin, r.dest_country, r.postcode_prefix, r.n,
+             r.delivered, r.on_time, r.transit_p50_days, r.transit_p90_days, r.transit_p95_days)
+            for r in s.scalars(select(ServiceLaneStat))
+        )  # fmt: skip
+
+
+def test_published_figures_are_exactly_the_lane_statistics_mapped(sessions, tenant, ready):
+    org_id = tenant.org.id
+    ontario = ready.warehouses["US-CA-ONT"]
+    with unit_of_work(sessions) as s:
+        prior = feedback.service_index(s, org_id).service("usps", "USPS Ground Advantage")
+        assert prior is not None
+        s.add_all([
+            _lane_stat(org_id, origin=ontario),
+            # the same routing key under the service's name: the larger lane wins
+            _lane_stat(org_id, carrier="WestCoast", carrier_service="westcoast parcel ground",
+                       origin=ontario, shipments=10, delivered=10),
+            # no promises: the service's on-time prior; times below the floor are raised
+            _lane_stat(org_id, carrier="usps", carrier_service="usps ground advantage",
+                       origin="", postcode_prefix="100", shipments=7, delivered=9,
+                       on_time_rate=None, p50_days=0.0, p90_days=0.0, p95_days=0.0),
+            _lane_stat(org_id, level="country", origin=ontario, postcode_prefix="9"),
+            _lane_stat(org_id, carrier="acme-post"),  # no rate card names it: not published
+        ])  # fmt: skip
+    with unit_of_work(sessions) as s:
+        assert feedback.publish_lane_stats(s, org_id) == 3
+    on_time = round((0.95 if prior.prior_on_time_bp is None else prior.prior_on_time_bp / 1e4) * 7)
+    assert _published(sessions) == [
+        ("USPS-GA", "usps", "*", "US", "100", 7, 7, min(7, on_time), 0.01, 0.01, 0.01),
+        ("WCP-GND", "westcoast", "*", "US", "", 40, 38, 32, 2.5, 4.0, 5.5),
+        ("WCP-GND", "westcoast", "US-CA-ONT", "US", "940", 40, 38, 32, 2.5, 4.0, 5.5),
+    ]
+    with unit_of_work(sessions) as s:  # a refresh rewrites the figures of the same rows
+        for row in s.scalars(select(LaneTransitStat).where(LaneTransitStat.shipments == 40)):
+            row.shipments, row.on_time_rate, row.p95_days = 50, 0.5, 6.0
+    with unit_of_work(sessions) as s:
+        assert feedback.publish_lane_stats(s, org_id) == 3
+    assert _published(sessions)[1:] == [
+        ("WCP-GND", "westcoast", "*", "US", "", 50, 38, 25, 2.5, 4.0, 6.0),
+        ("WCP-GND", "westcoast", "US-CA-ONT", "US", "940", 50, 38, 25, 2.5, 4.0, 6.0),
+    ]
+    with unit_of_work(sessions) as s:
+        assert feedback.publish_lane_stats(s, "another-organisation") == 0
+    assert len(_published(sessions)) == 3

@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from linkstar.kit.clock import utcnow
@@ -30,12 +32,15 @@ from linkstar.workspace.core import Permission, Principal
 def upsert_lane_stats(
     session: Session, organisation_id: str, rows: Sequence[Mapping[str, Any]]
 ) -> int:
-    """Insert or replace per-(service, lane) statistics (tracking calls this); rows written."""
-    repo = LaneStatRepository(session, organisation_id)
-    existing = {(r.service_id, r.origin, r.dest_country, r.postcode_prefix): r for r in repo.list()}
-    fresh = []
+    """Insert or replace per-(service, lane) statistics (tracking calls this); rows written.
+
+    One `INSERT … ON CONFLICT DO UPDATE` on the lane's unique key, no ORM object: a refresh
+    rewrites every lane of a workspace, and reading each stored row first cost a query and
+    an object per lane. Two rows for one lane: the last one wins."""
+    now = utcnow()
+    values: dict[tuple[str, str, str, str], dict[str, Any]] = {}
     for row in rows:
-        stats = LaneStats(
+        stats = LaneStats(  # checks the figures
             service_id=str(row["service_id"]),
             origin=str(row.get("origin") or "*"),
             dest_country=str(row["dest_country"]).upper(),
@@ -47,7 +52,14 @@ def upsert_lane_stats(
             transit_p90_days=row.get("transit_p90_days"),
             transit_p95_days=row.get("transit_p95_days"),
         )
-        values = {
+        key = (stats.service_id, stats.origin, stats.dest_country, stats.postcode_prefix)
+        values[key] = {
+            "id": new_id(),
+            "organisation_id": organisation_id,
+            "service_id": key[0],
+            "origin": key[1],
+            "dest_country": key[2],
+            "postcode_prefix": key[3],
             "carrier": str(row.get("carrier") or ""),
             "n": stats.n,
             "delivered": stats.delivered,
@@ -55,30 +67,28 @@ def upsert_lane_stats(
             "transit_p50_days": stats.transit_p50_days,
             "transit_p90_days": stats.transit_p90_days,
             "transit_p95_days": stats.transit_p95_days,
-            "updated_at": utcnow(),
+            "created_at": now,
+            "updated_at": now,
         }
-        key = (stats.service_id, stats.origin, stats.dest_country, stats.postcode_prefix)
-        found = existing.get(key)
-        if found is not None:
-            for name, value in values.items():
-                setattr(found, name, value)
-            continue
-        fresh.append(
-            {
-                "id": new_id(),
-                "organisation_id": organisation_id,
-                "service_id": key[0],
-                "origin": key[1],
-                "dest_country": key[2],
-                "postcode_prefix": key[3],
-                "created_at": utcnow(),
-                **values,
-            }
-        )
-    if fresh:
-        session.execute(insert(ServiceLaneStat), fresh)
-    session.flush()
+    if values:
+        session.execute(_lane_upsert(session.connection().dialect.name), list(values.values()))
     return len(rows)
+
+
+_LANE_KEY = ("organisation_id", "service_id", "origin", "dest_country", "postcode_prefix")
+_LANE_FIGURES = ("carrier", "n", "delivered", "on_time", "transit_p50_days",
+                 "transit_p90_days", "transit_p95_days", "updated_at")  # fmt: skip
+
+
+@lru_cache(maxsize=4)
+def _lane_upsert(dialect: str) -> Any:
+    """The lane statistics upsert in the dialect's `ON CONFLICT` form (built once)."""
+    build = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    stmt = build(ServiceLaneStat.__table__)  # type: ignore[arg-type]
+    return stmt.on_conflict_do_update(
+        index_elements=list(_LANE_KEY),
+        set_={name: stmt.excluded[name] for name in _LANE_FIGURES},
+    )
 
 
 def lane_stats(session: Session, organisation_id: str) -> list[LaneStats]:

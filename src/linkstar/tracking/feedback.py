@@ -34,8 +34,8 @@ from linkstar.rating import service as cards
 from linkstar.rating.core.model import Service
 from linkstar.rating.core.reliability import ANY_ORIGIN, DEFAULT_ON_TIME
 from linkstar.tracking.models import LaneTransitStat, TrackingSuspension
-from linkstar.workspace import repository as wrepo
 from linkstar.workspace.core import system_principal
+from linkstar.workspace.models import Warehouse
 
 log = logging.getLogger(__name__)
 MIN_DAYS = 0.01
@@ -74,13 +74,23 @@ def service_index(session: Session, organisation_id: str) -> ServiceIndex:
 
 
 def publish_lane_stats(session: Session, organisation_id: str) -> int:
-    """Copy the freshly computed lane_transit_stats into routing's reliability rows."""
-    stmt = select(LaneTransitStat).where(LaneTransitStat.organisation_id == organisation_id)
-    stats = list(session.scalars(stmt))
+    """Copy the freshly computed lane_transit_stats into routing's reliability rows: one read
+    of their columns and one upsert (`routing_setup.upsert_lane_stats`), no ORM object."""
+    t = LaneTransitStat
+    stats = session.execute(
+        select(
+            t.level, t.carrier, t.carrier_service, t.origin, t.dest_country, t.postcode_prefix,
+            t.shipments, t.delivered, t.on_time_rate, t.p50_days, t.p90_days, t.p95_days,
+        ).where(t.organisation_id == organisation_id)
+    ).all()  # fmt: skip
     if not stats:
         return 0
     index = service_index(session, organisation_id)
-    codes = {w.id: w.code for w in wrepo.WarehouseRepository(session, organisation_id).list()}
+    codes = dict(
+        session.execute(
+            select(Warehouse.id, Warehouse.code).where(Warehouse.organisation_id == organisation_id)
+        ).all()
+    )
     rows = []
     for stat in stats:
         found = index.service(stat.carrier, stat.carrier_service)
