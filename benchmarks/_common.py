@@ -1,17 +1,25 @@
-"""Shared helpers for benchmark scripts: timing, tables and JSON results."""
+"""Shared helpers for benchmark scripts: arguments, timing, tables and JSON results, and an own
+PostgreSQL database per run."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import platform
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).parent / "results"
+
+
+def arguments(doc: str | None) -> argparse.ArgumentParser:
+    """A script's argument parser, described by the first line of its docstring."""
+    return argparse.ArgumentParser(description=(doc or "").partition("\n")[0])
 
 
 def machine() -> str:
@@ -107,6 +115,16 @@ def own_database(url: str, label: str) -> tuple[str, Callable[[], None]]:
         admin.dispose()
 
     return url.rsplit("/", 1)[0] + f"/{name}", drop
+
+
+@contextmanager
+def postgres_database(server: str, label: str) -> Iterator[str]:
+    """`own_database` for a `with` block: the fresh database's URL, dropped when it ends."""
+    url, drop = own_database(server, label)
+    try:
+        yield url
+    finally:
+        drop()
 
 
 def _fmt(value: Any) -> str:

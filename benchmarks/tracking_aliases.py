@@ -11,14 +11,13 @@ Usage: python benchmarks/tracking_aliases.py [--keys 20000] [--repeat 7] [--post
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from _common import own_database, report
+from _common import arguments, postgres_database, report
 from tracking_sweep_db import server_cpu
 
 from linkstar.db.engine import make_engine, make_session_factory
@@ -86,7 +85,7 @@ def run(url: str, n: int, repeat: int, label: str) -> list[dict[str, object]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__)
     parser.add_argument("--keys", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--postgres", default="", help="a PostgreSQL server URL (own database)")
@@ -95,11 +94,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         rows += run(f"sqlite:///{Path(folder) / 'bench.db'}", args.keys, args.repeat, "SQLite")
     if args.postgres:
-        url, drop = own_database(args.postgres, "tracking_aliases_weak12")
-        try:
+        with postgres_database(args.postgres, "tracking_aliases_weak12") as url:
             rows += run(url, args.keys, args.repeat, "PostgreSQL")
-        finally:
-            drop()
     report("tracking_aliases", rows)
 
 

@@ -15,7 +15,6 @@ Usage: python benchmarks/tracking_event_rows_db.py [--shipments 20000] [--repeat
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import shutil
@@ -27,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _common import own_database, report
+from _common import arguments, postgres_database, report
 from sqlalchemy import text
 from tracking_ingest import make_batches
 from tracking_sweep_db import server_cpu
@@ -361,7 +360,7 @@ def _copy(conn: Any, table: str, cols: tuple[str, ...], types: Any, rows: Rows) 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__)
     parser.add_argument("--shipments", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--postgres", default="")
@@ -382,8 +381,7 @@ def main() -> None:
                             sqlite_run(template, folder, name, change, ships, events, scols, ecols)
                         )
         if args.postgres:
-            url, drop = own_database(args.postgres, "event_rows")
-            try:
+            with postgres_database(args.postgres, "event_rows") as url:
                 ships, events, scols, ecols = capture(url, args.shipments)
                 make_engine(url).dispose()
                 template = url.rsplit("/", 1)[1]
@@ -395,8 +393,6 @@ def main() -> None:
                                 pg_run(server, template, name, changes, ships, events, scols,
                                        ecols)
                             )  # fmt: skip
-            finally:
-                drop()
     report("tracking_event_rows_db", rows)
 
 

@@ -23,7 +23,6 @@ Usage: python benchmarks/tracking_file_ingest.py [--rows 500000] [--rounds 1]
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
@@ -34,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from _common import own_database, report
+from _common import arguments, postgres_database, report
 from sqlalchemy import text
 from tracking_file_parse import EVENTS, PLACES, _number
 from tracking_sweep_db import server_cpu
@@ -174,7 +173,7 @@ def run(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__)
     parser.add_argument("--rows", type=int, default=500_000)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--format", choices=["csv", "jsonl"], default="csv")
@@ -193,11 +192,8 @@ def main() -> None:
                     url = f"sqlite:///{Path(folder) / 'bench.db'}"
                     rows += run(url, "SQLite", data, args.format, worker, args.code)
                 continue
-            url, drop = own_database(args.postgres, "tracking_file_ingest")
-            try:
+            with postgres_database(args.postgres, "tracking_file_ingest") as url:
                 rows += run(url, "PostgreSQL", data, args.format, worker, args.code)
-            finally:
-                drop()
     report("tracking_file_ingest", rows)
 
 

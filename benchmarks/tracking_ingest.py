@@ -25,7 +25,6 @@ there and drops it afterwards, so it never migrates a shared one.)
 
 from __future__ import annotations
 
-import argparse
 import gc
 import os
 import random
@@ -34,7 +33,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from _common import own_database, report
+from _common import arguments, postgres_database, report
 from sqlalchemy import text
 from tracking_sweep_db import server_cpu
 
@@ -178,7 +177,7 @@ def run(url: str, n: int, label: str, columns: bool) -> list[dict[str, object]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__)
     parser.add_argument("--shipments", type=int, default=20_000)
     parser.add_argument("--postgres", default="", help="a PostgreSQL server URL (own database)")
     parser.add_argument("--columns", action="store_true", help="hand the batches as columns")
@@ -189,11 +188,8 @@ def main() -> None:
             f"sqlite:///{Path(folder) / 'bench.db'}", args.shipments, "SQLite", args.columns
         )
     if args.postgres:
-        url, drop = own_database(args.postgres, "tracking_ingest")
-        try:
+        with postgres_database(args.postgres, "tracking_ingest") as url:
             rows += run(url, args.shipments, "PostgreSQL", args.columns)
-        finally:
-            drop()
     report("tracking_ingest", rows)
 
 

@@ -27,7 +27,6 @@ named with the label, and drops it after)
 
 from __future__ import annotations
 
-import argparse
 import gc
 import json
 import os
@@ -37,7 +36,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from _common import machine, own_database
+from _common import arguments, machine, postgres_database
 from sqlalchemy import text
 from tracking_ingest import make_batches
 from tracking_sweep_db import server_cpu
@@ -230,7 +229,7 @@ def run(url: str, n: int, explain: bool = False, setup: Sequence[str] = (),
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__)
     parser.add_argument("--shipments", type=int, default=20_000)
     parser.add_argument("--postgres", required=True, help="a PostgreSQL server URL")
     parser.add_argument("--label", default="ingest_pg", help="part of the database's name")
@@ -245,11 +244,8 @@ def main() -> None:
     )  # fmt: skip
     args = parser.parse_args()
     print(machine())
-    url, drop = own_database(args.postgres, args.label)
-    try:
+    with postgres_database(args.postgres, args.label) as url:
         run(url, args.shipments, args.explain, args.setup_sql, args.shuffle)
-    finally:
-        drop()
 
 
 if __name__ == "__main__":

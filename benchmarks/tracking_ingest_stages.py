@@ -13,7 +13,6 @@ Usage: python benchmarks/tracking_ingest_stages.py [--shipments 20000] [--postgr
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 import time
 from collections import defaultdict
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import tracking_ingest
-from _common import own_database, report
+from _common import arguments, postgres_database, report
 
 from linkstar.tracking import ingest_batch
 
@@ -53,7 +52,7 @@ def timed_stages() -> list[dict[str, float]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__)
     parser.add_argument("--shipments", type=int, default=20_000)
     parser.add_argument("--postgres", default="", help="a PostgreSQL server URL (own database)")
     args = parser.parse_args()
@@ -76,11 +75,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         one(f"sqlite:///{Path(folder) / 'bench.db'}", "SQLite")
     if args.postgres:
-        url, drop = own_database(args.postgres, "tracking_ingest_stages")
-        try:
+        with postgres_database(args.postgres, "tracking_ingest_stages") as url:
             one(url, "PostgreSQL")
-        finally:
-            drop()
     report("tracking_ingest_stages", rows)
 
 

@@ -14,7 +14,6 @@ carriers' rate limits take.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import tempfile
@@ -24,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _common import own_database, report
+from _common import arguments, postgres_database, report
 from cryptography.fernet import Fernet
 from tracking_sweep_db import NOW, prepare, server_cpu
 
@@ -105,7 +104,7 @@ def run(url: str, label: str, active: int) -> list[dict[str, Any]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__)
     parser.add_argument("--active", type=int, default=200_000)
     parser.add_argument("--postgres", default="", help="a PostgreSQL server URL")
     args = parser.parse_args()
@@ -113,11 +112,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         rows += run(f"sqlite:///{Path(folder) / 'poll.db'}", "SQLite", args.active)
     if args.postgres:
-        url, drop = own_database(args.postgres, "tracking_poll")
-        try:
+        with postgres_database(args.postgres, "tracking_poll") as url:
             rows += run(url, "PostgreSQL", args.active)
-        finally:
-            drop()
     report("tracking_poll", rows)
 
 

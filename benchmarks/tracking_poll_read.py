@@ -10,7 +10,6 @@ the median of `--repeat` reads, wall and process CPU, and the number of rows rea
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -18,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import report
+from _common import arguments, report
 from sqlalchemy import text
 from tracking_sweep_db import NOW, kept_postgres, prepare
 
@@ -62,7 +61,7 @@ def timed_reads(url: str, org_id: str, label: str, repeat: int) -> dict[str, Any
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__)
     parser.add_argument("--active", type=int, default=200_000)
     parser.add_argument("--sqlite", default="", help="a SQLite file, loaded when absent")
     parser.add_argument("--postgres", default="", help="a PostgreSQL server URL")

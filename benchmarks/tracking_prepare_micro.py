@@ -11,7 +11,6 @@ Usage: python benchmarks/tracking_prepare_micro.py [--shipments 20000] [--repeat
 
 from __future__ import annotations
 
-import argparse
 import os
 import time
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import tracking_ingest
-from _common import report
+from _common import arguments, report
 
 from linkstar.tracking.core.columns import from_updates
 from linkstar.tracking.core.keys import fingerprints, time_texts
@@ -64,7 +63,7 @@ def measure(name: str, batch: list[Any], r: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__)
     parser.add_argument("--shipments", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()

@@ -15,14 +15,13 @@ Usage: python benchmarks/tracking_sweep.py [--shipments 1000000] [--db-shipments
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-from _common import report
+from _common import arguments, report
 from sqlalchemy import insert
 
 from linkstar.db.engine import make_engine, make_session_factory
@@ -114,7 +113,7 @@ def database_rows(org_id: str, n: int, seed: int = 3) -> list[dict[str, object]]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__)
     parser.add_argument("--shipments", type=int, default=1_000_000)
     parser.add_argument("--db-shipments", type=int, default=100_000)
     args = parser.parse_args()

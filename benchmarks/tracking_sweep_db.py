@@ -41,7 +41,6 @@ connection of the timed steps (an experiment; the engine's own options override 
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import tempfile
@@ -51,7 +50,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _common import own_database, report
+from _common import arguments, postgres_database, report
 from sqlalchemy import create_engine, text
 
 from linkstar.db.engine import make_engine, make_session_factory, normalise_url
@@ -321,7 +320,7 @@ def run(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__)
     parser.add_argument("--active", type=int, default=1_000_000)
     parser.add_argument("--delivered", type=int, default=1_000_000)
     parser.add_argument("--postgres", default="", help="a PostgreSQL server URL")
@@ -374,14 +373,11 @@ def main() -> None:
         if args.explain:
             explain(url, org_id, args.explain)
     elif args.postgres:
-        url, drop = own_database(args.postgres, "tracking_sweep")
-        try:
+        with postgres_database(args.postgres, "tracking_sweep") as url:
             org_id = prepare(url, "PostgreSQL", *size)
             print(f"load average before: {os.getloadavg()} on {os.cpu_count()} cores")
             out += run(url, "PostgreSQL", org_id, *size, args.statistics_only,
                        repeat=args.repeat)  # fmt: skip
-        finally:
-            drop()
     print(f"load average after: {os.getloadavg()}")
     report("tracking_sweep_db", out)
 

@@ -13,12 +13,12 @@ Usage: python benchmarks/tracking_sweep_judge_pg.py --postgres postgresql://HOST
 
 from __future__ import annotations
 
-import argparse
 import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from _common import arguments
 from sqlalchemy import text
 
 from linkstar.db.engine import make_engine, make_session_factory, normalise_url
@@ -35,7 +35,7 @@ def server_cpu(pid: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__)
     parser.add_argument("--postgres", required=True, help="URL of the kept database")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()

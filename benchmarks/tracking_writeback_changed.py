@@ -22,7 +22,6 @@ Usage: python benchmarks/tracking_writeback_changed.py [--shipments 20000] [--ro
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import statistics
 import tempfile
@@ -30,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import report
+from _common import arguments, report
 from tracking_ingest import make_batches
 
 from linkstar.db.engine import make_engine, make_session_factory
@@ -106,7 +105,7 @@ def one_round(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__)
     parser.add_argument("--shipments", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=4)
     args = parser.parse_args()

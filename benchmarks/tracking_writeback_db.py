@@ -24,7 +24,6 @@ Usage: python benchmarks/tracking_writeback_db.py [--shipments 20000] [--rounds 
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sqlite3
 import statistics
@@ -33,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import report
+from _common import arguments, report
 from tracking_ingest import make_batches
 
 from linkstar.db.engine import make_engine, make_session_factory
@@ -146,7 +145,7 @@ def one_round(template: Path, work: Path, extra: str, events: list[Rows], ships:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__)
     parser.add_argument("--shipments", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
