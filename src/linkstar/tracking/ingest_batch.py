@@ -87,7 +87,7 @@ def store(
         return report
     as_text = is_sqlite(session)
     report.events_received = len(ev.ship)
-    ids, known, start, stored = _known(session, organisation_id, ships.keys, as_text)
+    ids, rows, known, start, stored = _known(session, organisation_id, ships.keys, as_text)
     if follow_aliases and (again := _follow_aliases(session, organisation_id, batch, known)):
         return store(session, organisation_id, again, now, undated, follow_aliases=False)
     late = _drop_stored_repeats(session, ev, ids, known, start.last_event_at)
@@ -101,10 +101,10 @@ def store(
         undated.update(ids[i] for i in fresh if delivered[i] < 0)
     received = db_time(now, as_text)
     new_events = ev.keep & ~known[ev.ship]
-    report.events_inserted = insert_events(
-        session, ev.rows(organisation_id, new_events, ids, ships.source, received), fresh=True
-    ) + insert_events(session, ev.rows(organisation_id, ev.keep & ~new_events, ids, ships.source,
-                                       received))  # fmt: skip
+    report.events_inserted = sum(
+        _insert_events(session, ev, mask, (organisation_id, ids, ships.source, received), fresh)
+        for mask, fresh in ((new_events, True), (ev.keep & ~new_events, False))
+    )
     report.duplicates = report.events_received - report.events_inserted
     if late.any():
         _fold_late(session, folded, ids, late, as_text)
@@ -115,7 +115,7 @@ def store(
     derived = _derived(folded, times, at)
     write_status(
         session,
-        list(zip(*derived, repeat(received, len(at)), gather(ids, at), strict=True)),
+        list(zip(*derived, repeat(received, len(at)), gather(rows, at), strict=True)),
         _changed(derived, [column[at] for column in stored]) if as_text else None,
     )
     fill_service_and_promise(
@@ -133,10 +133,11 @@ def store(
 
 def _known(
     session: Session, organisation_id: str, keys: list[tuple[str, str]], as_text: bool
-) -> tuple[list[str], np.ndarray, FoldedColumns, list[np.ndarray]]:
-    """Each shipment's id (new ones get a time-ordered id), whether it is stored, its derived
-    columns before this batch (pending for new ones), and on SQLite the stored derived columns as
-    read (`DERIVED_COLUMNS`, database form, object arrays; None for new ones)."""
+) -> tuple[list[str], list[Any], np.ndarray, FoldedColumns, list[np.ndarray]]:
+    """Each shipment's id (new ones get a time-ordered id), its row key for the write-back
+    (`shipment_lookup.Known.rows`; None for new ones), whether it is stored, its derived columns
+    before this batch (pending for new ones), and on SQLite the stored derived columns as read
+    (`DERIVED_COLUMNS`, database form, object arrays; None for new ones)."""
     found = find_shipments(session, organisation_id, keys)
     at = np.array(found.at, dtype=np.int64)
     # only SQLite's write-back compares with the stored values (`_changed`)
@@ -146,8 +147,9 @@ def _known(
     known = np.zeros(len(keys), dtype=bool)
     known[at] = True
     stored: list[str | None] = [None] * len(keys)
-    for i, shipment_id in zip(found.at, found.ids, strict=True):
-        stored[i] = shipment_id
+    rows: list[Any] = [None] * len(keys)
+    for i, shipment_id, row in zip(found.at, found.ids, found.rows, strict=True):
+        stored[i], rows[i] = shipment_id, row
     ids = [ordered_id() if shipment_id is None else shipment_id for shipment_id in stored]
     start = pending(len(keys))
     if len(at):
@@ -160,7 +162,7 @@ def _known(
             getattr(start, name)[at] = micros_from_db(values, as_text)
         start.event_count[at] = event_count
         start.unmapped_count[at] = unmapped_count
-    return ids, known, start, before
+    return ids, rows, known, start, before
 
 
 def _follow_aliases(
@@ -187,6 +189,21 @@ def _follow_aliases(
     again.touched = batch.touched - (len(ships.keys) - len(again.shipments.keys))
     again.unmapped = max(0, batch.unmapped + again.unmapped - unmapped_before)
     return again
+
+
+def _insert_events(
+    session: Session,
+    ev: Events,
+    mask: np.ndarray,
+    row_of: tuple[str, list[str], Sequence[str], Any],
+    fresh: bool,
+) -> int:
+    """Insert the events under `mask` (`row_of`: `Events.rows`'s organisation, ids, sources,
+    receipt time); on SQLite what they all share leaves the rows (`Events.shared`)."""
+    org, ids, source, received = row_of
+    shared = ev.shared(org, mask, ids, source, received) if is_sqlite(session) else None
+    rows = ev.rows(org, mask, ids, source, received, leave_out=shared or ())
+    return insert_events(session, rows, fresh=fresh, shared=shared)
 
 
 def _first_new(ev: Events, n: int) -> np.ndarray:
