@@ -73,3 +73,23 @@ def test_chunked_rows_equal_the_one_pass_build(n, as_text):
         got = ev.rows("org", mask, ids, source, "now")
         assert got == _reference(ev, "org", mask, ids, source, "now")
         assert len(got) == int(mask.sum())
+
+
+@pytest.mark.parametrize("n", [5, 2 * _CHUNK + 35])
+def test_shared_values_are_every_row_s_and_leave_the_rows(n):
+    """`Events.shared` names only positions where every row under the mask has that value
+    (of that type), and always the organisation and receipt time; `rows` leaves them out."""
+    ev, ids, source = _events(n, True)
+    size = len(ev.ship)
+    some = np.random.default_rng(2).random(size) < 0.6
+    one = ev.ship == ev.ship[0]
+    for mask in (np.ones(size, dtype=bool), ev.keep, some, one):
+        reference = _reference(ev, "org", mask, ids, source, "now")
+        shared = ev.shared("org", mask, ids, source, "now")
+        assert {0, 17} <= set(shared)
+        assert (1 in shared) == (len(set(ev.ship[mask].tolist())) == 1)
+        for i, value in shared.items():
+            assert all(row[i] == value and type(row[i]) is type(value) for row in reference)
+        kept = [i for i in range(18) if i not in shared]
+        got = ev.rows("org", mask, ids, source, "now", leave_out=shared)
+        assert got == [tuple(row[i] for i in kept) for row in reference]

@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linkstar.tracking.event_store_sqlite import insert, split_shared, update_by_id
+from linkstar.tracking.event_store_sqlite import insert, split_shared, update_by_rowid
 
 COLUMNS = ("a", "b", "c", "d")
 _VALUES = st.one_of(
@@ -87,6 +87,7 @@ def test_stored_as_binding_stores(values: list[tuple[Any, ...]], same: list[int]
     raw.executemany("INSERT INTO u VALUES (?, ?, ?, ?, ?)", keyed)
     assert _stored(raw, "t") == _stored(raw, "u")
     changed = [(*rows[len(rows) - 1 - n], str(n)) for n in range(len(rows))]
-    update_by_id(raw, "t", COLUMNS, changed)
+    rowid = dict(raw.execute("SELECT id, rowid FROM t").fetchall())
+    update_by_rowid(raw, "t", COLUMNS, [(*row[:-1], rowid[row[-1]]) for row in changed])
     raw.executemany("UPDATE u SET a = ?, b = ?, c = ?, d = ? WHERE id = ?", changed)
     assert _stored(raw, "t") == _stored(raw, "u")

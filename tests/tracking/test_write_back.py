@@ -29,9 +29,8 @@ def _later(sessions, tenant, *updates) -> list[str]:  # type: ignore[no-untyped-
         finally:
             if connection.dialect.name == "sqlite":
                 connection.connection.driver_connection.set_trace_callback(None)
-    return [
-        m.group(1) for text in sent if (m := re.match(r"UPDATE shipments SET (.*) WHERE id", text))
-    ]
+    update = re.compile(r"UPDATE shipments SET (.*) WHERE rowid")
+    return [m.group(1) for text in sent if (m := update.match(text))]
 
 
 def _set_columns(sets: str) -> list[str]:

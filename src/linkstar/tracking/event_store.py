@@ -34,7 +34,7 @@ from linkstar.tracking.core.epochs import EPOCHS, second_of
 from linkstar.tracking.core.fold_columns import NAT
 from linkstar.tracking.core.keys import time_texts
 from linkstar.tracking.event_store_pg import PG_EPOCH, copy_events, write_status_pg
-from linkstar.tracking.event_store_sqlite import insert, update_by_id
+from linkstar.tracking.event_store_sqlite import insert, update_by_rowid
 from linkstar.tracking.models import Shipment
 
 _US = timedelta(microseconds=1)
@@ -91,7 +91,7 @@ SHIPMENT_COLUMNS = (
     EPOCHS["promised_by"],
     EPOCHS["created_at"],
 )
-# What is written back after new events, then the row's id.
+# What is written back after new events, then the row's key (`write_status`).
 STATUS_COLUMNS = (*DERIVED_COLUMNS, *DERIVED_EPOCHS, "updated_at")
 # PostgreSQL types of the rows COPY sends in binary form (a sixth of the client CPU of text
 # COPY, measured: 0.5 against 3.3 µs per event row). A timestamptz travels as its binary form,
@@ -169,8 +169,17 @@ def insert_shipments(session: Session, rows: list[tuple[Any, ...]]) -> None:
     insert_tuples(connection, "shipments", SHIPMENT_COLUMNS, rows, copy_types=_SHIPMENT_TYPES)
 
 
-def insert_events(session: Session, rows: list[tuple[Any, ...]], *, fresh: bool = False) -> int:
+def insert_events(
+    session: Session,
+    rows: list[tuple[Any, ...]],
+    *,
+    fresh: bool = False,
+    shared: dict[int, Any] | None = None,
+) -> int:
     """Insert event rows (EVENT_COLUMNS order), ignoring stored duplicates; returns rows inserted.
+
+    `shared` (SQLite): the positions every row has the same value at, left out of the rows,
+    with that value (`ingest_events.Events.shared`); written once as literals.
 
     The rows must not repeat a (shipment_id, fingerprint) pair among themselves. `fresh` rows
     belong to shipments this transaction created, so nothing stored can repeat them: on
@@ -190,13 +199,15 @@ def insert_events(session: Session, rows: list[tuple[Any, ...]], *, fresh: bool 
             )
             return len(rows)
         return copy_events(raw, rows, EVENT_COLUMNS, _EVENT_TYPES)
-    return insert(raw, "tracking_events", EVENT_COLUMNS, rows, ignore=True)
+    return insert(raw, "tracking_events", EVENT_COLUMNS, rows, ignore=True, shared=shared)
 
 
 def write_status(
     session: Session, values: list[tuple[Any, ...]], changed: Sequence[int] | None = None
 ) -> None:
-    """Write derived columns back: tuples of STATUS_COLUMNS values then the shipment id.
+    """Write derived columns back: tuples of STATUS_COLUMNS values then the shipment's row
+    key (`shipment_lookup.Known.rows`: its rowid on SQLite, its id on PostgreSQL; the rowid is
+    stable within the transaction that read it, which holds SQLite's write lock).
 
     `changed` (SQLite): each row's derived columns that differ from the stored ones, as bits
     (`1 << i` for `DERIVED_COLUMNS[i]`); only those, their epochs and `updated_at` are written,
@@ -217,7 +228,9 @@ def write_status(
         for bits, rows in groups.items():
             at = _written(bits)
             pick = itemgetter(*at)
-            update_by_id(raw, "shipments", [STATUS_COLUMNS[i] for i in at[:-1]], [*map(pick, rows)])
+            update_by_rowid(
+                raw, "shipments", [STATUS_COLUMNS[i] for i in at[:-1]], [*map(pick, rows)]
+            )
         return
     write_status_pg(raw, values, STATUS_COLUMNS, _STATUS_TYPES)
 

@@ -87,7 +87,9 @@ def store(
         return report
     as_text = is_sqlite(session)
     report.events_received = len(ev.ship)
-    ids, known, start, stored = _known(session, organisation_id, ships.keys, as_text)
+    ids, rows, known, start = _known(session, organisation_id, ships.keys, as_text)
+    # SQLite's write-back names only what changed (`_changed`); the fold updates `start`
+    stored = FoldedColumns(*(getattr(start, name).copy() for name in DERIVED_COLUMNS))
     if follow_aliases and (again := _follow_aliases(session, organisation_id, batch, known)):
         return store(session, organisation_id, again, now, undated, follow_aliases=False)
     late = _drop_stored_repeats(session, ev, ids, known, start.last_event_at)
@@ -101,10 +103,10 @@ def store(
         undated.update(ids[i] for i in fresh if delivered[i] < 0)
     received = db_time(now, as_text)
     new_events = ev.keep & ~known[ev.ship]
-    report.events_inserted = insert_events(
-        session, ev.rows(organisation_id, new_events, ids, ships.source, received), fresh=True
-    ) + insert_events(session, ev.rows(organisation_id, ev.keep & ~new_events, ids, ships.source,
-                                       received))  # fmt: skip
+    report.events_inserted = sum(
+        _insert_events(session, ev, mask, (organisation_id, ids, ships.source, received), fresh)
+        for mask, fresh in ((new_events, True), (ev.keep & ~new_events, False))
+    )
     report.duplicates = report.events_received - report.events_inserted
     if late.any():
         _fold_late(session, folded, ids, late, as_text)
@@ -115,8 +117,8 @@ def store(
     derived = _derived(folded, times, at)
     write_status(
         session,
-        list(zip(*derived, repeat(received, len(at)), gather(ids, at), strict=True)),
-        _changed(derived, [column[at] for column in stored]) if as_text else None,
+        list(zip(*derived, repeat(received, len(at)), gather(rows, at), strict=True)),
+        _changed(folded, stored, at) if as_text else None,
     )
     fill_service_and_promise(
         session.connection(),
@@ -133,21 +135,18 @@ def store(
 
 def _known(
     session: Session, organisation_id: str, keys: list[tuple[str, str]], as_text: bool
-) -> tuple[list[str], np.ndarray, FoldedColumns, list[np.ndarray]]:
-    """Each shipment's id (new ones get a time-ordered id), whether it is stored, its derived
-    columns before this batch (pending for new ones), and on SQLite the stored derived columns as
-    read (`DERIVED_COLUMNS`, database form, object arrays; None for new ones)."""
+) -> tuple[list[str], list[Any], np.ndarray, FoldedColumns]:
+    """Each shipment's id (new ones get a time-ordered id), its row key for the write-back
+    (`shipment_lookup.Known.rows`; None for new ones), whether it is stored, and its derived
+    columns before this batch (pending for new ones)."""
     found = find_shipments(session, organisation_id, keys)
     at = np.array(found.at, dtype=np.int64)
-    # only SQLite's write-back compares with the stored values (`_changed`)
-    before = [np.full(len(keys), None, dtype=object) for _ in DERIVED_COLUMNS] if as_text else []
-    for column, values in zip(before, found.derived, strict=False):
-        column[at] = np.array(values, dtype=object)
     known = np.zeros(len(keys), dtype=bool)
     known[at] = True
     stored: list[str | None] = [None] * len(keys)
-    for i, shipment_id in zip(found.at, found.ids, strict=True):
-        stored[i] = shipment_id
+    rows: list[Any] = [None] * len(keys)
+    for i, shipment_id, row in zip(found.at, found.ids, found.rows, strict=True):
+        stored[i], rows[i] = shipment_id, row
     ids = [ordered_id() if shipment_id is None else shipment_id for shipment_id in stored]
     start = pending(len(keys))
     if len(at):
@@ -160,7 +159,7 @@ def _known(
             getattr(start, name)[at] = micros_from_db(values, as_text)
         start.event_count[at] = event_count
         start.unmapped_count[at] = unmapped_count
-    return ids, known, start, before
+    return ids, rows, known, start
 
 
 def _follow_aliases(
@@ -187,6 +186,21 @@ def _follow_aliases(
     again.touched = batch.touched - (len(ships.keys) - len(again.shipments.keys))
     again.unmapped = max(0, batch.unmapped + again.unmapped - unmapped_before)
     return again
+
+
+def _insert_events(
+    session: Session,
+    ev: Events,
+    mask: np.ndarray,
+    row_of: tuple[str, list[str], Sequence[str], Any],
+    fresh: bool,
+) -> int:
+    """Insert the events under `mask` (`row_of`: `Events.rows`'s organisation, ids, sources,
+    receipt time); on SQLite what they all share leaves the rows (`Events.shared`)."""
+    org, ids, source, received = row_of
+    shared = ev.shared(org, mask, ids, source, received) if is_sqlite(session) else None
+    rows = ev.rows(org, mask, ids, source, received, leave_out=shared or ())
+    return insert_events(session, rows, fresh=fresh, shared=shared)
 
 
 def _first_new(ev: Events, n: int) -> np.ndarray:
@@ -270,12 +284,14 @@ def _derived(f: FoldedColumns, times: Sequence[list[Any]], at: np.ndarray) -> li
     ]
 
 
-def _changed(derived: Sequence[Sequence[Any]], stored: Sequence[np.ndarray]) -> list[int]:
-    """Each shipment's derived columns that differ from the stored ones, as the bits
-    `event_store.write_status` takes (compared in database form, so equal means identical)."""
-    bits = np.zeros(len(stored[0]), dtype=np.int64)
-    for i, (new, old) in enumerate(zip(derived[: len(stored)], stored, strict=True)):
-        bits |= (np.array(new, dtype=object) != old).astype(np.int64) << i
+def _changed(now: FoldedColumns, stored: FoldedColumns, at: np.ndarray) -> list[int]:
+    """The derived columns of the shipments `at` that differ from the stored ones, as the bits
+    `event_store.write_status` takes. Times compare as microseconds: a stored time reads into
+    them exactly (`micros_from_db`), and every writer stores one text form of them (SQLAlchemy's,
+    which `core.keys.time_texts` makes), so equal microseconds are an identical value."""
+    bits = np.zeros(len(at), dtype=np.int64)
+    for i, name in enumerate(DERIVED_COLUMNS):
+        bits |= (getattr(now, name)[at] != getattr(stored, name)[at]).astype(np.int64) << i
     return bits.tolist()
 
 

@@ -8,7 +8,7 @@ by the caller (repeats of stored events).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from itertools import repeat
 from operator import itemgetter
@@ -21,15 +21,18 @@ from linkstar.tracking.core.fold import Row
 from linkstar.tracking.core.fold_columns import RANK
 from linkstar.tracking.core.keys import fingerprints, time_texts
 from linkstar.tracking.event_store import db_times
+from linkstar.tracking.event_store_sqlite import uniform
 
 # Column widths of tracking_events; longer carrier text is cut rather than failing PostgreSQL.
-_LOCATION, _CITY, _STATE, _POSTCODE = 200, 120, 80, 16
+_CUT = {"location": 200, "city": 120, "state": 80, "postcode": 16}
 _CHUNK = 2048  # events whose rows are built together (`Events.rows`)
 _TEXT = (
     "carrier", "code_source", "raw_code", "raw_description", "location", "city", "state",
     "postcode", "country", "status", "sub_status", "rule_id",
 )  # fmt: skip
-# The columns of an insert row and of a fold row, in their order (see `rows`, `fold_rows`).
+# The columns of an insert row from the event's own columns (positions 4 to 15 of its
+# `_WIDTH`), and of a fold row, in their order (see `rows`, `fold_rows`).
+_WIDTH = 18
 _ROW = ("carrier", "code_source", "raw_code", "raw_description", "status", "sub_status",
         "rule_id", "location", "city", "state", "postcode", "country")  # fmt: skip
 _FOLD = ("status", "sub_status", "carrier", "code_source", "raw_code",
@@ -75,9 +78,10 @@ class Events:
 
     def rows(
         self, organisation_id: str, mask: np.ndarray, sid: Sequence[str], source: Sequence[str],
-        received: Any,
+        received: Any, leave_out: Collection[int] = (),
     ) -> list[tuple[Any, ...]]:  # fmt: skip
-        """Insert rows (`event_store.EVENT_COLUMNS` order) of the events under `mask`.
+        """Insert rows (`event_store.EVENT_COLUMNS` order) of the events under `mask`, without
+        the positions `leave_out` (`shared`).
 
         Built a few thousand events at a time: picking a column's values touches each text
         object, and zipping them into rows touches it again, which is cheap only while the
@@ -85,31 +89,64 @@ class Events:
         quarter to a third less CPU than one pass)."""
         at = np.flatnonzero(mask)
         every = len(at) == len(self.ship)  # then the columns are sliced, not picked
+        made = [i for i in range(_WIDTH) if i not in leave_out]
         out: list[tuple[Any, ...]] = []
         for start in range(0, len(at), _CHUNK):
             part = slice(start, start + _CHUNK) if every else at[start : start + _CHUNK]
-            out += self._rows(organisation_id, part, sid, source, received)
+            columns = self._columns(organisation_id, part, sid, source, received)
+            out += zip(*[columns[i]() for i in made], strict=True)
         return out
 
-    def _rows(
+    def shared(
+        self, organisation_id: str, mask: np.ndarray, sid: Sequence[str], source: Sequence[str],
+        received: Any,
+    ) -> dict[int, Any]:  # fmt: skip
+        """The positions of `rows` whose value every event under `mask` has, with it, for
+        SQLite's literals (`event_store_sqlite`). Found by column, in C: a column uniform over
+        the whole batch (or every shipment's source) is uniform under any mask; one that is
+        not is bound, as it would be anyway."""
+        at = np.flatnonzero(mask)
+        if len(at) < 2:
+            return {}
+        ship = self.ship[at]
+        batch = {
+            **{4 + k: getattr(self.cols, name) for k, name in enumerate(_ROW)},
+            3: self.when,
+            16: source,
+        }
+        found = {0: organisation_id, 17: received}
+        if ship.min() == ship.max():
+            found[1] = sid[int(ship[0])]
+        found.update({i: values[0] for i, values in batch.items() if uniform(values)})
+        for k, name in enumerate(_ROW):
+            if 4 + k in found and name in _CUT:  # the value as the rows have it
+                found[4 + k] = _cut([found[4 + k]], _CUT[name])[0]
+        return {i: value for i, value in found.items() if uniform([value, value])}
+
+    def _columns(
         self, organisation_id: str, part: slice | np.ndarray, sid: Sequence[str],
         source: Sequence[str], received: Any,
-    ) -> list[tuple[Any, ...]]:  # fmt: skip
+    ) -> list[Callable[[], Iterable[Any]]]:  # fmt: skip
+        """The insert row's columns of the events `part`, each made when called."""
         ship = self.ship[part]
         pick = (lambda values: values[part]) if isinstance(part, slice) else (
             lambda values: gather(values, part))  # fmt: skip
-        (carrier, code_source, raw_code, raw_description, status, sub_status, rule_id,
-         location, city, state, postcode, country) = [
-            pick(getattr(self.cols, name)) for name in _ROW]  # fmt: skip
-        return list(
-            zip(
-                repeat(organisation_id), gather(sid, ship), self.fp[part].tolist(),
-                pick(self.when), carrier, code_source, raw_code, raw_description, status,
-                sub_status, rule_id, _cut(location, _LOCATION), _cut(city, _CITY),
-                _cut(state, _STATE), _cut(postcode, _POSTCODE), country, gather(source, ship),
-                repeat(received, len(ship)),
-            )
-        )  # fmt: skip
+
+        def text(name: str) -> Callable[[], Iterable[Any]]:
+            width = _CUT.get(name)
+            if width is None:
+                return lambda: pick(getattr(self.cols, name))
+            return lambda: _cut(pick(getattr(self.cols, name)), width)
+
+        return [
+            lambda: repeat(organisation_id, len(ship)),
+            lambda: gather(sid, ship),
+            lambda: self.fp[part].tolist(),
+            lambda: pick(self.when),
+            *map(text, _ROW),
+            lambda: gather(source, ship),
+            lambda: repeat(received, len(ship)),
+        ]
 
     def rest(self, at: np.ndarray) -> Iterable[Any]:
         """What `core.fold` compares after time and rank, for the events `at`."""

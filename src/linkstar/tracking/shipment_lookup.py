@@ -31,11 +31,13 @@ from linkstar.tracking.event_store_pg import find_known, known_times, text_array
 @dataclass(slots=True)
 class Known:
     """The stored shipments among the keys asked, by column: each one's position among the
-    keys, its id, and its derived columns (`DERIVED_COLUMNS` order, database form; on
-    PostgreSQL the times as int64 microseconds)."""
+    keys, its id, the key the status write-back finds its row by (`event_store.write_status`:
+    the rowid on SQLite, the id on PostgreSQL), and its derived columns (`DERIVED_COLUMNS`
+    order, database form; on PostgreSQL the times as int64 microseconds)."""
 
     at: list[int]
     ids: list[str]
+    rows: Sequence[Any]
     derived: Sequence[Any]
 
 
@@ -49,8 +51,8 @@ def find_shipments(
         positions[carrier][number] = i
     sqlite = is_sqlite(session)
     columns = (
-        "s.tracking_number, s.id, s.status, s.sub_status, s.status_since, s.last_event_at, "
-        "s.first_scan_at, s.delivered_at, s.event_count, s.unmapped_count"
+        "s.tracking_number, s.id, s.rowid, s.status, s.sub_status, s.status_since, "
+        "s.last_event_at, s.first_scan_at, s.delivered_at, s.event_count, s.unmapped_count"
     )
     at: list[int] = []
     rows: list[Any] = []
@@ -81,9 +83,10 @@ def find_shipments(
     if not sqlite:  # the times come packed (`event_store_pg.find_known`)
         packed = list(zip(*rows, strict=True)) if rows else [()] * 7
         times = known_times(packed[4])
-        return Known(at, list(packed[1]), [*packed[2:4], *times, *packed[5:]])
-    by_column = list(zip(*rows, strict=True)) if rows else [()] * (2 + len(DERIVED_COLUMNS))
-    return Known(at, list(by_column[1]), by_column[2:])
+        ids = list(packed[1])
+        return Known(at, ids, ids, [*packed[2:4], *times, *packed[5:]])
+    by_column = list(zip(*rows, strict=True)) if rows else [()] * (3 + len(DERIVED_COLUMNS))
+    return Known(at, list(by_column[1]), by_column[2], by_column[3:])
 
 
 def stored_pairs(session: Session, shipment_ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
