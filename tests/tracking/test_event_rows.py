@@ -70,6 +70,6 @@ def test_chunked_rows_equal_the_one_pass_build(n, as_text):
     every, kept = np.ones(size, dtype=bool), ev.keep
     some = np.random.default_rng(1).random(size) < 0.6
     for mask in (every, kept, some, ~some, np.zeros(size, dtype=bool)):
-        got = ev.rows("org", mask, ids, source, "now")
+        got = list(ev.rows("org", mask, ids, source, "now"))
         assert got == _reference(ev, "org", mask, ids, source, "now")
         assert len(got) == int(mask.sum())
