@@ -101,10 +101,12 @@ def store(
         undated.update(ids[i] for i in fresh if delivered[i] < 0)
     received = db_time(now, as_text)
     new_events = ev.keep & ~known[ev.ship]
+    # New shipments' rows are built as the copy sends them; the known ones' are a list (sorted,
+    # locked, perhaps sent twice: `event_store_pg.copy_events`).
     report.events_inserted = insert_events(
         session, ev.rows(organisation_id, new_events, ids, ships.source, received), fresh=True
-    ) + insert_events(session, ev.rows(organisation_id, ev.keep & ~new_events, ids, ships.source,
-                                       received))  # fmt: skip
+    ) + insert_events(session, list(ev.rows(organisation_id, ev.keep & ~new_events, ids,
+                                            ships.source, received)))  # fmt: skip
     report.duplicates = report.events_received - report.events_inserted
     if late.any():
         _fold_late(session, folded, ids, late, as_text)
