@@ -4,7 +4,9 @@ per store step.
 `tracking_ingest.py`'s three batches (new shipments, later scans only, history re-sent), columns
 input, against PostgreSQL only, with `ingest_batch`'s calls of the `event_store` functions
 wrapped to read this process's CPU and the backend's CPU (from /proc, a local server) around
-each. The benchmark only names those functions, so it runs unchanged against an older checkout
+each, and the batch's wall on two idle cores estimated from them (`critical_path`): on a
+shared machine the wall measures the load, not the overlap of client and server. The benchmark
+only names those functions, so it runs unchanged against an older checkout
 (`PYTHONPATH=/tmp/before/src python benchmarks/tracking_ingest_pg.py`) for alternated pairs.
 Also prints, per batch, how many shipment updates were HOT (`pg_stat_user_tables`).
 
@@ -13,20 +15,25 @@ sent back as notices, and prints per step the statements' rows, WAL records / fu
 bytes (COPY is no planned statement: its WAL is the step's insert-position move, which other
 writers on the server would add to), and the rows the transaction inserted and updated, non-HOT,
 per table (`pg_stat_xact_user_tables`): each such row writes an entry into every index of its
-table whose predicate it meets. Timing is off in those plans, but the CPU figures of an
-`--explain` run still carry the plans' instrumentation: take CPU from runs without it.
+table whose predicate it meets. With pg_walinspect (created in the run's database) it also
+prints the transaction's own WAL per step, COPY's included: records, bytes and full-page images
+(other writers left out). Timing is off in those plans, but the CPU figures of an `--explain`
+run still carry the plans' instrumentation: take CPU from runs without it. Every run prints how
+many checkpoints began during each batch (`pg_stat_bgwriter`, server-wide): the first change of
+a page after one writes the whole page into the WAL.
 
 `--shuffle` sends the later batches' shipments in random order (a carrier's pushes do not come
 in the order the shipments were created); `--setup-sql` runs statements on the fresh database
 first (what-ifs: an index dropped, a storage parameter).
 
 Usage: python benchmarks/tracking_ingest_pg.py --postgres SERVER_URL [--shipments 20000]
-[--label NAME] [--explain] [--setup-sql SQL …] [--shuffle] (the run creates its own database,
-named with the label, and drops it after)
+[--label NAME] [--explain] [--setup-sql SQL …] [--shuffle] [--checkpoint] (the run creates its
+own database, named with the label, and drops it after)
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
@@ -65,7 +72,39 @@ _XACT = (
 )
 
 
-_OWN = ("pg_current_wal_insert_lsn", "pg_stat_", "pg_backend_pid")
+_OWN = ("pg_current_wal_insert_lsn", "pg_stat_", "pg_backend_pid", "pg_get_wal_records_info")
+# The WAL of this database's pages between two positions, with its full-page images
+# (pg_walinspect; the blocks a record names carry the database's oid, so other writers on the
+# server are left out, and so are records that name no page, such as commits). A full-page
+# image is written for the first change of a page after a checkpoint began.
+_OWN_WAL = (
+    "SELECT count(*), coalesce(sum(record_length), 0), count(*) FILTER (WHERE fpi_length > 0), "
+    "coalesce(sum(fpi_length), 0) FROM pg_get_wal_records_info(%s::pg_lsn, %s::pg_lsn) "
+    "WHERE block_ref LIKE '%%/' || (SELECT oid FROM pg_database "
+    "WHERE datname = current_database()) || '/%%'"
+)
+_CHECKPOINTS = "SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter"
+
+
+def _lsn(position: int) -> str:
+    return f"{position >> 32:X}/{position & 0xFFFFFFFF:X}"
+
+
+def _own_wal(raw: Any, lsn0: int, lsn1: int) -> tuple[int, ...] | None:
+    """This database's WAL records, bytes, full-page images and their bytes in [lsn0, lsn1),
+    read once the batch committed (pg_walinspect reads flushed WAL only); None without
+    pg_walinspect (no superuser) or when the step wrote nothing."""
+    if lsn1 <= lsn0:
+        return None
+    with raw.cursor() as cursor:
+        try:
+            cursor.execute(_OWN_WAL, [_lsn(lsn0), _lsn(lsn1)])
+        except Exception:  # pg_walinspect missing: the step's other figures without it
+            raw.rollback()
+            return None
+        row = cursor.fetchone()
+    raw.rollback()
+    return tuple(int(v) for v in row)
 
 
 class Explained:
@@ -115,18 +154,24 @@ class Explained:
             name: tuple(b - a for a, b in zip(rows0.get(name, (0, 0, 0)), counts, strict=True))
             for name, counts in rows1.items()
         }
-        self.steps[step].append((lsn1 - lsn0, written, self.plans))
+        self.steps[step].append((lsn1 - lsn0, written, self.plans, (lsn0, lsn1)))
         self.plans = []
 
-    def report(self) -> None:
+    def report(self, raw: Any) -> None:
         """Per step call: the WAL moved, the rows written, and each statement (the same text
         folded into one line with its count) with its rows and WAL."""
         for step, calls in self.steps.items():
-            for wal, written, plans in calls:
+            for wal, written, plans, (lsn0, lsn1) in calls:
                 rows = {
                     k: f"ins {v[0]} upd {v[1]} hot {v[2]}" for k, v in written.items() if any(v)
                 }
                 print(f"      {step}: WAL moved {wal:,} bytes; rows {rows}")
+                if own := _own_wal(raw, lsn0, lsn1):
+                    records, size, images, image_bytes = own
+                    print(
+                        f"        this database's WAL: {records:,} records, {size:,} bytes, "
+                        f"of which {images:,} full-page images, {image_bytes:,} bytes"
+                    )
                 folded: dict[str, list[float]] = {}
                 for plan in plans:
                     top = plan["Plan"]
@@ -165,13 +210,28 @@ def wrap_steps(backend: list[int], spent: dict[str, list[float]], explained: Any
         setattr(ingest_batch, name, wrapper)
 
 
+def critical_path(client: float, server: float, spent: dict[str, list[float]]) -> float:
+    """The batch's wall on two idle cores, from CPU seconds (what a loaded machine still
+    measures): the client's and the server's CPU outside the timed steps one after the other
+    (nothing runs on the other side then), and per step the longer of the two, as both run at
+    once there (a `COPY` is sent while its rows are built and encoded). An estimate: it leaves
+    out the round trips' latency and counts a step as overlapped throughout."""
+    inside_client = sum(c for c, _ in spent.values())
+    inside_server = sum(s for _, s in spent.values())
+    steps = sum(max(c, s) for c, s in spent.values())
+    return max(client - inside_client, 0.0) + max(server - inside_server, 0.0) + steps
+
+
 def run(url: str, n: int, explain: bool = False, setup: Sequence[str] = (),
-        shuffle: bool = False) -> None:  # fmt: skip
+        shuffle: bool = False, checkpoint: bool = False) -> None:  # fmt: skip
     eng = make_engine(url, pool_size=1, max_overflow=0)
     upgrade(eng)
     with eng.begin() as conn:  # what-ifs on this run's own database (`--setup-sql`)
         for sql in setup:
             conn.exec_driver_sql(sql)
+    if explain:  # this database's full-page images (`_own_wal`); needs a superuser
+        with eng.begin() as conn, contextlib.suppress(Exception):
+            conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_walinspect")
     factory = make_session_factory(eng)
     with unit_of_work(factory) as session:
         stamp = time.time_ns()
@@ -196,6 +256,10 @@ def run(url: str, n: int, explain: bool = False, setup: Sequence[str] = (),
         given = from_updates(batch)
         spent.clear()
         load = os.getloadavg()[0]
+        with eng.connect() as conn:
+            if checkpoint:  # the what-if of a checkpoint just before the batch
+                conn.exec_driver_sql("CHECKPOINT")
+            checkpoints = conn.exec_driver_sql(_CHECKPOINTS).scalar()
         cpu, start, server = time.process_time(), time.perf_counter(), server_cpu(backend[0])
         with unit_of_work(factory) as session:
             pid = int(session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar())
@@ -212,18 +276,25 @@ def run(url: str, n: int, explain: bool = False, setup: Sequence[str] = (),
         time.sleep(0.6)  # the statistics collector reports on its own schedule
         with eng.connect() as conn:
             upd, hot = conn.execute(text(stats)).one()
+            checkpoints = conn.exec_driver_sql(_CHECKPOINTS).scalar() - checkpoints
         print(
             f"{name:38s} events {events:7d} inserted {result.events_inserted:7d} "
             f"client {cpu:5.2f}s server {server:5.2f}s wall {wall:5.2f}s "
             f"events/client-cpu-s {events / cpu:9,.0f} events/s {events / wall:9,.0f} "
-            f"load {load:.2f}->{os.getloadavg()[0]:.2f} shipments upd {upd} hot {hot}"
+            f"load {load:.2f}->{os.getloadavg()[0]:.2f} shipments upd {upd} hot {hot} "
+            f"checkpoints begun {checkpoints}"
+        )
+        path = critical_path(cpu, server, spent)
+        print(
+            f"    on two idle cores: {path:5.2f}s, {events / path:9,.0f} events/s "
+            f"(client and server CPU outside the steps, and each step's longer side)"
         )
         for step in STEPS:
             if step in spent:
                 c, s = spent[step]
                 print(f"    {step:28s} client {c:5.2f}s server {s:5.2f}s")
         if explained is not None:
-            explained.report()
+            explained.report(raw[0])
     gc.unfreeze()
     eng.dispose()
 
@@ -242,10 +313,14 @@ def main() -> None:
         "--shuffle", action="store_true",
         help="the later batches' shipments in random order (not in the order they were created)",
     )  # fmt: skip
+    parser.add_argument(
+        "--checkpoint", action="store_true",
+        help="a CHECKPOINT (superuser) before each batch: its pages' first changes as full images",
+    )  # fmt: skip
     args = parser.parse_args()
     print(machine())
     with postgres_database(args.postgres, args.label) as url:
-        run(url, args.shipments, args.explain, args.setup_sql, args.shuffle)
+        run(url, args.shipments, args.explain, args.setup_sql, args.shuffle, args.checkpoint)
 
 
 if __name__ == "__main__":

@@ -70,7 +70,7 @@ def test_chunked_rows_equal_the_one_pass_build(n, as_text):
     every, kept = np.ones(size, dtype=bool), ev.keep
     some = np.random.default_rng(1).random(size) < 0.6
     for mask in (every, kept, some, ~some, np.zeros(size, dtype=bool)):
-        got = ev.rows("org", mask, ids, source, "now")
+        got = list(ev.rows("org", mask, ids, source, "now"))
         assert got == _reference(ev, "org", mask, ids, source, "now")
         assert len(got) == int(mask.sum())
 
@@ -91,5 +91,5 @@ def test_shared_values_are_every_row_s_and_leave_the_rows(n):
         for i, value in shared.items():
             assert all(row[i] == value and type(row[i]) is type(value) for row in reference)
         kept = [i for i in range(18) if i not in shared]
-        got = ev.rows("org", mask, ids, source, "now", leave_out=shared)
+        got = list(ev.rows("org", mask, ids, source, "now", leave_out=shared))
         assert got == [tuple(row[i] for i in kept) for row in reference]

@@ -18,8 +18,9 @@ written comes with its epoch column (`core.epochs`). The reads before the writes
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -33,7 +34,7 @@ from linkstar.tracking.core.columns import EPOCH, micros_of
 from linkstar.tracking.core.epochs import EPOCHS, second_of
 from linkstar.tracking.core.fold_columns import NAT
 from linkstar.tracking.core.keys import time_texts
-from linkstar.tracking.event_store_pg import PG_EPOCH, copy_events, write_status_pg
+from linkstar.tracking.event_store_pg import PG_EPOCH, copy_events, copy_rows, write_status_pg
 from linkstar.tracking.event_store_sqlite import insert, update_by_rowid
 from linkstar.tracking.models import Shipment
 
@@ -171,7 +172,7 @@ def insert_shipments(session: Session, rows: list[tuple[Any, ...]]) -> None:
 
 def insert_events(
     session: Session,
-    rows: list[tuple[Any, ...]],
+    rows: Iterable[tuple[Any, ...]],
     *,
     fresh: bool = False,
     shared: dict[int, Any] | None = None,
@@ -183,23 +184,22 @@ def insert_events(
 
     The rows must not repeat a (shipment_id, fingerprint) pair among themselves. `fresh` rows
     belong to shipments this transaction created, so nothing stored can repeat them: on
-    PostgreSQL they are copied straight into the table (no staging, no conflict check), and no
-    other transaction can delete their shipments. The others' shipments must have been read in
-    this transaction: SQLite's writers are serialised (`BEGIN IMMEDIATE`); PostgreSQL locks
-    them here (`event_store_pg.copy_events`). No foreign key checks each event (migration 0032).
+    PostgreSQL they are copied straight into the table as they are taken from `rows` (no
+    staging, no conflict check; `event_store_pg.copy_rows`), and no other transaction can
+    delete their shipments. The others' shipments must have been read in this transaction:
+    SQLite's writers are serialised (`BEGIN IMMEDIATE`); PostgreSQL locks them here
+    (`event_store_pg.copy_events`). No foreign key checks each event (migration 0032).
     """
-    if not rows:
+    rows = iter(rows)
+    if (first := next(rows, None)) is None:
         return 0
+    rows = chain((first,), rows)
     raw = raw_connection(session)
-    if not is_sqlite(session):
-        if fresh:
-            connection = session.connection()
-            insert_tuples(
-                connection, "tracking_events", EVENT_COLUMNS, rows, copy_types=_EVENT_TYPES
-            )
-            return len(rows)
-        return copy_events(raw, rows, EVENT_COLUMNS, _EVENT_TYPES)
-    return insert(raw, "tracking_events", EVENT_COLUMNS, rows, ignore=True, shared=shared)
+    if is_sqlite(session):
+        return insert(raw, "tracking_events", EVENT_COLUMNS, list(rows), ignore=True, shared=shared)
+    if fresh:
+        return copy_rows(raw, "tracking_events", EVENT_COLUMNS, rows, _EVENT_TYPES)
+    return copy_events(raw, list(rows), EVENT_COLUMNS, _EVENT_TYPES)
 
 
 def write_status(

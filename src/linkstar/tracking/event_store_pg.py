@@ -26,7 +26,7 @@ batch of 20,000 later scans: a third less server CPU, docs/benchmarks.md). Never
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -119,12 +119,27 @@ def copy_events(raw: Any, rows: list[tuple[Any, ...]], columns: Sequence[str],
         return len(rows)
 
 
-def _copy(cursor: Any, table: str, names: str, rows: list[tuple[Any, ...]],
-          types: Sequence[str]) -> None:  # fmt: skip
+def copy_rows(raw: Any, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]],
+              types: Sequence[str]) -> int:  # fmt: skip
+    """Copy rows (`columns` order, `types` their binary types) into `table` as they are taken
+    from `rows`; returns the rows the server stored (the `COPY` command's count).
+
+    psycopg sends a `COPY`'s data as it is written (the libpq buffer flushed every megabyte), so
+    the server stores the rows already sent while the next ones are built: an iterator that
+    builds its rows lazily overlaps its CPU with the server's. An exception raised by `rows`
+    ends the copy with an error (the server discards what it received) and propagates."""
+    with raw.cursor() as cursor:
+        return _copy(cursor, table, ", ".join(columns), rows, types)
+
+
+def _copy(cursor: Any, table: str, names: str, rows: Iterable[tuple[Any, ...]],
+          types: Sequence[str]) -> int:  # fmt: skip
     with cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
         copy.set_types(list(types))
+        write = copy.write_row
         for row in rows:
-            copy.write_row(row)
+            write(row)
+    return int(cursor.rowcount)
 
 
 def _insert_staged(cursor: Any, names: str, rows: list[tuple[Any, ...]],
