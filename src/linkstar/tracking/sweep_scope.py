@@ -18,6 +18,7 @@ SQLite keeps `sweep_sql.open_by_rule`/`resolve_by_rule` and `sweep_reads.stall_c
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,9 +27,16 @@ import numpy.typing as npt
 from sqlalchemy.orm import Session
 
 from linkstar.tracking.core.exceptions import MOVING, NONE, ExceptionKind, SweepColumns
-from linkstar.tracking.driver_reads import columns, fetch, lane_key, seconds, stat_lane_key
+from linkstar.tracking.driver_reads import (
+    columns,
+    dialect,
+    fetch,
+    lane_key,
+    seconds,
+    stat_lane_key,
+)
 from linkstar.tracking.rules import ExceptionRules
-from linkstar.tracking.sweep_reads import _before
+from linkstar.tracking.sweep_reads import _before, _lane_gaps
 from linkstar.tracking.sweep_sql import RESOLVED, _binds, _rules, quoted, scope_parts
 
 KINDS = tuple(ExceptionKind)  # kind KINDS[i] is bit i of a shipment's kinds
@@ -61,11 +69,12 @@ def _mask(kinds: list[ExceptionKind]) -> int:
     return sum(bit(k) for k in dict.fromkeys(kinds))
 
 
-def _sql(rules: ExceptionRules, cut: int) -> str:
+def _sql(name: str, rules: ExceptionRules, cut: int) -> str:
     """The statement (named driver parameters): the scope's two covering indexes walked once
-    (index-only), each shipment's rules as bits, the open kinds per shipment hashed once, the
-    lane gap joined to the stall candidates only."""
-    name = "postgresql"
+    (index-only), each shipment's rules as bits, the open kinds per shipment grouped once, and
+    for the stall candidates their lane: its scan gap joined by lane key on PostgreSQL, its
+    lane id (and its key where none is assigned yet) on SQLite, looked up in numpy after."""
+    postgres = name == "postgresql"
     rule_of = _rules(name)
     kinds = [k for k in dict.fromkeys(rules.enabled) if k is not STALLED]
     holds = " | ".join(f"(CASE WHEN {rule_of[k]} THEN {bit(k)} ELSE 0 END)" for k in kinds)
@@ -74,35 +83,50 @@ def _sql(rules: ExceptionRules, cut: int) -> str:
     picked = (
         f"s.id, {holds or '0'} AS holds, {candidate} AS candidate, s.status, s.sub_status, "
         "s.dest_country, s.last_event_s, s.carrier, s.carrier_service, s.warehouse_id, "
-        "s.dest_postcode"
+        "s.dest_postcode, s.lane_id"
     )
     # OFFSET 0 keeps each part a subquery of its own, so that `holds` is computed once per
     # shipment: pulled up, the planner would copy its expression into every use below.
+    own = "OFFSET 0" if postgres else "LIMIT -1 OFFSET 0"
     parts = " UNION ALL ".join(
-        f"(SELECT {picked} FROM {table} WHERE {where} OFFSET 0)"  # noqa: S608
-        for table, where in scope_parts(name, "%(org)s", "%(since)s")
+        f"SELECT * FROM (SELECT {picked} FROM {table} WHERE {where} {own}) AS p{i}"  # noqa: S608
+        for i, (table, where) in enumerate(scope_parts(name, ":org", ":since"))
     )
     bits = " ".join(f"WHEN '{k.value}' THEN {bit(k)}" for k in KINDS)
+    # SQLite has no bit_or; the kinds' bits are distinct powers of two, so the sum of the
+    # distinct ones is their OR, however many exceptions of a kind are pending.
+    open_bits = f"{'bit_or(' if postgres else 'SUM(DISTINCT '}CASE kind {bits} END)"
+    if postgres:
+        lane = "l.gap_p95_hours"
+        lanes = (
+            f"l AS MATERIALIZED (SELECT {stat_lane_key(name)} AS k, gap_p95_hours "  # noqa: S608
+            "FROM lane_transit_stats WHERE organisation_id = :org AND level = 'lane'), "
+        )
+        joined = "LEFT JOIN l ON l.k = u.lk "
+        keyed = f"CASE WHEN p.candidate THEN {lane_key(name, 'p')} END"
+    else:
+        # a lane id of -1: no lane to look up (not a candidate, or no destination country)
+        lane, lanes, joined = "u.lk, CASE WHEN u.id IS NULL THEN -1 ELSE u.lane END", "", ""
+        keyed = f"CASE WHEN p.candidate AND p.lane_id IS NULL THEN {lane_key(name, 'p')} END"
     auto = _mask(rules.auto_resolve)
     sql = (
-        f"WITH l AS MATERIALIZED (SELECT {stat_lane_key(name)} AS k, gap_p95_hours "  # noqa: S608
-        "FROM lane_transit_stats WHERE organisation_id = %(org)s AND level = 'lane'), "
-        f"o AS MATERIALIZED (SELECT shipment_id, bit_or(CASE kind {bits} END) AS open "
-        f"FROM tracking_exceptions WHERE organisation_id = %(org)s AND state <> '{RESOLVED}' "
+        f"WITH {lanes}o AS MATERIALIZED (SELECT shipment_id, {open_bits} AS open "  # noqa: S608
+        f"FROM tracking_exceptions WHERE organisation_id = :org AND state <> '{RESOLVED}' "
         "GROUP BY shipment_id), "
         # only the shipments where a rule holds, and the stall candidates, are joined: one
         # where none holds and that has exceptions open comes from `o` alone, holding none
-        f"u AS (SELECT p.*, CASE WHEN p.candidate THEN {lane_key(name, 'p')} END AS lk "
-        f"FROM ({parts}) p WHERE p.holds <> 0 OR p.candidate OFFSET 0) "
+        f"u AS (SELECT p.*, {keyed} AS lk, CASE WHEN p.candidate AND p.dest_country IS NOT NULL "
+        f"THEN p.lane_id ELSE -1 END AS lane FROM ({parts}) p WHERE p.holds <> 0 OR p.candidate "
+        f"{own}) "
         "SELECT COALESCE(u.id, o.shipment_id), COALESCE(u.holds, 0), COALESCE(o.open, 0), "
         "COALESCE(u.candidate, FALSE), u.status, COALESCE(u.sub_status, ''), "
-        "COALESCE(u.dest_country, ''), COALESCE(u.last_event_s, -1), l.gap_p95_hours "
-        "FROM u LEFT JOIN l ON l.k = u.lk FULL JOIN o ON o.shipment_id = u.id "
+        f"COALESCE(u.dest_country, ''), COALESCE(u.last_event_s, -1), {lane} "
+        f"FROM u {joined}FULL JOIN o ON o.shipment_id = u.id "
         "WHERE (COALESCE(u.holds, 0) & ~COALESCE(o.open, 0)) <> 0 "
         f"OR (COALESCE(o.open, 0) & {auto} & ~COALESCE(u.holds, 0)) <> 0 OR u.candidate"
     )
-    for param in ("now_s", "lost_hours", "customs_hours"):  # `_rules` names them :param
-        sql = sql.replace(f":{param}", f"%({param})s")
+    if postgres:  # the driver's named parameters
+        sql = re.sub(r":(org|since|now_s|lost_hours|customs_hours)\b", r"%(\1)s", sql)
     return sql
 
 
@@ -110,10 +134,16 @@ def read_differences(
     session: Session, organisation_id: str, rules: ExceptionRules, now: datetime
 ) -> Differences:
     """The shipments whose exceptions may change (see `Differences`), in one statement."""
+    name = dialect(session)
     cut = _before(seconds(now), rules.stalled_floor_business_hours)
     binds = _binds(session, organisation_id, rules, now)
-    rows = fetch(session, _sql(rules, cut), binds)
-    cols = columns(rows, 9) if rows else [[] for _ in range(9)]
+    rows = fetch(session, _sql(name, rules, cut), binds)
+    width = 9 if name == "postgresql" else 10
+    cols = columns(rows, width) if rows else [[] for _ in range(width)]
+    if name == "postgresql":
+        gaps = np.array(cols[8], dtype=np.float64)  # None becomes NaN
+    else:
+        gaps = _lane_gaps(session, organisation_id, cols[9], cols[8])
     none = np.full(len(rows), NONE, dtype=np.int64)
     return Differences(
         ids=np.array(cols[0], dtype=object),
@@ -129,7 +159,7 @@ def read_differences(
             promised_by=none,
             delivered_at=none,
             unmapped_count=none,
-            lane_gap_p95_hours=np.array(cols[8], dtype=np.float64),  # None becomes NaN
+            lane_gap_p95_hours=gaps,
         ),
     )
 
