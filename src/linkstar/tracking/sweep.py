@@ -1,11 +1,10 @@
 """The exception sweep: open and resolve exceptions idempotently, suspend disrupted lanes.
 
-On SQLite every rule but `stalled` is judged and reconciled by the database (`sweep_sql`: one
-INSERT … SELECT, one UPDATE); `stalled` needs business hours per destination calendar, so its
-candidates alone are read (`sweep_reads`), judged with the vectorised core and reconciled in
-numpy. On PostgreSQL the whole scope is read once (`sweep_scope`: one COPY of its columns with
-each shipment's open kinds), every rule judged by the vectorised core, and only the differences
-written (`sweep_sql.open_pairs`, `resolve_pairs`, `open_stalled`).
+On both databases the whole scope is walked once (`sweep_scope`: per shipment the kinds whose
+rule holds and the kinds it has open, as bits; only the shipments where they differ and the
+stall candidates are read), `stalled` judged by the vectorised core (business hours per
+destination calendar), and only the differences written (`sweep_sql.open_pairs`,
+`resolve_pairs`, `open_stalled`).
 
 Never commits. Running it twice in a row changes nothing the second time.
 """

@@ -1,13 +1,13 @@
-"""What the exception sweep reads into Python: how many shipments it checks, the candidates of
-the one rule judged in numpy (`stalled`, which needs business hours per destination calendar),
-its open exceptions, and the exception counts per carrier lane for the disruption judgement.
-Every other rule is judged and reconciled by the database (`sweep_sql`).
+"""What the exception sweep reads besides its one walk (`sweep_scope`): how many shipments it
+checks and the parcels moving per lane (`shipment_tally`), the stall candidates' lane gaps by
+lane id (`lane_gaps`, SQLite), and the exception counts per carrier lane for the disruption
+judgement.
 
 The sweep never reads events: ingestion keeps each shipment's summary columns current, and its
 times are the generated epoch-second columns (whole seconds, the fraction dropped; migration
-0025) held in the covering index. Of those, only the stall candidates become Python values: the
-WHERE clause is a superset of the rule (integer bound rounded up), and the vectorised rule then
-judges exactly what it judged when every row was loaded.
+0025) held in the covering index. The stall candidates' bound (`_before`) is a superset of the
+rule (integer bound rounded up), and the vectorised rule then judges exactly what it judged
+when every row was loaded.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def _before(now_s: int, hours: float) -> int:
     return math.ceil(now_s - hours * 3600.0) + 1
 
 
-def _lane_gaps(
+def lane_gaps(
     session: Session, organisation_id: str, lane: list[int | None], key: list[str | None]
 ) -> np.ndarray[Any, Any]:
     """Per candidate its lane's stored scan-gap p95 in hours (NaN when none): by lane id, or by

@@ -1,21 +1,14 @@
-"""The exception sweep's writes, set-based: every rule but `stalled` is judged, opened and
-resolved by the database in two statements on SQLite, so a sweep that changes nothing moves no
-shipment into Python (PostgreSQL judges every rule in one walk, `sweep_scope`, and writes the
-pairs it found with `open_pairs` and `resolve_pairs` below).
+"""The exception sweep's rules as SQL, and its writes, set-based, on both databases.
 
-- open: one INSERT … SELECT over the shipments in scope (`scope_parts`: the unfinished ones from
-  the covering index `ix_shipments_sweep`, the recently finished from `ix_shipments_finished`)
-  x the enabled kinds, of each (shipment, kind) whose rule holds and that has NOT EXISTS an open
-  or acknowledged exception of that kind (probe: `ix_tracking_exceptions_open`);
-- resolve: one UPDATE of the open or acknowledged exceptions of the auto-resolved kinds whose
-  rule NOT EXISTS any more for their shipment in scope (a disabled rule holds nowhere).
-
-Each rule's SQL is the vectorised rule of `core.exceptions.detect` (the specification, held to
-this SQL by tests/tracking/test_sweep_equivalence.py) on the shipments' epoch-second columns
-(migration 0025) with the same arithmetic: integer differences, divided as doubles. Every new
-exception records the lane it was opened on and the parcel's last scan then (migration 0028),
-copied from its shipment by the same statement; `open_stalled` does the same for the stalled
-parcels judged in numpy.
+Each rule's SQL (`_rules`) is the vectorised rule of `core.exceptions.detect` (the
+specification, held to this SQL by tests/tracking/test_sweep_equivalence.py) on the shipments'
+epoch-second columns (migration 0025) with the same arithmetic: integer differences, divided as
+doubles; `sweep_scope` evaluates them all in one walk of the scope (`scope_parts`: the
+unfinished shipments from the covering index `ix_shipments_sweep`, the recently finished from
+`ix_shipments_finished`). The pairs it finds are written here: `open_pairs` and `resolve_pairs`
+(the pairs as arrays on PostgreSQL, as one JSON array on SQLite), `open_stalled` for the
+stalled parcels judged in numpy. Every new exception records the lane it was opened on and the
+parcel's last scan then (migration 0028), copied from its shipment by the same statement.
 """
 
 from __future__ import annotations
