@@ -1,10 +1,11 @@
 """The exception sweep: open and resolve exceptions idempotently, suspend disrupted lanes.
 
-On both databases the whole scope is walked once (`sweep_scope`: per shipment the kinds whose
-rule holds and the kinds it has open, as bits; only the shipments where they differ and the
-stall candidates are read), `stalled` judged by the vectorised core (business hours per
-destination calendar), and only the differences written (`sweep_sql.open_pairs`,
-`resolve_pairs`, `open_stalled`).
+On SQLite every rule but `stalled` is judged and reconciled by the database (`sweep_sql`: one
+INSERT … SELECT, one UPDATE); `stalled` needs business hours per destination calendar, so its
+candidates alone are read (`sweep_reads`), judged with the vectorised core and reconciled in
+numpy. On PostgreSQL the whole scope is read once (`sweep_scope`: one COPY of its columns with
+each shipment's open kinds), every rule judged by the vectorised core, and only the differences
+written (`sweep_sql.open_pairs`, `resolve_pairs`, `open_stalled`).
 
 Never commits. Running it twice in a row changes nothing the second time.
 """
@@ -17,20 +18,42 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from linkstar.db.outbox import enqueue
+from linkstar.db.repository import chunks
 from linkstar.kit.clock import utcnow
 from linkstar.tracking import feedback
 from linkstar.tracking.core.disruption import LaneCounts, disruptions
-from linkstar.tracking.core.exceptions import NONE, ExceptionKind, SweepColumns, detect
-from linkstar.tracking.driver_reads import mapped, planned
-from linkstar.tracking.models import TrackingSuspension
+from linkstar.tracking.core.exceptions import (
+    NONE,
+    ExceptionKind,
+    ExceptionState,
+    SweepColumns,
+    detect,
+)
+from linkstar.tracking.driver_reads import dialect, mapped, planned
+from linkstar.tracking.models import (
+    TrackingException,
+    TrackingSuspension,
+)
 from linkstar.tracking.rules import DisruptionRule, ExceptionRules, load_rules
-from linkstar.tracking.sweep_reads import exception_counts, shipment_tally
+from linkstar.tracking.sweep_reads import (
+    exception_counts,
+    shipment_tally,
+    stall_candidates,
+    stalled_shipments,
+)
 from linkstar.tracking.sweep_scope import changes, read_differences
-from linkstar.tracking.sweep_sql import open_pairs, open_stalled, resolve_pairs
+from linkstar.tracking.sweep_sql import (
+    OPEN_STATES,
+    open_by_rule,
+    open_pairs,
+    open_stalled,
+    resolve_by_rule,
+    resolve_pairs,
+)
 
 NOTIFY_JOB = "tracking.notify_exceptions"
 STALLED = ExceptionKind.STALLED
@@ -86,9 +109,23 @@ def judge(
     session: Session, organisation_id: str, rules: ExceptionRules, now: datetime
 ) -> SweepReport:
     """Open the exceptions the rules find and resolve those whose condition ended (no alert,
-    no disruption judgement, no count of the shipments checked): the shipments whose
-    exceptions may change, from one walk of the scope (`sweep_scope`); the stall candidates
-    among them judged in numpy."""
+    no disruption judgement, no count of the shipments checked)."""
+    if dialect(session) == "postgresql":
+        return _judge_postgres(session, organisation_id, rules, now)
+    opened = open_by_rule(session, organisation_id, rules, now)
+    stalled, resolved = _sweep_stalled(session, organisation_id, rules, now)
+    opened[STALLED.value] += stalled
+    return SweepReport(
+        opened={kind: n for kind, n in opened.items() if n},
+        resolved=resolve_by_rule(session, organisation_id, rules, now) + resolved,
+    )
+
+
+def _judge_postgres(
+    session: Session, organisation_id: str, rules: ExceptionRules, now: datetime
+) -> SweepReport:
+    """`judge` on PostgreSQL: the shipments whose exceptions may change, from one walk of the
+    scope (`sweep_scope`); the stall candidates among them judged in numpy."""
     found = read_differences(session, organisation_id, rules, now)
     every = rules.thresholds()
     masks = detect(
@@ -122,6 +159,40 @@ def judge(
         opened={kind: n for kind, n in opened.items() if n},
         resolved=resolve_pairs(session, organisation_id, now, pairs(to_resolve)),
     )
+
+
+def _sweep_stalled(
+    session: Session, organisation_id: str, rules: ExceptionRules, now: datetime
+) -> tuple[int, int]:
+    """Judge the stall candidates in numpy (business hours per destination calendar), open the
+    stalled exceptions missing, resolve those no longer stalled (when auto-resolved; a parcel
+    no longer a candidate is not stalled); (opened, resolved)."""
+    ids, columns = stall_candidates(session, organisation_id, rules, now)
+    every = rules.thresholds()
+    masks = detect(columns, replace(every, enabled=every.enabled & {STALLED}), int(now.timestamp()))
+    stalled = masks.get(STALLED, np.zeros(len(ids), dtype=bool))
+    already = stalled_shipments(session, organisation_id)
+    found = ids[stalled].tolist()
+    details = [
+        (shipment_id, json.dumps(_detail(columns, i, STALLED)))
+        for i, shipment_id in zip(np.flatnonzero(stalled).tolist(), found, strict=True)
+        if shipment_id not in already
+    ]
+    open_stalled(session, organisation_id, rules.owner_for(STALLED), now, details)
+    resolved = 0
+    if STALLED in rules.auto_resolve:
+        ended = sorted(already.difference(found))
+        table = TrackingException.__table__
+        for part in chunks(ended):
+            result: Any = session.execute(
+                update(table)  # type: ignore[arg-type]
+                .where(table.c.organisation_id == organisation_id, table.c.kind == STALLED.value,
+                       table.c.state.in_(OPEN_STATES), table.c.shipment_id.in_(part))
+                .values(state=ExceptionState.RESOLVED.value, resolved_at=now,
+                        resolved_by="sweep", updated_at=now)
+            )  # fmt: skip
+            resolved += int(result.rowcount)
+    return len(details), resolved
 
 
 def _detail(columns: SweepColumns, index: int, kind: ExceptionKind) -> dict[str, Any]:

@@ -1,13 +1,13 @@
-"""What the exception sweep reads besides its one walk (`sweep_scope`): how many shipments it
-checks and the parcels moving per lane (`shipment_tally`), the stall candidates' lane gaps by
-lane id (`lane_gaps`, SQLite), and the exception counts per carrier lane for the disruption
-judgement.
+"""What the exception sweep reads into Python: how many shipments it checks, the candidates of
+the one rule judged in numpy (`stalled`, which needs business hours per destination calendar),
+its open exceptions, and the exception counts per carrier lane for the disruption judgement.
+Every other rule is judged and reconciled by the database (`sweep_sql`).
 
 The sweep never reads events: ingestion keeps each shipment's summary columns current, and its
 times are the generated epoch-second columns (whole seconds, the fraction dropped; migration
-0025) held in the covering index. The stall candidates' bound (`_before`) is a superset of the
-rule (integer bound rounded up), and the vectorised rule then judges exactly what it judged
-when every row was loaded.
+0025) held in the covering index. Of those, only the stall candidates become Python values: the
+WHERE clause is a superset of the rule (integer bound rounded up), and the vectorised rule then
+judges exactly what it judged when every row was loaded.
 """
 
 from __future__ import annotations
@@ -19,16 +19,27 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
+from linkstar.tracking.core.exceptions import (
+    MOVING,
+    NONE,
+    ExceptionKind,
+    SweepColumns,
+)
 from linkstar.tracking.driver_reads import (
+    columns,
     dialect,
     fetch,
+    lane_key,
     param,
     seconds,
+    shipments_table,
     stat_lane_key,
 )
 from linkstar.tracking.models import LANE_COLUMNS
 from linkstar.tracking.rules import DisruptionRule, ExceptionRules
 from linkstar.tracking.sweep_sql import (
+    RESOLVED,
+    UNFINISHED,
     quoted,
     scope_parts,
 )
@@ -80,7 +91,41 @@ def _before(now_s: int, hours: float) -> int:
     return math.ceil(now_s - hours * 3600.0) + 1
 
 
-def lane_gaps(
+def stall_candidates(
+    session: Session, organisation_id: str, rules: ExceptionRules, now: datetime
+) -> tuple[np.ndarray[Any, Any], SweepColumns]:
+    """(ids, sweep columns) of the shipments in scope that could be stalled: moving and idle
+    longer than the stall floor in wall hours (business hours never exceed them, and the lane's
+    limit is at least the floor), each with its lane's scan gap; none when the rule is off.
+    Only the columns the stalled rule and its detail read are filled; the others are NONE."""
+    name = dialect(session)
+    cut = _before(seconds(now), rules.stalled_floor_business_hours)
+    # Each candidate's lane id (-1: no destination country, hence no lane statistics), and its
+    # lane key only when the lane id is not assigned yet; the gaps are looked up in numpy. A
+    # join to the lane statistics by key built the key text of every candidate and probed an
+    # automatic index with it: half the cost of this read, measured.
+    sql = (
+        "SELECT s.id, s.status, COALESCE(s.sub_status, ''), COALESCE(s.dest_country, ''), "  # noqa: S608
+        "s.last_event_s, CASE WHEN s.dest_country IS NULL THEN -1 ELSE s.lane_id END, "
+        f"CASE WHEN s.lane_id IS NULL THEN {lane_key(name)} END FROM {shipments_table(name)} "
+        f"WHERE s.organisation_id = ? AND {UNFINISHED} "
+        f"AND s.status IN {quoted(MOVING)} AND s.last_event_s < ?"  # no moving one is finished
+    )
+    stalled = ExceptionKind.STALLED in rules.enabled  # no candidates when the rule is off
+    rows = fetch(session, sql, (organisation_id, cut)) if stalled else []
+    cols = columns(rows, 7) if rows else [[] for _ in range(7)]
+    none = np.full(len(rows), NONE, dtype=np.int64)
+    return np.array(cols[0], dtype=object), SweepColumns(
+        status=np.array(cols[1], dtype=object),
+        sub_status=np.array(cols[2], dtype=object),
+        dest_country=np.array(cols[3], dtype=object),
+        last_event_at=np.array(cols[4], dtype=np.int64),
+        status_since=none, promised_by=none, delivered_at=none, unmapped_count=none,
+        lane_gap_p95_hours=_lane_gaps(session, organisation_id, cols[5], cols[6]),
+    )  # fmt: skip
+
+
+def _lane_gaps(
     session: Session, organisation_id: str, lane: list[int | None], key: list[str | None]
 ) -> np.ndarray[Any, Any]:
     """Per candidate its lane's stored scan-gap p95 in hours (NaN when none): by lane id, or by
@@ -109,6 +154,16 @@ def lane_gaps(
         ), (organisation_id,)))  # fmt: skip
         gaps[unassigned] = np.array([by_key.get(key[n]) for n in unassigned], dtype=np.float64)
     return gaps
+
+
+def stalled_shipments(session: Session, organisation_id: str) -> set[str]:
+    """The shipments with an open or acknowledged stalled exception (from the covering index
+    `ix_tracking_exceptions_open`)."""
+    sql = (
+        "SELECT shipment_id FROM tracking_exceptions WHERE organisation_id = ? "  # noqa: S608
+        f"AND kind = '{ExceptionKind.STALLED.value}' AND state <> '{RESOLVED}'"
+    )
+    return {row[0] for row in fetch(session, sql, (organisation_id,))}
 
 
 def exception_counts(

@@ -1,21 +1,27 @@
-"""The exception sweep's rules as SQL, and its writes, set-based, on both databases.
+"""The exception sweep's writes, set-based: every rule but `stalled` is judged, opened and
+resolved by the database in two statements on SQLite, so a sweep that changes nothing moves no
+shipment into Python (PostgreSQL judges every rule in one walk, `sweep_scope`, and writes the
+pairs it found with `open_pairs` and `resolve_pairs` below).
 
-Each rule's SQL (`_rules`) is the vectorised rule of `core.exceptions.detect` (the
-specification, held to this SQL by tests/tracking/test_sweep_equivalence.py) on the shipments'
-epoch-second columns (migration 0025) with the same arithmetic: integer differences, divided as
-doubles; `sweep_scope` evaluates them all in one walk of the scope (`scope_parts`: the
-unfinished shipments from the covering index `ix_shipments_sweep`, the recently finished from
-`ix_shipments_finished`). The pairs it finds are written here: `open_pairs` and `resolve_pairs`
-(the pairs as arrays on PostgreSQL, as one JSON array on SQLite), `open_stalled` for the
-stalled parcels judged in numpy. Every new exception records the lane it was opened on and the
-parcel's last scan then (migration 0028), copied from its shipment by the same statement.
+- open: one INSERT … SELECT over the shipments in scope (`scope_parts`: the unfinished ones from
+  the covering index `ix_shipments_sweep`, the recently finished from `ix_shipments_finished`)
+  x the enabled kinds, of each (shipment, kind) whose rule holds and that has NOT EXISTS an open
+  or acknowledged exception of that kind (probe: `ix_tracking_exceptions_open`);
+- resolve: one UPDATE of the open or acknowledged exceptions of the auto-resolved kinds whose
+  rule NOT EXISTS any more for their shipment in scope (a disabled rule holds nowhere).
+
+Each rule's SQL is the vectorised rule of `core.exceptions.detect` (the specification, held to
+this SQL by tests/tracking/test_sweep_equivalence.py) on the shipments' epoch-second columns
+(migration 0025) with the same arithmetic: integer differences, divided as doubles. Every new
+exception records the lane it was opened on and the parcel's last scan then (migration 0028),
+copied from its shipment by the same statement; `open_stalled` does the same for the stalled
+parcels judged in numpy.
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,6 +39,7 @@ OPEN_STATES = ("open", "acknowledged")
 # the probe for one seeks the index once, where `IN OPEN_STATES` seeks it once per state.
 RESOLVED = ExceptionState.RESOLVED.value
 TERMINAL = FINISHED_STATUSES
+BY_SQL = tuple(k for k in ExceptionKind if k is not ExceptionKind.STALLED)
 _INSERTED = ("id", "organisation_id", "shipment_id", "kind", "state", "owner_user_id",
              "opened_at", "detail", "created_at", "updated_at", "carrier", "dest_country",
              "last_scan_at")  # fmt: skip
@@ -46,6 +53,17 @@ def quoted(values: Iterable[str]) -> str:
 
 
 UNFINISHED = f"s.status NOT IN {quoted(TERMINAL)}"  # the WHERE of ix_shipments_sweep
+
+
+def scope(org: str = ":org", since: str = ":since") -> str:
+    """The shipments `s` the sweep checks: the organisation's not finished, or finished since
+    `since` (epoch seconds); the two placeholders as the statement names them."""
+    return f"s.organisation_id = {org} AND {unfinished_since(since)}"
+
+
+def unfinished_since(since: str) -> str:
+    """SQL true for a shipment `s` not finished, or finished at or after `since`."""
+    return f"({UNFINISHED} OR s.status_since_s >= {since})"
 
 
 def scope_parts(
@@ -91,6 +109,13 @@ def _rules(name: str) -> dict[ExceptionKind, str]:
     }
 
 
+def _holds(kinds: Sequence[ExceptionKind], kind_column: str, name: str) -> str:
+    """SQL true when the rule of the row's kind (`kind_column`) holds; false for other kinds."""
+    rules = _rules(name)
+    whens = " ".join(f"WHEN '{k.value}' THEN {rules[k]}" for k in kinds)
+    return f"(CASE {kind_column} {whens} ELSE FALSE END)" if kinds else "FALSE"
+
+
 def _binds(
     session: Session, organisation_id: str, rules: ExceptionRules, now: datetime
 ) -> dict[str, Any]:
@@ -130,6 +155,65 @@ def _new_id(name: str) -> str:
     return "lower(hex(randomblob(16)))"
 
 
+def open_by_rule(
+    session: Session, organisation_id: str, rules: ExceptionRules, now: datetime
+) -> Counter[str]:
+    """Open an exception for each (shipment in scope, enabled kind but stalled) whose rule holds
+    and that has none open or acknowledged; how many of each kind. SQLite's way (PostgreSQL
+    judges from one walk, `sweep_scope`, and writes with `open_pairs`)."""
+    kinds = [k for k in dict.fromkeys(rules.enabled) if k is not ExceptionKind.STALLED]
+    if not kinds:
+        return Counter()
+    name = dialect(session)
+    binds = _binds(session, organisation_id, rules, now)
+    values = []
+    for i, kind in enumerate(kinds):
+        values.append(f"(:kind{i}, :owner{i})")
+        binds[f"kind{i}"], binds[f"owner{i}"] = kind.value, rules.owner_for(kind)
+    any_rule = " OR ".join(_rules(name)[k] for k in kinds)
+    open_pairs = (
+        "SELECT e.shipment_id, e.kind FROM tracking_exceptions e "  # noqa: S608
+        f"WHERE e.organisation_id = :org AND e.state <> '{RESOLVED}' "
+        f"AND e.kind IN {quoted(k.value for k in kinds)}"
+    )
+    # one seek of ix_tracking_exceptions_open per (shipment, kind)
+    probe = f"{open_pairs} AND e.shipment_id = s.id AND e.kind = k.kind"
+    selects = (
+        f"SELECT {_new_id(name)}, s.organisation_id, s.id, k.kind, 'open', k.owner, "  # noqa: S608
+        f":stamp, {_detail(name)}, :stamp, :stamp, {_FROM_SHIPMENT} "
+        f"FROM {table} CROSS JOIN k WHERE {where} AND ({any_rule}) "
+        f"AND {_holds(kinds, 'k.kind', name)} AND NOT EXISTS ({probe})"
+        for table, where in scope_parts(name)
+    )
+    sql = (
+        f"WITH k(kind, owner) AS (VALUES {', '.join(values)}) "
+        f"INSERT INTO tracking_exceptions ({', '.join(_INSERTED)}) "
+        f"{' UNION ALL '.join(selects)} RETURNING kind"
+    )
+    return Counter(session.execute(text(sql), binds).scalars())
+
+
+def resolve_by_rule(
+    session: Session, organisation_id: str, rules: ExceptionRules, now: datetime
+) -> int:
+    """Resolve the open or acknowledged exceptions of the auto-resolved kinds but stalled whose
+    rule no longer holds for their shipment (or whose shipment left the scope); how many."""
+    auto = [k for k in dict.fromkeys(rules.auto_resolve) if k is not ExceptionKind.STALLED]
+    if not auto:
+        return 0
+    name = dialect(session)
+    enabled = [k for k in BY_SQL if k in rules.enabled]
+    sql = (
+        "UPDATE tracking_exceptions SET state = 'resolved', resolved_at = :stamp, "  # noqa: S608
+        "resolved_by = 'sweep', updated_at = :stamp WHERE organisation_id = :org "
+        f"AND state IN {quoted(OPEN_STATES)} AND kind IN {quoted(k.value for k in auto)} "
+        "AND NOT EXISTS (SELECT 1 FROM shipments s WHERE s.id = tracking_exceptions.shipment_id "
+        f"AND {scope()} AND {_holds(enabled, 'tracking_exceptions.kind', name)})"
+    )
+    result: Any = session.execute(text(sql), _binds(session, organisation_id, rules, now))
+    return int(result.rowcount)
+
+
 def open_stalled(
     session: Session,
     organisation_id: str,
@@ -157,17 +241,6 @@ def open_stalled(
         session.execute(text(sql), binds)
 
 
-def _pairs(name: str, pairs: tuple[list[str], list[str]]) -> tuple[str, dict[str, Any]]:
-    """(FROM item `v(id, kind)`, its binds) of the (shipment id, kind) pairs: two arrays
-    unnested on PostgreSQL; one JSON array of [id, kind] on SQLite (one bind, however many)."""
-    ids, kinds = pairs
-    if name == "postgresql":
-        source = "unnest(CAST(:ids AS TEXT[]), CAST(:kinds AS TEXT[])) AS v(id, kind)"
-        return source, {"ids": ids, "kinds": kinds}
-    source = "(SELECT value ->> 0 AS id, value ->> 1 AS kind FROM json_each(:pairs)) AS v"
-    return source, {"pairs": json.dumps(list(zip(ids, kinds, strict=True)))}
-
-
 def open_pairs(
     session: Session,
     organisation_id: str,
@@ -175,14 +248,14 @@ def open_pairs(
     now: datetime,
     pairs: tuple[list[str], list[str]],
 ) -> Counter[str]:
-    """Open an exception for each (shipment id, kind) of `pairs` (judged in numpy,
-    `sweep_scope`), its detail, lane and last scan from its shipment; how many of each kind."""
+    """PostgreSQL: open an exception for each (shipment id, kind) of `pairs` (judged in numpy,
+    `sweep_scope`), detail, lane and last scan from its shipment as `open_by_rule` writes
+    them; how many of each kind."""
     ids, kinds = pairs
     if not ids:
         return Counter()
-    name = dialect(session)
-    source, binds = _pairs(name, pairs)
-    binds |= {"org": organisation_id, "stamp": param(session, now)}
+    name = "postgresql"
+    binds: dict[str, Any] = {"org": organisation_id, "stamp": now, "ids": ids, "kinds": kinds}
     values = []
     for i, kind in enumerate(dict.fromkeys(kinds)):
         values.append(f"(:kind{i}, :owner{i})")
@@ -192,9 +265,9 @@ def open_pairs(
         f"INSERT INTO tracking_exceptions ({', '.join(_INSERTED)}) "
         f"SELECT {_new_id(name)}, s.organisation_id, s.id, v.kind, 'open', k.owner, :stamp, "
         f"{_detail(name)}, :stamp, :stamp, {_FROM_SHIPMENT} "
-        # the pairs outermost (SQLite keeps a CROSS JOIN's order): the JSON read once
-        f"FROM {source} CROSS JOIN k JOIN shipments s ON s.id = v.id AND s.organisation_id = :org "
-        "WHERE k.kind = v.kind RETURNING kind"
+        "FROM unnest(CAST(:ids AS TEXT[]), CAST(:kinds AS TEXT[])) AS v(id, kind) "
+        "JOIN k ON k.kind = v.kind "
+        "JOIN shipments s ON s.id = v.id AND s.organisation_id = :org RETURNING kind"
     )
     return Counter(session.execute(text(sql), binds).scalars())
 
@@ -202,19 +275,18 @@ def open_pairs(
 def resolve_pairs(
     session: Session, organisation_id: str, now: datetime, pairs: tuple[list[str], list[str]]
 ) -> int:
-    """Resolve the open or acknowledged exceptions of each (shipment id, kind) of `pairs`
-    (judged in numpy, `sweep_scope`); how many."""
-    ids, _ = pairs
+    """PostgreSQL: resolve the open or acknowledged exceptions of each (shipment id, kind) of
+    `pairs` (judged in numpy, `sweep_scope`); how many."""
+    ids, kinds = pairs
     if not ids:
         return 0
-    source, binds = _pairs(dialect(session), pairs)
-    # each pair seeks ix_tracking_exceptions_open; the exceptions found are updated by key
     sql = (
-        "UPDATE tracking_exceptions SET state = 'resolved', resolved_at = :stamp, "  # noqa: S608
-        "resolved_by = 'sweep', updated_at = :stamp WHERE id IN (SELECT e.id "
-        f"FROM {source} JOIN tracking_exceptions e ON e.organisation_id = :org "
-        f"AND e.kind = v.kind AND e.shipment_id = v.id AND e.state IN {quoted(OPEN_STATES)})"
+        "UPDATE tracking_exceptions e SET state = 'resolved', resolved_at = :stamp, "  # noqa: S608
+        "resolved_by = 'sweep', updated_at = :stamp "
+        "FROM unnest(CAST(:ids AS TEXT[]), CAST(:kinds AS TEXT[])) AS v(id, kind) "
+        f"WHERE e.organisation_id = :org AND e.state IN {quoted(OPEN_STATES)} "
+        "AND e.shipment_id = v.id AND e.kind = v.kind"
     )
-    binds |= {"org": organisation_id, "stamp": param(session, now)}
+    binds = {"org": organisation_id, "stamp": now, "ids": ids, "kinds": kinds}
     result: Any = session.execute(text(sql), binds)
     return int(result.rowcount)
