@@ -37,10 +37,7 @@ def split_shared(
     shared = {
         i: first[i]
         for i in range(width)
-        if _literal(first[i])
-        and middle[i] == first[i]
-        and last[i] == first[i]
-        and _all_equal(partial(map, itemgetter(i), rows), first[i], len(rows))
+        if _same(first[i], middle[i], last[i], partial(map, itemgetter(i), rows), len(rows))
     }
     if not shared:
         return shared, rows
@@ -57,16 +54,17 @@ def uniform(values: Sequence[Any]) -> bool:
     if not values:
         return False
     first = values[0]
-    # the middle and last values reject most columns before a whole pass over the values
-    return (
-        _literal(first)
-        and values[len(values) // 2] == first
-        and values[-1] == first
-        and _all_equal(lambda: values, first, len(values))
-    )
+    return _same(first, values[len(values) // 2], values[-1], lambda: values, len(values))
 
 
-def _literal(value: Any) -> bool:
+def _same(first: Any, middle: Any, last: Any, values: Callable[[], Iterable[Any]], n: int) -> bool:
+    """Whether a literal can stand for all `n` values (given anew by each call): the middle
+    and last values reject most columns before a whole pass over them."""
+    return literal(first) and middle == first and last == first and _all_equal(values, first, n)
+
+
+def literal(value: Any) -> bool:
+    """Whether a value can be written as an SQLite literal made by `quote()`."""
     return (
         isinstance(value, _LITERAL_TYPES)
         and not isinstance(value, bool)

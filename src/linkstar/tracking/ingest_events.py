@@ -21,7 +21,7 @@ from linkstar.tracking.core.fold import Row
 from linkstar.tracking.core.fold_columns import RANK
 from linkstar.tracking.core.keys import fingerprints, time_texts
 from linkstar.tracking.event_store import db_times
-from linkstar.tracking.event_store_sqlite import uniform
+from linkstar.tracking.event_store_sqlite import literal, uniform
 
 # Column widths of tracking_events; longer carrier text is cut rather than failing PostgreSQL.
 _CUT = {"location": 200, "city": 120, "state": 80, "postcode": 16}
@@ -121,7 +121,7 @@ class Events:
         for k, name in enumerate(_ROW):
             if 4 + k in found and name in _CUT:  # the value as the rows have it
                 found[4 + k] = _cut([found[4 + k]], _CUT[name])[0]
-        return {i: value for i, value in found.items() if uniform([value, value])}
+        return {i: value for i, value in found.items() if literal(value)}
 
     def _columns(
         self, organisation_id: str, part: slice | np.ndarray, sid: Sequence[str],
