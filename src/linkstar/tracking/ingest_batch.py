@@ -89,7 +89,11 @@ def store(
     report.events_received = len(ev.ship)
     ids, rows, known, start = _known(session, organisation_id, ships.keys, as_text)
     # SQLite's write-back names only what changed (`_changed`); the fold updates `start`
-    stored = FoldedColumns(*(getattr(start, name).copy() for name in DERIVED_COLUMNS))
+    stored = (
+        FoldedColumns(*(getattr(start, name).copy() for name in DERIVED_COLUMNS))
+        if as_text
+        else None
+    )
     if follow_aliases and (again := _follow_aliases(session, organisation_id, batch, known)):
         return store(session, organisation_id, again, now, undated, follow_aliases=False)
     late = _drop_stored_repeats(session, ev, ids, known, start.last_event_at)
@@ -118,7 +122,7 @@ def store(
     write_status(
         session,
         list(zip(*derived, repeat(received, len(at)), gather(rows, at), strict=True)),
-        _changed(folded, stored, at) if as_text else None,
+        None if stored is None else _changed(folded, stored, at),
     )
     fill_service_and_promise(
         session.connection(),
