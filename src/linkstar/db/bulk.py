@@ -20,6 +20,8 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Table, insert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 
 from linkstar.db.engine import json_text
@@ -108,6 +110,13 @@ class Encoded:
 def _plain(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows for SQLAlchemy itself: `Encoded` values back to their values."""
     return [{k: v.value if v.__class__ is Encoded else v for k, v in row.items()} for row in rows]
+
+
+def dialect_insert(table: Table, dialect: str) -> Any:
+    """An INSERT into `table` in the dialect's own form ("postgresql" or SQLite's), the one
+    that has `ON CONFLICT` (`on_conflict_do_nothing`, `on_conflict_do_update`)."""
+    build = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return build(table)
 
 
 def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:

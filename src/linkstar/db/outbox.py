@@ -13,12 +13,11 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, bindparam, delete, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from linkstar.db.base import Base, IdMixin
+from linkstar.db.bulk import dialect_insert
 from linkstar.kit.clock import utcnow
 from linkstar.kit.ids import new_id
 
@@ -187,12 +186,11 @@ def enqueue_lean(
 @lru_cache(maxsize=4)
 def _lean_insert(dialect: str) -> Any:
     # Built once per dialect: constructing the statement per call was a third of its cost.
-    build = postgresql_insert if dialect == "postgresql" else sqlite_insert
     table = OutboxJob.__table__
     columns = ("id", "name", "payload", "organisation_id", "idempotency_key", "status",
                "attempts", "run_after", "created_at")  # fmt: skip
     return (
-        build(table)  # type: ignore[arg-type]
+        dialect_insert(table, dialect)  # type: ignore[arg-type]
         .values({c: bindparam(c) for c in columns})
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
         .returning(table.c.id)

@@ -12,10 +12,9 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from linkstar.db.bulk import dialect_insert
 from linkstar.kit.clock import utcnow
 from linkstar.kit.errors import InvalidInput
 from linkstar.kit.ids import new_id
@@ -83,8 +82,7 @@ _LANE_FIGURES = ("carrier", "n", "delivered", "on_time", "transit_p50_days",
 @lru_cache(maxsize=4)
 def _lane_upsert(dialect: str) -> Any:
     """The lane statistics upsert in the dialect's `ON CONFLICT` form (built once)."""
-    build = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    stmt = build(ServiceLaneStat.__table__)  # type: ignore[arg-type]
+    stmt = dialect_insert(ServiceLaneStat.__table__, dialect)  # type: ignore[arg-type]
     return stmt.on_conflict_do_update(
         index_elements=list(_LANE_KEY),
         set_={name: stmt.excluded[name] for name in _LANE_FIGURES},
